@@ -1,0 +1,68 @@
+"""The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fsql.errors import FsqlError
+from fsql.repo import Repo
+
+
+def _request_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", default=".", help="feature repository directory (default: .)")
+    parser.add_argument("--features", required=True,
+                        help="a feature service name or view:feature,view:feature,...")
+    parser.add_argument("--spine", required=True,
+                        help="spine: a table name, a .parquet/.csv file or a 'SELECT ...' query")
+    parser.add_argument("--spine-timestamp", default="event_timestamp",
+                        help="spine timestamp column (default: event_timestamp)")
+    parser.add_argument("--cut", choices=["inclusive", "exclusive"], default="inclusive",
+                        help="inclusive: rows at exactly the spine time are visible (default)")
+    parser.add_argument("--created-cutoff", action="store_true",
+                        help="also hide rows created after the spine time")
+    parser.add_argument("--full-names", action="store_true",
+                        help="name feature columns view__feature")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fsql`` command."""
+    parser = argparse.ArgumentParser(prog="fsql", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    comp = commands.add_parser("compile", help="print the training-set query for a dialect")
+    _request_options(comp)
+    comp.add_argument("--dialect", default=None,
+                      help="duckdb, bigquery or snowflake (default: fsql.toml's, else duckdb)")
+    run = commands.add_parser("run", help="build a training set on embedded DuckDB")
+    _request_options(run)
+    run.add_argument("--out", required=True, help="output .parquet or .csv file")
+    run.add_argument("--no-progress", action="store_true", help="hide DuckDB's progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; a user mistake prints one line on stderr and returns 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        repo = Repo.load(args.repo)
+        options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut,
+                       created_cutoff=args.created_cutoff, full_names=args.full_names)
+        if args.command == "compile":
+            sys.stdout.write(repo.compile(args.features, args.spine, dialect=args.dialect,
+                                          **options))
+            return 0
+        from fsql.runner import run_to_file
+
+        summary = run_to_file(repo, args.features, Path(args.spine), args.out,
+                              progress=not args.no_progress and sys.stderr.isatty(), **options)
+        print(f"wrote {args.out}: {summary.format()}")
+        return 0
+    except FsqlError as err:
+        print(f"fsql: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,428 @@
+"""Lower a :class:`~fsql.plan.PointInTimePlan` to one sqlglot tree for a dialect.
+
+Shape of every query (internal names start with ``__fsql`` so they never meet user columns):
+
+    WITH __fsql_spine AS (spine rows + row id + timestamp in epoch microseconds),
+         __fsql_v<i>_src AS (view i's source: keys, ts, created, features; pruned to the spine),
+         [__fsql_v<i> AS (view i's winner per spine row id)]       -- strategies that need it
+    SELECT spine columns, features FROM __fsql_spine [joins] ORDER BY row id
+
+The winner per spine row is computed by the dialect's strategy (dialects/<name>.toml):
+- ``asof_struct``: ASOF LEFT JOIN whose inequality compares STRUCT(ts, created, features), so the
+  whole tie order is the match key (DuckDB);
+- ``asof_dedup``: one row per (key, ts) by the tie order, then ASOF JOIN ... MATCH_CONDITION
+  (Snowflake);
+- ``window``: UNION ALL of source and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) (BigQuery);
+- ``range_rank``: join on key and time range, keep ROW_NUMBER() = 1 (every dialect; used for
+  the created cutoff, which hides rows per spine time and so cannot be an ASOF match).
+All timestamps are compared as integer microseconds since the epoch (UTC), so neither the
+session time zone nor the warehouse's interval arithmetic can change a result.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from fsql.dialect import Dialect, SnapshotStrategy
+from fsql.dtypes import DType
+from fsql.errors import CompileError, UnsupportedError
+from fsql.plan import Lookup, PointInTimePlan, SourceRef, SpineRef
+
+SPINE = "__fsql_spine"
+RID = "__fsql_rid"
+T = "__fsql_t"
+TS = "__fsql_ts"
+CREATED = "__fsql_c"
+_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INT64_MIN = -(2**63)
+
+
+def ident(name: str) -> exp.Identifier:
+    """An identifier, quoted when its characters require it (reserved words: see finalize)."""
+    return exp.to_identifier(name, quoted=not _SAFE.match(name))
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    """A column reference built from parts (never parsed from a pasted string)."""
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def _key(i: int) -> str:
+    return f"__fsql_k{i}"
+
+
+def _feat(i: int) -> str:
+    return f"__fsql_f{i}"
+
+
+def _src_cte(i: int) -> str:
+    return f"__fsql_v{i}_src"
+
+
+def _view_cte(i: int) -> str:
+    return f"__fsql_v{i}"
+
+
+def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Table:
+    """A (possibly dotted) table name; BigQuery writes ``project.dataset.table`` as one name."""
+    if dialect.table_path_as_one_identifier:
+        table = exp.Table(this=exp.to_identifier(name, quoted="." in name or not _SAFE.match(name)))
+    else:
+        parts = name.split(".")
+        if len(parts) > 3 or not all(parts):
+            raise CompileError(f"Table name {name!r} must be 'table', 'schema.table' or 'db.schema.table'")
+        names = [None] * (3 - len(parts)) + parts
+        table = exp.Table(
+            this=ident(names[2]),
+            db=ident(names[1]) if names[1] else None,
+            catalog=ident(names[0]) if names[0] else None,
+        )
+    if alias:
+        table.set("alias", exp.TableAlias(this=ident(alias)))
+    return table
+
+
+def _file_reader(path: str, alias: str | None = None) -> exp.Expression:
+    func = "read_csv" if path.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
+    node = exp.Table(this=exp.Anonymous(this=func, expressions=[exp.Literal.string(path)]))
+    if alias:
+        node.set("alias", exp.TableAlias(this=ident(alias)))
+    return node
+
+
+def _relation(kind: str, ref: str, dialect: Dialect, *, what: str,
+              query_dialect: str | None = None) -> exp.Expression:
+    """The FROM item for a table, a query or a local file."""
+    if kind == "table":
+        return table_ref(ref, dialect)
+    if kind == "query":
+        try:
+            parsed = sqlglot.parse_one(ref, dialect=query_dialect or dialect.sqlglot)
+        except sqlglot.errors.ParseError as err:
+            raise CompileError(f"{what}: cannot parse its query: {err}") from None
+        if not isinstance(parsed, exp.Query):
+            raise CompileError(f"{what}: query= must be a SELECT, got {parsed.key.upper()}")
+        return parsed.subquery()
+    if not dialect.reads_local_files:
+        raise UnsupportedError(
+            f"{what} reads the local file {ref!r}, which {dialect.name} cannot read; load it "
+            f"into a warehouse table and declare table= (or compile for duckdb)"
+        )
+    return _file_reader(ref)
+
+
+def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
+    """A typed constant (a feature default)."""
+    if value is None:
+        return exp.Cast(this=exp.null(), to=dialect.type_sql(dtype))
+    if isinstance(value, bool):
+        node: exp.Expression = exp.Boolean(this=value)
+    elif isinstance(value, (int, float, Decimal)):
+        node = exp.Literal.number(str(value))
+    elif isinstance(value, datetime):
+        utc = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+        node = exp.Literal.string(utc.isoformat(sep=" "))
+    elif isinstance(value, date):
+        node = exp.Literal.string(value.isoformat())
+    else:
+        node = exp.Literal.string(str(value))
+    return exp.Cast(this=node, to=dialect.type_sql(dtype))
+
+
+def _and(conditions: list[exp.Expression]) -> exp.Expression:
+    """AND of ``conditions``; sqlglot parenthesizes OR operands."""
+    return exp.and_(*conditions, copy=False)
+
+
+def _int(value: int) -> exp.Expression:
+    node: exp.Expression = exp.Literal.number(abs(value))
+    return exp.Neg(this=node) if value < 0 else node
+
+
+class PointInTimeCompiler:
+    """Builds the tree of one plan for one dialect. Use :func:`compile_plan`."""
+
+    def __init__(self, plan: PointInTimePlan, dialect: Dialect) -> None:
+        self.plan = plan
+        self.dialect = dialect
+        self.ctes: list[tuple[str, exp.Expression]] = []
+
+    # -- spine ---------------------------------------------------------------------------
+    def spine_cte(self) -> exp.Select:
+        spine: SpineRef = self.plan.spine
+        source = _relation(spine.kind, spine.ref, self.dialect, what="the spine")
+        t = self.dialect.epoch_micros_sql(col(spine.timestamp_column), spine.timestamp_dtype)
+        select = exp.select(exp.Star()).from_(source)
+        if spine.row_id_column != RID:
+            if spine.row_id_column:
+                order_cols = [spine.row_id_column]
+            elif spine.columns:
+                order_cols = list(spine.columns)
+            else:
+                # Columns unknown: rows that agree on timestamp and keys get identical features.
+                order_cols = [spine.timestamp_column] + sorted(
+                    {k.spine_column for lk in self.plan.lookups for k in lk.keys}
+                )
+            order = exp.Order(expressions=[
+                exp.Ordered(this=col(c), nulls_first=True) for c in order_cols
+            ])
+            row_number = exp.Window(this=exp.RowNumber(), order=order)
+            select = select.select(exp.alias_(row_number, RID))
+        return select.select(exp.alias_(t, T))
+
+    def spine_bounds(self) -> tuple[exp.Expression, exp.Expression]:
+        def agg(func: type[exp.AggFunc]) -> exp.Expression:
+            return exp.select(func(this=col(T))).from_(ident(SPINE)).subquery()
+        return agg(exp.Min), agg(exp.Max)
+
+    # -- sources -------------------------------------------------------------------------
+    def source_cte(self, lookup: Lookup) -> exp.Select:
+        src: SourceRef = lookup.source
+        relation = _relation(src.kind, src.ref, self.dialect, what=f"Source {src.name!r}",
+                             query_dialect=src.query_dialect)
+        relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
+        ts = self.dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)
+        created = (
+            self.dialect.epoch_micros_sql(col(src.created_column), "timestamp")
+            if src.created_column else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
+        )
+        projections = [exp.alias_(col(k.source_column), _key(i)) for i, k in enumerate(lookup.keys)]
+        projections += [exp.alias_(ts, TS), exp.alias_(created, CREATED)]
+        projections += [exp.alias_(col(c), _feat(i)) for i, c in enumerate(lookup.tie_columns)]
+        low, high = self.spine_bounds()
+        conds: list[exp.Expression] = [exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
+                                       for k in lookup.keys]
+        conds.append(exp.LTE(this=ts.copy(), expression=high))
+        if lookup.ttl_us is not None:
+            # >= keeps the exclusive cut's closed lower bound; the inclusive cut re-checks it.
+            conds.append(exp.GTE(this=ts.copy(), expression=exp.Sub(this=low, expression=_int(lookup.ttl_us))))
+        else:
+            conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
+        select = exp.select(*projections).from_(relation).where(_and(conds))
+        if self.strategy(lookup) == "asof_dedup":
+            # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
+            # then has no ties left to pick arbitrarily.
+            select = exp.select(exp.Star()).from_(select.subquery("__fsql_d")).qualify(exp.EQ(
+                this=exp.Window(
+                    this=exp.RowNumber(),
+                    partition_by=[col(_key(i)) for i in range(len(lookup.keys))] + [col(TS)],
+                    order=exp.Order(expressions=self.tie_order(lookup, None, desc=True)),
+                ),
+                expression=exp.Literal.number(1),
+            ))
+        return select
+
+    def tie_order(self, lookup: Lookup, table: str | None, *, desc: bool,
+                  with_ts: bool = False) -> list[exp.Ordered]:
+        """The tie order: (ts,) created (NULL oldest), features (NULL lowest)."""
+        names = ([TS] if with_ts else []) + [CREATED] + [_feat(i) for i in range(len(lookup.tie_columns))]
+        return [exp.Ordered(this=col(n, table), desc=desc, nulls_first=not desc) for n in names]
+
+    # -- strategies ----------------------------------------------------------------------
+    def strategy(self, lookup: Lookup) -> SnapshotStrategy:
+        if self.plan.created_cutoff and lookup.source.created_column:
+            return self.dialect.created_cutoff_strategy
+        return self.dialect.snapshot_strategy
+
+    def visible_upper(self, ts: exp.Expression, t: exp.Expression) -> exp.Expression:
+        if self.plan.cut == "inclusive":
+            return exp.LTE(this=ts, expression=t)
+        return exp.LT(this=ts, expression=t)
+
+    def within_ttl(self, lookup: Lookup, ts: exp.Expression, t: exp.Expression) -> exp.Expression:
+        assert lookup.ttl_us is not None
+        lower = exp.Sub(this=t, expression=_int(lookup.ttl_us))
+        if self.plan.cut == "inclusive":
+            return exp.GT(this=ts, expression=lower)
+        return exp.GTE(this=ts, expression=lower)
+
+    def key_match(self, lookup: Lookup, spine: str, other: str) -> list[exp.Expression]:
+        return [exp.EQ(this=col(k.spine_column, spine), expression=col(_key(i), other))
+                for i, k in enumerate(lookup.keys)]
+
+    def asof_join(self, i: int, lookup: Lookup) -> exp.Join:
+        alias = _view_cte(i)
+        right = exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias)))
+        keys = self.key_match(lookup, SPINE, alias)
+        if self.dialect.snapshot_strategy == "asof_struct":
+            match = self.struct_match(lookup, alias)
+            return exp.Join(this=right, method="ASOF", side="LEFT", on=_and([*keys, match]))
+        # MATCH_CONDITION form: Snowflake. The strict/inclusive comparison is the cut.
+        flipped = exp.GTE if self.plan.cut == "inclusive" else exp.GT
+        condition = flipped(this=col(T, SPINE), expression=col(TS, alias))
+        join = exp.Join(this=right, method="ASOF", match_condition=condition)
+        if keys:
+            join.set("on", _and(keys))
+        return join
+
+    def struct_match(self, lookup: Lookup, alias: str) -> exp.Expression:
+        """``spine_struct > source_struct``: the source row's tie order is below the spine's.
+
+        The spine side is (t + 1, INT64_MIN) for the inclusive cut and (t, INT64_MIN) for the
+        exclusive one; since created is never INT64_MIN on the source side (NULL maps to
+        INT64_MIN + 1), the comparison is decided by the first two fields, and the remaining
+        fields only order the source rows. A NULL spine timestamp gives a NULL struct: no match.
+        """
+        fields_src: list[exp.Expression] = [
+            exp.PropertyEQ(this=ident("ts"), expression=col(TS, alias)),
+            exp.PropertyEQ(this=ident("c"), expression=exp.Coalesce(
+                this=col(CREATED, alias), expressions=[_int(_INT64_MIN + 1)])),
+        ]
+        upper = exp.Add(this=col(T, SPINE), expression=exp.Literal.number(1)) \
+            if self.plan.cut == "inclusive" else col(T, SPINE)
+        fields_spine: list[exp.Expression] = [
+            exp.PropertyEQ(this=ident("ts"), expression=upper),
+            exp.PropertyEQ(this=ident("c"), expression=exp.Cast(
+                this=_int(_INT64_MIN), to=exp.DataType.build("BIGINT"))),
+        ]
+        for n in range(len(lookup.tie_columns)):
+            feature = col(_feat(n), alias)
+            # NULL sorts highest inside a DuckDB STRUCT comparison; the flag puts it lowest.
+            fields_src.append(exp.PropertyEQ(this=ident(f"n{n}"), expression=exp.Not(
+                this=exp.Is(this=feature, expression=exp.null()))))
+            fields_src.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=feature.copy()))
+            fields_spine.append(exp.PropertyEQ(this=ident(f"n{n}"), expression=exp.null()))
+            fields_spine.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=exp.null()))
+        spine_struct = exp.Case(ifs=[exp.If(
+            this=exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
+            true=exp.Struct(expressions=fields_spine),
+        )])
+        return exp.GT(this=spine_struct, expression=exp.Struct(expressions=fields_src))
+
+    def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
+        """UNION ALL of source rows and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) per key."""
+        n_keys, n_feats = len(lookup.keys), len(lookup.tie_columns)
+        src_side, spine_side = (0, 1) if self.plan.cut == "inclusive" else (1, 0)
+        row = exp.Struct(expressions=[exp.alias_(col(TS), "ts")] + [
+            exp.alias_(col(_feat(n)), f"v{n}") for n in range(n_feats)])
+        source_rows = exp.select(
+            *[col(_key(k)) for k in range(n_keys)],
+            exp.alias_(col(TS), "__fsql_o"), exp.alias_(exp.Literal.number(src_side), "__fsql_side"),
+            col(CREATED), *[col(_feat(n)) for n in range(n_feats)],
+            exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
+            exp.alias_(row, "__fsql_row"),
+        ).from_(ident(_src_cte(i)))
+        spine_conds = [exp.Not(this=exp.Is(this=col(T), expression=exp.null()))] + [
+            exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null())) for k in lookup.keys]
+        spine_rows = exp.select(
+            *[exp.alias_(col(k.spine_column), _key(n)) for n, k in enumerate(lookup.keys)],
+            exp.alias_(col(T), "__fsql_o"), exp.alias_(exp.Literal.number(spine_side), "__fsql_side"),
+            exp.alias_(exp.null(), CREATED), *[exp.alias_(exp.null(), _feat(n)) for n in range(n_feats)],
+            col(RID), exp.alias_(exp.null(), "__fsql_row"),
+        ).from_(ident(SPINE)).where(_and(spine_conds))
+        union = exp.union(source_rows, spine_rows, distinct=False)
+        order = [exp.Ordered(this=col("__fsql_o"), nulls_first=True),
+                 exp.Ordered(this=col("__fsql_side"), nulls_first=True)] + self.tie_order(lookup, None, desc=False)
+        last = exp.Window(
+            this=exp.IgnoreNulls(this=exp.LastValue(this=col("__fsql_row"))),
+            partition_by=[col(_key(k)) for k in range(n_keys)] or None,
+            order=exp.Order(expressions=order),
+            spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"),
+        )
+        inner = exp.select(col(RID), exp.alias_(last, "__fsql_w")).from_(union.subquery("__fsql_u"))
+        winner = exp.select(
+            col(RID),
+            exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
+            *[exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), _feat(n))
+              for n in range(n_feats)],
+        ).from_(inner.subquery("__fsql_x")).where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())))
+        return winner
+
+    def range_rank_cte(self, i: int, lookup: Lookup) -> exp.Select:
+        """Join each spine row to its visible rows and keep the greatest by the tie order."""
+        alias = "__fsql_l"
+        conds = self.key_match(lookup, SPINE, alias)
+        conds.append(self.visible_upper(col(TS, alias), col(T, SPINE)))
+        if lookup.ttl_us is not None:
+            conds.append(self.within_ttl(lookup, col(TS, alias), col(T, SPINE)))
+        if self.plan.created_cutoff and lookup.source.created_column:
+            conds.append(exp.Or(
+                this=exp.Is(this=col(CREATED, alias), expression=exp.null()),
+                expression=exp.LTE(this=col(CREATED, alias), expression=col(T, SPINE)),
+            ))
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(RID, SPINE)],
+            order=exp.Order(expressions=self.tie_order(lookup, alias, desc=True, with_ts=True)),
+        )
+        return (
+            exp.select(col(RID, SPINE), col(TS, alias),
+                       *[col(_feat(n), alias) for n in range(len(lookup.tie_columns))])
+            .from_(exp.Table(this=ident(SPINE)))
+            .join(exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias))),
+                  on=_and(conds[:len(lookup.keys)]) if lookup.keys else None,
+                  join_type="INNER" if lookup.keys else "CROSS")
+            .where(_and(conds[len(lookup.keys):]))
+            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+        )
+
+    # -- the query -----------------------------------------------------------------------
+    def build(self) -> exp.Select:
+        ctes: list[tuple[str, exp.Expression]] = [(SPINE, self.spine_cte())]
+        joins: list[exp.Join] = []
+        for i, lookup in enumerate(self.plan.lookups):
+            ctes.append((_src_cte(i), self.source_cte(lookup)))
+            strategy = self.strategy(lookup)
+            alias = _view_cte(i)
+            if strategy in ("asof_struct", "asof_dedup"):
+                joins.append(self.asof_join(i, lookup))
+                continue
+            body = self.window_cte(i, lookup) if strategy == "window" else self.range_rank_cte(i, lookup)
+            ctes.append((alias, body))
+            joins.append(exp.Join(
+                this=exp.Table(this=ident(alias)), side="LEFT",
+                on=exp.EQ(this=col(RID, SPINE), expression=col(RID, alias))))
+        hidden = [ident(RID), ident(T)] + ([ident(self.plan.spine.row_id_column)]
+                                           if self.plan.spine.row_id_column not in (None, RID) else [])
+        star = exp.Star(except_=[exp.Column(this=h) for h in hidden])
+        projections: list[exp.Expression] = [exp.Column(this=star, table=ident(SPINE))]
+        for i, lookup in enumerate(self.plan.lookups):
+            projections += self.feature_columns(i, lookup)
+        query = exp.select(*projections).from_(ident(SPINE))
+        for join in joins:
+            query = query.join(join)
+        query = query.order_by(exp.Ordered(this=col(RID, SPINE), nulls_first=True))
+        for name, body in ctes:
+            query = query.with_(ident(name), as_=body)
+        return query
+
+    def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
+        alias = _view_cte(i)
+        hit: exp.Expression = exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null()))
+        if lookup.ttl_us is not None:
+            hit = exp.And(this=hit, expression=self.within_ttl(lookup, col(TS, alias), col(T, SPINE)))
+        out: list[exp.Expression] = []
+        for feature in lookup.outputs:
+            position = lookup.tie_columns.index(feature.source_column)
+            value = exp.Case(ifs=[exp.If(this=hit.copy(), true=col(_feat(position), alias))],
+                             default=literal(feature.default, feature.dtype, self.dialect))
+            out.append(exp.alias_(value, exp.to_identifier(feature.output_name, quoted=True)))
+        return out
+
+
+def finalize(tree: exp.Expression, dialect: Dialect) -> exp.Expression:
+    """Quote identifiers that are reserved words in ``dialect`` (sqlglot lacks some lists)."""
+    if not dialect.reserved_words:
+        return tree
+
+    def quote(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Identifier) and not node.quoted and node.name.lower() in dialect.reserved_words:
+            return exp.Identifier(this=node.name, quoted=True)
+        return node
+    return tree.transform(quote)
+
+
+def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expression:
+    """The sqlglot tree of ``plan`` for ``dialect``."""
+    return finalize(PointInTimeCompiler(plan, dialect).build(), dialect)
+
+
+def render(tree: exp.Expression, dialect: Dialect) -> str:
+    """SQL text of ``tree`` for ``dialect``, pretty-printed and ending with a newline."""
+    return tree.sql(dialect=dialect.sqlglot, pretty=True) + "\n"

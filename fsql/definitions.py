@@ -1,0 +1,317 @@
+"""The feature-definition DSL: frozen, validated dataclasses.
+
+>>> user = Entity("user", join_keys=["user_id"])
+>>> src = Source("users", path="data/users.parquet", timestamp_field="ts")
+>>> view = FeatureView("user_stats", entities=[user], source=src, ttl="7d",
+...                    features=[Field("age", "int64")])
+>>> view[["age"]].feature_names
+('age',)
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fsql.dtypes import DType, parse_dtype
+from fsql.durations import parse_duration
+from fsql.errors import DefinitionError
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _caller_location() -> str:
+    """``file:line`` of the user code that built a definition (first frame outside fsql)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for frame in inspect.stack()[2:]:
+        if not os.path.abspath(frame.filename).startswith(here):
+            return f"{frame.filename}:{frame.lineno}"
+    return "<unknown>"
+
+
+def _check_name(kind: str, name: Any, location: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise DefinitionError(
+            f"{kind} {name!r} ({location}): names must be identifiers (letters, digits, "
+            "underscores; not starting with a digit)"
+        )
+    if name.startswith("__fsql"):
+        raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved")
+    return name
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A business object features are keyed on, e.g. ``Entity("user", join_keys=["user_id"])``."""
+
+    name: str
+    join_keys: tuple[str, ...]
+    description: str = ""
+    location: str = field(default="", compare=False, repr=False)
+
+    def __init__(self, name: str, join_keys: Sequence[str], *, description: str = "") -> None:
+        location = _caller_location()
+        _check_name("Entity", name, location)
+        if isinstance(join_keys, str) or not join_keys:
+            raise DefinitionError(
+                f"Entity {name!r} ({location}): join_keys must be a non-empty list of column "
+                "names, e.g. join_keys=['user_id']"
+            )
+        keys = tuple(str(k) for k in join_keys)
+        if len(set(keys)) != len(keys):
+            raise DefinitionError(f"Entity {name!r} ({location}): join_keys repeat a column")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "join_keys", keys)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "location", location)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A feature column: ``Field("amount", "float64", default=0.0)``.
+
+    ``default`` replaces the value only when no source row is visible (never a NULL value).
+    """
+
+    name: str
+    dtype: DType
+    default: Any = None
+    description: str = ""
+
+    def __init__(self, name: str, dtype: str | DType, default: Any = None, *,
+                 description: str = "") -> None:
+        location = _caller_location()
+        _check_name("Field", name, location)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", parse_dtype(dtype, where=f"Field {name!r} ({location})"))
+        object.__setattr__(self, "default", default)
+        object.__setattr__(self, "description", description)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where feature rows live: exactly one of ``path`` (Parquet/CSV, relative to the repo),
+    ``table`` (``project.dataset.table`` / ``db.schema.table``) or ``query`` (a SELECT).
+
+    ``field_mapping`` renames source columns: ``{source_column: name_used_in_definitions}``.
+    ``timestamp_dtype`` says whether the event timestamp column is a ``timestamp`` (an instant;
+    naive values are UTC) or a ``date`` (midnight UTC).
+    """
+
+    name: str
+    timestamp_field: str
+    path: str | None = None
+    table: str | None = None
+    query: str | None = None
+    created_timestamp_field: str | None = None
+    field_mapping: Mapping[str, str] = field(default_factory=dict)
+    timestamp_dtype: str = "timestamp"
+    location: str = field(default="", compare=False, repr=False)
+
+    def __init__(self, name: str, *, timestamp_field: str, path: str | None = None,
+                 table: str | None = None, query: str | None = None,
+                 created_timestamp_field: str | None = None,
+                 field_mapping: Mapping[str, str] | None = None,
+                 timestamp_dtype: str = "timestamp") -> None:
+        location = _caller_location()
+        _check_name("Source", name, location)
+        given = [k for k, v in (("path", path), ("table", table), ("query", query)) if v]
+        if len(given) != 1:
+            raise DefinitionError(
+                f"Source {name!r} ({location}): give exactly one of path=, table= or query= "
+                f"(got {', '.join(given) or 'none'})"
+            )
+        if timestamp_dtype not in ("timestamp", "date"):
+            raise DefinitionError(
+                f"Source {name!r} ({location}): timestamp_dtype must be 'timestamp' or 'date'"
+            )
+        mapping = dict(field_mapping or {})
+        if len(set(mapping.values())) != len(mapping):
+            raise DefinitionError(
+                f"Source {name!r} ({location}): field_mapping maps two columns to one name"
+            )
+        for attr, value in (("name", name), ("timestamp_field", timestamp_field), ("path", path),
+                            ("table", table), ("query", query),
+                            ("created_timestamp_field", created_timestamp_field),
+                            ("field_mapping", mapping), ("timestamp_dtype", timestamp_dtype),
+                            ("location", location)):
+            object.__setattr__(self, attr, value)
+
+    def column_for(self, name: str) -> str:
+        """The source column holding the definition-level column ``name``."""
+        for source_col, mapped in self.field_mapping.items():
+            if mapped == name:
+                return source_col
+        return name
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.path, self.table, self.query))
+
+
+@dataclass(frozen=True)
+class FeatureView:
+    """Features of one or more entities read from one source, visible for ``ttl`` after their
+    event timestamp (``None``: forever). A view with no entities holds one global row."""
+
+    name: str
+    entities: tuple[Entity, ...]
+    source: Source
+    features: tuple[Field, ...]
+    ttl: timedelta | None = None
+    description: str = ""
+    owner: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    location: str = field(default="", compare=False, repr=False)
+
+    def __init__(self, name: str, *, source: Source, features: Sequence[Field],
+                 entities: Sequence[Entity] = (), ttl: timedelta | str | None = None,
+                 description: str = "", owner: str = "",
+                 tags: Mapping[str, str] | None = None) -> None:
+        location = _caller_location()
+        where = f"FeatureView {name!r} ({location})"
+        _check_name("FeatureView", name, location)
+        if not isinstance(source, Source):
+            raise DefinitionError(f"{where}: source= must be a Source, got {source!r}")
+        for entity in entities:
+            if not isinstance(entity, Entity):
+                raise DefinitionError(
+                    f"{where}: entities must be Entity objects, got {entity!r}; define it with "
+                    "Entity(name, join_keys=[...])"
+                )
+        if not features:
+            raise DefinitionError(f"{where}: features= must list at least one Field")
+        for feat in features:
+            if not isinstance(feat, Field):
+                raise DefinitionError(
+                    f"{where}: features must be Field objects, got {feat!r}; write "
+                    "Field('name', 'int64')"
+                )
+        names = [f.name for f in features]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise DefinitionError(f"{where}: duplicate feature names {dupes}")
+        keys = [k for e in entities for k in e.join_keys]
+        if len(set(keys)) != len(keys):
+            raise DefinitionError(f"{where}: two entities share a join key column")
+        reserved = set(keys) | {source.timestamp_field}
+        if source.created_timestamp_field:
+            reserved.add(source.created_timestamp_field)
+        clash = sorted(reserved & set(names))
+        if clash:
+            raise DefinitionError(
+                f"{where}: features {clash} are join keys or timestamps, not features"
+            )
+        parsed_ttl = None if ttl is None else parse_duration(ttl, where=f"{where} ttl")
+        for attr, value in (("name", name), ("entities", tuple(entities)), ("source", source),
+                            ("features", tuple(features)), ("ttl", parsed_ttl),
+                            ("description", description), ("owner", owner),
+                            ("tags", dict(tags or {})), ("location", location)):
+            object.__setattr__(self, attr, value)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    @property
+    def join_keys(self) -> tuple[str, ...]:
+        """All join key columns of the view's entities, in order."""
+        return tuple(k for e in self.entities for k in e.join_keys)
+
+    def field(self, name: str) -> Field:
+        """The Field called ``name``, or a DefinitionError listing the view's features."""
+        for feat in self.features:
+            if feat.name == name:
+                return feat
+        raise DefinitionError(
+            f"FeatureView {self.name!r} ({self.location}) has no feature {name!r}; it has: "
+            f"{', '.join(f.name for f in self.features)}"
+        )
+
+    def projection(self) -> ViewProjection:
+        """All features of the view, under its own name."""
+        return ViewProjection(self, self.name, tuple(f.name for f in self.features), {})
+
+    def __getitem__(self, names: Sequence[str]) -> ViewProjection:
+        return self.projection()[names]
+
+    def with_name(self, name: str) -> ViewProjection:
+        """The view under another name (for ``--full-names`` and to use it twice)."""
+        return self.projection().with_name(name)
+
+    def with_join_key_map(self, mapping: Mapping[str, str]) -> ViewProjection:
+        """Read join key ``k`` from spine column ``mapping[k]``."""
+        return self.projection().with_join_key_map(mapping)
+
+
+@dataclass(frozen=True)
+class ViewProjection:
+    """A view as used in a request: some of its features, a name, and a join-key mapping."""
+
+    view: FeatureView
+    name: str
+    feature_names: tuple[str, ...]
+    join_key_map: Mapping[str, str]
+
+    def __hash__(self) -> int:
+        return hash((self.view.name, self.name, self.feature_names,
+                     tuple(sorted(self.join_key_map.items()))))
+
+    def __getitem__(self, names: Sequence[str]) -> ViewProjection:
+        if isinstance(names, str):
+            names = [names]
+        for n in names:
+            self.view.field(n)
+        return ViewProjection(self.view, self.name, tuple(names), self.join_key_map)
+
+    def with_name(self, name: str) -> ViewProjection:
+        """This projection under another name."""
+        _check_name("view name", name, self.view.location)
+        return ViewProjection(self.view, name, self.feature_names, self.join_key_map)
+
+    def with_join_key_map(self, mapping: Mapping[str, str]) -> ViewProjection:
+        """Read join key ``k`` from spine column ``mapping[k]``."""
+        unknown = sorted(set(mapping) - set(self.view.join_keys))
+        if unknown:
+            raise DefinitionError(
+                f"FeatureView {self.view.name!r} ({self.view.location}): join_key_map names "
+                f"{unknown}, which are not join keys of the view ({list(self.view.join_keys)})"
+            )
+        return ViewProjection(self.view, self.name, self.feature_names, dict(mapping))
+
+    def spine_column(self, key: str) -> str:
+        """The spine column that holds join key ``key``."""
+        return self.join_key_map.get(key, key)
+
+
+@dataclass(frozen=True)
+class FeatureService:
+    """A named list of features served together: views, projections or ``"view:feature"``."""
+
+    name: str
+    features: tuple[FeatureView | ViewProjection | str, ...]
+    description: str = ""
+    location: str = field(default="", compare=False, repr=False)
+
+    def __init__(self, name: str, features: Sequence[FeatureView | ViewProjection | str], *,
+                 description: str = "") -> None:
+        location = _caller_location()
+        _check_name("FeatureService", name, location)
+        if not features:
+            raise DefinitionError(f"FeatureService {name!r} ({location}): features= is empty")
+        for item in features:
+            if not isinstance(item, (FeatureView, ViewProjection, str)):
+                raise DefinitionError(
+                    f"FeatureService {name!r} ({location}): cannot use {item!r} as a feature; "
+                    "list FeatureViews, view[['f1']] projections or 'view:feature' strings"
+                )
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "features", tuple(features))
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "location", location)
+
+    def __hash__(self) -> int:
+        return hash(self.name)

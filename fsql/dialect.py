@@ -1,0 +1,78 @@
+"""Load the declarative per-dialect settings shipped in ``fsql.dialects`` (repo: ``dialects/``)."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import sqlglot
+from sqlglot import exp
+
+from fsql.dtypes import DType
+from fsql.errors import CompileError
+
+SnapshotStrategy = Literal["asof_struct", "asof_dedup", "window", "range_rank"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Everything that differs between warehouses, read from ``dialects/<name>.toml``."""
+
+    name: str
+    sqlglot: str
+    snapshot_strategy: SnapshotStrategy
+    created_cutoff_strategy: SnapshotStrategy
+    reads_local_files: bool
+    table_path_as_one_identifier: bool
+    reserved_words: frozenset[str]
+    epoch_micros: dict[str, str]
+    types: dict[str, str]
+
+    def type_sql(self, dtype: DType) -> exp.DataType:
+        """The warehouse type of an fsql dtype, as a sqlglot DataType."""
+        template = self.types[dtype.name]
+        text = template.format(precision=dtype.precision, scale=dtype.scale)
+        return exp.DataType.build(text, dialect=self.sqlglot)
+
+    def epoch_micros_sql(self, column: exp.Expression, dtype: str) -> exp.Expression:
+        """Microseconds since the epoch (UTC) of ``column``, a timestamp or a date."""
+        template = sqlglot.parse_one(
+            self.epoch_micros[dtype].format(col="__fsql_placeholder"), dialect=self.sqlglot
+        )
+        return template.transform(
+            lambda node: column.copy()
+            if isinstance(node, exp.Column) and node.name == "__fsql_placeholder"
+            else node
+        )
+
+
+def available() -> list[str]:
+    """Names of the dialects fsql ships."""
+    folder = resources.files("fsql.dialects")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+@cache
+def get_dialect(name: str) -> Dialect:
+    """The dialect called ``name``; an unknown name fails and suggests the closest one."""
+    names = available()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise CompileError(f"Unknown dialect {name!r}.{hint} Choose one of: {', '.join(names)}")
+    data = tomllib.loads(resources.files("fsql.dialects").joinpath(f"{name}.toml").read_text())
+    return Dialect(
+        name=data["name"],
+        sqlglot=data["sqlglot"],
+        snapshot_strategy=data["snapshot_strategy"],
+        created_cutoff_strategy=data["created_cutoff_strategy"],
+        reads_local_files=data["reads_local_files"],
+        table_path_as_one_identifier=data["table_path_as_one_identifier"],
+        reserved_words=frozenset(w.lower() for w in data["reserved_words"]),
+        epoch_micros=dict(data["epoch_micros"]),
+        types=dict(data["types"]),
+    )

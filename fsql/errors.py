@@ -1,0 +1,23 @@
+"""One small hierarchy of errors. Every message says what is wrong, where, and how to fix it."""
+
+from __future__ import annotations
+
+
+class FsqlError(Exception):
+    """Root of every error fsql raises on purpose (a user mistake or an unsupported request)."""
+
+
+class DefinitionError(FsqlError):
+    """A feature definition (entity, source, view, service, reference) is invalid."""
+
+
+class CompileError(FsqlError):
+    """A valid definition cannot be compiled for this request (bad spine, name collision...)."""
+
+
+class UnsupportedError(CompileError):
+    """A construct has no exact translation on the requested dialect; fsql refuses to drop it."""
+
+
+class ExecutionError(FsqlError):
+    """Running compiled SQL failed (missing file, engine error)."""

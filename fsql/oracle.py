@@ -1,0 +1,103 @@
+"""The reference implementation of fsql's semantics, in plain Python, written to be read.
+
+It evaluates a :class:`~fsql.plan.PointInTimePlan` over rows held in memory (dicts keyed by
+column name) and is the single source of expected results for every dialect's SQL. It is
+deliberately naive: for each spine row it scans every source row.
+
+The rules (docs/semantics.md):
+- visible at spine time t: ts <= t (inclusive cut) or ts < t (exclusive cut); with a TTL w also
+  ts > t - w (inclusive) or ts >= t - w (exclusive); with the created cutoff also created <= t
+  (NULL created = written at the beginning of time);
+- the winner is the visible row with the greatest (ts, created, f1, ..., fn): created NULL is the
+  oldest, and each feature compares with NULL lowest (the full-tie rule); strings compare by
+  code point, which is their UTF-8 byte order;
+- no visible row, a NULL key or a NULL spine timestamp: the feature's default (or NULL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import Any
+
+from fsql.plan import Lookup, PointInTimePlan
+
+Row = Mapping[str, Any]
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def to_micros(value: Any) -> int | None:
+    """An instant as microseconds since the Unix epoch, UTC (naive = UTC, date = midnight UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        delta = aware - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if isinstance(value, date):
+        return (value - date(1970, 1, 1)).days * 86_400 * 1_000_000
+    if hasattr(value, "to_pydatetime"):  # pandas.Timestamp
+        return to_micros(value.to_pydatetime())
+    raise TypeError(f"not a timestamp: {value!r}")
+
+
+def _nulls_lowest(value: Any) -> tuple[bool, Any]:
+    return (value is not None, value)
+
+
+def _is_visible(ts: int, created: int | None, t: int, lookup: Lookup,
+                plan: PointInTimePlan) -> bool:
+    if plan.cut == "inclusive":
+        if not ts <= t:
+            return False
+        if lookup.ttl_us is not None and not ts > t - lookup.ttl_us:
+            return False
+    else:
+        if not ts < t:
+            return False
+        if lookup.ttl_us is not None and not ts >= t - lookup.ttl_us:
+            return False
+    return not (plan.created_cutoff and created is not None and created > t)
+
+
+def _winner(lookup: Lookup, plan: PointInTimePlan, spine_row: Row,
+            source_rows: Sequence[Row]) -> Row | None:
+    t = to_micros(spine_row[plan.spine.timestamp_column])
+    key = tuple(spine_row[k.spine_column] for k in lookup.keys)
+    if t is None or any(v is None for v in key):
+        return None
+    best: Row | None = None
+    best_order: tuple[Any, ...] | None = None
+    for row in source_rows:
+        if tuple(row[k.source_column] for k in lookup.keys) != key:
+            continue
+        ts = to_micros(row[lookup.source.timestamp_column])
+        if ts is None:
+            continue
+        created_col = lookup.source.created_column
+        created = to_micros(row[created_col]) if created_col else None
+        if not _is_visible(ts, created, t, lookup, plan):
+            continue
+        order = (ts, _nulls_lowest(created), *(_nulls_lowest(row[c]) for c in lookup.tie_columns))
+        if best_order is None or order > best_order:
+            best, best_order = row, order
+    return best
+
+
+def evaluate(plan: PointInTimePlan, spine: Sequence[Row],
+             sources: Mapping[str, Sequence[Row]]) -> list[dict[str, Any]]:
+    """The training set: each spine row (in order) extended with every lookup's features.
+
+    ``sources`` maps a source name to its rows, keyed by the source's own column names.
+    """
+    out: list[dict[str, Any]] = []
+    for spine_row in spine:
+        result = dict(spine_row)
+        for lookup in plan.lookups:
+            winner = _winner(lookup, plan, spine_row, sources[lookup.source.name])
+            for col in lookup.outputs:
+                result[col.output_name] = (
+                    col.default if winner is None else winner[col.source_column]
+                )
+        out.append(result)
+    return out

@@ -1,0 +1,97 @@
+"""The dialect-agnostic logical plan of a point-in-time request.
+
+The oracle evaluates it in plain Python; the compiler lowers it to one sqlglot tree. Column
+names in the plan are *source* column names (after undoing ``field_mapping``) and spine column
+names, so neither layer needs the definitions any more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fsql.dtypes import DType
+
+Cut = Literal["inclusive", "exclusive"]
+
+
+@dataclass(frozen=True)
+class SpineRef:
+    """The rows a training set is built for.
+
+    ``kind`` is ``table`` (a warehouse table name, dotted allowed), ``query`` (a SELECT) or
+    ``file`` (a local Parquet/CSV path, DuckDB only). ``columns`` are the spine's columns when
+    known. ``row_id_column`` names a column that already numbers the rows in their order (the
+    local runner adds one); without it the SQL numbers rows by ``columns`` (or by timestamp and
+    keys when the columns are unknown).
+    """
+
+    kind: Literal["table", "query", "file"]
+    ref: str
+    timestamp_column: str = "event_timestamp"
+    timestamp_dtype: Literal["timestamp", "date"] = "timestamp"
+    columns: tuple[str, ...] | None = None
+    row_id_column: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source as the SQL reads it."""
+
+    name: str
+    kind: Literal["path", "table", "query"]
+    ref: str
+    timestamp_column: str
+    timestamp_dtype: Literal["timestamp", "date"]
+    created_column: str | None
+    query_dialect: str = "duckdb"
+
+
+@dataclass(frozen=True)
+class FeatureColumn:
+    """One output column of a lookup."""
+
+    source_column: str
+    output_name: str
+    dtype: DType
+    default: Any
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A join key: the source's column equals the spine's column."""
+
+    source_column: str
+    spine_column: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Point-in-time lookup of one view (under one name) for every spine row.
+
+    ``tie_columns`` are the source columns of *all* the view's features, in declaration order:
+    the full-tie rule compares them, so the winner does not depend on which features were asked.
+    """
+
+    name: str
+    view_name: str
+    source: SourceRef
+    keys: tuple[KeyPair, ...]
+    ttl_us: int | None
+    outputs: tuple[FeatureColumn, ...]
+    tie_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PointInTimePlan:
+    """A training-set request: one output row per spine row, plus each lookup's features."""
+
+    spine: SpineRef
+    lookups: tuple[Lookup, ...]
+    cut: Cut = "inclusive"
+    created_cutoff: bool = False
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """Feature output columns in order."""
+        return tuple(o.output_name for lk in self.lookups for o in lk.outputs)

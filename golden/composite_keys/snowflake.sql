@@ -1,0 +1,93 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, bank NULLS FIRST, branch NULLS FIRST, first NULLS FIRST, last NULLS FIRST, event_timestamp NULLS FIRST
+    ) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      bank AS __fsql_k0,
+      branch AS __fsql_k1,
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      CAST(NULL AS BIGINT) AS __fsql_c,
+      amount AS __fsql_f0
+    FROM accounts AS __fsql_s
+    WHERE
+      NOT bank IS NULL
+      AND NOT branch IS NULL
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+        SELECT
+          MIN(__fsql_t)
+        FROM __fsql_spine
+      ) - 86400000000
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_k0, __fsql_k1, __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
+    ) = 1
+), __fsql_v1_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      first AS __fsql_k0,
+      last AS __fsql_k1,
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      CAST(NULL AS BIGINT) AS __fsql_c,
+      tag AS __fsql_f0
+    FROM names AS __fsql_s
+    WHERE
+      NOT first IS NULL
+      AND NOT last IS NULL
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+        SELECT
+          MIN(__fsql_t)
+        FROM __fsql_spine
+      ) - 86400000000
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_k0, __fsql_k1, __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(NULL AS DECIMAL(38, 0))
+  END AS "amount",
+  CASE
+    WHEN NOT __fsql_v1.__fsql_ts IS NULL
+    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_v1.__fsql_f0
+    ELSE CAST(NULL AS VARCHAR)
+  END AS "tag"
+FROM __fsql_spine
+ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
+  ON __fsql_spine.bank = __fsql_v0.__fsql_k0
+  AND __fsql_spine.branch = __fsql_v0.__fsql_k1
+ASOF JOIN __fsql_v1_src AS __fsql_v1 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v1.__fsql_ts)
+  ON __fsql_spine.first = __fsql_v1.__fsql_k0
+  AND __fsql_spine.last = __fsql_v1.__fsql_k1
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

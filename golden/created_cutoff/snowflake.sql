@@ -1,0 +1,69 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST, label NULLS FIRST
+    ) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    DATE_PART(EPOCH_MICROSECOND, event_ts) AS __fsql_ts,
+    DATE_PART(EPOCH_MICROSECOND, created_ts) AS __fsql_c,
+    score AS __fsql_f0,
+    tier AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND DATE_PART(EPOCH_MICROSECOND, event_ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND DATE_PART(EPOCH_MICROSECOND, event_ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_v0 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0,
+    __fsql_l.__fsql_f1
+  FROM __fsql_spine
+  INNER JOIN __fsql_v0_src AS __fsql_l
+    ON __fsql_spine.user_id = __fsql_l.__fsql_k0
+  WHERE
+    __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND (
+      __fsql_l.__fsql_c IS NULL OR __fsql_l.__fsql_c <= __fsql_spine.__fsql_t
+    )
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 DESC NULLS LAST
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "score",
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_v0.__fsql_f1
+    ELSE CAST('none' AS VARCHAR)
+  END AS "tier"
+FROM __fsql_spine
+LEFT JOIN __fsql_v0
+  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,0 +1,53 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST, label NULLS FIRST
+    ) AS __fsql_rid,
+    EPOCH_US(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    EPOCH_US(event_ts) AS __fsql_ts,
+    EPOCH_US(created_ts) AS __fsql_c,
+    score AS __fsql_f0,
+    tier AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND EPOCH_US(event_ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND EPOCH_US(event_ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 3600000000
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "score",
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_v0.__fsql_f1
+    ELSE CAST('none' AS TEXT)
+  END AS "tier"
+FROM __fsql_spine
+ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
+  ON __fsql_spine.user_id = __fsql_v0.__fsql_k0
+  AND CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    THEN {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL}
+  END > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0, 'n1': NOT __fsql_v0.__fsql_f1 IS NULL, 'v1': __fsql_v0.__fsql_f1}
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

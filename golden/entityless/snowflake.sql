@@ -1,0 +1,79 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST, label NULLS FIRST
+    ) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      user_id AS __fsql_k0,
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      CAST(NULL AS BIGINT) AS __fsql_c,
+      txn_count AS __fsql_f0
+    FROM users AS __fsql_s
+    WHERE
+      NOT user_id IS NULL
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_k0, __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
+    ) = 1
+), __fsql_v1_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      DATE_PART(EPOCH_MICROSECOND, created) AS __fsql_c,
+      eur_usd AS __fsql_f0
+    FROM rates AS __fsql_s
+    WHERE
+      DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+        SELECT
+          MIN(__fsql_t)
+        FROM __fsql_spine
+      ) - 21600000000
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(NULL AS DECIMAL(38, 0))
+  END AS "txn_count",
+  CASE
+    WHEN NOT __fsql_v1.__fsql_ts IS NULL
+    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
+    THEN __fsql_v1.__fsql_f0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "eur_usd"
+FROM __fsql_spine
+ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
+  ON __fsql_spine.user_id = __fsql_v0.__fsql_k0
+ASOF JOIN __fsql_v1_src AS __fsql_v1 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v1.__fsql_ts)
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

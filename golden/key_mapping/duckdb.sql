@@ -1,0 +1,85 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY trip_id NULLS FIRST, origin_id NULLS FIRST, destination_id NULLS FIRST, event_timestamp NULLS FIRST
+    ) AS __fsql_rid,
+    EPOCH_US(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    location_id AS __fsql_k0,
+    EPOCH_US(ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    temp_c AS __fsql_f0,
+    rain AS __fsql_f1
+  FROM weather AS __fsql_s
+  WHERE
+    NOT location_id IS NULL
+    AND EPOCH_US(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND EPOCH_US(ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 10800000000
+), __fsql_v1_src AS (
+  SELECT
+    location_id AS __fsql_k0,
+    EPOCH_US(ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    temp_c AS __fsql_f0,
+    rain AS __fsql_f1
+  FROM weather AS __fsql_s
+  WHERE
+    NOT location_id IS NULL
+    AND EPOCH_US(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND EPOCH_US(ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 10800000000
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "origin__temp_c",
+  CASE
+    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_v0.__fsql_f1
+    ELSE CAST(NULL AS BOOLEAN)
+  END AS "origin__rain",
+  CASE
+    WHEN NOT __fsql_v1.__fsql_ts IS NULL
+    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_v1.__fsql_f0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "destination__temp_c"
+FROM __fsql_spine
+ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
+  ON __fsql_spine.origin_id = __fsql_v0.__fsql_k0
+  AND CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    THEN {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL}
+  END > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0, 'n1': NOT __fsql_v0.__fsql_f1 IS NULL, 'v1': __fsql_v0.__fsql_f1}
+ASOF LEFT JOIN __fsql_v1_src AS __fsql_v1
+  ON __fsql_spine.destination_id = __fsql_v1.__fsql_k0
+  AND CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    THEN {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL}
+  END > {'ts': __fsql_v1.__fsql_ts, 'c': COALESCE(__fsql_v1.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v1.__fsql_f0 IS NULL, 'v0': __fsql_v1.__fsql_f0, 'n1': NOT __fsql_v1.__fsql_f1 IS NULL, 'v1': __fsql_v1.__fsql_f1}
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,0 +1,12 @@
+"""No TTL: every past row stays visible, however old."""
+
+from datetime import timedelta
+
+from fsql import Entity, FeatureService, FeatureView, Field, Source
+
+user = Entity("user", join_keys=["user_id"])
+profiles = Source("profiles", table="profiles", timestamp_field="event_ts",
+                  created_timestamp_field="created_ts")
+profile = FeatureView("profile", entities=[user], source=profiles, ttl=None,
+                      features=[Field("score", "float64"), Field("tier", "string", default="none")])
+svc = FeatureService("svc", features=[profile])
