@@ -267,7 +267,10 @@ class PointInTimeCompiler:
         The spine side is (t + 1, INT64_MIN) for the inclusive cut and (t, INT64_MIN) for the
         exclusive one; since created is never INT64_MIN on the source side (NULL maps to
         INT64_MIN + 1), the comparison is decided by the first two fields, and the remaining
-        fields only order the source rows. A NULL spine timestamp gives a NULL struct: no match.
+        fields only order the source rows. A NULL spine timestamp compares as the greatest
+        value and so matches some row, which the final hit condition (t IS NOT NULL) discards.
+        (Making the spine struct NULL instead trips a DuckDB 2.0.0 bug: an ASOF LEFT JOIN whose
+        left inequality operand is NULL corrupts other left columns of unmatched rows.)
         """
         fields_src: list[exp.Expression] = [
             exp.PropertyEQ(this=ident("ts"), expression=col(TS, alias)),
@@ -289,11 +292,8 @@ class PointInTimeCompiler:
             fields_src.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=feature.copy()))
             fields_spine.append(exp.PropertyEQ(this=ident(f"n{n}"), expression=exp.null()))
             fields_spine.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=exp.null()))
-        spine_struct = exp.Case(ifs=[exp.If(
-            this=exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
-            true=exp.Struct(expressions=fields_spine),
-        )])
-        return exp.GT(this=spine_struct, expression=exp.Struct(expressions=fields_src))
+        return exp.GT(this=exp.Struct(expressions=fields_spine),
+                      expression=exp.Struct(expressions=fields_src))
 
     def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
         """UNION ALL of source rows and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) per key."""
@@ -394,7 +394,10 @@ class PointInTimeCompiler:
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
         alias = _view_cte(i)
-        hit: exp.Expression = exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null()))
+        hit: exp.Expression = exp.and_(
+            exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
+            exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
+        )
         if lookup.ttl_us is not None:
             hit = exp.And(this=hit, expression=self.within_ttl(lookup, col(TS, alias), col(T, SPINE)))
         out: list[exp.Expression] = []

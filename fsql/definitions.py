@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-import inspect
 import os
+import sys
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +28,11 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def _caller_location() -> str:
     """``file:line`` of the user code that built a definition (first frame outside fsql)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    for frame in inspect.stack()[2:]:
-        if not os.path.abspath(frame.filename).startswith(here):
-            return f"{frame.filename}:{frame.lineno}"
+    frame = sys._getframe(2)
+    while frame is not None:
+        if not os.path.abspath(frame.f_code.co_filename).startswith(here):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
     return "<unknown>"
 
 

@@ -6,7 +6,8 @@ import importlib.util
 import sys
 import tomllib
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,10 @@ class Repo:
         files = sorted(p for p in root.rglob("*.py")
                        if not any(part.startswith(".") or part in _SKIP_DIRS
                                   for part in p.relative_to(root).parts[:-1]))
-        for path in files:
-            for obj in _import_definitions(root, path):
-                repo.add(obj)
+        with _repo_modules(root, files) as names:
+            for path, name in zip(files, names, strict=True):
+                for obj in _import_definitions(path, name):
+                    repo.add(obj)
         return repo
 
     @classmethod
@@ -193,33 +195,52 @@ class Repo:
         return run_training_set(self, features, spine, arrow=arrow, **options)
 
 
-def _import_definitions(root: Path, path: Path) -> list[Any]:
-    """Execute one repository file and return the definitions it holds, in creation order."""
-    module_name = "fsql_repo_" + "_".join(path.relative_to(root).with_suffix("").parts)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise DefinitionError(f"{path}: cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    added = str(root) not in sys.path
-    if added:
-        sys.path.insert(0, str(root))
+@contextmanager
+def _repo_modules(root: Path, files: list[Path]) -> Iterator[list[str]]:
+    """Module names for the repository's files while it loads, so that one file can import
+    another (``from entities import user``). Afterwards sys.modules and sys.path are as they
+    were: nothing leaks into the next load, and a shadowed module is restored."""
+    names = [".".join(p.relative_to(root).with_suffix("").parts) for p in files]
+    saved = {n: sys.modules[n] for n in list(sys.modules)
+             if n in names or any(n.startswith(f"{m}.") for m in names)}
+    before = set(sys.modules)
+    sys.path.insert(0, str(root))
     try:
-        spec.loader.exec_module(module)
-    except SyntaxError as err:
-        raise DefinitionError(
-            f"{err.filename}:{err.lineno}: Python syntax error in the feature repository: {err.msg}"
-        ) from None
-    except DefinitionError:
-        raise
-    except Exception as err:
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == str(path)]
-        where = f"{path}:{frames[-1].lineno}" if frames else str(path)
-        raise DefinitionError(
-            f"{where}: importing the feature repository failed: {type(err).__name__}: {err}"
-        ) from err
+        yield names
     finally:
-        if added:
-            sys.path.remove(str(root))
+        sys.path.remove(str(root))
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if name in names or module_file.startswith(str(root)):
+                del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def _import_definitions(path: Path, module_name: str) -> list[Any]:
+    """Execute one repository file (unless a sibling imported it already) and return the
+    definitions it holds."""
+    module = sys.modules.get(module_name)
+    if module is None or getattr(module, "__file__", None) != str(path):
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise DefinitionError(f"{path}: cannot be imported as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except SyntaxError as err:
+            raise DefinitionError(
+                f"{err.filename}:{err.lineno}: Python syntax error in the feature repository: "
+                f"{err.msg}"
+            ) from None
+        except DefinitionError:
+            raise
+        except Exception as err:
+            frames = [f for f in traceback.extract_tb(err.__traceback__)
+                      if f.filename == str(path)]
+            where = f"{path}:{frames[-1].lineno}" if frames else str(path)
+            raise DefinitionError(
+                f"{where}: importing the feature repository failed: {type(err).__name__}: {err}"
+            ) from err
     kinds = (Entity, Source, FeatureView, FeatureService)
     return [v for v in vars(module).values() if isinstance(v, kinds)]

@@ -100,7 +100,7 @@ def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
     sql, _ = training_set_sql(repo, features, con, spine, **options)
     try:
         result = con.execute(sql)
-        return result.arrow() if arrow else result.df()
+        return result.to_arrow_table() if arrow else result.df()
     except duckdb.Error as err:
         raise ExecutionError(f"DuckDB failed to run the training-set query: {err}") from None
 

@@ -16,7 +16,9 @@ after the event time), restated rows (same event time, later ``created_at``), a 
 feature values, merchants onboarded during the period, users signing up during it, and
 transactions of users the feature tables do not know (guest checkouts).
 
-Running it twice with the same arguments writes byte-identical files.
+Running it twice with the same arguments writes byte-identical files. numpy and pyarrow are
+imported inside the functions: ``fsql`` imports every ``.py`` file of the repository (this one
+included) on each command, which should stay fast.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 SEED = 7
 START = datetime(2024, 5, 1, tzinfo=UTC)  # first transaction day
@@ -42,28 +45,32 @@ UNKNOWN_USER_BASE = 9_000_000  # ids of guest checkouts: never in the feature ta
 FILES = ("user_profile.parquet", "user_risk.parquet", "merchant_stats.parquet",
          "transactions.parquet")
 
-COUNTRIES = np.array(["DE", "FR", "GB", "ES", "IT", "NL", "PL", "US", "BR", "NG"])
-COUNTRY_WEIGHTS = np.array([0.24, 0.16, 0.14, 0.1, 0.09, 0.07, 0.06, 0.08, 0.03, 0.03])
-CATEGORIES = np.array(["grocery", "restaurants", "fashion", "electronics", "travel",
-                       "gaming", "digital_goods", "gift_cards"])
-CATEGORY_WEIGHTS = np.array([0.22, 0.2, 0.16, 0.12, 0.1, 0.08, 0.07, 0.05])
-CATEGORY_FRAUD = np.array([0.004, 0.005, 0.01, 0.025, 0.02, 0.035, 0.04, 0.07])
-CREDIT_LIMITS = np.array([500_00, 1_000_00, 2_500_00, 5_000_00, 10_000_00])  # cents
-
-_TS = pa.timestamp("us", tz="UTC")
+COUNTRIES = ("DE", "FR", "GB", "ES", "IT", "NL", "PL", "US", "BR", "NG")
+COUNTRY_WEIGHTS = (0.24, 0.16, 0.14, 0.1, 0.09, 0.07, 0.06, 0.08, 0.03, 0.03)
+CATEGORIES = ("grocery", "restaurants", "fashion", "electronics", "travel", "gaming",
+              "digital_goods", "gift_cards")
+CATEGORY_WEIGHTS = (0.22, 0.2, 0.16, 0.12, 0.1, 0.08, 0.07, 0.05)
+CATEGORY_FRAUD = (0.004, 0.005, 0.01, 0.025, 0.02, 0.035, 0.04, 0.07)
+CREDIT_LIMITS = (500_00, 1_000_00, 2_500_00, 5_000_00, 10_000_00)  # cents
 
 
 def _timestamps(micros: np.ndarray) -> pa.Array:
-    return pa.array(micros.astype(np.int64), type=_TS)
+    import pyarrow as pa
+
+    return pa.array(micros.astype("int64"), type=pa.timestamp("us", tz="UTC"))
 
 
 def _with_nulls(values: np.ndarray, nulls: np.ndarray, type_: pa.DataType) -> pa.Array:
+    import pyarrow as pa
+
     return pa.array(values, type=type_, mask=nulls)
 
 
 def _created(rng: np.random.Generator, event: np.ndarray, *, typical_minutes: float,
              late_share: float, late_days: tuple[float, float]) -> np.ndarray:
     """When rows landed: minutes after the event, or days after it for a ``late_share``."""
+    import numpy as np
+
     lag = rng.exponential(typical_minutes * MINUTE, event.size).astype(np.int64) + MINUTE
     late = rng.random(event.size) < late_share
     lag[late] = (rng.uniform(*late_days, late.sum()) * DAY).astype(np.int64)
@@ -72,6 +79,8 @@ def _created(rng: np.random.Generator, event: np.ndarray, *, typical_minutes: fl
 
 def _write(table: pa.Table, path: Path) -> None:
     """Write atomically, so an interrupted run never leaves half a file behind."""
+    import pyarrow.parquet as pq
+
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
@@ -80,6 +89,8 @@ def _write(table: pa.Table, path: Path) -> None:
 def _restate(rng: np.random.Generator, columns: dict[str, np.ndarray], share: float,
              created: str) -> dict[str, np.ndarray]:
     """Append corrected copies of a ``share`` of rows: same event time, created 6 h later."""
+    import numpy as np
+
     pick = np.flatnonzero(rng.random(columns[created].size) < share)
     out = {name: np.concatenate([values, values[pick]]) for name, values in columns.items()}
     if pick.size:
@@ -90,6 +101,10 @@ def _restate(rng: np.random.Generator, columns: dict[str, np.ndarray], share: fl
 def generate(out_dir: str | Path, *, users: int = 2000, merchants: int = 300,
              transactions: int = 20_000, days: int = 60, seed: int = SEED) -> dict[str, int]:
     """Write the example's Parquet files into ``out_dir``; return the row count of each file."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     if min(users, merchants, transactions) < 10 or days < 14:
         raise ValueError("need at least 10 users, merchants and transactions and 14 days")
     rng = np.random.default_rng(seed)
@@ -104,7 +119,8 @@ def generate(out_dir: str | Path, *, users: int = 2000, merchants: int = 300,
     newcomer = rng.random(users) < 0.05  # sign up during the period
     signup[newcomer] = start + (rng.uniform(0, days - 7, newcomer.sum()) * DAY).astype(np.int64)
     latent_risk = rng.beta(1.3, 9.0, users)
-    home = rng.choice(COUNTRIES, users, p=COUNTRY_WEIGHTS)
+    countries = np.array(COUNTRIES)
+    home = rng.choice(countries, users, p=COUNTRY_WEIGHTS)
     verified_at = signup + rng.exponential(20 * DAY, users).astype(np.int64)
     verified_at[rng.random(users) < 0.15] = np.iinfo(np.int64).max  # never verified
     base_limit = rng.choice(CREDIT_LIMITS, users, p=[0.3, 0.3, 0.2, 0.15, 0.05])
@@ -120,7 +136,7 @@ def generate(out_dir: str | Path, *, users: int = 2000, merchants: int = 300,
     country = home[who].copy()
     moved = np.zeros(who.size, dtype=bool)
     moved[users:] = rng.random(owner.size) < 0.02
-    country[moved] = rng.choice(COUNTRIES, moved.sum())
+    country[moved] = rng.choice(countries, moved.sum())
     limit_cents = np.minimum(base_limit[who] * 2 ** np.minimum(age_days // 365, 3), 20_000_00)
     profile = _restate(rng, {
         "user_id": user_ids[who], "updated_at": updated_at,
@@ -179,7 +195,7 @@ def generate(out_dir: str | Path, *, users: int = 2000, merchants: int = 300,
     # -- merchants: daily 30-day aggregates, two days lost to an outage -------------------
     merchant_ids = np.arange(1, merchants + 1, dtype=np.int64)
     category = rng.choice(len(CATEGORIES), merchants, p=CATEGORY_WEIGHTS)
-    latent_fraud = CATEGORY_FRAUD[category] * rng.lognormal(0, 0.5, merchants)
+    latent_fraud = np.array(CATEGORY_FRAUD)[category] * rng.lognormal(0, 0.5, merchants)
     onboard = start - (rng.uniform(30, 2 * 365, merchants) * DAY).astype(np.int64)
     late_joiner = rng.random(merchants) < 0.1
     onboard[late_joiner] = start + (rng.uniform(-30, days - 10, late_joiner.sum())
@@ -198,7 +214,7 @@ def generate(out_dir: str | Path, *, users: int = 2000, merchants: int = 300,
         "merchant_id": pa.array(merchant_ids[m_idx], pa.int64()),
         "as_of": _timestamps(as_of),
         "created_at": _timestamps(as_of + HOUR + rng.integers(0, 2 * HOUR, m_idx.size)),
-        "category": pa.array(CATEGORIES[category[m_idx]], pa.string()),
+        "category": pa.array(np.array(CATEGORIES)[category[m_idx]], pa.string()),
         "fraud_rate_30d": _with_nulls(np.round(frauds / np.maximum(count, 1), 5),
                                       history < 7, pa.float64()),
         "txn_count_30d": pa.array(count, pa.int64()),
@@ -224,7 +240,7 @@ def generate(out_dir: str | Path, *, users: int = 2000, merchants: int = 300,
     too_early = onboard[t_merchant] > ts
     t_merchant[too_early] = rng.choice(established, too_early.sum())
     amount = np.round(rng.lognormal(3.3, 1.1, transactions), 2)
-    logit = (-5.3 + 9 * risk_of + 25 * latent_fraud[t_merchant]
+    logit = (-6.3 + 9 * risk_of + 25 * latent_fraud[t_merchant]
              + 0.4 * np.log(amount / 30))
     is_fraud = rng.random(transactions) < 1 / (1 + np.exp(-logit))
     order = np.argsort(ts, kind="stable")

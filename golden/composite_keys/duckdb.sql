@@ -53,13 +53,15 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
     THEN __fsql_v0.__fsql_f0
     ELSE CAST(NULL AS BIGINT)
   END AS "amount",
   CASE
-    WHEN NOT __fsql_v1.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v1.__fsql_ts IS NULL
     AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
     THEN __fsql_v1.__fsql_f0
     ELSE CAST(NULL AS TEXT)
@@ -68,16 +70,10 @@ FROM __fsql_spine
 ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
   ON __fsql_spine.bank = __fsql_v0.__fsql_k0
   AND __fsql_spine.branch = __fsql_v0.__fsql_k1
-  AND CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    THEN {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL}
-  END > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0}
+  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL} > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0}
 ASOF LEFT JOIN __fsql_v1_src AS __fsql_v1
   ON __fsql_spine.first = __fsql_v1.__fsql_k0
   AND __fsql_spine.last = __fsql_v1.__fsql_k1
-  AND CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    THEN {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL}
-  END > {'ts': __fsql_v1.__fsql_ts, 'c': COALESCE(__fsql_v1.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v1.__fsql_f0 IS NULL, 'v0': __fsql_v1.__fsql_f0}
+  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL} > {'ts': __fsql_v1.__fsql_ts, 'c': COALESCE(__fsql_v1.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v1.__fsql_f0 IS NULL, 'v0': __fsql_v1.__fsql_f0}
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

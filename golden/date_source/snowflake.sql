@@ -40,13 +40,15 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 172800000000
     THEN __fsql_v0.__fsql_f0
     ELSE CAST(NULL AS DECIMAL(12, 2))
   END AS "balance",
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 172800000000
     THEN __fsql_v0.__fsql_f1
     ELSE CAST(NULL AS BOOLEAN)

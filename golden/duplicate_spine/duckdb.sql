@@ -31,13 +31,15 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
     THEN __fsql_v0.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "score",
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
     THEN __fsql_v0.__fsql_f1
     ELSE CAST('none' AS TEXT)
@@ -45,9 +47,6 @@ SELECT
 FROM __fsql_spine
 ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
   ON __fsql_spine.user_id = __fsql_v0.__fsql_k0
-  AND CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    THEN {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL}
-  END > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0, 'n1': NOT __fsql_v0.__fsql_f1 IS NULL, 'v1': __fsql_v0.__fsql_f1}
+  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL} > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0, 'n1': NOT __fsql_v0.__fsql_f1 IS NULL, 'v1': __fsql_v0.__fsql_f1}
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -133,19 +133,22 @@ SELECT
   __fsql_spine.*
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
     THEN __fsql_v0.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `origin__temp_c`,
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
     THEN __fsql_v0.__fsql_f1
     ELSE CAST(NULL AS BOOL)
   END AS `origin__rain`,
   CASE
-    WHEN NOT __fsql_v1.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v1.__fsql_ts IS NULL
     AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
     THEN __fsql_v1.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)

@@ -40,13 +40,15 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
     THEN __fsql_v0.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "score",
   CASE
-    WHEN NOT __fsql_v0.__fsql_ts IS NULL
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_v0.__fsql_ts IS NULL
     AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
     THEN __fsql_v0.__fsql_f1
     ELSE CAST('none' AS VARCHAR)

@@ -31,8 +31,9 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, Mapping
+from typing import IO, Any
 
 import sqlglot.errors
 
@@ -78,8 +79,10 @@ class WorkerError(RuntimeError):
 
 
 def fakesnow_python() -> str:
-    """Interpreter of the fakesnow virtualenv: ``$FSQL_FAKESNOW_PYTHON`` or ``$REPO/.venv-fakesnow``."""
-    return os.environ.get("FSQL_FAKESNOW_PYTHON") or str(REPO_ROOT / ".venv-fakesnow" / "bin" / "python")
+    """The fakesnow venv's interpreter: ``$FSQL_FAKESNOW_PYTHON`` or ``$REPO/.venv-fakesnow``."""
+    return os.environ.get("FSQL_FAKESNOW_PYTHON") or str(
+        REPO_ROOT / ".venv-fakesnow" / "bin" / "python"
+    )
 
 
 def snowflake_type(dtype: str) -> str:
@@ -114,9 +117,13 @@ def _value_text(dtype: str, value: Any) -> str | None:
         return value.isoformat()
     if dtype == "timestamp" and isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return value.isoformat(sep=" ")
-    if _DECIMAL.fullmatch(dtype.strip()) and isinstance(value, (int, decimal.Decimal)) and not isinstance(value, bool):
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return str(value.isoformat(sep=" "))
+    if (
+        _DECIMAL.fullmatch(dtype.strip())
+        and isinstance(value, (int, decimal.Decimal))
+        and not isinstance(value, bool)
+    ):
         d = decimal.Decimal(value)
         if d.is_finite():
             return format(d, "f")
@@ -153,15 +160,21 @@ def load_statements(tables: Mapping[str, TableData]) -> list[str]:
         schemas[f"{db}.{schema}"] = None
         qualified = f"{db}.{schema}.{table}"
         dtypes = [dtype for _, dtype in data.columns]
-        columns = ", ".join(f"{quote_ident(col)} {snowflake_type(dtype)}" for col, dtype in data.columns)
+        columns = ", ".join(
+            f"{quote_ident(col)} {snowflake_type(dtype)}" for col, dtype in data.columns
+        )
         body.append(f"CREATE TABLE {qualified} ({columns})")
         if not data.rows:
             continue
         texts = []
         for i, row in enumerate(data.rows):
             if len(row) != len(dtypes):
-                raise ValueError(f"table {name!r} row {i} has {len(row)} values for {len(dtypes)} columns")
-            texts.append([_value_text(dtype, value) for dtype, value in zip(dtypes, row)])
+                raise ValueError(
+                    f"table {name!r} row {i} has {len(row)} values for {len(dtypes)} columns"
+                )
+            texts.append(
+                [_value_text(dtype, value) for dtype, value in zip(dtypes, row, strict=True)]
+            )
         casts = ", ".join(
             f"value[{i}]::VARCHAR" + ("" if dtype == "string" else f"::{snowflake_type(dtype)}")
             for i, dtype in enumerate(dtypes)
@@ -193,7 +206,7 @@ def _decode(value: Any) -> Any:
     if tag == "ts":
         ts = dt.datetime.fromisoformat(text)
         # TIMESTAMP_NTZ holds UTC wall-clock time; aware values are converted to UTC.
-        return ts.replace(tzinfo=dt.timezone.utc) if ts.tzinfo is None else ts.astimezone(dt.timezone.utc)
+        return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
     if tag == "time":
         return dt.time.fromisoformat(text)
     if tag == "bytes":
@@ -206,10 +219,12 @@ class _Worker:
 
     def __init__(self, python: str, startup_timeout: float) -> None:
         if not Path(python).exists():
-            raise WorkerError(f"fakesnow interpreter {python} not found: run tests/engines/setup_fakesnow.sh")
+            raise WorkerError(
+                f"fakesnow interpreter {python} not found: run tests/engines/setup_fakesnow.sh"
+            )
         self.python = python
         self.owner_pid = os.getpid()
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives with the worker
         # -I: ignore PYTHONPATH etc. and the script's directory, so fsql's packages never leak in.
         self._proc = subprocess.Popen(
             [python, "-I", str(WORKER_SCRIPT)],
@@ -252,7 +267,9 @@ class _Worker:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            raise self._fail(f"fakesnow worker gave no answer within {timeout} s; killed it") from None
+            raise self._fail(
+                f"fakesnow worker gave no answer within {timeout} s; killed it"
+            ) from None
         if line is None:
             raise self._fail("fakesnow worker exited")
         try:
@@ -264,9 +281,12 @@ class _Worker:
         return answer
 
     def _fail(self, message: str) -> WorkerError:
-        self.close()
-        code = self._proc.returncode
+        """Kill the worker (it may be stuck in a query) and describe what happened."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        code = self._proc.wait()
         tail = self._stderr_tail()
+        self.close()
         return WorkerError(f"{message} (exit code {code}); stderr tail:\n{tail}")
 
     def _stderr_tail(self, limit: int = 4000) -> str:
@@ -288,6 +308,7 @@ class _Worker:
             except (OSError, subprocess.TimeoutExpired):
                 self._proc.kill()
                 self._proc.wait()
+        self._stderr.close()
 
 
 _lock = threading.Lock()
@@ -334,13 +355,15 @@ class FakesnowEngine:
 
     dialect = "snowflake"
 
-    def __init__(self, timeout: float = 120.0, startup_timeout: float = 120.0, python: str | None = None) -> None:
+    def __init__(
+        self, timeout: float = 120.0, startup_timeout: float = 120.0, python: str | None = None
+    ) -> None:
         self.timeout = timeout
         self.startup_timeout = startup_timeout
         self.python = python
 
     def versions(self) -> dict[str, str]:
-        """Versions the worker reports (``fakesnow``, ``connector``, ``python``); starts it if needed."""
+        """Versions reported by the worker (``fakesnow``, ``connector``, ``python``); starts it."""
         with _lock:
             info = _get_worker(self.python or fakesnow_python(), self.startup_timeout).info
         return {k: str(v) for k, v in info.items() if k != "ready"}
@@ -348,8 +371,9 @@ class FakesnowEngine:
     def run(self, sql: str, tables: dict[str, TableData]) -> Result:
         """Load ``tables`` into a fresh fakesnow instance and run ``sql``.
 
-        Raises :class:`EngineError` when fakesnow rejects the SQL or the load, :class:`WorkerError`
-        when the worker fails, ``TypeError``/``ValueError`` for fixtures that do not fit their dtypes.
+        Raises :class:`EngineError` when fakesnow rejects the SQL or the load,
+        :class:`WorkerError` when the worker fails, and ``TypeError``/``ValueError`` for fixtures
+        that do not fit their dtypes.
         """
         try:
             query = rewrite_for_fakesnow(sql)
@@ -363,12 +387,16 @@ class FakesnowEngine:
         }
         with _lock:
             # A failed worker is stopped by request(); the next call then starts a new one.
-            answer = _get_worker(self.python or fakesnow_python(), self.startup_timeout).request(request, self.timeout)
+            answer = _get_worker(self.python or fakesnow_python(), self.startup_timeout).request(
+                request, self.timeout
+            )
         if not answer.get("ok"):
             message = str(answer.get("error"))
             if answer.get("stage") == "setup":
                 message = f"loading tables failed: {message}\nstatement: {answer.get('statement')}"
-            raise EngineError(message, stage=str(answer.get("stage")), kind=str(answer.get("type", "")))
+            raise EngineError(
+                message, stage=str(answer.get("stage")), kind=str(answer.get("type", ""))
+            )
         return Result(
             columns=[str(c) for c in answer["columns"]],
             rows=[tuple(_decode(v) for v in row) for row in answer["rows"]],

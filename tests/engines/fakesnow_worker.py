@@ -1,8 +1,8 @@
 """Worker process for :class:`tests.engines.fakesnow_engine.FakesnowEngine`.
 
-Runs inside the fakesnow virtualenv (``.venv-fakesnow``: fakesnow 0.12.1 + snowflake-connector-python
-4.x), never in fsql's own environment, so it imports only the standard library, ``fakesnow`` and
-``snowflake.connector``.
+Runs inside the fakesnow virtualenv (``.venv-fakesnow``: fakesnow 0.12.1 +
+snowflake-connector-python 4.x), never in fsql's own environment, so it imports only the standard
+library, ``fakesnow`` and ``snowflake.connector``.
 
 Protocol: JSON lines. After start-up the worker writes ``{"ready": true, ...}``. Then, for every
 request line ``{"database": str, "schema": str, "setup": [sql, ...], "sql": str}``, it opens a fresh
@@ -62,14 +62,14 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
             for statement in request["setup"]:
                 try:
                     cur.execute(statement)
-                except Exception as exc:  # noqa: BLE001 - every failure is reported to the caller
+                except Exception as exc:
                     return _error("setup", exc) | {"statement": statement[:500]}
             try:
                 cur.execute(request["sql"])
                 rows = cur.fetchall()
-                columns = [d.name for d in cur.description]
+                columns = [d.name for d in cur.description or []]
                 encoded = [[encode(v) for v in row] for row in rows]
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return _error("query", exc)
             for row in rows:
                 if len(row) != len(columns):
@@ -78,8 +78,9 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
                     return _error(
                         "query",
                         ValueError(
-                            f"fakesnow returned {len(row)} values for {len(columns)} columns {columns}: "
-                            "duplicate output column names are not supported by fakesnow; alias them uniquely"
+                            f"fakesnow returned {len(row)} values for {len(columns)} columns "
+                            f"{columns}: duplicate output column names are not supported by "
+                            "fakesnow; alias them uniquely"
                         ),
                     )
             return {"ok": True, "columns": columns, "rows": encoded}
@@ -118,7 +119,7 @@ def main() -> None:
             continue
         try:
             response = handle(json.loads(line))
-        except Exception as exc:  # noqa: BLE001 - a bad request must not kill the worker
+        except Exception as exc:
             response = _error("worker", exc)
         _send(out, response)
 

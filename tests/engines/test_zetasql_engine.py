@@ -40,6 +40,7 @@ ALL_TYPES = TableData(
         ("ts", "timestamp"),
         ("n", "decimal(18,3)"),
         ("bn", "decimal(38,12)"),
+        ("wide", "decimal(30,0)"),
     ],
     rows=[
         (
@@ -51,6 +52,7 @@ ALL_TYPES = TableData(
             dt.datetime(1969, 12, 31, 23, 59, 59, 999999),  # naive = UTC, before the epoch
             Decimal("-123456789012345.678"),
             Decimal("-12345678901234567890123456.123456789012"),
+            -(10**29),
         ),
         (
             2**63 - 1,
@@ -62,15 +64,16 @@ ALL_TYPES = TableData(
             dt.datetime(2024, 3, 10, 1, 30, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
             Decimal("0.001"),
             Decimal("1E-12"),
+            Decimal("1E+29"),
         ),
-        (None, None, None, None, None, None, None, None),
+        (None, None, None, None, None, None, None, None, None),
     ],
 )
 
 
 def test_round_trip_of_every_type_and_nulls(engine: ZetaSQLEngine) -> None:
     result = engine.run("SELECT * FROM t", {"t": ALL_TYPES})
-    assert result.columns == ["i", "f", "s", "b", "d", "ts", "n", "bn"]
+    assert result.columns == ["i", "f", "s", "b", "d", "ts", "n", "bn", "wide"]
     assert result.rows == [
         (
             -(2**63),
@@ -81,6 +84,7 @@ def test_round_trip_of_every_type_and_nulls(engine: ZetaSQLEngine) -> None:
             dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
             Decimal("-123456789012345.678"),
             Decimal("-12345678901234567890123456.123456789012"),
+            Decimal("-100000000000000000000000000000"),
         ),
         (
             2**63 - 1,
@@ -91,9 +95,13 @@ def test_round_trip_of_every_type_and_nulls(engine: ZetaSQLEngine) -> None:
             dt.datetime(2024, 3, 10, 6, 30, 0, 1, tzinfo=UTC),
             Decimal("0.001"),
             Decimal("1E-12"),
+            Decimal("100000000000000000000000000000"),
         ),
-        (None, None, None, None, None, None, None, None),
+        (None, None, None, None, None, None, None, None, None),
     ]
+    # Decimals come back without trailing zeros and never in exponent form for integers.
+    assert [str(r[6]) for r in result.rows[:2]] == ["-123456789012345.678", "0.001"]
+    assert str(result.rows[1][8]) == "100000000000000000000000000000"
     assert all(r[5] is None or r[5].tzinfo == UTC for r in result.rows)
 
 
@@ -125,7 +133,8 @@ def test_engine_sees_the_loaded_values_with_bigquery_types(engine: ZetaSQLEngine
         ),
         (None, None, None, None, None, None, True),
     ]
-    # decimal(18,3) loads as NUMERIC (max ~1e29: this overflows), decimal(38,12) as BIGNUMERIC.
+    # decimal(18,3) loads as NUMERIC (max ~1e29: this overflows); decimal(38,12) and
+    # decimal(30,0) (beyond NUMERIC's range, see the round trip) as BIGNUMERIC.
     with pytest.raises(EngineError, match="] numeric overflow"):
         engine.run("SELECT n * NUMERIC '1e20' FROM t WHERE i < 0", {"t": ALL_TYPES})
     bn = engine.run("SELECT bn * BIGNUMERIC '1e10' FROM t WHERE i < 0", {"t": ALL_TYPES})
@@ -169,10 +178,20 @@ def test_dotted_table_name_is_one_backticked_identifier(engine: ZetaSQLEngine) -
         engine.run("SELECT a FROM `proj`.`ds`.`t`", tables)
 
 
-def test_qualify(engine: ZetaSQLEngine) -> None:
+def test_qualify_is_reserved(engine: ZetaSQLEngine) -> None:
     t = TableData([("k", "int64"), ("v", "int64")], [(1, 10), (1, 30), (2, 20), (2, 5)])
+    # Unreserved, QUALIFY would need a WHERE, GROUP BY or HAVING clause beside it.
     sql = "SELECT k, v FROM t QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) = 1"
     assert sorted(engine.run(sql, {"t": t}).rows) == [(1, 30), (2, 20)]
+    with pytest.raises(EngineError, match="Unexpected keyword QUALIFY"):
+        engine.run("SELECT k AS qualify FROM t", {"t": t})
+
+
+def test_external_product_mode(engine: ZetaSQLEngine) -> None:
+    """BigQuery's (external) type system: no INT32, UINT64 or FLOAT (32-bit) types."""
+    for internal_type in ("INT32", "UINT64", "FLOAT"):
+        with pytest.raises(EngineError, match=f"Type not found: {internal_type}"):
+            engine.run(f"SELECT CAST(1 AS {internal_type})", {})
 
 
 def test_unix_micros_and_timestamp_of_date(engine: ZetaSQLEngine) -> None:
@@ -266,8 +285,9 @@ def test_bad_input_is_rejected_before_the_engine(engine: ZetaSQLEngine) -> None:
         engine.run(
             "SELECT 1", {"t": TableData([("a", "decimal(10,2)")], [(Decimal("0.1234567891"),)])}
         )
-    with pytest.raises(TypeError):
-        engine.run("SELECT 1", {"t": TableData([("a", "int64")], [(True,)])})
+    for dtype, value in [("int64", True), ("string", 1), ("date", dt.datetime(2024, 1, 1))]:
+        with pytest.raises(TypeError):
+            engine.run("SELECT 1", {"t": TableData([("a", dtype)], [(value,)])})
 
 
 def test_default_time_zone_is_wired(engine: ZetaSQLEngine) -> None:

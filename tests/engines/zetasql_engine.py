@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,23 +137,47 @@ class CachedWasmClient(WasmClient):
 
     def _load_module(self, engine: wasmtime.Engine) -> wasmtime.Module:
         """Deserialize the cached module, or compile it and write the cache atomically."""
-        if self.cache_file.is_file():
+        if (module := self._read_cache(engine)) is not None:
+            return module
+        # Parallel workers starting on a cold cache: one compiles (~1.1 GB RSS), the others wait
+        # for its file instead of compiling too. The lock only serializes; readers never need it.
+        with self._compile_lock():
+            if (module := self._read_cache(engine)) is not None:
+                return module
+            module = wasmtime.Module.from_file(engine, str(self.wasm_path))
+            self.compiled = True
             try:
-                # Deserializing trusts the file (it is native code): the cache lives in the user's
-                # own directory. wasmtime mmaps it, so a later os.replace by another process
-                # cannot change what this process runs.
-                return wasmtime.Module.deserialize_file(engine, str(self.cache_file))
-            except wasmtime.WasmtimeError:
-                pass  # another wasmtime build or CPU, or a damaged file: recompile and overwrite
-        module = wasmtime.Module.from_file(engine, str(self.wasm_path))
-        self.compiled = True
+                self._write_cache(module.serialize())
+            except OSError as e:  # read-only home etc.: run uncached rather than fail
+                warnings.warn(
+                    f"zetasql module cache not written to {self.cache_file}: {e}", stacklevel=2
+                )
+            return module
+
+    def _read_cache(self, engine: wasmtime.Engine) -> wasmtime.Module | None:
+        if not self.cache_file.is_file():
+            return None
         try:
-            self._write_cache(module.serialize())
-        except OSError as e:  # read-only home etc.: run uncached rather than fail
-            warnings.warn(
-                f"zetasql module cache not written to {self.cache_file}: {e}", stacklevel=2
-            )
-        return module
+            # Deserializing trusts the file (it is native code): the cache lives in the user's
+            # own directory. wasmtime mmaps it, so a later os.replace by another process cannot
+            # change what this process runs.
+            return wasmtime.Module.deserialize_file(engine, str(self.cache_file))
+        except wasmtime.WasmtimeError:
+            return None  # another wasmtime build or CPU, or a damaged file: recompile, overwrite
+
+    @contextlib.contextmanager
+    def _compile_lock(self) -> Iterator[None]:
+        """Hold an exclusive flock on ``<cache>.lock``; no-op where that is impossible."""
+        with contextlib.ExitStack() as stack:
+            try:
+                import fcntl
+
+                self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+                lock = stack.enter_context(open(self.cache_file.with_suffix(".lock"), "a"))
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            except (ImportError, OSError):  # no flock (Windows) or an unwritable directory
+                pass
+            yield
 
     def _write_cache(self, data: bytes | bytearray) -> None:
         """Write ``data`` to a temporary file beside the cache file, then rename it into place."""
@@ -235,7 +260,7 @@ def _base_language_options() -> proto_options_pb2.LanguageOptionsProto:
                 ls_pb2.LanguageOptionsRequest(maximum_features=True),
                 proto_options_pb2.LanguageOptionsProto,
             )
-            opts.product_mode = options_pb2.PRODUCT_INTERNAL
+            opts.product_mode = options_pb2.PRODUCT_EXTERNAL
             opts.name_resolution_mode = options_pb2.NAME_RESOLUTION_DEFAULT
             opts.reserved_keywords[:] = ["QUALIFY"]
             _language_options = opts
@@ -279,9 +304,13 @@ def _encode(value: Any, kind: int, exponent: int) -> value_pb2.ValueProto:
             raise TypeError(f"INT64 column: {value!r}")
         return value_pb2.ValueProto(int64_value=value)
     if kind == type_pb2.TYPE_DOUBLE:
+        if isinstance(value, (bool, str)):
+            raise TypeError(f"FLOAT64 column: {value!r}")
         return value_pb2.ValueProto(double_value=float(value))
     if kind == type_pb2.TYPE_STRING:
-        return value_pb2.ValueProto(string_value=str(value))
+        if not isinstance(value, str):
+            raise TypeError(f"STRING column: {value!r}")
+        return value_pb2.ValueProto(string_value=value)
     if kind == type_pb2.TYPE_BOOL:
         if not isinstance(value, bool):
             raise TypeError(f"BOOL column: {value!r}")
