@@ -89,7 +89,8 @@ class TwoPhaseCompiler(PointInTimeCompiler):
             col(TS, NARROW),
         ).from_(ident(SPINE)).join(asof)
         if lookup.ttl_us is not None:
-            matched = matched.where(self.within_ttl(lookup, col(TS, NARROW), col("__fsql_t", SPINE)))
+            in_ttl = self.within_ttl(lookup, col(TS, NARROW), col("__fsql_t", SPINE))
+            matched = matched.where(in_ttl)
         same_time = [exp.EQ(this=col(_key(n), ROWS), expression=col(_key(n), MATCH))
                      for n in range(n_keys)]
         same_time.append(exp.EQ(this=col(TS, ROWS), expression=col(TS, MATCH)))

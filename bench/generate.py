@@ -157,7 +157,8 @@ def spine_table(size: Size, view_a: pa.Table, view_b: pa.Table) -> pa.Table:
     # 0.5% of rows repeat another spine row entirely (labels included).
     dup = rng.choice(n, n // 200, replace=False)
     src = rng.integers(0, n, len(dup))
-    users[dup], merchants[dup], ts[dup], label[dup] = users[src], merchants[src], ts[src], label[src]
+    for column in (users, merchants, ts, label):
+        column[dup] = column[src]
     user_null = rng.random(n) < 0.003
     merchant_null = rng.random(n) < 0.003
     ts_null = rng.random(n) < 0.001
@@ -199,7 +200,8 @@ def generate(data_dir: Path, size: Size) -> None:
         return
     started = time.perf_counter()
     write(spine_table(size, tables["view_a"], tables["view_b"]), paths["spine"])
-    print(f"wrote {paths['spine']}: {size.spine_rows:,} rows, {time.perf_counter() - started:.1f} s")
+    print(f"wrote {paths['spine']}: {size.spine_rows:,} rows, "
+          f"{time.perf_counter() - started:.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:

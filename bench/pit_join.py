@@ -170,7 +170,7 @@ def compare(reference: Path, other: Path) -> str:
 def table(results: list[Result]) -> str:
     """The figures table (markdown)."""
     lines = ["| size | method | runs | seconds min | seconds max | in-process s (min) "
-             "| peak RSS GiB (max) | fsql / best hand-written |",
+             "| peak RSS GiB (max) | min ÷ best hand-written min |",
              "|---|---|---|---|---|---|---|---|"]
     for size in dict.fromkeys(r.size for r in results):
         rows = [r for r in results if r.size == size]

@@ -423,6 +423,7 @@ class ZetaSQLEngine:
                 table.column.add(name=col, type=type_pb2.TypeProto(type_kind=kind))
             catalog.table.append(table)
             content = request.table_content[name].table_data
+            content.SetInParent()  # an empty table still has (empty) content
             for row in data.rows:
                 if len(row) != len(kinds):
                     raise ValueError(f"table {name}: row {row!r} does not have {len(kinds)} values")

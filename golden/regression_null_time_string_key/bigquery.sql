@@ -1,0 +1,78 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id, bank, branch, event_timestamp) AS __fsql_rid,
+    UNIX_MICROS(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    bank AS __fsql_k0,
+    branch AS __fsql_k1,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    CAST(NULL AS INT64) AS __fsql_c,
+    amount AS __fsql_f0
+  FROM accounts AS __fsql_s
+  WHERE
+    NOT bank IS NULL
+    AND NOT branch IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_v0 AS (
+  SELECT
+    __fsql_rid,
+    __fsql_w.ts AS __fsql_ts,
+    __fsql_w.v0 AS __fsql_f0
+  FROM (
+    SELECT
+      __fsql_rid,
+      LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0, __fsql_k1
+        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_w
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_k1,
+        __fsql_ts AS __fsql_o,
+        0 AS __fsql_side,
+        __fsql_c,
+        __fsql_f0,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
+      FROM __fsql_v0_src
+      UNION ALL
+      SELECT
+        bank AS __fsql_k0,
+        branch AS __fsql_k1,
+        __fsql_t AS __fsql_o,
+        1 AS __fsql_side,
+        NULL AS __fsql_c,
+        NULL AS __fsql_f0,
+        __fsql_rid,
+        NULL AS __fsql_row
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT bank IS NULL AND NOT branch IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_x
+  WHERE
+    NOT __fsql_rid IS NULL
+)
+SELECT
+  __fsql_spine.*
+  EXCEPT (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_v0.__fsql_ts IS NULL
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(42 AS INT64)
+  END AS `amount`
+FROM __fsql_spine
+LEFT JOIN __fsql_v0
+  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid

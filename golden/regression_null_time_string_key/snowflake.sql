@@ -1,0 +1,49 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, bank NULLS FIRST, branch NULLS FIRST, event_timestamp NULLS FIRST
+    ) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      bank AS __fsql_k0,
+      branch AS __fsql_k1,
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      CAST(NULL AS BIGINT) AS __fsql_c,
+      amount AS __fsql_f0
+    FROM accounts AS __fsql_s
+    WHERE
+      NOT bank IS NULL
+      AND NOT branch IS NULL
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_k0, __fsql_k1, __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_v0.__fsql_ts IS NULL
+    THEN __fsql_v0.__fsql_f0
+    ELSE CAST(42 AS DECIMAL(38, 0))
+  END AS "amount"
+FROM __fsql_spine
+ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
+  ON __fsql_spine.bank = __fsql_v0.__fsql_k0
+  AND __fsql_spine.branch = __fsql_v0.__fsql_k1
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,0 +1,38 @@
+"""Differential properties: generated scenarios run on BigQuery's and Snowflake's engines and
+equal the oracle (DuckDB's property, with more examples, is in test_properties.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from fsql.compiler import compile_plan, render
+from fsql.dialect import get_dialect
+from tests.engines.fakesnow_engine import FakesnowEngine
+from tests.engines.zetasql_engine import ZetaSQLEngine
+from tests.golden_support import assert_result_matches
+from tests.scenarios import Scenario, scenarios
+from tests.test_properties import expected_rows
+
+pytestmark = pytest.mark.engine
+ENGINES = {"bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine}
+
+
+def _check(scenario: Scenario, dialect_name: str) -> None:
+    dialect = get_dialect(dialect_name)
+    sql = render(compile_plan(scenario.plan, dialect), dialect)
+    result = ENGINES[dialect_name]().run(sql, scenario.tables)
+    rows, dtypes = expected_rows(scenario)
+    assert_result_matches(result, rows, dtypes)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_rows=10, max_spine=8))
+def test_bigquery_equals_oracle(scenario: Scenario) -> None:
+    _check(scenario, "bigquery")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_rows=10, max_spine=8))
+def test_snowflake_equals_oracle(scenario: Scenario) -> None:
+    _check(scenario, "snowflake")
