@@ -22,7 +22,7 @@ session time zone nor the warehouse's interval arithmetic can change a result.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -76,7 +76,9 @@ def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Tabl
     else:
         parts = name.split(".")
         if len(parts) > 3 or not all(parts):
-            raise CompileError(f"Table name {name!r} must be 'table', 'schema.table' or 'db.schema.table'")
+            raise CompileError(
+                f"Table name {name!r} must be 'table', 'schema.table' or 'db.schema.table'"
+            )
         names = [None] * (3 - len(parts)) + parts
         table = exp.Table(
             this=ident(names[2]),
@@ -96,8 +98,9 @@ def _file_reader(path: str, alias: str | None = None) -> exp.Expression:
     return node
 
 
-def _relation(kind: str, ref: str, dialect: Dialect, *, what: str,
-              query_dialect: str | None = None) -> exp.Expression:
+def _relation(
+    kind: str, ref: str, dialect: Dialect, *, what: str, query_dialect: str | None = None
+) -> exp.Expression:
     """The FROM item for a table, a query or a local file."""
     if kind == "table":
         return table_ref(ref, dialect)
@@ -126,7 +129,7 @@ def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
     elif isinstance(value, (int, float, Decimal)):
         node = exp.Literal.number(str(value))
     elif isinstance(value, datetime):
-        utc = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+        utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
         node = exp.Literal.string(utc.isoformat(sep=" "))
     elif isinstance(value, date):
         node = exp.Literal.string(value.isoformat())
@@ -166,12 +169,10 @@ class PointInTimeCompiler:
                 order_cols = list(spine.columns)
             else:
                 # Columns unknown: rows that agree on timestamp and keys get identical features.
-                order_cols = [spine.timestamp_column] + sorted(
-                    {k.spine_column for lk in self.plan.lookups for k in lk.keys}
-                )
-            order = exp.Order(expressions=[
-                exp.Ordered(this=col(c), nulls_first=True) for c in order_cols
-            ])
+                order_cols = [spine.timestamp_column, *sorted({k.spine_column for lk in self.plan.lookups for k in lk.keys})]
+            order = exp.Order(
+                expressions=[exp.Ordered(this=col(c), nulls_first=True) for c in order_cols]
+            )
             row_number = exp.Window(this=exp.RowNumber(), order=order)
             select = select.select(exp.alias_(row_number, RID))
         return select.select(exp.alias_(t, T))
@@ -179,49 +180,74 @@ class PointInTimeCompiler:
     def spine_bounds(self) -> tuple[exp.Expression, exp.Expression]:
         def agg(func: type[exp.AggFunc]) -> exp.Expression:
             return exp.select(func(this=col(T))).from_(ident(SPINE)).subquery()
+
         return agg(exp.Min), agg(exp.Max)
 
     # -- sources -------------------------------------------------------------------------
     def source_cte(self, lookup: Lookup) -> exp.Select:
         src: SourceRef = lookup.source
-        relation = _relation(src.kind, src.ref, self.dialect, what=f"Source {src.name!r}",
-                             query_dialect=src.query_dialect)
+        relation = _relation(
+            src.kind,
+            src.ref,
+            self.dialect,
+            what=f"Source {src.name!r}",
+            query_dialect=src.query_dialect,
+        )
         relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
         ts = self.dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)
         created = (
             self.dialect.epoch_micros_sql(col(src.created_column), "timestamp")
-            if src.created_column else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
+            if src.created_column
+            else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
         )
         projections = [exp.alias_(col(k.source_column), _key(i)) for i, k in enumerate(lookup.keys)]
         projections += [exp.alias_(ts, TS), exp.alias_(created, CREATED)]
         projections += [exp.alias_(col(c), _feat(i)) for i, c in enumerate(lookup.tie_columns)]
         low, high = self.spine_bounds()
-        conds: list[exp.Expression] = [exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
-                                       for k in lookup.keys]
+        conds: list[exp.Expression] = [
+            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
+            for k in lookup.keys
+        ]
         conds.append(exp.LTE(this=ts.copy(), expression=high))
         if lookup.ttl_us is not None:
             # >= keeps the exclusive cut's closed lower bound; the inclusive cut re-checks it.
-            conds.append(exp.GTE(this=ts.copy(), expression=exp.Sub(this=low, expression=_int(lookup.ttl_us))))
+            conds.append(
+                exp.GTE(
+                    this=ts.copy(), expression=exp.Sub(this=low, expression=_int(lookup.ttl_us))
+                )
+            )
         else:
             conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
         select = exp.select(*projections).from_(relation).where(_and(conds))
         if self.strategy(lookup) == "asof_dedup":
             # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
             # then has no ties left to pick arbitrarily.
-            select = exp.select(exp.Star()).from_(select.subquery("__fsql_d")).qualify(exp.EQ(
-                this=exp.Window(
-                    this=exp.RowNumber(),
-                    partition_by=[col(_key(i)) for i in range(len(lookup.keys))] + [col(TS)],
-                    order=exp.Order(expressions=self.tie_order(lookup, None, desc=True)),
-                ),
-                expression=exp.Literal.number(1),
-            ))
+            select = (
+                exp.select(exp.Star())
+                .from_(select.subquery("__fsql_d"))
+                .qualify(
+                    exp.EQ(
+                        this=exp.Window(
+                            this=exp.RowNumber(),
+                            partition_by=[col(_key(i)) for i in range(len(lookup.keys))]
+                            + [col(TS)],
+                            order=exp.Order(expressions=self.tie_order(lookup, None, desc=True)),
+                        ),
+                        expression=exp.Literal.number(1),
+                    )
+                )
+            )
         return select
 
-    def tie_order(self, lookup: Lookup, table: str | None, *, desc: bool,
-                  with_ts: bool = False) -> list[exp.Ordered]:
+    def tie_order(
+        self, lookup: Lookup, table: str | None, *, desc: bool, with_ts: bool = False
+    ) -> list[exp.Ordered]:
         """The tie order: (ts,) created (NULL oldest), features (NULL lowest)."""
-        names = ([TS] if with_ts else []) + [CREATED] + [_feat(i) for i in range(len(lookup.tie_columns))]
+        names = (
+            ([TS] if with_ts else [])
+            + [CREATED]
+            + [_feat(i) for i in range(len(lookup.tie_columns))]
+        )
         return [exp.Ordered(this=col(n, table), desc=desc, nulls_first=not desc) for n in names]
 
     # -- strategies ----------------------------------------------------------------------
@@ -243,8 +269,10 @@ class PointInTimeCompiler:
         return exp.GTE(this=ts, expression=lower)
 
     def key_match(self, lookup: Lookup, spine: str, other: str) -> list[exp.Expression]:
-        return [exp.EQ(this=col(k.spine_column, spine), expression=col(_key(i), other))
-                for i, k in enumerate(lookup.keys)]
+        return [
+            exp.EQ(this=col(k.spine_column, spine), expression=col(_key(i), other))
+            for i, k in enumerate(lookup.keys)
+        ]
 
     def asof_join(self, i: int, lookup: Lookup) -> exp.Join:
         alias = _view_cte(i)
@@ -274,64 +302,98 @@ class PointInTimeCompiler:
         """
         fields_src: list[exp.Expression] = [
             exp.PropertyEQ(this=ident("ts"), expression=col(TS, alias)),
-            exp.PropertyEQ(this=ident("c"), expression=exp.Coalesce(
-                this=col(CREATED, alias), expressions=[_int(_INT64_MIN + 1)])),
+            exp.PropertyEQ(
+                this=ident("c"),
+                expression=exp.Coalesce(
+                    this=col(CREATED, alias), expressions=[_int(_INT64_MIN + 1)]
+                ),
+            ),
         ]
-        upper = exp.Add(this=col(T, SPINE), expression=exp.Literal.number(1)) \
-            if self.plan.cut == "inclusive" else col(T, SPINE)
+        upper = (
+            exp.Add(this=col(T, SPINE), expression=exp.Literal.number(1))
+            if self.plan.cut == "inclusive"
+            else col(T, SPINE)
+        )
         fields_spine: list[exp.Expression] = [
             exp.PropertyEQ(this=ident("ts"), expression=upper),
-            exp.PropertyEQ(this=ident("c"), expression=exp.Cast(
-                this=_int(_INT64_MIN), to=exp.DataType.build("BIGINT"))),
+            exp.PropertyEQ(
+                this=ident("c"),
+                expression=exp.Cast(this=_int(_INT64_MIN), to=exp.DataType.build("BIGINT")),
+            ),
         ]
         for n in range(len(lookup.tie_columns)):
             feature = col(_feat(n), alias)
             # NULL sorts highest inside a DuckDB STRUCT comparison; the flag puts it lowest.
-            fields_src.append(exp.PropertyEQ(this=ident(f"n{n}"), expression=exp.Not(
-                this=exp.Is(this=feature, expression=exp.null()))))
+            fields_src.append(
+                exp.PropertyEQ(
+                    this=ident(f"n{n}"),
+                    expression=exp.Not(this=exp.Is(this=feature, expression=exp.null())),
+                )
+            )
             fields_src.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=feature.copy()))
             fields_spine.append(exp.PropertyEQ(this=ident(f"n{n}"), expression=exp.null()))
             fields_spine.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=exp.null()))
-        return exp.GT(this=exp.Struct(expressions=fields_spine),
-                      expression=exp.Struct(expressions=fields_src))
+        return exp.GT(
+            this=exp.Struct(expressions=fields_spine), expression=exp.Struct(expressions=fields_src)
+        )
 
     def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
         """UNION ALL of source rows and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) per key."""
         n_keys, n_feats = len(lookup.keys), len(lookup.tie_columns)
         src_side, spine_side = (0, 1) if self.plan.cut == "inclusive" else (1, 0)
-        row = exp.Struct(expressions=[exp.alias_(col(TS), "ts")] + [
-            exp.alias_(col(_feat(n)), f"v{n}") for n in range(n_feats)])
+        row = exp.Struct(
+            expressions=[exp.alias_(col(TS), "ts")]
+            + [exp.alias_(col(_feat(n)), f"v{n}") for n in range(n_feats)]
+        )
         source_rows = exp.select(
             *[col(_key(k)) for k in range(n_keys)],
-            exp.alias_(col(TS), "__fsql_o"), exp.alias_(exp.Literal.number(src_side), "__fsql_side"),
-            col(CREATED), *[col(_feat(n)) for n in range(n_feats)],
+            exp.alias_(col(TS), "__fsql_o"),
+            exp.alias_(exp.Literal.number(src_side), "__fsql_side"),
+            col(CREATED),
+            *[col(_feat(n)) for n in range(n_feats)],
             exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
             exp.alias_(row, "__fsql_row"),
         ).from_(ident(_src_cte(i)))
         spine_conds = [exp.Not(this=exp.Is(this=col(T), expression=exp.null()))] + [
-            exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null())) for k in lookup.keys]
-        spine_rows = exp.select(
-            *[exp.alias_(col(k.spine_column), _key(n)) for n, k in enumerate(lookup.keys)],
-            exp.alias_(col(T), "__fsql_o"), exp.alias_(exp.Literal.number(spine_side), "__fsql_side"),
-            exp.alias_(exp.null(), CREATED), *[exp.alias_(exp.null(), _feat(n)) for n in range(n_feats)],
-            col(RID), exp.alias_(exp.null(), "__fsql_row"),
-        ).from_(ident(SPINE)).where(_and(spine_conds))
+            exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
+            for k in lookup.keys
+        ]
+        spine_rows = (
+            exp.select(
+                *[exp.alias_(col(k.spine_column), _key(n)) for n, k in enumerate(lookup.keys)],
+                exp.alias_(col(T), "__fsql_o"),
+                exp.alias_(exp.Literal.number(spine_side), "__fsql_side"),
+                exp.alias_(exp.null(), CREATED),
+                *[exp.alias_(exp.null(), _feat(n)) for n in range(n_feats)],
+                col(RID),
+                exp.alias_(exp.null(), "__fsql_row"),
+            )
+            .from_(ident(SPINE))
+            .where(_and(spine_conds))
+        )
         union = exp.union(source_rows, spine_rows, distinct=False)
-        order = [exp.Ordered(this=col("__fsql_o"), nulls_first=True),
-                 exp.Ordered(this=col("__fsql_side"), nulls_first=True)] + self.tie_order(lookup, None, desc=False)
+        order = [exp.Ordered(this=col("__fsql_o"), nulls_first=True), exp.Ordered(this=col("__fsql_side"), nulls_first=True), *self.tie_order(lookup, None, desc=False)]
         last = exp.Window(
             this=exp.IgnoreNulls(this=exp.LastValue(this=col("__fsql_row"))),
             partition_by=[col(_key(k)) for k in range(n_keys)] or None,
             order=exp.Order(expressions=order),
-            spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"),
+            spec=exp.WindowSpec(
+                kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
+            ),
         )
         inner = exp.select(col(RID), exp.alias_(last, "__fsql_w")).from_(union.subquery("__fsql_u"))
-        winner = exp.select(
-            col(RID),
-            exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
-            *[exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), _feat(n))
-              for n in range(n_feats)],
-        ).from_(inner.subquery("__fsql_x")).where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())))
+        winner = (
+            exp.select(
+                col(RID),
+                exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
+                *[
+                    exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), _feat(n))
+                    for n in range(n_feats)
+                ],
+            )
+            .from_(inner.subquery("__fsql_x"))
+            .where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())))
+        )
         return winner
 
     def range_rank_cte(self, i: int, lookup: Lookup) -> exp.Select:
@@ -342,23 +404,30 @@ class PointInTimeCompiler:
         if lookup.ttl_us is not None:
             conds.append(self.within_ttl(lookup, col(TS, alias), col(T, SPINE)))
         if self.plan.created_cutoff and lookup.source.created_column:
-            conds.append(exp.Or(
-                this=exp.Is(this=col(CREATED, alias), expression=exp.null()),
-                expression=exp.LTE(this=col(CREATED, alias), expression=col(T, SPINE)),
-            ))
+            conds.append(
+                exp.Or(
+                    this=exp.Is(this=col(CREATED, alias), expression=exp.null()),
+                    expression=exp.LTE(this=col(CREATED, alias), expression=col(T, SPINE)),
+                )
+            )
         rank = exp.Window(
             this=exp.RowNumber(),
             partition_by=[col(RID, SPINE)],
             order=exp.Order(expressions=self.tie_order(lookup, alias, desc=True, with_ts=True)),
         )
         return (
-            exp.select(col(RID, SPINE), col(TS, alias),
-                       *[col(_feat(n), alias) for n in range(len(lookup.tie_columns))])
+            exp.select(
+                col(RID, SPINE),
+                col(TS, alias),
+                *[col(_feat(n), alias) for n in range(len(lookup.tie_columns))],
+            )
             .from_(exp.Table(this=ident(SPINE)))
-            .join(exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias))),
-                  on=_and(conds[:len(lookup.keys)]) if lookup.keys else None,
-                  join_type="INNER" if lookup.keys else "CROSS")
-            .where(_and(conds[len(lookup.keys):]))
+            .join(
+                exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias))),
+                on=_and(conds[: len(lookup.keys)]) if lookup.keys else None,
+                join_type="INNER" if lookup.keys else "CROSS",
+            )
+            .where(_and(conds[len(lookup.keys) :]))
             .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
         )
 
@@ -373,13 +442,24 @@ class PointInTimeCompiler:
             if strategy in ("asof_struct", "asof_dedup"):
                 joins.append(self.asof_join(i, lookup))
                 continue
-            body = self.window_cte(i, lookup) if strategy == "window" else self.range_rank_cte(i, lookup)
+            body = (
+                self.window_cte(i, lookup)
+                if strategy == "window"
+                else self.range_rank_cte(i, lookup)
+            )
             ctes.append((alias, body))
-            joins.append(exp.Join(
-                this=exp.Table(this=ident(alias)), side="LEFT",
-                on=exp.EQ(this=col(RID, SPINE), expression=col(RID, alias))))
-        hidden = [ident(RID), ident(T)] + ([ident(self.plan.spine.row_id_column)]
-                                           if self.plan.spine.row_id_column not in (None, RID) else [])
+            joins.append(
+                exp.Join(
+                    this=exp.Table(this=ident(alias)),
+                    side="LEFT",
+                    on=exp.EQ(this=col(RID, SPINE), expression=col(RID, alias)),
+                )
+            )
+        hidden = [ident(RID), ident(T)] + (
+            [ident(self.plan.spine.row_id_column)]
+            if self.plan.spine.row_id_column not in (None, RID)
+            else []
+        )
         star = exp.Star(except_=[exp.Column(this=h) for h in hidden])
         projections: list[exp.Expression] = [exp.Column(this=star, table=ident(SPINE))]
         for i, lookup in enumerate(self.plan.lookups):
@@ -399,12 +479,16 @@ class PointInTimeCompiler:
             exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
         )
         if lookup.ttl_us is not None:
-            hit = exp.And(this=hit, expression=self.within_ttl(lookup, col(TS, alias), col(T, SPINE)))
+            hit = exp.And(
+                this=hit, expression=self.within_ttl(lookup, col(TS, alias), col(T, SPINE))
+            )
         out: list[exp.Expression] = []
         for feature in lookup.outputs:
             position = lookup.tie_columns.index(feature.source_column)
-            value = exp.Case(ifs=[exp.If(this=hit.copy(), true=col(_feat(position), alias))],
-                             default=literal(feature.default, feature.dtype, self.dialect))
+            value = exp.Case(
+                ifs=[exp.If(this=hit.copy(), true=col(_feat(position), alias))],
+                default=literal(feature.default, feature.dtype, self.dialect),
+            )
             out.append(exp.alias_(value, exp.to_identifier(feature.output_name, quoted=True)))
         return out
 
@@ -415,9 +499,14 @@ def finalize(tree: exp.Expression, dialect: Dialect) -> exp.Expression:
         return tree
 
     def quote(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Identifier) and not node.quoted and node.name.lower() in dialect.reserved_words:
+        if (
+            isinstance(node, exp.Identifier)
+            and not node.quoted
+            and node.name.lower() in dialect.reserved_words
+        ):
             return exp.Identifier(this=node.name, quoted=True)
         return node
+
     return tree.transform(quote)
 
 

@@ -17,13 +17,13 @@ The rules (docs/semantics.md):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fsql.plan import Lookup, PointInTimePlan
 
 Row = Mapping[str, Any]
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_micros(value: Any) -> int | None:
@@ -31,7 +31,7 @@ def to_micros(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         delta = aware - _EPOCH
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     if isinstance(value, date):
@@ -45,8 +45,9 @@ def _nulls_lowest(value: Any) -> tuple[bool, Any]:
     return (value is not None, value)
 
 
-def _is_visible(ts: int, created: int | None, t: int, lookup: Lookup,
-                plan: PointInTimePlan) -> bool:
+def _is_visible(
+    ts: int, created: int | None, t: int, lookup: Lookup, plan: PointInTimePlan
+) -> bool:
     if plan.cut == "inclusive":
         if not ts <= t:
             return False
@@ -60,8 +61,9 @@ def _is_visible(ts: int, created: int | None, t: int, lookup: Lookup,
     return not (plan.created_cutoff and created is not None and created > t)
 
 
-def _winner(lookup: Lookup, plan: PointInTimePlan, spine_row: Row,
-            source_rows: Sequence[Row]) -> Row | None:
+def _winner(
+    lookup: Lookup, plan: PointInTimePlan, spine_row: Row, source_rows: Sequence[Row]
+) -> Row | None:
     t = to_micros(spine_row[plan.spine.timestamp_column])
     key = tuple(spine_row[k.spine_column] for k in lookup.keys)
     if t is None or any(v is None for v in key):
@@ -84,8 +86,9 @@ def _winner(lookup: Lookup, plan: PointInTimePlan, spine_row: Row,
     return best
 
 
-def evaluate(plan: PointInTimePlan, spine: Sequence[Row],
-             sources: Mapping[str, Sequence[Row]]) -> list[dict[str, Any]]:
+def evaluate(
+    plan: PointInTimePlan, spine: Sequence[Row], sources: Mapping[str, Sequence[Row]]
+) -> list[dict[str, Any]]:
     """The training set: each spine row (in order) extended with every lookup's features.
 
     ``sources`` maps a source name to its rows, keyed by the source's own column names.

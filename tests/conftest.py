@@ -6,8 +6,11 @@ import pytest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite golden/*/{dialect}.sql and expected.csv from fsql and the oracle")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden/*/{dialect}.sql and expected.csv from fsql and the oracle",
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import csv
 import math
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -41,7 +41,7 @@ def parse_value(text: str, dtype: str) -> Any:
         return {"true": True, "false": False}[text.lower()]
     if dtype == "timestamp":
         value = datetime.fromisoformat(text)
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if dtype == "date":
         return date.fromisoformat(text)
     if dtype.startswith("decimal"):
@@ -56,7 +56,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
         return utc.isoformat(timespec="microseconds")
     return str(value)
 
@@ -90,8 +90,11 @@ class GoldenCase:
                 reader = csv.reader(handle)
                 header = next(reader)
                 assert header == list(columns), f"{file}: header {header} != {list(columns)}"
-                rows = [tuple(parse_value(v, columns[c]) for v, c in zip(r, header, strict=True))
-                        for r in reader if r]
+                rows = [
+                    tuple(parse_value(v, columns[c]) for v, c in zip(r, header, strict=True))
+                    for r in reader
+                    if r
+                ]
             result[name] = TableData(columns=list(columns.items()), rows=rows)
         return result
 
@@ -101,12 +104,21 @@ class GoldenCase:
         spine_table = request.get("spine", "spine")
         ts_col = request.get("spine_timestamp", "event_timestamp")
         columns = self.config["tables"][spine_table]
-        spine = SpineRef("table", spine_table, ts_col,
-                         "date" if columns[ts_col] == "date" else "timestamp", tuple(columns))
-        return build_plan(Repo.load(self.path / "features"), request["features"], spine,
-                          cut=request.get("cut", "inclusive"),
-                          created_cutoff=request.get("created_cutoff", False),
-                          full_names=request.get("full_names", False))
+        spine = SpineRef(
+            "table",
+            spine_table,
+            ts_col,
+            "date" if columns[ts_col] == "date" else "timestamp",
+            tuple(columns),
+        )
+        return build_plan(
+            Repo.load(self.path / "features"),
+            request["features"],
+            spine,
+            cut=request.get("cut", "inclusive"),
+            created_cutoff=request.get("created_cutoff", False),
+            full_names=request.get("full_names", False),
+        )
 
     def sql(self, dialect: str) -> str:
         """The SQL fsql compiles for this case now."""
@@ -140,8 +152,10 @@ class GoldenCase:
             reader = csv.reader(handle)
             header = next(reader)
             assert header == list(self.output_dtypes), f"expected.csv header {header}"
-            return [tuple(parse_value(v, self.output_dtypes[c]) for v, c in
-                          zip(r, header, strict=True)) for r in reader]
+            return [
+                tuple(parse_value(v, self.output_dtypes[c]) for v, c in zip(r, header, strict=True))
+                for r in reader
+            ]
 
     def write_expected(self) -> None:
         with (self.path / "expected.csv").open("w", newline="") as handle:
@@ -175,11 +189,12 @@ def _equal(a: Any, b: Any) -> bool:
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
         return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
-    return bool(a == b) and type(a) is type(b) or (a is None and b is None)
+    return (bool(a == b) and type(a) is type(b)) or (a is None and b is None)
 
 
-def assert_result_matches(result: Result, expected: list[tuple[Any, ...]],
-                          dtypes: dict[str, str]) -> None:
+def assert_result_matches(
+    result: Result, expected: list[tuple[Any, ...]], dtypes: dict[str, str]
+) -> None:
     """Exact row count and order, NULL = NULL, floats to 1e-9 relative."""
     names = list(dtypes)
     got_names = [c.lower() for c in result.columns]

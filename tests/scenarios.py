@@ -4,7 +4,7 @@ the hard cases (ties, NULLs, timestamps on boundaries, duplicates, several views
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from fsql.planner import build_plan
 from fsql.repo import Repo
 from tests.engines import TableData
 
-BASE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+BASE = datetime(2024, 1, 1, tzinfo=UTC)
 STEP = timedelta(minutes=30)
 TTLS = [None, STEP, 2 * STEP, timedelta(minutes=45)]
 ENTITIES = {
@@ -23,8 +23,10 @@ ENTITIES = {
     "user": (("user_id", "int64"),),
     "pair": (("bank", "int64"), ("branch", "string")),
 }
-KEY_VALUES = {"int64": st.sampled_from([1, 2, 3, 12, None]),
-              "string": st.sampled_from(["a", "ab", "b", None])}
+KEY_VALUES = {
+    "int64": st.sampled_from([1, 2, 3, 12, None]),
+    "string": st.sampled_from(["a", "ab", "b", None]),
+}
 FEATURE_VALUES = {
     "float64": st.sampled_from([0.5, -1.25, 2.0, None]),
     "string": st.sampled_from(["x", "y", "", None]),
@@ -34,7 +36,8 @@ FEATURE_VALUES = {
 # Instants on the 30-minute grid (exactly on TTL boundaries) and one microsecond either side.
 times = st.builds(
     lambda k, nudge: BASE + k * STEP + timedelta(microseconds=nudge),
-    st.integers(0, 6), st.sampled_from([0, 0, 0, -1, 1]),
+    st.integers(0, 6),
+    st.sampled_from([0, 0, 0, -1, 1]),
 )
 
 
@@ -61,8 +64,9 @@ class Scenario:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, *, max_views: int = 3, max_rows: int = 12,
-              max_spine: int = 10) -> Scenario:
+def scenarios(
+    draw: st.DrawFn, *, max_views: int = 3, max_rows: int = 12, max_spine: int = 10
+) -> Scenario:
     """A random request: 1..max_views views over their own sources, and a spine."""
     n_views = draw(st.integers(1, max_views))
     views, tables = [], {}
@@ -75,12 +79,18 @@ def scenarios(draw: st.DrawFn, *, max_views: int = 3, max_rows: int = 12,
         has_created = draw(st.booleans())
         columns = [*keys, ("ts", "timestamp")] + ([("created", "timestamp")] if has_created else [])
         columns += [(f"f{v}_{i}", d) for i, d in enumerate(dtypes)]
-        row = st.tuples(*[
-            KEY_VALUES[t] if name in dict(keys) else
-            times if name == "ts" else
-            st.one_of(st.none(), times) if name == "created" else FEATURE_VALUES[t]
-            for name, t in columns
-        ])
+        row = st.tuples(
+            *[
+                KEY_VALUES[t]
+                if name in dict(keys)
+                else times
+                if name == "ts"
+                else st.one_of(st.none(), times)
+                if name == "created"
+                else FEATURE_VALUES[t]
+                for name, t in columns
+            ]
+        )
         rows = draw(st.lists(row, max_size=max_rows))
         # Exact duplicates of (key, ts[, created]) make full ties more likely.
         if rows and draw(st.booleans()):
@@ -88,30 +98,58 @@ def scenarios(draw: st.DrawFn, *, max_views: int = 3, max_rows: int = 12,
         table = f"src{v}"
         tables[table] = TableData(columns=columns, rows=rows)
         entity = [Entity(entity_kind, join_keys=[k for k, _ in keys])] if keys else []
-        source = Source(table, table=table, timestamp_field="ts",
-                        created_timestamp_field="created" if has_created else None)
-        features = [Field(name, t, default=draw(st.sampled_from([None, FEATURE_DEFAULTS[t]])))
-                    for name, t in columns if name.startswith("f")]
-        views.append(FeatureView(f"view{v}", entities=entity, source=source,
-                                 ttl=draw(st.sampled_from(TTLS)), features=features))
-    spine_columns = [("spine_id", "int64"), *sorted(spine_keys.items()),
-                     ("event_timestamp", "timestamp"), ("label", "int64")]
-    spine_row = st.tuples(*[
-        st.one_of(times, st.none()) if name == "event_timestamp" else
-        st.integers(0, 1) if name == "label" else KEY_VALUES[t]
-        for name, t in spine_columns[1:]
-    ])
+        source = Source(
+            table,
+            table=table,
+            timestamp_field="ts",
+            created_timestamp_field="created" if has_created else None,
+        )
+        features = [
+            Field(name, t, default=draw(st.sampled_from([None, FEATURE_DEFAULTS[t]])))
+            for name, t in columns
+            if name.startswith("f")
+        ]
+        views.append(
+            FeatureView(
+                f"view{v}",
+                entities=entity,
+                source=source,
+                ttl=draw(st.sampled_from(TTLS)),
+                features=features,
+            )
+        )
+    spine_columns = [
+        ("spine_id", "int64"),
+        *sorted(spine_keys.items()),
+        ("event_timestamp", "timestamp"),
+        ("label", "int64"),
+    ]
+    spine_row = st.tuples(
+        *[
+            st.one_of(times, st.none())
+            if name == "event_timestamp"
+            else st.integers(0, 1)
+            if name == "label"
+            else KEY_VALUES[t]
+            for name, t in spine_columns[1:]
+        ]
+    )
     body = draw(st.lists(spine_row, max_size=max_spine))
     if body and draw(st.booleans()):
         body.append(draw(st.sampled_from(body)))
-    tables["spine"] = TableData(columns=spine_columns,
-                                rows=[(i, *r) for i, r in enumerate(body)])
+    tables["spine"] = TableData(columns=spine_columns, rows=[(i, *r) for i, r in enumerate(body)])
     repo = Repo.from_objects(views)
-    spine = SpineRef("table", "spine", "event_timestamp",
-                     columns=tuple(c for c, _ in spine_columns))
-    plan = build_plan(repo, views, spine,
-                      cut=draw(st.sampled_from(["inclusive", "exclusive"])),
-                      created_cutoff=draw(st.booleans()), full_names=True)
+    spine = SpineRef(
+        "table", "spine", "event_timestamp", columns=tuple(c for c, _ in spine_columns)
+    )
+    plan = build_plan(
+        repo,
+        views,
+        spine,
+        cut=draw(st.sampled_from(["inclusive", "exclusive"])),
+        created_cutoff=draw(st.booleans()),
+        full_names=True,
+    )
     return Scenario(repo=repo, tables=tables, plan=plan)
 
 

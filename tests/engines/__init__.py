@@ -5,8 +5,9 @@ Every engine implements :class:`Engine`: load typed tables, run one SELECT, retu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -22,7 +22,7 @@ def duckdb_type(dtype: str) -> str:
 
 def _value(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -59,8 +59,8 @@ class DuckDBEngine:
         rows = []
         for row in cursor.fetchall():
             rows.append(tuple(
-                v.replace(tzinfo=timezone.utc) if isinstance(v, datetime) and v.tzinfo is None
+                v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None
                 and t.startswith("TIMESTAMP") else
-                v.astimezone(timezone.utc) if isinstance(v, datetime) else v
+                v.astimezone(UTC) if isinstance(v, datetime) else v
                 for v, t in zip(row, types, strict=True)))
         return Result(columns=names, rows=rows)
