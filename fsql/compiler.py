@@ -169,7 +169,10 @@ class PointInTimeCompiler:
                 order_cols = list(spine.columns)
             else:
                 # Columns unknown: rows that agree on timestamp and keys get identical features.
-                order_cols = [spine.timestamp_column, *sorted({k.spine_column for lk in self.plan.lookups for k in lk.keys})]
+                order_cols = [
+                    spine.timestamp_column,
+                    *sorted({k.spine_column for lk in self.plan.lookups for k in lk.keys}),
+                ]
             order = exp.Order(
                 expressions=[exp.Ordered(this=col(c), nulls_first=True) for c in order_cols]
             )
@@ -372,7 +375,11 @@ class PointInTimeCompiler:
             .where(_and(spine_conds))
         )
         union = exp.union(source_rows, spine_rows, distinct=False)
-        order = [exp.Ordered(this=col("__fsql_o"), nulls_first=True), exp.Ordered(this=col("__fsql_side"), nulls_first=True), *self.tie_order(lookup, None, desc=False)]
+        order = [
+            exp.Ordered(this=col("__fsql_o"), nulls_first=True),
+            exp.Ordered(this=col("__fsql_side"), nulls_first=True),
+            *self.tie_order(lookup, None, desc=False),
+        ]
         last = exp.Window(
             this=exp.IgnoreNulls(this=exp.LastValue(this=col("__fsql_row"))),
             partition_by=[col(_key(k)) for k in range(n_keys)] or None,

@@ -42,5 +42,5 @@ class Engine(Protocol):
     dialect: str
 
     def run(self, sql: str, tables: dict[str, TableData]) -> Result:
-        """Load ``tables`` (name -> data; a name may be dotted, e.g. ``proj.ds.t``) and run ``sql``."""
+        """Load ``tables`` (dotted names such as ``proj.ds.t`` allowed) and run ``sql``."""
         ...
