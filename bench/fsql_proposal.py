@@ -61,9 +61,17 @@ def _feat(n: int) -> str:
 class TwoPhaseCompiler(PointInTimeCompiler):
     """fsql's compiler with ``asof_struct`` lookups lowered in two phases (see module doc)."""
 
-    def __init__(self, *args: Any, materialize_sources: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, materialize_sources: bool = False,
+                 bounds: tuple[int, int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.materialize_sources = materialize_sources
+        self.bounds = bounds
+
+    def spine_bounds(self) -> tuple[exp.Expression, exp.Expression]:
+        """fsql's MIN/MAX subqueries over the spine, or constants the runner computed first."""
+        if self.bounds is None:
+            return super().spine_bounds()
+        return exp.Literal.number(self.bounds[0]), exp.Literal.number(self.bounds[1])
 
     def strategy(self, lookup: Lookup) -> SnapshotStrategy:
         """Route ``asof_struct`` lookups through ``build``'s per-view CTE + rid-join path."""
@@ -118,12 +126,24 @@ class TwoPhaseCompiler(PointInTimeCompiler):
 
 
 def two_phase_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
-                  spine: Any, *, materialize_sources: bool = False) -> tuple[str, tuple[str, ...]]:
-    """Like :func:`fsql.runner.training_set_sql`, with the two-phase strategy."""
+                  spine: Any, *, materialize_sources: bool = False,
+                  literal_bounds: bool = False) -> tuple[str, tuple[str, ...]]:
+    """Like :func:`fsql.runner.training_set_sql`, with the two-phase strategy.
+
+    ``literal_bounds``: read the spine's min/max time first (the runner has the spine in a
+    table already) and prune sources with constants instead of scalar subqueries.
+    """
     ref = load_spine(con, spine, timestamp_column="event_timestamp")
     plan = build_plan(repo, features, ref)
     dialect = get_dialect("duckdb")
-    tree = TwoPhaseCompiler(plan, dialect, materialize_sources=materialize_sources).build()
+    bounds = None
+    if literal_bounds:
+        (row,) = con.execute(
+            f"SELECT min(epoch_us({ref.timestamp_column})), max(epoch_us({ref.timestamp_column}))"
+            f" FROM ({ref.ref})").fetchall()
+        bounds = (int(row[0]), int(row[1]))
+    tree = TwoPhaseCompiler(plan, dialect, materialize_sources=materialize_sources,
+                            bounds=bounds).build()
     return render(finalize(tree, dialect), dialect), plan.output_names
 
 

@@ -37,7 +37,8 @@ import handwritten  # noqa: E402
 
 REPO = HERE / "features"
 SERVICE = "pit_bench"
-FSQL_METHODS = ("fsql", "fsql_sql", "fsql_two_phase")
+FSQL_METHODS = ("fsql", "fsql_sql", "fsql_two_phase", "fsql_two_phase_literal_bounds",
+                "fsql_two_phase_materialized")
 DEFAULT_METHODS = (*FSQL_METHODS, *handwritten.METHODS)
 TTL_SECONDS = {"view_a": generate.TTL_A_US // 1_000_000, "view_b": generate.TTL_B_US // 1_000_000}
 
@@ -50,6 +51,7 @@ class Result:
     method: str
     seconds: list[float] = field(default_factory=list)
     inner_seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     rss_gib: list[float] = field(default_factory=list)
     failure: str = ""
 
@@ -71,7 +73,7 @@ def worker(method: str, size_dir: Path, out: Path) -> int:
 
     con = connect()
     spine = size_dir / "spine.parquet"
-    if method in ("fsql_sql", "fsql_two_phase"):
+    if method.startswith("fsql_"):
         from fsql.repo import Repo
 
         repo = Repo.load(REPO)
@@ -82,7 +84,9 @@ def worker(method: str, size_dir: Path, out: Path) -> int:
         else:
             from fsql_proposal import two_phase_sql
 
-            sql, _ = two_phase_sql(repo, SERVICE, con, spine)
+            sql, _ = two_phase_sql(repo, SERVICE, con, spine,
+                                   literal_bounds=method.endswith("_literal_bounds"),
+                                   materialize_sources=method.endswith("_materialized"))
     else:
         con.execute("CREATE TEMP TABLE spine AS SELECT * FROM read_parquet(?)", [str(spine)])
         sql = handwritten.METHODS[method](views(size_dir))
@@ -96,8 +100,12 @@ def _escape(text: str) -> str:
 
 
 # -- measuring -------------------------------------------------------------------------------
-def measure(cmd: Sequence[str], env: dict[str, str], timeout: float) -> tuple[float, float, str]:
-    """Run ``cmd``; return (wall seconds, peak RSS GiB, stdout). Raises on failure/timeout."""
+def measure(cmd: Sequence[str], env: dict[str, str],
+            timeout: float) -> tuple[float, float, float, str]:
+    """Run ``cmd``; return (wall s, CPU s (user + system), peak RSS GiB, stdout).
+
+    Raises on failure or timeout. CPU seconds vary less than wall seconds when other
+    processes compete for the cores."""
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr)
@@ -118,7 +126,8 @@ def measure(cmd: Sequence[str], env: dict[str, str], timeout: float) -> tuple[fl
         text = stdout.read().decode()
         if proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 2**20, text  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 2**20, text  # ru_maxrss is in KiB on Linux
 
 
 def command(method: str, size_dir: Path, out: Path) -> list[str]:
@@ -168,25 +177,24 @@ def compare(reference: Path, other: Path) -> str:
 
 # -- report ----------------------------------------------------------------------------------
 def table(results: list[Result]) -> str:
-    """The figures table (markdown)."""
-    lines = ["| size | method | runs | seconds min | seconds max | in-process s (min) "
-             "| peak RSS GiB (max) | min ÷ best hand-written min |",
-             "|---|---|---|---|---|---|---|---|"]
+    """The figures table (markdown); ratios compare minimum wall times."""
+    lines = ["| size | method | runs | wall s min | wall s max | in-process s min | CPU s min "
+             "| peak RSS GiB max | wall min / best hand-written |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for size in dict.fromkeys(r.size for r in results):
         rows = [r for r in results if r.size == size]
-        hand = [min(r.seconds) for r in rows if r.method.startswith("hw_") and r.seconds
-                and not r.failure]
-        best = min(hand) if hand else float("nan")
+        hand = [min(r.seconds) for r in rows if r.method.startswith("hw_") and r.seconds]
+        best = min(hand) if hand else None
         for r in rows:
-            if r.failure and not r.seconds:
-                lines.append(f"| {size} | {r.method} | 0 | {r.failure} | | | | |")
+            if not r.seconds:
+                lines.append(f"| {size} | {r.method} | 0 | {r.failure} | | | | | |")
                 continue
-            ratio = min(r.seconds) / best
+            ratio = f"{min(r.seconds) / best:.2f}x" if best else "-"
             mark = " (best)" if r.method.startswith("hw_") and min(r.seconds) == best else ""
             lines.append(
                 f"| {size} | {r.method}{mark} | {len(r.seconds)} | {min(r.seconds):.2f} | "
-                f"{max(r.seconds):.2f} | {min(r.inner_seconds):.2f} | {max(r.rss_gib):.2f} | "
-                f"{ratio:.2f}x |" + (f" {r.failure}" if r.failure else ""))
+                f"{max(r.seconds):.2f} | {min(r.inner_seconds):.2f} | {min(r.cpu_seconds):.1f} | "
+                f"{max(r.rss_gib):.2f} | {ratio} |" + (f" {r.failure}" if r.failure else ""))
     return "\n".join(lines)
 
 
@@ -234,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = out_dir / f"{method}.parquet"
                 out.unlink(missing_ok=True)
                 try:
-                    wall, rss, stdout = measure(command(method, size_dir, out), env, args.timeout)
+                    wall, cpu, rss, stdout = measure(command(method, size_dir, out), env,
+                                                     args.timeout)
                 except (TimeoutError, RuntimeError) as err:
                     res.failure = str(err).splitlines()[0] if str(err) else type(err).__name__
                     print(f"{size} run {run + 1} {method}: FAILED {err}", flush=True)
@@ -242,9 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 res.seconds.append(wall)
                 res.inner_seconds.append(inner_seconds(method, stdout))
                 res.rss_gib.append(rss)
+                res.cpu_seconds.append(cpu)
                 print(f"{size} run {run + 1} {method}: {wall:.2f} s wall, "
-                      f"{res.inner_seconds[-1]:.2f} s in-process, {rss:.2f} GiB peak RSS",
-                      flush=True)
+                      f"{res.inner_seconds[-1]:.2f} s in-process, {cpu:.1f} s CPU, "
+                      f"{rss:.2f} GiB peak RSS", flush=True)
         results += by_method.values()
         if size in checks and "fsql" in methods:
             print(f"\nequality check, {size} (each output vs fsql's):")

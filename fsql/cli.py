@@ -6,9 +6,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from fsql.errors import FsqlError
 from fsql.repo import Repo
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake reported like every other one: one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"fsql: error: {message} (see: {self.prog} --help)\n")
+
+
+def _one_line(message: str) -> str:
+    """``message`` on one line (engine errors may span several)."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def _request_options(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +42,7 @@ def _request_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fsql`` command."""
-    parser = argparse.ArgumentParser(prog="fsql", description=__doc__)
+    parser = _Parser(prog="fsql", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     comp = commands.add_parser("compile", help="print the training-set query for a dialect")
     _request_options(comp)
@@ -43,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; a user mistake prints one line on stderr and returns 2."""
+    """Entry point; a user mistake prints one line on stderr and returns 2.
+
+    >>> main(["compile", "--repo", "examples/fraud", "--features", "fraud_detection",
+    ...       "--spine", "spine", "--dialect", "bigquery"])  # doctest: +SKIP
+    """
     args = build_parser().parse_args(argv)
     try:
         repo = Repo.load(args.repo)
@@ -59,9 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                               progress=not args.no_progress and sys.stderr.isatty(), **options)
         print(f"wrote {args.out}: {summary.format()}")
         return 0
-    except FsqlError as err:
-        print(f"fsql: error: {err}", file=sys.stderr)
+    except (FsqlError, OSError) as err:
+        # OSError: the environment refused (unreadable repository, full disk), not a bug.
+        print(f"fsql: error: {_one_line(str(err))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("fsql: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

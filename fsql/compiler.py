@@ -32,7 +32,8 @@ from sqlglot import exp
 from fsql.dialect import Dialect, SnapshotStrategy
 from fsql.dtypes import DType
 from fsql.errors import CompileError, UnsupportedError
-from fsql.plan import Lookup, PointInTimePlan, SourceRef, SpineRef
+from fsql.aggregation_sql import AggregationSQL
+from fsql.plan import AggregationLookup, Lookup, PointInTimePlan, SourceRef, SpineRef
 
 SPINE = "__fsql_spine"
 RID = "__fsql_rid"
@@ -148,6 +149,27 @@ def _int(value: int) -> exp.Expression:
     return exp.Neg(this=node) if value < 0 else node
 
 
+def relation_for_source(
+    compiler: PointInTimeCompiler, src: SourceRef
+) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    """The source's FROM item (aliased), and its event and created times in epoch micros."""
+    relation = _relation(
+        src.kind,
+        src.ref,
+        compiler.dialect,
+        what=f"Source {src.name!r}",
+        query_dialect=src.query_dialect,
+    )
+    relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
+    ts = compiler.dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)
+    created = (
+        compiler.dialect.epoch_micros_sql(col(src.created_column), "timestamp")
+        if src.created_column
+        else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
+    )
+    return relation, ts, created
+
+
 class PointInTimeCompiler:
     """Builds the tree of one plan for one dialect. Use :func:`compile_plan`."""
 
@@ -188,21 +210,7 @@ class PointInTimeCompiler:
 
     # -- sources -------------------------------------------------------------------------
     def source_cte(self, lookup: Lookup) -> exp.Select:
-        src: SourceRef = lookup.source
-        relation = _relation(
-            src.kind,
-            src.ref,
-            self.dialect,
-            what=f"Source {src.name!r}",
-            query_dialect=src.query_dialect,
-        )
-        relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
-        ts = self.dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)
-        created = (
-            self.dialect.epoch_micros_sql(col(src.created_column), "timestamp")
-            if src.created_column
-            else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
-        )
+        relation, ts, created = relation_for_source(self, lookup.source)
         projections = [exp.alias_(col(k.source_column), _key(i)) for i, k in enumerate(lookup.keys)]
         projections += [exp.alias_(ts, TS), exp.alias_(created, CREATED)]
         projections += [exp.alias_(col(c), _feat(i)) for i, c in enumerate(lookup.tie_columns)]
@@ -442,7 +450,16 @@ class PointInTimeCompiler:
     def build(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expression]] = [(SPINE, self.spine_cte())]
         joins: list[exp.Join] = []
+        columns: list[exp.Expression] = []
         for i, lookup in enumerate(self.plan.lookups):
+            if isinstance(lookup, AggregationLookup):
+                aggregation = AggregationSQL(self, i, lookup)
+                agg_ctes, agg_joins, owner = aggregation.parts()
+                ctes += agg_ctes
+                joins += agg_joins
+                columns += aggregation.columns(owner)
+                continue
+            columns += self.feature_columns(i, lookup)
             ctes.append((_src_cte(i), self.source_cte(lookup)))
             strategy = self.strategy(lookup)
             alias = _view_cte(i)
@@ -469,8 +486,7 @@ class PointInTimeCompiler:
         )
         star = exp.Star(except_=[exp.Column(this=h) for h in hidden])
         projections: list[exp.Expression] = [exp.Column(this=star, table=ident(SPINE))]
-        for i, lookup in enumerate(self.plan.lookups):
-            projections += self.feature_columns(i, lookup)
+        projections += columns
         query = exp.select(*projections).from_(ident(SPINE))
         for join in joins:
             query = query.join(join)

@@ -10,12 +10,15 @@
 
 from __future__ import annotations
 
+import difflib
+import numbers
 import os
-import sys
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fsql.dtypes import DType, parse_dtype
@@ -27,7 +30,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def _caller_location() -> str:
     """``file:line`` of the user code that built a definition (first frame outside fsql)."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame = sys._getframe(2)
     while frame is not None:
         if not os.path.abspath(frame.f_code.co_filename).startswith(here):
@@ -45,6 +48,47 @@ def _check_name(kind: str, name: Any, location: str) -> str:
     if name.startswith("__fsql"):
         raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved")
     return name
+
+
+def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _as_list(value: Any, *, where: str, what: str, example: str) -> list[Any]:
+    """``value`` as a list, refusing a single object or a string where a list belongs."""
+    if isinstance(value, (str, bytes, Entity, Field, Source)) or not isinstance(value, Sequence):
+        raise DefinitionError(f"{where}: {what}= must be a list, got {value!r}; write {example}")
+    return list(value)
+
+
+# Python types a feature's default may have, per dtype (bool is an int in Python: refused).
+_DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
+    "int64": (numbers.Integral,), "float64": (numbers.Real,), "string": (str,),
+    "bool": (bool,), "timestamp": (datetime,), "date": (date,),
+    "decimal": (Decimal, numbers.Integral),
+}
+
+
+def _check_default(value: Any, dtype: DType, where: str) -> None:
+    if value is None:
+        return
+    allowed = _DEFAULT_TYPES[dtype.name]
+    wrong = not isinstance(value, allowed)
+    if dtype.name != "bool" and isinstance(value, bool):
+        wrong = True
+    if dtype.name == "date" and isinstance(value, datetime):
+        wrong = True
+    if dtype.name == "int64" and not wrong and not -(2**63) <= int(value) < 2**63:
+        wrong = True
+    if wrong:
+        kinds = {"int64": "a 64-bit int", "float64": "a float", "string": "a str",
+                 "bool": "True or False", "timestamp": "a datetime", "date": "a date",
+                 "decimal": "a Decimal"}[dtype.name]
+        raise DefinitionError(
+            f"{where}: default {value!r} does not fit dtype {dtype}; give {kinds} or None"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,8 +133,10 @@ class Field:
                  description: str = "") -> None:
         location = _caller_location()
         _check_name("Field", name, location)
+        parsed = parse_dtype(dtype, where=f"Field {name!r} ({location})")
+        _check_default(default, parsed, f"Field {name!r} ({location})")
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "dtype", parse_dtype(dtype, where=f"Field {name!r} ({location})"))
+        object.__setattr__(self, "dtype", parsed)
         object.__setattr__(self, "default", default)
         object.__setattr__(self, "description", description)
 
@@ -179,12 +225,21 @@ class FeatureView:
         _check_name("FeatureView", name, location)
         if not isinstance(source, Source):
             raise DefinitionError(f"{where}: source= must be a Source, got {source!r}")
+        entities = _as_list(entities, where=where, what="entities", example="entities=[user]")
         for entity in entities:
+            if isinstance(entity, str):
+                raise DefinitionError(
+                    f"{where}: unknown entity {entity!r}: entities= takes Entity objects, not "
+                    f"names; define it with Entity({entity!r}, join_keys=[...]) and pass that "
+                    "object"
+                )
             if not isinstance(entity, Entity):
                 raise DefinitionError(
                     f"{where}: entities must be Entity objects, got {entity!r}; define it with "
                     "Entity(name, join_keys=[...])"
                 )
+        features = _as_list(features, where=where, what="features",
+                            example="features=[Field('name', 'int64')]")
         if not features:
             raise DefinitionError(f"{where}: features= must list at least one Field")
         for feat in features:
@@ -228,9 +283,10 @@ class FeatureView:
         for feat in self.features:
             if feat.name == name:
                 return feat
+        names = [f.name for f in self.features]
         raise DefinitionError(
-            f"FeatureView {self.name!r} ({self.location}) has no feature {name!r}; it has: "
-            f"{', '.join(f.name for f in self.features)}"
+            f"FeatureView {self.name!r} ({self.location}) has no feature {name!r}."
+            f"{_did_you_mean(name, names)} Its features: {', '.join(names)}"
         )
 
     def projection(self) -> ViewProjection:
@@ -279,8 +335,16 @@ class ViewProjection:
         unknown = sorted(set(mapping) - set(self.view.join_keys))
         if unknown:
             raise DefinitionError(
-                f"FeatureView {self.view.name!r} ({self.view.location}): join_key_map names "
-                f"{unknown}, which are not join keys of the view ({list(self.view.join_keys)})"
+                f"FeatureView {self.view.name!r} ({self.view.location}): with_join_key_map "
+                f"({_caller_location()}) names {unknown}, which are not join keys of the view; "
+                f"map its join keys {list(self.view.join_keys)} to spine columns, e.g. "
+                f"{{{self.view.join_keys[0] if self.view.join_keys else 'key'!r}: 'spine_col'}}"
+            )
+        bad = [v for v in mapping.values() if not isinstance(v, str) or not v]
+        if bad:
+            raise DefinitionError(
+                f"FeatureView {self.view.name!r} ({self.view.location}): with_join_key_map "
+                f"values must be spine column names, got {bad}"
             )
         return ViewProjection(self.view, self.name, self.feature_names, dict(mapping))
 
@@ -302,6 +366,8 @@ class FeatureService:
                  description: str = "") -> None:
         location = _caller_location()
         _check_name("FeatureService", name, location)
+        features = _as_list(features, where=f"FeatureService {name!r} ({location})",
+                            what="features", example="features=[view]")
         if not features:
             raise DefinitionError(f"FeatureService {name!r} ({location}): features= is empty")
         for item in features:

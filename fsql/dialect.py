@@ -29,6 +29,7 @@ class Dialect:
     reads_local_files: bool
     table_path_as_one_identifier: bool
     reserved_words: frozenset[str]
+    frame_functions: frozenset[str]
     epoch_micros: dict[str, str]
     types: dict[str, str]
 
@@ -73,6 +74,7 @@ def get_dialect(name: str) -> Dialect:
         reads_local_files=data["reads_local_files"],
         table_path_as_one_identifier=data["table_path_as_one_identifier"],
         reserved_words=frozenset(w.lower() for w in data["reserved_words"]),
+        frame_functions=frozenset(data["frame_functions"]),
         epoch_micros=dict(data["epoch_micros"]),
         types=dict(data["types"]),
     )

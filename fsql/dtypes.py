@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -9,6 +10,15 @@ from fsql.errors import DefinitionError
 
 SIMPLE_DTYPES = ("int64", "float64", "string", "bool", "timestamp", "date")
 _DECIMAL = re.compile(r"^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
+# Type names from Python, pandas and SQL, mapped to fsql's, for the "Did you mean" hint only:
+# fsql accepts one spelling per type so that definitions read the same everywhere.
+_ALIASES = {
+    "int": "int64", "integer": "int64", "bigint": "int64", "long": "int64", "int32": "int64",
+    "float": "float64", "double": "float64", "float32": "float64", "real": "float64",
+    "str": "string", "text": "string", "varchar": "string", "object": "string",
+    "boolean": "bool", "datetime": "timestamp", "datetime64": "timestamp",
+    "timestamptz": "timestamp", "numeric": "decimal(p,s)", "decimal": "decimal(p,s)",
+}
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,10 @@ def parse_dtype(text: str | DType, *, where: str) -> DType:
     if isinstance(text, DType):
         return text
     if not isinstance(text, str):
-        raise DefinitionError(f"{where}: dtype must be a string such as 'int64', got {text!r}")
+        close = _ALIASES.get(getattr(text, "__name__", ""), "int64")
+        raise DefinitionError(
+            f"{where}: dtype must be a string such as {close!r}, got {text!r}"
+        )
     norm = text.strip().lower()
     if norm in SIMPLE_DTYPES:
         return DType(norm)
@@ -42,6 +55,10 @@ def parse_dtype(text: str | DType, *, where: str) -> DType:
                 f"{where}: {text!r} needs 1 <= precision <= 38 and scale <= precision"
             )
         return DType("decimal", precision, scale)
+    close = _ALIASES.get(norm) or next(iter(difflib.get_close_matches(norm, SIMPLE_DTYPES, n=1)),
+                                       None)
+    hint = f" Did you mean {close!r}?" if close else ""
     raise DefinitionError(
-        f"{where}: unknown dtype {text!r}; use one of {', '.join(SIMPLE_DTYPES)} or decimal(p,s)"
+        f"{where}: unknown dtype {text!r}.{hint} Use one of {', '.join(SIMPLE_DTYPES)} or "
+        "decimal(p,s)"
     )

@@ -12,6 +12,12 @@ The rules (docs/semantics.md):
   oldest, and each feature compares with NULL lowest (the full-tie rule); strings compare by
   code point, which is their UTF-8 byte order;
 - no visible row, a NULL key or a NULL spine timestamp: the feature's default (or NULL).
+
+Windowed aggregations: the visible events of the key inside the window (same cut, same created
+cutoff) whose ``where`` is TRUE; NULL inputs ignored; counts of nothing are 0, other functions
+of nothing NULL; a declared default replaces any NULL result; first/last are the least/greatest
+non-NULL input by (ts, created, value) with NULL created oldest; a NULL key or timestamp gives
+the default (or NULL) for every aggregation, counts included.
 """
 
 from __future__ import annotations
@@ -20,7 +26,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fsql.plan import Lookup, PointInTimePlan
+import math
+import statistics
+from fractions import Fraction
+
+from fsql.plan import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
 
 Row = Mapping[str, Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -46,17 +56,17 @@ def _nulls_lowest(value: Any) -> tuple[bool, Any]:
 
 
 def _is_visible(
-    ts: int, created: int | None, t: int, lookup: Lookup, plan: PointInTimePlan
+    ts: int, created: int | None, t: int, window_us: int | None, plan: PointInTimePlan
 ) -> bool:
     if plan.cut == "inclusive":
         if not ts <= t:
             return False
-        if lookup.ttl_us is not None and not ts > t - lookup.ttl_us:
+        if window_us is not None and not ts > t - window_us:
             return False
     else:
         if not ts < t:
             return False
-        if lookup.ttl_us is not None and not ts >= t - lookup.ttl_us:
+        if window_us is not None and not ts >= t - window_us:
             return False
     return not (plan.created_cutoff and created is not None and created > t)
 
@@ -78,7 +88,7 @@ def _winner(
             continue
         created_col = lookup.source.created_column
         created = to_micros(row[created_col]) if created_col else None
-        if not _is_visible(ts, created, t, lookup, plan):
+        if not _is_visible(ts, created, t, lookup.ttl_us, plan):
             continue
         order = (ts, _nulls_lowest(created), *(_nulls_lowest(row[c]) for c in lookup.tie_columns))
         if best_order is None or order > best_order:
@@ -97,6 +107,11 @@ def evaluate(
     for spine_row in spine:
         result = dict(spine_row)
         for lookup in plan.lookups:
+            if isinstance(lookup, AggregationLookup):
+                for agg in lookup.outputs:
+                    result[agg.output_name] = _aggregate(
+                        agg, lookup, plan, spine_row, sources[lookup.source.name])
+                continue
             winner = _winner(lookup, plan, spine_row, sources[lookup.source.name])
             for col in lookup.outputs:
                 result[col.output_name] = (
@@ -104,3 +119,58 @@ def evaluate(
                 )
         out.append(result)
     return out
+
+
+def _aggregate(agg: AggregateColumn, lookup: AggregationLookup, plan: PointInTimePlan,
+               spine_row: Row, source_rows: Sequence[Row]) -> Any:
+    """One aggregation for one spine row."""
+    t = to_micros(spine_row[plan.spine.timestamp_column])
+    key = tuple(spine_row[k.spine_column] for k in lookup.keys)
+    if t is None or any(v is None for v in key):
+        return agg.default
+    events = []  # (ts, created, value) of the rows in the window
+    for row in source_rows:
+        if tuple(row[k.source_column] for k in lookup.keys) != key:
+            continue
+        ts = to_micros(row[lookup.source.timestamp_column])
+        if ts is None:
+            continue
+        created_col = lookup.source.created_column
+        created = to_micros(row[created_col]) if created_col else None
+        if not _is_visible(ts, created, t, agg.window_us, plan):
+            continue
+        if agg.where is not None:
+            from fsql.expressions import evaluate
+
+            if evaluate(agg.where, row) is not True:
+                continue
+        events.append((ts, created, 1 if agg.column is None else row[agg.column]))
+    values = [v for _, _, v in events if v is not None]
+    result = _apply(agg.function, values, events)
+    if result is None:
+        return agg.default
+    return result
+
+
+def _apply(function: str, values: list[Any], events: list[tuple[int, int | None, Any]]) -> Any:
+    if function == "count":
+        return len(values)
+    if function == "count_distinct":
+        return len(set(values))
+    if not values:
+        return None
+    if function == "sum":
+        return sum(values[1:], values[0])
+    if function == "avg":
+        return float(sum(Fraction(v) for v in values) / len(values))
+    if function == "min":
+        return min(values)
+    if function == "max":
+        return max(values)
+    if function in ("stddev", "variance"):
+        if len(values) < 2:
+            return None
+        variance = statistics.variance([Fraction(v) for v in values])
+        return math.sqrt(variance) if function == "stddev" else float(variance)
+    ordered = sorted((ts, _nulls_lowest(c), v) for ts, c, v in events if v is not None)
+    return ordered[0][2] if function == "first" else ordered[-1][2]

@@ -82,12 +82,48 @@ class Lookup:
     tie_columns: tuple[str, ...]
 
 
+AGGREGATE_FUNCTIONS = ("count", "sum", "avg", "min", "max", "count_distinct", "stddev",
+                       "variance", "first", "last")
+COUNTS = ("count", "count_distinct")
+
+
+@dataclass(frozen=True)
+class AggregateColumn:
+    """One windowed aggregation: ``function`` of source ``column`` (None: rows) over the events
+    of the key in ``window_us`` (None: lifetime), keeping rows where ``where`` is TRUE."""
+
+    function: str
+    column: str | None
+    window_us: int | None
+    where: Any
+    output_name: str
+    dtype: DType | None
+    default: Any
+
+
+@dataclass(frozen=True)
+class AggregationLookup:
+    """Windowed aggregations of one view's events for every spine row."""
+
+    name: str
+    view_name: str
+    source: SourceRef
+    keys: tuple[KeyPair, ...]
+    outputs: tuple[AggregateColumn, ...]
+
+    @property
+    def longest_window_us(self) -> int | None:
+        """The longest window, or None when some aggregation is over the whole lifetime."""
+        windows = [a.window_us for a in self.outputs]
+        return None if any(w is None for w in windows) else max(w for w in windows if w)
+
+
 @dataclass(frozen=True)
 class PointInTimePlan:
     """A training-set request: one output row per spine row, plus each lookup's features."""
 
     spine: SpineRef
-    lookups: tuple[Lookup, ...]
+    lookups: tuple[Lookup | AggregationLookup, ...]
     cut: Cut = "inclusive"
     created_cutoff: bool = False
 

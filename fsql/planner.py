@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fsql.definitions import FeatureView, Source, ViewProjection
 from fsql.durations import to_micros
@@ -16,6 +17,13 @@ from fsql.repo import Repo
 
 _QUERY = re.compile(r"^\s*(\(\s*)*(select|with)\b", re.IGNORECASE)
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+# DuckDB type names (DESCRIBE) of the columns a timestamp may live in.
+_TIME_TYPES = re.compile(r"^(TIMESTAMP.*|DATE)$")
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an engine's message (DuckDB appends the SQL it failed on)."""
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def describe_file(path: Path, *, what: str) -> dict[str, str]:
@@ -24,14 +32,28 @@ def describe_file(path: Path, *, what: str) -> dict[str, str]:
 
     if not path.exists():
         raise ExecutionError(f"{what}: file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ExecutionError(f"{what}: {str(path)!r} is not a file; give a .parquet or .csv file")
     reader = "read_csv" if path.name.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
     try:
         rows = duckdb.connect().execute(
             f"DESCRIBE SELECT * FROM {reader}(?)", [str(path)]
         ).fetchall()
     except duckdb.Error as err:
-        raise ExecutionError(f"{what}: cannot read {str(path)!r}: {err}") from None
+        raise ExecutionError(f"{what}: cannot read {str(path)!r}: {first_line(err)}") from None
     return {row[0]: str(row[1]) for row in rows}
+
+
+def _family(duckdb_type: str) -> str:
+    """What a DuckDB type compares as: numbers with numbers, strings with strings..."""
+    name = duckdb_type.upper()
+    if re.match(r"^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$|^(FLOAT|DOUBLE|DECIMAL)", name):
+        return "number"
+    if name.startswith("TIMESTAMP"):
+        return "timestamp"
+    if name == "VARCHAR" or name.startswith("ENUM("):  # ENUM: a pandas categorical column
+        return "string"
+    return name
 
 
 def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp") -> SpineRef:
@@ -46,22 +68,38 @@ def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp") -> Spine
     return SpineRef("table", text, timestamp_column)
 
 
-def _with_columns(spine: SpineRef, columns: dict[str, str]) -> SpineRef:
-    if spine.timestamp_column not in columns:
+def _with_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
+    ts = spine.timestamp_column
+    if ts not in columns:
+        close = difflib.get_close_matches(ts, list(columns), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise CompileError(
-            f"The spine has no timestamp column {spine.timestamp_column!r} (columns: "
-            f"{', '.join(columns)}); name it with --spine-timestamp COL"
+            f"The spine has no timestamp column {ts!r} (columns: {', '.join(columns)}); name "
+            f"its timestamp column with --spine-timestamp COL{hint} (spine_timestamp= in Python)"
         )
-    dtype = "date" if columns[spine.timestamp_column] == "DATE" else "timestamp"
+    if not _TIME_TYPES.match(columns[ts]):
+        # '"NULL"' is DuckDB's type of a DataFrame column holding only None.
+        raise CompileError(
+            f"The spine's timestamp column {ts!r} holds {columns[ts].strip(chr(34))}, not "
+            "timestamps; store ISO 8601 timestamps or dates in it (e.g. 2024-01-01T13:00:00Z; "
+            "in pandas, a datetime64 column), or name another column with --spine-timestamp COL"
+        )
+    reserved = [c for c in columns if c.startswith("__fsql")]
+    if reserved:
+        raise CompileError(f"Spine columns {reserved} use the prefix '__fsql', which is "
+                           "reserved for fsql's own columns; rename them")
+    dtype: Literal["timestamp", "date"] = "date" if columns[ts] == "DATE" else "timestamp"
     return replace(spine, columns=tuple(columns), timestamp_dtype=dtype)
 
 
-def with_spine_columns(spine: SpineRef, columns: dict[str, str]) -> SpineRef:
+def with_spine_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
     """``spine`` with its columns (name -> DuckDB type) known, validated."""
     return _with_columns(spine, columns)
 
 
-def _source_ref(repo: Repo, source: Source, view: FeatureView) -> SourceRef:
+def _source_ref(repo: Repo, source: Source,
+                view: FeatureView) -> tuple[SourceRef, dict[str, str] | None]:
+    """The source as the SQL reads it, and its columns' DuckDB types when it is a file."""
     ts_col = source.column_for(source.timestamp_field)
     created = source.column_for(source.created_timestamp_field) \
         if source.created_timestamp_field else None
@@ -75,25 +113,46 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView) -> SourceRef:
             needed.append((source.created_timestamp_field, created))
         for name, column in needed:
             if column not in columns:
+                what = repr(name) if name == column else f"{name!r} (column {column!r})"
+                close = difflib.get_close_matches(column, list(columns), n=1)
+                fix = (f"Did you mean {close[0]!r}? Fix the name or map it with "
+                       f"field_mapping={{{close[0]!r}: {name!r}}}") if close else \
+                    "Fix the name or map a column to it with field_mapping={'column': 'name'}"
                 raise DefinitionError(
-                    f"FeatureView {view.name!r} ({view.location}): {name!r} is not a column of "
-                    f"source {source.name!r} ({source.path}); its columns are: "
-                    f"{', '.join(columns)}. Fix the name or add field_mapping={{...}}"
+                    f"FeatureView {view.name!r} ({view.location}): {what} is not a column of "
+                    f"source {source.name!r} ({source.location}, file {source.path}); its "
+                    f"columns are: {', '.join(columns)}. {fix}"
                 )
-        dtype = "date" if columns[ts_col] == "DATE" else "timestamp"
-        return SourceRef(source.name, "path", str(path), ts_col, dtype, created, repo.default_dialect)
+        for column in [ts_col] + ([created] if created else []):
+            if not _TIME_TYPES.match(columns[column]):
+                raise DefinitionError(
+                    f"Source {source.name!r} ({source.location}): timestamp column {column!r} "
+                    f"of {source.path} holds {columns[column]}, not timestamps; store ISO 8601 "
+                    "timestamps or dates in it, or name another column"
+                )
+        dtype: Literal["timestamp", "date"] = \
+            "date" if columns[ts_col] == "DATE" else "timestamp"
+        return (SourceRef(source.name, "path", str(path), ts_col, dtype, created,
+                          repo.default_dialect), columns)
     kind = "table" if source.table else "query"
     ref = source.table or source.query or ""
-    return SourceRef(source.name, kind, ref, ts_col, source.timestamp_dtype,  # type: ignore[arg-type]
-                     created, repo.default_dialect)
+    return (SourceRef(source.name, kind, ref, ts_col, source.timestamp_dtype,  # type: ignore[arg-type]
+                      created, repo.default_dialect), None)
 
 
 def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
                cut: Cut = "inclusive", created_cutoff: bool = False,
-               full_names: bool = False) -> PointInTimePlan:
-    """Validate a request and build its plan."""
+               full_names: bool = False,
+               spine_types: Mapping[str, str] | None = None) -> PointInTimePlan:
+    """Validate a request and build its plan.
+
+    ``spine_types`` (column -> DuckDB type) lets fsql check that spine keys compare with the
+    source keys as typed values; a file spine is described here when it is not given.
+    """
     if cut not in ("inclusive", "exclusive"):
         raise CompileError(f"Unknown cut {cut!r}; use 'inclusive' or 'exclusive'")
+    if spine_types is None and spine.kind == "file":
+        spine_types = describe_file(Path(spine.ref), what="the spine")
     projections = repo.resolve(features)
     lookups: list[Lookup] = []
     owners: dict[str, str] = {}
@@ -105,13 +164,13 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
                 "name with view.with_name('...')"
             )
         names_used.add(proj.name)
-        lookups.append(_lookup(repo, proj, spine, full_names, owners))
+        lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types))
     return PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
                            created_cutoff=created_cutoff)
 
 
 def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
-            owners: dict[str, str]) -> Lookup:
+            owners: dict[str, str], spine_types: Mapping[str, str] | None) -> Lookup:
     view = proj.view
     source = view.source
     keys = tuple(KeyPair(source.column_for(k), proj.spine_column(k)) for k in view.join_keys)
@@ -139,8 +198,22 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
             )
         owners[output] = proj.name
         outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype, feat.default))
+    source_ref, source_types = _source_ref(repo, source, view)
+    if spine_types is not None and source_types is not None:
+        for key in keys:
+            spine_type = spine_types.get(key.spine_column, '"NULL"')
+            source_type = source_types[key.source_column]
+            if '"NULL"' not in (spine_type, source_type) and \
+                    _family(spine_type) != _family(source_type):
+                # DuckDB would cast one side ('1' = 1 matches): keys compare as typed values.
+                raise CompileError(
+                    f"Join key {key.source_column!r} of feature view {proj.name!r} "
+                    f"({view.location}) is {source_type} in source {source.name!r} but the "
+                    f"spine column {key.spine_column!r} is {spine_type}; store both as the same "
+                    "type (keys are compared as typed values, never converted)"
+                )
     return Lookup(
-        name=proj.name, view_name=view.name, source=_source_ref(repo, source, view), keys=keys,
+        name=proj.name, view_name=view.name, source=source_ref, keys=keys,
         ttl_us=to_micros(view.ttl) if view.ttl is not None else None, outputs=tuple(outputs),
         tie_columns=tuple(source.column_for(f.name) for f in view.features),
     )

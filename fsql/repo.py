@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import sys
 import tomllib
@@ -15,7 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from fsql.definitions import Entity, FeatureService, FeatureView, Source, ViewProjection
-from fsql.errors import DefinitionError
+from fsql.errors import CompileError, DefinitionError
 from fsql.plan import Cut, PointInTimePlan, SpineRef
 
 _SKIP_DIRS = {"__pycache__", "data", "node_modules"}
@@ -50,11 +51,22 @@ class Repo:
         if config.exists():
             try:
                 data = tomllib.loads(config.read_text())
-            except tomllib.TOMLDecodeError as err:
-                raise DefinitionError(f"{config}: invalid TOML: {err}") from None
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
+                raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
             project = data.get("project", data)
+            if not isinstance(project, dict):
+                raise DefinitionError(
+                    f"{config}: 'project' must be a table: write [project] with name = \"...\" "
+                    "and dialect = \"duckdb\" on the lines below it"
+                )
             repo.project = str(project.get("name", repo.project))
             repo.default_dialect = str(project.get("dialect", repo.default_dialect))
+            from fsql.dialect import get_dialect
+
+            try:
+                get_dialect(repo.default_dialect)
+            except CompileError as err:
+                raise DefinitionError(f"{config}: {err}") from None
         files = sorted(p for p in root.rglob("*.py")
                        if not any(part.startswith(".") or part in _SKIP_DIRS
                                   for part in p.relative_to(root).parts[:-1]))
@@ -76,7 +88,8 @@ class Repo:
         """Register one definition; a second, different definition with the same name fails."""
         kinds: dict[type, tuple[str, dict[str, Any]]] = {
             Entity: ("Entity", self.entities), Source: ("Source", self.sources),
-            FeatureView: ("FeatureView", self.views), FeatureService: ("FeatureService", self.services),
+            FeatureView: ("FeatureView", self.views),
+            FeatureService: ("FeatureService", self.services),
         }
         if isinstance(obj, FeatureView):
             for entity in obj.entities:
@@ -88,15 +101,15 @@ class Repo:
         existing = table.get(obj.name)
         if existing is not None and existing is not obj and existing != obj:
             raise DefinitionError(
-                f"Two {kind}s are named {obj.name!r} ({existing.location} and {obj.location}); "
-                "rename one"
+                f"Two different {kind} definitions are named {obj.name!r} "
+                f"({existing.location} and {obj.location}); rename one, or define it once and "
+                "import it where it is needed"
             )
         table[obj.name] = obj
 
     def view(self, name: str) -> FeatureView:
         """The view called ``name``, or an error that lists the views."""
         if name not in self.views:
-            import difflib
             close = difflib.get_close_matches(name, list(self.views), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise DefinitionError(
@@ -113,14 +126,23 @@ class Repo:
         """
         if isinstance(features, str):
             if ":" not in features and features in self.services:
-                return self.resolve(self.services[features].features)
+                service = self.services[features]
+                try:
+                    return self.resolve(service.features)
+                except DefinitionError as err:
+                    raise DefinitionError(
+                        f"FeatureService {service.name!r} ({service.location}): {err}"
+                    ) from None
             if ":" not in features and "," not in features:
                 if features in self.views:
                     return (self.views[features].projection(),)
+                close = difflib.get_close_matches(
+                    features, [*self.services, *self.views], n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise DefinitionError(
-                    f"Unknown feature service {features!r}; pass a service name "
-                    f"({', '.join(sorted(self.services)) or 'none defined'}) or 'view:feature' "
-                    "references separated by commas"
+                    f"Unknown feature service {features!r}.{hint} Pass a service name "
+                    f"({', '.join(sorted(self.services)) or 'none defined'}), a view name or "
+                    "'view:feature' references separated by commas"
                 )
             features = [f.strip() for f in features.split(",") if f.strip()]
         result: list[ViewProjection] = []
@@ -182,7 +204,8 @@ class Repo:
         from fsql.dialect import get_dialect
 
         name = dialect or self.default_dialect
-        return render(self.tree(features, spine, dialect=name, **options), get_dialect(name))
+        target = get_dialect(name)  # an unknown dialect fails before any file is read
+        return render(self.tree(features, spine, dialect=name, **options), target)
 
     def get_historical_features(self, features: str | Sequence[Any], spine: Any, *,
                                 arrow: bool = False, **options: Any) -> Any:

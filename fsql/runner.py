@@ -16,12 +16,13 @@ from fsql.compiler import compile_plan, render
 from fsql.dialect import get_dialect
 from fsql.errors import ExecutionError, FsqlError
 from fsql.plan import Cut, SpineRef
-from fsql.planner import FILE_SUFFIXES, build_plan, with_spine_columns
+from fsql.planner import FILE_SUFFIXES, build_plan, first_line, with_spine_columns
 
 if TYPE_CHECKING:
     from fsql.repo import Repo
 
 SPINE_INPUT = "__fsql_spine_input"
+SPINE_ROW_ID = "__fsql_rid"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,13 @@ def connect(*, progress: bool = False) -> duckdb.DuckDBPyConnection:
 
 def _reader(path: Path) -> str:
     if not path.exists():
-        raise ExecutionError(f"Spine file {str(path)!r} does not exist")
+        raise ExecutionError(
+            f"Spine file {str(path)!r} does not exist; the local runner reads a .parquet or "
+            ".csv file, a pandas DataFrame or an Arrow table (use `fsql compile` for a "
+            "warehouse table or query)"
+        )
+    if not path.is_file():
+        raise ExecutionError(f"Spine {str(path)!r} is not a file; give a .parquet or .csv file")
     if path.name.lower().endswith((".csv", ".csv.gz")):
         return "read_csv"
     if path.name.lower().endswith(".parquet"):
@@ -62,33 +69,70 @@ def _reader(path: Path) -> str:
     raise ExecutionError(f"Spine file {str(path)!r}: use a .parquet or .csv file")
 
 
+def _load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *,
+                timestamp_column: str) -> tuple[SpineRef, dict[str, str]]:
+    """Copy the spine into table SPINE_INPUT with a row number in its order; return the spine
+    and its columns' types (without the row number)."""
+    if isinstance(spine, (str, Path)):
+        path = Path(spine).resolve()
+        relation, params = f"{_reader(path)}(?)", [str(path)]
+    else:
+        relation, params = "__fsql_spine_frame", []
+    # fetchall, not fetchone: DuckDB refuses con.sql() while a result is left unfinished.
+    (zone,) = con.execute("SELECT current_setting('TimeZone')").fetchall()
+    try:
+        # A CSV column mixing naive and offset timestamps is read as TIMESTAMPTZ, its naive
+        # values in the session zone: read them as UTC, as fsql's semantics say.
+        con.execute("SET TimeZone = 'UTC'")
+        if not params:
+            try:
+                con.register(relation, spine)
+            except duckdb.Error:
+                raise ExecutionError(
+                    f"Cannot read the spine, a {type(spine).__name__}: give a .parquet or .csv "
+                    "path, a pandas DataFrame or an Arrow table") from None
+        columns = {r[0]: str(r[1]) for r in con.execute(
+            f"DESCRIBE SELECT * FROM {relation}", params).fetchall()}
+        ref = with_spine_columns(
+            SpineRef("query", f"SELECT * FROM {SPINE_INPUT}", timestamp_column,
+                     row_id_column=SPINE_ROW_ID), columns)
+        # The row number is the table's rowid, read while the table holds one STRUCT column:
+        # a spine column called "rowid" would hide DuckDB's pseudo-column.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __fsql_spine_rows AS SELECT __fsql_r "
+                    f"FROM {relation} AS __fsql_r", params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SPINE_INPUT} AS SELECT unnest(__fsql_r), "
+                    f"rowid AS {SPINE_ROW_ID} FROM __fsql_spine_rows")
+        con.execute("DROP TABLE __fsql_spine_rows")
+    except duckdb.Error as err:
+        raise ExecutionError(f"Cannot read the spine: {first_line(err)}") from None
+    finally:
+        if not params:
+            con.unregister(relation)
+        con.execute("SET TimeZone = ?", [zone[0]])
+    return ref, columns
+
+
 def load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *, timestamp_column: str) -> SpineRef:
     """Copy the spine into a DuckDB table (keeping its row order) and describe it."""
-    try:
-        if isinstance(spine, (str, Path)):
-            path = Path(spine).resolve()
-            con.execute(f"CREATE TEMP TABLE {SPINE_INPUT} AS SELECT * FROM {_reader(path)}(?)",
-                        [str(path)])
-        else:
-            con.register("__fsql_spine_frame", spine)
-            con.execute(f"CREATE TEMP TABLE {SPINE_INPUT} AS SELECT * FROM __fsql_spine_frame")
-            con.unregister("__fsql_spine_frame")
-    except duckdb.Error as err:
-        raise ExecutionError(f"Cannot read the spine: {err}") from None
-    columns = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE {SPINE_INPUT}").fetchall()}
-    ref = SpineRef("query", f"SELECT *, rowid AS __fsql_rid FROM {SPINE_INPUT}",
-                   timestamp_column, row_id_column="__fsql_rid")
-    return with_spine_columns(ref, columns)
+    return _load_spine(con, spine, timestamp_column=timestamp_column)[0]
 
 
 def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                      spine: Any, *, spine_timestamp: str = "event_timestamp",
                      cut: Cut = "inclusive", created_cutoff: bool = False,
                      full_names: bool = False) -> tuple[str, tuple[str, ...]]:
-    """Load ``spine`` into ``con`` and return the DuckDB query and its feature columns."""
-    ref = load_spine(con, spine, timestamp_column=spine_timestamp)
+    """Load ``spine`` into ``con`` and return the DuckDB query and its feature columns.
+
+    ``con``'s TimeZone only changes how TIMESTAMPTZ values print: the spine is read in UTC
+    and the query compares instants. (A CSV *source* whose timestamp column mixes naive and
+    offset values is still read in the session's zone when the query runs.)
+
+    >>> con = connect()                                                  # doctest: +SKIP
+    >>> sql, names = training_set_sql(repo, "svc", con, "spine.parquet")  # doctest: +SKIP
+    """
+    ref, types = _load_spine(con, spine, timestamp_column=spine_timestamp)
     plan = build_plan(repo, features, ref, cut=cut, created_cutoff=created_cutoff,
-                      full_names=full_names)
+                      full_names=full_names, spine_types=types)
     dialect = get_dialect("duckdb")
     return render(compile_plan(plan, dialect), dialect), plan.output_names
 
@@ -99,10 +143,11 @@ def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
     con = connect(progress=progress)
     sql, _ = training_set_sql(repo, features, con, spine, **options)
     try:
-        result = con.execute(sql)
+        result = con.sql(sql)  # a relation: Arrow output without an extra copy
         return result.to_arrow_table() if arrow else result.df()
     except duckdb.Error as err:
-        raise ExecutionError(f"DuckDB failed to run the training-set query: {err}") from None
+        raise ExecutionError(
+            f"DuckDB failed to run the training-set query: {first_line(err)}") from None
 
 
 def run_to_file(repo: Repo, features: str | Sequence[Any], spine: str | Path, out: str | Path,
@@ -110,30 +155,42 @@ def run_to_file(repo: Repo, features: str | Sequence[Any], spine: str | Path, ou
     """Write the training set to ``out`` (.parquet or .csv) atomically and summarize it."""
     started = time.perf_counter()
     out_path = Path(out).resolve()
-    if not out_path.name.lower().endswith(FILE_SUFFIXES):
-        raise ExecutionError(f"Output {str(out)!r}: use a .parquet or .csv file name")
-    fmt = "csv" if ".csv" in out_path.name.lower() else "parquet"
+    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
+    if suffix is None:
+        raise ExecutionError(
+            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
+    fmt = "parquet" if suffix == ".parquet" else "csv"
     con = connect(progress=progress)
     sql, names = training_set_sql(repo, features, con, spine, **options)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=out_path.suffix, dir=out_path.parent)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
+    except OSError as err:
+        raise ExecutionError(f"Output {str(out)!r}: cannot write there: {err}") from None
     os.close(fd)
     try:
         options_sql = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
         con.execute(f"COPY ({sql}) TO '{_escape(tmp)}' {options_sql}")
-        counts = con.execute(
+        # Read back as written: a header, text columns, and "" (an empty string) kept apart
+        # from an empty field (NULL), so the NULL counts are those of the query's result.
+        reader = (f"read_csv('{_escape(tmp)}', header = true, all_varchar = true, "
+                  "allow_quoted_nulls = false)" if fmt == "csv"
+                  else f"read_parquet('{_escape(tmp)}')")
+        (counts,) = con.execute(
             "SELECT count(*)" + "".join(f", count(*) - count({_quote(n)})" for n in names)
-            + f" FROM {'read_csv' if fmt == 'csv' else 'read_parquet'}('{_escape(tmp)}')"
-        ).fetchone()
+            + f" FROM {reader}"
+        ).fetchall()
         os.replace(tmp, out_path)
     except duckdb.Error as err:
-        raise ExecutionError(f"DuckDB failed to run the training-set query: {err}") from None
+        raise ExecutionError(
+            f"DuckDB failed to run the training-set query: {first_line(err)}") from None
+    except OSError as err:
+        raise ExecutionError(f"Output {str(out)!r}: cannot write it: {err}") from None
     except FsqlError:
         raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    assert counts is not None
     return RunSummary(rows=int(counts[0]), features=names,
                       null_counts={n: int(c) for n, c in zip(names, counts[1:], strict=True)},
                       seconds=time.perf_counter() - started)

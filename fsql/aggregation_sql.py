@@ -1,0 +1,399 @@
+"""SQL for windowed aggregations (one :class:`~fsql.plan.AggregationLookup`).
+
+Two plans, chosen per function by the dialect's ``frame_functions`` (dialects/*.toml):
+
+- **frames** (sub-quadratic): one UNION ALL of the key's events and its spine rows, ordered by
+  time in epoch microseconds, and one window aggregate per feature over a RANGE frame: inclusive
+  cut ``RANGE BETWEEN w - 1 PRECEDING AND CURRENT ROW`` = (t - w, t]; exclusive cut ``RANGE
+  BETWEEN w PRECEDING AND 1 PRECEDING`` = [t - w, t). Spine rows carry NULL inputs, which every
+  aggregate ignores. first/last (DuckDB) are MIN/MAX of STRUCT(ts, created, value).
+- **range join** (quadratic in events per key): each spine row joined to its visible events in
+  the longest window, GROUP BY the row, each aggregate over ``CASE WHEN in its window``;
+  first/last keep ``ROW_NUMBER() = 1`` by (ts, created, value). Used for functions a dialect
+  cannot frame, and for the created cutoff (visibility then depends on t twice).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from fsql.dtypes import DType
+from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
+
+if TYPE_CHECKING:
+    from fsql.compiler import PointInTimeCompiler
+
+_INT64_MIN = -(2**63)
+
+
+def _x(j: int) -> str:
+    return f"__fsql_x{j}"
+
+
+def _a(j: int) -> str:
+    return f"__fsql_a{j}"
+
+
+class AggregationSQL:
+    """Builds the CTEs, joins and output columns of aggregation lookup ``i``."""
+
+    def __init__(self, parent: PointInTimeCompiler, i: int, lookup: AggregationLookup) -> None:
+        self.p = parent
+        self.i = i
+        self.lookup = lookup
+        self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
+        frame = parent.dialect.frame_functions
+        self.framed = [
+            j
+            for j, a in enumerate(lookup.outputs)
+            if a.function in frame and not self.cutoff
+        ]
+        self.joined = [j for j in range(len(lookup.outputs)) if j not in self.framed]
+
+    # names -------------------------------------------------------------------------------
+    @property
+    def src(self) -> str:
+        return f"__fsql_v{self.i}_src"
+
+    def cte_name(self, part: str) -> str:
+        return f"__fsql_v{self.i}_{part}"
+
+    # source --------------------------------------------------------------------------------
+    def source_cte(self) -> exp.Select:
+        """Keys, ts, created and one input column per aggregate (NULL where ``where`` fails)."""
+        from fsql.compiler import _int, _key, col, relation_for_source
+
+        p, lookup = self.p, self.lookup
+        relation, ts, created = relation_for_source(p, lookup.source)
+        projections: list[exp.Expression] = [
+            exp.alias_(col(k.source_column), _key(n)) for n, k in enumerate(lookup.keys)
+        ]
+        projections += [exp.alias_(ts, "__fsql_ts"), exp.alias_(created, "__fsql_c")]
+        for j, agg in enumerate(lookup.outputs):
+            projections.append(exp.alias_(self.input_value(agg), _x(j)))
+        low, high = p.spine_bounds()
+        conds: list[exp.Expression] = [
+            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
+            for k in lookup.keys
+        ]
+        conds.append(exp.LTE(this=ts.copy(), expression=high))
+        longest = lookup.longest_window_us
+        if longest is not None:
+            conds.append(
+                exp.GTE(this=ts.copy(), expression=exp.Sub(this=low, expression=_int(longest)))
+            )
+        else:
+            conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
+        return exp.select(*projections).from_(relation).where(exp.and_(*conds))
+
+    def input_value(self, agg: AggregateColumn) -> exp.Expression:
+        from fsql.compiler import col
+
+        value: exp.Expression = (
+            exp.Literal.number(1) if agg.column is None else col(agg.column)
+        )
+        if agg.where is None:
+            return value
+        from fsql.expressions import to_sql
+
+        condition = to_sql(agg.where, self.p.dialect, lambda name: col(name))
+        return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+    # frames ----------------------------------------------------------------------------------
+    def frame_cte(self) -> exp.Select:
+        from fsql.compiler import RID, SPINE, T, _key, col
+
+        lookup = self.lookup
+        n_keys = len(lookup.keys)
+        events = exp.select(
+            *[col(_key(k)) for k in range(n_keys)],
+            exp.alias_(col("__fsql_ts"), "__fsql_o"),
+            col("__fsql_c"),
+            exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
+            *[col(_x(j)) for j in self.framed],
+        ).from_(exp.Table(this=exp.to_identifier(self.src)))
+        spine_conds: list[exp.Expression] = [
+            exp.Not(this=exp.Is(this=col(T), expression=exp.null()))
+        ] + [
+            exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
+            for k in lookup.keys
+        ]
+        spine_rows = (
+            exp.select(
+                *[exp.alias_(col(k.spine_column), _key(n)) for n, k in enumerate(lookup.keys)],
+                exp.alias_(col(T), "__fsql_o"),
+                exp.alias_(exp.null(), "__fsql_c"),
+                col(RID),
+                *[exp.alias_(exp.null(), _x(j)) for j in self.framed],
+            )
+            .from_(exp.Table(this=exp.to_identifier(SPINE)))
+            .where(exp.and_(*spine_conds))
+        )
+        union = exp.union(events, spine_rows, distinct=False).subquery("__fsql_u")
+        windows = [
+            exp.alias_(self.framed_aggregate(j, self.lookup.outputs[j]), _a(j))
+            for j in self.framed
+        ]
+        inner = exp.select(col(RID), *windows).from_(union)
+        outer_cols: list[exp.Expression] = [col(RID)]
+        for j in self.framed:
+            agg = self.lookup.outputs[j]
+            if agg.function in ("first", "last"):
+                outer_cols.append(
+                    exp.alias_(
+                        exp.Anonymous(
+                            this="struct_extract",
+                            expressions=[col(_a(j)), exp.Literal.string("v")],
+                        ),
+                        _a(j),
+                    )
+                )
+            else:
+                outer_cols.append(col(_a(j)))
+        return (
+            exp.select(*outer_cols)
+            .from_(inner.subquery("__fsql_w"))
+            .where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())))
+        )
+
+    def frame_spec(self, agg: AggregateColumn) -> exp.WindowSpec:
+        inclusive = self.p.plan.cut == "inclusive"
+        if agg.window_us is None:
+            start: exp.Expression | str = "UNBOUNDED"
+        else:
+            start = exp.Literal.number(agg.window_us - 1 if inclusive else agg.window_us)
+        if inclusive:
+            return exp.WindowSpec(
+                kind="RANGE", start=start, start_side="PRECEDING", end="CURRENT ROW"
+            )
+        return exp.WindowSpec(
+            kind="RANGE",
+            start=start,
+            start_side="PRECEDING",
+            end=exp.Literal.number(1),
+            end_side="PRECEDING",
+        )
+
+    def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expression:
+        from fsql.compiler import _int, _key, col
+
+        value = col(_x(j))
+        if agg.function in ("first", "last"):
+            # MIN/MAX of STRUCT(ts, created, value): the tie order, NULL created oldest.
+            fields = [
+                exp.PropertyEQ(this=exp.to_identifier("o"), expression=col("__fsql_o")),
+                exp.PropertyEQ(
+                    this=exp.to_identifier("c"),
+                    expression=exp.Coalesce(
+                        this=col("__fsql_c"), expressions=[_int(_INT64_MIN + 1)]
+                    ),
+                ),
+                exp.PropertyEQ(this=exp.to_identifier("v"), expression=value),
+            ]
+            argument: exp.Expression = exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())),
+                        true=exp.Struct(expressions=fields),
+                    )
+                ]
+            )
+            func: exp.Expression = (exp.Min if agg.function == "first" else exp.Max)(
+                this=argument
+            )
+        else:
+            func = aggregate_function(agg, value)
+        n_keys = len(self.lookup.keys)
+        window = exp.Window(
+            this=func,
+            partition_by=[col(_key(k)) for k in range(n_keys)] or None,
+            order=exp.Order(expressions=[exp.Ordered(this=col("__fsql_o"), nulls_first=True)]),
+            spec=self.frame_spec(agg),
+        )
+        return self.finish(agg, window)
+
+    def finish(self, agg: AggregateColumn, value: exp.Expression) -> exp.Expression:
+        """avg/stddev/variance are DOUBLE on every dialect."""
+        if agg.function in ("avg", "stddev", "variance"):
+            return exp.Cast(this=value, to=self.p.dialect.type_sql(DType("float64")))
+        return value
+
+    # range join ------------------------------------------------------------------------------
+    def visible(self, alias: str) -> list[exp.Expression]:
+        """Event ``alias`` visible at the spine row's t, in the longest window."""
+        from fsql.compiler import SPINE, T, col
+
+        conds = [self.p.visible_upper(col("__fsql_ts", alias), col(T, SPINE))]
+        longest = self.lookup.longest_window_us
+        if longest is not None:
+            conds.append(self.in_window(longest, alias))
+        if self.cutoff:
+            conds.append(
+                exp.paren(
+                    exp.Or(
+                        this=exp.Is(this=col("__fsql_c", alias), expression=exp.null()),
+                        expression=exp.LTE(
+                            this=col("__fsql_c", alias), expression=col(T, SPINE)
+                        ),
+                    )
+                )
+            )
+        return conds
+
+    def in_window(self, window_us: int, alias: str) -> exp.Expression:
+        from fsql.compiler import SPINE, T, _int, col
+
+        lower = exp.Sub(this=col(T, SPINE), expression=_int(window_us))
+        ts = col("__fsql_ts", alias)
+        if self.p.plan.cut == "inclusive":
+            return exp.GT(this=ts, expression=lower)
+        return exp.GTE(this=ts, expression=lower)
+
+    def joined_from(self, alias: str) -> exp.Select:
+        from fsql.compiler import SPINE, _key, col
+
+        keys = [
+            exp.EQ(this=col(k.spine_column, SPINE), expression=col(_key(n), alias))
+            for n, k in enumerate(self.lookup.keys)
+        ]
+        return (
+            exp.select()
+            .from_(exp.Table(this=exp.to_identifier(SPINE)))
+            .join(
+                exp.Table(
+                    this=exp.to_identifier(self.src),
+                    alias=exp.TableAlias(this=exp.to_identifier(alias)),
+                ),
+                on=exp.and_(*keys) if keys else None,
+                join_type="INNER" if keys else "CROSS",
+            )
+        )
+
+    def group_cte(self) -> exp.Select | None:
+        from fsql.compiler import RID, SPINE, col
+
+        grouped = [j for j in self.joined if self.lookup.outputs[j].function not in ("first", "last")]
+        if not grouped:
+            return None
+        alias = "__fsql_e"
+        columns: list[exp.Expression] = [col(RID, SPINE)]
+        for j in grouped:
+            agg = self.lookup.outputs[j]
+            value: exp.Expression = col(_x(j), alias)
+            if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
+                value = exp.Case(ifs=[exp.If(this=self.in_window(agg.window_us, alias), true=value)])
+            columns.append(exp.alias_(self.finish(agg, aggregate_function(agg, value)), _a(j)))
+        query = self.joined_from(alias).select(*columns).where(exp.and_(*self.visible(alias)))
+        return query.group_by(col(RID, SPINE))
+
+    def rank_cte(self, j: int) -> exp.Select:
+        from fsql.compiler import RID, SPINE, col
+
+        agg = self.lookup.outputs[j]
+        alias = "__fsql_e"
+        desc = agg.function == "last"
+        conds = self.visible(alias)
+        if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
+            conds.append(self.in_window(agg.window_us, alias))
+        conds.append(exp.Not(this=exp.Is(this=col(_x(j), alias), expression=exp.null())))
+        order = [
+            exp.Ordered(this=col("__fsql_ts", alias), desc=desc, nulls_first=not desc),
+            exp.Ordered(this=col("__fsql_c", alias), desc=desc, nulls_first=not desc),
+            exp.Ordered(this=col(_x(j), alias), desc=desc, nulls_first=not desc),
+        ]
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(RID, SPINE)],
+            order=exp.Order(expressions=order),
+        )
+        return (
+            self.joined_from(alias)
+            .select(col(RID, SPINE), exp.alias_(col(_x(j), alias), _a(j)))
+            .where(exp.and_(*conds))
+            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+        )
+
+    # assembly ----------------------------------------------------------------------------------
+    def parts(self) -> tuple[list[tuple[str, exp.Expression]], list[exp.Join], dict[int, str]]:
+        """CTEs (after the source CTE), LEFT JOINs on the row id, and where each aggregate lives."""
+        from fsql.compiler import RID, SPINE, col
+
+        ctes: list[tuple[str, exp.Expression]] = [(self.src, self.source_cte())]
+        owner: dict[int, str] = {}
+        if self.framed:
+            ctes.append((self.cte_name("frames"), self.frame_cte()))
+            owner.update(dict.fromkeys(self.framed, self.cte_name("frames")))
+        group = self.group_cte()
+        if group is not None:
+            ctes.append((self.cte_name("groups"), group))
+            for j in self.joined:
+                if self.lookup.outputs[j].function not in ("first", "last"):
+                    owner[j] = self.cte_name("groups")
+        for j in self.joined:
+            if self.lookup.outputs[j].function in ("first", "last"):
+                ctes.append((self.cte_name(f"rank{j}"), self.rank_cte(j)))
+                owner[j] = self.cte_name(f"rank{j}")
+        joins = [
+            exp.Join(
+                this=exp.Table(this=exp.to_identifier(name)),
+                side="LEFT",
+                on=exp.EQ(this=col(RID, SPINE), expression=col(RID, name)),
+            )
+            for name in dict.fromkeys(owner.values())
+        ]
+        return ctes, joins, owner
+
+    def columns(self, owner: dict[int, str]) -> list[exp.Expression]:
+        """Output columns: default for a NULL key or time; 0 for empty counts; default for NULL."""
+        from fsql.compiler import SPINE, T, col
+
+        valid = exp.and_(
+            exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
+            *[
+                exp.Not(this=exp.Is(this=col(k.spine_column, SPINE), expression=exp.null()))
+                for k in self.lookup.keys
+            ],
+        )
+        out: list[exp.Expression] = []
+        for j, agg in enumerate(self.lookup.outputs):
+            value: exp.Expression = col(_a(j), owner[j])
+            default = self.default_sql(agg)
+            if agg.function in COUNTS:
+                value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+            elif agg.default is not None:
+                value = exp.Coalesce(this=value, expressions=[default.copy()])
+            case = exp.Case(ifs=[exp.If(this=valid.copy(), true=value)], default=default)
+            out.append(exp.alias_(case, exp.to_identifier(agg.output_name, quoted=True)))
+        return out
+
+    def default_sql(self, agg: AggregateColumn) -> exp.Expression:
+        from fsql.compiler import literal
+
+        if agg.default is None and agg.dtype is None:
+            return exp.null()
+        dtype = agg.dtype or DType("float64")
+        return literal(agg.default, dtype, self.p.dialect)
+
+
+def aggregate_function(agg: AggregateColumn, value: exp.Expression) -> exp.Expression:
+    """The SQL aggregate of ``value`` (NULLs ignored, as every aggregate does)."""
+    function = agg.function
+    if function == "count":
+        return exp.Count(this=value)
+    if function == "count_distinct":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    if function == "sum":
+        return exp.Sum(this=value)
+    if function == "avg":
+        return exp.Avg(this=value)
+    if function == "min":
+        return exp.Min(this=value)
+    if function == "max":
+        return exp.Max(this=value)
+    if function == "stddev":
+        return exp.StddevSamp(this=value)
+    if function == "variance":
+        return exp.VarianceSamp(this=value)
+    raise AssertionError(f"no plain aggregate for {function}")
