@@ -4,12 +4,25 @@
 >>> user = fsql.Entity("user", join_keys=["user_id"])
 """
 
+from fsql.aggregates import Aggregate, Derived
 from fsql.definitions import Entity, FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.errors import CompileError, DefinitionError, ExecutionError, FsqlError, UnsupportedError
 from fsql.repo import Repo
 
 __all__ = [
-    "CompileError", "DefinitionError", "Entity", "ExecutionError", "FeatureService",
-    "FeatureView", "Field", "FsqlError", "Repo", "Source", "UnsupportedError", "ViewProjection",
+    "Aggregate",
+    "CompileError",
+    "Derived",
+    "DefinitionError",
+    "Entity",
+    "ExecutionError",
+    "FeatureService",
+    "FeatureView",
+    "Field",
+    "FsqlError",
+    "Repo",
+    "Source",
+    "UnsupportedError",
+    "ViewProjection",
 ]
 __version__ = "0.1.0"

@@ -395,5 +395,5 @@ def aggregate_function(agg: AggregateColumn, value: exp.Expression) -> exp.Expre
     if function == "stddev":
         return exp.StddevSamp(this=value)
     if function == "variance":
-        return exp.VarianceSamp(this=value)
+        return exp.Variance(this=value)  # VARIANCE is the sample variance on all three
     raise AssertionError(f"no plain aggregate for {function}")

@@ -490,10 +490,42 @@ class PointInTimeCompiler:
         query = exp.select(*projections).from_(ident(SPINE))
         for join in joins:
             query = query.join(join)
-        query = query.order_by(exp.Ordered(this=col(RID, SPINE), nulls_first=True))
+        if self.plan.derived:
+            query = self.with_derived(query)
+        else:
+            query = query.order_by(exp.Ordered(this=col(RID, SPINE), nulls_first=True))
         for name, body in ctes:
             query = query.with_(ident(name), as_=body)
         return query
+
+    def with_derived(self, inner: exp.Select) -> exp.Select:
+        """Derived features read the output columns of ``inner``, so they go one level up."""
+        from fsql.expressions import to_sql
+
+        order = "__fsql_order"
+        inner = inner.select(exp.alias_(col(RID, SPINE), order))
+        alias = "__fsql_o"
+        features = {o.output_name for lk in self.plan.lookups for o in lk.outputs}
+
+        def resolve(name: str) -> exp.Expression:
+            # Feature aliases are quoted (exact case on Snowflake); spine columns as written.
+            if name in features:
+                return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
+            return col(name, alias)
+
+        derived = [
+            exp.alias_(
+                to_sql(d.expression, self.dialect, resolve),
+                exp.to_identifier(d.output_name, quoted=True),
+            )
+            for d in self.plan.derived
+        ]
+        star = exp.Star(except_=[exp.Column(this=ident(order))])
+        return (
+            exp.select(exp.Column(this=star, table=ident(alias)), *derived)
+            .from_(inner.subquery(alias))
+            .order_by(exp.Ordered(this=col(order, alias), nulls_first=True))
+        )
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
         alias = _view_cte(i)

@@ -242,12 +242,24 @@ class FeatureView:
                             example="features=[Field('name', 'int64')]")
         if not features:
             raise DefinitionError(f"{where}: features= must list at least one Field")
+        from fsql.aggregates import Aggregate
+
         for feat in features:
-            if not isinstance(feat, Field):
+            if not isinstance(feat, (Field, Aggregate)):
                 raise DefinitionError(
-                    f"{where}: features must be Field objects, got {feat!r}; write "
-                    "Field('name', 'int64')"
+                    f"{where}: features must be Field or Aggregate objects, got {feat!r}; "
+                    "write Field('name', 'int64') or Aggregate('amount', 'sum', window='7d')"
                 )
+        kinds = {type(f) for f in features}
+        if len(kinds) > 1:
+            raise DefinitionError(
+                f"{where}: mixes Fields (snapshot values) and Aggregates (windowed "
+                "aggregations of events); define them in two views over the source"
+            )
+        if Aggregate in kinds and ttl is not None:
+            raise DefinitionError(
+                f"{where}: ttl= does not apply to Aggregates; give each Aggregate a window="
+            )
         names = [f.name for f in features]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -278,8 +290,13 @@ class FeatureView:
         """All join key columns of the view's entities, in order."""
         return tuple(k for e in self.entities for k in e.join_keys)
 
-    def field(self, name: str) -> Field:
-        """The Field called ``name``, or a DefinitionError listing the view's features."""
+    @property
+    def is_aggregation(self) -> bool:
+        """Whether the view's features are windowed Aggregates (else snapshot Fields)."""
+        return not isinstance(self.features[0], Field)
+
+    def field(self, name: str) -> Any:
+        """The Field (or Aggregate) called ``name``, or an error listing the view's features."""
         for feat in self.features:
             if feat.name == name:
                 return feat
@@ -370,11 +387,14 @@ class FeatureService:
                             what="features", example="features=[view]")
         if not features:
             raise DefinitionError(f"FeatureService {name!r} ({location}): features= is empty")
+        from fsql.aggregates import Derived
+
         for item in features:
-            if not isinstance(item, (FeatureView, ViewProjection, str)):
+            if not isinstance(item, (FeatureView, ViewProjection, str, Derived)):
                 raise DefinitionError(
                     f"FeatureService {name!r} ({location}): cannot use {item!r} as a feature; "
-                    "list FeatureViews, view[['f1']] projections or 'view:feature' strings"
+                    "list FeatureViews, view[['f1']] projections, 'view:feature' strings or "
+                    "Derived features"
                 )
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "features", tuple(features))

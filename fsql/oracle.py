@@ -117,6 +117,11 @@ def evaluate(
                 result[col.output_name] = (
                     col.default if winner is None else winner[col.source_column]
                 )
+        if plan.derived:
+            from fsql.expressions import evaluate
+
+            for derived in plan.derived:
+                result[derived.output_name] = evaluate(derived.expression, result)
         out.append(result)
     return out
 

@@ -119,6 +119,16 @@ class AggregationLookup:
 
 
 @dataclass(frozen=True)
+class DerivedColumn:
+    """A derived feature: ``expression`` (fsql.expressions) over the request's feature and
+    spine columns, computed after every lookup."""
+
+    output_name: str
+    expression: Any
+    dtype: DType | None
+
+
+@dataclass(frozen=True)
 class PointInTimePlan:
     """A training-set request: one output row per spine row, plus each lookup's features."""
 
@@ -126,8 +136,10 @@ class PointInTimePlan:
     lookups: tuple[Lookup | AggregationLookup, ...]
     cut: Cut = "inclusive"
     created_cutoff: bool = False
+    derived: tuple[DerivedColumn, ...] = ()
 
     @property
     def output_names(self) -> tuple[str, ...]:
         """Feature output columns in order."""
-        return tuple(o.output_name for lk in self.lookups for o in lk.outputs)
+        names = [o.output_name for lk in self.lookups for o in lk.outputs]
+        return tuple(names + [d.output_name for d in self.derived])

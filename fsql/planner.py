@@ -12,7 +12,18 @@ from typing import Any, Literal
 from fsql.definitions import FeatureView, Source, ViewProjection
 from fsql.durations import to_micros
 from fsql.errors import CompileError, DefinitionError, ExecutionError
-from fsql.plan import Cut, FeatureColumn, KeyPair, Lookup, PointInTimePlan, SourceRef, SpineRef
+from fsql.plan import (
+    AggregateColumn,
+    AggregationLookup,
+    Cut,
+    DerivedColumn,
+    FeatureColumn,
+    KeyPair,
+    Lookup,
+    PointInTimePlan,
+    SourceRef,
+    SpineRef,
+)
 from fsql.repo import Repo
 
 _QUERY = re.compile(r"^\s*(\(\s*)*(select|with)\b", re.IGNORECASE)
@@ -107,7 +118,7 @@ def _source_ref(repo: Repo, source: Source,
         path = (repo.root / source.path).resolve()
         columns = describe_file(path, what=f"Source {source.name!r} ({source.location})")
         needed = [(k, source.column_for(k)) for k in view.join_keys]
-        needed += [(f.name, source.column_for(f.name)) for f in view.features]
+        needed += [(name, source.column_for(name)) for name in view_columns(view)]
         needed += [(source.timestamp_field, ts_col)]
         if created and source.created_timestamp_field:
             needed.append((source.created_timestamp_field, created))
@@ -154,7 +165,7 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
     if spine_types is None and spine.kind == "file":
         spine_types = describe_file(Path(spine.ref), what="the spine")
     projections = repo.resolve(features)
-    lookups: list[Lookup] = []
+    lookups: list[Lookup | AggregationLookup] = []
     owners: dict[str, str] = {}
     names_used: set[str] = set()
     for proj in projections:
@@ -165,12 +176,47 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
             )
         names_used.add(proj.name)
         lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types))
+    derived = _derived(repo.derived(features), owners, spine)
     return PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
-                           created_cutoff=created_cutoff)
+                           created_cutoff=created_cutoff, derived=derived)
+
+
+def view_columns(view: FeatureView) -> list[str]:
+    """Definition-level source columns a view reads besides keys and timestamps."""
+    if not view.is_aggregation:
+        return [f.name for f in view.features]
+    columns: list[str] = []
+    for agg in view.features:
+        for name in ([agg.column] if agg.column else []) + list(
+                agg.where.references if agg.where is not None else []):
+            if name not in columns:
+                columns.append(name)
+    return columns
+
+
+def _derived(items: Sequence[Any], owners: dict[str, str],
+             spine: SpineRef) -> tuple[DerivedColumn, ...]:
+    """Derived features: names must be new; references must be features or spine columns."""
+    result = []
+    for item in items:
+        where = f"Derived {item.name!r} ({item.location})"
+        if item.name in owners or (spine.columns is not None and item.name in spine.columns):
+            raise CompileError(f"{where}: its name is already a feature or spine column")
+        for name in item.expression.references:
+            known = name in owners or (spine.columns is None or name in spine.columns)
+            if not known:
+                raise CompileError(
+                    f"{where} reads {name!r}, which is neither a requested feature nor a spine "
+                    f"column; features: {', '.join(owners) or '(none)'}"
+                )
+        owners[item.name] = "derived"
+        result.append(DerivedColumn(item.name, item.expression, item.dtype))
+    return tuple(result)
 
 
 def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
-            owners: dict[str, str], spine_types: Mapping[str, str] | None) -> Lookup:
+            owners: dict[str, str],
+            spine_types: Mapping[str, str] | None) -> Lookup | AggregationLookup:
     view = proj.view
     source = view.source
     keys = tuple(KeyPair(source.column_for(k), proj.spine_column(k)) for k in view.join_keys)
@@ -197,7 +243,14 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
                 "use --full-names or rename the spine column"
             )
         owners[output] = proj.name
-        outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype, feat.default))
+        if view.is_aggregation:
+            outputs.append(AggregateColumn(
+                feat.function, source.column_for(feat.column) if feat.column else None,
+                to_micros(feat.window) if feat.window is not None else None, feat.where,
+                output, feat.dtype, feat.default))
+        else:
+            outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype,
+                                         feat.default))
     source_ref, source_types = _source_ref(repo, source, view)
     if spine_types is not None and source_types is not None:
         for key in keys:
@@ -212,6 +265,9 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
                     f"spine column {key.spine_column!r} is {spine_type}; store both as the same "
                     "type (keys are compared as typed values, never converted)"
                 )
+    if view.is_aggregation:
+        return AggregationLookup(name=proj.name, view_name=view.name, source=source_ref,
+                                 keys=keys, outputs=tuple(outputs))
     return Lookup(
         name=proj.name, view_name=view.name, source=source_ref, keys=keys,
         ttl_us=to_micros(view.ttl) if view.ttl is not None else None, outputs=tuple(outputs),

@@ -118,6 +118,15 @@ class Repo:
             )
         return self.views[name]
 
+    def derived(self, features: str | Sequence[Any]) -> tuple[Any, ...]:
+        """The Derived features of a request (listed in its service, or passed directly)."""
+        from fsql.aggregates import Derived
+
+        if isinstance(features, str):
+            service = self.services.get(features)
+            return self.derived(service.features) if service else ()
+        return tuple(item for item in features if isinstance(item, Derived))
+
     def resolve(self, features: str | Sequence[Any]) -> tuple[ViewProjection, ...]:
         """Turn a request into view projections.
 
@@ -145,9 +154,13 @@ class Repo:
                     "'view:feature' references separated by commas"
                 )
             features = [f.strip() for f in features.split(",") if f.strip()]
+        from fsql.aggregates import Derived
+
         result: list[ViewProjection] = []
         by_view: dict[str, int] = {}
         for item in features:
+            if isinstance(item, Derived):
+                continue
             if isinstance(item, FeatureView):
                 result.append(item.projection())
             elif isinstance(item, ViewProjection):

@@ -1,0 +1,232 @@
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp, label) AS __fsql_rid,
+    UNIX_MICROS(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_v0_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    UNIX_MICROS(created) AS __fsql_c,
+    1 AS __fsql_x0,
+    amount AS __fsql_x1,
+    amount AS __fsql_x2,
+    qty AS __fsql_x3,
+    amount AS __fsql_x4,
+    amount AS __fsql_x5,
+    amount AS __fsql_x6,
+    merchant_id AS __fsql_x7,
+    amount AS __fsql_x8,
+    qty AS __fsql_x9,
+    amount AS __fsql_x10,
+    amount AS __fsql_x11,
+    qty AS __fsql_x12
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_v0_groups AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    COUNT(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+        THEN __fsql_e.__fsql_x0
+      END
+    ) AS __fsql_a0,
+    COUNT(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+        THEN __fsql_e.__fsql_x1
+      END
+    ) AS __fsql_a1,
+    SUM(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+        THEN __fsql_e.__fsql_x2
+      END
+    ) AS __fsql_a2,
+    SUM(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+        THEN __fsql_e.__fsql_x3
+      END
+    ) AS __fsql_a3,
+    CAST(AVG(__fsql_e.__fsql_x4) AS FLOAT64) AS __fsql_a4,
+    MIN(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
+        THEN __fsql_e.__fsql_x5
+      END
+    ) AS __fsql_a5,
+    MAX(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 1000000
+        THEN __fsql_e.__fsql_x6
+      END
+    ) AS __fsql_a6,
+    COUNT(
+      DISTINCT CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
+        THEN __fsql_e.__fsql_x7
+      END
+    ) AS __fsql_a7,
+    CAST(STDDEV_SAMP(
+      CASE
+        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 31536000000000
+        THEN __fsql_e.__fsql_x8
+      END
+    ) AS FLOAT64) AS __fsql_a8,
+    CAST(VARIANCE(__fsql_e.__fsql_x9) AS FLOAT64) AS __fsql_a9
+  FROM __fsql_spine
+  INNER JOIN __fsql_v0_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND (
+      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
+    )
+  GROUP BY
+    __fsql_spine.__fsql_rid
+), __fsql_v0_rank10 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x10 AS __fsql_a10
+  FROM __fsql_spine
+  INNER JOIN __fsql_v0_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND (
+      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
+    )
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    AND NOT __fsql_e.__fsql_x10 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, __fsql_e.__fsql_x10 ASC
+    ) = 1
+), __fsql_v0_rank11 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x11 AS __fsql_a11
+  FROM __fsql_spine
+  INNER JOIN __fsql_v0_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND (
+      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
+    )
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    AND NOT __fsql_e.__fsql_x11 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x11 DESC
+    ) = 1
+), __fsql_v0_rank12 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x12 AS __fsql_a12
+  FROM __fsql_spine
+  INNER JOIN __fsql_v0_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND (
+      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
+    )
+    AND NOT __fsql_e.__fsql_x12 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x12 DESC
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCEPT (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_v0_groups.__fsql_a0, 0)
+    ELSE CAST(NULL AS INT64)
+  END AS `txn_count_1h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_v0_groups.__fsql_a1, 0)
+    ELSE CAST(NULL AS INT64)
+  END AS `amount_count_1h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_groups.__fsql_a2
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `amount_sum_1h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_v0_groups.__fsql_a3, CAST(0 AS INT64))
+    ELSE CAST(0 AS INT64)
+  END AS `qty_sum_1h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_groups.__fsql_a4
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `amount_avg_lifetime`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_groups.__fsql_a5
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `amount_min_2h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_v0_groups.__fsql_a6, CAST(-1.0 AS FLOAT64))
+    ELSE CAST(-1.0 AS FLOAT64)
+  END AS `amount_max_1s`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_v0_groups.__fsql_a7, 0)
+    ELSE CAST(NULL AS INT64)
+  END AS `merchant_id_count_distinct_2h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_groups.__fsql_a8
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `amount_stddev_365d`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_groups.__fsql_a9
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `qty_variance_lifetime`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_rank10.__fsql_a10
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `amount_first_1h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_rank11.__fsql_a11
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `amount_last_1h`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_v0_rank12.__fsql_a12
+    ELSE CAST(NULL AS INT64)
+  END AS `qty_last_lifetime`
+FROM __fsql_spine
+LEFT JOIN __fsql_v0_groups
+  ON __fsql_spine.__fsql_rid = __fsql_v0_groups.__fsql_rid
+LEFT JOIN __fsql_v0_rank10
+  ON __fsql_spine.__fsql_rid = __fsql_v0_rank10.__fsql_rid
+LEFT JOIN __fsql_v0_rank11
+  ON __fsql_spine.__fsql_rid = __fsql_v0_rank11.__fsql_rid
+LEFT JOIN __fsql_v0_rank12
+  ON __fsql_spine.__fsql_rid = __fsql_v0_rank12.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid
