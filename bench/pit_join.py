@@ -207,8 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2, help="runs per method (default: 2)")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma-separated methods (default: all)")
-    parser.add_argument("--check", default="100k",
-                        help="sizes whose outputs are compared with fsql's (default: 100k)")
+    parser.add_argument("--check", default="100k,1m",
+                        help="sizes whose outputs are compared with fsql's (default: 100k,1m)")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds before a measurement is abandoned (default: 600)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for method in methods:
                 path = out_dir / f"{method}.parquet"
                 if method != "fsql" and path.exists() and not by_method[method].failure:
-                    print(f"  {method:<24} {compare(out_dir / 'fsql.parquet', path)}")
+                    print(f"  {method:<30} {compare(out_dir / 'fsql.parquet', path)}")
         print()
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "

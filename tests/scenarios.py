@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from fsql import Entity, FeatureView, Field, Source
+from fsql import Aggregate, Entity, FeatureView, Field, Source
 from fsql.plan import PointInTimePlan, SpineRef
 from fsql.planner import build_plan
 from fsql.repo import Repo
@@ -65,9 +65,15 @@ class Scenario:
 
 @st.composite
 def scenarios(
-    draw: st.DrawFn, *, max_views: int = 3, max_rows: int = 12, max_spine: int = 10
+    draw: st.DrawFn,
+    *,
+    max_views: int = 3,
+    max_rows: int = 12,
+    max_spine: int = 10,
+    aggregations: bool = True,
 ) -> Scenario:
-    """A random request: 1..max_views views over their own sources, and a spine."""
+    """A random request: 1..max_views views (snapshot or aggregation) over their own sources,
+    and a spine."""
     n_views = draw(st.integers(1, max_views))
     views, tables = [], {}
     spine_keys: dict[str, str] = {}
@@ -104,19 +110,18 @@ def scenarios(
             timestamp_field="ts",
             created_timestamp_field="created" if has_created else None,
         )
-        features = [
-            Field(name, t, default=draw(st.sampled_from([None, FEATURE_DEFAULTS[t]])))
-            for name, t in columns
-            if name.startswith("f")
-        ]
+        value_columns = [(name, t) for name, t in columns if name.startswith("f")]
+        if aggregations and draw(st.booleans()):
+            features = draw(aggregates(value_columns))
+            ttl = None
+        else:
+            features = [
+                Field(name, t, default=draw(st.sampled_from([None, FEATURE_DEFAULTS[t]])))
+                for name, t in value_columns
+            ]
+            ttl = draw(st.sampled_from(TTLS))
         views.append(
-            FeatureView(
-                f"view{v}",
-                entities=entity,
-                source=source,
-                ttl=draw(st.sampled_from(TTLS)),
-                features=features,
-            )
+            FeatureView(f"view{v}", entities=entity, source=source, ttl=ttl, features=features)
         )
     spine_columns = [
         ("spine_id", "int64"),
@@ -151,6 +156,37 @@ def scenarios(
         full_names=True,
     )
     return Scenario(repo=repo, tables=tables, plan=plan)
+
+
+WINDOWS = [None, STEP, 2 * STEP, timedelta(minutes=45), timedelta(microseconds=1)]
+NUMERIC_FUNCTIONS = ("sum", "avg", "stddev", "variance")
+ANY_FUNCTIONS = ("count", "count_distinct", "min", "max", "first", "last")
+
+
+@st.composite
+def aggregates(draw: st.DrawFn, value_columns: list[tuple[str, str]]) -> list[Aggregate]:
+    """1..4 Aggregates over the view's columns (booleans only counted)."""
+    result = []
+    for n in range(draw(st.integers(1, 4))):
+        name, dtype = draw(st.sampled_from(value_columns))
+        functions = ["count"] if dtype == "bool" else list(ANY_FUNCTIONS)
+        if dtype in ("int64", "float64"):
+            functions += NUMERIC_FUNCTIONS
+        function = draw(st.sampled_from(functions))
+        column = "*" if function == "count" and draw(st.booleans()) else name
+        out_dtype = dtype if function in ("sum", "min", "max", "first", "last") else None
+        default = draw(st.sampled_from([None, FEATURE_DEFAULTS[out_dtype]])) if out_dtype else None
+        result.append(
+            Aggregate(
+                column,
+                function,
+                window=draw(st.sampled_from(WINDOWS)),
+                name=f"{name}_a{n}",
+                dtype=out_dtype,
+                default=default,
+            )
+        )
+    return result
 
 
 FEATURE_DEFAULTS = {"float64": 9.5, "string": "dflt", "int64": 42, "bool": False}
