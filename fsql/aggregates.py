@@ -24,13 +24,14 @@ _FIXED_DTYPES = {"count": "int64", "count_distinct": "int64", "avg": "float64",
 
 
 def window_label(window: timedelta | None) -> str:
-    """``7d``, ``10m``, ``90s`` ... (the largest unit that divides the window), or ``lifetime``."""
+    """``7d``, ``10m``, ``90s`` ... (the largest of d/h/m/s that divides the window), or
+    ``lifetime``."""
     if window is None:
         return "lifetime"
     seconds = int(window.total_seconds())
     if window != timedelta(seconds=seconds):
         return f"{window // timedelta(microseconds=1)}us"
-    for unit, size in (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)):
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
@@ -90,9 +91,10 @@ class Aggregate:
             raise DefinitionError(f"{where_text}: '*' (rows) only works with count")
         parsed_window = None if window is None else parse_duration(window, where=where_text)
         source_column = None if column == "*" else column
+        # A window written as text keeps its spelling in the name ("24h" -> amount_sum_24h).
+        label = window.strip() if isinstance(window, str) else window_label(parsed_window)
         default_name = (
-            f"count_{window_label(parsed_window)}" if source_column is None
-            else f"{column}_{function}_{window_label(parsed_window)}"
+            f"count_{label}" if source_column is None else f"{column}_{function}_{label}"
         )
         final_name = _check_name("Aggregate", name or default_name, location)
         parsed_where = None
