@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown size(s) {unknown}; choose among {', '.join(SIZES)}")
     args.data_dir.mkdir(parents=True, exist_ok=True)
     ignore = args.data_dir / ".gitignore"
-    if not ignore.exists():
+    if not ignore.exists():  # everything generated stays out of git, this file included
         ignore.write_text("*\n")
     for label in labels:
         generate(args.data_dir, SIZES[label])

@@ -6,6 +6,8 @@ clock; its peak RSS comes from ``os.wait4`` (that child's own rusage). Methods:
 - ``fsql``: the CLI, ``python -m fsql.cli run ... --out X.parquet`` (what a user runs);
 - ``fsql_sql``: fsql's compiled query run by this script's worker (no CLI, no summary pass);
 - ``fsql_two_phase``: the proposed strategy (bench/fsql_proposal.py) from fsql's own plan;
+  ``_literal_bounds``: with the spine's min/max time inlined as constants instead of scalar
+  subqueries; ``_materialized``: without NOT MATERIALIZED on the source CTEs;
 - ``hw_*``: hand-written queries with the same semantics (bench/handwritten.py).
 
 The worker loads the spine into a temp table (file order = rowid order) and runs

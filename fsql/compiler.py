@@ -8,8 +8,8 @@ Shape of every query (internal names start with ``__fsql`` so they never meet us
     SELECT spine columns, features FROM __fsql_spine [joins] ORDER BY row id
 
 The winner per spine row is computed by the dialect's strategy (dialects/<name>.toml):
-- ``asof_struct``: ASOF LEFT JOIN whose inequality compares STRUCT(ts, created, features), so the
-  whole tie order is the match key (DuckDB);
+- ``asof_two_phase``: ASOF JOIN on a narrow (keys, ts) projection finds the winning event time,
+  an equi-join back to the rows at that time keeps the greatest by the tie order (DuckDB);
 - ``asof_dedup``: one row per (key, ts) by the tie order, then ASOF JOIN ... MATCH_CONDITION
   (Snowflake);
 - ``window``: UNION ALL of source and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) (BigQuery);
@@ -176,7 +176,6 @@ class PointInTimeCompiler:
     def __init__(self, plan: PointInTimePlan, dialect: Dialect) -> None:
         self.plan = plan
         self.dialect = dialect
-        self.ctes: list[tuple[str, exp.Expression]] = []
 
     # -- spine ---------------------------------------------------------------------------
     def spine_cte(self) -> exp.Select:
@@ -286,13 +285,11 @@ class PointInTimeCompiler:
         ]
 
     def asof_join(self, i: int, lookup: Lookup) -> exp.Join:
+        """Snowflake: ``ASOF JOIN src MATCH_CONDITION (t >= ts) ON keys`` on the deduplicated
+        source (one row per key and ts), so no ties are left for the ASOF to pick among."""
         alias = _view_cte(i)
         right = exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias)))
         keys = self.key_match(lookup, SPINE, alias)
-        if self.dialect.snapshot_strategy == "asof_struct":
-            match = self.struct_match(lookup, alias)
-            return exp.Join(this=right, method="ASOF", side="LEFT", on=_and([*keys, match]))
-        # MATCH_CONDITION form: Snowflake. The strict/inclusive comparison is the cut.
         flipped = exp.GTE if self.plan.cut == "inclusive" else exp.GT
         condition = flipped(this=col(T, SPINE), expression=col(TS, alias))
         join = exp.Join(this=right, method="ASOF", match_condition=condition)
@@ -300,52 +297,57 @@ class PointInTimeCompiler:
             join.set("on", _and(keys))
         return join
 
-    def struct_match(self, lookup: Lookup, alias: str) -> exp.Expression:
-        """``spine_struct > source_struct``: the source row's tie order is below the spine's.
-
-        The spine side is (t + 1, INT64_MIN) for the inclusive cut and (t, INT64_MIN) for the
-        exclusive one; since created is never INT64_MIN on the source side (NULL maps to
-        INT64_MIN + 1), the comparison is decided by the first two fields, and the remaining
-        fields only order the source rows. A NULL spine timestamp compares as the greatest
-        value and so matches some row, which the final hit condition (t IS NOT NULL) discards.
-        (Making the spine struct NULL instead trips a DuckDB 2.0.0 bug: an ASOF LEFT JOIN whose
-        left inequality operand is NULL corrupts other left columns of unmatched rows.)
-        """
-        fields_src: list[exp.Expression] = [
-            exp.PropertyEQ(this=ident("ts"), expression=col(TS, alias)),
-            exp.PropertyEQ(
-                this=ident("c"),
-                expression=exp.Coalesce(
-                    this=col(CREATED, alias), expressions=[_int(_INT64_MIN + 1)]
-                ),
-            ),
-        ]
-        upper = (
-            exp.Add(this=col(T, SPINE), expression=exp.Literal.number(1))
-            if self.plan.cut == "inclusive"
-            else col(T, SPINE)
+    def two_phase_cte(self, i: int, lookup: Lookup) -> exp.Select:
+        """DuckDB: (1) ASOF JOIN the spine to a narrow (keys, ts) projection of the source:
+        the winning event time per spine row (rows tied on it share it, so ties do not matter
+        yet), TTL applied; (2) equi-join (keys, ts) back to the source and keep the greatest
+        row by the tie order. Sorting only (keys, ts) for the ASOF, instead of every feature,
+        halves the time and memory of a one-phase ASOF on the whole tie order (bench/)."""
+        narrow_alias, match_alias, rows_alias = "__fsql_n", "__fsql_m", "__fsql_l"
+        n_keys = len(lookup.keys)
+        narrow = exp.select(*[col(_key(k)) for k in range(n_keys)], col(TS)).from_(
+            ident(_src_cte(i))
         )
-        fields_spine: list[exp.Expression] = [
-            exp.PropertyEQ(this=ident("ts"), expression=upper),
-            exp.PropertyEQ(
-                this=ident("c"),
-                expression=exp.Cast(this=_int(_INT64_MIN), to=exp.DataType.build("BIGINT")),
-            ),
-        ]
-        for n in range(len(lookup.tie_columns)):
-            feature = col(_feat(n), alias)
-            # NULL sorts highest inside a DuckDB STRUCT comparison; the flag puts it lowest.
-            fields_src.append(
-                exp.PropertyEQ(
-                    this=ident(f"n{n}"),
-                    expression=exp.Not(this=exp.Is(this=feature, expression=exp.null())),
-                )
+        conds: list[exp.Expression] = self.key_match(lookup, SPINE, narrow_alias)
+        conds.append(self.visible_upper(col(TS, narrow_alias), col(T, SPINE)))
+        asof = exp.Join(this=narrow.subquery(narrow_alias), method="ASOF", on=_and(conds))
+        matched = (
+            exp.select(
+                col(RID, SPINE),
+                *[
+                    exp.alias_(col(k.spine_column, SPINE), _key(n))
+                    for n, k in enumerate(lookup.keys)
+                ],
+                col(TS, narrow_alias),
             )
-            fields_src.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=feature.copy()))
-            fields_spine.append(exp.PropertyEQ(this=ident(f"n{n}"), expression=exp.null()))
-            fields_spine.append(exp.PropertyEQ(this=ident(f"v{n}"), expression=exp.null()))
-        return exp.GT(
-            this=exp.Struct(expressions=fields_spine), expression=exp.Struct(expressions=fields_src)
+            .from_(ident(SPINE))
+            .join(asof)
+        )
+        if lookup.ttl_us is not None:
+            matched = matched.where(self.within_ttl(lookup, col(TS, narrow_alias), col(T, SPINE)))
+        same_time = [
+            exp.EQ(this=col(_key(n), rows_alias), expression=col(_key(n), match_alias))
+            for n in range(n_keys)
+        ]
+        same_time.append(exp.EQ(this=col(TS, rows_alias), expression=col(TS, match_alias)))
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(RID, match_alias)],
+            order=exp.Order(expressions=self.tie_order(lookup, rows_alias, desc=True)),
+        )
+        return (
+            exp.select(
+                col(RID, match_alias),
+                col(TS, rows_alias),
+                *[col(_feat(n), rows_alias) for n in range(len(lookup.tie_columns))],
+            )
+            .from_(matched.subquery(match_alias))
+            .join(
+                exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(rows_alias))),
+                on=_and(same_time),
+                join_type="INNER",
+            )
+            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
         )
 
     def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
@@ -449,6 +451,7 @@ class PointInTimeCompiler:
     # -- the query -----------------------------------------------------------------------
     def build(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expression]] = [(SPINE, self.spine_cte())]
+        streamed: set[str] = set()
         joins: list[exp.Join] = []
         columns: list[exp.Expression] = []
         for i, lookup in enumerate(self.plan.lookups):
@@ -463,14 +466,19 @@ class PointInTimeCompiler:
             ctes.append((_src_cte(i), self.source_cte(lookup)))
             strategy = self.strategy(lookup)
             alias = _view_cte(i)
-            if strategy in ("asof_struct", "asof_dedup"):
+            if strategy == "asof_dedup":
                 joins.append(self.asof_join(i, lookup))
                 continue
-            body = (
-                self.window_cte(i, lookup)
-                if strategy == "window"
-                else self.range_rank_cte(i, lookup)
-            )
+            if strategy == "asof_two_phase":
+                # The source is read twice (narrow, then whole rows): stream it both times
+                # rather than buffer every source row (peak memory, bench/pit_join.py).
+                streamed.add(_src_cte(i))
+            builders = {
+                "window": self.window_cte,
+                "range_rank": self.range_rank_cte,
+                "asof_two_phase": self.two_phase_cte,
+            }
+            body = builders[strategy](i, lookup)
             ctes.append((alias, body))
             joins.append(
                 exp.Join(
@@ -495,7 +503,9 @@ class PointInTimeCompiler:
         else:
             query = query.order_by(exp.Ordered(this=col(RID, SPINE), nulls_first=True))
         for name, body in ctes:
-            query = query.with_(ident(name), as_=body)
+            query = query.with_(
+                ident(name), as_=body, materialized=False if name in streamed else None
+            )
         return query
 
     def with_derived(self, inner: exp.Select) -> exp.Select:

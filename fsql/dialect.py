@@ -15,7 +15,7 @@ from sqlglot import exp
 from fsql.dtypes import DType
 from fsql.errors import CompileError
 
-SnapshotStrategy = Literal["asof_struct", "asof_dedup", "window", "range_rank"]
+SnapshotStrategy = Literal["asof_two_phase", "asof_dedup", "window", "range_rank"]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_v0_src AS NOT MATERIALIZED (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,
@@ -27,7 +27,41 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v1_src AS (
+), __fsql_v0 AS (
+  SELECT
+    __fsql_m.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_spine.bank AS __fsql_k0,
+      __fsql_spine.branch AS __fsql_k1,
+      __fsql_n.__fsql_ts
+    FROM __fsql_spine
+    ASOF JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_k1,
+        __fsql_ts
+      FROM __fsql_v0_src
+    ) AS __fsql_n
+      ON __fsql_spine.bank = __fsql_n.__fsql_k0
+      AND __fsql_spine.branch = __fsql_n.__fsql_k1
+      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
+    WHERE
+      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS __fsql_m
+  INNER JOIN __fsql_v0_src AS __fsql_l
+    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
+    AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
+    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+    ) = 1
+), __fsql_v1_src AS NOT MATERIALIZED (
   SELECT
     first AS __fsql_k0,
     last AS __fsql_k1,
@@ -48,6 +82,40 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
+), __fsql_v1 AS (
+  SELECT
+    __fsql_m.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_spine.first AS __fsql_k0,
+      __fsql_spine.last AS __fsql_k1,
+      __fsql_n.__fsql_ts
+    FROM __fsql_spine
+    ASOF JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_k1,
+        __fsql_ts
+      FROM __fsql_v1_src
+    ) AS __fsql_n
+      ON __fsql_spine.first = __fsql_n.__fsql_k0
+      AND __fsql_spine.last = __fsql_n.__fsql_k1
+      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
+    WHERE
+      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS __fsql_m
+  INNER JOIN __fsql_v1_src AS __fsql_l
+    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
+    AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
+    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+    ) = 1
 )
 SELECT
   __fsql_spine.*
@@ -67,13 +135,9 @@ SELECT
     ELSE CAST(NULL AS TEXT)
   END AS "tag"
 FROM __fsql_spine
-ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
-  ON __fsql_spine.bank = __fsql_v0.__fsql_k0
-  AND __fsql_spine.branch = __fsql_v0.__fsql_k1
-  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL} > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0}
-ASOF LEFT JOIN __fsql_v1_src AS __fsql_v1
-  ON __fsql_spine.first = __fsql_v1.__fsql_k0
-  AND __fsql_spine.last = __fsql_v1.__fsql_k1
-  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL} > {'ts': __fsql_v1.__fsql_ts, 'c': COALESCE(__fsql_v1.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v1.__fsql_f0 IS NULL, 'v0': __fsql_v1.__fsql_f0}
+LEFT JOIN __fsql_v0
+  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+LEFT JOIN __fsql_v1
+  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -6,7 +6,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_v0_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(event_ts) AS __fsql_ts,
@@ -26,6 +26,37 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
+), __fsql_v0 AS (
+  SELECT
+    __fsql_m.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0,
+    __fsql_l.__fsql_f1
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_spine.user_id AS __fsql_k0,
+      __fsql_n.__fsql_ts
+    FROM __fsql_spine
+    ASOF JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_ts
+      FROM __fsql_v0_src
+    ) AS __fsql_n
+      ON __fsql_spine.user_id = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
+    WHERE
+      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS __fsql_m
+  INNER JOIN __fsql_v0_src AS __fsql_l
+    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
+    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
+    ) = 1
 )
 SELECT
   __fsql_spine.*
@@ -45,8 +76,7 @@ SELECT
     ELSE CAST('none' AS TEXT)
   END AS "tier"
 FROM __fsql_spine
-ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
-  ON __fsql_spine.user_id = __fsql_v0.__fsql_k0
-  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL} > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0, 'n1': NOT __fsql_v0.__fsql_f1 IS NULL, 'v1': __fsql_v0.__fsql_f1}
+LEFT JOIN __fsql_v0
+  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -6,7 +6,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_v0_src AS NOT MATERIALIZED (
   SELECT
     location_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -26,7 +26,38 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 10800000000
-), __fsql_v1_src AS (
+), __fsql_v0 AS (
+  SELECT
+    __fsql_m.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0,
+    __fsql_l.__fsql_f1
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_spine.origin_id AS __fsql_k0,
+      __fsql_n.__fsql_ts
+    FROM __fsql_spine
+    ASOF JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_ts
+      FROM __fsql_v0_src
+    ) AS __fsql_n
+      ON __fsql_spine.origin_id = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
+    WHERE
+      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+  ) AS __fsql_m
+  INNER JOIN __fsql_v0_src AS __fsql_l
+    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
+    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
+    ) = 1
+), __fsql_v1_src AS NOT MATERIALIZED (
   SELECT
     location_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -46,6 +77,37 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 10800000000
+), __fsql_v1 AS (
+  SELECT
+    __fsql_m.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0,
+    __fsql_l.__fsql_f1
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_spine.destination_id AS __fsql_k0,
+      __fsql_n.__fsql_ts
+    FROM __fsql_spine
+    ASOF JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_ts
+      FROM __fsql_v1_src
+    ) AS __fsql_n
+      ON __fsql_spine.destination_id = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
+    WHERE
+      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+  ) AS __fsql_m
+  INNER JOIN __fsql_v1_src AS __fsql_l
+    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
+    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
+    ) = 1
 )
 SELECT
   __fsql_spine.*
@@ -72,11 +134,9 @@ SELECT
     ELSE CAST(NULL AS DOUBLE)
   END AS "destination__temp_c"
 FROM __fsql_spine
-ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
-  ON __fsql_spine.origin_id = __fsql_v0.__fsql_k0
-  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL} > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0, 'n1': NOT __fsql_v0.__fsql_f1 IS NULL, 'v1': __fsql_v0.__fsql_f1}
-ASOF LEFT JOIN __fsql_v1_src AS __fsql_v1
-  ON __fsql_spine.destination_id = __fsql_v1.__fsql_k0
-  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL, 'n1': NULL, 'v1': NULL} > {'ts': __fsql_v1.__fsql_ts, 'c': COALESCE(__fsql_v1.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v1.__fsql_f0 IS NULL, 'v0': __fsql_v1.__fsql_f0, 'n1': NOT __fsql_v1.__fsql_f1 IS NULL, 'v1': __fsql_v1.__fsql_f1}
+LEFT JOIN __fsql_v0
+  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+LEFT JOIN __fsql_v1
+  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -6,7 +6,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_v0_src AS NOT MATERIALIZED (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,
@@ -23,6 +23,38 @@ WITH __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT EPOCH_US(ts) IS NULL
+), __fsql_v0 AS (
+  SELECT
+    __fsql_m.__fsql_rid,
+    __fsql_l.__fsql_ts,
+    __fsql_l.__fsql_f0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_spine.bank AS __fsql_k0,
+      __fsql_spine.branch AS __fsql_k1,
+      __fsql_n.__fsql_ts
+    FROM __fsql_spine
+    ASOF JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_k1,
+        __fsql_ts
+      FROM __fsql_v0_src
+    ) AS __fsql_n
+      ON __fsql_spine.bank = __fsql_n.__fsql_k0
+      AND __fsql_spine.branch = __fsql_n.__fsql_k1
+      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
+  ) AS __fsql_m
+  INNER JOIN __fsql_v0_src AS __fsql_l
+    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
+    AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
+    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+    ) = 1
 )
 SELECT
   __fsql_spine.*
@@ -33,9 +65,7 @@ SELECT
     ELSE CAST(42 AS BIGINT)
   END AS "amount"
 FROM __fsql_spine
-ASOF LEFT JOIN __fsql_v0_src AS __fsql_v0
-  ON __fsql_spine.bank = __fsql_v0.__fsql_k0
-  AND __fsql_spine.branch = __fsql_v0.__fsql_k1
-  AND {'ts': __fsql_spine.__fsql_t + 1, 'c': CAST(-9223372036854775808 AS BIGINT), 'n0': NULL, 'v0': NULL} > {'ts': __fsql_v0.__fsql_ts, 'c': COALESCE(__fsql_v0.__fsql_c, -9223372036854775807), 'n0': NOT __fsql_v0.__fsql_f0 IS NULL, 'v0': __fsql_v0.__fsql_f0}
+LEFT JOIN __fsql_v0
+  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

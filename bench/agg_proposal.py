@@ -1,0 +1,390 @@
+"""A prototype of the proposed DuckDB lowering of windowed aggregations, built from fsql's plan.
+
+fsql today (fsql/aggregation_sql.py) evaluates every aggregate as a RANGE-framed window over
+one union of events and spine rows per key: DuckDB evaluates each frame at *every* row of the
+union (events included, ~10x the spine rows), with a segment tree whose per-row cost grows with
+the partition, and runs each partition on one thread. On Zipf-skewed keys the hottest key's
+partition (~2M rows) dominates. The proposal keeps frames only where nothing cheaper is exact,
+and each part below can be switched on alone (``Options``) to measure its gain:
+
+- ``counts="running"``: count(*) and count(col) over (t - w, t] = P(t) - P(t - w), where P(x)
+  is the number of (non-NULL) events with ts <= x. One global sort of events and *probe rows*
+  (one per spine row and distinct window, at t - w, plus one at t), ordered by (key, time,
+  events before probes), and one running SUM over it: no PARTITION BY, so no per-key segment
+  tree and no hot partition. Integers: exact.
+- ``distinct="islands"``: count_distinct(col) over (t - w, t]: value v is in the window iff
+  t lies in [ts_e, ts_e + w) for one of its events e. Merge those intervals per (key, v) with
+  lag/lead over PARTITION BY key, v (small partitions): an island starts at an event with no
+  previous event of v within w, ends at ts + w of an event with no next event within w. The
+  count at t = (islands started at or before t) - (islands ended at or before t): +1/-1 points
+  in the same running sum as the counts. Exact, no merge-sort tree.
+- ``avg="ratio"``: avg = sum / count(col) from the sum's frame and the running count (DuckDB's
+  AVG(DOUBLE) is that division too), instead of another framed aggregate.
+- ``last="asof"``: first/last(col) over w = one ASOF JOIN on the tie order STRUCT(ts, created,
+  value) of the non-NULL events (what fsql's snapshot lookups already do), then a check that
+  the event is inside the window; instead of MIN/MAX of a STRUCT over frames.
+- ``sums="prefix"`` (lossy, not proposed as default): float sum over (t - w, t] as a difference
+  of per-key running sums. Exact rows, but rounding error relative to the key's running total,
+  not to the window's sum; reported for comparison only.
+
+Everything else (sum, min, max, stddev, variance) keeps fsql's framed plan. Only what the
+benchmark needs is implemented: one aggregation view with one key, inclusive cut, no
+``where=``, no created cutoff. The spine is fsql's loaded spine table (``__fsql_spine_input``
+with its row id ``__fsql_rid``) and the output has fsql's columns and types.
+
+    python bench/agg_proposal.py SPINE.parquet [FEATURES]   # prints the SQL
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+_INT64_MIN = -(2**63)
+_CREATED_NULL = _INT64_MIN + 1  # a NULL created time is the oldest (fsql's tie order)
+_FRAMED = ("count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance",
+           "first", "last")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Which parts of the proposal are on (see the module docstring)."""
+
+    counts: str = "frames"  # or "running"
+    distinct: str = "frames"  # or "islands"
+    avg: str = "frames"  # or "ratio" (needs counts="running")
+    last: str = "frames"  # or "asof"
+    sums: str = "frames"  # or "prefix" (lossy)
+
+
+PROPOSALS: dict[str, Options] = {
+    "prop_frames": Options(),
+    "prop_last_asof": Options(last="asof"),
+    "prop_counts_running": Options(counts="running", avg="ratio"),
+    "prop_distinct_islands": Options(distinct="islands"),
+    "prop_exact": Options(counts="running", distinct="islands", avg="ratio", last="asof"),
+    "prop_exact_prefix_sums": Options(counts="running", distinct="islands", avg="ratio",
+                                      last="asof", sums="prefix"),
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _type(agg: Any) -> str:
+    if agg.function in ("count", "count_distinct"):
+        return "BIGINT"
+    if agg.function in ("avg", "stddev", "variance"):
+        return "DOUBLE"
+    dtype = agg.dtype.name if agg.dtype is not None else "float64"
+    return {"float64": "DOUBLE", "int64": "BIGINT", "string": "VARCHAR", "bool": "BOOLEAN",
+            "timestamp": "TIMESTAMP", "date": "DATE"}.get(dtype, "DOUBLE")
+
+
+def _literal(value: Any, sql_type: str) -> str:
+    if value is None:
+        return f"CAST(NULL AS {sql_type})"
+    if isinstance(value, str):
+        return f"CAST({_lit(value)} AS {sql_type})"
+    return f"CAST({value!r} AS {sql_type})"
+
+
+class ProposalSQL:
+    """The proposed query for one aggregation lookup over fsql's loaded spine."""
+
+    def __init__(self, lookup: Any, spine: Any, options: Options) -> None:
+        if len(lookup.keys) != 1:
+            raise NotImplementedError("prototype: one join key")
+        if any(a.where is not None for a in lookup.outputs):
+            raise NotImplementedError("prototype: no where=")
+        if lookup.source.kind != "path":
+            raise NotImplementedError("prototype: file sources")
+        if options.avg == "ratio" and options.counts != "running":
+            raise ValueError("avg='ratio' needs counts='running'")
+        self.lookup, self.spine, self.o = lookup, spine, options
+        self.key = lookup.keys[0]
+        self.aggs = list(lookup.outputs)
+
+    # -- which aggregate goes where ----------------------------------------------------------
+    def mode(self, agg: Any) -> str:
+        """frames, running, islands, ratio, asof or prefix."""
+        f = agg.function
+        if f == "count" and self.o.counts == "running":
+            return "running"
+        if f == "count_distinct" and self.o.distinct == "islands":
+            return "islands"
+        if f == "avg" and self.o.avg == "ratio":
+            return "ratio"
+        if f in ("first", "last") and self.o.last == "asof":
+            return "asof"
+        if f == "sum" and self.o.sums == "prefix":
+            return "prefix"
+        return "frames"
+
+    def framed(self) -> list[tuple[str, str, str | None, int | None]]:
+        """(alias, function, column, window) of every framed aggregate, avg's sums included."""
+        out: dict[tuple[str, str | None, int | None], str] = {}
+        for j, agg in enumerate(self.aggs):
+            mode = self.mode(agg)
+            if mode == "frames":
+                out.setdefault((agg.function, agg.column, agg.window_us), f"f{j}")
+            elif mode == "ratio" and self.o.sums != "prefix":
+                out.setdefault(("sum", agg.column, agg.window_us), f"f{j}s")
+        return [(alias, f, c, w) for (f, c, w), alias in out.items()]
+
+    def frame_alias(self, function: str, column: str | None, window: int | None) -> str:
+        return next(a for a, f, c, w in self.framed()
+                    if (f, c, w) == (function, column, window))
+
+    def counted(self) -> list[tuple[str | None, int | None]]:
+        """(column or None for rows, window) of every running count (avg's counts included)."""
+        return list(dict.fromkeys((a.column, a.window_us) for a in self.aggs
+                                  if self.mode(a) in ("running", "ratio", "prefix")))
+
+    def prefixed(self) -> list[tuple[str, int | None]]:
+        """(column, window) of every float sum as a prefix difference (sums='prefix')."""
+        out: dict[tuple[str, int | None], None] = {}
+        for agg in self.aggs:
+            if agg.function in ("sum", "avg") and self.o.sums == "prefix" and (
+                    agg.function == "sum" or self.mode(agg) == "ratio"):
+                out[(agg.column, agg.window_us)] = None
+        return list(out)
+
+    def islands(self) -> list[tuple[str, int | None]]:
+        return list(dict.fromkeys((a.column, a.window_us) for a in self.aggs
+                                  if self.mode(a) == "islands"))
+
+    # -- SQL -----------------------------------------------------------------------------
+    def columns_used(self) -> list[str]:
+        return list(dict.fromkeys(a.column for a in self.aggs if a.column is not None))
+
+    def sql(self) -> str:
+        lk, src = self.lookup, self.lookup.source
+        ts_col = _q(self.spine.timestamp_column)
+        skey, ekey = _q(self.key.spine_column), _q(self.key.source_column)
+        cols = self.columns_used()
+        colmap = {c: f"x{n}" for n, c in enumerate(cols)}
+        self.colmap = colmap
+        created = (f"epoch_us({_q(src.created_column)})" if src.created_column
+                   else "CAST(NULL AS BIGINT)")
+        longest = lk.longest_window_us
+        lower = (f"AND epoch_us({_q(src.timestamp_column)}) >= (SELECT min(__t) FROM sp) - "
+                 f"{longest}" if longest is not None
+                 else f"AND {_q(src.timestamp_column)} IS NOT NULL")
+        ctes = [
+            f"sp AS (SELECT *, epoch_us({ts_col}) AS __t FROM __fsql_spine_input)",
+            f"good AS (SELECT __fsql_rid AS rid, {skey} AS k, __t AS t FROM sp "
+            f"WHERE __t IS NOT NULL AND {skey} IS NOT NULL)",
+            f"ev AS (SELECT {ekey} AS k, epoch_us({_q(src.timestamp_column)}) AS ts, "
+            f"{created} AS c"
+            + "".join(f", {_q(c)} AS {x}" for c, x in colmap.items())
+            + f" FROM read_parquet({_lit(src.ref)}) WHERE {ekey} IS NOT NULL "
+            f"AND epoch_us({_q(src.timestamp_column)}) <= (SELECT max(__t) FROM sp) {lower})",
+        ]
+        joins: list[str] = []
+        if self.framed():
+            ctes.append(self.frames_cte())
+            joins.append("fr")
+        if self.counted() or self.islands():
+            ctes += self.running_ctes()
+            joins.append("cn")
+        for j, agg in enumerate(self.aggs):
+            if self.mode(agg) == "asof":
+                ctes.append(self.asof_cte(j, agg))
+                joins.append(f"la{j}")
+        outs = [self.output(j, agg) for j, agg in enumerate(self.aggs)]
+        join_sql = "".join(f"\nLEFT JOIN {name} ON {name}.rid = sp.__fsql_rid" for name in joins)
+        return ("WITH " + ",\n".join(ctes)
+                + f"\nSELECT sp.* EXCLUDE (__fsql_rid, __t), {', '.join(outs)}\nFROM sp"
+                + join_sql + "\nORDER BY sp.__fsql_rid")
+
+    def frames_cte(self) -> str:
+        x = self.colmap
+        aggs = []
+        outer = []
+        for alias, function, column, window in self.framed():
+            value = "one" if column is None else x[column]
+            start = "UNBOUNDED" if window is None else str(window - 1)
+            spec = (f"PARTITION BY k ORDER BY o RANGE BETWEEN {start} PRECEDING "
+                    "AND CURRENT ROW")
+            if function in ("first", "last"):
+                arg = (f"CASE WHEN {value} IS NOT NULL THEN {{'o': o, 'c': coalesce(c, "
+                       f"{_CREATED_NULL}), 'v': {value}}} END")
+                call = f"{'min' if function == 'first' else 'max'}({arg})"
+                outer.append(f"struct_extract({alias}, 'v') AS {alias}")
+            else:
+                name = {"count_distinct": "count", "stddev": "stddev_samp"}.get(
+                    function, function)
+                distinct = "DISTINCT " if function == "count_distinct" else ""
+                call = f"{name}({distinct}{value})"
+                outer.append(alias)
+            aggs.append(f"{call} OVER ({spec}) AS {alias}")
+        ev_cols = "".join(f", {v}" for v in x.values())
+        sp_cols = "".join(f", NULL AS {v}" for v in x.values())
+        return (f"fr AS (SELECT rid, {', '.join(outer)} FROM (SELECT rid, {', '.join(aggs)} "
+                f"FROM (SELECT k, ts AS o, c, NULL::BIGINT AS rid, 1 AS one{ev_cols} FROM ev "
+                f"UNION ALL SELECT k, t, NULL, rid, NULL{sp_cols} FROM good)) "
+                "WHERE rid IS NOT NULL)")
+
+    def running_ctes(self) -> list[str]:
+        """Probe rows, +1/-1 points, one global running sum, then one row per spine row."""
+        x = self.colmap
+        counted, islands, prefixed = self.counted(), self.islands(), self.prefixed()
+        windows = list(dict.fromkeys([0] + [w for _, w in counted] + [w for _, w in prefixed]))
+        probe_of = {w: i for i, w in enumerate(windows)}
+        probes = ", ".join(f"({i}, {'NULL' if w is None else w})" for i, w in enumerate(windows))
+        d_names = [f"d{n}" for n in range(len(counted) + len(islands))]
+        s_names = [f"s{n}" for n in range(len(prefixed))]
+
+        def row(values: dict[str, str], names: bool = False) -> str:
+            return ", ".join(
+                [f"{values.get(n, '0')}{f' AS {n}' if names else ''}" for n in d_names]
+                + [f"{values.get(n, 'NULL::DOUBLE')}{f' AS {n}' if names else ''}"
+                   for n in s_names])
+
+        parts = []
+        ev_values = {f"d{n}": ("1" if c is None else f"CAST({x[c]} IS NOT NULL AS INTEGER)")
+                     for n, (c, _) in enumerate(counted)}
+        ev_values.update({f"s{n}": x[c] for n, (c, _) in enumerate(prefixed)})
+        parts.append(f"SELECT k, ts AS o, 0 AS kind, NULL::BIGINT AS rid, NULL::INTEGER AS i, "
+                     f"{row(ev_values, names=True)} FROM ev")
+        ctes = []
+        for n, (column, window) in enumerate(islands):
+            d = f"d{len(counted) + n}"
+            isl = f"isl{n}"
+            value = x[column]
+            if window is None:
+                ctes.append(f"{isl} AS (SELECT k, min(ts) AS ts FROM ev WHERE {value} IS NOT NULL"
+                            f" GROUP BY k, {value})")
+                parts.append(f"SELECT k, ts, 0, NULL, NULL, {row({d: '1'})} FROM {isl}")
+                parts.append(f"SELECT k, {2**63 - 1}, 0, NULL, NULL, {row({d: '-1'})} "
+                             f"FROM {isl}")
+                continue
+            ctes.append(
+                f"{isl} AS (SELECT k, ts, lag(ts) OVER m AS prev_ts, lead(ts) OVER m AS next_ts "
+                f"FROM ev WHERE {value} IS NOT NULL WINDOW m AS (PARTITION BY k, {value} "
+                "ORDER BY ts))")
+            parts.append(f"SELECT k, ts, 0, NULL, NULL, {row({d: '1'})} FROM {isl} "
+                         f"WHERE prev_ts IS NULL OR ts - prev_ts >= {window}")
+            parts.append(f"SELECT k, ts + {window}, 0, NULL, NULL, {row({d: '-1'})} "
+                         f"FROM {isl} WHERE next_ts IS NULL OR next_ts - ts >= {window}")
+        # A lifetime window's probe sits before every point of the key.
+        parts.append(f"SELECT k, coalesce(t - w.us, {_INT64_MIN + 1}), 1, rid, w.i, {row({})} "
+                     f"FROM good, (VALUES {probes}) AS w(i, us)")
+        sums = [f"sum({d}) OVER g AS {d}" for d in d_names]
+        sums += [f"sum({s}) OVER h AS {s}" for s in s_names]
+        windows_sql = "g AS (ORDER BY k, o, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+        if s_names:
+            windows_sql += (", h AS (PARTITION BY k ORDER BY o, kind ROWS BETWEEN UNBOUNDED "
+                            "PRECEDING AND CURRENT ROW)")
+        ctes.append(f"run AS (SELECT * FROM (SELECT rid, i, {', '.join(sums)} FROM ("
+                    + " UNION ALL ".join(parts) + f") WINDOW {windows_sql}) "
+                    "WHERE rid IS NOT NULL)")
+        pivots = []
+        for n, (_, window) in enumerate(counted):
+            pivots.append(f"CAST(max(d{n}) FILTER (WHERE i = 0) - max(d{n}) FILTER (WHERE i = "
+                          f"{probe_of[window]}) AS BIGINT) AS c{n}")
+        for n in range(len(islands)):
+            d = f"d{len(counted) + n}"
+            pivots.append(f"CAST(max({d}) FILTER (WHERE i = 0) AS BIGINT) AS u{n}")
+        for n, (_, window) in enumerate(prefixed):
+            pivots.append(f"max(s{n}) FILTER (WHERE i = 0) - max(s{n}) FILTER (WHERE i = "
+                          f"{probe_of[window]}) AS p{n}")
+        ctes.append(f"cn AS (SELECT rid, {', '.join(pivots)} FROM run GROUP BY rid)")
+        return ctes
+
+    def asof_cte(self, j: int, agg: Any) -> str:
+        value = self.colmap[agg.column]
+        order = f"{{'ts': ts, 'c': coalesce(c, {_CREATED_NULL}), 'v': {value}}}"
+        sql_type = _type(agg)
+        events = (f"(SELECT k, ts, {value} AS v, {order} AS ord FROM ev "
+                  f"WHERE {value} IS NOT NULL)")
+        if agg.function == "last":
+            probe = (f"{{'ts': g.t + 1, 'c': CAST({_INT64_MIN} AS BIGINT), "
+                     f"'v': CAST(NULL AS {sql_type})}}")
+            cond = f"{probe} > e.ord"
+        else:
+            start = "g.t - " + str(agg.window_us) if agg.window_us is not None else str(
+                _INT64_MIN)
+            probe = (f"{{'ts': {start}, 'c': CAST({2**63 - 1} AS BIGINT), "
+                     f"'v': CAST(NULL AS {sql_type})}}")
+            cond = f"{probe} < e.ord"
+        return (f"la{j} AS (SELECT g.rid, g.t, e.ts, e.v FROM good AS g ASOF JOIN {events} AS e "
+                f"ON g.k = e.k AND {cond})")
+
+    def output(self, j: int, agg: Any) -> str:
+        mode = self.mode(agg)
+        sql_type = _type(agg)
+        if mode == "frames":
+            value = f"fr.{self.frame_alias(agg.function, agg.column, agg.window_us)}"
+        elif mode == "running":
+            value = f"cn.c{self.counted().index((agg.column, agg.window_us))}"
+        elif mode == "islands":
+            value = f"cn.u{self.islands().index((agg.column, agg.window_us))}"
+        elif mode == "prefix":
+            n = self.counted().index((agg.column, agg.window_us))
+            p = self.prefixed().index((agg.column, agg.window_us))
+            value = f"CASE WHEN cn.c{n} > 0 THEN cn.p{p} END"
+        elif mode == "ratio":
+            n = self.counted().index((agg.column, agg.window_us))
+            if self.o.sums == "prefix":
+                total = f"cn.p{self.prefixed().index((agg.column, agg.window_us))}"
+            else:
+                total = f"fr.{self.frame_alias('sum', agg.column, agg.window_us)}"
+            value = f"{total} / nullif(cn.c{n}, 0)"
+        else:  # asof
+            inside = (f"la{j}.ts <= la{j}.t" if agg.function == "first" else
+                      "TRUE" if agg.window_us is None else
+                      f"la{j}.ts > la{j}.t - {agg.window_us}")
+            value = f"CASE WHEN {inside} THEN la{j}.v END"
+        value = f"CAST({value} AS {sql_type})"
+        default = _literal(agg.default, sql_type)
+        if agg.function in ("count", "count_distinct"):
+            value = f"coalesce({value}, 0)"
+            default = f"CAST(NULL AS {sql_type})" if agg.default is None else default
+        elif agg.default is not None:
+            value = f"coalesce({value}, {default})"
+        valid = f"sp.__t IS NOT NULL AND sp.{_q(self.key.spine_column)} IS NOT NULL"
+        return f"CASE WHEN {valid} THEN {value} ELSE {default} END AS {_q(agg.output_name)}"
+
+
+def proposal_sql(repo: Any, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
+                 spine: Any, options: Options) -> str:
+    """Load ``spine`` into ``con`` as fsql's runner does and return the proposed query."""
+    from fsql.plan import AggregationLookup
+    from fsql.planner import build_plan
+    from fsql.runner import SPINE_INPUT, load_spine
+
+    ref = load_spine(con, spine, timestamp_column="event_timestamp")
+    types = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE {SPINE_INPUT}").fetchall()
+             if r[0] != ref.row_id_column}
+    plan = build_plan(repo, features, ref, spine_types=types)
+    (lookup,) = plan.lookups
+    assert isinstance(lookup, AggregationLookup)
+    return ProposalSQL(lookup, ref, options).sql()
+
+
+def main(argv: Sequence[str]) -> int:
+    """Print the proposed query (all exact parts on) for a spine file."""
+    from pathlib import Path
+
+    from fsql.repo import Repo
+    from fsql.runner import connect
+
+    repo = Repo.load(Path(__file__).resolve().parent / "agg_features")
+    features = argv[1] if len(argv) > 1 else "agg_bench"
+    print(proposal_sql(repo, features, connect(), argv[0], PROPOSALS["prop_exact"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
