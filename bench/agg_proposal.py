@@ -297,8 +297,8 @@ class ProposalSQL:
             d = f"d{len(counted) + n}"
             pivots.append(f"CAST(max({d}) FILTER (WHERE i = 0) AS BIGINT) AS u{n}")
         for n, (_, window) in enumerate(prefixed):
-            pivots.append(f"max(s{n}) FILTER (WHERE i = 0) - max(s{n}) FILTER (WHERE i = "
-                          f"{probe_of[window]}) AS p{n}")
+            pivots.append(f"coalesce(max(s{n}) FILTER (WHERE i = 0), 0) - coalesce(max(s{n}) "
+                          f"FILTER (WHERE i = {probe_of[window]}), 0) AS p{n}")
         ctes.append(f"cn AS (SELECT rid, {', '.join(pivots)} FROM run GROUP BY rid)")
         return ctes
 

@@ -5,9 +5,6 @@ clock; its peak RSS comes from ``os.wait4`` (that child's own rusage). Methods:
 
 - ``fsql``: the CLI, ``python -m fsql.cli run ... --out X.parquet`` (what a user runs);
 - ``fsql_sql``: fsql's compiled query run by this script's worker (no CLI, no summary pass);
-- ``fsql_two_phase``: the proposed strategy (bench/fsql_proposal.py) from fsql's own plan;
-  ``_literal_bounds``: with the spine's min/max time inlined as constants instead of scalar
-  subqueries; ``_materialized``: without NOT MATERIALIZED on the source CTEs;
 - ``hw_*``: hand-written queries with the same semantics (bench/handwritten.py).
 
 The worker loads the spine into a temp table (file order = rowid order) and runs
@@ -39,8 +36,7 @@ import handwritten  # noqa: E402
 
 REPO = HERE / "features"
 SERVICE = "pit_bench"
-FSQL_METHODS = ("fsql", "fsql_sql", "fsql_two_phase", "fsql_two_phase_literal_bounds",
-                "fsql_two_phase_materialized")
+FSQL_METHODS = ("fsql", "fsql_sql")
 DEFAULT_METHODS = (*FSQL_METHODS, *handwritten.METHODS)
 TTL_SECONDS = {"view_a": generate.TTL_A_US // 1_000_000, "view_b": generate.TTL_B_US // 1_000_000}
 
@@ -79,16 +75,9 @@ def worker(method: str, size_dir: Path, out: Path) -> int:
         from fsql.repo import Repo
 
         repo = Repo.load(REPO)
-        if method == "fsql_sql":
-            from fsql.runner import training_set_sql
+        from fsql.runner import training_set_sql
 
-            sql, _ = training_set_sql(repo, SERVICE, con, spine)
-        else:
-            from fsql_proposal import two_phase_sql
-
-            sql, _ = two_phase_sql(repo, SERVICE, con, spine,
-                                   literal_bounds=method.endswith("_literal_bounds"),
-                                   materialize_sources=method.endswith("_materialized"))
+        sql, _ = training_set_sql(repo, SERVICE, con, spine)
     else:
         con.execute("CREATE TEMP TABLE spine AS SELECT * FROM read_parquet(?)", [str(spine)])
         sql = handwritten.METHODS[method](views(size_dir))
