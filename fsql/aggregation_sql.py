@@ -98,7 +98,8 @@ class AggregationSQL:
             return value
         from fsql.expressions import to_sql
 
-        condition = to_sql(agg.where, self.p.dialect, lambda name: col(name))
+        condition = to_sql(agg.where, self.p.dialect, lambda name: col(name),
+                           input_dtypes=self.lookup.source_dtypes)
         return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
     # frames ----------------------------------------------------------------------------------

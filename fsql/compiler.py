@@ -525,7 +525,7 @@ class PointInTimeCompiler:
 
         derived = [
             exp.alias_(
-                to_sql(d.expression, self.dialect, resolve),
+                to_sql(d.expression, self.dialect, resolve, input_dtypes=d.input_dtypes),
                 exp.to_identifier(d.output_name, quoted=True),
             )
             for d in self.plan.derived

@@ -118,10 +118,9 @@ def evaluate(
                     col.default if winner is None else winner[col.source_column]
                 )
         if plan.derived:
-            from fsql.expressions import evaluate
-
             for derived in plan.derived:
-                result[derived.output_name] = evaluate(derived.expression, result)
+                result[derived.output_name] = _evaluate(
+                    derived.expression, result, derived.input_dtypes)
         out.append(result)
     return out
 
@@ -145,9 +144,7 @@ def _aggregate(agg: AggregateColumn, lookup: AggregationLookup, plan: PointInTim
         if not _is_visible(ts, created, t, agg.window_us, plan):
             continue
         if agg.where is not None:
-            from fsql.expressions import evaluate
-
-            if evaluate(agg.where, row) is not True:
+            if _evaluate(agg.where, row, lookup.source_dtypes) is not True:
                 continue
         events.append((ts, created, 1 if agg.column is None else row[agg.column]))
     values = [v for _, _, v in events if v is not None]
@@ -179,3 +176,12 @@ def _apply(function: str, values: list[Any], events: list[tuple[int, int | None,
         return math.sqrt(variance) if function == "stddev" else float(variance)
     ordered = sorted((ts, _nulls_lowest(c), v) for ts, c, v in events if v is not None)
     return ordered[0][2] if function == "first" else ordered[-1][2]
+
+
+def _evaluate(expression: Any, row: Row, dtypes: Mapping[str, str]) -> Any:
+    """A derived expression or filter on one row; typed when every input's dtype is known."""
+    from fsql.expressions import evaluate
+
+    known = all(name in dtypes for name in expression.references)
+    return evaluate(expression, row, dtypes=(
+        {n: dtypes[n] for n in expression.references} if known else None))

@@ -7,7 +7,8 @@ names, so neither layer needs the definitions any more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fsql.dtypes import DType
@@ -110,6 +111,7 @@ class AggregationLookup:
     source: SourceRef
     keys: tuple[KeyPair, ...]
     outputs: tuple[AggregateColumn, ...]
+    source_dtypes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def longest_window_us(self) -> int | None:
@@ -126,6 +128,7 @@ class DerivedColumn:
     output_name: str
     expression: Any
     dtype: DType | None
+    input_dtypes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,30 @@ def _family(duckdb_type: str) -> str:
     return name
 
 
+def fsql_dtype(duckdb_type: str) -> str | None:
+    """The fsql dtype of a DuckDB column type (None when fsql has no such dtype)."""
+    name = duckdb_type.upper()
+    if re.match(r"^U?(TINYINT|SMALLINT|INTEGER|BIGINT)$", name):
+        return "int64"
+    if name in ("FLOAT", "DOUBLE", "REAL"):
+        return "float64"
+    if name == "VARCHAR" or name.startswith("ENUM("):
+        return "string"
+    if name == "BOOLEAN":
+        return "bool"
+    if name.startswith("TIMESTAMP"):
+        return "timestamp"
+    if name == "DATE":
+        return "date"
+    match = re.match(r"^DECIMAL\((\d+),\s*(\d+)\)$", name)
+    return f"decimal({match.group(1)},{match.group(2)})" if match else None
+
+
+def _fsql_dtypes(duckdb_types: Mapping[str, str] | None) -> dict[str, str]:
+    known = {c: fsql_dtype(t) for c, t in (duckdb_types or {}).items()}
+    return {c: t for c, t in known.items() if t is not None}
+
+
 def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp") -> SpineRef:
     """Classify a ``--spine`` argument: a SELECT, a local file, or a table name."""
     text = spine.strip()
@@ -176,7 +200,10 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
             )
         names_used.add(proj.name)
         lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types))
-    derived = _derived(repo.derived(features), owners, spine)
+    feature_dtypes = {o.output_name: str(o.dtype) for lk in lookups for o in lk.outputs
+                      if o.dtype is not None}
+    derived = _derived(repo.derived(features), owners, spine,
+                       {**_fsql_dtypes(spine_types), **feature_dtypes})
     return PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
                            created_cutoff=created_cutoff, derived=derived)
 
@@ -194,8 +221,8 @@ def view_columns(view: FeatureView) -> list[str]:
     return columns
 
 
-def _derived(items: Sequence[Any], owners: dict[str, str],
-             spine: SpineRef) -> tuple[DerivedColumn, ...]:
+def _derived(items: Sequence[Any], owners: dict[str, str], spine: SpineRef,
+             dtypes: Mapping[str, str]) -> tuple[DerivedColumn, ...]:
     """Derived features: names must be new; references must be features or spine columns."""
     result = []
     for item in items:
@@ -210,7 +237,8 @@ def _derived(items: Sequence[Any], owners: dict[str, str],
                     f"column; features: {', '.join(owners) or '(none)'}"
                 )
         owners[item.name] = "derived"
-        result.append(DerivedColumn(item.name, item.expression, item.dtype))
+        inputs = {n: dtypes[n] for n in item.expression.references if n in dtypes}
+        result.append(DerivedColumn(item.name, item.expression, item.dtype, inputs))
     return tuple(result)
 
 
@@ -267,7 +295,8 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
                 )
     if view.is_aggregation:
         return AggregationLookup(name=proj.name, view_name=view.name, source=source_ref,
-                                 keys=keys, outputs=tuple(outputs))
+                                 keys=keys, outputs=tuple(outputs),
+                                 source_dtypes=_fsql_dtypes(source_types))
     return Lookup(
         name=proj.name, view_name=view.name, source=source_ref, keys=keys,
         ttl_us=to_micros(view.ttl) if view.ttl is not None else None, outputs=tuple(outputs),

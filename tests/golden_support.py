@@ -24,6 +24,7 @@ from fsql.plan import PointInTimePlan, SpineRef
 from fsql.planner import build_plan
 from fsql.repo import Repo
 from tests.engines import Result, TableData
+from tests.engines.duckdb_engine import duckdb_type
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 DIALECTS = ("duckdb", "bigquery", "snowflake")
@@ -118,6 +119,7 @@ class GoldenCase:
             cut=request.get("cut", "inclusive"),
             created_cutoff=request.get("created_cutoff", False),
             full_names=request.get("full_names", False),
+            spine_types={c: duckdb_type(t) for c, t in columns.items()},
         )
 
     def sql(self, dialect: str) -> str:
@@ -128,8 +130,7 @@ class GoldenCase:
     @cached_property
     def output_dtypes(self) -> dict[str, str]:
         spine = self.config["tables"][self.plan.spine.ref]
-        features = {o.output_name: str(o.dtype) for lk in self.plan.lookups for o in lk.outputs}
-        return {**spine, **features}
+        return {**spine, **feature_dtypes(self.plan)}
 
     def oracle_rows(self) -> list[tuple[Any, ...]]:
         """Expected rows from the oracle, in spine order (the SQL numbers rows by all spine
@@ -163,6 +164,16 @@ class GoldenCase:
             writer.writerow(list(self.output_dtypes))
             for row in self.oracle_rows():
                 writer.writerow([format_value(v) for v in row])
+
+
+def feature_dtypes(plan: PointInTimePlan) -> dict[str, str]:
+    """Output feature columns of ``plan`` and their dtypes (derived ones inferred)."""
+    from fsql.expressions import result_dtype
+
+    out = {o.output_name: str(o.dtype) for lk in plan.lookups for o in lk.outputs}
+    for d in plan.derived:
+        out[d.output_name] = str(d.dtype or result_dtype(d.expression, d.input_dtypes))
+    return out
 
 
 def cases() -> list[GoldenCase]:

@@ -8,7 +8,7 @@ from fsql import oracle
 from fsql.compiler import compile_plan, render
 from fsql.dialect import get_dialect
 from tests.engines.duckdb_engine import DuckDBEngine
-from tests.golden_support import assert_result_matches
+from tests.golden_support import assert_result_matches, feature_dtypes
 from tests.scenarios import Scenario, scenarios
 
 
@@ -16,8 +16,7 @@ def expected_rows(scenario: Scenario) -> tuple[list[tuple[object, ...]], dict[st
     """Oracle rows in spine order (spine_id ascending = the SQL's row order)."""
     rows = oracle.evaluate(scenario.plan, scenario.spine_dicts(), scenario.source_dicts())
     dtypes = dict(scenario.tables["spine"].columns)
-    dtypes.update({o.output_name: str(o.dtype) for lk in scenario.plan.lookups
-                   for o in lk.outputs})
+    dtypes.update(feature_dtypes(scenario.plan))
     return [tuple(r[c] for c in dtypes) for r in rows], dtypes
 
 
