@@ -40,14 +40,17 @@ def test_fraud_example_builds_a_training_set(tmp_path: Path,
     code = main(["run", "--repo", str(repo), "--features", "fraud_detection",
                  "--spine", str(data / "transactions.parquet"), "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    assert "2000 rows, 8 features" in capsys.readouterr().out
+    assert "2000 rows, 18 features" in capsys.readouterr().out
 
     spine = pq.read_table(data / "transactions.parquet")
     result = pq.read_table(out)
-    features = [name for proj in Repo.load(repo).resolve("fraud_detection")
-                for name in proj.feature_names]
-    assert features == ["account_age_days", "country", "is_verified", "credit_limit",
-                        "risk_score", "chargebacks_90d", "merchant_category", "fraud_rate_30d"]
+    loaded = Repo.load(repo)
+    features = [name for proj in loaded.resolve("fraud_detection") for name in proj.feature_names]
+    features += [d.name for d in loaded.derived("fraud_detection")]
+    assert features[:8] == ["account_age_days", "country", "is_verified", "credit_limit",
+                            "risk_score", "chargebacks_90d", "merchant_category",
+                            "fraud_rate_30d"]
+    assert features[-2:] == ["amount_vs_avg_7d", "account_age_bucket"]
     assert result.num_rows == spine.num_rows
     assert result.column_names == spine.column_names + features
     assert result.select(spine.column_names).to_pydict() == spine.to_pydict()  # same order
@@ -64,3 +67,9 @@ def test_fraud_example_builds_a_training_set(tmp_path: Path,
         assert any(row[name] is not None for row in rows), f"{name} is always NULL"
     assert any(row["risk_score"] is None for row in rows if row["user_id"] in known), \
         "the 7-day TTL should leave some known users without a risk score"
+    # The transaction itself is inside its own windows (inclusive cut): counts are >= 1.
+    assert all(row["txn_count_10m"] >= 1 and row["txn_count_7d"] >= row["txn_count_24h"]
+               >= row["txn_count_10m"] for row in rows)
+    for row in rows:
+        expected = row["amount"] / row["amount_avg_7d"] if row["amount_avg_7d"] else None
+        assert row["amount_vs_avg_7d"] == pytest.approx(expected)

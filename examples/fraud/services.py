@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from activity import user_activity
 from merchants import merchant_stats
 from users import user_profile, user_risk
 
-from fsql import FeatureService
+from fsql import Derived, FeatureService
 
 fraud_detection = FeatureService(
     "fraud_detection",
@@ -13,8 +14,12 @@ fraud_detection = FeatureService(
         user_profile,
         user_risk,
         merchant_stats[["merchant_category", "fraud_rate_30d"]],
+        user_activity,
+        # Request-time features: `amount` is the transaction being scored (a spine column).
+        Derived("amount_vs_avg_7d", "amount / amount_avg_7d"),
+        Derived("account_age_bucket", "BUCKET(account_age_days, 30, 180, 365)"),
     ],
-    description="Features of the transaction fraud model (v1).",
+    description="Features of the transaction fraud model (v2: with recent activity).",
 )
 
 merchant_monitoring = FeatureService(
