@@ -55,6 +55,8 @@ REPO = HERE / "agg_features"
 SERVICE = "agg_bench"
 VIEW = "txn"
 NAIVE_TIMEOUT = 900.0
+NAIVE_CHUNK = 5_000
+NAIVE_MEMORY_LIMIT = "12GB"  # spine rows per query of naive_chunked
 FSQL_TIMEOUT = 1800.0
 REL_TOLERANCE = 1e-9
 TARGET_SECONDS = 60.0
@@ -85,8 +87,9 @@ def _interval(window: timedelta) -> str:
     return f"INTERVAL '{window // timedelta(microseconds=1)} microseconds'"
 
 
-def naive_sql(source: str, aggregates: Sequence[Any]) -> str:
-    """The naive range join over temp table ``spine`` and the events file ``source``."""
+def naive_sql(source: str, aggregates: Sequence[Any], rows: tuple[int, int] | None = None) -> str:
+    """The naive range join over temp table ``spine`` and the events file ``source``; with
+    ``rows`` = (first, end), only those spine rows (by rowid), each with its rowid ``rid``."""
     windows = [a.window for a in aggregates]
     longest = None if None in windows else max(windows)
     in_join = "e.event_ts <= s.event_timestamp"
@@ -122,6 +125,8 @@ def naive_sql(source: str, aggregates: Sequence[Any]) -> str:
         result = f"coalesce(g.{name}, 0)" if agg.function.startswith("count") else f"g.{name}"
         outer.append(f"CASE WHEN sp.user_id IS NULL OR sp.event_timestamp IS NULL THEN NULL "
                      f"ELSE {result} END AS {name}")
+    chunk = "" if rows is None else f" WHERE rowid >= {rows[0]} AND rowid < {rows[1]}"
+    drop = "rid, rid_" if rows is None else "rid_"  # a chunk keeps its rowid ``rid``
     return f"""
 WITH e AS (
   SELECT user_id, event_ts, coalesce(created_ts, {_CREATED_NULL}) AS created, amount,
@@ -130,13 +135,25 @@ WITH e AS (
   WHERE user_id IS NOT NULL AND event_ts IS NOT NULL
 ), g AS (
   SELECT s.rid, {', '.join(inner)}
-  FROM (SELECT rowid AS rid, user_id, event_timestamp FROM spine) AS s
+  FROM (SELECT rowid AS rid, user_id, event_timestamp FROM spine{chunk}) AS s
   JOIN e ON e.user_id = s.user_id AND {in_join}
   GROUP BY s.rid
 )
-SELECT sp.* EXCLUDE (rid), {', '.join(outer)}
-FROM (SELECT *, rowid AS rid FROM spine) AS sp LEFT JOIN g ON g.rid = sp.rid
+SELECT sp.* EXCLUDE ({drop}), {', '.join(outer)}
+FROM (SELECT *, rowid AS rid, NULL AS rid_ FROM spine{chunk}) AS sp LEFT JOIN g ON g.rid = sp.rid
 ORDER BY sp.rid"""
+
+
+def naive_chunked(con: Any, source: str, aggregates: Sequence[Any], chunk: int) -> str:
+    """The naive join run on ``chunk`` spine rows at a time into temp table ``naive_result``
+    (bounded memory: the equality reference where one query would not fit); returns the query
+    that reads the result in spine order."""
+    (total,) = con.execute("SELECT count(*) FROM spine").fetchone()
+    for first in range(0, total, chunk):
+        sql = naive_sql(source, aggregates, (first, first + chunk))
+        verb = "CREATE TEMP TABLE naive_result AS" if first == 0 else "INSERT INTO naive_result"
+        con.execute(f"{verb} {sql}")
+    return "SELECT * EXCLUDE (rid) FROM naive_result ORDER BY rid"
 
 
 # -- proposed rewrites of fsql's SQL (measured by the worker) ---------------------------------
@@ -152,7 +169,7 @@ class Variant:
 VARIANTS: dict[str, Variant] = {
     "fsql_sql": Variant("fsql's compiled query as is (worker: no CLI, no summary pass)"),
 }
-ALL_METHODS = ("fsql", "naive", *VARIANTS, *agg_proposal.PROPOSALS)
+ALL_METHODS = ("fsql", "naive", "naive_chunked", *VARIANTS, *agg_proposal.PROPOSALS)
 
 
 # -- the worker (one measurement, in its own process) ---------------------------------------
@@ -163,9 +180,16 @@ def worker(method: str, data_dir: Path, out: Path, features: str, sql_out: Path 
 
     con = connect()
     spine = data_dir / "spine.parquet"
-    if method == "naive":
+    if method in ("naive", "naive_chunked"):
+        # Bounded, so that a naive join on skewed keys cannot take the machine's memory from
+        # concurrent jobs (DuckDB's default is 80% of RAM); it spills to a temp directory.
+        con.execute(f"SET memory_limit = '{NAIVE_MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{_escape(str(data_dir.parent / 'duckdb_tmp'))}'")
         con.execute("CREATE TEMP TABLE spine AS SELECT * FROM read_parquet(?)", [str(spine)])
-        sql = naive_sql(*selected_aggregates(features))
+        if method == "naive":
+            sql = naive_sql(*selected_aggregates(features))
+        else:
+            sql = naive_chunked(con, *selected_aggregates(features), NAIVE_CHUNK)
     elif method in agg_proposal.PROPOSALS:
         from fsql.repo import Repo
 

@@ -12,8 +12,8 @@ from fsql.repo import Repo
 __all__ = [
     "Aggregate",
     "CompileError",
-    "Derived",
     "DefinitionError",
+    "Derived",
     "Entity",
     "ExecutionError",
     "FeatureService",

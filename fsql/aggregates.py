@@ -19,8 +19,13 @@ from fsql.durations import parse_duration
 from fsql.errors import DefinitionError
 from fsql.plan import AGGREGATE_FUNCTIONS
 
-_FIXED_DTYPES = {"count": "int64", "count_distinct": "int64", "avg": "float64",
-                 "stddev": "float64", "variance": "float64"}
+_FIXED_DTYPES = {
+    "count": "int64",
+    "count_distinct": "int64",
+    "avg": "float64",
+    "stddev": "float64",
+    "variance": "float64",
+}
 
 
 def window_label(window: timedelta | None) -> str:
@@ -77,9 +82,17 @@ class Aggregate:
     dtype: DType | None
     location: str = field(default="", compare=False, repr=False)
 
-    def __init__(self, column: str, function: str, window: timedelta | str | None = None, *,
-                 name: str | None = None, where: str | None = None, default: Any = None,
-                 dtype: str | DType | None = None) -> None:
+    def __init__(
+        self,
+        column: str,
+        function: str,
+        window: timedelta | str | None = None,
+        *,
+        name: str | None = None,
+        where: str | None = None,
+        default: Any = None,
+        dtype: str | DType | None = None,
+    ) -> None:
         location = _caller_location()
         where_text = f"Aggregate({column!r}, {function!r}) ({location})"
         if function not in AGGREGATE_FUNCTIONS:
@@ -93,25 +106,31 @@ class Aggregate:
         source_column = None if column == "*" else column
         # A window written as text keeps its spelling in the name ("24h" -> amount_sum_24h).
         label = window.strip() if isinstance(window, str) else window_label(parsed_window)
-        default_name = (
-            f"count_{label}" if source_column is None else f"{column}_{function}_{label}"
-        )
+        default_name = f"count_{label}" if source_column is None else f"{column}_{function}_{label}"
         final_name = _check_name("Aggregate", name or default_name, location)
         parsed_where = None
         if where is not None:
             from fsql.expressions import parse_expression
 
-            parsed_where = parse_expression(where, where=f"Aggregate {final_name!r} ({location}) where=")
+            parsed_where = parse_expression(
+                where, where=f"Aggregate {final_name!r} ({location}) where="
+            )
         if function in _FIXED_DTYPES:
             result_dtype: DType | None = DType(_FIXED_DTYPES[function])
         elif dtype is not None:
             result_dtype = parse_dtype(dtype, where=f"Aggregate {final_name!r} ({location})")
         else:
             result_dtype = dtype_of_value(default)
-        for attr, value in (("column", source_column), ("function", function),
-                            ("window", parsed_window), ("name", final_name),
-                            ("where", parsed_where), ("default", default),
-                            ("dtype", result_dtype), ("location", location)):
+        for attr, value in (
+            ("column", source_column),
+            ("function", function),
+            ("window", parsed_window),
+            ("name", final_name),
+            ("where", parsed_where),
+            ("default", default),
+            ("dtype", result_dtype),
+            ("location", location),
+        ):
             object.__setattr__(self, attr, value)
 
 
@@ -134,8 +153,11 @@ class Derived:
         parsed = parse_expression(expr, where=f"Derived {name!r} ({location})")
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "expression", parsed)
-        object.__setattr__(self, "dtype", None if dtype is None else parse_dtype(
-            dtype, where=f"Derived {name!r} ({location})"))
+        object.__setattr__(
+            self,
+            "dtype",
+            None if dtype is None else parse_dtype(dtype, where=f"Derived {name!r} ({location})"),
+        )
         object.__setattr__(self, "location", location)
 
     def evaluate(self, inputs: dict[str, Any]) -> Any:

@@ -46,9 +46,7 @@ class AggregationSQL:
         self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
         frame = parent.dialect.frame_functions
         self.framed = [
-            j
-            for j, a in enumerate(lookup.outputs)
-            if a.function in frame and not self.cutoff
+            j for j, a in enumerate(lookup.outputs) if a.function in frame and not self.cutoff
         ]
         self.joined = [j for j in range(len(lookup.outputs)) if j not in self.framed]
 
@@ -91,15 +89,17 @@ class AggregationSQL:
     def input_value(self, agg: AggregateColumn) -> exp.Expression:
         from fsql.compiler import col
 
-        value: exp.Expression = (
-            exp.Literal.number(1) if agg.column is None else col(agg.column)
-        )
+        value: exp.Expression = exp.Literal.number(1) if agg.column is None else col(agg.column)
         if agg.where is None:
             return value
         from fsql.expressions import to_sql
 
-        condition = to_sql(agg.where, self.p.dialect, lambda name: col(name),
-                           input_dtypes=self.lookup.source_dtypes)
+        condition = to_sql(
+            agg.where,
+            self.p.dialect,
+            lambda name: col(name),
+            input_dtypes=self.lookup.source_dtypes,
+        )
         return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
     # frames ----------------------------------------------------------------------------------
@@ -134,8 +134,7 @@ class AggregationSQL:
         )
         union = exp.union(events, spine_rows, distinct=False).subquery("__fsql_u")
         windows = [
-            exp.alias_(self.framed_aggregate(j, self.lookup.outputs[j]), _a(j))
-            for j in self.framed
+            exp.alias_(self.framed_aggregate(j, self.lookup.outputs[j]), _a(j)) for j in self.framed
         ]
         inner = exp.select(col(RID), *windows).from_(union)
         outer_cols: list[exp.Expression] = [col(RID)]
@@ -201,9 +200,7 @@ class AggregationSQL:
                     )
                 ]
             )
-            func: exp.Expression = (exp.Min if agg.function == "first" else exp.Max)(
-                this=argument
-            )
+            func: exp.Expression = (exp.Min if agg.function == "first" else exp.Max)(this=argument)
         else:
             func = aggregate_function(agg, value)
         n_keys = len(self.lookup.keys)
@@ -235,9 +232,7 @@ class AggregationSQL:
                 exp.paren(
                     exp.Or(
                         this=exp.Is(this=col("__fsql_c", alias), expression=exp.null()),
-                        expression=exp.LTE(
-                            this=col("__fsql_c", alias), expression=col(T, SPINE)
-                        ),
+                        expression=exp.LTE(this=col("__fsql_c", alias), expression=col(T, SPINE)),
                     )
                 )
             )
@@ -275,7 +270,9 @@ class AggregationSQL:
     def group_cte(self) -> exp.Select | None:
         from fsql.compiler import RID, SPINE, col
 
-        grouped = [j for j in self.joined if self.lookup.outputs[j].function not in ("first", "last")]
+        grouped = [
+            j for j in self.joined if self.lookup.outputs[j].function not in ("first", "last")
+        ]
         if not grouped:
             return None
         alias = "__fsql_e"
@@ -284,7 +281,9 @@ class AggregationSQL:
             agg = self.lookup.outputs[j]
             value: exp.Expression = col(_x(j), alias)
             if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
-                value = exp.Case(ifs=[exp.If(this=self.in_window(agg.window_us, alias), true=value)])
+                value = exp.Case(
+                    ifs=[exp.If(this=self.in_window(agg.window_us, alias), true=value)]
+                )
             columns.append(exp.alias_(self.finish(agg, aggregate_function(agg, value)), _a(j)))
         query = self.joined_from(alias).select(*columns).where(exp.and_(*self.visible(alias)))
         return query.group_by(col(RID, SPINE))

@@ -29,10 +29,10 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from fsql.aggregation_sql import AggregationSQL
 from fsql.dialect import Dialect, SnapshotStrategy
 from fsql.dtypes import DType
 from fsql.errors import CompileError, UnsupportedError
-from fsql.aggregation_sql import AggregationSQL
 from fsql.plan import AggregationLookup, Lookup, PointInTimePlan, SourceRef, SpineRef
 
 SPINE = "__fsql_spine"

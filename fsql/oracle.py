@@ -22,13 +22,12 @@ the default (or NULL) for every aggregation, counts included.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
-from typing import Any
-
 import math
 import statistics
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from fractions import Fraction
+from typing import Any
 
 from fsql.plan import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
 
@@ -110,7 +109,8 @@ def evaluate(
             if isinstance(lookup, AggregationLookup):
                 for agg in lookup.outputs:
                     result[agg.output_name] = _aggregate(
-                        agg, lookup, plan, spine_row, sources[lookup.source.name])
+                        agg, lookup, plan, spine_row, sources[lookup.source.name]
+                    )
                 continue
             winner = _winner(lookup, plan, spine_row, sources[lookup.source.name])
             for col in lookup.outputs:
@@ -120,13 +120,19 @@ def evaluate(
         if plan.derived:
             for derived in plan.derived:
                 result[derived.output_name] = _evaluate(
-                    derived.expression, result, derived.input_dtypes)
+                    derived.expression, result, derived.input_dtypes
+                )
         out.append(result)
     return out
 
 
-def _aggregate(agg: AggregateColumn, lookup: AggregationLookup, plan: PointInTimePlan,
-               spine_row: Row, source_rows: Sequence[Row]) -> Any:
+def _aggregate(
+    agg: AggregateColumn,
+    lookup: AggregationLookup,
+    plan: PointInTimePlan,
+    spine_row: Row,
+    source_rows: Sequence[Row],
+) -> Any:
     """One aggregation for one spine row."""
     t = to_micros(spine_row[plan.spine.timestamp_column])
     key = tuple(spine_row[k.spine_column] for k in lookup.keys)
@@ -143,9 +149,8 @@ def _aggregate(agg: AggregateColumn, lookup: AggregationLookup, plan: PointInTim
         created = to_micros(row[created_col]) if created_col else None
         if not _is_visible(ts, created, t, agg.window_us, plan):
             continue
-        if agg.where is not None:
-            if _evaluate(agg.where, row, lookup.source_dtypes) is not True:
-                continue
+        if agg.where is not None and _evaluate(agg.where, row, lookup.source_dtypes) is not True:
+            continue
         events.append((ts, created, 1 if agg.column is None else row[agg.column]))
     values = [v for _, _, v in events if v is not None]
     result = _apply(agg.function, values, events)
@@ -183,5 +188,6 @@ def _evaluate(expression: Any, row: Row, dtypes: Mapping[str, str]) -> Any:
     from fsql.expressions import evaluate
 
     known = all(name in dtypes for name in expression.references)
-    return evaluate(expression, row, dtypes=(
-        {n: dtypes[n] for n in expression.references} if known else None))
+    return evaluate(
+        expression, row, dtypes=({n: dtypes[n] for n in expression.references} if known else None)
+    )
