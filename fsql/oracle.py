@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
@@ -70,15 +70,25 @@ def _is_visible(
     return not (plan.created_cutoff and created is not None and created > t)
 
 
-def _winner(
-    lookup: Lookup, plan: PointInTimePlan, spine_row: Row, source_rows: Sequence[Row]
-) -> Row | None:
+def _unknown(lookup: Lookup | AggregationLookup, plan: PointInTimePlan, spine_row: Row) -> bool:
+    """A NULL spine time or a NULL key: nothing is known about this entity."""
+    keys = (spine_row[k.spine_column] for k in lookup.keys)
+    return spine_row[plan.spine.timestamp_column] is None or any(v is None for v in keys)
+
+
+def _visible(
+    lookup: Lookup | AggregationLookup,
+    plan: PointInTimePlan,
+    spine_row: Row,
+    source_rows: Sequence[Row],
+    window_us: int | None,
+) -> Iterator[tuple[Row, int, int | None]]:
+    """(row, ts, created) of the source rows of the spine row's key visible at its time."""
+    if _unknown(lookup, plan, spine_row):
+        return
     t = to_micros(spine_row[plan.spine.timestamp_column])
+    assert t is not None
     key = tuple(spine_row[k.spine_column] for k in lookup.keys)
-    if t is None or any(v is None for v in key):
-        return None
-    best: Row | None = None
-    best_order: tuple[Any, ...] | None = None
     for row in source_rows:
         if tuple(row[k.source_column] for k in lookup.keys) != key:
             continue
@@ -87,8 +97,16 @@ def _winner(
             continue
         created_col = lookup.source.created_column
         created = to_micros(row[created_col]) if created_col else None
-        if not _is_visible(ts, created, t, lookup.ttl_us, plan):
-            continue
+        if _is_visible(ts, created, t, window_us, plan):
+            yield row, ts, created
+
+
+def _winner(
+    lookup: Lookup, plan: PointInTimePlan, spine_row: Row, source_rows: Sequence[Row]
+) -> Row | None:
+    best: Row | None = None
+    best_order: tuple[Any, ...] | None = None
+    for row, ts, created in _visible(lookup, plan, spine_row, source_rows, lookup.ttl_us):
         order = (ts, _nulls_lowest(created), *(_nulls_lowest(row[c]) for c in lookup.tie_columns))
         if best_order is None or order > best_order:
             best, best_order = row, order
@@ -134,21 +152,10 @@ def _aggregate(
     source_rows: Sequence[Row],
 ) -> Any:
     """One aggregation for one spine row."""
-    t = to_micros(spine_row[plan.spine.timestamp_column])
-    key = tuple(spine_row[k.spine_column] for k in lookup.keys)
-    if t is None or any(v is None for v in key):
+    if _unknown(lookup, plan, spine_row):
         return agg.default
     events = []  # (ts, created, value) of the rows in the window
-    for row in source_rows:
-        if tuple(row[k.source_column] for k in lookup.keys) != key:
-            continue
-        ts = to_micros(row[lookup.source.timestamp_column])
-        if ts is None:
-            continue
-        created_col = lookup.source.created_column
-        created = to_micros(row[created_col]) if created_col else None
-        if not _is_visible(ts, created, t, agg.window_us, plan):
-            continue
+    for row, ts, created in _visible(lookup, plan, spine_row, source_rows, agg.window_us):
         if agg.where is not None and _evaluate(agg.where, row, lookup.source_dtypes) is not True:
             continue
         events.append((ts, created, 1 if agg.column is None else row[agg.column]))
