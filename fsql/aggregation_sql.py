@@ -21,6 +21,16 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
+from fsql.sqltree import (
+    RID,
+    SPINE,
+    T,
+    col,
+    int_literal,
+    key_name,
+    literal,
+    relation_for_source,
+)
 
 if TYPE_CHECKING:
     from fsql.compiler import PointInTimeCompiler
@@ -61,12 +71,11 @@ class AggregationSQL:
     # source --------------------------------------------------------------------------------
     def source_cte(self) -> exp.Select:
         """Keys, ts, created and one input column per aggregate (NULL where ``where`` fails)."""
-        from fsql.compiler import _int, _key, col, relation_for_source
 
         p, lookup = self.p, self.lookup
-        relation, ts, created = relation_for_source(p, lookup.source)
+        relation, ts, created = relation_for_source(p.dialect, lookup.source)
         projections: list[exp.Expression] = [
-            exp.alias_(col(k.source_column), _key(n)) for n, k in enumerate(lookup.keys)
+            exp.alias_(col(k.source_column), key_name(n)) for n, k in enumerate(lookup.keys)
         ]
         projections += [exp.alias_(ts, "__fsql_ts"), exp.alias_(created, "__fsql_c")]
         for j, agg in enumerate(lookup.outputs):
@@ -80,14 +89,15 @@ class AggregationSQL:
         longest = lookup.longest_window_us
         if longest is not None:
             conds.append(
-                exp.GTE(this=ts.copy(), expression=exp.Sub(this=low, expression=_int(longest)))
+                exp.GTE(
+                    this=ts.copy(), expression=exp.Sub(this=low, expression=int_literal(longest))
+                )
             )
         else:
             conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
         return exp.select(*projections).from_(relation).where(exp.and_(*conds))
 
     def input_value(self, agg: AggregateColumn) -> exp.Expression:
-        from fsql.compiler import col
 
         value: exp.Expression = exp.Literal.number(1) if agg.column is None else col(agg.column)
         if agg.where is None:
@@ -104,12 +114,11 @@ class AggregationSQL:
 
     # frames ----------------------------------------------------------------------------------
     def frame_cte(self) -> exp.Select:
-        from fsql.compiler import RID, SPINE, T, _key, col
 
         lookup = self.lookup
         n_keys = len(lookup.keys)
         events = exp.select(
-            *[col(_key(k)) for k in range(n_keys)],
+            *[col(key_name(k)) for k in range(n_keys)],
             exp.alias_(col("__fsql_ts"), "__fsql_o"),
             col("__fsql_c"),
             exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
@@ -123,7 +132,7 @@ class AggregationSQL:
         ]
         spine_rows = (
             exp.select(
-                *[exp.alias_(col(k.spine_column), _key(n)) for n, k in enumerate(lookup.keys)],
+                *[exp.alias_(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
                 exp.alias_(col(T), "__fsql_o"),
                 exp.alias_(exp.null(), "__fsql_c"),
                 col(RID),
@@ -177,7 +186,6 @@ class AggregationSQL:
         )
 
     def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expression:
-        from fsql.compiler import _int, _key, col
 
         value = col(_x(j))
         if agg.function in ("first", "last"):
@@ -187,7 +195,7 @@ class AggregationSQL:
                 exp.PropertyEQ(
                     this=exp.to_identifier("c"),
                     expression=exp.Coalesce(
-                        this=col("__fsql_c"), expressions=[_int(_INT64_MIN + 1)]
+                        this=col("__fsql_c"), expressions=[int_literal(_INT64_MIN + 1)]
                     ),
                 ),
                 exp.PropertyEQ(this=exp.to_identifier("v"), expression=value),
@@ -206,7 +214,7 @@ class AggregationSQL:
         n_keys = len(self.lookup.keys)
         window = exp.Window(
             this=func,
-            partition_by=[col(_key(k)) for k in range(n_keys)] or None,
+            partition_by=[col(key_name(k)) for k in range(n_keys)] or None,
             order=exp.Order(expressions=[exp.Ordered(this=col("__fsql_o"), nulls_first=True)]),
             spec=self.frame_spec(agg),
         )
@@ -221,7 +229,6 @@ class AggregationSQL:
     # range join ------------------------------------------------------------------------------
     def visible(self, alias: str) -> list[exp.Expression]:
         """Event ``alias`` visible at the spine row's t, in the longest window."""
-        from fsql.compiler import SPINE, T, col
 
         conds = [self.p.visible_upper(col("__fsql_ts", alias), col(T, SPINE))]
         longest = self.lookup.longest_window_us
@@ -239,19 +246,17 @@ class AggregationSQL:
         return conds
 
     def in_window(self, window_us: int, alias: str) -> exp.Expression:
-        from fsql.compiler import SPINE, T, _int, col
 
-        lower = exp.Sub(this=col(T, SPINE), expression=_int(window_us))
+        lower = exp.Sub(this=col(T, SPINE), expression=int_literal(window_us))
         ts = col("__fsql_ts", alias)
         if self.p.plan.cut == "inclusive":
             return exp.GT(this=ts, expression=lower)
         return exp.GTE(this=ts, expression=lower)
 
     def joined_from(self, alias: str) -> exp.Select:
-        from fsql.compiler import SPINE, _key, col
 
         keys = [
-            exp.EQ(this=col(k.spine_column, SPINE), expression=col(_key(n), alias))
+            exp.EQ(this=col(k.spine_column, SPINE), expression=col(key_name(n), alias))
             for n, k in enumerate(self.lookup.keys)
         ]
         return (
@@ -268,7 +273,6 @@ class AggregationSQL:
         )
 
     def group_cte(self) -> exp.Select | None:
-        from fsql.compiler import RID, SPINE, col
 
         grouped = [
             j for j in self.joined if self.lookup.outputs[j].function not in ("first", "last")
@@ -289,7 +293,6 @@ class AggregationSQL:
         return query.group_by(col(RID, SPINE))
 
     def rank_cte(self, j: int) -> exp.Select:
-        from fsql.compiler import RID, SPINE, col
 
         agg = self.lookup.outputs[j]
         alias = "__fsql_e"
@@ -318,7 +321,6 @@ class AggregationSQL:
     # assembly ----------------------------------------------------------------------------------
     def parts(self) -> tuple[list[tuple[str, exp.Expression]], list[exp.Join], dict[int, str]]:
         """CTEs (after the source CTE), LEFT JOINs on the row id, and where each aggregate lives."""
-        from fsql.compiler import RID, SPINE, col
 
         ctes: list[tuple[str, exp.Expression]] = [(self.src, self.source_cte())]
         owner: dict[int, str] = {}
@@ -347,7 +349,6 @@ class AggregationSQL:
 
     def columns(self, owner: dict[int, str]) -> list[exp.Expression]:
         """Output columns: default for a NULL key or time; 0 for empty counts; default for NULL."""
-        from fsql.compiler import SPINE, T, col
 
         valid = exp.and_(
             exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
@@ -369,7 +370,6 @@ class AggregationSQL:
         return out
 
     def default_sql(self, agg: AggregateColumn) -> exp.Expression:
-        from fsql.compiler import literal
 
         if agg.default is None and agg.dtype is None:
             return exp.null()

@@ -21,153 +21,29 @@ session time zone nor the warehouse's interval arithmetic can change a result.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
-
-import sqlglot
 from sqlglot import exp
 
 from fsql.aggregation_sql import AggregationSQL
 from fsql.dialect import Dialect, SnapshotStrategy
-from fsql.dtypes import DType
-from fsql.errors import CompileError, UnsupportedError
-from fsql.plan import AggregationLookup, Lookup, PointInTimePlan, SourceRef, SpineRef
-
-SPINE = "__fsql_spine"
-RID = "__fsql_rid"
-T = "__fsql_t"
-TS = "__fsql_ts"
-CREATED = "__fsql_c"
-_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INT64_MIN = -(2**63)
-
-
-def ident(name: str) -> exp.Identifier:
-    """An identifier, quoted when its characters require it (reserved words: see finalize)."""
-    return exp.to_identifier(name, quoted=not _SAFE.match(name))
-
-
-def col(name: str, table: str | None = None) -> exp.Column:
-    """A column reference built from parts (never parsed from a pasted string)."""
-    return exp.Column(this=ident(name), table=ident(table) if table else None)
-
-
-def _key(i: int) -> str:
-    return f"__fsql_k{i}"
-
-
-def _feat(i: int) -> str:
-    return f"__fsql_f{i}"
-
-
-def _src_cte(i: int) -> str:
-    return f"__fsql_v{i}_src"
-
-
-def _view_cte(i: int) -> str:
-    return f"__fsql_v{i}"
-
-
-def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Table:
-    """A (possibly dotted) table name; BigQuery writes ``project.dataset.table`` as one name."""
-    if dialect.table_path_as_one_identifier:
-        table = exp.Table(this=exp.to_identifier(name, quoted="." in name or not _SAFE.match(name)))
-    else:
-        parts = name.split(".")
-        if len(parts) > 3 or not all(parts):
-            raise CompileError(
-                f"Table name {name!r} must be 'table', 'schema.table' or 'db.schema.table'"
-            )
-        names = [None] * (3 - len(parts)) + parts
-        table = exp.Table(
-            this=ident(names[2]),
-            db=ident(names[1]) if names[1] else None,
-            catalog=ident(names[0]) if names[0] else None,
-        )
-    if alias:
-        table.set("alias", exp.TableAlias(this=ident(alias)))
-    return table
-
-
-def _file_reader(path: str, alias: str | None = None) -> exp.Expression:
-    func = "read_csv" if path.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
-    node = exp.Table(this=exp.Anonymous(this=func, expressions=[exp.Literal.string(path)]))
-    if alias:
-        node.set("alias", exp.TableAlias(this=ident(alias)))
-    return node
-
-
-def _relation(
-    kind: str, ref: str, dialect: Dialect, *, what: str, query_dialect: str | None = None
-) -> exp.Expression:
-    """The FROM item for a table, a query or a local file."""
-    if kind == "table":
-        return table_ref(ref, dialect)
-    if kind == "query":
-        try:
-            parsed = sqlglot.parse_one(ref, dialect=query_dialect or dialect.sqlglot)
-        except sqlglot.errors.ParseError as err:
-            raise CompileError(f"{what}: cannot parse its query: {err}") from None
-        if not isinstance(parsed, exp.Query):
-            raise CompileError(f"{what}: query= must be a SELECT, got {parsed.key.upper()}")
-        return parsed.subquery()
-    if not dialect.reads_local_files:
-        raise UnsupportedError(
-            f"{what} reads the local file {ref!r}, which {dialect.name} cannot read; load it "
-            f"into a warehouse table and declare table= (or compile for duckdb)"
-        )
-    return _file_reader(ref)
-
-
-def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
-    """A typed constant (a feature default)."""
-    if value is None:
-        return exp.Cast(this=exp.null(), to=dialect.type_sql(dtype))
-    if isinstance(value, bool):
-        node: exp.Expression = exp.Boolean(this=value)
-    elif isinstance(value, (int, float, Decimal)):
-        node = exp.Literal.number(str(value))
-    elif isinstance(value, datetime):
-        utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        node = exp.Literal.string(utc.isoformat(sep=" "))
-    elif isinstance(value, date):
-        node = exp.Literal.string(value.isoformat())
-    else:
-        node = exp.Literal.string(str(value))
-    return exp.Cast(this=node, to=dialect.type_sql(dtype))
-
-
-def _and(conditions: list[exp.Expression]) -> exp.Expression:
-    """AND of ``conditions``; sqlglot parenthesizes OR operands."""
-    return exp.and_(*conditions, copy=False)
-
-
-def _int(value: int) -> exp.Expression:
-    node: exp.Expression = exp.Literal.number(abs(value))
-    return exp.Neg(this=node) if value < 0 else node
-
-
-def relation_for_source(
-    compiler: PointInTimeCompiler, src: SourceRef
-) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-    """The source's FROM item (aliased), and its event and created times in epoch micros."""
-    relation = _relation(
-        src.kind,
-        src.ref,
-        compiler.dialect,
-        what=f"Source {src.name!r}",
-        query_dialect=src.query_dialect,
-    )
-    relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
-    ts = compiler.dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)
-    created = (
-        compiler.dialect.epoch_micros_sql(col(src.created_column), "timestamp")
-        if src.created_column
-        else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
-    )
-    return relation, ts, created
+from fsql.plan import AggregationLookup, Lookup, PointInTimePlan, SpineRef
+from fsql.sqltree import (
+    CREATED,
+    RID,
+    SPINE,
+    TS,
+    T,
+    and_all,
+    col,
+    feat_name,
+    from_item,
+    ident,
+    int_literal,
+    key_name,
+    literal,
+    relation_for_source,
+    src_cte_name,
+    view_cte_name,
+)
 
 
 class PointInTimeCompiler:
@@ -180,7 +56,7 @@ class PointInTimeCompiler:
     # -- spine ---------------------------------------------------------------------------
     def spine_cte(self) -> exp.Select:
         spine: SpineRef = self.plan.spine
-        source = _relation(spine.kind, spine.ref, self.dialect, what="the spine")
+        source = from_item(spine.kind, spine.ref, self.dialect, what="the spine")
         t = self.dialect.epoch_micros_sql(col(spine.timestamp_column), spine.timestamp_dtype)
         select = exp.select(exp.Star()).from_(source)
         if spine.row_id_column != RID:
@@ -209,10 +85,12 @@ class PointInTimeCompiler:
 
     # -- sources -------------------------------------------------------------------------
     def source_cte(self, lookup: Lookup) -> exp.Select:
-        relation, ts, created = relation_for_source(self, lookup.source)
-        projections = [exp.alias_(col(k.source_column), _key(i)) for i, k in enumerate(lookup.keys)]
+        relation, ts, created = relation_for_source(self.dialect, lookup.source)
+        projections = [
+            exp.alias_(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
+        ]
         projections += [exp.alias_(ts, TS), exp.alias_(created, CREATED)]
-        projections += [exp.alias_(col(c), _feat(i)) for i, c in enumerate(lookup.tie_columns)]
+        projections += [exp.alias_(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
         low, high = self.spine_bounds()
         conds: list[exp.Expression] = [
             exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
@@ -223,12 +101,13 @@ class PointInTimeCompiler:
             # >= keeps the exclusive cut's closed lower bound; the inclusive cut re-checks it.
             conds.append(
                 exp.GTE(
-                    this=ts.copy(), expression=exp.Sub(this=low, expression=_int(lookup.ttl_us))
+                    this=ts.copy(),
+                    expression=exp.Sub(this=low, expression=int_literal(lookup.ttl_us)),
                 )
             )
         else:
             conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
-        select = exp.select(*projections).from_(relation).where(_and(conds))
+        select = exp.select(*projections).from_(relation).where(and_all(conds))
         if self.strategy(lookup) == "asof_dedup":
             # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
             # then has no ties left to pick arbitrarily.
@@ -239,7 +118,7 @@ class PointInTimeCompiler:
                     exp.EQ(
                         this=exp.Window(
                             this=exp.RowNumber(),
-                            partition_by=[col(_key(i)) for i in range(len(lookup.keys))]
+                            partition_by=[col(key_name(i)) for i in range(len(lookup.keys))]
                             + [col(TS)],
                             order=exp.Order(expressions=self.tie_order(lookup, None, desc=True)),
                         ),
@@ -256,7 +135,7 @@ class PointInTimeCompiler:
         names = (
             ([TS] if with_ts else [])
             + [CREATED]
-            + [_feat(i) for i in range(len(lookup.tie_columns))]
+            + [feat_name(i) for i in range(len(lookup.tie_columns))]
         )
         return [exp.Ordered(this=col(n, table), desc=desc, nulls_first=not desc) for n in names]
 
@@ -273,28 +152,28 @@ class PointInTimeCompiler:
 
     def within_ttl(self, lookup: Lookup, ts: exp.Expression, t: exp.Expression) -> exp.Expression:
         assert lookup.ttl_us is not None
-        lower = exp.Sub(this=t, expression=_int(lookup.ttl_us))
+        lower = exp.Sub(this=t, expression=int_literal(lookup.ttl_us))
         if self.plan.cut == "inclusive":
             return exp.GT(this=ts, expression=lower)
         return exp.GTE(this=ts, expression=lower)
 
     def key_match(self, lookup: Lookup, spine: str, other: str) -> list[exp.Expression]:
         return [
-            exp.EQ(this=col(k.spine_column, spine), expression=col(_key(i), other))
+            exp.EQ(this=col(k.spine_column, spine), expression=col(key_name(i), other))
             for i, k in enumerate(lookup.keys)
         ]
 
     def asof_join(self, i: int, lookup: Lookup) -> exp.Join:
         """Snowflake: ``ASOF JOIN src MATCH_CONDITION (t >= ts) ON keys`` on the deduplicated
         source (one row per key and ts), so no ties are left for the ASOF to pick among."""
-        alias = _view_cte(i)
-        right = exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias)))
+        alias = view_cte_name(i)
+        right = exp.Table(this=ident(src_cte_name(i)), alias=exp.TableAlias(this=ident(alias)))
         keys = self.key_match(lookup, SPINE, alias)
         flipped = exp.GTE if self.plan.cut == "inclusive" else exp.GT
         condition = flipped(this=col(T, SPINE), expression=col(TS, alias))
         join = exp.Join(this=right, method="ASOF", match_condition=condition)
         if keys:
-            join.set("on", _and(keys))
+            join.set("on", and_all(keys))
         return join
 
     def two_phase_cte(self, i: int, lookup: Lookup) -> exp.Select:
@@ -305,17 +184,17 @@ class PointInTimeCompiler:
         halves the time and memory of a one-phase ASOF on the whole tie order (bench/)."""
         narrow_alias, match_alias, rows_alias = "__fsql_n", "__fsql_m", "__fsql_l"
         n_keys = len(lookup.keys)
-        narrow = exp.select(*[col(_key(k)) for k in range(n_keys)], col(TS)).from_(
-            ident(_src_cte(i))
+        narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
+            ident(src_cte_name(i))
         )
         conds: list[exp.Expression] = self.key_match(lookup, SPINE, narrow_alias)
         conds.append(self.visible_upper(col(TS, narrow_alias), col(T, SPINE)))
-        asof = exp.Join(this=narrow.subquery(narrow_alias), method="ASOF", on=_and(conds))
+        asof = exp.Join(this=narrow.subquery(narrow_alias), method="ASOF", on=and_all(conds))
         matched = (
             exp.select(
                 col(RID, SPINE),
                 *[
-                    exp.alias_(col(k.spine_column, SPINE), _key(n))
+                    exp.alias_(col(k.spine_column, SPINE), key_name(n))
                     for n, k in enumerate(lookup.keys)
                 ],
                 col(TS, narrow_alias),
@@ -326,7 +205,7 @@ class PointInTimeCompiler:
         if lookup.ttl_us is not None:
             matched = matched.where(self.within_ttl(lookup, col(TS, narrow_alias), col(T, SPINE)))
         same_time = [
-            exp.EQ(this=col(_key(n), rows_alias), expression=col(_key(n), match_alias))
+            exp.EQ(this=col(key_name(n), rows_alias), expression=col(key_name(n), match_alias))
             for n in range(n_keys)
         ]
         same_time.append(exp.EQ(this=col(TS, rows_alias), expression=col(TS, match_alias)))
@@ -339,12 +218,14 @@ class PointInTimeCompiler:
             exp.select(
                 col(RID, match_alias),
                 col(TS, rows_alias),
-                *[col(_feat(n), rows_alias) for n in range(len(lookup.tie_columns))],
+                *[col(feat_name(n), rows_alias) for n in range(len(lookup.tie_columns))],
             )
             .from_(matched.subquery(match_alias))
             .join(
-                exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(rows_alias))),
-                on=_and(same_time),
+                exp.Table(
+                    this=ident(src_cte_name(i)), alias=exp.TableAlias(this=ident(rows_alias))
+                ),
+                on=and_all(same_time),
                 join_type="INNER",
             )
             .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
@@ -356,33 +237,33 @@ class PointInTimeCompiler:
         src_side, spine_side = (0, 1) if self.plan.cut == "inclusive" else (1, 0)
         row = exp.Struct(
             expressions=[exp.alias_(col(TS), "ts")]
-            + [exp.alias_(col(_feat(n)), f"v{n}") for n in range(n_feats)]
+            + [exp.alias_(col(feat_name(n)), f"v{n}") for n in range(n_feats)]
         )
         source_rows = exp.select(
-            *[col(_key(k)) for k in range(n_keys)],
+            *[col(key_name(k)) for k in range(n_keys)],
             exp.alias_(col(TS), "__fsql_o"),
             exp.alias_(exp.Literal.number(src_side), "__fsql_side"),
             col(CREATED),
-            *[col(_feat(n)) for n in range(n_feats)],
+            *[col(feat_name(n)) for n in range(n_feats)],
             exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
             exp.alias_(row, "__fsql_row"),
-        ).from_(ident(_src_cte(i)))
+        ).from_(ident(src_cte_name(i)))
         spine_conds = [exp.Not(this=exp.Is(this=col(T), expression=exp.null()))] + [
             exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
             for k in lookup.keys
         ]
         spine_rows = (
             exp.select(
-                *[exp.alias_(col(k.spine_column), _key(n)) for n, k in enumerate(lookup.keys)],
+                *[exp.alias_(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
                 exp.alias_(col(T), "__fsql_o"),
                 exp.alias_(exp.Literal.number(spine_side), "__fsql_side"),
                 exp.alias_(exp.null(), CREATED),
-                *[exp.alias_(exp.null(), _feat(n)) for n in range(n_feats)],
+                *[exp.alias_(exp.null(), feat_name(n)) for n in range(n_feats)],
                 col(RID),
                 exp.alias_(exp.null(), "__fsql_row"),
             )
             .from_(ident(SPINE))
-            .where(_and(spine_conds))
+            .where(and_all(spine_conds))
         )
         union = exp.union(source_rows, spine_rows, distinct=False)
         order = [
@@ -392,7 +273,7 @@ class PointInTimeCompiler:
         ]
         last = exp.Window(
             this=exp.IgnoreNulls(this=exp.LastValue(this=col("__fsql_row"))),
-            partition_by=[col(_key(k)) for k in range(n_keys)] or None,
+            partition_by=[col(key_name(k)) for k in range(n_keys)] or None,
             order=exp.Order(expressions=order),
             spec=exp.WindowSpec(
                 kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
@@ -404,7 +285,9 @@ class PointInTimeCompiler:
                 col(RID),
                 exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
                 *[
-                    exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), _feat(n))
+                    exp.alias_(
+                        exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), feat_name(n)
+                    )
                     for n in range(n_feats)
                 ],
             )
@@ -436,15 +319,15 @@ class PointInTimeCompiler:
             exp.select(
                 col(RID, SPINE),
                 col(TS, alias),
-                *[col(_feat(n), alias) for n in range(len(lookup.tie_columns))],
+                *[col(feat_name(n), alias) for n in range(len(lookup.tie_columns))],
             )
             .from_(exp.Table(this=ident(SPINE)))
             .join(
-                exp.Table(this=ident(_src_cte(i)), alias=exp.TableAlias(this=ident(alias))),
-                on=_and(conds[: len(lookup.keys)]) if lookup.keys else None,
+                exp.Table(this=ident(src_cte_name(i)), alias=exp.TableAlias(this=ident(alias))),
+                on=and_all(conds[: len(lookup.keys)]) if lookup.keys else None,
                 join_type="INNER" if lookup.keys else "CROSS",
             )
-            .where(_and(conds[len(lookup.keys) :]))
+            .where(and_all(conds[len(lookup.keys) :]))
             .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
         )
 
@@ -463,16 +346,16 @@ class PointInTimeCompiler:
                 columns += aggregation.columns(owner)
                 continue
             columns += self.feature_columns(i, lookup)
-            ctes.append((_src_cte(i), self.source_cte(lookup)))
+            ctes.append((src_cte_name(i), self.source_cte(lookup)))
             strategy = self.strategy(lookup)
-            alias = _view_cte(i)
+            alias = view_cte_name(i)
             if strategy == "asof_dedup":
                 joins.append(self.asof_join(i, lookup))
                 continue
             if strategy == "asof_two_phase":
                 # The source is read twice (narrow, then whole rows): stream it both times
                 # rather than buffer every source row (peak memory, bench/pit_join.py).
-                streamed.add(_src_cte(i))
+                streamed.add(src_cte_name(i))
             builders = {
                 "window": self.window_cte,
                 "range_rank": self.range_rank_cte,
@@ -538,7 +421,7 @@ class PointInTimeCompiler:
         )
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
-        alias = _view_cte(i)
+        alias = view_cte_name(i)
         hit: exp.Expression = exp.and_(
             exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
             exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
@@ -551,7 +434,7 @@ class PointInTimeCompiler:
         for feature in lookup.outputs:
             position = lookup.tie_columns.index(feature.source_column)
             value = exp.Case(
-                ifs=[exp.If(this=hit.copy(), true=col(_feat(position), alias))],
+                ifs=[exp.If(this=hit.copy(), true=col(feat_name(position), alias))],
                 default=literal(feature.default, feature.dtype, self.dialect),
             )
             out.append(exp.alias_(value, exp.to_identifier(feature.output_name, quoted=True)))

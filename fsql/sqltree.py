@@ -1,0 +1,151 @@
+"""Small builders shared by the SQL layers: identifiers, internal names, typed literals and
+the FROM item of a source. Everything is a sqlglot node; nothing is pasted as text."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from fsql.dialect import Dialect
+from fsql.dtypes import DType
+from fsql.errors import CompileError, UnsupportedError
+from fsql.plan import SourceRef
+
+SPINE = "__fsql_spine"
+RID = "__fsql_rid"
+T = "__fsql_t"
+TS = "__fsql_ts"
+CREATED = "__fsql_c"
+_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INT64_MIN = -(2**63)
+
+
+def ident(name: str) -> exp.Identifier:
+    """An identifier, quoted when its characters require it (reserved words: see finalize)."""
+    return exp.to_identifier(name, quoted=not _SAFE.match(name))
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    """A column reference built from parts (never parsed from a pasted string)."""
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def key_name(i: int) -> str:
+    return f"__fsql_k{i}"
+
+
+def feat_name(i: int) -> str:
+    return f"__fsql_f{i}"
+
+
+def src_cte_name(i: int) -> str:
+    return f"__fsql_v{i}_src"
+
+
+def view_cte_name(i: int) -> str:
+    return f"__fsql_v{i}"
+
+
+def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Table:
+    """A (possibly dotted) table name; BigQuery writes ``project.dataset.table`` as one name."""
+    if dialect.table_path_as_one_identifier:
+        table = exp.Table(this=exp.to_identifier(name, quoted="." in name or not _SAFE.match(name)))
+    else:
+        parts = name.split(".")
+        if len(parts) > 3 or not all(parts):
+            raise CompileError(
+                f"Table name {name!r} must be 'table', 'schema.table' or 'db.schema.table'"
+            )
+        names = [None] * (3 - len(parts)) + parts
+        table = exp.Table(
+            this=ident(names[2]),
+            db=ident(names[1]) if names[1] else None,
+            catalog=ident(names[0]) if names[0] else None,
+        )
+    if alias:
+        table.set("alias", exp.TableAlias(this=ident(alias)))
+    return table
+
+
+def file_reader(path: str, alias: str | None = None) -> exp.Expression:
+    func = "read_csv" if path.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
+    node = exp.Table(this=exp.Anonymous(this=func, expressions=[exp.Literal.string(path)]))
+    if alias:
+        node.set("alias", exp.TableAlias(this=ident(alias)))
+    return node
+
+
+def from_item(
+    kind: str, ref: str, dialect: Dialect, *, what: str, query_dialect: str | None = None
+) -> exp.Expression:
+    """The FROM item for a table, a query or a local file."""
+    if kind == "table":
+        return table_ref(ref, dialect)
+    if kind == "query":
+        try:
+            parsed = sqlglot.parse_one(ref, dialect=query_dialect or dialect.sqlglot)
+        except sqlglot.errors.ParseError as err:
+            raise CompileError(f"{what}: cannot parse its query: {err}") from None
+        if not isinstance(parsed, exp.Query):
+            raise CompileError(f"{what}: query= must be a SELECT, got {parsed.key.upper()}")
+        return parsed.subquery()
+    if not dialect.reads_local_files:
+        raise UnsupportedError(
+            f"{what} reads the local file {ref!r}, which {dialect.name} cannot read; load it "
+            f"into a warehouse table and declare table= (or compile for duckdb)"
+        )
+    return file_reader(ref)
+
+
+def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
+    """A typed constant (a feature default)."""
+    if value is None:
+        return exp.Cast(this=exp.null(), to=dialect.type_sql(dtype))
+    if isinstance(value, bool):
+        node: exp.Expression = exp.Boolean(this=value)
+    elif isinstance(value, (int, float, Decimal)):
+        node = exp.Literal.number(str(value))
+    elif isinstance(value, datetime):
+        utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        node = exp.Literal.string(utc.isoformat(sep=" "))
+    elif isinstance(value, date):
+        node = exp.Literal.string(value.isoformat())
+    else:
+        node = exp.Literal.string(str(value))
+    return exp.Cast(this=node, to=dialect.type_sql(dtype))
+
+
+def and_all(conditions: list[exp.Expression]) -> exp.Expression:
+    """AND of ``conditions``; sqlglot parenthesizes OR operands."""
+    return exp.and_(*conditions, copy=False)
+
+
+def int_literal(value: int) -> exp.Expression:
+    node: exp.Expression = exp.Literal.number(abs(value))
+    return exp.Neg(this=node) if value < 0 else node
+
+
+def relation_for_source(
+    dialect: Dialect, src: SourceRef
+) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    """The source's FROM item (aliased), and its event and created times in epoch micros."""
+    relation = from_item(
+        src.kind,
+        src.ref,
+        dialect,
+        what=f"Source {src.name!r}",
+        query_dialect=src.query_dialect,
+    )
+    relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
+    ts = dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)
+    created = (
+        dialect.epoch_micros_sql(col(src.created_column), "timestamp")
+        if src.created_column
+        else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
+    )
+    return relation, ts, created
