@@ -23,9 +23,14 @@ and each part below can be switched on alone (``Options``) to measure its gain:
 - ``last="asof"``: first/last(col) over w = one ASOF JOIN on the tie order STRUCT(ts, created,
   value) of the non-NULL events (what fsql's snapshot lookups already do), then a check that
   the event is inside the window; instead of MIN/MAX of a STRUCT over frames.
-- ``sums="prefix"`` (lossy, not proposed as default): float sum over (t - w, t] as a difference
-  of per-key running sums. Exact rows, but rounding error relative to the key's running total,
-  not to the window's sum; reported for comparison only.
+- ``sums="fixed"``: sum over (t - w, t] = S(t) - S(t - w) in the same global running pass,
+  each value rounded to a 128-bit integer multiple of 2^-q, q as large as the data allows
+  (q = 124 - ceil(log2 max|x|) - ceil(log2 rows), a scalar subquery), so the running sums are
+  exact integers: exact for integer columns, and for floats an absolute error per value of at
+  most 2^-(q+1) (~1e-27 here), not relative to the window's sum. Not exact for a window whose
+  values are all ~1e-18 of the column's largest, so: a proposal to discuss, not a default.
+- ``sums="prefix"`` (lossy, for comparison only): float sum as a difference of per-key running
+  float sums; its rounding error is relative to the key's running total, not the window's sum.
 
 Everything else (sum, min, max, stddev, variance) keeps fsql's framed plan. Only what the
 benchmark needs is implemented: one aggregation view with one key, inclusive cut, no
@@ -46,9 +51,7 @@ import duckdb
 
 _INT64_MIN = -(2**63)
 _CREATED_NULL = _INT64_MIN + 1  # a NULL created time is the oldest (fsql's tie order)
-_FRAMED = ("count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance",
-           "first", "last")
-
+_BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
 
 @dataclass(frozen=True)
 class Options:
@@ -58,7 +61,9 @@ class Options:
     distinct: str = "frames"  # or "islands"
     avg: str = "frames"  # or "ratio" (needs counts="running")
     last: str = "frames"  # or "asof"
-    sums: str = "frames"  # or "prefix" (lossy)
+    sums: str = "frames"  # or "blocks", "fixed" (128-bit fixed point), "prefix" (lossy)
+    minmax: str = "frames"  # or "blocks"
+    settings: tuple[str, ...] = ()  # DuckDB SET statements run before the query
 
 
 PROPOSALS: dict[str, Options] = {
@@ -67,8 +72,12 @@ PROPOSALS: dict[str, Options] = {
     "prop_counts_running": Options(counts="running", avg="ratio"),
     "prop_distinct_islands": Options(distinct="islands"),
     "prop_exact": Options(counts="running", distinct="islands", avg="ratio", last="asof"),
-    "prop_exact_prefix_sums": Options(counts="running", distinct="islands", avg="ratio",
-                                      last="asof", sums="prefix"),
+    "prop_fixed_sums": Options(counts="running", distinct="islands", avg="ratio",
+                               last="asof", sums="fixed"),
+    "prop_blocks": Options(counts="running", distinct="islands", avg="ratio", last="asof",
+                           sums="blocks", minmax="blocks"),
+    "prop_prefix_sums": Options(counts="running", distinct="islands", avg="ratio",
+                                last="asof", sums="prefix"),
 }
 
 
@@ -126,9 +135,22 @@ class ProposalSQL:
             return "ratio"
         if f in ("first", "last") and self.o.last == "asof":
             return "asof"
-        if f == "sum" and self.o.sums == "prefix":
+        if (f == "sum" and self.o.sums == "blocks") or (f in ("min", "max") and (
+                self.o.minmax == "blocks")):
+            return "blocks"
+        if f == "sum" and self.o.sums != "frames":
             return "prefix"
         return "frames"
+
+    def blocked(self) -> list[tuple[str, str, int | None]]:
+        """(function, column, window) of every aggregate over dyadic blocks (avg's sums too)."""
+        out: dict[tuple[str, str, int | None], None] = {}
+        for agg in self.aggs:
+            if self.mode(agg) == "blocks":
+                out[(agg.function, agg.column, agg.window_us)] = None
+            elif self.mode(agg) == "ratio" and self.o.sums == "blocks":
+                out[("sum", agg.column, agg.window_us)] = None
+        return list(out)
 
     def framed(self) -> list[tuple[str, str, str | None, int | None]]:
         """(alias, function, column, window) of every framed aggregate, avg's sums included."""
@@ -137,7 +159,7 @@ class ProposalSQL:
             mode = self.mode(agg)
             if mode == "frames":
                 out.setdefault((agg.function, agg.column, agg.window_us), f"f{j}")
-            elif mode == "ratio" and self.o.sums != "prefix":
+            elif mode == "ratio" and self.o.sums == "frames":
                 out.setdefault(("sum", agg.column, agg.window_us), f"f{j}s")
         return [(alias, f, c, w) for (f, c, w), alias in out.items()]
 
@@ -151,10 +173,10 @@ class ProposalSQL:
                                   if self.mode(a) in ("running", "ratio", "prefix")))
 
     def prefixed(self) -> list[tuple[str, int | None]]:
-        """(column, window) of every float sum as a prefix difference (sums='prefix')."""
+        """(column, window) of every sum as a running-sum difference (sums='fixed'/'prefix')."""
         out: dict[tuple[str, int | None], None] = {}
         for agg in self.aggs:
-            if agg.function in ("sum", "avg") and self.o.sums == "prefix" and (
+            if agg.function in ("sum", "avg") and self.o.sums in ("fixed", "prefix") and (
                     agg.function == "sum" or self.mode(agg) == "ratio"):
                 out[(agg.column, agg.window_us)] = None
         return list(out)
@@ -194,9 +216,11 @@ class ProposalSQL:
         if self.framed():
             ctes.append(self.frames_cte())
             joins.append("fr")
-        if self.counted() or self.islands():
+        if self.counted() or self.islands() or self.blocked():
             ctes += self.running_ctes()
             joins.append("cn")
+        if self.blocked():
+            joins.append("bk")
         for j, agg in enumerate(self.aggs):
             if self.mode(agg) == "asof":
                 ctes.append(self.asof_cte(j, agg))
@@ -236,71 +260,147 @@ class ProposalSQL:
                 "WHERE rid IS NOT NULL)")
 
     def running_ctes(self) -> list[str]:
-        """Probe rows, +1/-1 points, one global running sum, then one row per spine row."""
+        """Probe rows, event and island points, one global running COUNT per counted column,
+        then one row per spine row (differences of the counts at its probes)."""
         x = self.colmap
         counted, islands, prefixed = self.counted(), self.islands(), self.prefixed()
-        windows = list(dict.fromkeys([0] + [w for _, w in counted] + [w for _, w in prefixed]))
+        blocked = self.blocked()
+        windows = list(dict.fromkeys([0] + [w for _, w in counted] + [w for _, w in prefixed]
+                                     + [w for _, _, w in blocked] + [w for _, w in islands]))
         probe_of = {w: i for i, w in enumerate(windows)}
         probes = ", ".join(f"({i}, {'NULL' if w is None else w})" for i, w in enumerate(windows))
-        d_names = [f"d{n}" for n in range(len(counted) + len(islands))]
-        s_names = [f"s{n}" for n in range(len(prefixed))]
+        # One running count per counted column (not per window): the window only picks the
+        # probe subtracted. Islands: a running count of island-first events (read at t) and
+        # one of island-last events (read at t - w: an island ends at its last ts + w).
+        # With blocks, the running count of all events (None) is also each event's position.
+        count_cols = list(dict.fromkeys([None] * bool(blocked) + [c for c, _ in counted]))
+        sum_cols = list(dict.fromkeys(c for c, _ in prefixed))
+        block_cols = list(dict.fromkeys(c for _, c, _ in blocked))
+        fixed = self.o.sums == "fixed"
+        names = ([f"n{n}" for n in range(len(count_cols))]
+                 + [f"{kind}{n}" for n in range(len(islands)) for kind in ("is", "ie")]
+                 + [f"s{n}" for n in range(len(sum_cols))]
+                 + [f"v{n}" for n in range(len(block_cols))])
 
-        def row(values: dict[str, str], names: bool = False) -> str:
-            return ", ".join(
-                [f"{values.get(n, '0')}{f' AS {n}' if names else ''}" for n in d_names]
-                + [f"{values.get(n, 'NULL::DOUBLE')}{f' AS {n}' if names else ''}"
-                   for n in s_names])
+        def row(values: dict[str, str], alias: bool = False) -> str:
+            return ", ".join(f"{values.get(n, 'NULL')}{f' AS {n}' if alias else ''}"
+                             for n in names)
 
-        parts = []
-        ev_values = {f"d{n}": ("1" if c is None else f"CAST({x[c]} IS NOT NULL AS INTEGER)")
-                     for n, (c, _) in enumerate(counted)}
-        ev_values.update({f"s{n}": x[c] for n, (c, _) in enumerate(prefixed)})
-        parts.append(f"SELECT k, ts AS o, 0 AS kind, NULL::BIGINT AS rid, NULL::INTEGER AS i, "
-                     f"{row(ev_values, names=True)} FROM ev")
-        ctes = []
+        first = {f"n{n}": ("1" if c is None else x[c]) for n, c in enumerate(count_cols)}
+        first.update({f"s{n}": (f"CAST(round({x[c]} * pow(2, sc.q{n})) AS HUGEINT)" if fixed
+                                else x[c]) for n, c in enumerate(sum_cols)})
+        first.update({f"v{n}": x[c] for n, c in enumerate(block_cols)})
+        island_cols = list(dict.fromkeys(c for c, _ in islands))
         for n, (column, window) in enumerate(islands):
-            d = f"d{len(counted) + n}"
-            isl = f"isl{n}"
-            value = x[column]
+            m, value = island_cols.index(column), x[column]
             if window is None:
-                ctes.append(f"{isl} AS (SELECT k, min(ts) AS ts FROM ev WHERE {value} IS NOT NULL"
-                            f" GROUP BY k, {value})")
-                parts.append(f"SELECT k, ts, 0, NULL, NULL, {row({d: '1'})} FROM {isl}")
-                parts.append(f"SELECT k, {2**63 - 1}, 0, NULL, NULL, {row({d: '-1'})} "
-                             f"FROM {isl}")
+                first[f"is{n}"] = f"CASE WHEN {value} IS NOT NULL AND prev{m} IS NULL THEN 1 END"
                 continue
-            ctes.append(
-                f"{isl} AS (SELECT k, ts, lag(ts) OVER m AS prev_ts, lead(ts) OVER m AS next_ts "
-                f"FROM ev WHERE {value} IS NOT NULL WINDOW m AS (PARTITION BY k, {value} "
-                "ORDER BY ts))")
-            parts.append(f"SELECT k, ts, 0, NULL, NULL, {row({d: '1'})} FROM {isl} "
-                         f"WHERE prev_ts IS NULL OR ts - prev_ts >= {window}")
-            parts.append(f"SELECT k, ts + {window}, 0, NULL, NULL, {row({d: '-1'})} "
-                         f"FROM {isl} WHERE next_ts IS NULL OR next_ts - ts >= {window}")
+            first[f"is{n}"] = (f"CASE WHEN {value} IS NOT NULL AND (prev{m} IS NULL OR "
+                               f"ts - prev{m} >= {window}) THEN 1 END")
+            first[f"ie{n}"] = (f"CASE WHEN {value} IS NOT NULL AND (next{m} IS NULL OR "
+                               f"next{m} - ts >= {window}) THEN 1 END")
+        # Typed NULLs in the first branch fix the union's column types.
+        first.update({n: "NULL::INTEGER" for n in names if n not in first})
+        parts = [f"SELECT k, ts AS o, 0 AS kind, 0 AS src, NULL::BIGINT AS rid, "
+                 f"NULL::INTEGER AS i, {row(first, alias=True)} "
+                 f"FROM {'evx' if islands else 'ev'}{', sc' if fixed and sum_cols else ''}"]
+        ctes = []
+        if islands:
+            # Each event's previous and next event of the same (key, value): small partitions.
+            lags = ", ".join(
+                f"lag(ts) OVER m{m} AS prev{m}, lead(ts) OVER m{m} AS next{m}"
+                for m in range(len(island_cols)))
+            specs = ", ".join(f"m{m} AS (PARTITION BY k, {x[c]} ORDER BY ts)"
+                              for m, c in enumerate(island_cols))
+            ctes.append(f"evx AS (SELECT *, {lags} FROM ev WINDOW {specs})")
+        if fixed and sum_cols:
+            # q: the most fractional bits for which |x| * 2^q * rows stays below 2^124.
+            scales = ", ".join(
+                f"CAST(124 - ceil(log2(greatest(max(abs({x[c]})), 1e-300))) - "
+                f"ceil(log2(count(*) + 1)) AS INTEGER) AS q{n}" for n, c in enumerate(sum_cols))
+            ctes.append(f"sc AS (SELECT {scales} FROM ev)")
         # A lifetime window's probe sits before every point of the key.
-        parts.append(f"SELECT k, coalesce(t - w.us, {_INT64_MIN + 1}), 1, rid, w.i, {row({})} "
+        parts.append(f"SELECT k, coalesce(t - w.us, {_INT64_MIN + 1}), 1, 2, rid, w.i, {row({})} "
                      f"FROM good, (VALUES {probes}) AS w(i, us)")
-        sums = [f"sum({d}) OVER g AS {d}" for d in d_names]
-        sums += [f"sum({s}) OVER h AS {s}" for s in s_names]
+        running = [f"count({n}) OVER g AS {n}" for n in names if n[0] in "ni"]
+        running += [n for n in names if n.startswith("v")]
+        running += [f"sum({n}) OVER {'g' if fixed else 'h'} AS {n}"
+                    for n in names if n.startswith("s")]
         windows_sql = "g AS (ORDER BY k, o, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-        if s_names:
+        if prefixed and not fixed:
             windows_sql += (", h AS (PARTITION BY k ORDER BY o, kind ROWS BETWEEN UNBOUNDED "
                             "PRECEDING AND CURRENT ROW)")
-        ctes.append(f"run AS (SELECT * FROM (SELECT rid, i, {', '.join(sums)} FROM ("
-                    + " UNION ALL ".join(parts) + f") WINDOW {windows_sql}) "
-                    "WHERE rid IS NOT NULL)")
+        ctes.append(f"runall AS MATERIALIZED (SELECT rid, i, src, {', '.join(running)} FROM ("
+                    + " UNION ALL ".join(parts) + f") WINDOW {windows_sql})")
+        ctes.append("run AS (SELECT * FROM runall WHERE rid IS NOT NULL)")
         pivots = []
-        for n, (_, window) in enumerate(counted):
-            pivots.append(f"CAST(max(d{n}) FILTER (WHERE i = 0) - max(d{n}) FILTER (WHERE i = "
-                          f"{probe_of[window]}) AS BIGINT) AS c{n}")
-        for n in range(len(islands)):
-            d = f"d{len(counted) + n}"
-            pivots.append(f"CAST(max({d}) FILTER (WHERE i = 0) AS BIGINT) AS u{n}")
-        for n, (_, window) in enumerate(prefixed):
-            pivots.append(f"coalesce(max(s{n}) FILTER (WHERE i = 0), 0) - coalesce(max(s{n}) "
-                          f"FILTER (WHERE i = {probe_of[window]}), 0) AS p{n}")
+        for n, (column, window) in enumerate(counted):
+            c = f"n{count_cols.index(column)}"
+            pivots.append(f"max({c}) FILTER (WHERE i = 0) - max({c}) FILTER (WHERE i = "
+                          f"{probe_of[window]}) AS c{n}")
+        for n, (_, window) in enumerate(islands):
+            ends = f"is{n}" if window is None else f"ie{n}"
+            pivots.append(f"max(is{n}) FILTER (WHERE i = 0) - max({ends}) FILTER (WHERE i = "
+                          f"{probe_of[window]}) AS u{n}")
+        for n, (column, window) in enumerate(prefixed):
+            m = sum_cols.index(column)
+            diff = (f"coalesce(max(s{m}) FILTER (WHERE i = 0), 0) - coalesce(max(s{m}) "
+                    f"FILTER (WHERE i = {probe_of[window]}), 0)")
+            if fixed:
+                diff = f"CAST({diff} AS DOUBLE) / (SELECT pow(2, q{m}) FROM sc)"
+            pivots.append(f"{diff} AS p{n}")
+        if blocked:
+            n0 = f"n{count_cols.index(None)}"
+            pivots.append(f"max({n0}) FILTER (WHERE i = 0) AS hi")
+            pivots += [f"max({n0}) FILTER (WHERE i = {probe_of[w]}) AS lo{probe_of[w]}"
+                       for w in dict.fromkeys(w for _, _, w in blocked)]
         ctes.append(f"cn AS (SELECT rid, {', '.join(pivots)} FROM run GROUP BY rid)")
+        if blocked:
+            ctes += self.block_ctes(blocked, block_cols, probe_of, n0)
         return ctes
+
+    def block_ctes(self, blocked: list[tuple[str, str, int | None]], block_cols: list[str],
+                   probe_of: dict[int | None, int], n0: str) -> list[str]:
+        """sum/min/max over (t - w, t] = the aggregate of <= 2 log2(n) dyadic blocks of the
+        events in global (key, ts) order: exactly the window's events, looked up by hash join
+        at the spine rows only (no frame evaluated at every event)."""
+        stats = list(dict.fromkeys((f, c) for f, c, _ in blocked))
+        cols = {fc: f"{fc[0]}{block_cols.index(fc[1])}" for fc in stats}
+        level0 = ", ".join(f"v{block_cols.index(c)} AS {cols[(f, c)]}" for f, c in stats)
+        ctes = [f"b0 AS MATERIALIZED (SELECT {n0} - 1 AS b, {level0} FROM runall "
+                "WHERE src = 0)"]
+        up = ", ".join(f"{f}({cols[(f, c)]}) AS {cols[(f, c)]}" for f, c in stats)
+        for level in range(1, _BLOCK_LEVELS):
+            ctes.append(f"b{level} AS MATERIALIZED (SELECT b >> 1 AS b, {up} FROM b{level - 1} "
+                        "GROUP BY b >> 1)")
+        ctes.append("blocks AS (" + " UNION ALL ".join(
+            f"SELECT {level} AS l, * FROM b{level}" for level in range(_BLOCK_LEVELS)) + ")")
+        windows = list(dict.fromkeys(w for _, _, w in blocked))
+        ctes.append("q AS (" + " UNION ALL ".join(
+            f"SELECT rid, {probe_of[w]} AS wi, lo{probe_of[w]} AS lo, hi FROM cn "
+            f"WHERE hi > lo{probe_of[w]}" for w in windows) + ")")
+        # Level l: blocks [a, bb) lie inside [lo, hi); keep those whose parent does not.
+        ctes.append(
+            "lv AS (SELECT rid, wi, l, (lo + (1 << l) - 1) >> l AS a, hi >> l AS bb, "
+            "(lo + (2 << l) - 1) >> (l + 1) AS a2, hi >> (l + 1) AS b2 FROM ("
+            "SELECT rid, wi, lo, hi, unnest(range(0, CAST(floor(log2(hi - lo)) AS INTEGER) + 1))"
+            " AS l FROM q))")
+        ctes.append(
+            "cand AS (SELECT rid, wi, l, a AS b FROM lv WHERE a < bb AND a < 2 * a2 "
+            "UNION ALL SELECT rid, wi, l, bb - 1 FROM lv WHERE bb - 1 >= a AND bb - 1 >= 2 * b2 "
+            "AND NOT (bb - 1 = a AND a < 2 * a2))")
+        aggs = []
+        for f, c, w in blocked:
+            aggs.append(f"{f}(blocks.{cols[(f, c)]}) FILTER (WHERE cand.wi = {probe_of[w]}) "
+                        f"AS {self.block_alias(f, c, w)}")
+        ctes.append(f"bk AS (SELECT cand.rid, {', '.join(aggs)} FROM cand JOIN blocks "
+                    "ON blocks.l = cand.l AND blocks.b = cand.b GROUP BY cand.rid)")
+        self.probe_of = probe_of
+        return ctes
+
+    def block_alias(self, function: str, column: str, window: int | None) -> str:
+        return f"bk_{function}_{self.colmap[column]}_{'life' if window is None else window}"
 
     def asof_cte(self, j: int, agg: Any) -> str:
         value = self.colmap[agg.column]
@@ -326,6 +426,8 @@ class ProposalSQL:
         sql_type = _type(agg)
         if mode == "frames":
             value = f"fr.{self.frame_alias(agg.function, agg.column, agg.window_us)}"
+        elif mode == "blocks":
+            value = f"bk.{self.block_alias(agg.function, agg.column, agg.window_us)}"
         elif mode == "running":
             value = f"cn.c{self.counted().index((agg.column, agg.window_us))}"
         elif mode == "islands":
@@ -336,7 +438,9 @@ class ProposalSQL:
             value = f"CASE WHEN cn.c{n} > 0 THEN cn.p{p} END"
         elif mode == "ratio":
             n = self.counted().index((agg.column, agg.window_us))
-            if self.o.sums == "prefix":
+            if self.o.sums == "blocks":
+                total = f"bk.{self.block_alias('sum', agg.column, agg.window_us)}"
+            elif self.o.sums != "frames":
                 total = f"cn.p{self.prefixed().index((agg.column, agg.window_us))}"
             else:
                 total = f"fr.{self.frame_alias('sum', agg.column, agg.window_us)}"

@@ -193,8 +193,10 @@ def worker(method: str, data_dir: Path, out: Path, features: str, sql_out: Path 
     elif method in agg_proposal.PROPOSALS:
         from fsql.repo import Repo
 
-        sql = agg_proposal.proposal_sql(Repo.load(REPO), features, con, spine,
-                                        agg_proposal.PROPOSALS[method])
+        options = agg_proposal.PROPOSALS[method]
+        sql = agg_proposal.proposal_sql(Repo.load(REPO), features, con, spine, options)
+        for setting in options.settings:
+            con.execute(setting)
     else:
         from fsql.repo import Repo
         from fsql.runner import training_set_sql
