@@ -3,37 +3,48 @@
 fsql today (fsql/aggregation_sql.py) evaluates every aggregate as a RANGE-framed window over
 one union of events and spine rows per key: DuckDB evaluates each frame at *every* row of the
 union (events included, ~10x the spine rows), with a segment tree whose per-row cost grows with
-the partition, and runs each partition on one thread. On Zipf-skewed keys the hottest key's
-partition (~2M rows) dominates. The proposal keeps frames only where nothing cheaper is exact,
+the frame, and a partition is evaluated mostly by one thread. On Zipf-skewed keys the hottest
+key's partition (~2M rows) dominates. The proposal keeps frames only where nothing cheaper is exact,
 and each part below can be switched on alone (``Options``) to measure its gain:
 
 - ``counts="running"``: count(*) and count(col) over (t - w, t] = P(t) - P(t - w), where P(x)
   is the number of (non-NULL) events with ts <= x. One global sort of events and *probe rows*
   (one per spine row and distinct window, at t - w, plus one at t), ordered by (key, time,
-  events before probes), and one running SUM over it: no PARTITION BY, so no per-key segment
-  tree and no hot partition. Integers: exact.
+  events before probes), and one running COUNT per counted column over it: no PARTITION BY,
+  so no per-key segment tree and no hot partition. Integers: exact.
 - ``distinct="islands"``: count_distinct(col) over (t - w, t]: value v is in the window iff
-  t lies in [ts_e, ts_e + w) for one of its events e. Merge those intervals per (key, v) with
-  lag/lead over PARTITION BY key, v (small partitions): an island starts at an event with no
-  previous event of v within w, ends at ts + w of an event with no next event within w. The
-  count at t = (islands started at or before t) - (islands ended at or before t): +1/-1 points
-  in the same running sum as the counts. Exact, no merge-sort tree.
-- ``avg="ratio"``: avg = sum / count(col) from the sum's frame and the running count (DuckDB's
-  AVG(DOUBLE) is that division too), instead of another framed aggregate.
+  t lies in [ts_e, ts_e + w) for one of its events e. Merge those intervals per (key, v) into
+  islands with lag/lead over PARTITION BY key, v (small partitions): an island's first event
+  has no previous event of v within w, its last event no next one within w, and the island
+  ends at that last ts + w. The count at t = (island-first events with ts <= t) - (island-last
+  events with ts <= t - w): two more running counts in the same pass, read at the probes at t
+  and t - w. Exact, no merge-sort tree, no extra rows.
+- ``avg="ratio"``: avg = sum / count(col), the sum from its frame (or blocks) and the count
+  from the running pass (DuckDB's AVG(DOUBLE) is that division too), instead of another
+  framed aggregate.
 - ``last="asof"``: first/last(col) over w = one ASOF JOIN on the tie order STRUCT(ts, created,
   value) of the non-NULL events (what fsql's snapshot lookups already do), then a check that
   the event is inside the window; instead of MIN/MAX of a STRUCT over frames.
+- ``sums="blocks"``, ``minmax="blocks"``: sum/min/max over (t - w, t] as the aggregate of at
+  most 2 log2(n) *dyadic blocks* of the events in the global (key, ts) order. The running
+  count pass already gives each event its position and each probe the positions P(t - w) and
+  P(t), so the window is positions [P(t - w), P(t)); level-l blocks aggregate positions
+  [b 2^l, (b + 1) 2^l) (each level one GROUP BY of the one below: 2n rows in all); the window
+  is covered by the blocks inside it whose parent is not (<= 2 per level), found with bit
+  arithmetic per spine row and looked up with one hash join. Evaluated at the spine rows only,
+  with hash joins and aggregates that run on every core: no frame at every event, no hot
+  partition. Exactly the window's rows (float sums in another order: within 1e-15 here).
 - ``sums="fixed"``: sum over (t - w, t] = S(t) - S(t - w) in the same global running pass,
   each value rounded to a 128-bit integer multiple of 2^-q, q as large as the data allows
   (q = 124 - ceil(log2 max|x|) - ceil(log2 rows), a scalar subquery), so the running sums are
   exact integers: exact for integer columns, and for floats an absolute error per value of at
   most 2^-(q+1) (~1e-27 here), not relative to the window's sum. Not exact for a window whose
-  values are all ~1e-18 of the column's largest, so: a proposal to discuss, not a default.
+  values are all ~1e-18 of the column's largest, so: for comparison, not proposed.
 - ``sums="prefix"`` (lossy, for comparison only): float sum as a difference of per-key running
   float sums; its rounding error is relative to the key's running total, not the window's sum.
 
-Everything else (sum, min, max, stddev, variance) keeps fsql's framed plan. Only what the
-benchmark needs is implemented: one aggregation view with one key, inclusive cut, no
+Whatever is not switched to another plan (and stddev, variance) keeps fsql's framed plan. Only
+what the benchmark needs is implemented: one aggregation view with one key, inclusive cut, no
 ``where=``, no created cutoff. The spine is fsql's loaded spine table (``__fsql_spine_input``
 with its row id ``__fsql_rid``) and the output has fsql's columns and types.
 
@@ -76,6 +87,9 @@ PROPOSALS: dict[str, Options] = {
                                last="asof", sums="fixed"),
     "prop_blocks": Options(counts="running", distinct="islands", avg="ratio", last="asof",
                            sums="blocks", minmax="blocks"),
+    "prop_blocks_4gb": Options(counts="running", distinct="islands", avg="ratio", last="asof",
+                               sums="blocks", minmax="blocks",
+                               settings=("SET memory_limit = '4GB'",)),
     "prop_prefix_sums": Options(counts="running", distinct="islands", avg="ratio",
                                 last="asof", sums="prefix"),
 }

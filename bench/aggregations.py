@@ -55,8 +55,8 @@ REPO = HERE / "agg_features"
 SERVICE = "agg_bench"
 VIEW = "txn"
 NAIVE_TIMEOUT = 900.0
-NAIVE_CHUNK = 5_000
-NAIVE_MEMORY_LIMIT = "12GB"  # spine rows per query of naive_chunked
+NAIVE_CHUNK = 5_000  # spine rows per query of naive_chunked
+NAIVE_MEMORY_LIMIT = "12GB"
 FSQL_TIMEOUT = 1800.0
 REL_TOLERANCE = 1e-9
 TARGET_SECONDS = 60.0
@@ -184,7 +184,6 @@ def worker(method: str, data_dir: Path, out: Path, features: str, sql_out: Path 
         # Bounded, so that a naive join on skewed keys cannot take the machine's memory from
         # concurrent jobs (DuckDB's default is 80% of RAM); it spills to a temp directory.
         con.execute(f"SET memory_limit = '{NAIVE_MEMORY_LIMIT}'")
-        con.execute(f"SET temp_directory = '{_escape(str(data_dir.parent / 'duckdb_tmp'))}'")
         con.execute("CREATE TEMP TABLE spine AS SELECT * FROM read_parquet(?)", [str(spine)])
         if method == "naive":
             sql = naive_sql(*selected_aggregates(features))
@@ -225,15 +224,15 @@ def _last_line(err: Exception) -> str:
 
 
 # -- measuring -------------------------------------------------------------------------------
-def measure(cmd: Sequence[str], env: dict[str, str],
-            timeout: float) -> tuple[float, float, float, str]:
-    """Run ``cmd``; return (wall s, CPU s (user + system), peak RSS GiB, stdout).
+def measure(cmd: Sequence[str], env: dict[str, str], timeout: float,
+            cwd: Path | None = None) -> tuple[float, float, float, str]:
+    """Run ``cmd`` in ``cwd``; return (wall s, CPU s (user + system), peak RSS GiB, stdout).
 
     Raises TimeoutError after ``timeout`` seconds (the child is killed) and RuntimeError when
     the child fails."""
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr)
+        proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr, cwd=cwd)
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
@@ -417,8 +416,10 @@ def run_matrix(args: argparse.Namespace, methods: list[str]) -> list[Result]:
                     out.unlink(missing_ok=True)
                     timeout = args.naive_timeout if method == "naive" else args.timeout
                     try:
+                        # cwd: an in-memory DuckDB spills to ./.tmp; keep it out of the repo.
                         wall, cpu, rss, stdout = measure(
-                            command(method, data_dir, out, args.features), env, timeout)
+                            command(method, data_dir, out, args.features), env, timeout,
+                            cwd=data_dir)
                     except (TimeoutError, RuntimeError) as err:
                         res.failure = _last_line(err)
                         print(f"{shape}-{size} run {run + 1} {method}: FAILED {err}",
@@ -432,16 +433,46 @@ def run_matrix(args: argparse.Namespace, methods: list[str]) -> list[Result]:
                           f"{res.inner_seconds[-1]:.2f} s in-process, {cpu:.1f} s CPU, "
                           f"{rss:.2f} GiB peak RSS", flush=True)
             results += by_method.values()
-            if size in args.check.split(",") and not by_method.get("naive", Result(
-                    "", "", "")).failure and (out_dir / "naive.parquet").exists():
-                print(f"\nequality check, {shape}-{size} (each output vs the naive join's):")
-                for method in methods:
-                    path = out_dir / f"{method}.parquet"
-                    if method != "naive" and path.exists() and not by_method[method].failure:
-                        verdict = compare(out_dir / "naive.parquet", path)
-                        print(f"  {method:<22} {verdict}", flush=True)
+            check(args, shape, size, data_dir, env, methods, by_method)
             print(flush=True)
     return results
+
+
+def check(args: argparse.Namespace, shape: str, size: str, data_dir: Path, env: dict[str, str],
+          methods: list[str], by_method: dict[str, Result]) -> None:
+    """Compare every output with a reference and print the verdicts.
+
+    On the ``--check`` sizes the reference is the naive join's output; when the naive join did
+    not finish, ``naive_chunked`` (the same query on 5,000 spine rows at a time, so that it fits
+    in memory) is run once, untimed, as the reference. On other sizes outputs are compared with
+    fsql's."""
+    out_dir = data_dir / "out"
+    ok = {m for m in methods if (out_dir / f"{m}.parquet").exists() and not by_method[m].failure}
+    if size in args.check.split(","):
+        reference = "naive"
+        if "naive" not in ok:
+            reference = "naive_chunked"
+            out = out_dir / "naive_chunked.parquet"
+            if not out.exists():
+                print(f"{shape}-{size}: the naive join did not finish; running naive_chunked "
+                      "as the reference", flush=True)
+                try:
+                    wall, _, rss, _ = measure(command(reference, data_dir, out, args.features),
+                                              env, args.reference_timeout, cwd=data_dir)
+                    print(f"{shape}-{size} naive_chunked: {wall:.1f} s, {rss:.2f} GiB peak RSS",
+                          flush=True)
+                except (TimeoutError, RuntimeError) as err:
+                    print(f"{shape}-{size} naive_chunked: FAILED {_last_line(err)}; no check")
+                    return
+    elif "fsql" in ok:
+        reference = "fsql"
+    else:
+        return
+    print(f"\nequality check, {shape}-{size} (each output vs {reference}'s):")
+    for method in methods:
+        if method != reference and method in ok:
+            verdict = compare(out_dir / f"{reference}.parquet", out_dir / f"{method}.parquet")
+            print(f"  {method:<22} {verdict}", flush=True)
 
 
 def profile(args: argparse.Namespace) -> int:
@@ -461,7 +492,7 @@ def profile(args: argparse.Namespace) -> int:
                     cmd = command(method, data_dir, out, f"{VIEW}:{agg.name}")
                     timeout = args.naive_timeout if method == "naive" else args.timeout
                     try:
-                        wall, cpu, rss, _ = measure(cmd, env, timeout)
+                        wall, cpu, rss, _ = measure(cmd, env, timeout, cwd=data_dir)
                         print(f"| {agg.name} | {method} | {wall:.1f} | {cpu:.1f} | "
                               f"{rss:.2f} |", flush=True)
                     except (TimeoutError, RuntimeError) as err:
@@ -489,6 +520,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="sizes whose outputs are compared with the naive join's")
     parser.add_argument("--timeout", type=float, default=FSQL_TIMEOUT,
                         help=f"seconds before an fsql run is abandoned ({FSQL_TIMEOUT:.0f})")
+    parser.add_argument("--reference-timeout", type=float, default=FSQL_TIMEOUT,
+                        help="seconds for naive_chunked, the equality reference when the naive "
+                        f"join does not finish ({FSQL_TIMEOUT:.0f})")
     parser.add_argument("--naive-timeout", type=float, default=NAIVE_TIMEOUT,
                         help=f"seconds before the naive join is abandoned ({NAIVE_TIMEOUT:.0f})")
     parser.add_argument("--profile", metavar="SHAPES",
