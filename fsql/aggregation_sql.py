@@ -1,16 +1,18 @@
 """SQL for windowed aggregations (one :class:`~fsql.plan.AggregationLookup`).
 
-Two plans, chosen per function by the dialect's ``frame_functions`` (dialects/*.toml):
+Each aggregate takes the plan its dialect names for its function (``[aggregation_plans]`` in
+dialects/*.toml). ``running``, ``islands``, ``blocks`` and ``asof`` are in
+:mod:`fsql.running_sql`; the two here are:
 
 - **frames** (sub-quadratic): one UNION ALL of the key's events and its spine rows, ordered by
   time in epoch microseconds, and one window aggregate per feature over a RANGE frame: inclusive
   cut ``RANGE BETWEEN w - 1 PRECEDING AND CURRENT ROW`` = (t - w, t]; exclusive cut ``RANGE
   BETWEEN w PRECEDING AND 1 PRECEDING`` = [t - w, t). Spine rows carry NULL inputs, which every
   aggregate ignores. first/last (DuckDB) are MIN/MAX of STRUCT(ts, created, value).
-- **range join** (quadratic in events per key): each spine row joined to its visible events in
+- **join** (quadratic in events per key): each spine row joined to its visible events in
   the longest window, GROUP BY the row, each aggregate over ``CASE WHEN in its window``;
-  first/last keep ``ROW_NUMBER() = 1`` by (ts, created, value). Used for functions a dialect
-  cannot frame, and for the created cutoff (visibility then depends on t twice).
+  first/last keep ``ROW_NUMBER() = 1`` by (ts, created, value). Also every aggregate's plan under
+  the created cutoff (visibility then depends on t twice).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
+from fsql.running_sql import RunningSQL
 from fsql.sqltree import (
     RID,
     SPINE,
@@ -54,11 +57,21 @@ class AggregationSQL:
         self.i = i
         self.lookup = lookup
         self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
-        frame = parent.dialect.frame_functions
-        self.framed = [
-            j for j, a in enumerate(lookup.outputs) if a.function in frame and not self.cutoff
+        plans = parent.dialect.aggregation_plans
+        self.plan_of = ["join" if self.cutoff else plans[a.function] for a in lookup.outputs]
+        self.framed = [j for j, plan in enumerate(self.plan_of) if plan == "frames"]
+        self.joined = [j for j, plan in enumerate(self.plan_of) if plan == "join"]
+        self.running = [
+            j for j, plan in enumerate(self.plan_of) if plan not in ("frames", "join")
         ]
-        self.joined = [j for j in range(len(lookup.outputs)) if j not in self.framed]
+        # One source column per distinct (column, where): aggregates of it share it.
+        inputs = [
+            (a.column, None if a.where is None else a.where.tree.sql()) for a in lookup.outputs
+        ]
+        distinct = list(dict.fromkeys(inputs))
+        self.input_of = [distinct.index(key) for key in inputs]
+        self.materialized: set[str] = set()
+        self.recursive = False
 
     # names -------------------------------------------------------------------------------
     @property
@@ -78,8 +91,9 @@ class AggregationSQL:
             exp.alias_(col(k.source_column), key_name(n)) for n, k in enumerate(lookup.keys)
         ]
         projections += [exp.alias_(ts, "__fsql_ts"), exp.alias_(created, "__fsql_c")]
-        for j, agg in enumerate(lookup.outputs):
-            projections.append(exp.alias_(self.input_value(agg), _x(j)))
+        for m in dict.fromkeys(self.input_of):
+            agg = lookup.outputs[self.input_of.index(m)]
+            projections.append(exp.alias_(self.input_value(agg), _x(m)))
         low, high = p.spine_bounds()
         conds: list[exp.Expression] = [
             exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
@@ -122,7 +136,7 @@ class AggregationSQL:
             exp.alias_(col("__fsql_ts"), "__fsql_o"),
             col("__fsql_c"),
             exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
-            *[col(_x(j)) for j in self.framed],
+            *[col(_x(m)) for m in dict.fromkeys(self.input_of[j] for j in self.framed)],
         ).from_(exp.Table(this=exp.to_identifier(self.src)))
         spine_conds: list[exp.Expression] = [
             exp.Not(this=exp.Is(this=col(T), expression=exp.null()))
@@ -136,7 +150,10 @@ class AggregationSQL:
                 exp.alias_(col(T), "__fsql_o"),
                 exp.alias_(exp.null(), "__fsql_c"),
                 col(RID),
-                *[exp.alias_(exp.null(), _x(j)) for j in self.framed],
+                *[
+                    exp.alias_(exp.null(), _x(m))
+                    for m in dict.fromkeys(self.input_of[j] for j in self.framed)
+                ],
             )
             .from_(exp.Table(this=exp.to_identifier(SPINE)))
             .where(exp.and_(*spine_conds))
@@ -187,7 +204,7 @@ class AggregationSQL:
 
     def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expression:
 
-        value = col(_x(j))
+        value = col(_x(self.input_of[j]))
         if agg.function in ("first", "last"):
             # MIN/MAX of STRUCT(ts, created, value): the tie order, NULL created oldest.
             fields = [
@@ -283,7 +300,7 @@ class AggregationSQL:
         columns: list[exp.Expression] = [col(RID, SPINE)]
         for j in grouped:
             agg = self.lookup.outputs[j]
-            value: exp.Expression = col(_x(j), alias)
+            value: exp.Expression = col(_x(self.input_of[j]), alias)
             if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
                 value = exp.Case(
                     ifs=[exp.If(this=self.in_window(agg.window_us, alias), true=value)]
@@ -300,11 +317,12 @@ class AggregationSQL:
         conds = self.visible(alias)
         if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
             conds.append(self.in_window(agg.window_us, alias))
-        conds.append(exp.Not(this=exp.Is(this=col(_x(j), alias), expression=exp.null())))
+        x = _x(self.input_of[j])
+        conds.append(exp.Not(this=exp.Is(this=col(x, alias), expression=exp.null())))
         order = [
             exp.Ordered(this=col("__fsql_ts", alias), desc=desc, nulls_first=not desc),
             exp.Ordered(this=col("__fsql_c", alias), desc=desc, nulls_first=not desc),
-            exp.Ordered(this=col(_x(j), alias), desc=desc, nulls_first=not desc),
+            exp.Ordered(this=col(x, alias), desc=desc, nulls_first=not desc),
         ]
         rank = exp.Window(
             this=exp.RowNumber(),
@@ -313,41 +331,56 @@ class AggregationSQL:
         )
         return (
             self.joined_from(alias)
-            .select(col(RID, SPINE), exp.alias_(col(_x(j), alias), _a(j)))
+            .select(col(RID, SPINE), exp.alias_(col(x, alias), _a(j)))
             .where(exp.and_(*conds))
             .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
         )
 
     # assembly ----------------------------------------------------------------------------------
-    def parts(self) -> tuple[list[tuple[str, exp.Expression]], list[exp.Join], dict[int, str]]:
-        """CTEs (after the source CTE), LEFT JOINs on the row id, and where each aggregate lives."""
+    def parts(
+        self,
+    ) -> tuple[list[tuple[str, exp.Expression]], list[exp.Join], dict[int, exp.Expression]]:
+        """CTEs (after the source CTE), LEFT JOINs on the row id, and each aggregate's value."""
 
         ctes: list[tuple[str, exp.Expression]] = [(self.src, self.source_cte())]
-        owner: dict[int, str] = {}
+        value: dict[int, exp.Expression] = {}
+        joined: list[str] = []
         if self.framed:
             ctes.append((self.cte_name("frames"), self.frame_cte()))
-            owner.update(dict.fromkeys(self.framed, self.cte_name("frames")))
+            joined.append(self.cte_name("frames"))
+            value.update({j: col(_a(j), self.cte_name("frames")) for j in self.framed})
         group = self.group_cte()
         if group is not None:
             ctes.append((self.cte_name("groups"), group))
-            for j in self.joined:
-                if self.lookup.outputs[j].function not in ("first", "last"):
-                    owner[j] = self.cte_name("groups")
+            joined.append(self.cte_name("groups"))
         for j in self.joined:
-            if self.lookup.outputs[j].function in ("first", "last"):
+            if self.lookup.outputs[j].function not in ("first", "last"):
+                value[j] = col(_a(j), self.cte_name("groups"))
+            else:
                 ctes.append((self.cte_name(f"rank{j}"), self.rank_cte(j)))
-                owner[j] = self.cte_name(f"rank{j}")
+                joined.append(self.cte_name(f"rank{j}"))
+                value[j] = col(_a(j), self.cte_name(f"rank{j}"))
+        if self.running:
+            running = RunningSQL(self, self.running)
+            for name, body, flag in running.ctes():
+                ctes.append((name, body))
+                if flag == "materialized":
+                    self.materialized.add(name)
+                elif flag == "recursive":
+                    self.recursive = True
+            joined += running.joins()
+            value.update({j: running.value(j) for j in self.running})
         joins = [
             exp.Join(
                 this=exp.Table(this=exp.to_identifier(name)),
                 side="LEFT",
                 on=exp.EQ(this=col(RID, SPINE), expression=col(RID, name)),
             )
-            for name in dict.fromkeys(owner.values())
+            for name in joined
         ]
-        return ctes, joins, owner
+        return ctes, joins, value
 
-    def columns(self, owner: dict[int, str]) -> list[exp.Expression]:
+    def columns(self, values: dict[int, exp.Expression]) -> list[exp.Expression]:
         """Output columns: default for a NULL key or time; 0 for empty counts; default for NULL."""
 
         valid = exp.and_(
@@ -359,7 +392,7 @@ class AggregationSQL:
         )
         out: list[exp.Expression] = []
         for j, agg in enumerate(self.lookup.outputs):
-            value: exp.Expression = col(_a(j), owner[j])
+            value = values[j].copy()
             default = self.default_sql(agg)
             if agg.function in COUNTS:
                 value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])

@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     _request_options(run)
     run.add_argument("--out", required=True, help="output .parquet or .csv file")
     run.add_argument("--no-progress", action="store_true", help="hide DuckDB's progress bar")
+    run.add_argument("--memory-limit", default=None, metavar="SIZE",
+                     help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
+                          "(default: DuckDB's, 80%% of RAM)")
     return parser
 
 
@@ -73,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fsql.runner import run_to_file
 
         summary = run_to_file(repo, args.features, Path(args.spine), args.out,
-                              progress=not args.no_progress and sys.stderr.isatty(), **options)
+                              progress=not args.no_progress and sys.stderr.isatty(),
+                              memory_limit=args.memory_limit, **options)
         print(f"wrote {args.out}: {summary.format()}")
         return 0
     except (FsqlError, OSError) as err:

@@ -335,15 +335,19 @@ class PointInTimeCompiler:
     def build(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expression]] = [(SPINE, self.spine_cte())]
         streamed: set[str] = set()
+        materialized: set[str] = set()
+        recursive = False
         joins: list[exp.Join] = []
         columns: list[exp.Expression] = []
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
-                agg_ctes, agg_joins, owner = aggregation.parts()
+                agg_ctes, agg_joins, values = aggregation.parts()
                 ctes += agg_ctes
                 joins += agg_joins
-                columns += aggregation.columns(owner)
+                columns += aggregation.columns(values)
+                materialized |= aggregation.materialized
+                recursive = recursive or aggregation.recursive
                 continue
             columns += self.feature_columns(i, lookup)
             ctes.append((src_cte_name(i), self.source_cte(lookup)))
@@ -386,8 +390,9 @@ class PointInTimeCompiler:
         else:
             query = query.order_by(exp.Ordered(this=col(RID, SPINE), nulls_first=True))
         for name, body in ctes:
+            flag = False if name in streamed else (True if name in materialized else None)
             query = query.with_(
-                ident(name), as_=body, materialized=False if name in streamed else None
+                ident(name), as_=body, materialized=flag, recursive=recursive or None
             )
         return query
 

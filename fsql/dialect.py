@@ -16,6 +16,18 @@ from fsql.dtypes import DType
 from fsql.errors import CompileError
 
 SnapshotStrategy = Literal["asof_two_phase", "asof_dedup", "window", "range_rank"]
+AGGREGATE_FUNCTIONS = (
+    "count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance", "first", "last",
+)
+# Which plans can compute which functions (fsql/aggregation_sql.py, fsql/running_sql.py).
+AGGREGATION_PLANS: dict[str, frozenset[str]] = {
+    "frames": frozenset(AGGREGATE_FUNCTIONS),
+    "join": frozenset(AGGREGATE_FUNCTIONS),
+    "running": frozenset({"count"}),
+    "islands": frozenset({"count_distinct"}),
+    "blocks": frozenset({"sum", "avg", "min", "max"}),
+    "asof": frozenset({"first", "last"}),
+}
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,8 @@ class Dialect:
     reads_local_files: bool
     table_path_as_one_identifier: bool
     reserved_words: frozenset[str]
-    frame_functions: frozenset[str]
+    aggregation_plans: dict[str, str]
+    running_partitioned: bool
     epoch_micros: dict[str, str]
     types: dict[str, str]
 
@@ -74,7 +87,22 @@ def get_dialect(name: str) -> Dialect:
         reads_local_files=data["reads_local_files"],
         table_path_as_one_identifier=data["table_path_as_one_identifier"],
         reserved_words=frozenset(w.lower() for w in data["reserved_words"]),
-        frame_functions=frozenset(data["frame_functions"]),
+        aggregation_plans=_aggregation_plans(name, data["aggregation_plans"]),
+        running_partitioned=data.get("running_partitioned", False),
         epoch_micros=dict(data["epoch_micros"]),
         types=dict(data["types"]),
     )
+
+
+def _aggregation_plans(name: str, plans: dict[str, str]) -> dict[str, str]:
+    """Check the dialect's plan per aggregate function (a packaging error if wrong)."""
+    missing = set(AGGREGATE_FUNCTIONS) - set(plans)
+    if missing:
+        raise CompileError(f"dialects/{name}.toml: [aggregation_plans] lacks {sorted(missing)}")
+    for function, plan in plans.items():
+        if function not in AGGREGATION_PLANS.get(plan, ()):
+            raise CompileError(
+                f"dialects/{name}.toml: plan {plan!r} cannot compute {function!r}; "
+                f"choose one of {sorted(p for p, fs in AGGREGATION_PLANS.items() if function in fs)}"
+            )
+    return dict(plans)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -45,11 +46,24 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def connect(*, progress: bool = False) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection whose session time zone is UTC (rendering of TIMESTAMPTZ values)."""
+_SIZE = re.compile(r"^[0-9]+(\.[0-9]+)? ?([KMGT]i?)?B$", re.IGNORECASE)
+
+
+def connect(*, progress: bool = False, memory_limit: str | None = None
+            ) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection whose session time zone is UTC (rendering of TIMESTAMPTZ values).
+
+    ``memory_limit`` (e.g. ``"4GB"``) caps DuckDB's memory; past it, DuckDB spills to a
+    temporary directory. Without it, DuckDB may use up to 80% of the machine's RAM.
+    """
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    if memory_limit is not None:
+        if not _SIZE.match(memory_limit):
+            raise ExecutionError(
+                f"memory limit {memory_limit!r} is not a size; write it like '4GB' or '500MB'")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     return con
 
 
@@ -138,9 +152,10 @@ def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.Duck
 
 
 def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
-                     arrow: bool = False, progress: bool = False, **options: Any) -> Any:
+                     arrow: bool = False, progress: bool = False,
+                     memory_limit: str | None = None, **options: Any) -> Any:
     """The training set as a pandas DataFrame (or Arrow table), in the spine's row order."""
-    con = connect(progress=progress)
+    con = connect(progress=progress, memory_limit=memory_limit)
     sql, _ = training_set_sql(repo, features, con, spine, **options)
     try:
         result = con.sql(sql)  # a relation: Arrow output without an extra copy
@@ -151,7 +166,8 @@ def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
 
 
 def run_to_file(repo: Repo, features: str | Sequence[Any], spine: str | Path, out: str | Path,
-                *, progress: bool = False, **options: Any) -> RunSummary:
+                *, progress: bool = False, memory_limit: str | None = None,
+                **options: Any) -> RunSummary:
     """Write the training set to ``out`` (.parquet or .csv) atomically and summarize it."""
     started = time.perf_counter()
     out_path = Path(out).resolve()
@@ -160,7 +176,7 @@ def run_to_file(repo: Repo, features: str | Sequence[Any], spine: str | Path, ou
         raise ExecutionError(
             f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
     fmt = "parquet" if suffix == ".parquet" else "csv"
-    con = connect(progress=progress)
+    con = connect(progress=progress, memory_limit=memory_limit)
     sql, names = training_set_sql(repo, features, con, spine, **options)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,17 +13,8 @@ WITH __fsql_spine AS (
     DATE_PART(EPOCH_MICROSECOND, created) AS __fsql_c,
     1 AS __fsql_x0,
     amount AS __fsql_x1,
-    amount AS __fsql_x2,
-    qty AS __fsql_x3,
-    amount AS __fsql_x4,
-    amount AS __fsql_x5,
-    amount AS __fsql_x6,
-    merchant_id AS __fsql_x7,
-    amount AS __fsql_x8,
-    qty AS __fsql_x9,
-    amount AS __fsql_x10,
-    amount AS __fsql_x11,
-    qty AS __fsql_x12
+    qty AS __fsql_x2,
+    merchant_id AS __fsql_x3
   FROM events AS __fsql_s
   WHERE
     NOT user_id IS NULL
@@ -58,37 +49,37 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a1,
-      SUM(__fsql_x2) OVER (
+      SUM(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a2,
-      SUM(__fsql_x3) OVER (
+      SUM(__fsql_x2) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a3,
-      CAST(AVG(__fsql_x4) OVER (
+      CAST(AVG(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS DOUBLE) AS __fsql_a4,
-      MIN(__fsql_x5) OVER (
+      MIN(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 7199999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a5,
-      MAX(__fsql_x6) OVER (
+      MAX(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a6,
-      CAST(STDDEV_SAMP(__fsql_x8) OVER (
+      CAST(STDDEV_SAMP(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 31535999999999 PRECEDING AND CURRENT ROW
       ) AS DOUBLE) AS __fsql_a8,
-      CAST(VARIANCE(__fsql_x9) OVER (
+      CAST(VARIANCE(__fsql_x2) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
@@ -101,13 +92,7 @@ WITH __fsql_spine AS (
         CAST(NULL AS BIGINT) AS __fsql_rid,
         __fsql_x0,
         __fsql_x1,
-        __fsql_x2,
-        __fsql_x3,
-        __fsql_x4,
-        __fsql_x5,
-        __fsql_x6,
-        __fsql_x8,
-        __fsql_x9
+        __fsql_x2
       FROM __fsql_v0_src
       UNION ALL
       SELECT
@@ -117,13 +102,7 @@ WITH __fsql_spine AS (
         __fsql_rid,
         NULL AS __fsql_x0,
         NULL AS __fsql_x1,
-        NULL AS __fsql_x2,
-        NULL AS __fsql_x3,
-        NULL AS __fsql_x4,
-        NULL AS __fsql_x5,
-        NULL AS __fsql_x6,
-        NULL AS __fsql_x8,
-        NULL AS __fsql_x9
+        NULL AS __fsql_x2
       FROM __fsql_spine
       WHERE
         NOT __fsql_t IS NULL AND NOT user_id IS NULL
@@ -137,7 +116,7 @@ WITH __fsql_spine AS (
     COUNT(
       DISTINCT CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
-        THEN __fsql_e.__fsql_x7
+        THEN __fsql_e.__fsql_x3
       END
     ) AS __fsql_a7
   FROM __fsql_spine
@@ -150,48 +129,48 @@ WITH __fsql_spine AS (
 ), __fsql_v0_rank10 AS (
   SELECT
     __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x10 AS __fsql_a10
+    __fsql_e.__fsql_x1 AS __fsql_a10
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
     AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x10 IS NULL
+    AND NOT __fsql_e.__fsql_x1 IS NULL
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x10 ASC NULLS FIRST
+      ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x1 ASC NULLS FIRST
     ) = 1
 ), __fsql_v0_rank11 AS (
   SELECT
     __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x11 AS __fsql_a11
+    __fsql_e.__fsql_x1 AS __fsql_a11
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
     AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x11 IS NULL
+    AND NOT __fsql_e.__fsql_x1 IS NULL
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x11 DESC NULLS LAST
+      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x1 DESC NULLS LAST
     ) = 1
 ), __fsql_v0_rank12 AS (
   SELECT
     __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x12 AS __fsql_a12
+    __fsql_e.__fsql_x2 AS __fsql_a12
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x12 IS NULL
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x2 IS NULL
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x12 DESC NULLS LAST
+      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x2 DESC NULLS LAST
     ) = 1
 )
 SELECT

@@ -11,17 +11,8 @@ WITH __fsql_spine AS (
     UNIX_MICROS(created) AS __fsql_c,
     1 AS __fsql_x0,
     amount AS __fsql_x1,
-    amount AS __fsql_x2,
-    qty AS __fsql_x3,
-    amount AS __fsql_x4,
-    amount AS __fsql_x5,
-    amount AS __fsql_x6,
-    merchant_id AS __fsql_x7,
-    amount AS __fsql_x8,
-    qty AS __fsql_x9,
-    amount AS __fsql_x10,
-    amount AS __fsql_x11,
-    qty AS __fsql_x12
+    qty AS __fsql_x2,
+    merchant_id AS __fsql_x3
   FROM events AS __fsql_s
   WHERE
     NOT user_id IS NULL
@@ -49,41 +40,41 @@ WITH __fsql_spine AS (
     SUM(
       CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-        THEN __fsql_e.__fsql_x2
+        THEN __fsql_e.__fsql_x1
       END
     ) AS __fsql_a2,
     SUM(
       CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-        THEN __fsql_e.__fsql_x3
+        THEN __fsql_e.__fsql_x2
       END
     ) AS __fsql_a3,
-    CAST(AVG(__fsql_e.__fsql_x4) AS FLOAT64) AS __fsql_a4,
+    CAST(AVG(__fsql_e.__fsql_x1) AS FLOAT64) AS __fsql_a4,
     MIN(
       CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
-        THEN __fsql_e.__fsql_x5
+        THEN __fsql_e.__fsql_x1
       END
     ) AS __fsql_a5,
     MAX(
       CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 1000000
-        THEN __fsql_e.__fsql_x6
+        THEN __fsql_e.__fsql_x1
       END
     ) AS __fsql_a6,
     COUNT(
       DISTINCT CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
-        THEN __fsql_e.__fsql_x7
+        THEN __fsql_e.__fsql_x3
       END
     ) AS __fsql_a7,
     CAST(STDDEV_SAMP(
       CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 31536000000000
-        THEN __fsql_e.__fsql_x8
+        THEN __fsql_e.__fsql_x1
       END
     ) AS FLOAT64) AS __fsql_a8,
-    CAST(VARIANCE(__fsql_e.__fsql_x9) AS FLOAT64) AS __fsql_a9
+    CAST(VARIANCE(__fsql_e.__fsql_x2) AS FLOAT64) AS __fsql_a9
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
@@ -97,7 +88,7 @@ WITH __fsql_spine AS (
 ), __fsql_v0_rank10 AS (
   SELECT
     __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x10 AS __fsql_a10
+    __fsql_e.__fsql_x1 AS __fsql_a10
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
@@ -107,16 +98,16 @@ WITH __fsql_spine AS (
       __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
     )
     AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x10 IS NULL
+    AND NOT __fsql_e.__fsql_x1 IS NULL
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, __fsql_e.__fsql_x10 ASC
+      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, __fsql_e.__fsql_x1 ASC
     ) = 1
 ), __fsql_v0_rank11 AS (
   SELECT
     __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x11 AS __fsql_a11
+    __fsql_e.__fsql_x1 AS __fsql_a11
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
@@ -126,16 +117,16 @@ WITH __fsql_spine AS (
       __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
     )
     AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x11 IS NULL
+    AND NOT __fsql_e.__fsql_x1 IS NULL
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x11 DESC
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x1 DESC
     ) = 1
 ), __fsql_v0_rank12 AS (
   SELECT
     __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x12 AS __fsql_a12
+    __fsql_e.__fsql_x2 AS __fsql_a12
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
@@ -144,11 +135,11 @@ WITH __fsql_spine AS (
     AND (
       __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
     )
-    AND NOT __fsql_e.__fsql_x12 IS NULL
+    AND NOT __fsql_e.__fsql_x2 IS NULL
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x12 DESC
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x2 DESC
     ) = 1
 )
 SELECT

@@ -1,4 +1,4 @@
-WITH __fsql_spine AS (
+WITH RECURSIVE __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (
@@ -27,56 +27,178 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0_frames AS (
+), __fsql_v0_good AS (
   SELECT
     __fsql_rid,
-    __fsql_a0,
-    __fsql_a1,
-    __fsql_a2
+    user_id AS __fsql_k0,
+    __fsql_t
+  FROM __fsql_spine
+  WHERE
+    NOT __fsql_t IS NULL AND NOT user_id IS NULL
+), __fsql_v0_run AS MATERIALIZED (
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    COUNT(__fsql_pos) OVER (
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_pos,
+    COUNT(__fsql_n2) OVER (
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_n2,
+    COUNT(__fsql_n0) OVER (
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_n0,
+    __fsql_val0,
+    __fsql_val1
+  FROM (
+    SELECT
+      __fsql_k0,
+      __fsql_ts AS __fsql_o,
+      0 AS __fsql_kind,
+      CAST(NULL AS BIGINT) AS __fsql_rid,
+      CAST(NULL AS INT) AS __fsql_wi,
+      1 AS __fsql_pos,
+      __fsql_x2 AS __fsql_n2,
+      __fsql_x0 AS __fsql_n0,
+      __fsql_x0 AS __fsql_val0,
+      __fsql_x1 AS __fsql_val1
+    FROM __fsql_v0_src
+    UNION ALL
+    SELECT
+      __fsql_g.__fsql_k0,
+      COALESCE(__fsql_g.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+      1 AS __fsql_kind,
+      __fsql_g.__fsql_rid,
+      __fsql_w.__fsql_wi,
+      NULL AS __fsql_pos,
+      NULL AS __fsql_n2,
+      NULL AS __fsql_n0,
+      NULL AS __fsql_val0,
+      NULL AS __fsql_val1
+    FROM __fsql_v0_good AS __fsql_g
+    CROSS JOIN (VALUES
+      (0, 0),
+      (1, 86400000000)) AS __fsql_w(__fsql_wi, __fsql_us)
+  ) AS __fsql_u
+), __fsql_v0_cnt AS (
+  SELECT
+    __fsql_rid,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n2 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n2 END) AS __fsql_a2,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n0 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n0 END) AS __fsql_n0,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) AS __fsql_hi,
+    MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_lo1
+  FROM __fsql_v0_run
+  WHERE
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
+), __fsql_v0_blocks AS (
+  SELECT
+    0 AS __fsql_l,
+    __fsql_pos - 1 AS __fsql_b,
+    __fsql_val0 AS __fsql_sum0,
+    __fsql_val1 AS __fsql_sum1
+  FROM __fsql_v0_run
+  WHERE
+    __fsql_rid IS NULL
+  UNION ALL
+  SELECT
+    __fsql_l + 1 AS __fsql_l,
+    (
+      __fsql_b >> 1
+    ) AS __fsql_b,
+    SUM(__fsql_sum0) AS __fsql_sum0,
+    SUM(__fsql_sum1) AS __fsql_sum1
+  FROM __fsql_v0_blocks
+  WHERE
+    __fsql_l < 39
+  GROUP BY
+    __fsql_l + 1,
+    (
+      __fsql_b >> 1
+    )
+), __fsql_v0_bounds AS (
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    __fsql_l,
+    (
+      __fsql_lo + (
+        1 << __fsql_l
+      ) - 1 >> __fsql_l
+    ) AS __fsql_a,
+    (
+      __fsql_hi >> __fsql_l
+    ) AS __fsql_bb,
+    (
+      __fsql_lo + (
+        2 << __fsql_l
+      ) - 1 >> (
+        __fsql_l + 1
+      )
+    ) AS __fsql_a2,
+    (
+      __fsql_hi >> (
+        __fsql_l + 1
+      )
+    ) AS __fsql_b2
   FROM (
     SELECT
       __fsql_rid,
-      CAST(AVG(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS DOUBLE) AS __fsql_a0,
-      SUM(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1,
-      COUNT(__fsql_x2) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a2
+      __fsql_wi,
+      __fsql_lo,
+      __fsql_hi,
+      UNNEST(RANGE(0, CAST(FLOOR(LOG(2, __fsql_hi - __fsql_lo)) AS INT) + 1)) AS __fsql_l
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS BIGINT) AS __fsql_rid,
-        __fsql_x0,
-        __fsql_x1,
-        __fsql_x2
-      FROM __fsql_v0_src
-      UNION ALL
-      SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
         __fsql_rid,
-        NULL AS __fsql_x0,
-        NULL AS __fsql_x1,
-        NULL AS __fsql_x2
-      FROM __fsql_spine
+        1 AS __fsql_wi,
+        __fsql_lo1 AS __fsql_lo,
+        __fsql_hi
+      FROM __fsql_v0_cnt
       WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
-    ) AS __fsql_u
-  ) AS __fsql_w
+        __fsql_hi > __fsql_lo1
+    ) AS __fsql_r
+  ) AS __fsql_lv
+), __fsql_v0_cover AS (
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    __fsql_l,
+    __fsql_a AS __fsql_b
+  FROM __fsql_v0_bounds
   WHERE
-    NOT __fsql_rid IS NULL
+    __fsql_a < __fsql_bb AND __fsql_a < 2 * __fsql_a2
+  UNION ALL
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    __fsql_l,
+    __fsql_bb - 1 AS __fsql_b
+  FROM __fsql_v0_bounds
+  WHERE
+    __fsql_bb - 1 >= __fsql_a
+    AND __fsql_bb - 1 >= 2 * __fsql_b2
+    AND NOT (
+      __fsql_bb - 1 = __fsql_a
+      AND (
+        __fsql_a < __fsql_bb AND __fsql_a < 2 * __fsql_a2
+      )
+    )
+), __fsql_v0_bk AS (
+  SELECT
+    __fsql_q.__fsql_rid,
+    SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a0,
+    SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a1
+  FROM __fsql_v0_cover AS __fsql_q
+  JOIN __fsql_v0_blocks AS __fsql_blk
+    ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
+    AND __fsql_blk.__fsql_b = __fsql_q.__fsql_b
+  GROUP BY
+    __fsql_q.__fsql_rid
 ), __fsql_v1_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
@@ -162,17 +284,17 @@ FROM (
     EXCLUDE (__fsql_rid, __fsql_t),
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_v0_frames.__fsql_a0
+      THEN CAST(__fsql_v0_bk.__fsql_a0 AS DOUBLE) / NULLIF(__fsql_v0_cnt.__fsql_n0, 0)
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount_avg_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_v0_frames.__fsql_a1
+      THEN __fsql_v0_bk.__fsql_a1
       ELSE CAST(NULL AS DOUBLE)
     END AS "spent_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_v0_frames.__fsql_a2, 0)
+      THEN COALESCE(__fsql_v0_cnt.__fsql_a2, 0)
       ELSE CAST(NULL AS BIGINT)
     END AS "food_count_1d",
     CASE
@@ -184,8 +306,10 @@ FROM (
     END AS "age",
     __fsql_spine.__fsql_rid AS __fsql_order
   FROM __fsql_spine
-  LEFT JOIN __fsql_v0_frames
-    ON __fsql_spine.__fsql_rid = __fsql_v0_frames.__fsql_rid
+  LEFT JOIN __fsql_v0_cnt
+    ON __fsql_spine.__fsql_rid = __fsql_v0_cnt.__fsql_rid
+  LEFT JOIN __fsql_v0_bk
+    ON __fsql_spine.__fsql_rid = __fsql_v0_bk.__fsql_rid
   LEFT JOIN __fsql_v1
     ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
 ) AS __fsql_o

@@ -1,0 +1,578 @@
+"""Sub-quadratic plans for windowed aggregations, evaluated at the spine rows only.
+
+A window ``(t - w, t]`` (inclusive cut) or ``[t - w, t)`` (exclusive) of a key's events, ordered
+by time, is a range of positions ``[P(t - w), P(t))`` where ``P(x)`` counts the key's events
+before ``x``. Every plan here starts from that:
+
+- **running** (count): one sort of the events and of *probe rows* (one per spine row at ``t``
+  and one per distinct window at ``t - w``) by (keys, time, events before or after probes), and
+  one running ``COUNT`` per counted input over it. ``count = P(t) - P(t - w)``: exact integers.
+  On DuckDB the sort is global (no ``PARTITION BY``), so a hot key is not one thread's work.
+- **islands** (count_distinct): a value is in the window iff ``t`` lies within ``w`` after one
+  of its events. A value's events closer than ``w`` apart form one *island*; an island starts at
+  an event with no earlier event of the value within ``w`` and ends ``w`` after an event with no
+  later one within ``w``. ``count_distinct = starts(<= t) - ends(<= t - w)``, two more running
+  counts in the same sort (``lag``/``lead`` per key and value find the islands).
+- **blocks** (sum, avg, min, max): the running count of all events is each event's position;
+  level-``l`` blocks aggregate positions ``[b 2^l, (b + 1) 2^l)`` (each level one GROUP BY of
+  the one below, ``2n`` rows in all). A window is the union of at most two blocks per level
+  (those inside it whose parent is not), found by bit arithmetic and joined by hash. Exactly the
+  window's rows; avg = sum / running count.
+- **asof** (first, last): one row per (keys, ts, created) holding the tie order's greatest
+  (last) or least (first) value, then one ``ASOF JOIN`` on STRUCT(ts, created) for the latest
+  event at or before ``t`` (last) or the earliest inside the window (first), checked against the
+  window.
+
+Each is O(n log n) in the events and spine rows of a key and runs on every core (docs/semantics.md
+"Plans", bench/aggregations.py). The created cutoff does not use these plans (visibility then
+depends on t twice; aggregation_sql.py's range join handles it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from fsql.plan import AggregateColumn
+from fsql.sqltree import RID, SPINE, T, and_all, col, ident, int_literal, key_name
+
+if TYPE_CHECKING:
+    from fsql.aggregation_sql import AggregationSQL
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_CREATED_NULL = _INT64_MIN + 1  # a NULL created time is the oldest in the tie order
+_BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
+_O, _KIND, _WI = "__fsql_o", "__fsql_kind", "__fsql_wi"
+_TS, _C = "__fsql_ts", "__fsql_c"
+
+
+def _notnull(node: exp.Expression) -> exp.Expression:
+    return exp.Not(this=exp.Is(this=node, expression=exp.null()))
+
+
+def _isnull(node: exp.Expression) -> exp.Expression:
+    return exp.Is(this=node, expression=exp.null())
+
+
+def _when(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+
+def _shr(node: exp.Expression, bits: exp.Expression) -> exp.Expression:
+    return exp.paren(exp.BitwiseRightShift(this=node, expression=bits))
+
+
+def _shl(node: exp.Expression, bits: exp.Expression) -> exp.Expression:
+    return exp.paren(exp.BitwiseLeftShift(this=node, expression=bits))
+
+
+def _struct(**fields: exp.Expression) -> exp.Expression:
+    return exp.Struct(
+        expressions=[exp.PropertyEQ(this=ident(k), expression=v) for k, v in fields.items()]
+    )
+
+
+def _table(name: str, alias: str | None = None) -> exp.Table:
+    table = exp.Table(this=ident(name))
+    if alias:
+        table.set("alias", exp.TableAlias(this=ident(alias)))
+    return table
+
+
+@dataclass(frozen=True)
+class _Series:
+    """One running count: of input ``m``'s non-NULL values (``count``), of all events
+    (``pos``), or of island starts/ends of input ``m`` for window ``w``."""
+
+    kind: str  # "count", "pos", "start", "end"
+    m: int | None = None
+    window: int | None = None
+
+    @property
+    def name(self) -> str:
+        if self.kind == "pos":
+            return "__fsql_pos"
+        if self.kind == "count":
+            return f"__fsql_n{self.m}"
+        return f"__fsql_{self.kind}{self.m}_{'life' if self.window is None else self.window}"
+
+
+class RunningSQL:
+    """The CTEs, joins and output values of the running/islands/blocks/asof aggregates of one
+    aggregation lookup (``members``: indexes into its outputs)."""
+
+    def __init__(self, owner: AggregationSQL, members: list[int]) -> None:
+        self.o = owner
+        self.lookup = owner.lookup
+        self.members = members
+        self.inclusive = owner.p.plan.cut == "inclusive"
+        self.n_keys = len(self.lookup.keys)
+        self.partitioned = owner.p.dialect.running_partitioned
+        self.materialize = owner.p.dialect.name == "duckdb"
+        plans = owner.plan_of
+        self.counted = [j for j in members if plans[j] == "running"]
+        self.islands = [j for j in members if plans[j] == "islands"]
+        self.blocked = [j for j in members if plans[j] == "blocks"]
+        self.asof = [j for j in members if plans[j] == "asof"]
+        probed = self.counted + self.islands + self.blocked
+        self.windows: list[int | None] = list(
+            dict.fromkeys(self.agg(j).window_us for j in probed)
+        )
+
+    def agg(self, j: int) -> AggregateColumn:
+        return self.lookup.outputs[j]
+
+    def name(self, part: str) -> str:
+        return self.o.cte_name(part)
+
+    def x(self, j: int, table: str | None = None) -> exp.Column:
+        return col(f"__fsql_x{self.o.input_of[j]}", table)
+
+    def keys(self, table: str | None = None) -> list[exp.Expression]:
+        return [col(key_name(n), table) for n in range(self.n_keys)]
+
+    def probe(self, window: int | None) -> int:
+        """The probe index of ``window`` (0 is the probe at t)."""
+        return 1 + self.windows.index(window)
+
+    # -- series --------------------------------------------------------------------------
+    def series(self) -> list[_Series]:
+        out: list[_Series] = []
+        if self.blocked:
+            out.append(_Series("pos"))
+        for j in self.counted + [j for j in self.blocked if self.agg(j).function == "avg"]:
+            out.append(_Series("count", self.o.input_of[j]))
+        for j in self.islands:
+            m, w = self.o.input_of[j], self.agg(j).window_us
+            out.append(_Series("start", m, w))
+            if w is not None:
+                out.append(_Series("end", m, w))
+        return list(dict.fromkeys(out))
+
+    def series_input(self, s: _Series) -> exp.Expression:
+        """The value counted for event rows (NULL: not counted)."""
+        if s.kind == "pos":
+            return exp.Literal.number(1)
+        x = col(f"__fsql_x{s.m}")
+        if s.kind == "count":
+            return x
+        gap_col = f"__fsql_prev{s.m}" if s.kind == "start" else f"__fsql_next{s.m}"
+        alone: exp.Expression = _isnull(col(gap_col))
+        if s.window is not None:
+            gap = (
+                exp.Sub(this=col(_TS), expression=col(gap_col))
+                if s.kind == "start"
+                else exp.Sub(this=col(gap_col), expression=col(_TS))
+            )
+            alone = exp.paren(
+                exp.Or(this=alone, expression=exp.GTE(this=gap, expression=int_literal(s.window)))
+            )
+        return _when(and_all([_notnull(x), alone]), exp.Literal.number(1))
+
+    def block_stats(self) -> list[tuple[str, int]]:
+        """(function, input) of every block aggregate (avg reads its input's sums)."""
+        stats = []
+        for j in self.blocked:
+            f = self.agg(j).function
+            stats.append(("sum" if f == "avg" else f, self.o.input_of[j]))
+        return list(dict.fromkeys(stats))
+
+    # -- CTEs ----------------------------------------------------------------------------
+    def ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+        """(name, body, "materialized" / "recursive" / None) in dependency order."""
+        out: list[tuple[str, exp.Expression, str | None]] = [
+            (self.name("good"), self.good(), None)
+        ]
+        if self.counted or self.islands or self.blocked:
+            events = self.o.src
+            if self.islands:
+                out.append((self.name("isl"), self.islands_cte(), None))
+                events = self.name("isl")
+            materialized = "materialized" if self.materialize else None
+            out.append((self.name("run"), self.run_cte(events), materialized))
+            out.append((self.name("cnt"), self.count_cte(), None))
+        if self.blocked:
+            out += self.block_ctes()
+        for fn, m, w in self.asof_lookups():
+            out.append((self.asof_name(fn, m, w, "ev"), self.asof_events(fn, m), None))
+            out.append((self.asof_name(fn, m, w, "hit"), self.asof_cte(fn, m, w), None))
+        return out
+
+    def joins(self) -> list[str]:
+        """CTEs LEFT JOINed to the spine on the row id."""
+        names = []
+        if self.counted or self.islands or self.blocked:
+            names.append(self.name("cnt"))
+        if self.blocked:
+            names.append(self.name("bk"))
+        names += [self.asof_name(fn, m, w, "hit") for fn, m, w in self.asof_lookups()]
+        return names
+
+    def good(self) -> exp.Select:
+        """Spine rows with a time and every key: (row id, keys, t)."""
+        keys = [k.spine_column for k in self.lookup.keys]
+        return (
+            exp.select(
+                col(RID),
+                *[exp.alias_(col(k), key_name(n)) for n, k in enumerate(keys)],
+                col(T),
+            )
+            .from_(_table(SPINE))
+            .where(and_all([_notnull(col(T))] + [_notnull(col(k)) for k in keys]))
+        )
+
+    def islands_cte(self) -> exp.Select:
+        """Each event's previous and next event time of the same key and value."""
+        inputs = list(dict.fromkeys(self.o.input_of[j] for j in self.islands))
+        extra: list[exp.Expression] = []
+        for m in inputs:
+            spec = {
+                "partition_by": [*self.keys(), col(f"__fsql_x{m}")],
+                "order": exp.Order(expressions=[exp.Ordered(this=col(_TS), nulls_first=True)]),
+            }
+            extra.append(
+                exp.alias_(exp.Window(this=exp.Lag(this=col(_TS)), **spec), f"__fsql_prev{m}")
+            )
+            extra.append(
+                exp.alias_(exp.Window(this=exp.Lead(this=col(_TS)), **spec), f"__fsql_next{m}")
+            )
+        return exp.select(exp.Star(), *extra).from_(_table(self.o.src))
+
+    def run_cte(self, events: str) -> exp.Select:
+        """Events and probes in (keys, time, kind) order, with a running count per series."""
+        series = self.series()
+        stats = self.block_stats()
+        event_kind, probe_kind = (0, 1) if self.inclusive else (1, 0)
+        bigint = exp.DataType.build("BIGINT")
+        integer = exp.DataType.build("INT")
+        event_rows = exp.select(
+            *self.keys(),
+            exp.alias_(col(_TS), _O),
+            exp.alias_(exp.Literal.number(event_kind), _KIND),
+            exp.alias_(exp.Cast(this=exp.null(), to=bigint), RID),
+            exp.alias_(exp.Cast(this=exp.null(), to=integer), _WI),
+            *[exp.alias_(self.series_input(s), s.name) for s in series],
+            *[exp.alias_(col(f"__fsql_x{m}"), f"__fsql_val{m}") for m in dict.fromkeys(
+                m for _, m in stats)],
+        ).from_(_table(events))
+        probes = exp.Values(
+            expressions=[
+                exp.Tuple(
+                    expressions=[
+                        exp.Literal.number(p),
+                        int_literal(0) if w == 0 else (exp.null() if w is None else int_literal(w)),
+                    ]
+                )
+                for p, w in enumerate([0, *self.windows])
+            ],
+            alias=exp.TableAlias(this=ident("__fsql_w"), columns=[ident(_WI), ident("__fsql_us")]),
+        )
+        # A lifetime window's probe sits before every event of the key.
+        at = exp.Coalesce(
+            this=exp.Sub(this=col(T, "__fsql_g"), expression=col("__fsql_us", "__fsql_w")),
+            expressions=[int_literal(_INT64_MIN + 1)],
+        )
+        probe_rows = (
+            exp.select(
+                *self.keys("__fsql_g"),
+                exp.alias_(at, _O),
+                exp.alias_(exp.Literal.number(probe_kind), _KIND),
+                col(RID, "__fsql_g"),
+                col(_WI, "__fsql_w"),
+                *[exp.alias_(exp.null(), s.name) for s in series],
+                *[exp.alias_(exp.null(), f"__fsql_val{m}") for m in dict.fromkeys(
+                    m for _, m in stats)],
+            )
+            .from_(_table(self.name("good"), "__fsql_g"))
+            .join(probes, join_type="CROSS")
+        )
+        union = exp.union(event_rows, probe_rows, distinct=False).subquery("__fsql_u")
+        order = [exp.Ordered(this=col(_O), nulls_first=True),
+                 exp.Ordered(this=col(_KIND), nulls_first=True)]
+        if self.partitioned:
+            partition: list[exp.Expression] | None = self.keys()
+        else:
+            partition = None
+            order = [exp.Ordered(this=k, nulls_first=True) for k in self.keys()] + order
+        spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                              end="CURRENT ROW")
+        running = [
+            exp.alias_(
+                exp.Window(this=exp.Count(this=col(s.name)), partition_by=partition,
+                           order=exp.Order(expressions=[o.copy() for o in order]),
+                           spec=spec.copy()),
+                s.name,
+            )
+            for s in series
+        ]
+        values = [col(f"__fsql_val{m}") for m in dict.fromkeys(m for _, m in stats)]
+        return exp.select(col(RID), col(_WI), *running, *values).from_(union)
+
+    def at_probe(self, name: str, probe: int) -> exp.Expression:
+        """The running count ``name`` at probe ``probe`` of the row (GROUP BY row id)."""
+        return exp.Max(this=_when(exp.EQ(this=col(_WI), expression=exp.Literal.number(probe)),
+                                  col(name)))
+
+    def count_cte(self) -> exp.Select:
+        """Per spine row: counts, distinct counts, and each block window's positions."""
+        columns: list[exp.Expression] = [col(RID)]
+        for j in self.counted:
+            name = _Series("count", self.o.input_of[j]).name
+            w = self.probe(self.agg(j).window_us)
+            columns.append(exp.alias_(
+                exp.Sub(this=self.at_probe(name, 0), expression=self.at_probe(name, w)),
+                f"__fsql_a{j}"))
+        for j in self.blocked:
+            if self.agg(j).function == "avg":
+                name = _Series("count", self.o.input_of[j]).name
+                w = self.probe(self.agg(j).window_us)
+                columns.append(exp.alias_(
+                    exp.Sub(this=self.at_probe(name, 0), expression=self.at_probe(name, w)),
+                    f"__fsql_n{j}"))
+        for j in self.islands:
+            m, window = self.o.input_of[j], self.agg(j).window_us
+            starts = _Series("start", m, window).name
+            ends = starts if window is None else _Series("end", m, window).name
+            columns.append(exp.alias_(
+                exp.Sub(this=self.at_probe(starts, 0),
+                        expression=self.at_probe(ends, self.probe(window))),
+                f"__fsql_a{j}"))
+        if self.blocked:
+            pos = _Series("pos").name
+            columns.append(exp.alias_(self.at_probe(pos, 0), "__fsql_hi"))
+            for w in dict.fromkeys(self.agg(j).window_us for j in self.blocked):
+                p = self.probe(w)
+                columns.append(exp.alias_(self.at_probe(pos, p), f"__fsql_lo{p}"))
+        return (
+            exp.select(*columns)
+            .from_(_table(self.name("run")))
+            .where(_notnull(col(RID)))
+            .group_by(col(RID))
+        )
+
+    # -- blocks ----------------------------------------------------------------------------
+    @staticmethod
+    def block_col(function: str, m: int) -> str:
+        return f"__fsql_{function}{m}"
+
+    def block_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+        stats = self.block_stats()
+        one = exp.Literal.number(1)
+        b, level_col = "__fsql_b", "__fsql_l"
+        functions = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+        # Level 0 is the events by position; level l + 1 aggregates pairs of level l (one
+        # recursive GROUP BY per level; the last levels hold one block each).
+        level0 = exp.select(
+            exp.alias_(exp.Literal.number(0), level_col),
+            exp.alias_(exp.Sub(this=col(_Series("pos").name), expression=one), b),
+            *[exp.alias_(col(f"__fsql_val{m}"), self.block_col(f, m)) for f, m in stats],
+        ).from_(_table(self.name("run"))).where(_isnull(col(RID)))
+        parent = _shr(col(b), one.copy())
+        level_up = exp.Add(this=col(level_col), expression=one.copy())
+        up = (
+            exp.select(
+                exp.alias_(level_up, level_col),
+                exp.alias_(parent, b),
+                *[exp.alias_(functions[f](this=col(self.block_col(f, m))), self.block_col(f, m))
+                  for f, m in stats],
+            )
+            .from_(_table(self.name("blocks")))
+            .where(exp.LT(this=col(level_col), expression=exp.Literal.number(_BLOCK_LEVELS - 1)))
+            .group_by(level_up.copy(), parent.copy())
+        )
+        out: list[tuple[str, exp.Expression, str | None]] = [
+            (self.name("blocks"), exp.union(level0, up, distinct=False), "recursive")
+        ]
+        out += self.cover_ctes()
+        aggs = []
+        for j in self.blocked:
+            f, m = self.agg(j).function, self.o.input_of[j]
+            f = "sum" if f == "avg" else f
+            in_window = exp.EQ(this=col(_WI, "__fsql_q"),
+                               expression=exp.Literal.number(self.probe(self.agg(j).window_us)))
+            value = _when(in_window, col(self.block_col(f, m), "__fsql_blk"))
+            aggs.append(exp.alias_(functions[f](this=value), f"__fsql_a{j}"))
+        lookup = (
+            exp.select(col(RID, "__fsql_q"), *aggs)
+            .from_(_table(self.name("cover"), "__fsql_q"))
+            .join(
+                _table(self.name("blocks"), "__fsql_blk"),
+                on=and_all([
+                    exp.EQ(this=col(level_col, "__fsql_blk"), expression=col(level_col, "__fsql_q")),
+                    exp.EQ(this=col(b, "__fsql_blk"), expression=col(b, "__fsql_q")),
+                ]),
+            )
+            .group_by(col(RID, "__fsql_q"))
+        )
+        out.append((self.name("bk"), lookup, None))
+        return out
+
+    def cover_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+        """The blocks covering each window [lo, hi) of positions: at level l, blocks a..bb-1
+        lie inside; keep the first and the last of them when their parent does not."""
+        windows = list(dict.fromkeys(self.agg(j).window_us for j in self.blocked))
+        ranges: exp.Query | None = None
+        for w in windows:
+            p = self.probe(w)
+            part = (
+                exp.select(
+                    col(RID),
+                    exp.alias_(exp.Literal.number(p), _WI),
+                    exp.alias_(col(f"__fsql_lo{p}"), "__fsql_lo"),
+                    col("__fsql_hi"),
+                )
+                .from_(_table(self.name("cnt")))
+                .where(exp.GT(this=col("__fsql_hi"), expression=col(f"__fsql_lo{p}")))
+            )
+            ranges = part if ranges is None else exp.union(ranges, part, distinct=False)
+        assert ranges is not None
+        lo, hi, lvl = col("__fsql_lo"), col("__fsql_hi"), col("__fsql_l")
+        one, two = exp.Literal.number(1), exp.Literal.number(2)
+        top = exp.Cast(
+            this=exp.Floor(this=exp.Log(this=two.copy(),
+                                        expression=exp.Sub(this=hi.copy(), expression=lo.copy()))),
+            to=exp.DataType.build("INT"),
+        )
+        levels = exp.Unnest(expressions=[exp.Anonymous(
+            this="range", expressions=[exp.Literal.number(0), exp.Add(this=top, expression=one)])])
+        with_levels = exp.select(
+            col(RID), col(_WI), lo.copy(), hi.copy(), exp.alias_(levels, "__fsql_l")
+        ).from_(ranges.subquery("__fsql_r"))
+        level_up = exp.paren(exp.Add(this=lvl.copy(), expression=one.copy()))
+        # a = ceil(lo / 2^l), bb = floor(hi / 2^l); a2, b2: the same one level up.
+        bounds = exp.select(
+            col(RID), col(_WI), lvl.copy(),
+            exp.alias_(_shr(exp.Sub(this=exp.Add(this=lo.copy(), expression=_shl(one.copy(),
+                       lvl.copy())), expression=one.copy()), lvl.copy()), "__fsql_a"),
+            exp.alias_(_shr(hi.copy(), lvl.copy()), "__fsql_bb"),
+            exp.alias_(_shr(exp.Sub(this=exp.Add(this=lo.copy(), expression=_shl(two.copy(),
+                       lvl.copy())), expression=one.copy()), level_up), "__fsql_a2"),
+            exp.alias_(_shr(hi.copy(), level_up.copy()), "__fsql_b2"),
+        ).from_(with_levels.subquery("__fsql_lv"))
+        a, bb, a2, b2 = (col(n) for n in ("__fsql_a", "__fsql_bb", "__fsql_a2", "__fsql_b2"))
+        last = exp.Sub(this=bb.copy(), expression=one.copy())
+        first_kept = and_all([
+            exp.LT(this=a.copy(), expression=bb.copy()),
+            exp.LT(this=a.copy(), expression=exp.Mul(this=two.copy(), expression=a2.copy())),
+        ])
+        last_kept = and_all([
+            exp.GTE(this=last.copy(), expression=a.copy()),
+            exp.GTE(this=last.copy(), expression=exp.Mul(this=two.copy(), expression=b2.copy())),
+            exp.Not(this=exp.paren(and_all([
+                exp.EQ(this=last.copy(), expression=a.copy()), first_kept.copy()]))),
+        ])
+        cover = exp.union(
+            exp.select(col(RID), col(_WI), lvl.copy(), exp.alias_(a.copy(), "__fsql_b"))
+            .from_(_table(self.name("bounds"))).where(first_kept),
+            exp.select(col(RID), col(_WI), lvl.copy(), exp.alias_(last, "__fsql_b"))
+            .from_(_table(self.name("bounds"))).where(last_kept),
+            distinct=False,
+        )
+        return [(self.name("bounds"), bounds, None), (self.name("cover"), cover, None)]
+
+    # -- asof ------------------------------------------------------------------------------
+    def asof_lookups(self) -> list[tuple[str, int, int | None]]:
+        """(function, input, window): last needs one lookup per input (the window is checked
+        afterwards), first one per input and window."""
+        out = []
+        for j in self.asof:
+            agg = self.agg(j)
+            window = agg.window_us if agg.function == "first" else None
+            out.append((agg.function, self.o.input_of[j], window))
+        return list(dict.fromkeys(out))
+
+    def asof_name(self, function: str, m: int, window: int | None, part: str) -> str:
+        w = "life" if window is None else str(window)
+        return self.name(f"{function}{m}_{w}_{part}")
+
+    def asof_events(self, function: str, m: int) -> exp.Select:
+        """One row per (keys, ts, created NULL-oldest): the greatest (last) or least (first)
+        non-NULL value, the tie order's winner among the rows tied on (ts, created)."""
+        created = exp.Coalesce(this=col(_C), expressions=[int_literal(_CREATED_NULL)])
+        x = col(f"__fsql_x{m}")
+        pick = exp.Max(this=x) if function == "last" else exp.Min(this=x)
+        inner = exp.select(*self.keys(), col(_TS), exp.alias_(created, _C), x).from_(
+            _table(self.o.src)).where(_notnull(x.copy()))
+        return (
+            exp.select(*self.keys(), col(_TS), col(_C), exp.alias_(pick, "__fsql_v"))
+            .from_(inner.subquery("__fsql_e"))
+            .group_by(*self.keys(), col(_TS), col(_C))
+        )
+
+    def asof_cte(self, function: str, m: int, window: int | None) -> exp.Select:
+        """ASOF JOIN: last = the greatest (ts, created) visible at t; first = the least inside
+        the window's lower bound (the upper bound is checked in :meth:`value`)."""
+        g, e = "__fsql_g", "__fsql_e"
+        t = col(T, g)
+        keys = [exp.EQ(this=col(key_name(n), g), expression=col(key_name(n), e))
+                for n in range(self.n_keys)]
+        events = _table(self.asof_name(function, m, window, "ev"), e)
+        if function == "first" and window is None:
+            # The key's earliest event: no inequality with the spine row, so no ASOF.
+            order = [exp.Ordered(this=col(_TS), nulls_first=True),
+                     exp.Ordered(this=col(_C), nulls_first=True)]
+            earliest = (
+                exp.select(exp.Star())
+                .from_(_table(self.asof_name(function, m, window, "ev")))
+                .qualify(exp.EQ(
+                    this=exp.Window(this=exp.RowNumber(), partition_by=self.keys() or None,
+                                    order=exp.Order(expressions=order)),
+                    expression=exp.Literal.number(1)))
+            )
+            return (
+                exp.select(col(RID, g), col(_TS, e), col("__fsql_v", e))
+                .from_(_table(self.name("good"), g))
+                .join(earliest.subquery(e), on=and_all(keys) if keys else None,
+                      join_type="INNER" if keys else "CROSS")
+            )
+        if function == "last":
+            # visible: (ts, c) <= (t, MAX) inclusive, < (t, MIN) exclusive.
+            probe = _struct(ts=t, c=int_literal(_INT64_MAX if self.inclusive else _INT64_MIN))
+            cond: exp.Expression = (exp.GTE if self.inclusive else exp.GT)(
+                this=probe, expression=_struct(ts=col(_TS, e), c=col(_C, e)))
+        else:
+            assert window is not None
+            lower = exp.Sub(this=t, expression=int_literal(window))
+            # ts > t - w inclusive, ts >= t - w exclusive.
+            c = int_literal(_INT64_MAX if self.inclusive else _INT64_MIN)
+            cond = exp.LT(this=_struct(ts=lower, c=c),
+                          expression=_struct(ts=col(_TS, e), c=col(_C, e)))
+        join = exp.Join(this=events, method="ASOF", on=and_all([*keys, cond]))
+        return (
+            exp.select(col(RID, g), col(_TS, e), col("__fsql_v", e))
+            .from_(_table(self.name("good"), g))
+            .join(join)
+        )
+
+    # -- outputs ---------------------------------------------------------------------------
+    def value(self, j: int) -> exp.Expression:
+        """The aggregate's value per spine row (NULL: empty window; counts: NULL too)."""
+        agg = self.agg(j)
+        plan = self.o.plan_of[j]
+        if plan in ("running", "islands"):
+            return col(f"__fsql_a{j}", self.name("cnt"))
+        if plan == "blocks":
+            total = col(f"__fsql_a{j}", self.name("bk"))
+            if agg.function != "avg":
+                return total
+            double = exp.DataType.build("DOUBLE")
+            return exp.Div(
+                this=exp.Cast(this=total, to=double),
+                expression=exp.Nullif(this=col(f"__fsql_n{j}", self.name("cnt")),
+                                      expression=exp.Literal.number(0)),
+            )
+        m = self.o.input_of[j]
+        window = agg.window_us if agg.function == "first" else None
+        hit = self.asof_name(agg.function, m, window, "hit")
+        ts, t = col(_TS, hit), col(T, SPINE)
+        if agg.function == "first":
+            inside: exp.Expression = (exp.LTE if self.inclusive else exp.LT)(this=ts, expression=t)
+        elif agg.window_us is None:
+            return col("__fsql_v", hit)
+        else:
+            lower = exp.Sub(this=t, expression=int_literal(agg.window_us))
+            inside = (exp.GT if self.inclusive else exp.GTE)(this=ts, expression=lower)
+        return _when(inside, col("__fsql_v", hit))
