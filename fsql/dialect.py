@@ -101,8 +101,9 @@ def _aggregation_plans(name: str, plans: dict[str, str]) -> dict[str, str]:
         raise CompileError(f"dialects/{name}.toml: [aggregation_plans] lacks {sorted(missing)}")
     for function, plan in plans.items():
         if function not in AGGREGATION_PLANS.get(plan, ()):
+            able = sorted(p for p, fs in AGGREGATION_PLANS.items() if function in fs)
             raise CompileError(
                 f"dialects/{name}.toml: plan {plan!r} cannot compute {function!r}; "
-                f"choose one of {sorted(p for p, fs in AGGREGATION_PLANS.items() if function in fs)}"
+                f"choose one of {able}"
             )
     return dict(plans)

@@ -401,8 +401,8 @@ class RunningSQL:
             .join(
                 _table(self.name("blocks"), "__fsql_blk"),
                 on=and_all([
-                    exp.EQ(this=col(level_col, "__fsql_blk"), expression=col(level_col, "__fsql_q")),
-                    exp.EQ(this=col(b, "__fsql_blk"), expression=col(b, "__fsql_q")),
+                    exp.EQ(this=col(name, "__fsql_blk"), expression=col(name, "__fsql_q"))
+                    for name in (level_col, b)
                 ]),
             )
             .group_by(col(RID, "__fsql_q"))
@@ -464,14 +464,31 @@ class RunningSQL:
             exp.Not(this=exp.paren(and_all([
                 exp.EQ(this=last.copy(), expression=a.copy()), first_kept.copy()]))),
         ])
-        cover = exp.union(
-            exp.select(col(RID), col(_WI), lvl.copy(), exp.alias_(a.copy(), "__fsql_b"))
-            .from_(_table(self.name("bounds"))).where(first_kept),
-            exp.select(col(RID), col(_WI), lvl.copy(), exp.alias_(last, "__fsql_b"))
-            .from_(_table(self.name("bounds"))).where(last_kept),
-            distinct=False,
+        # Both candidates of a level in one streaming pass (no CTE read twice: DuckDB would
+        # materialize it, one row per spine row, window and level).
+        side = col("__fsql_side")
+        sides = exp.Values(
+            expressions=[exp.Tuple(expressions=[exp.Literal.number(n)]) for n in (0, 1)],
+            alias=exp.TableAlias(this=ident("__fsql_sides"), columns=[ident("__fsql_side")]),
         )
-        return [(self.name("bounds"), bounds, None), (self.name("cover"), cover, None)]
+        block = exp.Case(
+            ifs=[exp.If(this=exp.EQ(this=side.copy(), expression=exp.Literal.number(0)),
+                        true=a.copy())],
+            default=last.copy(),
+        )
+        kept = exp.Or(
+            this=exp.paren(and_all([exp.EQ(this=side.copy(), expression=exp.Literal.number(0)),
+                                    first_kept])),
+            expression=exp.paren(and_all([
+                exp.EQ(this=side.copy(), expression=exp.Literal.number(1)), last_kept])),
+        )
+        cover = (
+            exp.select(col(RID), col(_WI), lvl.copy(), exp.alias_(block, "__fsql_b"))
+            .from_(bounds.subquery("__fsql_bounds"))
+            .join(sides, join_type="CROSS")
+            .where(kept)
+        )
+        return [(self.name("cover"), cover, None)]
 
     # -- asof ------------------------------------------------------------------------------
     def asof_lookups(self) -> list[tuple[str, int, int | None]]:

@@ -201,99 +201,103 @@ WITH RECURSIVE __fsql_spine AS (
     (
       __fsql_b >> 1
     )
-), __fsql_v0_bounds AS (
-  SELECT
-    __fsql_rid,
-    __fsql_wi,
-    __fsql_l,
-    (
-      __fsql_lo + (
-        1 << __fsql_l
-      ) - 1 >> __fsql_l
-    ) AS __fsql_a,
-    (
-      __fsql_hi >> __fsql_l
-    ) AS __fsql_bb,
-    (
-      __fsql_lo + (
-        2 << __fsql_l
-      ) - 1 >> (
-        __fsql_l + 1
-      )
-    ) AS __fsql_a2,
-    (
-      __fsql_hi >> (
-        __fsql_l + 1
-      )
-    ) AS __fsql_b2
-  FROM (
-    SELECT
-      __fsql_rid,
-      __fsql_wi,
-      __fsql_lo,
-      __fsql_hi,
-      UNNEST(RANGE(0, CAST(FLOOR(LOG(2, __fsql_hi - __fsql_lo)) AS INT) + 1)) AS __fsql_l
-    FROM (
-      SELECT
-        __fsql_rid,
-        1 AS __fsql_wi,
-        __fsql_lo1 AS __fsql_lo,
-        __fsql_hi
-      FROM __fsql_v0_cnt
-      WHERE
-        __fsql_hi > __fsql_lo1
-      UNION ALL
-      SELECT
-        __fsql_rid,
-        3 AS __fsql_wi,
-        __fsql_lo3 AS __fsql_lo,
-        __fsql_hi
-      FROM __fsql_v0_cnt
-      WHERE
-        __fsql_hi > __fsql_lo3
-      UNION ALL
-      SELECT
-        __fsql_rid,
-        2 AS __fsql_wi,
-        __fsql_lo2 AS __fsql_lo,
-        __fsql_hi
-      FROM __fsql_v0_cnt
-      WHERE
-        __fsql_hi > __fsql_lo2
-      UNION ALL
-      SELECT
-        __fsql_rid,
-        4 AS __fsql_wi,
-        __fsql_lo4 AS __fsql_lo,
-        __fsql_hi
-      FROM __fsql_v0_cnt
-      WHERE
-        __fsql_hi > __fsql_lo4
-    ) AS __fsql_r
-  ) AS __fsql_lv
 ), __fsql_v0_cover AS (
   SELECT
     __fsql_rid,
     __fsql_wi,
     __fsql_l,
-    __fsql_a AS __fsql_b
-  FROM __fsql_v0_bounds
+    CASE WHEN __fsql_side = 0 THEN __fsql_a ELSE __fsql_bb - 1 END AS __fsql_b
+  FROM (
+    SELECT
+      __fsql_rid,
+      __fsql_wi,
+      __fsql_l,
+      (
+        __fsql_lo + (
+          1 << __fsql_l
+        ) - 1 >> __fsql_l
+      ) AS __fsql_a,
+      (
+        __fsql_hi >> __fsql_l
+      ) AS __fsql_bb,
+      (
+        __fsql_lo + (
+          2 << __fsql_l
+        ) - 1 >> (
+          __fsql_l + 1
+        )
+      ) AS __fsql_a2,
+      (
+        __fsql_hi >> (
+          __fsql_l + 1
+        )
+      ) AS __fsql_b2
+    FROM (
+      SELECT
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_lo,
+        __fsql_hi,
+        UNNEST(RANGE(0, CAST(FLOOR(LOG(2, __fsql_hi - __fsql_lo)) AS INT) + 1)) AS __fsql_l
+      FROM (
+        SELECT
+          __fsql_rid,
+          1 AS __fsql_wi,
+          __fsql_lo1 AS __fsql_lo,
+          __fsql_hi
+        FROM __fsql_v0_cnt
+        WHERE
+          __fsql_hi > __fsql_lo1
+        UNION ALL
+        SELECT
+          __fsql_rid,
+          3 AS __fsql_wi,
+          __fsql_lo3 AS __fsql_lo,
+          __fsql_hi
+        FROM __fsql_v0_cnt
+        WHERE
+          __fsql_hi > __fsql_lo3
+        UNION ALL
+        SELECT
+          __fsql_rid,
+          2 AS __fsql_wi,
+          __fsql_lo2 AS __fsql_lo,
+          __fsql_hi
+        FROM __fsql_v0_cnt
+        WHERE
+          __fsql_hi > __fsql_lo2
+        UNION ALL
+        SELECT
+          __fsql_rid,
+          4 AS __fsql_wi,
+          __fsql_lo4 AS __fsql_lo,
+          __fsql_hi
+        FROM __fsql_v0_cnt
+        WHERE
+          __fsql_hi > __fsql_lo4
+      ) AS __fsql_r
+    ) AS __fsql_lv
+  ) AS __fsql_bounds
+  CROSS JOIN (VALUES
+    (0),
+    (1)) AS __fsql_sides(__fsql_side)
   WHERE
-    __fsql_a < __fsql_bb AND __fsql_a < 2 * __fsql_a2
-  UNION ALL
-  SELECT
-    __fsql_rid,
-    __fsql_wi,
-    __fsql_l,
-    __fsql_bb - 1 AS __fsql_b
-  FROM __fsql_v0_bounds
-  WHERE
-    __fsql_bb - 1 >= __fsql_a
-    AND __fsql_bb - 1 >= 2 * __fsql_b2
-    AND NOT (
-      __fsql_bb - 1 = __fsql_a
-      AND (
+    (
+      __fsql_side = 0 AND (
         __fsql_a < __fsql_bb AND __fsql_a < 2 * __fsql_a2
+      )
+    )
+    OR (
+      __fsql_side = 1
+      AND (
+        __fsql_bb - 1 >= __fsql_a
+        AND __fsql_bb - 1 >= 2 * __fsql_b2
+        AND NOT (
+          __fsql_bb - 1 = __fsql_a
+          AND (
+            __fsql_a < __fsql_bb AND __fsql_a < 2 * __fsql_a2
+          )
+        )
       )
     )
 ), __fsql_v0_bk AS (
