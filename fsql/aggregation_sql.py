@@ -68,8 +68,8 @@ class AggregationSQL:
         inputs = [
             (a.column, None if a.where is None else a.where.tree.sql()) for a in lookup.outputs
         ]
-        distinct = list(dict.fromkeys(inputs))
-        self.input_of = [distinct.index(key) for key in inputs]
+        self.inputs = list(dict.fromkeys(inputs))
+        self.input_of = [self.inputs.index(key) for key in inputs]
         self.materialized: set[str] = set()
         self.recursive = False
 

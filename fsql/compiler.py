@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from fsql.aggregation_sql import AggregationSQL
 from fsql.dialect import Dialect, SnapshotStrategy
-from fsql.plan import AggregationLookup, Lookup, PointInTimePlan, SpineRef
+from fsql.plan import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
 from fsql.sqltree import (
     CREATED,
     RID,
@@ -397,33 +397,54 @@ class PointInTimeCompiler:
         return query
 
     def with_derived(self, inner: exp.Select) -> exp.Select:
-        """Derived features read the output columns of ``inner``, so they go one level up."""
+        """Derived features read the output columns of ``inner``, so they go one level up (one
+        more level per derived feature that reads another derived feature)."""
         from fsql.expressions import to_sql
 
         order = "__fsql_order"
-        inner = inner.select(exp.alias_(col(RID, SPINE), order))
-        alias = "__fsql_o"
+        query = inner.select(exp.alias_(col(RID, SPINE), order))
         features = {o.output_name for lk in self.plan.lookups for o in lk.outputs}
+        pending = list(self.plan.derived)
+        ready = set(features)
+        layers: list[list[DerivedColumn]] = []
+        while pending:
+            layer = [d for d in pending if not any(
+                d.column(r) in {p.output_name for p in pending} for r in d.expression.references)]
+            layers.append(layer)
+            pending = [d for d in pending if d not in layer]
+            ready |= {d.output_name for d in layer}
 
-        def resolve(name: str) -> exp.Expression:
-            # Feature aliases are quoted (exact case on Snowflake); spine columns as written.
-            if name in features:
-                return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
-            return col(name, alias)
+        for n, layer in enumerate(layers):
+            alias = "__fsql_o" if n == len(layers) - 1 else f"__fsql_o{n}"
+            quoted = features | {d.output_name for lay in layers[:n] for d in lay}
 
-        derived = [
-            exp.alias_(
-                to_sql(d.expression, self.dialect, resolve, input_dtypes=d.input_dtypes),
-                exp.to_identifier(d.output_name, quoted=True),
-            )
-            for d in self.plan.derived
-        ]
-        star = exp.Star(except_=[exp.Column(this=ident(order))])
-        return (
-            exp.select(exp.Column(this=star, table=ident(alias)), *derived)
-            .from_(inner.subquery(alias))
-            .order_by(exp.Ordered(this=col(order, alias), nulls_first=True))
-        )
+            def resolve(name: str, alias: str = alias, quoted: set[str] = quoted) -> exp.Expression:
+                # Feature aliases are quoted (exact case on Snowflake); spine columns as written.
+                if name in quoted:
+                    return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
+                return col(name, alias)
+
+            derived = [
+                exp.alias_(
+                    to_sql(
+                        d.expression,
+                        self.dialect,
+                        lambda name, d=d, resolve=resolve: resolve(d.column(name)),
+                        input_dtypes=d.input_dtypes,
+                    ),
+                    exp.to_identifier(d.output_name, quoted=True),
+                )
+                for d in layer
+            ]
+            last = n == len(layers) - 1
+            hidden = [
+                exp.Column(this=exp.to_identifier(h, quoted=True)) for h in self.plan.hidden_names
+            ]
+            star = exp.Star(except_=[exp.Column(this=ident(order)), *hidden]) if last else (
+                exp.Star())
+            query = exp.select(exp.Column(this=star, table=ident(alias)), *derived).from_(
+                query.subquery(alias))
+        return query.order_by(exp.Ordered(this=col(order, "__fsql_o"), nulls_first=True))
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
         alias = view_cte_name(i)

@@ -214,9 +214,10 @@ class FeatureView:
     description: str = ""
     owner: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
+    derived: tuple[Any, ...] = ()
     location: str = field(default="", compare=False, repr=False)
 
-    def __init__(self, name: str, *, source: Source, features: Sequence[Field],
+    def __init__(self, name: str, *, source: Source, features: Sequence[Any],
                  entities: Sequence[Entity] = (), ttl: timedelta | str | None = None,
                  description: str = "", owner: str = "",
                  tags: Mapping[str, str] | None = None) -> None:
@@ -240,15 +241,19 @@ class FeatureView:
                 )
         features = _as_list(features, where=where, what="features",
                             example="features=[Field('name', 'int64')]")
-        if not features:
-            raise DefinitionError(f"{where}: features= must list at least one Field")
-        from fsql.aggregates import Aggregate
+        from fsql.aggregates import Aggregate, Derived
 
+        derived = [f for f in features if isinstance(f, Derived)]
+        features = [f for f in features if not isinstance(f, Derived)]
+        if not features:
+            raise DefinitionError(
+                f"{where}: features= must list at least one Field or Aggregate")
         for feat in features:
             if not isinstance(feat, (Field, Aggregate)):
                 raise DefinitionError(
-                    f"{where}: features must be Field or Aggregate objects, got {feat!r}; "
-                    "write Field('name', 'int64') or Aggregate('amount', 'sum', window='7d')"
+                    f"{where}: features must be Field, Aggregate or Derived objects, got "
+                    f"{feat!r}; write Field('name', 'int64') or Aggregate('amount', 'sum', "
+                    "window='7d')"
                 )
         kinds = {type(f) for f in features}
         if len(kinds) > 1:
@@ -261,6 +266,15 @@ class FeatureView:
                 f"{where}: ttl= does not apply to Aggregates; give each Aggregate a window="
             )
         names = [f.name for f in features]
+        for item in derived:
+            outside = [r for r in item.expression.references if r not in names]
+            if outside:
+                raise DefinitionError(
+                    f"{where}: Derived {item.name!r} ({item.location}) reads {outside}, which "
+                    f"are not Fields or Aggregates of this view ({', '.join(names)}); list it in "
+                    "a FeatureService to combine features of several views or spine columns"
+                )
+        names += [d.name for d in derived]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise DefinitionError(f"{where}: duplicate feature names {dupes}")
@@ -279,7 +293,8 @@ class FeatureView:
         for attr, value in (("name", name), ("entities", tuple(entities)), ("source", source),
                             ("features", tuple(features)), ("ttl", parsed_ttl),
                             ("description", description), ("owner", owner),
-                            ("tags", dict(tags or {})), ("location", location)):
+                            ("tags", dict(tags or {})), ("derived", tuple(derived)),
+                            ("location", location)):
             object.__setattr__(self, attr, value)
 
     def __hash__(self) -> int:
@@ -296,11 +311,12 @@ class FeatureView:
         return not isinstance(self.features[0], Field)
 
     def field(self, name: str) -> Any:
-        """The Field (or Aggregate) called ``name``, or an error listing the view's features."""
-        for feat in self.features:
+        """The Field, Aggregate or Derived called ``name``, or an error listing the view's
+        features."""
+        for feat in (*self.features, *self.derived):
             if feat.name == name:
                 return feat
-        names = [f.name for f in self.features]
+        names = [f.name for f in (*self.features, *self.derived)]
         raise DefinitionError(
             f"FeatureView {self.name!r} ({self.location}) has no feature {name!r}."
             f"{_did_you_mean(name, names)} Its features: {', '.join(names)}"
@@ -308,7 +324,8 @@ class FeatureView:
 
     def projection(self) -> ViewProjection:
         """All features of the view, under its own name."""
-        return ViewProjection(self, self.name, tuple(f.name for f in self.features), {})
+        names = tuple(f.name for f in (*self.features, *self.derived))
+        return ViewProjection(self, self.name, names, {})
 
     def __getitem__(self, names: Sequence[str]) -> ViewProjection:
         return self.projection()[names]

@@ -135,11 +135,13 @@ def evaluate(
                 result[col.output_name] = (
                     col.default if winner is None else winner[col.source_column]
                 )
-        if plan.derived:
-            for derived in plan.derived:
-                result[derived.output_name] = _evaluate(
-                    derived.expression, result, derived.input_dtypes
-                )
+        for derived in plan.derived:
+            inputs = {**result, **{r: result[c] for r, c in derived.renames.items()}}
+            result[derived.output_name] = _evaluate(
+                derived.expression, inputs, derived.input_dtypes
+            )
+        for name in plan.hidden_names:
+            del result[name]
         out.append(result)
     return out
 

@@ -56,6 +56,7 @@ class FeatureColumn:
     output_name: str
     dtype: DType
     default: Any
+    hidden: bool = False  # an input of a view's Derived feature that was not requested
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class AggregateColumn:
     output_name: str
     dtype: DType | None
     default: Any
+    hidden: bool = False  # an input of a view's Derived feature that was not requested
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,12 @@ class DerivedColumn:
     expression: Any
     dtype: DType | None
     input_dtypes: Mapping[str, str] = field(default_factory=dict)
+    # A view's Derived reads the view's feature names; they map to these output columns.
+    renames: Mapping[str, str] = field(default_factory=dict)
+
+    def column(self, reference: str) -> str:
+        """The output or spine column that reference ``reference`` reads."""
+        return self.renames.get(reference, reference)
 
 
 @dataclass(frozen=True)
@@ -144,5 +152,10 @@ class PointInTimePlan:
     @property
     def output_names(self) -> tuple[str, ...]:
         """Feature output columns in order."""
-        names = [o.output_name for lk in self.lookups for o in lk.outputs]
+        names = [o.output_name for lk in self.lookups for o in lk.outputs if not o.hidden]
         return tuple(names + [d.output_name for d in self.derived])
+
+    @property
+    def hidden_names(self) -> tuple[str, ...]:
+        """Lookup columns computed only as inputs of derived features."""
+        return tuple(o.output_name for lk in self.lookups for o in lk.outputs if o.hidden)

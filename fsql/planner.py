@@ -202,8 +202,9 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
         lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types))
     feature_dtypes = {o.output_name: str(o.dtype) for lk in lookups for o in lk.outputs
                       if o.dtype is not None}
-    derived = _derived(repo.derived(features), owners, spine,
-                       {**_fsql_dtypes(spine_types), **feature_dtypes})
+    derived = _view_derived(projections, lookups, owners, spine, full_names, feature_dtypes)
+    dtypes = {**_fsql_dtypes(spine_types), **feature_dtypes, **_derived_dtypes(derived)}
+    derived += _derived(repo.derived(features), owners, spine, dtypes)
     return PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
                            created_cutoff=created_cutoff, derived=derived)
 
@@ -219,6 +220,50 @@ def view_columns(view: FeatureView) -> list[str]:
             if name not in columns:
                 columns.append(name)
     return columns
+
+
+def _derived_dtypes(derived: Sequence[DerivedColumn]) -> dict[str, str]:
+    """Each derived feature's dtype (declared, else inferred from its inputs' when known)."""
+    from fsql.expressions import result_dtype
+
+    out = {}
+    for d in derived:
+        if d.dtype is not None:
+            out[d.output_name] = str(d.dtype)
+        elif all(r in d.input_dtypes for r in d.expression.references):
+            out[d.output_name] = str(result_dtype(d.expression, d.input_dtypes))
+    return out
+
+
+def _view_derived(projections: Sequence[ViewProjection],
+                  lookups: Sequence[Lookup | AggregationLookup], owners: dict[str, str],
+                  spine: SpineRef, full_names: bool,
+                  dtypes: Mapping[str, str]) -> tuple[DerivedColumn, ...]:
+    """Derived features listed in a view: they read that view's features (by their names in
+    the view), which are computed as hidden columns when the request did not select them."""
+    result = []
+    for proj, lookup in zip(projections, lookups, strict=True):
+        columns = {o.output_name: o for o in lookup.outputs}
+        for item in proj.view.derived:
+            if item.name not in proj.feature_names:
+                continue
+            output = f"{proj.name}__{item.name}" if full_names else item.name
+            where = f"Derived {item.name!r} of feature view {proj.name!r} ({item.location})"
+            if output in owners or (spine.columns is not None and output in spine.columns):
+                raise CompileError(
+                    f"{where}: its name {output!r} is already a feature or spine column; "
+                    "use --full-names or rename it"
+                )
+            owners[output] = proj.name
+            renames = {}
+            for name in item.expression.references:
+                visible = f"{proj.name}__{name}" if full_names else name
+                hidden = f"__fsql_{proj.name}__{name}"
+                renames[name] = visible if visible in columns and not columns[
+                    visible].hidden else hidden
+            inputs = {n: dtypes[c] for n, c in renames.items() if c in dtypes}
+            result.append(DerivedColumn(output, item.expression, item.dtype, inputs, renames))
+    return tuple(result)
 
 
 def _derived(items: Sequence[Any], owners: dict[str, str], spine: SpineRef,
@@ -239,6 +284,7 @@ def _derived(items: Sequence[Any], owners: dict[str, str], spine: SpineRef,
         owners[item.name] = "derived"
         inputs = {n: dtypes[n] for n in item.expression.references if n in dtypes}
         result.append(DerivedColumn(item.name, item.expression, item.dtype, inputs))
+        dtypes = {**dtypes, **_derived_dtypes(result[-1:])}
     return tuple(result)
 
 
@@ -257,9 +303,16 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
                 f"view.with_join_key_map({{...}}). Spine columns: {', '.join(spine.columns)}"
             )
     outputs = []
-    for name in proj.feature_names:
+    derived = {d.name: d for d in view.derived}
+    selected = [n for n in proj.feature_names if n not in derived]
+    needed = [r for n in proj.feature_names if n in derived
+              for r in derived[n].expression.references]
+    hidden = list(dict.fromkeys(r for r in needed if r not in selected))
+    for name in selected + hidden:
         feat = view.field(name)
-        output = f"{proj.name}__{name}" if full_names else name
+        is_hidden = name not in selected
+        output = (f"__fsql_{proj.name}__{name}" if is_hidden
+                  else f"{proj.name}__{name}" if full_names else name)
         if output in owners:
             raise CompileError(
                 f"Feature {output!r} is requested from both {owners[output]!r} and "
@@ -275,10 +328,10 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
             outputs.append(AggregateColumn(
                 feat.function, source.column_for(feat.column) if feat.column else None,
                 to_micros(feat.window) if feat.window is not None else None, feat.where,
-                output, feat.dtype, feat.default))
+                output, feat.dtype, feat.default, is_hidden))
         else:
             outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype,
-                                         feat.default))
+                                         feat.default, is_hidden))
     source_ref, source_types = _source_ref(repo, source, view)
     if spine_types is not None and source_types is not None:
         for key in keys:

@@ -46,7 +46,7 @@ _INT64_MAX = 2**63 - 1
 _CREATED_NULL = _INT64_MIN + 1  # a NULL created time is the oldest in the tie order
 _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
 _O, _KIND, _WI = "__fsql_o", "__fsql_kind", "__fsql_wi"
-_TS, _C = "__fsql_ts", "__fsql_c"
+_TS, _C, _RANKV = "__fsql_ts", "__fsql_c", "__fsql_rankv"
 
 
 def _notnull(node: exp.Expression) -> exp.Expression:
@@ -116,11 +116,21 @@ class RunningSQL:
         self.counted = [j for j in members if plans[j] == "running"]
         self.islands = [j for j in members if plans[j] == "islands"]
         self.blocked = [j for j in members if plans[j] == "blocks"]
-        self.asof = [j for j in members if plans[j] == "asof"]
-        probed = self.counted + self.islands + self.blocked
+        asof = [j for j in members if plans[j] == "asof"]
+        # first/last of one input (the first listed) read the event at a running-count rank:
+        # the sort also orders tied events by (created NULL-oldest, value), the tie rule.
+        self.ranked_input = self.o.input_of[asof[0]] if asof else None
+        self.ranked = [j for j in asof if self.o.input_of[j] == self.ranked_input]
+        self.asof = [j for j in asof if j not in self.ranked]
+        probed = self.counted + self.islands + self.blocked + self.ranked
         self.windows: list[int | None] = list(
             dict.fromkeys(self.agg(j).window_us for j in probed)
         )
+
+    @property
+    def sorted(self) -> bool:
+        """Whether any aggregate reads the sorted events and probes (the ``run`` CTE)."""
+        return bool(self.counted or self.islands or self.blocked or self.ranked)
 
     def agg(self, j: int) -> AggregateColumn:
         return self.lookup.outputs[j]
@@ -139,12 +149,19 @@ class RunningSQL:
         return 1 + self.windows.index(window)
 
     # -- series --------------------------------------------------------------------------
+    def count_series(self, j: int) -> _Series:
+        """The running count of aggregate ``j``'s input: of all events for count(*)."""
+        m = self.o.input_of[j]
+        return _Series("pos") if self.o.inputs[m] == (None, None) else _Series("count", m)
+
     def series(self) -> list[_Series]:
         out: list[_Series] = []
         if self.blocked:
             out.append(_Series("pos"))
         for j in self.counted + [j for j in self.blocked if self.agg(j).function == "avg"]:
-            out.append(_Series("count", self.o.input_of[j]))
+            out.append(self.count_series(j))
+        if self.ranked:
+            out.append(_Series("count", self.ranked_input))
         for j in self.islands:
             m, w = self.o.input_of[j], self.agg(j).window_us
             out.append(_Series("start", m, w))
@@ -186,7 +203,7 @@ class RunningSQL:
         out: list[tuple[str, exp.Expression, str | None]] = [
             (self.name("good"), self.good(), None)
         ]
-        if self.counted or self.islands or self.blocked:
+        if self.sorted:
             events = self.o.src
             if self.islands:
                 out.append((self.name("isl"), self.islands_cte(), None))
@@ -196,6 +213,8 @@ class RunningSQL:
             out.append((self.name("cnt"), self.count_cte(), None))
         if self.blocked:
             out += self.block_ctes()
+        if self.ranked:
+            out += self.rank_ctes()
         for fn, m, w in self.asof_lookups():
             out.append((self.asof_name(fn, m, w, "ev"), self.asof_events(fn, m), None))
             out.append((self.asof_name(fn, m, w, "hit"), self.asof_cte(fn, m, w), None))
@@ -204,10 +223,12 @@ class RunningSQL:
     def joins(self) -> list[str]:
         """CTEs LEFT JOINed to the spine on the row id."""
         names = []
-        if self.counted or self.islands or self.blocked:
+        if self.sorted:
             names.append(self.name("cnt"))
         if self.blocked:
             names.append(self.name("bk"))
+        if self.ranked:
+            names.append(self.name("rk"))
         names += [self.asof_name(fn, m, w, "hit") for fn, m, w in self.asof_lookups()]
         return names
 
@@ -257,6 +278,8 @@ class RunningSQL:
             *[exp.alias_(self.series_input(s), s.name) for s in series],
             *[exp.alias_(col(f"__fsql_x{m}"), f"__fsql_val{m}") for m in dict.fromkeys(
                 m for _, m in stats)],
+            *([col(_C), exp.alias_(col(f"__fsql_x{self.ranked_input}"), _RANKV)]
+              if self.ranked else []),
         ).from_(_table(events))
         probes = exp.Values(
             expressions=[
@@ -285,6 +308,8 @@ class RunningSQL:
                 *[exp.alias_(exp.null(), s.name) for s in series],
                 *[exp.alias_(exp.null(), f"__fsql_val{m}") for m in dict.fromkeys(
                     m for _, m in stats)],
+                *([exp.alias_(exp.null(), _C), exp.alias_(exp.null(), _RANKV)]
+                  if self.ranked else []),
             )
             .from_(_table(self.name("good"), "__fsql_g"))
             .join(probes, join_type="CROSS")
@@ -292,6 +317,10 @@ class RunningSQL:
         union = exp.union(event_rows, probe_rows, distinct=False).subquery("__fsql_u")
         order = [exp.Ordered(this=col(_O), nulls_first=True),
                  exp.Ordered(this=col(_KIND), nulls_first=True)]
+        if self.ranked:
+            # Tied events in the tie order: created NULL-oldest, then the value.
+            order += [exp.Ordered(this=col(_C), nulls_first=True),
+                      exp.Ordered(this=col(_RANKV), nulls_first=True)]
         if self.partitioned:
             partition: list[exp.Expression] | None = self.keys()
         else:
@@ -309,6 +338,8 @@ class RunningSQL:
             for s in series
         ]
         values = [col(f"__fsql_val{m}") for m in dict.fromkeys(m for _, m in stats)]
+        if self.ranked:
+            values.append(col(_RANKV))
         return exp.select(col(RID), col(_WI), *running, *values).from_(union)
 
     def at_probe(self, name: str, probe: int) -> exp.Expression:
@@ -320,14 +351,14 @@ class RunningSQL:
         """Per spine row: counts, distinct counts, and each block window's positions."""
         columns: list[exp.Expression] = [col(RID)]
         for j in self.counted:
-            name = _Series("count", self.o.input_of[j]).name
+            name = self.count_series(j).name
             w = self.probe(self.agg(j).window_us)
             columns.append(exp.alias_(
                 exp.Sub(this=self.at_probe(name, 0), expression=self.at_probe(name, w)),
                 f"__fsql_a{j}"))
         for j in self.blocked:
             if self.agg(j).function == "avg":
-                name = _Series("count", self.o.input_of[j]).name
+                name = self.count_series(j).name
                 w = self.probe(self.agg(j).window_us)
                 columns.append(exp.alias_(
                     exp.Sub(this=self.at_probe(name, 0), expression=self.at_probe(name, w)),
@@ -340,6 +371,15 @@ class RunningSQL:
                 exp.Sub(this=self.at_probe(starts, 0),
                         expression=self.at_probe(ends, self.probe(window))),
                 f"__fsql_a{j}"))
+        ranked = _Series("count", self.ranked_input).name
+        for j in self.ranked:
+            p = self.probe(self.agg(j).window_us)
+            columns.append(exp.alias_(
+                exp.Sub(this=self.at_probe(ranked, 0), expression=self.at_probe(ranked, p)),
+                f"__fsql_n{j}"))
+            rank = (self.at_probe(ranked, 0) if self.agg(j).function == "last"
+                    else exp.Add(this=self.at_probe(ranked, p), expression=exp.Literal.number(1)))
+            columns.append(exp.alias_(rank, f"__fsql_r{j}"))
         if self.blocked:
             pos = _Series("pos").name
             columns.append(exp.alias_(self.at_probe(pos, 0), "__fsql_hi"))
@@ -490,6 +530,42 @@ class RunningSQL:
         )
         return [(self.name("cover"), cover, None)]
 
+    # -- ranked first/last -----------------------------------------------------------------
+    def rank_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+        """The events of the ranked input by rank (its running count at the event), and per
+        spine row the value at each first/last's rank when its window holds an event."""
+        name = _Series("count", self.ranked_input).name
+        events = (
+            exp.select(exp.alias_(col(name), "__fsql_rank"), exp.alias_(col(_RANKV), "__fsql_v"))
+            .from_(_table(self.name("run")))
+            .where(and_all([_isnull(col(RID)), _notnull(col(_RANKV))]))
+        )
+        wanted: exp.Query | None = None
+        for j in self.ranked:
+            part = (
+                exp.select(col(RID), exp.alias_(exp.Literal.number(j), "__fsql_j"),
+                           exp.alias_(col(f"__fsql_r{j}"), "__fsql_rank"))
+                .from_(_table(self.name("cnt")))
+                .where(exp.GT(this=col(f"__fsql_n{j}"), expression=exp.Literal.number(0)))
+            )
+            wanted = part if wanted is None else exp.union(wanted, part, distinct=False)
+        assert wanted is not None
+        picks = [
+            exp.alias_(exp.Max(this=_when(
+                exp.EQ(this=col("__fsql_j", "__fsql_q"), expression=exp.Literal.number(j)),
+                col("__fsql_v", "__fsql_e"))), f"__fsql_a{j}")
+            for j in self.ranked
+        ]
+        lookup = (
+            exp.select(col(RID, "__fsql_q"), *picks)
+            .from_(wanted.subquery("__fsql_q"))
+            .join(_table(self.name("ranked"), "__fsql_e"),
+                  on=exp.EQ(this=col("__fsql_rank", "__fsql_e"),
+                            expression=col("__fsql_rank", "__fsql_q")))
+            .group_by(col(RID, "__fsql_q"))
+        )
+        return [(self.name("ranked"), events, None), (self.name("rk"), lookup, None)]
+
     # -- asof ------------------------------------------------------------------------------
     def asof_lookups(self) -> list[tuple[str, int, int | None]]:
         """(function, input, window): last needs one lookup per input (the window is checked
@@ -571,6 +647,8 @@ class RunningSQL:
         plan = self.o.plan_of[j]
         if plan in ("running", "islands"):
             return col(f"__fsql_a{j}", self.name("cnt"))
+        if j in self.ranked:
+            return col(f"__fsql_a{j}", self.name("rk"))
         if plan == "blocks":
             total = col(f"__fsql_a{j}", self.name("bk"))
             if agg.function != "avg":

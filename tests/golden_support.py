@@ -170,7 +170,8 @@ def feature_dtypes(plan: PointInTimePlan) -> dict[str, str]:
     """Output feature columns of ``plan`` and their dtypes (derived ones inferred)."""
     from fsql.expressions import result_dtype
 
-    out = {o.output_name: str(o.dtype) for lk in plan.lookups for o in lk.outputs}
+    out = {o.output_name: str(o.dtype) for lk in plan.lookups for o in lk.outputs
+           if not o.hidden}
     for d in plan.derived:
         out[d.output_name] = str(d.dtype or result_dtype(d.expression, d.input_dtypes))
     return out

@@ -85,27 +85,24 @@ WITH RECURSIVE __fsql_spine AS (
     __fsql_rid,
     __fsql_wi,
     COUNT(__fsql_pos) OVER (
-      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST, __fsql_c NULLS FIRST, __fsql_rankv NULLS FIRST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __fsql_pos,
-    COUNT(__fsql_n0) OVER (
-      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS __fsql_n0,
     COUNT(__fsql_n1) OVER (
-      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST, __fsql_c NULLS FIRST, __fsql_rankv NULLS FIRST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __fsql_n1,
     COUNT(__fsql_start3_7200000000) OVER (
-      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST, __fsql_c NULLS FIRST, __fsql_rankv NULLS FIRST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __fsql_start3_7200000000,
     COUNT(__fsql_end3_7200000000) OVER (
-      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST, __fsql_c NULLS FIRST, __fsql_rankv NULLS FIRST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __fsql_end3_7200000000,
     __fsql_val1,
-    __fsql_val2
+    __fsql_val2,
+    __fsql_rankv
   FROM (
     SELECT
       __fsql_k0,
@@ -114,7 +111,6 @@ WITH RECURSIVE __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_rid,
       CAST(NULL AS INT) AS __fsql_wi,
       1 AS __fsql_pos,
-      __fsql_x0 AS __fsql_n0,
       __fsql_x1 AS __fsql_n1,
       CASE
         WHEN NOT __fsql_x3 IS NULL
@@ -131,7 +127,9 @@ WITH RECURSIVE __fsql_spine AS (
         THEN 1
       END AS __fsql_end3_7200000000,
       __fsql_x1 AS __fsql_val1,
-      __fsql_x2 AS __fsql_val2
+      __fsql_x2 AS __fsql_val2,
+      __fsql_c,
+      __fsql_x1 AS __fsql_rankv
     FROM __fsql_v0_isl
     UNION ALL
     SELECT
@@ -141,12 +139,13 @@ WITH RECURSIVE __fsql_spine AS (
       __fsql_g.__fsql_rid,
       __fsql_w.__fsql_wi,
       NULL AS __fsql_pos,
-      NULL AS __fsql_n0,
       NULL AS __fsql_n1,
       NULL AS __fsql_start3_7200000000,
       NULL AS __fsql_end3_7200000000,
       NULL AS __fsql_val1,
-      NULL AS __fsql_val2
+      NULL AS __fsql_val2,
+      NULL AS __fsql_c,
+      NULL AS __fsql_rankv
     FROM __fsql_v0_good AS __fsql_g
     CROSS JOIN (VALUES
       (0, 0),
@@ -158,10 +157,14 @@ WITH RECURSIVE __fsql_spine AS (
 ), __fsql_v0_cnt AS (
   SELECT
     __fsql_rid,
-    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n0 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n0 END) AS __fsql_a0,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_a0,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n1 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n1 END) AS __fsql_a1,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n1 END) - MAX(CASE WHEN __fsql_wi = 3 THEN __fsql_n1 END) AS __fsql_n4,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_start3_7200000000 END) - MAX(CASE WHEN __fsql_wi = 2 THEN __fsql_end3_7200000000 END) AS __fsql_a7,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n1 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n1 END) AS __fsql_n10,
+    MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n1 END) + 1 AS __fsql_r10,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n1 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n1 END) AS __fsql_n11,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n1 END) AS __fsql_r11,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) AS __fsql_hi,
     MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_lo1,
     MAX(CASE WHEN __fsql_wi = 3 THEN __fsql_pos END) AS __fsql_lo3,
@@ -314,64 +317,39 @@ WITH RECURSIVE __fsql_spine AS (
     AND __fsql_blk.__fsql_b = __fsql_q.__fsql_b
   GROUP BY
     __fsql_q.__fsql_rid
-), __fsql_v0_first1_3600000000_ev AS (
+), __fsql_v0_ranked AS (
   SELECT
-    __fsql_k0,
-    __fsql_ts,
-    __fsql_c,
-    MIN(__fsql_x1) AS __fsql_v
+    __fsql_n1 AS __fsql_rank,
+    __fsql_rankv AS __fsql_v
+  FROM __fsql_v0_run
+  WHERE
+    __fsql_rid IS NULL AND NOT __fsql_rankv IS NULL
+), __fsql_v0_rk AS (
+  SELECT
+    __fsql_q.__fsql_rid,
+    MAX(CASE WHEN __fsql_q.__fsql_j = 10 THEN __fsql_e.__fsql_v END) AS __fsql_a10,
+    MAX(CASE WHEN __fsql_q.__fsql_j = 11 THEN __fsql_e.__fsql_v END) AS __fsql_a11
   FROM (
     SELECT
-      __fsql_k0,
-      __fsql_ts,
-      COALESCE(__fsql_c, -9223372036854775807) AS __fsql_c,
-      __fsql_x1
-    FROM __fsql_v0_src
+      __fsql_rid,
+      10 AS __fsql_j,
+      __fsql_r10 AS __fsql_rank
+    FROM __fsql_v0_cnt
     WHERE
-      NOT __fsql_x1 IS NULL
-  ) AS __fsql_e
-  GROUP BY
-    __fsql_k0,
-    __fsql_ts,
-    __fsql_c
-), __fsql_v0_first1_3600000000_hit AS (
-  SELECT
-    __fsql_g.__fsql_rid,
-    __fsql_e.__fsql_ts,
-    __fsql_e.__fsql_v
-  FROM __fsql_v0_good AS __fsql_g
-  ASOF JOIN __fsql_v0_first1_3600000000_ev AS __fsql_e
-    ON __fsql_g.__fsql_k0 = __fsql_e.__fsql_k0
-    AND {'ts': __fsql_g.__fsql_t - 3600000000, 'c': -9223372036854775808} < {'ts': __fsql_e.__fsql_ts, 'c': __fsql_e.__fsql_c}
-), __fsql_v0_last1_life_ev AS (
-  SELECT
-    __fsql_k0,
-    __fsql_ts,
-    __fsql_c,
-    MAX(__fsql_x1) AS __fsql_v
-  FROM (
+      __fsql_n10 > 0
+    UNION ALL
     SELECT
-      __fsql_k0,
-      __fsql_ts,
-      COALESCE(__fsql_c, -9223372036854775807) AS __fsql_c,
-      __fsql_x1
-    FROM __fsql_v0_src
+      __fsql_rid,
+      11 AS __fsql_j,
+      __fsql_r11 AS __fsql_rank
+    FROM __fsql_v0_cnt
     WHERE
-      NOT __fsql_x1 IS NULL
-  ) AS __fsql_e
+      __fsql_n11 > 0
+  ) AS __fsql_q
+  JOIN __fsql_v0_ranked AS __fsql_e
+    ON __fsql_e.__fsql_rank = __fsql_q.__fsql_rank
   GROUP BY
-    __fsql_k0,
-    __fsql_ts,
-    __fsql_c
-), __fsql_v0_last1_life_hit AS (
-  SELECT
-    __fsql_g.__fsql_rid,
-    __fsql_e.__fsql_ts,
-    __fsql_e.__fsql_v
-  FROM __fsql_v0_good AS __fsql_g
-  ASOF JOIN __fsql_v0_last1_life_ev AS __fsql_e
-    ON __fsql_g.__fsql_k0 = __fsql_e.__fsql_k0
-    AND {'ts': __fsql_g.__fsql_t, 'c': -9223372036854775808} > {'ts': __fsql_e.__fsql_ts, 'c': __fsql_e.__fsql_c}
+    __fsql_q.__fsql_rid
 ), __fsql_v0_last2_life_ev AS (
   SELECT
     __fsql_k0,
@@ -457,18 +435,12 @@ SELECT
   END AS "qty_variance_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN CASE
-      WHEN __fsql_v0_first1_3600000000_hit.__fsql_ts < __fsql_spine.__fsql_t
-      THEN __fsql_v0_first1_3600000000_hit.__fsql_v
-    END
+    THEN __fsql_v0_rk.__fsql_a10
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_first_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN CASE
-      WHEN __fsql_v0_last1_life_hit.__fsql_ts >= __fsql_spine.__fsql_t - 3600000000
-      THEN __fsql_v0_last1_life_hit.__fsql_v
-    END
+    THEN __fsql_v0_rk.__fsql_a11
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_last_1h",
   CASE
@@ -483,10 +455,8 @@ LEFT JOIN __fsql_v0_cnt
   ON __fsql_spine.__fsql_rid = __fsql_v0_cnt.__fsql_rid
 LEFT JOIN __fsql_v0_bk
   ON __fsql_spine.__fsql_rid = __fsql_v0_bk.__fsql_rid
-LEFT JOIN __fsql_v0_first1_3600000000_hit
-  ON __fsql_spine.__fsql_rid = __fsql_v0_first1_3600000000_hit.__fsql_rid
-LEFT JOIN __fsql_v0_last1_life_hit
-  ON __fsql_spine.__fsql_rid = __fsql_v0_last1_life_hit.__fsql_rid
+LEFT JOIN __fsql_v0_rk
+  ON __fsql_spine.__fsql_rid = __fsql_v0_rk.__fsql_rid
 LEFT JOIN __fsql_v0_last2_life_hit
   ON __fsql_spine.__fsql_rid = __fsql_v0_last2_life_hit.__fsql_rid
 ORDER BY
