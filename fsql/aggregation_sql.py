@@ -58,9 +58,18 @@ class AggregationSQL:
         self.lookup = lookup
         self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
         plans = parent.dialect.aggregation_plans
-        self.plan_of = ["join" if self.cutoff else plans[a.function] for a in lookup.outputs]
+        self.plan_of = [
+            "join" if self.cutoff or lookup.light else plans[a.function] for a in lookup.outputs
+        ]
         self.framed = [j for j, plan in enumerate(self.plan_of) if plan == "frames"]
         self.joined = [j for j, plan in enumerate(self.plan_of) if plan == "join"]
+        # first/last in the range join: ROW_NUMBER per aggregate, or ARG_MAX/ARG_MIN of the
+        # tie order in the one GROUP BY where the dialect orders STRUCTs (join_first_last).
+        self.ranked = [
+            j for j in self.joined
+            if lookup.outputs[j].function in ("first", "last")
+            and parent.dialect.join_first_last == "row_number"
+        ]
         self.running = [
             j for j, plan in enumerate(self.plan_of) if plan not in ("frames", "join")
         ]
@@ -291,9 +300,7 @@ class AggregationSQL:
 
     def group_cte(self) -> exp.Select | None:
 
-        grouped = [
-            j for j in self.joined if self.lookup.outputs[j].function not in ("first", "last")
-        ]
+        grouped = [j for j in self.joined if j not in self.ranked]
         if not grouped:
             return None
         alias = "__fsql_e"
@@ -301,10 +308,27 @@ class AggregationSQL:
         for j in grouped:
             agg = self.lookup.outputs[j]
             value: exp.Expression = col(_x(self.input_of[j]), alias)
-            if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
-                value = exp.Case(
-                    ifs=[exp.If(this=self.in_window(agg.window_us, alias), true=value)]
-                )
+            in_window = (
+                self.in_window(agg.window_us, alias)
+                if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us
+                else None
+            )
+            if agg.function in ("first", "last"):
+                # ARG_MAX/ARG_MIN skip rows whose ordering STRUCT(ts, created, value) is NULL.
+                ordering = exp.Struct(expressions=[
+                    exp.PropertyEQ(this=exp.to_identifier("o"), expression=col("__fsql_ts", alias)),
+                    exp.PropertyEQ(this=exp.to_identifier("c"), expression=exp.Coalesce(
+                        this=col("__fsql_c", alias), expressions=[int_literal(_INT64_MIN + 1)])),
+                    exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()),
+                ])
+                conds = [exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))]
+                conds += [in_window] if in_window is not None else []
+                ordered = exp.Case(ifs=[exp.If(this=exp.and_(*conds), true=ordering)])
+                pick = exp.ArgMax if agg.function == "last" else exp.ArgMin
+                columns.append(exp.alias_(pick(this=value, expression=ordered), _a(j)))
+                continue
+            if in_window is not None:
+                value = exp.Case(ifs=[exp.If(this=in_window, true=value)])
             columns.append(exp.alias_(self.finish(agg, aggregate_function(agg, value)), _a(j)))
         query = self.joined_from(alias).select(*columns).where(exp.and_(*self.visible(alias)))
         return query.group_by(col(RID, SPINE))
@@ -354,7 +378,7 @@ class AggregationSQL:
             ctes.append((self.cte_name("groups"), group))
             joined.append(self.cte_name("groups"))
         for j in self.joined:
-            if self.lookup.outputs[j].function not in ("first", "last"):
+            if j not in self.ranked:
                 value[j] = col(_a(j), self.cte_name("groups"))
             else:
                 ctes.append((self.cte_name(f"rank{j}"), self.rank_cte(j)))

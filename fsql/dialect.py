@@ -42,6 +42,7 @@ class Dialect:
     table_path_as_one_identifier: bool
     reserved_words: frozenset[str]
     aggregation_plans: dict[str, str]
+    join_first_last: Literal["row_number", "arg_max"]
     running_partitioned: bool
     epoch_micros: dict[str, str]
     types: dict[str, str]
@@ -88,6 +89,7 @@ def get_dialect(name: str) -> Dialect:
         table_path_as_one_identifier=data["table_path_as_one_identifier"],
         reserved_words=frozenset(w.lower() for w in data["reserved_words"]),
         aggregation_plans=_aggregation_plans(name, data["aggregation_plans"]),
+        join_first_last=data.get("join_first_last", "row_number"),
         running_partitioned=data.get("running_partitioned", False),
         epoch_micros=dict(data["epoch_micros"]),
         types=dict(data["types"]),

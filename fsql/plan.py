@@ -114,6 +114,9 @@ class AggregationLookup:
     keys: tuple[KeyPair, ...]
     outputs: tuple[AggregateColumn, ...]
     source_dtypes: Mapping[str, str] = field(default_factory=dict)
+    # Set by the local runner when the data has no heavy key: every aggregate then uses the
+    # range join, which is cheaper than the sub-quadratic plans for a few events per key.
+    light: bool = False
 
     @property
     def longest_window_us(self) -> int | None:

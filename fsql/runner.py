@@ -17,6 +17,7 @@ from fsql.compiler import compile_plan, render
 from fsql.dialect import get_dialect
 from fsql.errors import ExecutionError, FsqlError
 from fsql.plan import Cut, SpineRef
+from fsql.plan_choice import choose_plans
 from fsql.planner import FILE_SUFFIXES, build_plan, first_line, with_spine_columns
 
 if TYPE_CHECKING:
@@ -59,6 +60,10 @@ def connect(*, progress: bool = False, memory_limit: str | None = None
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    # Hash joins build on the right side as written: DuckDB's estimates of fsql's generated
+    # rows (block covers, ranks) are far off, and flipping sides on them cost 15% time and
+    # 1.4 GiB on the aggregation benchmark and 20% on the point-in-time one (bench/README.md).
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
     if memory_limit is not None:
         if not _SIZE.match(memory_limit):
             raise ExecutionError(
@@ -148,6 +153,7 @@ def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.Duck
     plan = build_plan(repo, features, ref, cut=cut, created_cutoff=created_cutoff,
                       full_names=full_names, spine_types=types)
     dialect = get_dialect("duckdb")
+    plan = choose_plans(plan, con, SPINE_INPUT, dialect)
     return render(compile_plan(plan, dialect), dialect), plan.output_names
 
 

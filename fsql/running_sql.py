@@ -18,10 +18,13 @@ before ``x``. Every plan here starts from that:
   the one below, ``2n`` rows in all). A window is the union of at most two blocks per level
   (those inside it whose parent is not), found by bit arithmetic and joined by hash. Exactly the
   window's rows; avg = sum / running count.
-- **asof** (first, last): one row per (keys, ts, created) holding the tie order's greatest
-  (last) or least (first) value, then one ``ASOF JOIN`` on STRUCT(ts, created) for the latest
-  event at or before ``t`` (last) or the earliest inside the window (first), checked against the
-  window.
+- **asof** (first, last): for one input column, the running-count sort also orders tied
+  events by (created NULL-oldest, value); ``last`` is then the event ranked ``N(t)`` and
+  ``first`` the one ranked ``N(t - w) + 1`` among the input's non-NULL values (when the window
+  holds one), fetched by a hash join on the rank. Other input columns: one row per (keys, ts,
+  created) holding the tie order's greatest (last) or least (first) value, then one ``ASOF
+  JOIN`` on STRUCT(ts, created) for the latest event at or before ``t`` (last) or the earliest
+  inside the window (first), checked against the window.
 
 Each is O(n log n) in the events and spine rows of a key and runs on every core (docs/semantics.md
 "Plans", bench/aggregations.py). The created cutoff does not use these plans (visibility then

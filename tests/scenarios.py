@@ -176,6 +176,8 @@ def aggregates(draw: st.DrawFn, value_columns: list[tuple[str, str]]) -> list[Ag
         column = "*" if function == "count" and draw(st.booleans()) else name
         out_dtype = dtype if function in ("sum", "min", "max", "first", "last") else None
         default = draw(st.sampled_from([None, FEATURE_DEFAULTS[out_dtype]])) if out_dtype else None
+        filter_name, filter_dtype = draw(st.sampled_from(value_columns))
+        where = draw(st.sampled_from([None, None, WHERE[filter_dtype].format(filter_name)]))
         result.append(
             Aggregate(
                 column,
@@ -184,9 +186,14 @@ def aggregates(draw: st.DrawFn, value_columns: list[tuple[str, str]]) -> list[Ag
                 name=f"{name}_a{n}",
                 dtype=out_dtype,
                 default=default,
+                where=where,
             )
         )
     return result
+
+
+# where= filters: NULL inputs make the condition NULL (the event is left out).
+WHERE = {"int64": "{} > 0", "float64": "{} >= 0.5", "string": "{} <> 'x'", "bool": "{} = TRUE"}
 
 
 FEATURE_DEFAULTS = {"float64": 9.5, "string": "dflt", "int64": 42, "bool": False}

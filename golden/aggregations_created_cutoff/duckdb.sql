@@ -76,7 +76,30 @@ WITH __fsql_spine AS (
         THEN __fsql_e.__fsql_x1
       END
     ) AS DOUBLE) AS __fsql_a8,
-    CAST(VARIANCE(__fsql_e.__fsql_x2) AS DOUBLE) AS __fsql_a9
+    CAST(VARIANCE(__fsql_e.__fsql_x2) AS DOUBLE) AS __fsql_a9,
+    ARG_MIN(
+      __fsql_e.__fsql_x1,
+      CASE
+        WHEN NOT __fsql_e.__fsql_x1 IS NULL
+        AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+        THEN {'o': __fsql_e.__fsql_ts, 'c': COALESCE(__fsql_e.__fsql_c, -9223372036854775807), 'v': __fsql_e.__fsql_x1}
+      END
+    ) AS __fsql_a10,
+    ARG_MAX(
+      __fsql_e.__fsql_x1,
+      CASE
+        WHEN NOT __fsql_e.__fsql_x1 IS NULL
+        AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+        THEN {'o': __fsql_e.__fsql_ts, 'c': COALESCE(__fsql_e.__fsql_c, -9223372036854775807), 'v': __fsql_e.__fsql_x1}
+      END
+    ) AS __fsql_a11,
+    ARG_MAX(
+      __fsql_e.__fsql_x2,
+      CASE
+        WHEN NOT __fsql_e.__fsql_x2 IS NULL
+        THEN {'o': __fsql_e.__fsql_ts, 'c': COALESCE(__fsql_e.__fsql_c, -9223372036854775807), 'v': __fsql_e.__fsql_x2}
+      END
+    ) AS __fsql_a12
   FROM __fsql_spine
   INNER JOIN __fsql_v0_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
@@ -87,62 +110,6 @@ WITH __fsql_spine AS (
     )
   GROUP BY
     __fsql_spine.__fsql_rid
-), __fsql_v0_rank10 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x1 AS __fsql_a10
-  FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND (
-      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
-    )
-    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x1 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x1 ASC NULLS FIRST
-    ) = 1
-), __fsql_v0_rank11 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x1 AS __fsql_a11
-  FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND (
-      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
-    )
-    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x1 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x1 DESC
-    ) = 1
-), __fsql_v0_rank12 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x2 AS __fsql_a12
-  FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND (
-      __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_spine.__fsql_t
-    )
-    AND NOT __fsql_e.__fsql_x2 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x2 DESC
-    ) = 1
 )
 SELECT
   __fsql_spine.*
@@ -199,27 +166,21 @@ SELECT
   END AS "qty_variance_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rank10.__fsql_a10
+    THEN __fsql_v0_groups.__fsql_a10
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_first_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rank11.__fsql_a11
+    THEN __fsql_v0_groups.__fsql_a11
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_last_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rank12.__fsql_a12
+    THEN __fsql_v0_groups.__fsql_a12
     ELSE CAST(NULL AS BIGINT)
   END AS "qty_last_lifetime"
 FROM __fsql_spine
 LEFT JOIN __fsql_v0_groups
   ON __fsql_spine.__fsql_rid = __fsql_v0_groups.__fsql_rid
-LEFT JOIN __fsql_v0_rank10
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rank10.__fsql_rid
-LEFT JOIN __fsql_v0_rank11
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rank11.__fsql_rid
-LEFT JOIN __fsql_v0_rank12
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rank12.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST
