@@ -83,7 +83,8 @@ def choose_plans(plan: PointInTimePlan, con: duckdb.DuckDBPyConnection, spine_ta
                                           plan.spine.timestamp_dtype)
     lookups = []
     for lookup in plan.lookups:
-        if isinstance(lookup, AggregationLookup):
+        cutoff = plan.created_cutoff and lookup.source.created_column is not None
+        if isinstance(lookup, AggregationLookup) and not cutoff:  # cutoff: range join anyway
             pairs, rows = estimate_pairs(con, lookup, spine_table, spine_time, dialect)
             lookup = replace(lookup, light=pairs <= LIGHT_PAIRS_PER_ROW * max(rows, 1.0))
         lookups.append(lookup)
