@@ -84,7 +84,8 @@ def test_view_and_service_derived_run_end_to_end_with_hidden_inputs() -> None:
     con.register("events", events_df)
     sql, names = training_set_sql(repo, "svc", con, spine)
     assert names == ("avg_1d", "double_avg")
-    out = con.sql(sql).to_arrow_table().to_pandas()
+    cursor = con.execute(sql)
+    out = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
     assert list(out.columns) == ["user_id", "event_timestamp", "avg_1d", "double_avg"]
     assert out["avg_1d"].tolist()[:1] == [3.0] and out["double_avg"].tolist()[:1] == [6.0]
     assert out["avg_1d"].isna().tolist()[1:] == [True, True]  # no amounts; no events
