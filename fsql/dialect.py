@@ -44,6 +44,7 @@ class Dialect:
     aggregation_plans: dict[str, str]
     join_first_last: Literal["row_number", "arg_max"]
     running_partitioned: bool
+    materialize_ctes: bool
     epoch_micros: dict[str, str]
     types: dict[str, str]
 
@@ -91,6 +92,7 @@ def get_dialect(name: str) -> Dialect:
         aggregation_plans=_aggregation_plans(name, data["aggregation_plans"]),
         join_first_last=data.get("join_first_last", "row_number"),
         running_partitioned=data.get("running_partitioned", False),
+        materialize_ctes=data.get("materialize_ctes", False),
         epoch_micros=dict(data["epoch_micros"]),
         types=dict(data["types"]),
     )

@@ -114,7 +114,7 @@ class RunningSQL:
         self.inclusive = owner.p.plan.cut == "inclusive"
         self.n_keys = len(self.lookup.keys)
         self.partitioned = owner.p.dialect.running_partitioned
-        self.materialize = owner.p.dialect.name == "duckdb"
+        self.materialize = owner.p.dialect.materialize_ctes
         plans = owner.plan_of
         self.counted = [j for j in members if plans[j] == "running"]
         self.islands = [j for j in members if plans[j] == "islands"]
