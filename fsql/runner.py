@@ -61,8 +61,8 @@ def connect(*, progress: bool = False, memory_limit: str | None = None
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
     # Hash joins build on the right side as written: DuckDB's estimates of fsql's generated
-    # rows (block covers, ranks) are far off, and flipping sides on them cost 15% time and
-    # 1.4 GiB on the aggregation benchmark and 20% on the point-in-time one (bench/README.md).
+    # rows (block covers, ranks) are far off, and flipping sides on them cost 13% time and
+    # 1.4 GiB on the Zipf aggregation benchmark and 18% on the 1M point-in-time one.
     con.execute("SET disabled_optimizers = 'build_side_probe_side'")
     if memory_limit is not None:
         if not _SIZE.match(memory_limit):
