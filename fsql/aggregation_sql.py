@@ -25,25 +25,23 @@ from fsql.dtypes import DType
 from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
 from fsql.running_sql import RunningSQL
 from fsql.sqltree import (
+    CREATED,
     RID,
     SPINE,
+    TS,
     T,
     col,
+    input_name,
     int_literal,
     key_name,
     literal,
+    not_null,
     relation_for_source,
+    tie_struct,
 )
 
 if TYPE_CHECKING:
     from fsql.compiler import PointInTimeCompiler
-
-_INT64_MIN = -(2**63)
-
-
-def _x(j: int) -> str:
-    return f"__fsql_x{j}"
-
 
 def _a(j: int) -> str:
     return f"__fsql_a{j}"
@@ -102,10 +100,10 @@ class AggregationSQL:
         projections += [exp.alias_(ts, "__fsql_ts"), exp.alias_(created, "__fsql_c")]
         for m in dict.fromkeys(self.input_of):
             agg = lookup.outputs[self.input_of.index(m)]
-            projections.append(exp.alias_(self.input_value(agg), _x(m)))
+            projections.append(exp.alias_(self.input_value(agg), input_name(m)))
         low, high = p.spine_bounds()
         conds: list[exp.Expression] = [
-            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
+            not_null(col(k.source_column))
             for k in lookup.keys
         ]
         conds.append(exp.LTE(this=ts.copy(), expression=high))
@@ -117,7 +115,7 @@ class AggregationSQL:
                 )
             )
         else:
-            conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
+            conds.append(not_null(ts.copy()))
         return exp.select(*projections).from_(relation).where(exp.and_(*conds))
 
     def input_value(self, agg: AggregateColumn) -> exp.Expression:
@@ -145,12 +143,12 @@ class AggregationSQL:
             exp.alias_(col("__fsql_ts"), "__fsql_o"),
             col("__fsql_c"),
             exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
-            *[col(_x(m)) for m in dict.fromkeys(self.input_of[j] for j in self.framed)],
+            *[col(input_name(m)) for m in dict.fromkeys(self.input_of[j] for j in self.framed)],
         ).from_(exp.Table(this=exp.to_identifier(self.src)))
         spine_conds: list[exp.Expression] = [
-            exp.Not(this=exp.Is(this=col(T), expression=exp.null()))
+            not_null(col(T))
         ] + [
-            exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
+            not_null(col(k.spine_column))
             for k in lookup.keys
         ]
         spine_rows = (
@@ -160,7 +158,7 @@ class AggregationSQL:
                 exp.alias_(exp.null(), "__fsql_c"),
                 col(RID),
                 *[
-                    exp.alias_(exp.null(), _x(m))
+                    exp.alias_(exp.null(), input_name(m))
                     for m in dict.fromkeys(self.input_of[j] for j in self.framed)
                 ],
             )
@@ -190,7 +188,7 @@ class AggregationSQL:
         return (
             exp.select(*outer_cols)
             .from_(inner.subquery("__fsql_w"))
-            .where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())))
+            .where(not_null(col(RID)))
         )
 
     def frame_spec(self, agg: AggregateColumn) -> exp.WindowSpec:
@@ -213,26 +211,12 @@ class AggregationSQL:
 
     def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expression:
 
-        value = col(_x(self.input_of[j]))
+        value = col(input_name(self.input_of[j]))
         if agg.function in ("first", "last"):
             # MIN/MAX of STRUCT(ts, created, value): the tie order, NULL created oldest.
-            fields = [
-                exp.PropertyEQ(this=exp.to_identifier("o"), expression=col("__fsql_o")),
-                exp.PropertyEQ(
-                    this=exp.to_identifier("c"),
-                    expression=exp.Coalesce(
-                        this=col("__fsql_c"), expressions=[int_literal(_INT64_MIN + 1)]
-                    ),
-                ),
-                exp.PropertyEQ(this=exp.to_identifier("v"), expression=value),
-            ]
+            ordering = tie_struct(col("__fsql_o"), col(CREATED), value)
             argument: exp.Expression = exp.Case(
-                ifs=[
-                    exp.If(
-                        this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())),
-                        true=exp.Struct(expressions=fields),
-                    )
-                ]
+                ifs=[exp.If(this=not_null(value.copy()), true=ordering)]
             )
             func: exp.Expression = (exp.Min if agg.function == "first" else exp.Max)(this=argument)
         else:
@@ -307,7 +291,7 @@ class AggregationSQL:
         columns: list[exp.Expression] = [col(RID, SPINE)]
         for j in grouped:
             agg = self.lookup.outputs[j]
-            value: exp.Expression = col(_x(self.input_of[j]), alias)
+            value: exp.Expression = col(input_name(self.input_of[j]), alias)
             in_window = (
                 self.in_window(agg.window_us, alias)
                 if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us
@@ -315,13 +299,8 @@ class AggregationSQL:
             )
             if agg.function in ("first", "last"):
                 # ARG_MAX/ARG_MIN skip rows whose ordering STRUCT(ts, created, value) is NULL.
-                ordering = exp.Struct(expressions=[
-                    exp.PropertyEQ(this=exp.to_identifier("o"), expression=col("__fsql_ts", alias)),
-                    exp.PropertyEQ(this=exp.to_identifier("c"), expression=exp.Coalesce(
-                        this=col("__fsql_c", alias), expressions=[int_literal(_INT64_MIN + 1)])),
-                    exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()),
-                ])
-                conds = [exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))]
+                ordering = tie_struct(col(TS, alias), col(CREATED, alias), value.copy())
+                conds = [not_null(value.copy())]
                 conds += [in_window] if in_window is not None else []
                 ordered = exp.Case(ifs=[exp.If(this=exp.and_(*conds), true=ordering)])
                 pick = exp.ArgMax if agg.function == "last" else exp.ArgMin
@@ -341,8 +320,8 @@ class AggregationSQL:
         conds = self.visible(alias)
         if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us:
             conds.append(self.in_window(agg.window_us, alias))
-        x = _x(self.input_of[j])
-        conds.append(exp.Not(this=exp.Is(this=col(x, alias), expression=exp.null())))
+        x = input_name(self.input_of[j])
+        conds.append(not_null(col(x, alias)))
         order = [
             exp.Ordered(this=col("__fsql_ts", alias), desc=desc, nulls_first=not desc),
             exp.Ordered(this=col("__fsql_c", alias), desc=desc, nulls_first=not desc),
@@ -408,9 +387,9 @@ class AggregationSQL:
         """Output columns: default for a NULL key or time; 0 for empty counts; default for NULL."""
 
         valid = exp.and_(
-            exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
+            not_null(col(T, SPINE)),
             *[
-                exp.Not(this=exp.Is(this=col(k.spine_column, SPINE), expression=exp.null()))
+                not_null(col(k.spine_column, SPINE))
                 for k in self.lookup.keys
             ],
         )

@@ -405,17 +405,20 @@ class PointInTimeCompiler:
         query = inner.select(exp.alias_(col(RID, SPINE), order))
         features = {o.output_name for lk in self.plan.lookups for o in lk.outputs}
         pending = list(self.plan.derived)
-        ready = set(features)
         layers: list[list[DerivedColumn]] = []
-        while pending:
-            layer = [d for d in pending if not any(
-                d.column(r) in {p.output_name for p in pending} for r in d.expression.references)]
+        while pending:  # a layer: the derived features that read no pending one
+            later = {d.output_name for d in pending}
+            layer = [d for d in pending
+                     if not any(d.column(r) in later for r in d.expression.references)]
             layers.append(layer)
             pending = [d for d in pending if d not in layer]
-            ready |= {d.output_name for d in layer}
+        hidden = [
+            exp.Column(this=exp.to_identifier(h, quoted=True)) for h in self.plan.hidden_names
+        ]
 
         for n, layer in enumerate(layers):
-            alias = "__fsql_o" if n == len(layers) - 1 else f"__fsql_o{n}"
+            last = n == len(layers) - 1
+            alias = "__fsql_o" if last else f"__fsql_o{n}"
             quoted = features | {d.output_name for lay in layers[:n] for d in lay}
 
             def resolve(name: str, alias: str = alias, quoted: set[str] = quoted) -> exp.Expression:
@@ -435,10 +438,6 @@ class PointInTimeCompiler:
                     exp.to_identifier(d.output_name, quoted=True),
                 )
                 for d in layer
-            ]
-            last = n == len(layers) - 1
-            hidden = [
-                exp.Column(this=exp.to_identifier(h, quoted=True)) for h in self.plan.hidden_names
             ]
             star = exp.Star(except_=[exp.Column(this=ident(order)), *hidden]) if last else (
                 exp.Star())

@@ -19,61 +19,63 @@ from sqlglot import exp
 
 from fsql.dialect import Dialect
 from fsql.plan import AggregationLookup, PointInTimePlan
-from fsql.sqltree import and_all, col, ident, key_name, relation_for_source
+from fsql.sqltree import and_all, col, key_name, not_null, relation_for_source, table
 
 # Pairs per (event + spine row) below which the range join is the cheaper plan: on the uniform
 # benchmark (~8 estimated pairs per row) it takes 0.8x the sub-quadratic plans' time.
 LIGHT_PAIRS_PER_ROW = 10.0
 
 
-def _not_null(names: list[exp.Expression]) -> exp.Expression | None:
-    conds = [exp.Not(this=exp.Is(this=n.copy(), expression=exp.null())) for n in names]
-    return and_all(conds) if conds else None
-
-
 def estimate_pairs(con: duckdb.DuckDBPyConnection, lookup: AggregationLookup,
                    spine_table: str, spine_time: exp.Expression, dialect: Dialect
                    ) -> tuple[float, float]:
-    """(estimated spine row x event pairs in the longest window, events + spine rows)."""
+    """(estimated spine row x event pairs in the longest window, events + spine rows): one
+    query, one read of the source."""
     relation, _, _ = relation_for_source(dialect, lookup.source)
-    keys = [col(k.source_column) for k in lookup.keys]
-    spine_keys = [col(k.spine_column) for k in lookup.keys]
-    count = exp.alias_(exp.Count(this=exp.Star()), "__fsql_n")
-    events = exp.select(*[exp.alias_(k, key_name(n)) for n, k in enumerate(keys)], count)
-    events = events.from_(relation)
-    spine = exp.select(*[exp.alias_(k, key_name(n)) for n, k in enumerate(spine_keys)],
-                       count.copy()).from_(exp.Table(this=ident(spine_table)))
-    if keys:
-        events = events.where(_not_null(keys)).group_by(*[k.copy() for k in keys])
-        spine = spine.where(_not_null(spine_keys)).group_by(*[k.copy() for k in spine_keys])
+
+    def per_key(columns: list[str], source: exp.Expression) -> exp.Select:
+        keys = [col(c) for c in columns]
+        select = exp.select(*[exp.alias_(k, key_name(n)) for n, k in enumerate(keys)],
+                            exp.alias_(exp.Count(this=exp.Star()), "__fsql_n")).from_(source)
+        if keys:
+            select = select.where(and_all([not_null(k.copy()) for k in keys]))
+            select = select.group_by(*[k.copy() for k in keys])
+        return select
+
+    events = per_key([k.source_column for k in lookup.keys], relation)
+    spine = per_key([k.spine_column for k in lookup.keys], table(spine_table))
     product = exp.Mul(this=exp.Cast(this=col("__fsql_n", "__fsql_e"),
                                     to=exp.DataType.build("DOUBLE")),
                       expression=col("__fsql_n", "__fsql_p"))
-    joined = exp.select(
-        exp.alias_(exp.Sum(this=product), "__fsql_pairs"),
-    ).from_(events.subquery("__fsql_e")).join(
-        spine.subquery("__fsql_p"),
-        on=and_all([exp.EQ(this=col(key_name(n), "__fsql_e"), expression=col(key_name(n),
-                           "__fsql_p")) for n in range(len(keys))]) if keys else None,
-        join_type="INNER" if keys else "CROSS",
+    pairs = exp.select(exp.Sum(this=product)).from_(table("__fsql_e")).join(
+        table("__fsql_p"),
+        on=and_all([exp.EQ(this=col(key_name(n), "__fsql_e"),
+                           expression=col(key_name(n), "__fsql_p"))
+                    for n in range(len(lookup.keys))]) if lookup.keys else None,
+        join_type="INNER" if lookup.keys else "CROSS",
     )
-    sizes = exp.select(
-        exp.Sum(this=col("__fsql_n")),
-    ).from_(events.subquery("__fsql_e2"))
-    span = exp.select(
-        exp.Sub(this=exp.Max(this=spine_time.copy()), expression=exp.Min(this=spine_time.copy())),
-        exp.Count(this=exp.Star()),
-    ).from_(exp.Table(this=ident(spine_table)))
-    (pairs,) = con.execute(joined.sql(dialect="duckdb")).fetchone() or (None,)
-    (n_events,) = con.execute(sizes.sql(dialect="duckdb")).fetchone() or (None,)
-    span_us, n_spine = con.execute(span.sql(dialect="duckdb")).fetchone() or (None, 0)
+    spine_rows = table(spine_table)
+    query = (
+        exp.select(
+            pairs.subquery(),
+            exp.select(exp.Sum(this=col("__fsql_n"))).from_(table("__fsql_e")).subquery(),
+            exp.select(exp.Sub(this=exp.Max(this=spine_time.copy()),
+                               expression=exp.Min(this=spine_time.copy()))).from_(
+                spine_rows.copy()).subquery(),
+            exp.select(exp.Count(this=exp.Star())).from_(spine_rows).subquery(),
+        )
+        .with_("__fsql_e", as_=events)
+        .with_("__fsql_p", as_=spine)
+    )
+    n_pairs, n_events, span_us, n_spine = con.execute(query.sql(dialect="duckdb")).fetchone() \
+        or (None, None, None, 0)
     longest = lookup.longest_window_us
     if longest is None or span_us is None:
         share = 1.0
     else:
         # The events a spine row sees: about its window's share of the time the rows span.
         share = min(1.0, longest / (float(span_us) + longest))
-    return float(pairs or 0) * share, float(n_events or 0) + float(n_spine or 0)
+    return float(n_pairs or 0) * share, float(n_events or 0) + float(n_spine or 0)
 
 
 def choose_plans(plan: PointInTimePlan, con: duckdb.DuckDBPyConnection, spine_table: str,

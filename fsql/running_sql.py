@@ -39,25 +39,31 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from fsql.plan import AggregateColumn
-from fsql.sqltree import RID, SPINE, T, and_all, col, ident, int_literal, key_name
+from fsql.sqltree import (
+    CREATED,
+    CREATED_NULL,
+    INT64_MAX,
+    INT64_MIN,
+    RID,
+    SPINE,
+    TS,
+    T,
+    and_all,
+    col,
+    ident,
+    input_name,
+    int_literal,
+    is_null,
+    key_name,
+    not_null,
+    table,
+)
 
 if TYPE_CHECKING:
     from fsql.aggregation_sql import AggregationSQL
 
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-_CREATED_NULL = _INT64_MIN + 1  # a NULL created time is the oldest in the tie order
 _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
-_O, _KIND, _WI = "__fsql_o", "__fsql_kind", "__fsql_wi"
-_TS, _C, _RANKV = "__fsql_ts", "__fsql_c", "__fsql_rankv"
-
-
-def _notnull(node: exp.Expression) -> exp.Expression:
-    return exp.Not(this=exp.Is(this=node, expression=exp.null()))
-
-
-def _isnull(node: exp.Expression) -> exp.Expression:
-    return exp.Is(this=node, expression=exp.null())
+_O, _KIND, _WI, _RANKV = "__fsql_o", "__fsql_kind", "__fsql_wi", "__fsql_rankv"
 
 
 def _when(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
@@ -76,13 +82,6 @@ def _struct(**fields: exp.Expression) -> exp.Expression:
     return exp.Struct(
         expressions=[exp.PropertyEQ(this=ident(k), expression=v) for k, v in fields.items()]
     )
-
-
-def _table(name: str, alias: str | None = None) -> exp.Table:
-    table = exp.Table(this=ident(name))
-    if alias:
-        table.set("alias", exp.TableAlias(this=ident(alias)))
-    return table
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,6 @@ class RunningSQL:
     def __init__(self, owner: AggregationSQL, members: list[int]) -> None:
         self.o = owner
         self.lookup = owner.lookup
-        self.members = members
         self.inclusive = owner.p.plan.cut == "inclusive"
         self.n_keys = len(self.lookup.keys)
         self.partitioned = owner.p.dialect.running_partitioned
@@ -140,9 +138,6 @@ class RunningSQL:
 
     def name(self, part: str) -> str:
         return self.o.cte_name(part)
-
-    def x(self, j: int, table: str | None = None) -> exp.Column:
-        return col(f"__fsql_x{self.o.input_of[j]}", table)
 
     def keys(self, table: str | None = None) -> list[exp.Expression]:
         return [col(key_name(n), table) for n in range(self.n_keys)]
@@ -176,21 +171,21 @@ class RunningSQL:
         """The value counted for event rows (NULL: not counted)."""
         if s.kind == "pos":
             return exp.Literal.number(1)
-        x = col(f"__fsql_x{s.m}")
+        x = col(input_name(s.m))
         if s.kind == "count":
             return x
         gap_col = f"__fsql_prev{s.m}" if s.kind == "start" else f"__fsql_next{s.m}"
-        alone: exp.Expression = _isnull(col(gap_col))
+        alone: exp.Expression = is_null(col(gap_col))
         if s.window is not None:
             gap = (
-                exp.Sub(this=col(_TS), expression=col(gap_col))
+                exp.Sub(this=col(TS), expression=col(gap_col))
                 if s.kind == "start"
-                else exp.Sub(this=col(gap_col), expression=col(_TS))
+                else exp.Sub(this=col(gap_col), expression=col(TS))
             )
             alone = exp.paren(
                 exp.Or(this=alone, expression=exp.GTE(this=gap, expression=int_literal(s.window)))
             )
-        return _when(and_all([_notnull(x), alone]), exp.Literal.number(1))
+        return _when(and_all([not_null(x), alone]), exp.Literal.number(1))
 
     def block_stats(self) -> list[tuple[str, int]]:
         """(function, input) of every block aggregate (avg reads its input's sums)."""
@@ -244,8 +239,8 @@ class RunningSQL:
                 *[exp.alias_(col(k), key_name(n)) for n, k in enumerate(keys)],
                 col(T),
             )
-            .from_(_table(SPINE))
-            .where(and_all([_notnull(col(T))] + [_notnull(col(k)) for k in keys]))
+            .from_(table(SPINE))
+            .where(and_all([not_null(col(T))] + [not_null(col(k)) for k in keys]))
         )
 
     def islands_cte(self) -> exp.Select:
@@ -254,16 +249,16 @@ class RunningSQL:
         extra: list[exp.Expression] = []
         for m in inputs:
             spec = {
-                "partition_by": [*self.keys(), col(f"__fsql_x{m}")],
-                "order": exp.Order(expressions=[exp.Ordered(this=col(_TS), nulls_first=True)]),
+                "partition_by": [*self.keys(), col(input_name(m))],
+                "order": exp.Order(expressions=[exp.Ordered(this=col(TS), nulls_first=True)]),
             }
             extra.append(
-                exp.alias_(exp.Window(this=exp.Lag(this=col(_TS)), **spec), f"__fsql_prev{m}")
+                exp.alias_(exp.Window(this=exp.Lag(this=col(TS)), **spec), f"__fsql_prev{m}")
             )
             extra.append(
-                exp.alias_(exp.Window(this=exp.Lead(this=col(_TS)), **spec), f"__fsql_next{m}")
+                exp.alias_(exp.Window(this=exp.Lead(this=col(TS)), **spec), f"__fsql_next{m}")
             )
-        return exp.select(exp.Star(), *extra).from_(_table(self.o.src))
+        return exp.select(exp.Star(), *extra).from_(table(self.o.src))
 
     def run_cte(self, events: str) -> exp.Select:
         """Events and probes in (keys, time, kind) order, with a running count per series."""
@@ -274,16 +269,16 @@ class RunningSQL:
         integer = exp.DataType.build("INT")
         event_rows = exp.select(
             *self.keys(),
-            exp.alias_(col(_TS), _O),
+            exp.alias_(col(TS), _O),
             exp.alias_(exp.Literal.number(event_kind), _KIND),
             exp.alias_(exp.Cast(this=exp.null(), to=bigint), RID),
             exp.alias_(exp.Cast(this=exp.null(), to=integer), _WI),
             *[exp.alias_(self.series_input(s), s.name) for s in series],
-            *[exp.alias_(col(f"__fsql_x{m}"), f"__fsql_val{m}") for m in dict.fromkeys(
+            *[exp.alias_(col(input_name(m)), f"__fsql_val{m}") for m in dict.fromkeys(
                 m for _, m in stats)],
-            *([col(_C), exp.alias_(col(f"__fsql_x{self.ranked_input}"), _RANKV)]
+            *([col(CREATED), exp.alias_(col(input_name(self.ranked_input)), _RANKV)]
               if self.ranked else []),
-        ).from_(_table(events))
+        ).from_(table(events))
         probes = exp.Values(
             expressions=[
                 exp.Tuple(
@@ -299,7 +294,7 @@ class RunningSQL:
         # A lifetime window's probe sits before every event of the key.
         at = exp.Coalesce(
             this=exp.Sub(this=col(T, "__fsql_g"), expression=col("__fsql_us", "__fsql_w")),
-            expressions=[int_literal(_INT64_MIN + 1)],
+            expressions=[int_literal(INT64_MIN + 1)],
         )
         probe_rows = (
             exp.select(
@@ -311,10 +306,10 @@ class RunningSQL:
                 *[exp.alias_(exp.null(), s.name) for s in series],
                 *[exp.alias_(exp.null(), f"__fsql_val{m}") for m in dict.fromkeys(
                     m for _, m in stats)],
-                *([exp.alias_(exp.null(), _C), exp.alias_(exp.null(), _RANKV)]
+                *([exp.alias_(exp.null(), CREATED), exp.alias_(exp.null(), _RANKV)]
                   if self.ranked else []),
             )
-            .from_(_table(self.name("good"), "__fsql_g"))
+            .from_(table(self.name("good"), "__fsql_g"))
             .join(probes, join_type="CROSS")
         )
         union = exp.union(event_rows, probe_rows, distinct=False).subquery("__fsql_u")
@@ -322,7 +317,7 @@ class RunningSQL:
                  exp.Ordered(this=col(_KIND), nulls_first=True)]
         if self.ranked:
             # Tied events in the tie order: created NULL-oldest, then the value.
-            order += [exp.Ordered(this=col(_C), nulls_first=True),
+            order += [exp.Ordered(this=col(CREATED), nulls_first=True),
                       exp.Ordered(this=col(_RANKV), nulls_first=True)]
         if self.partitioned:
             partition: list[exp.Expression] | None = self.keys()
@@ -350,39 +345,33 @@ class RunningSQL:
         return exp.Max(this=_when(exp.EQ(this=col(_WI), expression=exp.Literal.number(probe)),
                                   col(name)))
 
+    def in_window(self, start: str, end: str, window: int | None) -> exp.Expression:
+        """Running count ``start`` at t minus running count ``end`` at t - w."""
+        return exp.Sub(this=self.at_probe(start, 0),
+                       expression=self.at_probe(end, self.probe(window)))
+
     def count_cte(self) -> exp.Select:
-        """Per spine row: counts, distinct counts, and each block window's positions."""
+        """Per spine row: counts, distinct counts, ranks and each block window's positions."""
         columns: list[exp.Expression] = [col(RID)]
-        for j in self.counted:
-            name = self.count_series(j).name
-            w = self.probe(self.agg(j).window_us)
-            columns.append(exp.alias_(
-                exp.Sub(this=self.at_probe(name, 0), expression=self.at_probe(name, w)),
-                f"__fsql_a{j}"))
-        for j in self.blocked:
-            if self.agg(j).function == "avg":
-                name = self.count_series(j).name
-                w = self.probe(self.agg(j).window_us)
-                columns.append(exp.alias_(
-                    exp.Sub(this=self.at_probe(name, 0), expression=self.at_probe(name, w)),
-                    f"__fsql_n{j}"))
+        for j in self.counted + self.blocked + self.ranked:
+            agg = self.agg(j)
+            if j in self.blocked and agg.function != "avg":
+                continue
+            name = (_Series("count", self.ranked_input) if j in self.ranked
+                    else self.count_series(j)).name
+            count = self.in_window(name, name, agg.window_us)
+            columns.append(exp.alias_(count, f"__fsql_a{j}" if j in self.counted
+                                      else f"__fsql_n{j}"))
+            if j in self.ranked:
+                p = self.probe(agg.window_us)
+                rank = (self.at_probe(name, 0) if agg.function == "last" else
+                        exp.Add(this=self.at_probe(name, p), expression=exp.Literal.number(1)))
+                columns.append(exp.alias_(rank, f"__fsql_r{j}"))
         for j in self.islands:
             m, window = self.o.input_of[j], self.agg(j).window_us
             starts = _Series("start", m, window).name
             ends = starts if window is None else _Series("end", m, window).name
-            columns.append(exp.alias_(
-                exp.Sub(this=self.at_probe(starts, 0),
-                        expression=self.at_probe(ends, self.probe(window))),
-                f"__fsql_a{j}"))
-        ranked = _Series("count", self.ranked_input).name
-        for j in self.ranked:
-            p = self.probe(self.agg(j).window_us)
-            columns.append(exp.alias_(
-                exp.Sub(this=self.at_probe(ranked, 0), expression=self.at_probe(ranked, p)),
-                f"__fsql_n{j}"))
-            rank = (self.at_probe(ranked, 0) if self.agg(j).function == "last"
-                    else exp.Add(this=self.at_probe(ranked, p), expression=exp.Literal.number(1)))
-            columns.append(exp.alias_(rank, f"__fsql_r{j}"))
+            columns.append(exp.alias_(self.in_window(starts, ends, window), f"__fsql_a{j}"))
         if self.blocked:
             pos = _Series("pos").name
             columns.append(exp.alias_(self.at_probe(pos, 0), "__fsql_hi"))
@@ -391,8 +380,8 @@ class RunningSQL:
                 columns.append(exp.alias_(self.at_probe(pos, p), f"__fsql_lo{p}"))
         return (
             exp.select(*columns)
-            .from_(_table(self.name("run")))
-            .where(_notnull(col(RID)))
+            .from_(table(self.name("run")))
+            .where(not_null(col(RID)))
             .group_by(col(RID))
         )
 
@@ -412,7 +401,7 @@ class RunningSQL:
             exp.alias_(exp.Literal.number(0), level_col),
             exp.alias_(exp.Sub(this=col(_Series("pos").name), expression=one), b),
             *[exp.alias_(col(f"__fsql_val{m}"), self.block_col(f, m)) for f, m in stats],
-        ).from_(_table(self.name("run"))).where(_isnull(col(RID)))
+        ).from_(table(self.name("run"))).where(is_null(col(RID)))
         parent = _shr(col(b), one.copy())
         level_up = exp.Add(this=col(level_col), expression=one.copy())
         up = (
@@ -422,7 +411,7 @@ class RunningSQL:
                 *[exp.alias_(functions[f](this=col(self.block_col(f, m))), self.block_col(f, m))
                   for f, m in stats],
             )
-            .from_(_table(self.name("blocks")))
+            .from_(table(self.name("blocks")))
             .where(exp.LT(this=col(level_col), expression=exp.Literal.number(_BLOCK_LEVELS - 1)))
             .group_by(level_up.copy(), parent.copy())
         )
@@ -440,9 +429,9 @@ class RunningSQL:
             aggs.append(exp.alias_(functions[f](this=value), f"__fsql_a{j}"))
         lookup = (
             exp.select(col(RID, "__fsql_q"), *aggs)
-            .from_(_table(self.name("cover"), "__fsql_q"))
+            .from_(table(self.name("cover"), "__fsql_q"))
             .join(
-                _table(self.name("blocks"), "__fsql_blk"),
+                table(self.name("blocks"), "__fsql_blk"),
                 on=and_all([
                     exp.EQ(this=col(name, "__fsql_blk"), expression=col(name, "__fsql_q"))
                     for name in (level_col, b)
@@ -467,7 +456,7 @@ class RunningSQL:
                     exp.alias_(col(f"__fsql_lo{p}"), "__fsql_lo"),
                     col("__fsql_hi"),
                 )
-                .from_(_table(self.name("cnt")))
+                .from_(table(self.name("cnt")))
                 .where(exp.GT(this=col("__fsql_hi"), expression=col(f"__fsql_lo{p}")))
             )
             ranges = part if ranges is None else exp.union(ranges, part, distinct=False)
@@ -540,15 +529,15 @@ class RunningSQL:
         name = _Series("count", self.ranked_input).name
         events = (
             exp.select(exp.alias_(col(name), "__fsql_rank"), exp.alias_(col(_RANKV), "__fsql_v"))
-            .from_(_table(self.name("run")))
-            .where(and_all([_isnull(col(RID)), _notnull(col(_RANKV))]))
+            .from_(table(self.name("run")))
+            .where(and_all([is_null(col(RID)), not_null(col(_RANKV))]))
         )
         wanted: exp.Query | None = None
         for j in self.ranked:
             part = (
                 exp.select(col(RID), exp.alias_(exp.Literal.number(j), "__fsql_j"),
                            exp.alias_(col(f"__fsql_r{j}"), "__fsql_rank"))
-                .from_(_table(self.name("cnt")))
+                .from_(table(self.name("cnt")))
                 .where(exp.GT(this=col(f"__fsql_n{j}"), expression=exp.Literal.number(0)))
             )
             wanted = part if wanted is None else exp.union(wanted, part, distinct=False)
@@ -562,7 +551,7 @@ class RunningSQL:
         lookup = (
             exp.select(col(RID, "__fsql_q"), *picks)
             .from_(wanted.subquery("__fsql_q"))
-            .join(_table(self.name("ranked"), "__fsql_e"),
+            .join(table(self.name("ranked"), "__fsql_e"),
                   on=exp.EQ(this=col("__fsql_rank", "__fsql_e"),
                             expression=col("__fsql_rank", "__fsql_q")))
             .group_by(col(RID, "__fsql_q"))
@@ -587,15 +576,15 @@ class RunningSQL:
     def asof_events(self, function: str, m: int) -> exp.Select:
         """One row per (keys, ts, created NULL-oldest): the greatest (last) or least (first)
         non-NULL value, the tie order's winner among the rows tied on (ts, created)."""
-        created = exp.Coalesce(this=col(_C), expressions=[int_literal(_CREATED_NULL)])
-        x = col(f"__fsql_x{m}")
+        created = exp.Coalesce(this=col(CREATED), expressions=[int_literal(CREATED_NULL)])
+        x = col(input_name(m))
         pick = exp.Max(this=x) if function == "last" else exp.Min(this=x)
-        inner = exp.select(*self.keys(), col(_TS), exp.alias_(created, _C), x).from_(
-            _table(self.o.src)).where(_notnull(x.copy()))
+        inner = exp.select(*self.keys(), col(TS), exp.alias_(created, CREATED), x).from_(
+            table(self.o.src)).where(not_null(x.copy()))
         return (
-            exp.select(*self.keys(), col(_TS), col(_C), exp.alias_(pick, "__fsql_v"))
+            exp.select(*self.keys(), col(TS), col(CREATED), exp.alias_(pick, "__fsql_v"))
             .from_(inner.subquery("__fsql_e"))
-            .group_by(*self.keys(), col(_TS), col(_C))
+            .group_by(*self.keys(), col(TS), col(CREATED))
         )
 
     def asof_cte(self, function: str, m: int, window: int | None) -> exp.Select:
@@ -605,41 +594,41 @@ class RunningSQL:
         t = col(T, g)
         keys = [exp.EQ(this=col(key_name(n), g), expression=col(key_name(n), e))
                 for n in range(self.n_keys)]
-        events = _table(self.asof_name(function, m, window, "ev"), e)
+        events = table(self.asof_name(function, m, window, "ev"), e)
         if function == "first" and window is None:
             # The key's earliest event: no inequality with the spine row, so no ASOF.
-            order = [exp.Ordered(this=col(_TS), nulls_first=True),
-                     exp.Ordered(this=col(_C), nulls_first=True)]
+            order = [exp.Ordered(this=col(TS), nulls_first=True),
+                     exp.Ordered(this=col(CREATED), nulls_first=True)]
             earliest = (
                 exp.select(exp.Star())
-                .from_(_table(self.asof_name(function, m, window, "ev")))
+                .from_(table(self.asof_name(function, m, window, "ev")))
                 .qualify(exp.EQ(
                     this=exp.Window(this=exp.RowNumber(), partition_by=self.keys() or None,
                                     order=exp.Order(expressions=order)),
                     expression=exp.Literal.number(1)))
             )
             return (
-                exp.select(col(RID, g), col(_TS, e), col("__fsql_v", e))
-                .from_(_table(self.name("good"), g))
+                exp.select(col(RID, g), col(TS, e), col("__fsql_v", e))
+                .from_(table(self.name("good"), g))
                 .join(earliest.subquery(e), on=and_all(keys) if keys else None,
                       join_type="INNER" if keys else "CROSS")
             )
         if function == "last":
             # visible: (ts, c) <= (t, MAX) inclusive, < (t, MIN) exclusive.
-            probe = _struct(ts=t, c=int_literal(_INT64_MAX if self.inclusive else _INT64_MIN))
+            probe = _struct(ts=t, c=int_literal(INT64_MAX if self.inclusive else INT64_MIN))
             cond: exp.Expression = (exp.GTE if self.inclusive else exp.GT)(
-                this=probe, expression=_struct(ts=col(_TS, e), c=col(_C, e)))
+                this=probe, expression=_struct(ts=col(TS, e), c=col(CREATED, e)))
         else:
             assert window is not None
             lower = exp.Sub(this=t, expression=int_literal(window))
             # ts > t - w inclusive, ts >= t - w exclusive.
-            c = int_literal(_INT64_MAX if self.inclusive else _INT64_MIN)
+            c = int_literal(INT64_MAX if self.inclusive else INT64_MIN)
             cond = exp.LT(this=_struct(ts=lower, c=c),
-                          expression=_struct(ts=col(_TS, e), c=col(_C, e)))
+                          expression=_struct(ts=col(TS, e), c=col(CREATED, e)))
         join = exp.Join(this=events, method="ASOF", on=and_all([*keys, cond]))
         return (
-            exp.select(col(RID, g), col(_TS, e), col("__fsql_v", e))
-            .from_(_table(self.name("good"), g))
+            exp.select(col(RID, g), col(TS, e), col("__fsql_v", e))
+            .from_(table(self.name("good"), g))
             .join(join)
         )
 
@@ -665,7 +654,7 @@ class RunningSQL:
         m = self.o.input_of[j]
         window = agg.window_us if agg.function == "first" else None
         hit = self.asof_name(agg.function, m, window, "hit")
-        ts, t = col(_TS, hit), col(T, SPINE)
+        ts, t = col(TS, hit), col(T, SPINE)
         if agg.function == "first":
             inside: exp.Expression = (exp.LTE if self.inclusive else exp.LT)(this=ts, expression=t)
         elif agg.window_us is None:

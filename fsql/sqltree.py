@@ -22,7 +22,9 @@ T = "__fsql_t"
 TS = "__fsql_ts"
 CREATED = "__fsql_c"
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INT64_MIN = -(2**63)
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+CREATED_NULL = INT64_MIN + 1  # a NULL created time is the oldest in the tie order
 
 
 def ident(name: str) -> exp.Identifier:
@@ -35,8 +37,38 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
+def table(name: str, alias: str | None = None) -> exp.Table:
+    """A CTE or table referenced by one (internal) name."""
+    node = exp.Table(this=ident(name))
+    if alias:
+        node.set("alias", exp.TableAlias(this=ident(alias)))
+    return node
+
+
+def is_null(node: exp.Expression) -> exp.Expression:
+    return exp.Is(this=node, expression=exp.null())
+
+
+def not_null(node: exp.Expression) -> exp.Expression:
+    return exp.Not(this=is_null(node))
+
+
+def tie_struct(ts: exp.Expression, created: exp.Expression,
+               value: exp.Expression) -> exp.Expression:
+    """STRUCT(o, c, v) ordered as the tie rule: event time, created (NULL oldest), value."""
+    fields = {"o": ts, "c": exp.Coalesce(this=created, expressions=[int_literal(CREATED_NULL)]),
+              "v": value}
+    return exp.Struct(expressions=[
+        exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in fields.items()])
+
+
 def key_name(i: int) -> str:
     return f"__fsql_k{i}"
+
+
+def input_name(m: int) -> str:
+    """Aggregation input ``m`` (one per distinct column and ``where=``) in the source CTE."""
+    return f"__fsql_x{m}"
 
 
 def feat_name(i: int) -> str:
