@@ -8,6 +8,7 @@ from fsql.aggregates import Aggregate, Derived
 from fsql.definitions import Entity, FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.errors import CompileError, DefinitionError, ExecutionError, FsqlError, UnsupportedError
 from fsql.repo import Repo
+from fsql.version import __version__
 
 __all__ = [
     "Aggregate",
@@ -24,5 +25,5 @@ __all__ = [
     "Source",
     "UnsupportedError",
     "ViewProjection",
+    "__version__",
 ]
-__version__ = "0.1.0"

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fsql.definitions import _caller_location, _check_name
+from fsql.definitions import _caller_location, _check_name, checked_arguments
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
 from fsql.errors import DefinitionError
@@ -82,6 +82,7 @@ class Aggregate:
     dtype: DType | None
     location: str = field(default="", compare=False, repr=False)
 
+    @checked_arguments
     def __init__(
         self,
         column: str,
@@ -145,6 +146,7 @@ class Derived:
     dtype: DType | None
     location: str = field(default="", compare=False, repr=False)
 
+    @checked_arguments
     def __init__(self, name: str, expr: str, dtype: str | DType | None = None) -> None:
         location = _caller_location()
         _check_name("Derived", name, location)

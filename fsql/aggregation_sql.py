@@ -35,8 +35,10 @@ from fsql.sqltree import (
     int_literal,
     key_name,
     literal,
+    lookup_cte_name,
     not_null,
     relation_for_source,
+    src_cte_name,
     tie_struct,
 )
 
@@ -83,10 +85,10 @@ class AggregationSQL:
     # names -------------------------------------------------------------------------------
     @property
     def src(self) -> str:
-        return f"__fsql_v{self.i}_src"
+        return src_cte_name(self.lookup.name)
 
     def cte_name(self, part: str) -> str:
-        return f"__fsql_v{self.i}_{part}"
+        return lookup_cte_name(self.lookup.name, part)
 
     # source --------------------------------------------------------------------------------
     def source_cte(self) -> exp.Select:

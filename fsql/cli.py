@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from fsql.errors import FsqlError
 from fsql.repo import Repo
+from fsql.version import __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,8 +33,13 @@ def _request_options(parser: argparse.ArgumentParser) -> None:
                         help="spine: a table name, a .parquet/.csv file or a 'SELECT ...' query")
     parser.add_argument("--spine-timestamp", default="event_timestamp",
                         help="spine timestamp column (default: event_timestamp)")
-    parser.add_argument("--cut", choices=["inclusive", "exclusive"], default="inclusive",
-                        help="inclusive: rows at exactly the spine time are visible (default)")
+    parser.add_argument("--env", default=None, metavar="NAME",
+                        help="an [environments.NAME] of fsql.toml: files or tables, schema, "
+                             "dialect (default: files on DuckDB, tables on warehouses)")
+    parser.add_argument("--cut", choices=["inclusive", "exclusive"], default=None,
+                        help="inclusive: rows at exactly the spine time are visible; "
+                             "exclusive: only earlier rows (default: the service's cut, else "
+                             "inclusive)")
     parser.add_argument("--created-cutoff", action="store_true",
                         help="also hide rows created after the spine time")
     parser.add_argument("--full-names", action="store_true",
@@ -43,6 +49,7 @@ def _request_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fsql`` command."""
     parser = _Parser(prog="fsql", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"fsql {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     comp = commands.add_parser("compile", help="print the training-set query for a dialect")
     _request_options(comp)
@@ -67,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         repo = Repo.load(args.repo)
-        options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut,
+        options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":
             sys.stdout.write(repo.compile(args.features, args.spine, dialect=args.dialect,

@@ -25,7 +25,9 @@ from sqlglot import exp
 
 from fsql.aggregation_sql import AggregationSQL
 from fsql.dialect import Dialect, SnapshotStrategy
+from fsql.errors import UnsupportedError
 from fsql.plan import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
+from fsql.version import __version__
 from fsql.sqltree import (
     CREATED,
     RID,
@@ -56,6 +58,11 @@ class PointInTimeCompiler:
     # -- spine ---------------------------------------------------------------------------
     def spine_cte(self) -> exp.Select:
         spine: SpineRef = self.plan.spine
+        if spine.kind == "file" and not self.dialect.reads_local_files:
+            raise UnsupportedError(
+                f"The spine is the local file {spine.ref!r}, which {self.dialect.name} cannot "
+                "read; pass the spine's warehouse table (--spine project.dataset.table) or a "
+                "'SELECT ...' query, or compile for duckdb")
         source = from_item(spine.kind, spine.ref, self.dialect, what="the spine")
         t = self.dialect.epoch_micros_sql(col(spine.timestamp_column), spine.timestamp_dtype)
         select = exp.select(exp.Star()).from_(source)
@@ -166,8 +173,8 @@ class PointInTimeCompiler:
     def asof_join(self, i: int, lookup: Lookup) -> exp.Join:
         """Snowflake: ``ASOF JOIN src MATCH_CONDITION (t >= ts) ON keys`` on the deduplicated
         source (one row per key and ts), so no ties are left for the ASOF to pick among."""
-        alias = view_cte_name(i)
-        right = exp.Table(this=ident(src_cte_name(i)), alias=exp.TableAlias(this=ident(alias)))
+        alias = view_cte_name(lookup.name)
+        right = exp.Table(this=ident(src_cte_name(lookup.name)), alias=exp.TableAlias(this=ident(alias)))
         keys = self.key_match(lookup, SPINE, alias)
         flipped = exp.GTE if self.plan.cut == "inclusive" else exp.GT
         condition = flipped(this=col(T, SPINE), expression=col(TS, alias))
@@ -185,7 +192,7 @@ class PointInTimeCompiler:
         narrow_alias, match_alias, rows_alias = "__fsql_n", "__fsql_m", "__fsql_l"
         n_keys = len(lookup.keys)
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
-            ident(src_cte_name(i))
+            ident(src_cte_name(lookup.name))
         )
         conds: list[exp.Expression] = self.key_match(lookup, SPINE, narrow_alias)
         conds.append(self.visible_upper(col(TS, narrow_alias), col(T, SPINE)))
@@ -223,7 +230,7 @@ class PointInTimeCompiler:
             .from_(matched.subquery(match_alias))
             .join(
                 exp.Table(
-                    this=ident(src_cte_name(i)), alias=exp.TableAlias(this=ident(rows_alias))
+                    this=ident(src_cte_name(lookup.name)), alias=exp.TableAlias(this=ident(rows_alias))
                 ),
                 on=and_all(same_time),
                 join_type="INNER",
@@ -247,7 +254,7 @@ class PointInTimeCompiler:
             *[col(feat_name(n)) for n in range(n_feats)],
             exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
             exp.alias_(row, "__fsql_row"),
-        ).from_(ident(src_cte_name(i)))
+        ).from_(ident(src_cte_name(lookup.name)))
         spine_conds = [exp.Not(this=exp.Is(this=col(T), expression=exp.null()))] + [
             exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
             for k in lookup.keys
@@ -323,7 +330,7 @@ class PointInTimeCompiler:
             )
             .from_(exp.Table(this=ident(SPINE)))
             .join(
-                exp.Table(this=ident(src_cte_name(i)), alias=exp.TableAlias(this=ident(alias))),
+                exp.Table(this=ident(src_cte_name(lookup.name)), alias=exp.TableAlias(this=ident(alias))),
                 on=and_all(conds[: len(lookup.keys)]) if lookup.keys else None,
                 join_type="INNER" if lookup.keys else "CROSS",
             )
@@ -350,16 +357,16 @@ class PointInTimeCompiler:
                 recursive = recursive or aggregation.recursive
                 continue
             columns += self.feature_columns(i, lookup)
-            ctes.append((src_cte_name(i), self.source_cte(lookup)))
+            ctes.append((src_cte_name(lookup.name), self.source_cte(lookup)))
             strategy = self.strategy(lookup)
-            alias = view_cte_name(i)
+            alias = view_cte_name(lookup.name)
             if strategy == "asof_dedup":
                 joins.append(self.asof_join(i, lookup))
                 continue
             if strategy == "asof_two_phase":
                 # The source is read twice (narrow, then whole rows): stream it both times
                 # rather than buffer every source row (peak memory, bench/pit_join.py).
-                streamed.add(src_cte_name(i))
+                streamed.add(src_cte_name(lookup.name))
             builders = {
                 "window": self.window_cte,
                 "range_rank": self.range_rank_cte,
@@ -446,7 +453,7 @@ class PointInTimeCompiler:
         return query.order_by(exp.Ordered(this=col(order, "__fsql_o"), nulls_first=True))
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
-        alias = view_cte_name(i)
+        alias = view_cte_name(lookup.name)
         hit: exp.Expression = exp.and_(
             exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
             exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
@@ -491,3 +498,30 @@ def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expression:
 def render(tree: exp.Expression, dialect: Dialect) -> str:
     """SQL text of ``tree`` for ``dialect``, pretty-printed and ending with a newline."""
     return tree.sql(dialect=dialect.sqlglot, pretty=True) + "\n"
+
+
+def header(plan: PointInTimePlan, dialect: Dialect) -> str:
+    """The comment lines a compiled query starts with: what it is and how it was asked, so
+    that a golden file or a warehouse job says where it came from. No path, time or host:
+    the text is the same on every machine."""
+    options = [
+        f"fsql {__version__}",
+        f"training set of {plan.request!r}",
+        f"dialect {dialect.name}",
+        f"cut {plan.cut}",
+        f"created cutoff {'on' if plan.created_cutoff else 'off'}",
+        f"names {'full' if plan.full_names else 'short'}",
+        f"env {plan.env or 'default'}",
+    ]
+    lines = ["-- " + " | ".join(options)]
+    reads_files = plan.spine.kind == "file" or any(
+        lk.source.kind == "path" for lk in plan.lookups)
+    if reads_files:
+        lines.append("-- Local files are named relative to the feature repository's root: run "
+                     "this with SET file_search_path = '<root>' (fsql run does).")
+    return "\n".join(lines) + "\n"
+
+
+def render_plan(plan: PointInTimePlan, dialect: Dialect) -> str:
+    """The SQL text of ``plan`` for ``dialect``: the header comment, then the query."""
+    return header(plan, dialect) + render(compile_plan(plan, dialect), dialect)

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import numbers
 import os
 import re
@@ -19,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
@@ -48,6 +50,38 @@ def _check_name(kind: str, name: Any, location: str) -> str:
     if name.startswith("__fsql"):
         raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved")
     return name
+
+
+_Init = TypeVar("_Init", bound=Any)
+
+
+def checked_arguments(init: _Init) -> _Init:
+    """Wrap a DSL constructor so that a misspelled or missing argument is a DefinitionError
+    naming the definition, the argument and the closest valid name (not a bare TypeError)."""
+    signature = inspect.signature(init)
+    kind = init.__qualname__.split(".")[0]
+    accepted = [n for n in signature.parameters if n != "self"]
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as err:
+            name = args[0] if args and isinstance(args[0], str) else kwargs.get("name", "")
+            where = f"{kind}({name!r}) ({_caller_location()})" if name else \
+                f"{kind} ({_caller_location()})"
+            unknown = [k for k in kwargs if k not in accepted]
+            if unknown:
+                raise DefinitionError(
+                    f"{where}: unknown argument {unknown[0]!r}."
+                    f"{_did_you_mean(unknown[0], accepted)} {kind} takes: "
+                    f"{', '.join(accepted)}"
+                ) from None
+            raise DefinitionError(f"{where}: {err}; {kind} takes: {', '.join(accepted)}") \
+                from None
+        init(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
@@ -100,6 +134,7 @@ class Entity:
     description: str = ""
     location: str = field(default="", compare=False, repr=False)
 
+    @checked_arguments
     def __init__(self, name: str, join_keys: Sequence[str], *, description: str = "") -> None:
         location = _caller_location()
         _check_name("Entity", name, location)
@@ -129,6 +164,7 @@ class Field:
     default: Any = None
     description: str = ""
 
+    @checked_arguments
     def __init__(self, name: str, dtype: str | DType, default: Any = None, *,
                  description: str = "") -> None:
         location = _caller_location()
@@ -143,8 +179,12 @@ class Field:
 
 @dataclass(frozen=True)
 class Source:
-    """Where feature rows live: exactly one of ``path`` (Parquet/CSV, relative to the repo),
-    ``table`` (``project.dataset.table`` / ``db.schema.table``) or ``query`` (a SELECT).
+    """Where feature rows live: a local ``path`` (Parquet/CSV, relative to the repository),
+    a warehouse ``table`` (``project.dataset.table`` / ``db.schema.table``) or a ``query`` (a
+    SELECT). ``path`` may be given together with ``table`` or ``query``: one definition for
+    local development and the warehouse. Which one a request reads is the environment's choice
+    (``fsql.toml`` ``[environments.NAME]``); by default DuckDB reads the file and the
+    warehouses the table (docs/environments.md).
 
     ``field_mapping`` renames source columns: ``{source_column: name_used_in_definitions}``.
     ``timestamp_dtype`` says whether the event timestamp column is a ``timestamp`` (an instant;
@@ -161,6 +201,7 @@ class Source:
     timestamp_dtype: str = "timestamp"
     location: str = field(default="", compare=False, repr=False)
 
+    @checked_arguments
     def __init__(self, name: str, *, timestamp_field: str, path: str | None = None,
                  table: str | None = None, query: str | None = None,
                  created_timestamp_field: str | None = None,
@@ -168,11 +209,15 @@ class Source:
                  timestamp_dtype: str = "timestamp") -> None:
         location = _caller_location()
         _check_name("Source", name, location)
-        given = [k for k, v in (("path", path), ("table", table), ("query", query)) if v]
-        if len(given) != 1:
+        if not (path or table or query):
             raise DefinitionError(
-                f"Source {name!r} ({location}): give exactly one of path=, table= or query= "
-                f"(got {', '.join(given) or 'none'})"
+                f"Source {name!r} ({location}): give path= (a local Parquet/CSV file), table= "
+                "(a warehouse table) or query= (a SELECT), or path= with one of the others"
+            )
+        if table and query:
+            raise DefinitionError(
+                f"Source {name!r} ({location}): give table= or query=, not both (path= may "
+                "accompany either)"
             )
         if timestamp_dtype not in ("timestamp", "date"):
             raise DefinitionError(
@@ -217,6 +262,7 @@ class FeatureView:
     derived: tuple[Any, ...] = ()
     location: str = field(default="", compare=False, repr=False)
 
+    @checked_arguments
     def __init__(self, name: str, *, source: Source, features: Sequence[Any],
                  entities: Sequence[Entity] = (), ttl: timedelta | str | None = None,
                  description: str = "", owner: str = "",
@@ -389,34 +435,58 @@ class ViewProjection:
 
 @dataclass(frozen=True)
 class FeatureService:
-    """A named list of features served together: views, projections or ``"view:feature"``."""
+    """A named list of features served together: views, projections, ``"view:feature"``
+    strings, view names and Derived features.
+
+    ``request_schema`` declares the spine (request) columns the service's Derived features
+    read, with their dtypes: ``{"amount": "float64"}``. They type the derived expressions on
+    table and query spines and are checked against file and DataFrame spines. It may also give
+    the spine timestamp column's dtype (``"date"`` for a DATE column of a table spine).
+    ``cut`` fixes the visibility cut of every request of the service (``"inclusive"``: rows at
+    exactly the spine time are visible; ``"exclusive"``: only earlier rows), so that training
+    sets and online reads agree without a flag (docs/semantics.md, "Which cut").
+    """
 
     name: str
     features: tuple[FeatureView | ViewProjection | str, ...]
     description: str = ""
+    request_schema: Mapping[str, DType] = field(default_factory=dict)
+    cut: str | None = None
     location: str = field(default="", compare=False, repr=False)
 
+    @checked_arguments
     def __init__(self, name: str, features: Sequence[FeatureView | ViewProjection | str], *,
-                 description: str = "") -> None:
+                 description: str = "", request_schema: Mapping[str, str] | None = None,
+                 cut: str | None = None) -> None:
         location = _caller_location()
+        where = f"FeatureService {name!r} ({location})"
         _check_name("FeatureService", name, location)
-        features = _as_list(features, where=f"FeatureService {name!r} ({location})",
-                            what="features", example="features=[view]")
+        features = _as_list(features, where=where, what="features", example="features=[view]")
         if not features:
-            raise DefinitionError(f"FeatureService {name!r} ({location}): features= is empty")
+            raise DefinitionError(f"{where}: features= is empty")
         from fsql.aggregates import Derived
 
         for item in features:
             if not isinstance(item, (FeatureView, ViewProjection, str, Derived)):
                 raise DefinitionError(
-                    f"FeatureService {name!r} ({location}): cannot use {item!r} as a feature; "
-                    "list FeatureViews, view[['f1']] projections, 'view:feature' strings or "
-                    "Derived features"
+                    f"{where}: cannot use {item!r} as a feature; list FeatureViews, "
+                    "view[['f1']] projections, 'view:feature' strings or Derived features"
                 )
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "features", tuple(features))
-        object.__setattr__(self, "description", description)
-        object.__setattr__(self, "location", location)
+        if cut not in (None, "inclusive", "exclusive"):
+            raise DefinitionError(f"{where}: cut={cut!r}; use 'inclusive' or 'exclusive'")
+        if request_schema is not None and not isinstance(request_schema, Mapping):
+            raise DefinitionError(
+                f"{where}: request_schema= must be a dict of column name to dtype, e.g. "
+                "{'amount': 'float64'}")
+        schema = {}
+        for column, dtype in (request_schema or {}).items():
+            if not isinstance(column, str) or not column:
+                raise DefinitionError(f"{where}: request_schema column {column!r} is not a name")
+            schema[column] = parse_dtype(dtype, where=f"{where} request_schema[{column!r}]")
+        for attr, value in (("name", name), ("features", tuple(features)),
+                            ("description", description), ("request_schema", schema),
+                            ("cut", cut), ("location", location)):
+            object.__setattr__(self, attr, value)
 
     def __hash__(self) -> int:
         return hash(self.name)

@@ -151,6 +151,11 @@ class PointInTimePlan:
     cut: Cut = "inclusive"
     created_cutoff: bool = False
     derived: tuple[DerivedColumn, ...] = ()
+    # How the request was asked (for the SQL's header comment): the service or feature list,
+    # the naming mode and the environment.
+    request: str = ""
+    full_names: bool = False
+    env: str | None = None
 
     @property
     def output_names(self) -> tuple[str, ...]:

@@ -9,7 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from fsql.definitions import FeatureView, Source, ViewProjection
+from fsql.definitions import FeatureService, FeatureView, Source, ViewProjection
+from fsql.dialect import Dialect, get_dialect
+from fsql.environments import Environment, locate
+from fsql.dtypes import DType
 from fsql.durations import to_micros
 from fsql.errors import CompileError, DefinitionError, ExecutionError
 from fsql.plan import (
@@ -91,16 +94,33 @@ def _fsql_dtypes(duckdb_types: Mapping[str, str] | None) -> dict[str, str]:
     return {c: t for c, t in known.items() if t is not None}
 
 
-def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp") -> SpineRef:
-    """Classify a ``--spine`` argument: a SELECT, a local file, or a table name."""
+def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp",
+              root: Path | None = None) -> SpineRef:
+    """Classify a ``--spine`` argument: a SELECT, a local file, or a table name.
+
+    A file inside the repository ``root`` is named relative to it, so that the SQL is the same
+    text on every machine (DuckDB resolves it with ``file_search_path``)."""
     text = spine.strip()
     if _QUERY.match(text):
         return SpineRef("query", text, timestamp_column)
-    if text.lower().endswith(FILE_SUFFIXES) or "/" in text or Path(text).is_file():
+    if is_file_name(text):
         path = Path(text).resolve()
         columns = describe_file(path, what="the spine")
-        return _with_columns(SpineRef("file", str(path), timestamp_column), columns)
+        return _with_columns(SpineRef("file", portable_path(path, root), timestamp_column),
+                             columns)
     return SpineRef("table", text, timestamp_column)
+
+
+def is_file_name(text: str) -> bool:
+    """Whether a spine argument names a local file (else a table name or a query)."""
+    return text.lower().endswith(FILE_SUFFIXES) or "/" in text or Path(text).is_file()
+
+
+def portable_path(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` (POSIX separators) when it lies inside it, else absolute."""
+    if root is not None and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return str(path)
 
 
 def _with_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
@@ -132,81 +152,163 @@ def with_spine_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
     return _with_columns(spine, columns)
 
 
-def _source_ref(repo: Repo, source: Source,
-                view: FeatureView) -> tuple[SourceRef, dict[str, str] | None]:
-    """The source as the SQL reads it, and its columns' DuckDB types when it is a file."""
+def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
+                env: Environment | None) -> tuple[SourceRef, dict[str, str] | None]:
+    """The source as the SQL reads it (its file or its table, as the environment says), and
+    its columns' DuckDB types when it is a file."""
     ts_col = source.column_for(source.timestamp_field)
     created = source.column_for(source.created_timestamp_field) \
         if source.created_timestamp_field else None
-    if source.path:
-        path = (repo.root / source.path).resolve()
-        columns = describe_file(path, what=f"Source {source.name!r} ({source.location})")
-        needed = [(k, source.column_for(k)) for k in view.join_keys]
-        needed += [(name, source.column_for(name)) for name in view_columns(view)]
-        needed += [(source.timestamp_field, ts_col)]
-        if created and source.created_timestamp_field:
-            needed.append((source.created_timestamp_field, created))
-        for name, column in needed:
-            if column not in columns:
-                what = repr(name) if name == column else f"{name!r} (column {column!r})"
-                close = difflib.get_close_matches(column, list(columns), n=1)
-                fix = (f"Did you mean {close[0]!r}? Fix the name or map it with "
-                       f"field_mapping={{{close[0]!r}: {name!r}}}") if close else \
-                    "Fix the name or map a column to it with field_mapping={'column': 'name'}"
-                raise DefinitionError(
-                    f"FeatureView {view.name!r} ({view.location}): {what} is not a column of "
-                    f"source {source.name!r} ({source.location}, file {source.path}); its "
-                    f"columns are: {', '.join(columns)}. {fix}"
-                )
-        for column in [ts_col] + ([created] if created else []):
-            if not _TIME_TYPES.match(columns[column]):
-                raise DefinitionError(
-                    f"Source {source.name!r} ({source.location}): timestamp column {column!r} "
-                    f"of {source.path} holds {columns[column]}, not timestamps; store ISO 8601 "
-                    "timestamps or dates in it, or name another column"
-                )
-        dtype: Literal["timestamp", "date"] = \
-            "date" if columns[ts_col] == "DATE" else "timestamp"
-        return (SourceRef(source.name, "path", str(path), ts_col, dtype, created,
-                          repo.default_dialect), columns)
-    kind = "table" if source.table else "query"
-    ref = source.table or source.query or ""
-    return (SourceRef(source.name, kind, ref, ts_col, source.timestamp_dtype,  # type: ignore[arg-type]
-                      created, repo.default_dialect), None)
+    where = locate(source, reads_local_files=dialect.reads_local_files, dialect=dialect.name,
+                   env=env)
+    if where.kind != "path":
+        return (SourceRef(source.name, where.kind, where.ref, ts_col, source.timestamp_dtype,
+                          created, repo.default_dialect), None)
+    path = (repo.root / where.ref).resolve()
+    columns = describe_file(path, what=f"Source {source.name!r} ({source.location})")
+    needed = [(k, source.column_for(k)) for k in view.join_keys]
+    needed += [(name, source.column_for(name)) for name in view_columns(view)]
+    needed += [(source.timestamp_field, ts_col)]
+    if created and source.created_timestamp_field:
+        needed.append((source.created_timestamp_field, created))
+    for name, column in needed:
+        if column not in columns:
+            what = repr(name) if name == column else f"{name!r} (column {column!r})"
+            close = difflib.get_close_matches(column, list(columns), n=1)
+            fix = (f"Did you mean {close[0]!r}? Fix the name or map it with "
+                   f"field_mapping={{{close[0]!r}: {name!r}}}") if close else \
+                "Fix the name or map a column to it with field_mapping={'column': 'name'}"
+            raise DefinitionError(
+                f"FeatureView {view.name!r} ({view.location}): {what} is not a column of "
+                f"source {source.name!r} ({source.location}, file {where.ref}); its "
+                f"columns are: {', '.join(columns)}. {fix}"
+            )
+    for column in [ts_col] + ([created] if created else []):
+        if not _TIME_TYPES.match(columns[column]):
+            raise DefinitionError(
+                f"Source {source.name!r} ({source.location}): timestamp column {column!r} "
+                f"of {where.ref} holds {columns[column]}, not timestamps; store ISO 8601 "
+                "timestamps or dates in it, or name another column"
+            )
+    dtype: Literal["timestamp", "date"] = "date" if columns[ts_col] == "DATE" else "timestamp"
+    # The SQL names the file as the definition does (relative to the repository root), so
+    # it is the same text on every machine.
+    return (SourceRef(source.name, "path", portable_path(path, repo.root), ts_col, dtype,
+                      created, repo.default_dialect), columns)
 
 
 def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
-               cut: Cut = "inclusive", created_cutoff: bool = False,
+               dialect: str | None = None, env: str | None = None,
+               cut: Cut | None = None, created_cutoff: bool = False,
                full_names: bool = False,
                spine_types: Mapping[str, str] | None = None) -> PointInTimePlan:
-    """Validate a request and build its plan.
+    """Validate a request and build its plan for ``dialect`` (default: the repository's).
 
     ``spine_types`` (column -> DuckDB type) lets fsql check that spine keys compare with the
     source keys as typed values; a file spine is described here when it is not given.
     """
-    if cut not in ("inclusive", "exclusive"):
-        raise CompileError(f"Unknown cut {cut!r}; use 'inclusive' or 'exclusive'")
+    target = get_dialect(dialect or repo.default_dialect)
+    environment = repo.environment(env)
+    service = repo.services.get(features) if isinstance(features, str) else None
+    cut = _request_cut(service, cut)
     if spine_types is None and spine.kind == "file":
-        spine_types = describe_file(Path(spine.ref), what="the spine")
+        spine_types = describe_file(repo.root / spine.ref, what="the spine")
+    schema = dict(service.request_schema) if service else {}
+    spine = _check_request_schema(service, spine, spine_types)
     projections = repo.resolve(features)
     lookups: list[Lookup | AggregationLookup] = []
     owners: dict[str, str] = {}
     names_used: set[str] = set()
     for proj in projections:
-        if proj.name in names_used:
+        if proj.name.lower() in names_used:
             raise CompileError(
-                f"Feature view {proj.name!r} is requested twice; give the second use another "
-                "name with view.with_name('...')"
+                f"Feature view {proj.name!r} is requested twice (names are compared ignoring "
+                "letter case, as warehouses fold it); give the second use another name with "
+                "view.with_name('...')"
             )
-        names_used.add(proj.name)
-        lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types))
+        names_used.add(proj.name.lower())
+        lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types, target,
+                               environment))
     feature_dtypes = {o.output_name: str(o.dtype) for lk in lookups for o in lk.outputs
                       if o.dtype is not None}
     derived = _view_derived(projections, lookups, owners, spine, full_names, feature_dtypes)
-    dtypes = {**_fsql_dtypes(spine_types), **feature_dtypes, **_derived_dtypes(derived)}
-    derived += _derived(repo.derived(features), owners, spine, dtypes)
+    dtypes = {**_fsql_dtypes(spine_types), **{c: str(t) for c, t in schema.items()},
+              **feature_dtypes, **_derived_dtypes(derived)}
+    readable = _readable_features(projections, full_names)
+    request_columns = set(schema) if service else (
+        set(spine.columns) if spine.columns is not None else set())
+    derived += _derived(repo.derived(features), readable, owners, spine, request_columns,
+                        service, dtypes)
     return PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
-                           created_cutoff=created_cutoff, derived=derived)
+                           created_cutoff=created_cutoff, derived=derived,
+                           request=_request_label(features), full_names=full_names, env=env)
+
+
+def _request_label(features: str | Sequence[Any]) -> str:
+    """How the SQL's header comment names the request."""
+    if isinstance(features, str):
+        return features
+    return ",".join(getattr(f, "name", str(f)) for f in features)
+
+
+def _request_cut(service: FeatureService | None, cut: Cut | None) -> Cut:
+    """The request's cut: the one asked for, else the service's, else inclusive; asking for
+    another cut than the service declares is refused (training and serving would differ)."""
+    if cut not in (None, "inclusive", "exclusive"):
+        raise CompileError(f"Unknown cut {cut!r}; use 'inclusive' or 'exclusive'")
+    declared = service.cut if service else None
+    if cut is not None and declared is not None and cut != declared:
+        raise CompileError(
+            f"FeatureService {service.name!r} ({service.location}) declares cut="  # type: ignore[union-attr]
+            f"{declared!r}, but the request asks for the {cut!r} cut; drop --cut (cut=) or "
+            "change the service's cut, so that training and serving use one cut"
+        )
+    return cut or declared or "inclusive"
+
+
+def _check_request_schema(service: FeatureService | None, spine: SpineRef,
+                          spine_types: Mapping[str, str] | None) -> SpineRef:
+    """Check the service's declared request columns against a spine whose columns are known;
+    a declared DATE spine timestamp types a table or query spine's timestamp."""
+    if service is None or not service.request_schema:
+        return spine
+    where = f"FeatureService {service.name!r} ({service.location}) request_schema"
+    declared_ts = service.request_schema.get(spine.timestamp_column)
+    if declared_ts is not None and declared_ts.name not in ("timestamp", "date"):
+        raise CompileError(
+            f"{where}: the spine timestamp column {spine.timestamp_column!r} is declared "
+            f"{declared_ts}; declare it 'timestamp' or 'date'")
+    if spine_types is None:
+        if declared_ts is not None and spine.kind != "file":
+            return replace(spine, timestamp_dtype=declared_ts.name)  # type: ignore[arg-type]
+        return spine
+    for column, dtype in service.request_schema.items():
+        if column not in spine_types:
+            close = difflib.get_close_matches(column, list(spine_types), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise CompileError(
+                f"{where}: the spine has no column {column!r}{hint}; spine columns: "
+                f"{', '.join(spine_types)}")
+        actual = fsql_dtype(spine_types[column])
+        if spine_types[column] == '"NULL"':  # a column of only NULLs: any dtype holds it
+            continue
+        if actual is None or DType(actual.split("(")[0]).name != dtype.name:
+            raise CompileError(
+                f"{where}: spine column {column!r} is declared {dtype} but the spine holds "
+                f"{actual or spine_types[column]}; store it as {dtype} or fix the declaration")
+    return spine
+
+
+def _readable_features(projections: Sequence[ViewProjection],
+                       full_names: bool) -> dict[str, list[str]]:
+    """The requested features a service's Derived may read: the name a definition uses (the
+    feature's own name) -> the output column(s) holding it, under either naming mode."""
+    readable: dict[str, list[str]] = {}
+    for proj in projections:
+        for name in proj.feature_names:
+            output = f"{proj.name}__{name}" if full_names else name
+            readable.setdefault(name, []).append(output)
+    return readable
 
 
 def view_columns(view: FeatureView) -> list[str]:
@@ -266,31 +368,63 @@ def _view_derived(projections: Sequence[ViewProjection],
     return tuple(result)
 
 
-def _derived(items: Sequence[Any], owners: dict[str, str], spine: SpineRef,
+def _derived(items: Sequence[Any], readable: Mapping[str, list[str]], owners: dict[str, str],
+             spine: SpineRef, request_columns: set[str], service: FeatureService | None,
              dtypes: Mapping[str, str]) -> tuple[DerivedColumn, ...]:
-    """Derived features: names must be new; references must be features or spine columns."""
+    """A request's Derived features. Each reference is a requested feature (by its name in
+    the definitions, whatever ``--full-names`` does to the output columns; or by its output
+    column), an earlier Derived, or a declared request (spine) column."""
     result = []
     for item in items:
         where = f"Derived {item.name!r} ({item.location})"
         if item.name in owners or (spine.columns is not None and item.name in spine.columns):
-            raise CompileError(f"{where}: its name is already a feature or spine column")
+            raise CompileError(f"{where}: its name is already a feature or spine column; "
+                               "rename it (or use --full-names)")
+        renames = {}
         for name in item.expression.references:
-            known = name in owners or (spine.columns is None or name in spine.columns)
-            if not known:
+            outputs = readable.get(name, [])
+            if len(outputs) > 1:
                 raise CompileError(
-                    f"{where} reads {name!r}, which is neither a requested feature nor a spine "
-                    f"column; features: {', '.join(owners) or '(none)'}"
-                )
+                    f"{where} reads {name!r}, a feature of several requested views "
+                    f"({', '.join(outputs)}); write the output column you mean instead")
+            if outputs:
+                renames[name] = outputs[0]
+            elif name not in owners and name not in request_columns:
+                raise CompileError(_unknown_input(where, name, owners, spine, service,
+                                                  dtypes.get(name)))
         owners[item.name] = "derived"
-        inputs = {n: dtypes[n] for n in item.expression.references if n in dtypes}
-        result.append(DerivedColumn(item.name, item.expression, item.dtype, inputs))
+        inputs = {n: dtypes[renames.get(n, n)] for n in item.expression.references
+                  if renames.get(n, n) in dtypes}
+        result.append(DerivedColumn(item.name, item.expression, item.dtype, inputs, renames))
         dtypes = {**dtypes, **_derived_dtypes(result[-1:])}
     return tuple(result)
 
 
+def _unknown_input(where: str, name: str, owners: Mapping[str, str], spine: SpineRef,
+                   service: FeatureService | None, dtype: str | None) -> str:
+    """The message for a Derived input that is neither a feature nor a request column."""
+    features = [n for n in owners if not n.startswith("__fsql")]
+    if service is None:
+        return (f"{where} reads {name!r}, which is neither a requested feature nor a column "
+                f"of the spine; features: {', '.join(features) or '(none)'}. To read a spine "
+                "column of a table or query spine, list the Derived in a FeatureService with "
+                "request_schema={...}")
+    if spine.columns is not None and name in spine.columns:
+        return (f"{where} reads spine column {name!r}, which FeatureService "
+                f"{service.name!r} ({service.location}) does not declare; add it to "
+                f"request_schema={{{name!r}: {dtype or '<dtype>'!r}}} so that table, query and "
+                "online "
+                "requests know its type")
+    close = difflib.get_close_matches(name, [*features, *service.request_schema], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"{where} reads {name!r}, which is neither a feature of the request nor a "
+            f"request column declared in FeatureService {service.name!r} request_schema.{hint}"
+            f" Features: {', '.join(features) or '(none)'}")
+
+
 def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
-            owners: dict[str, str],
-            spine_types: Mapping[str, str] | None) -> Lookup | AggregationLookup:
+            owners: dict[str, str], spine_types: Mapping[str, str] | None,
+            dialect: Dialect, env: Environment | None) -> Lookup | AggregationLookup:
     view = proj.view
     source = view.source
     keys = tuple(KeyPair(source.column_for(k), proj.spine_column(k)) for k in view.join_keys)
@@ -332,7 +466,7 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
         else:
             outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype,
                                          feat.default, is_hidden))
-    source_ref, source_types = _source_ref(repo, source, view)
+    source_ref, source_types = _source_ref(repo, source, view, dialect, env)
     if spine_types is not None and source_types is not None:
         for key in keys:
             spine_type = spine_types.get(key.spine_column, '"NULL"')

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import importlib.util
 import sys
 import tomllib
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,16 @@ from typing import Any
 from sqlglot import exp
 
 from fsql.definitions import Entity, FeatureService, FeatureView, Source, ViewProjection
+from fsql.environments import Environment, check_environment_sources, parse_environments
 from fsql.errors import CompileError, DefinitionError
 from fsql.plan import Cut, PointInTimePlan, SpineRef
 
-_SKIP_DIRS = {"__pycache__", "data", "node_modules"}
+# Never imported as definitions: helper and test code, data, environments, build output.
+# Directories starting with a dot are skipped too. Add more in fsql.toml ([project] exclude)
+# or in a .fsqlignore file (one glob per line, relative to the repository root).
+DEFAULT_EXCLUDE = ("__pycache__", "data", "node_modules", "tests", "test", "venv",
+                   "build", "dist", "site-packages", "conftest.py", "setup.py", "test_*.py",
+                   "*_test.py")
 
 
 @dataclass
@@ -37,44 +44,101 @@ class Repo:
     sources: dict[str, Source] = field(default_factory=dict)
     views: dict[str, FeatureView] = field(default_factory=dict)
     services: dict[str, FeatureService] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
 
     @classmethod
     def load(cls, directory: str | Path) -> Repo:
-        """Import every ``.py`` file under ``directory`` and collect its definitions."""
+        """Import the ``.py`` files under ``directory`` and collect their definitions.
+
+        Skipped: dot-directories, ``DEFAULT_EXCLUDE`` (tests, data, virtual environments...)
+        and the globs of ``[project] exclude`` in ``fsql.toml`` and of ``.fsqlignore``. What
+        definition files print goes to stderr: stdout stays the compiled SQL.
+        """
         root = Path(directory).resolve()
         if not root.is_dir():
             raise DefinitionError(
                 f"Feature repository {str(directory)!r} is not a directory; pass --repo DIR"
             )
         repo = cls(root=root)
-        config = root / "fsql.toml"
-        if config.exists():
-            try:
-                data = tomllib.loads(config.read_text())
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
-                raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
-            project = data.get("project", data)
-            if not isinstance(project, dict):
-                raise DefinitionError(
-                    f"{config}: 'project' must be a table: write [project] with name = \"...\" "
-                    "and dialect = \"duckdb\" on the lines below it"
-                )
-            repo.project = str(project.get("name", repo.project))
-            repo.default_dialect = str(project.get("dialect", repo.default_dialect))
-            from fsql.dialect import get_dialect
-
-            try:
-                get_dialect(repo.default_dialect)
-            except CompileError as err:
-                raise DefinitionError(f"{config}: {err}") from None
-        files = sorted(p for p in root.rglob("*.py")
-                       if not any(part.startswith(".") or part in _SKIP_DIRS
-                                  for part in p.relative_to(root).parts[:-1]))
-        with _repo_modules(root, files) as names:
+        repo._configure(root / "fsql.toml")
+        ignore = root / ".fsqlignore"
+        if ignore.is_file():
+            lines = (line.strip() for line in ignore.read_text().splitlines())
+            repo.exclude += tuple(line for line in lines if line and not line.startswith("#"))
+        files = sorted(p for p in root.rglob("*.py") if not repo.excluded(p.relative_to(root)))
+        with _repo_modules(root, files) as names, redirect_stdout(sys.stderr):
             for path, name in zip(files, names, strict=True):
                 for obj in _import_definitions(path, name):
                     repo.add(obj)
+        check_environment_sources(repo.environments, repo.sources, where=str(root / "fsql.toml"))
         return repo
+
+    def _configure(self, config: Path) -> None:
+        """Read ``fsql.toml``: [project] name, dialect, exclude; [environments.NAME]."""
+        if not config.exists():
+            return
+        try:
+            data = tomllib.loads(config.read_text())
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
+            raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
+        # [project] holds the settings; a file without it may hold them at the top level.
+        project = data.get("project", {k: v for k, v in data.items() if k != "environments"})
+        if not isinstance(project, dict):
+            raise DefinitionError(
+                f"{config}: 'project' must be a table: write [project] with name = \"...\" "
+                "and dialect = \"duckdb\" on the lines below it"
+            )
+        unknown = sorted(set(data) - {"project", "environments"}) if "project" in data else []
+        if unknown:
+            raise DefinitionError(
+                f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project] and "
+                "[environments.NAME]")
+        self.project = str(project.get("name", self.project))
+        self.default_dialect = str(project.get("dialect", self.default_dialect))
+        exclude = project.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+            raise DefinitionError(
+                f"{config}: [project] exclude must be a list of globs, e.g. "
+                "exclude = [\"scripts\", \"generate_*.py\"]")
+        self.exclude += tuple(exclude)
+        self.environments = parse_environments(data.get("environments"), where=str(config))
+        from fsql.dialect import get_dialect
+
+        for dialect in [self.default_dialect, *(e.dialect for e in self.environments.values()
+                                                if e.dialect)]:
+            try:
+                get_dialect(dialect)
+            except CompileError as err:
+                raise DefinitionError(f"{config}: {err}") from None
+
+    def excluded(self, relative: Path) -> bool:
+        """Whether the repository file ``relative`` (to the root) is skipped when loading."""
+        parts = relative.parts
+        if any(part.startswith(".") for part in parts[:-1]):
+            return True
+        text = relative.as_posix()
+        for pattern in self.exclude:
+            pattern = pattern.strip("/")
+            if fnmatch.fnmatch(text, pattern) or any(
+                    fnmatch.fnmatch("/".join(parts[:n]), pattern) for n in range(1, len(parts))):
+                return True
+            if "/" not in pattern and any(fnmatch.fnmatch(part, pattern) for part in parts):
+                return True
+        return False
+
+    def environment(self, name: str | None) -> Environment | None:
+        """The environment called ``name`` (None: the default rule), or an error listing them."""
+        if name is None:
+            return None
+        if name not in self.environments:
+            close = difflib.get_close_matches(name, list(self.environments), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise DefinitionError(
+                f"Unknown environment {name!r}.{hint} Environments in "
+                f"{self.root / 'fsql.toml'}: {', '.join(sorted(self.environments)) or '(none)'}"
+                " (define one as [environments.NAME])")
+        return self.environments[name]
 
     @classmethod
     def from_objects(cls, objects: Iterable[Any], *, root: str | Path = ".") -> Repo:
@@ -167,9 +231,13 @@ class Repo:
                 result.append(item)
             elif isinstance(item, str):
                 view_name, sep, feature = item.partition(":")
-                if not sep or not feature:
+                if not sep:
+                    result.append(self.view(item).projection())  # a view name: all of it
+                    continue
+                if not feature:
                     raise DefinitionError(
-                        f"Feature reference {item!r} must look like 'view:feature'"
+                        f"Feature reference {item!r} must look like 'view:feature' (or name a "
+                        "whole view)"
                     )
                 view = self.view(view_name)
                 view.field(feature)
@@ -186,45 +254,70 @@ class Repo:
 
 
     # -- requests (thin wrappers over planner/compiler/runner) ---------------------------
+    def dialect_for(self, dialect: str | None, env: str | None) -> str:
+        """The dialect a request targets: ``dialect``, else the environment's, else
+        ``fsql.toml``'s (``duckdb`` without one)."""
+        environment = self.environment(env)
+        return dialect or (environment.dialect if environment else None) or \
+            self.default_dialect
+
     def plan(self, features: str | Sequence[Any], spine: str | SpineRef, *,
-             spine_timestamp: str = "event_timestamp", cut: Cut = "inclusive",
+             dialect: str | None = None, env: str | None = None,
+             spine_timestamp: str = "event_timestamp", cut: Cut | None = None,
              created_cutoff: bool = False, full_names: bool = False) -> PointInTimePlan:
-        """The validated, dialect-agnostic plan of a training-set request."""
+        """The validated plan of a training-set request for ``dialect`` (which decides, with
+        ``env``, whether sources are read from their files or their tables)."""
         from fsql.planner import build_plan, spine_ref
 
         ref = spine if isinstance(spine, SpineRef) else spine_ref(
-            spine, timestamp_column=spine_timestamp)
-        return build_plan(self, features, ref, cut=cut, created_cutoff=created_cutoff,
+            spine, timestamp_column=spine_timestamp, root=self.root)
+        return build_plan(self, features, ref, dialect=self.dialect_for(dialect, env),
+                          env=env, cut=cut, created_cutoff=created_cutoff,
                           full_names=full_names)
 
     def tree(self, features: str | Sequence[Any], spine: str | SpineRef, *,
-             dialect: str | None = None, **options: Any) -> exp.Expression:
-        """The sqlglot tree of the training-set query for ``dialect``."""
+             dialect: str | None = None, env: str | None = None,
+             **options: Any) -> exp.Expression:
+        """The sqlglot tree of the training-set query for ``dialect``.
+
+        >>> Repo.load("examples/fraud").tree(  # doctest: +SKIP
+        ...     "fraud_detection", "db.schema.spine", dialect="snowflake")
+        """
         from fsql.compiler import compile_plan
         from fsql.dialect import get_dialect
 
-        return compile_plan(self.plan(features, spine, **options),
-                            get_dialect(dialect or self.default_dialect))
+        name = self.dialect_for(dialect, env)
+        target = get_dialect(name)  # an unknown dialect fails before any file is read
+        return compile_plan(self.plan(features, spine, dialect=name, env=env, **options), target)
 
     def compile(self, features: str | Sequence[Any], spine: str | SpineRef, *,
-                dialect: str | None = None, **options: Any) -> str:
-        """One self-contained query (text) that returns the training set.
+                dialect: str | None = None, env: str | None = None, **options: Any) -> str:
+        """One self-contained query (text) that returns the training set. It starts with a
+        comment naming the request, and is the same text on every machine: local files are
+        named relative to the repository root (DuckDB: run it with ``SET file_search_path``
+        to the root, as ``fsql run`` does).
 
         >>> Repo.load("examples/fraud").compile(  # doctest: +SKIP
-        ...     "fraud_detection", "spine.parquet", dialect="bigquery")
+        ...     "fraud_detection", "project.dataset.spine", dialect="bigquery")
         """
-        from fsql.compiler import render
+        from fsql.compiler import render_plan
         from fsql.dialect import get_dialect
 
-        name = dialect or self.default_dialect
-        target = get_dialect(name)  # an unknown dialect fails before any file is read
-        return render(self.tree(features, spine, dialect=name, **options), target)
+        name = self.dialect_for(dialect, env)
+        target = get_dialect(name)
+        return render_plan(self.plan(features, spine, dialect=name, env=env, **options), target)
 
     def get_historical_features(self, features: str | Sequence[Any], spine: Any, *,
                                 arrow: bool = False, **options: Any) -> Any:
-        """Run the request on embedded DuckDB; ``spine`` is a DataFrame, Arrow table or file.
+        """Run the request on embedded DuckDB; ``spine`` is a DataFrame, Arrow table, a
+        .parquet/.csv file or a SELECT query (run on DuckDB, relative paths from the
+        repository root). Options as :meth:`plan` (``env``, ``cut``, ``full_names``...),
+        plus ``memory_limit="4GB"``.
 
         Returns a pandas DataFrame (an Arrow table with ``arrow=True``) in the spine's order.
+
+        >>> Repo.load("examples/fraud").get_historical_features(  # doctest: +SKIP
+        ...     "fraud_detection", "examples/fraud/data/transactions.parquet")
         """
         from fsql.runner import run_training_set
 

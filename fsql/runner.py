@@ -138,8 +138,9 @@ def load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *, timestamp_column: 
 
 def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                      spine: Any, *, spine_timestamp: str = "event_timestamp",
-                     cut: Cut = "inclusive", created_cutoff: bool = False,
-                     full_names: bool = False) -> tuple[str, tuple[str, ...]]:
+                     cut: Cut | None = None, created_cutoff: bool = False,
+                     full_names: bool = False, env: str | None = None
+                     ) -> tuple[str, tuple[str, ...]]:
     """Load ``spine`` into ``con`` and return the DuckDB query and its feature columns.
 
     ``con``'s TimeZone only changes how TIMESTAMPTZ values print: the spine is read in UTC
@@ -149,9 +150,11 @@ def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.Duck
     >>> con = connect()                                                  # doctest: +SKIP
     >>> sql, names = training_set_sql(repo, "svc", con, "spine.parquet")  # doctest: +SKIP
     """
+    # Compiled SQL names local files relative to the repository root.
+    con.execute("SET file_search_path = ?", [str(repo.root)])
     ref, types = _load_spine(con, spine, timestamp_column=spine_timestamp)
-    plan = build_plan(repo, features, ref, cut=cut, created_cutoff=created_cutoff,
-                      full_names=full_names, spine_types=types)
+    plan = build_plan(repo, features, ref, dialect="duckdb", env=env, cut=cut,
+                      created_cutoff=created_cutoff, full_names=full_names, spine_types=types)
     dialect = get_dialect("duckdb")
     plan = choose_plans(plan, con, SPINE_INPUT, dialect)
     return render(compile_plan(plan, dialect), dialect), plan.output_names

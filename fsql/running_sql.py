@@ -571,7 +571,7 @@ class RunningSQL:
 
     def asof_name(self, function: str, m: int, window: int | None, part: str) -> str:
         w = "life" if window is None else str(window)
-        return self.name(f"{function}{m}_{w}_{part}")
+        return self.name(f"{function}{m}w{w}{part}")
 
     def asof_events(self, function: str, m: int) -> exp.Select:
         """One row per (keys, ts, created NULL-oldest): the greatest (last) or least (first)

@@ -75,12 +75,22 @@ def feat_name(i: int) -> str:
     return f"__fsql_f{i}"
 
 
-def src_cte_name(i: int) -> str:
-    return f"__fsql_v{i}_src"
+def lookup_cte_name(lookup: str, part: str) -> str:
+    """A CTE of lookup ``lookup`` (a view's name in the request): ``__fsql_<view>_<part>``.
+    Parts have no underscore, so two lookups' CTE names never meet (``a`` + ``x_src`` would
+    need a part with one); lookup names that differ only in case are refused by the planner."""
+    assert "_" not in part
+    return f"__fsql_{lookup}_{part}"
 
 
-def view_cte_name(i: int) -> str:
-    return f"__fsql_v{i}"
+def src_cte_name(lookup: str) -> str:
+    """The CTE holding lookup ``lookup``'s source rows (pruned to the spine's time range)."""
+    return lookup_cte_name(lookup, "src")
+
+
+def view_cte_name(lookup: str) -> str:
+    """The CTE holding lookup ``lookup``'s point-in-time winner per spine row."""
+    return lookup_cte_name(lookup, "pit")
 
 
 def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Table:

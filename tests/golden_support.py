@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fsql import oracle
-from fsql.compiler import compile_plan, render
+from fsql.compiler import render_plan
 from fsql.dialect import get_dialect
 from fsql.plan import PointInTimePlan, SpineRef
 from fsql.planner import build_plan
@@ -125,7 +125,7 @@ class GoldenCase:
     def sql(self, dialect: str) -> str:
         """The SQL fsql compiles for this case now."""
         d = get_dialect(dialect)
-        return render(compile_plan(self.plan, d), d)
+        return render_plan(self.plan, d)
 
     @cached_property
     def output_dtypes(self) -> dict[str, str]:

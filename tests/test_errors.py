@@ -260,10 +260,11 @@ def test_bad_names() -> None:
         Entity("__fsql_user", join_keys=["id"])
 
 
-def test_source_with_two_locations() -> None:
-    with pytest.raises(DefinitionError, match=r"give exactly one of path=, table= or query= "
-                                              r"\(got path, table\)"):
-        Source("s", path="a.parquet", table="t", timestamp_field="ts")
+def test_source_locations() -> None:
+    with pytest.raises(DefinitionError, match=r"give table= or query=, not both"):
+        Source("s", path="a.parquet", table="t", query="SELECT 1", timestamp_field="ts")
+    with pytest.raises(DefinitionError, match=r"give path= .*, table= .* or query="):
+        Source("s", timestamp_field="ts")
 
 
 def test_service_with_a_non_feature() -> None:
@@ -477,8 +478,9 @@ def test_source_timestamp_column_without_timestamps(tmp_path: Path) -> None:
 
 
 def test_local_file_on_a_warehouse_dialect(repo_dir: Path) -> None:
-    with pytest.raises(UnsupportedError, match=r"which bigquery cannot read; load it into a "
-                                                r"warehouse table and declare table="):
+    with pytest.raises(UnsupportedError, match=r"has only the local file .*which bigquery "
+                                                r"cannot read; load it into a warehouse table "
+                                                r"and add table="):
         Repo.load(repo_dir).compile("fraud", "project.dataset.spine", dialect="bigquery")
 
 

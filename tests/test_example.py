@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -67,9 +70,20 @@ def test_fraud_example_builds_a_training_set(tmp_path: Path,
         assert any(row[name] is not None for row in rows), f"{name} is always NULL"
     assert any(row["risk_score"] is None for row in rows if row["user_id"] in known), \
         "the 7-day TTL should leave some known users without a risk score"
-    # The transaction itself is inside its own windows (inclusive cut): counts are >= 1.
-    assert all(row["txn_count_10m"] >= 1 and row["txn_count_7d"] >= row["txn_count_24h"]
-               >= row["txn_count_10m"] for row in rows)
+    # The service's exclusive cut: a transaction is not in its own windows, only the user's
+    # earlier ones within [t - w, t) are (counted here independently of fsql).
+    times: dict[int, list[Any]] = {}
+    for row in rows:
+        times.setdefault(row["user_id"], []).append(row["event_timestamp"])
+    for stamps in times.values():
+        stamps.sort()
+    for row in rows:
+        stamps, t = times[row["user_id"]], row["event_timestamp"]
+        for window, name in ((timedelta(minutes=10), "txn_count_10m"),
+                             (timedelta(days=7), "txn_count_7d")):
+            before = bisect.bisect_left(stamps, t) - bisect.bisect_left(stamps, t - window)
+            assert row[name] == before, (row, name)
+    assert any(row["txn_count_10m"] == 0 for row in rows)
     for row in rows:
         expected = row["amount"] / row["amount_avg_7d"] if row["amount_avg_7d"] else None
         assert row["amount_vs_avg_7d"] == pytest.approx(expected)

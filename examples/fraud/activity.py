@@ -1,7 +1,8 @@
 """Transaction activity: windowed aggregations over the transaction log itself.
 
-Each training row sees the user's transactions up to and including its own timestamp (the
-default inclusive cut), counted exactly over (t - w, t]: no tiles, no hourly hops.
+The fraud_detection service uses the exclusive cut, so each training row sees the user's
+transactions strictly before its own timestamp, counted exactly over [t - w, t): what the
+scoring service knows before the transaction is logged. No tiles, no hourly hops.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fsql import Aggregate, FeatureView, Source
 transactions = Source(
     "transactions",
     path="data/transactions.parquet",
+    table="fraud.transactions",
     timestamp_field="event_timestamp",
 )
 

@@ -11,6 +11,7 @@ from fsql import FeatureView, Field, Source
 merchant_stats_source = Source(
     "merchant_stats_source",
     path="data/merchant_stats.parquet",
+    table="fraud.merchant_stats",
     timestamp_field="as_of",
     created_timestamp_field="created_at",
     field_mapping={"category": "merchant_category"},

@@ -8,8 +8,16 @@ from users import user_profile, user_risk
 
 from fsql import Derived, FeatureService
 
+# A transaction is scored *before* it is written to the log: at scoring time none of the
+# user's features can include it. The exclusive cut (rows strictly before the spine time)
+# gives the training set exactly that view of the log, so training and scoring agree; the
+# default inclusive cut would count each transaction in its own windows (docs/semantics.md,
+# "Which cut").
 fraud_detection = FeatureService(
     "fraud_detection",
+    cut="exclusive",
+    # `amount` is a column of the request (the transaction being scored), read by a Derived.
+    request_schema={"amount": "float64"},
     features=[
         user_profile,
         user_risk,

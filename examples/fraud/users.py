@@ -12,6 +12,7 @@ from fsql import FeatureView, Field, Source
 user_profile_source = Source(
     "user_profile_source",
     path="data/user_profile.parquet",
+    table="fraud.user_profile",
     timestamp_field="updated_at",
     created_timestamp_field="created_at",
 )
@@ -37,6 +38,7 @@ user_profile = FeatureView(
 user_risk_source = Source(
     "user_risk_source",
     path="data/user_risk.parquet",
+    table="fraud.user_risk",
     timestamp_field="scored_at",
     created_timestamp_field="created_at",
 )

@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp, label) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_activity_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -22,7 +23,7 @@ WITH __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT UNIX_MICROS(ts) IS NULL
-), __fsql_v0_frames AS (
+), __fsql_activity_frames AS (
   SELECT
     __fsql_rid,
     __fsql_a0,
@@ -91,7 +92,7 @@ WITH __fsql_spine AS (
         __fsql_x0,
         __fsql_x1,
         __fsql_x2
-      FROM __fsql_v0_src
+      FROM __fsql_activity_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -108,7 +109,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v0_groups AS (
+), __fsql_activity_groups AS (
   SELECT
     __fsql_spine.__fsql_rid,
     COUNT(
@@ -118,18 +119,18 @@ WITH __fsql_spine AS (
       END
     ) AS __fsql_a7
   FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
+  INNER JOIN __fsql_activity_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
   GROUP BY
     __fsql_spine.__fsql_rid
-), __fsql_v0_rank10 AS (
+), __fsql_activity_rank10 AS (
   SELECT
     __fsql_spine.__fsql_rid,
     __fsql_e.__fsql_x1 AS __fsql_a10
   FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
+  INNER JOIN __fsql_activity_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
@@ -140,12 +141,12 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_spine.__fsql_rid
       ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, __fsql_e.__fsql_x1 ASC
     ) = 1
-), __fsql_v0_rank11 AS (
+), __fsql_activity_rank11 AS (
   SELECT
     __fsql_spine.__fsql_rid,
     __fsql_e.__fsql_x1 AS __fsql_a11
   FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
+  INNER JOIN __fsql_activity_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
@@ -156,12 +157,12 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_spine.__fsql_rid
       ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x1 DESC
     ) = 1
-), __fsql_v0_rank12 AS (
+), __fsql_activity_rank12 AS (
   SELECT
     __fsql_spine.__fsql_rid,
     __fsql_e.__fsql_x2 AS __fsql_a12
   FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
+  INNER JOIN __fsql_activity_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x2 IS NULL
@@ -176,79 +177,79 @@ SELECT
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_frames.__fsql_a0, 0)
+    THEN COALESCE(__fsql_activity_frames.__fsql_a0, 0)
     ELSE CAST(NULL AS INT64)
   END AS `txn_count_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_frames.__fsql_a1, 0)
+    THEN COALESCE(__fsql_activity_frames.__fsql_a1, 0)
     ELSE CAST(NULL AS INT64)
   END AS `amount_count_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a2
+    THEN __fsql_activity_frames.__fsql_a2
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_sum_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_frames.__fsql_a3, CAST(0 AS INT64))
+    THEN COALESCE(__fsql_activity_frames.__fsql_a3, CAST(0 AS INT64))
     ELSE CAST(0 AS INT64)
   END AS `qty_sum_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a4
+    THEN __fsql_activity_frames.__fsql_a4
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_avg_lifetime`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a5
+    THEN __fsql_activity_frames.__fsql_a5
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_min_2h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_frames.__fsql_a6, CAST(-1.0 AS FLOAT64))
+    THEN COALESCE(__fsql_activity_frames.__fsql_a6, CAST(-1.0 AS FLOAT64))
     ELSE CAST(-1.0 AS FLOAT64)
   END AS `amount_max_1s`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_groups.__fsql_a7, 0)
+    THEN COALESCE(__fsql_activity_groups.__fsql_a7, 0)
     ELSE CAST(NULL AS INT64)
   END AS `merchant_id_count_distinct_2h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a8
+    THEN __fsql_activity_frames.__fsql_a8
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_stddev_365d`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a9
+    THEN __fsql_activity_frames.__fsql_a9
     ELSE CAST(NULL AS FLOAT64)
   END AS `qty_variance_lifetime`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rank10.__fsql_a10
+    THEN __fsql_activity_rank10.__fsql_a10
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_first_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rank11.__fsql_a11
+    THEN __fsql_activity_rank11.__fsql_a11
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_last_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rank12.__fsql_a12
+    THEN __fsql_activity_rank12.__fsql_a12
     ELSE CAST(NULL AS INT64)
   END AS `qty_last_lifetime`
 FROM __fsql_spine
-LEFT JOIN __fsql_v0_frames
-  ON __fsql_spine.__fsql_rid = __fsql_v0_frames.__fsql_rid
-LEFT JOIN __fsql_v0_groups
-  ON __fsql_spine.__fsql_rid = __fsql_v0_groups.__fsql_rid
-LEFT JOIN __fsql_v0_rank10
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rank10.__fsql_rid
-LEFT JOIN __fsql_v0_rank11
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rank11.__fsql_rid
-LEFT JOIN __fsql_v0_rank12
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rank12.__fsql_rid
+LEFT JOIN __fsql_activity_frames
+  ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
+LEFT JOIN __fsql_activity_groups
+  ON __fsql_spine.__fsql_rid = __fsql_activity_groups.__fsql_rid
+LEFT JOIN __fsql_activity_rank10
+  ON __fsql_spine.__fsql_rid = __fsql_activity_rank10.__fsql_rid
+LEFT JOIN __fsql_activity_rank11
+  ON __fsql_spine.__fsql_rid = __fsql_activity_rank11.__fsql_rid
+LEFT JOIN __fsql_activity_rank12
+  ON __fsql_spine.__fsql_rid = __fsql_activity_rank12.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff off | names short | env default
 WITH RECURSIVE __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH RECURSIVE __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_activity_src AS (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -24,7 +25,7 @@ WITH RECURSIVE __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT EPOCH_US(ts) IS NULL
-), __fsql_v0_frames AS (
+), __fsql_activity_frames AS (
   SELECT
     __fsql_rid,
     __fsql_a8,
@@ -50,7 +51,7 @@ WITH RECURSIVE __fsql_spine AS (
         CAST(NULL AS BIGINT) AS __fsql_rid,
         __fsql_x1,
         __fsql_x2
-      FROM __fsql_v0_src
+      FROM __fsql_activity_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -66,7 +67,7 @@ WITH RECURSIVE __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v0_good AS (
+), __fsql_activity_good AS (
   SELECT
     __fsql_rid,
     user_id AS __fsql_k0,
@@ -74,13 +75,13 @@ WITH RECURSIVE __fsql_spine AS (
   FROM __fsql_spine
   WHERE
     NOT __fsql_t IS NULL AND NOT user_id IS NULL
-), __fsql_v0_isl AS (
+), __fsql_activity_isl AS (
   SELECT
     *,
     LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x3 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_prev3,
     LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x3 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_next3
-  FROM __fsql_v0_src
-), __fsql_v0_run AS MATERIALIZED (
+  FROM __fsql_activity_src
+), __fsql_activity_run AS MATERIALIZED (
   SELECT
     __fsql_rid,
     __fsql_wi,
@@ -130,7 +131,7 @@ WITH RECURSIVE __fsql_spine AS (
       __fsql_x2 AS __fsql_val2,
       __fsql_c,
       __fsql_x1 AS __fsql_rankv
-    FROM __fsql_v0_isl
+    FROM __fsql_activity_isl
     UNION ALL
     SELECT
       __fsql_g.__fsql_k0,
@@ -146,7 +147,7 @@ WITH RECURSIVE __fsql_spine AS (
       NULL AS __fsql_val2,
       NULL AS __fsql_c,
       NULL AS __fsql_rankv
-    FROM __fsql_v0_good AS __fsql_g
+    FROM __fsql_activity_good AS __fsql_g
     CROSS JOIN (VALUES
       (0, 0),
       (1, 3600000000),
@@ -154,7 +155,7 @@ WITH RECURSIVE __fsql_spine AS (
       (3, NULL),
       (4, 1000000)) AS __fsql_w(__fsql_wi, __fsql_us)
   ) AS __fsql_u
-), __fsql_v0_cnt AS (
+), __fsql_activity_cnt AS (
   SELECT
     __fsql_rid,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_a0,
@@ -170,12 +171,12 @@ WITH RECURSIVE __fsql_spine AS (
     MAX(CASE WHEN __fsql_wi = 3 THEN __fsql_pos END) AS __fsql_lo3,
     MAX(CASE WHEN __fsql_wi = 2 THEN __fsql_pos END) AS __fsql_lo2,
     MAX(CASE WHEN __fsql_wi = 4 THEN __fsql_pos END) AS __fsql_lo4
-  FROM __fsql_v0_run
+  FROM __fsql_activity_run
   WHERE
     NOT __fsql_rid IS NULL
   GROUP BY
     __fsql_rid
-), __fsql_v0_blocks AS (
+), __fsql_activity_blocks AS (
   SELECT
     0 AS __fsql_l,
     __fsql_pos - 1 AS __fsql_b,
@@ -183,7 +184,7 @@ WITH RECURSIVE __fsql_spine AS (
     __fsql_val2 AS __fsql_sum2,
     __fsql_val1 AS __fsql_min1,
     __fsql_val1 AS __fsql_max1
-  FROM __fsql_v0_run
+  FROM __fsql_activity_run
   WHERE
     __fsql_rid IS NULL
   UNION ALL
@@ -196,7 +197,7 @@ WITH RECURSIVE __fsql_spine AS (
     SUM(__fsql_sum2) AS __fsql_sum2,
     MIN(__fsql_min1) AS __fsql_min1,
     MAX(__fsql_max1) AS __fsql_max1
-  FROM __fsql_v0_blocks
+  FROM __fsql_activity_blocks
   WHERE
     __fsql_l < 39
   GROUP BY
@@ -204,7 +205,7 @@ WITH RECURSIVE __fsql_spine AS (
     (
       __fsql_b >> 1
     )
-), __fsql_v0_cover AS (
+), __fsql_activity_cover AS (
   SELECT
     __fsql_rid,
     __fsql_wi,
@@ -248,7 +249,7 @@ WITH RECURSIVE __fsql_spine AS (
           1 AS __fsql_wi,
           __fsql_lo1 AS __fsql_lo,
           __fsql_hi
-        FROM __fsql_v0_cnt
+        FROM __fsql_activity_cnt
         WHERE
           __fsql_hi > __fsql_lo1
         UNION ALL
@@ -257,7 +258,7 @@ WITH RECURSIVE __fsql_spine AS (
           3 AS __fsql_wi,
           __fsql_lo3 AS __fsql_lo,
           __fsql_hi
-        FROM __fsql_v0_cnt
+        FROM __fsql_activity_cnt
         WHERE
           __fsql_hi > __fsql_lo3
         UNION ALL
@@ -266,7 +267,7 @@ WITH RECURSIVE __fsql_spine AS (
           2 AS __fsql_wi,
           __fsql_lo2 AS __fsql_lo,
           __fsql_hi
-        FROM __fsql_v0_cnt
+        FROM __fsql_activity_cnt
         WHERE
           __fsql_hi > __fsql_lo2
         UNION ALL
@@ -275,7 +276,7 @@ WITH RECURSIVE __fsql_spine AS (
           4 AS __fsql_wi,
           __fsql_lo4 AS __fsql_lo,
           __fsql_hi
-        FROM __fsql_v0_cnt
+        FROM __fsql_activity_cnt
         WHERE
           __fsql_hi > __fsql_lo4
       ) AS __fsql_r
@@ -303,7 +304,7 @@ WITH RECURSIVE __fsql_spine AS (
         )
       )
     )
-), __fsql_v0_bk AS (
+), __fsql_activity_bk AS (
   SELECT
     __fsql_q.__fsql_rid,
     SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a2,
@@ -311,20 +312,20 @@ WITH RECURSIVE __fsql_spine AS (
     SUM(CASE WHEN __fsql_q.__fsql_wi = 3 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a4,
     MIN(CASE WHEN __fsql_q.__fsql_wi = 2 THEN __fsql_blk.__fsql_min1 END) AS __fsql_a5,
     MAX(CASE WHEN __fsql_q.__fsql_wi = 4 THEN __fsql_blk.__fsql_max1 END) AS __fsql_a6
-  FROM __fsql_v0_cover AS __fsql_q
-  JOIN __fsql_v0_blocks AS __fsql_blk
+  FROM __fsql_activity_cover AS __fsql_q
+  JOIN __fsql_activity_blocks AS __fsql_blk
     ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
     AND __fsql_blk.__fsql_b = __fsql_q.__fsql_b
   GROUP BY
     __fsql_q.__fsql_rid
-), __fsql_v0_ranked AS (
+), __fsql_activity_ranked AS (
   SELECT
     __fsql_n1 AS __fsql_rank,
     __fsql_rankv AS __fsql_v
-  FROM __fsql_v0_run
+  FROM __fsql_activity_run
   WHERE
     __fsql_rid IS NULL AND NOT __fsql_rankv IS NULL
-), __fsql_v0_rk AS (
+), __fsql_activity_rk AS (
   SELECT
     __fsql_q.__fsql_rid,
     MAX(CASE WHEN __fsql_q.__fsql_j = 10 THEN __fsql_e.__fsql_v END) AS __fsql_a10,
@@ -334,7 +335,7 @@ WITH RECURSIVE __fsql_spine AS (
       __fsql_rid,
       10 AS __fsql_j,
       __fsql_r10 AS __fsql_rank
-    FROM __fsql_v0_cnt
+    FROM __fsql_activity_cnt
     WHERE
       __fsql_n10 > 0
     UNION ALL
@@ -342,15 +343,15 @@ WITH RECURSIVE __fsql_spine AS (
       __fsql_rid,
       11 AS __fsql_j,
       __fsql_r11 AS __fsql_rank
-    FROM __fsql_v0_cnt
+    FROM __fsql_activity_cnt
     WHERE
       __fsql_n11 > 0
   ) AS __fsql_q
-  JOIN __fsql_v0_ranked AS __fsql_e
+  JOIN __fsql_activity_ranked AS __fsql_e
     ON __fsql_e.__fsql_rank = __fsql_q.__fsql_rank
   GROUP BY
     __fsql_q.__fsql_rid
-), __fsql_v0_last2_life_ev AS (
+), __fsql_activity_last2wlifeev AS (
   SELECT
     __fsql_k0,
     __fsql_ts,
@@ -362,7 +363,7 @@ WITH RECURSIVE __fsql_spine AS (
       __fsql_ts,
       COALESCE(__fsql_c, -9223372036854775807) AS __fsql_c,
       __fsql_x2
-    FROM __fsql_v0_src
+    FROM __fsql_activity_src
     WHERE
       NOT __fsql_x2 IS NULL
   ) AS __fsql_e
@@ -370,13 +371,13 @@ WITH RECURSIVE __fsql_spine AS (
     __fsql_k0,
     __fsql_ts,
     __fsql_c
-), __fsql_v0_last2_life_hit AS (
+), __fsql_activity_last2wlifehit AS (
   SELECT
     __fsql_g.__fsql_rid,
     __fsql_e.__fsql_ts,
     __fsql_e.__fsql_v
-  FROM __fsql_v0_good AS __fsql_g
-  ASOF JOIN __fsql_v0_last2_life_ev AS __fsql_e
+  FROM __fsql_activity_good AS __fsql_g
+  ASOF JOIN __fsql_activity_last2wlifeev AS __fsql_e
     ON __fsql_g.__fsql_k0 = __fsql_e.__fsql_k0
     AND {'ts': __fsql_g.__fsql_t, 'c': 9223372036854775807} >= {'ts': __fsql_e.__fsql_ts, 'c': __fsql_e.__fsql_c}
 )
@@ -385,79 +386,79 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_cnt.__fsql_a0, 0)
+    THEN COALESCE(__fsql_activity_cnt.__fsql_a0, 0)
     ELSE CAST(NULL AS BIGINT)
   END AS "txn_count_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_cnt.__fsql_a1, 0)
+    THEN COALESCE(__fsql_activity_cnt.__fsql_a1, 0)
     ELSE CAST(NULL AS BIGINT)
   END AS "amount_count_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_bk.__fsql_a2
+    THEN __fsql_activity_bk.__fsql_a2
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_bk.__fsql_a3, CAST(0 AS BIGINT))
+    THEN COALESCE(__fsql_activity_bk.__fsql_a3, CAST(0 AS BIGINT))
     ELSE CAST(0 AS BIGINT)
   END AS "qty_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN CAST(__fsql_v0_bk.__fsql_a4 AS DOUBLE) / NULLIF(__fsql_v0_cnt.__fsql_n4, 0)
+    THEN CAST(__fsql_activity_bk.__fsql_a4 AS DOUBLE) / NULLIF(__fsql_activity_cnt.__fsql_n4, 0)
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_avg_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_bk.__fsql_a5
+    THEN __fsql_activity_bk.__fsql_a5
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_min_2h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_bk.__fsql_a6, CAST(-1.0 AS DOUBLE))
+    THEN COALESCE(__fsql_activity_bk.__fsql_a6, CAST(-1.0 AS DOUBLE))
     ELSE CAST(-1.0 AS DOUBLE)
   END AS "amount_max_1s",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_cnt.__fsql_a7, 0)
+    THEN COALESCE(__fsql_activity_cnt.__fsql_a7, 0)
     ELSE CAST(NULL AS BIGINT)
   END AS "merchant_id_count_distinct_2h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a8
+    THEN __fsql_activity_frames.__fsql_a8
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_stddev_365d",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_frames.__fsql_a9
+    THEN __fsql_activity_frames.__fsql_a9
     ELSE CAST(NULL AS DOUBLE)
   END AS "qty_variance_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rk.__fsql_a10
+    THEN __fsql_activity_rk.__fsql_a10
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_first_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_rk.__fsql_a11
+    THEN __fsql_activity_rk.__fsql_a11
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_last_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_last2_life_hit.__fsql_v
+    THEN __fsql_activity_last2wlifehit.__fsql_v
     ELSE CAST(NULL AS BIGINT)
   END AS "qty_last_lifetime"
 FROM __fsql_spine
-LEFT JOIN __fsql_v0_frames
-  ON __fsql_spine.__fsql_rid = __fsql_v0_frames.__fsql_rid
-LEFT JOIN __fsql_v0_cnt
-  ON __fsql_spine.__fsql_rid = __fsql_v0_cnt.__fsql_rid
-LEFT JOIN __fsql_v0_bk
-  ON __fsql_spine.__fsql_rid = __fsql_v0_bk.__fsql_rid
-LEFT JOIN __fsql_v0_rk
-  ON __fsql_spine.__fsql_rid = __fsql_v0_rk.__fsql_rid
-LEFT JOIN __fsql_v0_last2_life_hit
-  ON __fsql_spine.__fsql_rid = __fsql_v0_last2_life_hit.__fsql_rid
+LEFT JOIN __fsql_activity_frames
+  ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
+LEFT JOIN __fsql_activity_cnt
+  ON __fsql_spine.__fsql_rid = __fsql_activity_cnt.__fsql_rid
+LEFT JOIN __fsql_activity_bk
+  ON __fsql_spine.__fsql_rid = __fsql_activity_bk.__fsql_rid
+LEFT JOIN __fsql_activity_rk
+  ON __fsql_spine.__fsql_rid = __fsql_activity_rk.__fsql_rid
+LEFT JOIN __fsql_activity_last2wlifehit
+  ON __fsql_spine.__fsql_rid = __fsql_activity_last2wlifehit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

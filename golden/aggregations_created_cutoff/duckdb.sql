@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff on | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_activity_src AS (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -24,7 +25,7 @@ WITH __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT EPOCH_US(ts) IS NULL
-), __fsql_v0_groups AS (
+), __fsql_activity_groups AS (
   SELECT
     __fsql_spine.__fsql_rid,
     COUNT(
@@ -101,7 +102,7 @@ WITH __fsql_spine AS (
       END
     ) AS __fsql_a12
   FROM __fsql_spine
-  INNER JOIN __fsql_v0_src AS __fsql_e
+  INNER JOIN __fsql_activity_src AS __fsql_e
     ON __fsql_spine.user_id = __fsql_e.__fsql_k0
   WHERE
     __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
@@ -116,71 +117,71 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_groups.__fsql_a0, 0)
+    THEN COALESCE(__fsql_activity_groups.__fsql_a0, 0)
     ELSE CAST(NULL AS BIGINT)
   END AS "txn_count_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_groups.__fsql_a1, 0)
+    THEN COALESCE(__fsql_activity_groups.__fsql_a1, 0)
     ELSE CAST(NULL AS BIGINT)
   END AS "amount_count_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a2
+    THEN __fsql_activity_groups.__fsql_a2
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_groups.__fsql_a3, CAST(0 AS BIGINT))
+    THEN COALESCE(__fsql_activity_groups.__fsql_a3, CAST(0 AS BIGINT))
     ELSE CAST(0 AS BIGINT)
   END AS "qty_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a4
+    THEN __fsql_activity_groups.__fsql_a4
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_avg_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a5
+    THEN __fsql_activity_groups.__fsql_a5
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_min_2h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_groups.__fsql_a6, CAST(-1.0 AS DOUBLE))
+    THEN COALESCE(__fsql_activity_groups.__fsql_a6, CAST(-1.0 AS DOUBLE))
     ELSE CAST(-1.0 AS DOUBLE)
   END AS "amount_max_1s",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_v0_groups.__fsql_a7, 0)
+    THEN COALESCE(__fsql_activity_groups.__fsql_a7, 0)
     ELSE CAST(NULL AS BIGINT)
   END AS "merchant_id_count_distinct_2h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a8
+    THEN __fsql_activity_groups.__fsql_a8
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_stddev_365d",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a9
+    THEN __fsql_activity_groups.__fsql_a9
     ELSE CAST(NULL AS DOUBLE)
   END AS "qty_variance_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a10
+    THEN __fsql_activity_groups.__fsql_a10
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_first_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a11
+    THEN __fsql_activity_groups.__fsql_a11
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_last_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_v0_groups.__fsql_a12
+    THEN __fsql_activity_groups.__fsql_a12
     ELSE CAST(NULL AS BIGINT)
   END AS "qty_last_lifetime"
 FROM __fsql_spine
-LEFT JOIN __fsql_v0_groups
-  ON __fsql_spine.__fsql_rid = __fsql_v0_groups.__fsql_rid
+LEFT JOIN __fsql_activity_groups
+  ON __fsql_spine.__fsql_rid = __fsql_activity_groups.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

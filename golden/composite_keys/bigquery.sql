@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY spine_id, bank, branch, first, last, event_timestamp) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_balance_src AS (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,
@@ -25,7 +26,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0 AS (
+), __fsql_balance_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -48,7 +49,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v0_src
+      FROM __fsql_balance_src
       UNION ALL
       SELECT
         bank AS __fsql_k0,
@@ -66,7 +67,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_x
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v1_src AS (
+), __fsql_tagged_src AS (
   SELECT
     first AS __fsql_k0,
     last AS __fsql_k1,
@@ -87,7 +88,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v1 AS (
+), __fsql_tagged_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -110,7 +111,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v1_src
+      FROM __fsql_tagged_src
       UNION ALL
       SELECT
         first AS __fsql_k0,
@@ -134,22 +135,22 @@ SELECT
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
+    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_balance_pit.__fsql_f0
     ELSE CAST(NULL AS INT64)
   END AS `amount`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_tagged_pit.__fsql_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_f0
     ELSE CAST(NULL AS STRING)
   END AS `tag`
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
-LEFT JOIN __fsql_v1
-  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+LEFT JOIN __fsql_balance_pit
+  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
+LEFT JOIN __fsql_tagged_pit
+  ON __fsql_spine.__fsql_rid = __fsql_tagged_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

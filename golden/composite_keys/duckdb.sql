@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS NOT MATERIALIZED (
+), __fsql_balance_src AS NOT MATERIALIZED (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,
@@ -27,7 +28,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0 AS (
+), __fsql_balance_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -44,7 +45,7 @@ WITH __fsql_spine AS (
         __fsql_k0,
         __fsql_k1,
         __fsql_ts
-      FROM __fsql_v0_src
+      FROM __fsql_balance_src
     ) AS __fsql_n
       ON __fsql_spine.bank = __fsql_n.__fsql_k0
       AND __fsql_spine.branch = __fsql_n.__fsql_k1
@@ -52,7 +53,7 @@ WITH __fsql_spine AS (
     WHERE
       __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
   ) AS __fsql_m
-  INNER JOIN __fsql_v0_src AS __fsql_l
+  INNER JOIN __fsql_balance_src AS __fsql_l
     ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
     AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
     AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
@@ -61,7 +62,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_m.__fsql_rid
       ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
     ) = 1
-), __fsql_v1_src AS NOT MATERIALIZED (
+), __fsql_tagged_src AS NOT MATERIALIZED (
   SELECT
     first AS __fsql_k0,
     last AS __fsql_k1,
@@ -82,7 +83,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v1 AS (
+), __fsql_tagged_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -99,7 +100,7 @@ WITH __fsql_spine AS (
         __fsql_k0,
         __fsql_k1,
         __fsql_ts
-      FROM __fsql_v1_src
+      FROM __fsql_tagged_src
     ) AS __fsql_n
       ON __fsql_spine.first = __fsql_n.__fsql_k0
       AND __fsql_spine.last = __fsql_n.__fsql_k1
@@ -107,7 +108,7 @@ WITH __fsql_spine AS (
     WHERE
       __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
   ) AS __fsql_m
-  INNER JOIN __fsql_v1_src AS __fsql_l
+  INNER JOIN __fsql_tagged_src AS __fsql_l
     ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
     AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
     AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
@@ -122,22 +123,22 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
+    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_balance_pit.__fsql_f0
     ELSE CAST(NULL AS BIGINT)
   END AS "amount",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_tagged_pit.__fsql_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_f0
     ELSE CAST(NULL AS TEXT)
   END AS "tag"
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
-LEFT JOIN __fsql_v1
-  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+LEFT JOIN __fsql_balance_pit
+  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
+LEFT JOIN __fsql_tagged_pit
+  ON __fsql_spine.__fsql_rid = __fsql_tagged_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_balance_src AS (
   SELECT
     *
   FROM (
@@ -36,7 +37,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_k0, __fsql_k1, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
-), __fsql_v1_src AS (
+), __fsql_tagged_src AS (
   SELECT
     *
   FROM (
@@ -72,24 +73,24 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
+    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_balance_pit.__fsql_f0
     ELSE CAST(NULL AS DECIMAL(38, 0))
   END AS "amount",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_tagged_pit.__fsql_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_f0
     ELSE CAST(NULL AS VARCHAR)
   END AS "tag"
 FROM __fsql_spine
-ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
-  ON __fsql_spine.bank = __fsql_v0.__fsql_k0
-  AND __fsql_spine.branch = __fsql_v0.__fsql_k1
-ASOF JOIN __fsql_v1_src AS __fsql_v1 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v1.__fsql_ts)
-  ON __fsql_spine.first = __fsql_v1.__fsql_k0
-  AND __fsql_spine.last = __fsql_v1.__fsql_k1
+ASOF JOIN __fsql_balance_src AS __fsql_balance_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_balance_pit.__fsql_ts)
+  ON __fsql_spine.bank = __fsql_balance_pit.__fsql_k0
+  AND __fsql_spine.branch = __fsql_balance_pit.__fsql_k1
+ASOF JOIN __fsql_tagged_src AS __fsql_tagged_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_tagged_pit.__fsql_ts)
+  ON __fsql_spine.first = __fsql_tagged_pit.__fsql_k0
+  AND __fsql_spine.last = __fsql_tagged_pit.__fsql_k1
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff off | names short | env default
 WITH RECURSIVE __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH RECURSIVE __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_activity_src AS (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -27,7 +28,7 @@ WITH RECURSIVE __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0_good AS (
+), __fsql_activity_good AS (
   SELECT
     __fsql_rid,
     user_id AS __fsql_k0,
@@ -35,7 +36,7 @@ WITH RECURSIVE __fsql_spine AS (
   FROM __fsql_spine
   WHERE
     NOT __fsql_t IS NULL AND NOT user_id IS NULL
-), __fsql_v0_run AS MATERIALIZED (
+), __fsql_activity_run AS MATERIALIZED (
   SELECT
     __fsql_rid,
     __fsql_wi,
@@ -65,7 +66,7 @@ WITH RECURSIVE __fsql_spine AS (
       __fsql_x0 AS __fsql_n0,
       __fsql_x0 AS __fsql_val0,
       __fsql_x1 AS __fsql_val1
-    FROM __fsql_v0_src
+    FROM __fsql_activity_src
     UNION ALL
     SELECT
       __fsql_g.__fsql_k0,
@@ -78,30 +79,30 @@ WITH RECURSIVE __fsql_spine AS (
       NULL AS __fsql_n0,
       NULL AS __fsql_val0,
       NULL AS __fsql_val1
-    FROM __fsql_v0_good AS __fsql_g
+    FROM __fsql_activity_good AS __fsql_g
     CROSS JOIN (VALUES
       (0, 0),
       (1, 86400000000)) AS __fsql_w(__fsql_wi, __fsql_us)
   ) AS __fsql_u
-), __fsql_v0_cnt AS (
+), __fsql_activity_cnt AS (
   SELECT
     __fsql_rid,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n2 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n2 END) AS __fsql_a2,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n0 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n0 END) AS __fsql_n0,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) AS __fsql_hi,
     MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_lo1
-  FROM __fsql_v0_run
+  FROM __fsql_activity_run
   WHERE
     NOT __fsql_rid IS NULL
   GROUP BY
     __fsql_rid
-), __fsql_v0_blocks AS (
+), __fsql_activity_blocks AS (
   SELECT
     0 AS __fsql_l,
     __fsql_pos - 1 AS __fsql_b,
     __fsql_val0 AS __fsql_sum0,
     __fsql_val1 AS __fsql_sum1
-  FROM __fsql_v0_run
+  FROM __fsql_activity_run
   WHERE
     __fsql_rid IS NULL
   UNION ALL
@@ -112,7 +113,7 @@ WITH RECURSIVE __fsql_spine AS (
     ) AS __fsql_b,
     SUM(__fsql_sum0) AS __fsql_sum0,
     SUM(__fsql_sum1) AS __fsql_sum1
-  FROM __fsql_v0_blocks
+  FROM __fsql_activity_blocks
   WHERE
     __fsql_l < 39
   GROUP BY
@@ -120,7 +121,7 @@ WITH RECURSIVE __fsql_spine AS (
     (
       __fsql_b >> 1
     )
-), __fsql_v0_cover AS (
+), __fsql_activity_cover AS (
   SELECT
     __fsql_rid,
     __fsql_wi,
@@ -164,7 +165,7 @@ WITH RECURSIVE __fsql_spine AS (
           1 AS __fsql_wi,
           __fsql_lo1 AS __fsql_lo,
           __fsql_hi
-        FROM __fsql_v0_cnt
+        FROM __fsql_activity_cnt
         WHERE
           __fsql_hi > __fsql_lo1
       ) AS __fsql_r
@@ -192,18 +193,18 @@ WITH RECURSIVE __fsql_spine AS (
         )
       )
     )
-), __fsql_v0_bk AS (
+), __fsql_activity_bk AS (
   SELECT
     __fsql_q.__fsql_rid,
     SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a0,
     SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a1
-  FROM __fsql_v0_cover AS __fsql_q
-  JOIN __fsql_v0_blocks AS __fsql_blk
+  FROM __fsql_activity_cover AS __fsql_q
+  JOIN __fsql_activity_blocks AS __fsql_blk
     ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
     AND __fsql_blk.__fsql_b = __fsql_q.__fsql_b
   GROUP BY
     __fsql_q.__fsql_rid
-), __fsql_v1_src AS NOT MATERIALIZED (
+), __fsql_profile_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -222,7 +223,7 @@ WITH RECURSIVE __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 2592000000000
-), __fsql_v1 AS (
+), __fsql_profile_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -237,14 +238,14 @@ WITH RECURSIVE __fsql_spine AS (
       SELECT
         __fsql_k0,
         __fsql_ts
-      FROM __fsql_v1_src
+      FROM __fsql_profile_src
     ) AS __fsql_n
       ON __fsql_spine.user_id = __fsql_n.__fsql_k0
       AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
     WHERE
       __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
   ) AS __fsql_m
-  INNER JOIN __fsql_v1_src AS __fsql_l
+  INNER JOIN __fsql_profile_src AS __fsql_l
     ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
     AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
   QUALIFY
@@ -288,34 +289,34 @@ FROM (
     EXCLUDE (__fsql_rid, __fsql_t),
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN CAST(__fsql_v0_bk.__fsql_a0 AS DOUBLE) / NULLIF(__fsql_v0_cnt.__fsql_n0, 0)
+      THEN CAST(__fsql_activity_bk.__fsql_a0 AS DOUBLE) / NULLIF(__fsql_activity_cnt.__fsql_n0, 0)
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount_avg_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_v0_bk.__fsql_a1
+      THEN __fsql_activity_bk.__fsql_a1
       ELSE CAST(NULL AS DOUBLE)
     END AS "spent_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_v0_cnt.__fsql_a2, 0)
+      THEN COALESCE(__fsql_activity_cnt.__fsql_a2, 0)
       ELSE CAST(NULL AS BIGINT)
     END AS "food_count_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_v1.__fsql_ts IS NULL
-      AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-      THEN __fsql_v1.__fsql_f0
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
+      THEN __fsql_profile_pit.__fsql_f0
       ELSE CAST(NULL AS BIGINT)
     END AS "age",
     __fsql_spine.__fsql_rid AS __fsql_order
   FROM __fsql_spine
-  LEFT JOIN __fsql_v0_cnt
-    ON __fsql_spine.__fsql_rid = __fsql_v0_cnt.__fsql_rid
-  LEFT JOIN __fsql_v0_bk
-    ON __fsql_spine.__fsql_rid = __fsql_v0_bk.__fsql_rid
-  LEFT JOIN __fsql_v1
-    ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+  LEFT JOIN __fsql_activity_cnt
+    ON __fsql_spine.__fsql_rid = __fsql_activity_cnt.__fsql_rid
+  LEFT JOIN __fsql_activity_bk
+    ON __fsql_spine.__fsql_rid = __fsql_activity_bk.__fsql_rid
+  LEFT JOIN __fsql_profile_pit
+    ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_activity_src AS (
   SELECT
     user_id AS __fsql_k0,
     DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
@@ -27,7 +28,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0_frames AS (
+), __fsql_activity_frames AS (
   SELECT
     __fsql_rid,
     __fsql_a0,
@@ -60,7 +61,7 @@ WITH __fsql_spine AS (
         __fsql_x0,
         __fsql_x1,
         __fsql_x2
-      FROM __fsql_v0_src
+      FROM __fsql_activity_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -77,7 +78,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v1_src AS (
+), __fsql_profile_src AS (
   SELECT
     *
   FROM (
@@ -141,32 +142,32 @@ FROM (
     EXCLUDE (__fsql_rid, __fsql_t),
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_v0_frames.__fsql_a0
+      THEN __fsql_activity_frames.__fsql_a0
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount_avg_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_v0_frames.__fsql_a1
+      THEN __fsql_activity_frames.__fsql_a1
       ELSE CAST(NULL AS DOUBLE)
     END AS "spent_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_v0_frames.__fsql_a2, 0)
+      THEN COALESCE(__fsql_activity_frames.__fsql_a2, 0)
       ELSE CAST(NULL AS DECIMAL(38, 0))
     END AS "food_count_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_v1.__fsql_ts IS NULL
-      AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-      THEN __fsql_v1.__fsql_f0
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
+      THEN __fsql_profile_pit.__fsql_f0
       ELSE CAST(NULL AS DECIMAL(38, 0))
     END AS "age",
     __fsql_spine.__fsql_rid AS __fsql_order
   FROM __fsql_spine
-  LEFT JOIN __fsql_v0_frames
-    ON __fsql_spine.__fsql_rid = __fsql_v0_frames.__fsql_rid
-  ASOF JOIN __fsql_v1_src AS __fsql_v1 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v1.__fsql_ts)
-    ON __fsql_spine.user_id = __fsql_v1.__fsql_k0
+  LEFT JOIN __fsql_activity_frames
+    ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
+  ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
+    ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp, amount) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_activity_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -25,7 +26,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0_frames AS (
+), __fsql_activity_frames AS (
   SELECT
     __fsql_rid,
     __fsql_a0,
@@ -58,7 +59,7 @@ WITH __fsql_spine AS (
         __fsql_x0,
         __fsql_x1,
         __fsql_x2
-      FROM __fsql_v0_src
+      FROM __fsql_activity_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -75,7 +76,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v1_src AS (
+), __fsql_profile_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -94,7 +95,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 2592000000000
-), __fsql_v1 AS (
+), __fsql_profile_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -116,7 +117,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v1_src
+      FROM __fsql_profile_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -188,32 +189,32 @@ FROM (
       EXCEPT (__fsql_rid, __fsql_t),
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_v0_frames.__fsql_a0
+        THEN __fsql_activity_frames.__fsql_a0
         ELSE CAST(NULL AS FLOAT64)
       END AS `amount_avg_1d`,
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN COALESCE(__fsql_v0_frames.__fsql_a1, 0)
+        THEN COALESCE(__fsql_activity_frames.__fsql_a1, 0)
         ELSE CAST(NULL AS INT64)
       END AS `food_count_1d`,
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN COALESCE(__fsql_v0_frames.__fsql_a2, 0)
+        THEN COALESCE(__fsql_activity_frames.__fsql_a2, 0)
         ELSE CAST(NULL AS INT64)
       END AS `__fsql_activity__count_1d`,
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL
-        AND NOT __fsql_v1.__fsql_ts IS NULL
-        AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-        THEN __fsql_v1.__fsql_f0
+        AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+        AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
+        THEN __fsql_profile_pit.__fsql_f0
         ELSE CAST(NULL AS INT64)
       END AS `age`,
       __fsql_spine.__fsql_rid AS __fsql_order
     FROM __fsql_spine
-    LEFT JOIN __fsql_v0_frames
-      ON __fsql_spine.__fsql_rid = __fsql_v0_frames.__fsql_rid
-    LEFT JOIN __fsql_v1
-      ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+    LEFT JOIN __fsql_activity_frames
+      ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
+    LEFT JOIN __fsql_profile_pit
+      ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
   ) AS __fsql_o0
 ) AS __fsql_o
 ORDER BY

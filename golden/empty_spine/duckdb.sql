@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS NOT MATERIALIZED (
+), __fsql_profile_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(event_ts) AS __fsql_ts,
@@ -26,7 +27,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 3600000000
-), __fsql_v0 AS (
+), __fsql_profile_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -42,14 +43,14 @@ WITH __fsql_spine AS (
       SELECT
         __fsql_k0,
         __fsql_ts
-      FROM __fsql_v0_src
+      FROM __fsql_profile_src
     ) AS __fsql_n
       ON __fsql_spine.user_id = __fsql_n.__fsql_k0
       AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
     WHERE
       __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
   ) AS __fsql_m
-  INNER JOIN __fsql_v0_src AS __fsql_l
+  INNER JOIN __fsql_profile_src AS __fsql_l
     ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
     AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
   QUALIFY
@@ -63,20 +64,20 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "score",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_v0.__fsql_f1
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_f1
     ELSE CAST('none' AS TEXT)
   END AS "tier"
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+LEFT JOIN __fsql_profile_pit
+  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

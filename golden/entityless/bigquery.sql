@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp, label) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_user_stats_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -19,7 +20,7 @@ WITH __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT UNIX_MICROS(ts) IS NULL
-), __fsql_v0 AS (
+), __fsql_user_stats_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -41,7 +42,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v0_src
+      FROM __fsql_user_stats_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -58,7 +59,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_x
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v1_src AS (
+), __fsql_fx_src AS (
   SELECT
     UNIX_MICROS(ts) AS __fsql_ts,
     UNIX_MICROS(created) AS __fsql_c,
@@ -75,7 +76,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 21600000000
-), __fsql_v1 AS (
+), __fsql_fx_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -95,7 +96,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v1_src
+      FROM __fsql_fx_src
       UNION ALL
       SELECT
         __fsql_t AS __fsql_o,
@@ -116,21 +117,21 @@ SELECT
   __fsql_spine.*
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_v0.__fsql_ts IS NULL
-    THEN __fsql_v0.__fsql_f0
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
+    THEN __fsql_user_stats_pit.__fsql_f0
     ELSE CAST(NULL AS INT64)
   END AS `txn_count`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_fx_pit.__fsql_ts IS NULL
+    AND __fsql_fx_pit.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
+    THEN __fsql_fx_pit.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `eur_usd`
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
-LEFT JOIN __fsql_v1
-  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+LEFT JOIN __fsql_user_stats_pit
+  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
+LEFT JOIN __fsql_fx_pit
+  ON __fsql_spine.__fsql_rid = __fsql_fx_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

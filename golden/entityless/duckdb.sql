@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS NOT MATERIALIZED (
+), __fsql_user_stats_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -21,7 +22,7 @@ WITH __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT EPOCH_US(ts) IS NULL
-), __fsql_v0 AS (
+), __fsql_user_stats_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -36,12 +37,12 @@ WITH __fsql_spine AS (
       SELECT
         __fsql_k0,
         __fsql_ts
-      FROM __fsql_v0_src
+      FROM __fsql_user_stats_src
     ) AS __fsql_n
       ON __fsql_spine.user_id = __fsql_n.__fsql_k0
       AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_v0_src AS __fsql_l
+  INNER JOIN __fsql_user_stats_src AS __fsql_l
     ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
     AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
   QUALIFY
@@ -49,7 +50,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_m.__fsql_rid
       ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
     ) = 1
-), __fsql_v1_src AS NOT MATERIALIZED (
+), __fsql_fx_src AS NOT MATERIALIZED (
   SELECT
     EPOCH_US(ts) AS __fsql_ts,
     EPOCH_US(created) AS __fsql_c,
@@ -66,7 +67,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 21600000000
-), __fsql_v1 AS (
+), __fsql_fx_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -79,13 +80,13 @@ WITH __fsql_spine AS (
     ASOF JOIN (
       SELECT
         __fsql_ts
-      FROM __fsql_v1_src
+      FROM __fsql_fx_src
     ) AS __fsql_n
       ON __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
     WHERE
       __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
   ) AS __fsql_m
-  INNER JOIN __fsql_v1_src AS __fsql_l
+  INNER JOIN __fsql_fx_src AS __fsql_l
     ON __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
   QUALIFY
     ROW_NUMBER() OVER (
@@ -97,21 +98,21 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_v0.__fsql_ts IS NULL
-    THEN __fsql_v0.__fsql_f0
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
+    THEN __fsql_user_stats_pit.__fsql_f0
     ELSE CAST(NULL AS BIGINT)
   END AS "txn_count",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_fx_pit.__fsql_ts IS NULL
+    AND __fsql_fx_pit.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
+    THEN __fsql_fx_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "eur_usd"
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
-LEFT JOIN __fsql_v1
-  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+LEFT JOIN __fsql_user_stats_pit
+  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
+LEFT JOIN __fsql_fx_pit
+  ON __fsql_spine.__fsql_rid = __fsql_fx_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_user_stats_src AS (
   SELECT
     *
   FROM (
@@ -30,7 +31,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
-), __fsql_v1_src AS (
+), __fsql_fx_src AS (
   SELECT
     *
   FROM (
@@ -61,20 +62,20 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_v0.__fsql_ts IS NULL
-    THEN __fsql_v0.__fsql_f0
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
+    THEN __fsql_user_stats_pit.__fsql_f0
     ELSE CAST(NULL AS DECIMAL(38, 0))
   END AS "txn_count",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_fx_pit.__fsql_ts IS NULL
+    AND __fsql_fx_pit.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
+    THEN __fsql_fx_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "eur_usd"
 FROM __fsql_spine
-ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
-  ON __fsql_spine.user_id = __fsql_v0.__fsql_k0
-ASOF JOIN __fsql_v1_src AS __fsql_v1 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v1.__fsql_ts)
+ASOF JOIN __fsql_user_stats_src AS __fsql_user_stats_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_user_stats_pit.__fsql_ts)
+  ON __fsql_spine.user_id = __fsql_user_stats_pit.__fsql_k0
+ASOF JOIN __fsql_fx_src AS __fsql_fx_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_fx_pit.__fsql_ts)
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names full | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY trip_id, origin_id, destination_id, event_timestamp) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_origin_src AS (
   SELECT
     location_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -24,7 +25,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 10800000000
-), __fsql_v0 AS (
+), __fsql_origin_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -48,7 +49,7 @@ WITH __fsql_spine AS (
         __fsql_f1,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_v0_src
+      FROM __fsql_origin_src
       UNION ALL
       SELECT
         origin_id AS __fsql_k0,
@@ -66,7 +67,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_x
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v1_src AS (
+), __fsql_destination_src AS (
   SELECT
     location_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -86,7 +87,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 10800000000
-), __fsql_v1 AS (
+), __fsql_destination_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -110,7 +111,7 @@ WITH __fsql_spine AS (
         __fsql_f1,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_v1_src
+      FROM __fsql_destination_src
       UNION ALL
       SELECT
         destination_id AS __fsql_k0,
@@ -134,29 +135,29 @@ SELECT
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
+    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_origin_pit.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `origin__temp_c`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_v0.__fsql_f1
+    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
+    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_origin_pit.__fsql_f1
     ELSE CAST(NULL AS BOOL)
   END AS `origin__rain`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_destination_pit.__fsql_ts IS NULL
+    AND __fsql_destination_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `destination__temp_c`
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
-LEFT JOIN __fsql_v1
-  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+LEFT JOIN __fsql_origin_pit
+  ON __fsql_spine.__fsql_rid = __fsql_origin_pit.__fsql_rid
+LEFT JOIN __fsql_destination_pit
+  ON __fsql_spine.__fsql_rid = __fsql_destination_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

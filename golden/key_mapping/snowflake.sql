@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names full | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_origin_src AS (
   SELECT
     *
   FROM (
@@ -35,7 +36,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
-), __fsql_v1_src AS (
+), __fsql_destination_src AS (
   SELECT
     *
   FROM (
@@ -70,29 +71,29 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
+    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_origin_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "origin__temp_c",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_v0.__fsql_f1
+    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
+    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_origin_pit.__fsql_f1
     ELSE CAST(NULL AS BOOLEAN)
   END AS "origin__rain",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_destination_pit.__fsql_ts IS NULL
+    AND __fsql_destination_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "destination__temp_c"
 FROM __fsql_spine
-ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
-  ON __fsql_spine.origin_id = __fsql_v0.__fsql_k0
-ASOF JOIN __fsql_v1_src AS __fsql_v1 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v1.__fsql_ts)
-  ON __fsql_spine.destination_id = __fsql_v1.__fsql_k0
+ASOF JOIN __fsql_origin_src AS __fsql_origin_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_origin_pit.__fsql_ts)
+  ON __fsql_spine.origin_id = __fsql_origin_pit.__fsql_k0
+ASOF JOIN __fsql_destination_src AS __fsql_destination_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_destination_pit.__fsql_ts)
+  ON __fsql_spine.destination_id = __fsql_destination_pit.__fsql_k0
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect duckdb | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS NOT MATERIALIZED (
+), __fsql_balance_src AS NOT MATERIALIZED (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,
@@ -23,7 +24,7 @@ WITH __fsql_spine AS (
       FROM __fsql_spine
     )
     AND NOT EPOCH_US(ts) IS NULL
-), __fsql_v0 AS (
+), __fsql_balance_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
     __fsql_l.__fsql_ts,
@@ -40,13 +41,13 @@ WITH __fsql_spine AS (
         __fsql_k0,
         __fsql_k1,
         __fsql_ts
-      FROM __fsql_v0_src
+      FROM __fsql_balance_src
     ) AS __fsql_n
       ON __fsql_spine.bank = __fsql_n.__fsql_k0
       AND __fsql_spine.branch = __fsql_n.__fsql_k1
       AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_v0_src AS __fsql_l
+  INNER JOIN __fsql_balance_src AS __fsql_l
     ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
     AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
     AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
@@ -60,12 +61,12 @@ SELECT
   __fsql_spine.*
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_v0.__fsql_ts IS NULL
-    THEN __fsql_v0.__fsql_f0
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_balance_pit.__fsql_ts IS NULL
+    THEN __fsql_balance_pit.__fsql_f0
     ELSE CAST(42 AS BIGINT)
   END AS "amount"
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+LEFT JOIN __fsql_balance_pit
+  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp, label) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_profile_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(event_ts) AS __fsql_ts,
@@ -24,7 +25,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 3600000000
-), __fsql_v0 AS (
+), __fsql_profile_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -48,7 +49,7 @@ WITH __fsql_spine AS (
         __fsql_f1,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_v0_src
+      FROM __fsql_profile_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -72,20 +73,20 @@ SELECT
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `score`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_v0.__fsql_f1
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_f1
     ELSE CAST('none' AS STRING)
   END AS `tier`
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
+LEFT JOIN __fsql_profile_pit
+  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

@@ -1,3 +1,4 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
@@ -6,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_profile_src AS (
   SELECT
     *
   FROM (
@@ -41,20 +42,20 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "score",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_v0.__fsql_f1
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_f1
     ELSE CAST('none' AS VARCHAR)
   END AS "tier"
 FROM __fsql_spine
-ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
-  ON __fsql_spine.user_id = __fsql_v0.__fsql_k0
+ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
+  ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY spine_id, user_id, merchant_id, event_timestamp, label) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_v0_src AS (
+), __fsql_user_stats_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -23,7 +24,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_v0 AS (
+), __fsql_user_stats_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -45,7 +46,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v0_src
+      FROM __fsql_user_stats_src
       UNION ALL
       SELECT
         user_id AS __fsql_k0,
@@ -62,7 +63,7 @@ WITH __fsql_spine AS (
   ) AS __fsql_x
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_v1_src AS (
+), __fsql_merchant_stats_src AS (
   SELECT
     merchant_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
@@ -81,7 +82,7 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 43200000000
-), __fsql_v1 AS (
+), __fsql_merchant_stats_pit AS (
   SELECT
     __fsql_rid,
     __fsql_w.ts AS __fsql_ts,
@@ -103,7 +104,7 @@ WITH __fsql_spine AS (
         __fsql_f0,
         CAST(NULL AS INT64) AS __fsql_rid,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
-      FROM __fsql_v1_src
+      FROM __fsql_merchant_stats_src
       UNION ALL
       SELECT
         merchant_id AS __fsql_k0,
@@ -126,22 +127,22 @@ SELECT
   EXCEPT (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
+    AND __fsql_user_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_user_stats_pit.__fsql_f0
     ELSE CAST(0 AS INT64)
   END AS `txn_count`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v1.__fsql_ts IS NULL
-    AND __fsql_v1.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
-    THEN __fsql_v1.__fsql_f0
+    AND NOT __fsql_merchant_stats_pit.__fsql_ts IS NULL
+    AND __fsql_merchant_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
+    THEN __fsql_merchant_stats_pit.__fsql_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `merchant_risk`
 FROM __fsql_spine
-LEFT JOIN __fsql_v0
-  ON __fsql_spine.__fsql_rid = __fsql_v0.__fsql_rid
-LEFT JOIN __fsql_v1
-  ON __fsql_spine.__fsql_rid = __fsql_v1.__fsql_rid
+LEFT JOIN __fsql_user_stats_pit
+  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
+LEFT JOIN __fsql_merchant_stats_pit
+  ON __fsql_spine.__fsql_rid = __fsql_merchant_stats_pit.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

@@ -1,10 +1,11 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
 WITH __fsql_spine AS (
   SELECT
     *,
     ROW_NUMBER() OVER (ORDER BY "select" NULLS FIRST, "order" NULLS FIRST, "my label" NULLS FIRST) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, "order") AS __fsql_t
   FROM "from"
-), __fsql_v0_src AS (
+), __fsql_orders_src AS (
   SELECT
     *
   FROM (
@@ -39,20 +40,20 @@ SELECT
   EXCLUDE (__fsql_rid, __fsql_t),
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v0.__fsql_f0
+    AND NOT __fsql_orders_pit.__fsql_ts IS NULL
+    AND __fsql_orders_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_orders_pit.__fsql_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "total_amount",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_v0.__fsql_ts IS NULL
-    AND __fsql_v0.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_v0.__fsql_f1
+    AND NOT __fsql_orders_pit.__fsql_ts IS NULL
+    AND __fsql_orders_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_orders_pit.__fsql_f1
     ELSE CAST(NULL AS VARCHAR)
   END AS "grp"
 FROM __fsql_spine
-ASOF JOIN __fsql_v0_src AS __fsql_v0 MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_v0.__fsql_ts)
-  ON __fsql_spine."select" = __fsql_v0.__fsql_k0
+ASOF JOIN __fsql_orders_src AS __fsql_orders_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_orders_pit.__fsql_ts)
+  ON __fsql_spine."select" = __fsql_orders_pit.__fsql_k0
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -14,7 +14,7 @@ activity = FeatureView("activity", entities=[user], source=events, features=[
 ])
 profile = FeatureView("profile", entities=[user], source=profiles, ttl="30d",
                       features=[Field("age", "int64")])
-svc = FeatureService("svc", features=[
+svc = FeatureService("svc", request_schema={"amount": "float64"}, features=[
     activity, profile,
     Derived("amount_vs_avg", "amount / amount_avg_1d"),
     Derived("age_bucket", "CASE WHEN age < 18 THEN '<18' WHEN age <= 25 THEN '18-25' "
