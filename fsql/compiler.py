@@ -27,7 +27,6 @@ from fsql.aggregation_sql import AggregationSQL
 from fsql.dialect import Dialect, SnapshotStrategy
 from fsql.errors import UnsupportedError
 from fsql.plan import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
-from fsql.version import __version__
 from fsql.sqltree import (
     CREATED,
     RID,
@@ -44,8 +43,10 @@ from fsql.sqltree import (
     literal,
     relation_for_source,
     src_cte_name,
+    table,
     view_cte_name,
 )
+from fsql.version import __version__
 
 
 class PointInTimeCompiler:
@@ -174,7 +175,7 @@ class PointInTimeCompiler:
         """Snowflake: ``ASOF JOIN src MATCH_CONDITION (t >= ts) ON keys`` on the deduplicated
         source (one row per key and ts), so no ties are left for the ASOF to pick among."""
         alias = view_cte_name(lookup.name)
-        right = exp.Table(this=ident(src_cte_name(lookup.name)), alias=exp.TableAlias(this=ident(alias)))
+        right = table(src_cte_name(lookup.name), alias)
         keys = self.key_match(lookup, SPINE, alias)
         flipped = exp.GTE if self.plan.cut == "inclusive" else exp.GT
         condition = flipped(this=col(T, SPINE), expression=col(TS, alias))
@@ -229,9 +230,7 @@ class PointInTimeCompiler:
             )
             .from_(matched.subquery(match_alias))
             .join(
-                exp.Table(
-                    this=ident(src_cte_name(lookup.name)), alias=exp.TableAlias(this=ident(rows_alias))
-                ),
+                table(src_cte_name(lookup.name), rows_alias),
                 on=and_all(same_time),
                 join_type="INNER",
             )
@@ -330,7 +329,7 @@ class PointInTimeCompiler:
             )
             .from_(exp.Table(this=ident(SPINE)))
             .join(
-                exp.Table(this=ident(src_cte_name(lookup.name)), alias=exp.TableAlias(this=ident(alias))),
+                table(src_cte_name(lookup.name), alias),
                 on=and_all(conds[: len(lookup.keys)]) if lookup.keys else None,
                 join_type="INNER" if lookup.keys else "CROSS",
             )

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from fsql.definitions import FeatureService, FeatureView, Source, ViewProjection
 from fsql.dialect import Dialect, get_dialect
-from fsql.environments import Environment, locate
 from fsql.dtypes import DType
 from fsql.durations import to_micros
+from fsql.environments import Environment, locate
 from fsql.errors import CompileError, DefinitionError, ExecutionError
 from fsql.plan import (
     AggregateColumn,
