@@ -47,8 +47,9 @@ def _check_name(kind: str, name: Any, location: str) -> str:
             f"{kind} {name!r} ({location}): names must be identifiers (letters, digits, "
             "underscores; not starting with a digit)"
         )
-    if name.startswith("__fsql"):
-        raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved")
+    if name.lower().startswith("__fsql"):
+        raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved "
+                              "(in any letter case: warehouses fold it)")
     return name
 
 
@@ -187,6 +188,11 @@ class Source:
     warehouses the table (docs/environments.md).
 
     ``field_mapping`` renames source columns: ``{source_column: name_used_in_definitions}``.
+    ``schema`` declares the dtypes of a table's or query's columns (by *source* column name,
+    before ``field_mapping``): ``{"amount": "float64", "user_id": "int64"}``. fsql sees a file's
+    types but not a warehouse table's; with a schema, ``where=`` filters and derived
+    expressions type-check on tables as on files, and sums know they are exact integers.
+    Declared for a file, it is checked against the file.
     ``timestamp_dtype`` says whether the event timestamp column is a ``timestamp`` (an instant;
     naive values are UTC) or a ``date`` (midnight UTC).
     """
@@ -199,6 +205,7 @@ class Source:
     created_timestamp_field: str | None = None
     field_mapping: Mapping[str, str] = field(default_factory=dict)
     timestamp_dtype: str = "timestamp"
+    schema: Mapping[str, DType] = field(default_factory=dict)
     location: str = field(default="", compare=False, repr=False)
 
     @checked_arguments
@@ -206,7 +213,8 @@ class Source:
                  table: str | None = None, query: str | None = None,
                  created_timestamp_field: str | None = None,
                  field_mapping: Mapping[str, str] | None = None,
-                 timestamp_dtype: str = "timestamp") -> None:
+                 timestamp_dtype: str = "timestamp",
+                 schema: Mapping[str, str | DType] | None = None) -> None:
         location = _caller_location()
         _check_name("Source", name, location)
         if not (path or table or query):
@@ -228,11 +236,24 @@ class Source:
             raise DefinitionError(
                 f"Source {name!r} ({location}): field_mapping maps two columns to one name"
             )
+        if schema is not None and not isinstance(schema, Mapping):
+            raise DefinitionError(
+                f"Source {name!r} ({location}): schema= must be a dict of column name to dtype, "
+                "e.g. {'amount': 'float64'}")
+        columns = {str(c): parse_dtype(t, where=f"Source {name!r} ({location}) schema[{c!r}]")
+                   for c, t in (schema or {}).items()}
+        ts_column = next((c for c, n in mapping.items() if n == timestamp_field), timestamp_field)
+        if columns.get(ts_column, DType(timestamp_dtype)).name != timestamp_dtype:
+            timestamp_dtype = columns[ts_column].name
+            if timestamp_dtype not in ("timestamp", "date"):
+                raise DefinitionError(
+                    f"Source {name!r} ({location}): schema declares the timestamp column "
+                    f"{timestamp_field!r} as {timestamp_dtype}; declare 'timestamp' or 'date'")
         for attr, value in (("name", name), ("timestamp_field", timestamp_field), ("path", path),
                             ("table", table), ("query", query),
                             ("created_timestamp_field", created_timestamp_field),
                             ("field_mapping", mapping), ("timestamp_dtype", timestamp_dtype),
-                            ("location", location)):
+                            ("schema", columns), ("location", location)):
             object.__setattr__(self, attr, value)
 
     def column_for(self, name: str) -> str:

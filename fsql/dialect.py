@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import sqlglot
 from sqlglot import exp
@@ -47,6 +47,18 @@ class Dialect:
     materialize_ctes: bool
     epoch_micros: dict[str, str]
     types: dict[str, str]
+    # [expressions]: templates over placeholders {x}, {y}, {pattern}, {part} and flags for
+    # the derived-expression language and typed literals (fsql/expressions.py, sqltree.literal).
+    expressions: dict[str, Any]
+
+    def template(self, key: str, part: str = "", **args: exp.Expression) -> exp.Expression:
+        """Template ``key`` of ``[expressions]`` with the trees ``args`` in its placeholders
+        (compound operands parenthesized: hand-built trees carry no precedence)."""
+        text = self.expressions[key].format(part=part, **{k: f"__fsql_{k}" for k in args})
+        tree = sqlglot.parse_one(text, read=self.sqlglot)
+        return tree.transform(lambda node: paren(args[node.name[7:]].copy())
+                              if isinstance(node, exp.Column) and node.name.startswith("__fsql_")
+                              else node)
 
     def type_sql(self, dtype: DType) -> exp.DataType:
         """The warehouse type of an fsql dtype, as a sqlglot DataType."""
@@ -95,7 +107,15 @@ def get_dialect(name: str) -> Dialect:
         materialize_ctes=data.get("materialize_ctes", False),
         epoch_micros=dict(data["epoch_micros"]),
         types=dict(data["types"]),
+        expressions=dict(data["expressions"]),
     )
+
+
+def paren(node: exp.Expression) -> exp.Expression:
+    """Parenthesize a compound operand placed into a template or an operator."""
+    compound = (exp.Binary, exp.Unary, exp.Between, exp.In, exp.Connector)
+    return exp.Paren(this=node) if isinstance(node, compound) and not isinstance(
+        node, exp.Paren) else node
 
 
 def _aggregation_plans(name: str, plans: dict[str, str]) -> dict[str, str]:

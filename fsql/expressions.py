@@ -103,18 +103,16 @@ import decimal
 import itertools
 import math
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from fsql.dialect import Dialect
+from fsql.dialect import Dialect, paren
 from fsql.dtypes import DType, parse_dtype
 from fsql.errors import CompileError, DefinitionError, ExecutionError
 
@@ -738,29 +736,12 @@ def result_dtype(expr: Expression, input_dtypes: Mapping[str, DType | str]) -> D
 # SQL
 # ------------------------------------------------------------------------------------------
 
-@cache
-def _spec(name: str) -> dict[str, Any]:
-    """The ``[expressions]`` table of ``dialects/<name>.toml``."""
-    data = tomllib.loads(resources.files("fsql.dialects").joinpath(f"{name}.toml").read_text())
-    if "expressions" not in data:
-        raise CompileError(f"dialect {name!r} has no [expressions] table in dialects/{name}.toml")
-    return dict(data["expressions"])
-
-
 def _template(dialect: Dialect, key: str, part: str = "", **args: exp.Expr) -> exp.Expr:
-    """Parse template ``key`` of the dialect and put the trees ``args`` in its placeholders."""
-    text = _spec(dialect.name)[key].format(part=part, **{k: f"__fsql_{k}" for k in args})
-    tree = sqlglot.parse_one(text, read=dialect.sqlglot)
-    return tree.transform(lambda node: _paren(args[node.name[7:]].copy())
-                          if isinstance(node, exp.Column) and node.name.startswith("__fsql_")
-                          else node)
+    """Template ``key`` of the dialect's ``[expressions]`` with trees in its placeholders."""
+    return dialect.template(key, part, **args)
 
 
-def _paren(node: exp.Expr) -> exp.Expr:
-    """Parenthesize compound operands: trees built by hand carry no precedence of their own."""
-    compound = (exp.Binary, exp.Unary, exp.Between, exp.In, exp.Connector)
-    return exp.Paren(this=node) if isinstance(node, compound) and not isinstance(
-        node, exp.Paren) else node
+_paren = paren
 
 
 def _lit(value: int | float) -> exp.Expr:
@@ -783,7 +764,7 @@ class _Sql:
 
     def __init__(self, typer: _Typer, dialect: Dialect,
                  resolve: Callable[[str], exp.Expression]) -> None:
-        self.t, self.d, self.resolve, self.spec = typer, dialect, resolve, _spec(dialect.name)
+        self.t, self.d, self.resolve, self.spec = typer, dialect, resolve, dialect.expressions
 
     def ty(self, dtype: DType) -> exp.DataType:
         return self.d.type_sql(dtype)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fsql.definitions import FeatureService, FeatureView, Source, ViewProjection
 from fsql.dialect import Dialect, get_dialect
-from fsql.dtypes import DType
+from fsql.dtypes import DType, parse_dtype
 from fsql.durations import to_micros
 from fsql.environments import Environment, locate
 from fsql.errors import CompileError, DefinitionError, ExecutionError
@@ -89,6 +89,12 @@ def fsql_dtype(duckdb_type: str) -> str | None:
     return f"decimal({match.group(1)},{match.group(2)})" if match else None
 
 
+def duckdb_type_name(dtype: DType) -> str:
+    """The DuckDB type name of an fsql dtype (the planner's common currency for column types,
+    as DESCRIBE reports them for files)."""
+    return get_dialect("duckdb").type_sql(dtype).sql(dialect="duckdb")
+
+
 def _fsql_dtypes(duckdb_types: Mapping[str, str] | None) -> dict[str, str]:
     known = {c: fsql_dtype(t) for c, t in (duckdb_types or {}).items()}
     return {c: t for c, t in known.items() if t is not None}
@@ -139,7 +145,7 @@ def _with_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
             "timestamps; store ISO 8601 timestamps or dates in it (e.g. 2024-01-01T13:00:00Z; "
             "in pandas, a datetime64 column), or name another column with --spine-timestamp COL"
         )
-    reserved = [c for c in columns if c.startswith("__fsql")]
+    reserved = [c for c in columns if c.lower().startswith("__fsql")]
     if reserved:
         raise CompileError(f"Spine columns {reserved} use the prefix '__fsql', which is "
                            "reserved for fsql's own columns; rename them")
@@ -161,11 +167,20 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
         if source.created_timestamp_field else None
     where = locate(source, reads_local_files=dialect.reads_local_files, dialect=dialect.name,
                    env=env)
+    declared = {c: duckdb_type_name(t) for c, t in source.schema.items()}
     if where.kind != "path":
         return (SourceRef(source.name, where.kind, where.ref, ts_col, source.timestamp_dtype,
-                          created, repo.default_dialect), None)
+                          created, repo.default_dialect), declared or None)
     path = (repo.root / where.ref).resolve()
     columns = describe_file(path, what=f"Source {source.name!r} ({source.location})")
+    for column, dtype in source.schema.items():
+        actual = fsql_dtype(columns[column]) if column in columns else "absent"
+        if actual != str(dtype) and (actual or "").split("(")[0] != dtype.name:
+            raise DefinitionError(
+                f"Source {source.name!r} ({source.location}): schema declares {column!r} as "
+                f"{dtype}, but {where.ref} {'has no such column' if actual == 'absent' else ''}"
+                f"{'' if actual == 'absent' else f'holds {columns[column]}'}; fix the schema "
+                "or the file")
     needed = [(k, source.column_for(k)) for k in view.join_keys]
     needed += [(name, source.column_for(name)) for name in view_columns(view)]
     needed += [(source.timestamp_field, ts_col)]
@@ -239,9 +254,29 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
         set(spine.columns) if spine.columns is not None else set())
     derived += _derived(repo.derived(features), readable, owners, spine, request_columns,
                         service, dtypes)
-    return PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
+    plan = PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
                            created_cutoff=created_cutoff, derived=derived,
                            request=_request_label(features), full_names=full_names, env=env)
+    _check_case_collisions(plan)
+    return plan
+
+
+def _check_case_collisions(plan: PointInTimePlan) -> None:
+    """No two output columns may be equal once letter case is folded: DuckDB and BigQuery
+    compare column names ignoring case, Snowflake folds unquoted ones (a silent rename or a
+    dropped column otherwise)."""
+    owners = {c: "spine column" for c in plan.spine.columns or ()}
+    owners |= {o.output_name: f"feature of view {lk.name!r}" for lk in plan.lookups
+               for o in lk.outputs}
+    owners |= {d.output_name: "derived feature" for d in plan.derived}
+    seen: dict[str, str] = {}
+    for name, owner in owners.items():
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise CompileError(
+                f"Output columns {other!r} ({owners[other]}) and {name!r} ({owner}) differ only "
+                "in letter case, which warehouses fold: rename one (view.with_name, "
+                "Aggregate(name=...), or the spine column), or use --full-names")
 
 
 def _request_label(features: str | Sequence[Any]) -> str:
@@ -422,6 +457,62 @@ def _unknown_input(where: str, name: str, owners: Mapping[str, str], spine: Spin
             f" Features: {', '.join(features) or '(none)'}")
 
 
+def _aggregate_dtype(function: str, column: str | None) -> DType | None:
+    """The result dtype of an aggregate whose input dtype is known (sum of int64 is int64,
+    exact; of decimal(p,s) decimal(38,s); min/max/first/last keep the input's)."""
+    if column is None:
+        return None
+    dtype = parse_dtype(column, where="source column")
+    if function == "sum" and dtype.name == "decimal":
+        return DType("decimal", 38, dtype.scale)
+    if function == "sum" and dtype.name not in ("int64", "float64"):
+        return None
+    return dtype if function in ("sum", "min", "max", "first", "last") else None
+
+
+def _check_key_types(proj: ViewProjection, keys: Sequence[KeyPair],
+                     spine_types: Mapping[str, str] | None,
+                     source_types: Mapping[str, str] | None) -> None:
+    """Keys compare as typed values of one family; floating-point keys are refused."""
+    view = proj.view
+    for key in keys:
+        spine_type = (spine_types or {}).get(key.spine_column, '"NULL"')
+        source_type = (source_types or {}).get(key.source_column, '"NULL"')
+        for side, kind in ((f"source {view.source.name!r}", source_type),
+                           (f"the spine column {key.spine_column!r}", spine_type)):
+            if fsql_dtype(kind) == "float64":
+                raise CompileError(
+                    f"Join key {key.source_column!r} of feature view {proj.name!r} "
+                    f"({view.location}) is {kind} in {side}: floating-point keys are refused "
+                    "(BigQuery cannot partition or join on FLOAT64, and float equality breaks "
+                    "on NaN, -0.0 and rounding); store the key as int64, string or decimal")
+        if spine_types is not None and source_types is not None and \
+                '"NULL"' not in (spine_type, source_type) and \
+                _family(spine_type) != _family(source_type):
+            # DuckDB would cast one side ('1' = 1 matches): keys compare as typed values.
+            raise CompileError(
+                f"Join key {key.source_column!r} of feature view {proj.name!r} "
+                f"({view.location}) is {source_type} in source {view.source.name!r} but the "
+                f"spine column {key.spine_column!r} is {spine_type}; store both as the same "
+                "type (keys are compared as typed values, never converted)"
+            )
+
+
+def _check_field_types(view: FeatureView, known: Mapping[str, str]) -> None:
+    """A Field's declared dtype must be the type its source column holds (values are not
+    cast): reported before any query runs, naming the view, the field and both types."""
+    for feat in view.features:
+        column = view.source.column_for(feat.name)
+        actual = known.get(column)
+        if actual is None:
+            continue
+        if parse_dtype(actual, where="source column").name != feat.dtype.name:
+            raise DefinitionError(
+                f"FeatureView {view.name!r} ({view.location}): Field {feat.name!r} is declared "
+                f"{feat.dtype} but column {column!r} of source {view.source.name!r} holds "
+                f"{actual}; declare Field({feat.name!r}, {actual!r}) or fix the source")
+
+
 def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
             owners: dict[str, str], spine_types: Mapping[str, str] | None,
             dialect: Dialect, env: Environment | None) -> Lookup | AggregationLookup:
@@ -436,6 +527,11 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
                 f"{proj.name!r}; add them to the spine or map them with "
                 f"view.with_join_key_map({{...}}). Spine columns: {', '.join(spine.columns)}"
             )
+    source_ref, source_types = _source_ref(repo, source, view, dialect, env)
+    known = _fsql_dtypes(source_types)
+    _check_key_types(proj, keys, spine_types, source_types)
+    if not view.is_aggregation:
+        _check_field_types(view, known)
     outputs = []
     derived = {d.name: d for d in view.derived}
     selected = [n for n in proj.feature_names if n not in derived]
@@ -459,31 +555,19 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
             )
         owners[output] = proj.name
         if view.is_aggregation:
+            column = source.column_for(feat.column) if feat.column else None
             outputs.append(AggregateColumn(
-                feat.function, source.column_for(feat.column) if feat.column else None,
+                feat.function, column,
                 to_micros(feat.window) if feat.window is not None else None, feat.where,
-                output, feat.dtype, feat.default, is_hidden))
+                output, feat.dtype or _aggregate_dtype(feat.function, known.get(column or "")),
+                feat.default, is_hidden))
         else:
             outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype,
                                          feat.default, is_hidden))
-    source_ref, source_types = _source_ref(repo, source, view, dialect, env)
-    if spine_types is not None and source_types is not None:
-        for key in keys:
-            spine_type = spine_types.get(key.spine_column, '"NULL"')
-            source_type = source_types[key.source_column]
-            if '"NULL"' not in (spine_type, source_type) and \
-                    _family(spine_type) != _family(source_type):
-                # DuckDB would cast one side ('1' = 1 matches): keys compare as typed values.
-                raise CompileError(
-                    f"Join key {key.source_column!r} of feature view {proj.name!r} "
-                    f"({view.location}) is {source_type} in source {source.name!r} but the "
-                    f"spine column {key.spine_column!r} is {spine_type}; store both as the same "
-                    "type (keys are compared as typed values, never converted)"
-                )
     if view.is_aggregation:
         return AggregationLookup(name=proj.name, view_name=view.name, source=source_ref,
                                  keys=keys, outputs=tuple(outputs),
-                                 source_dtypes=_fsql_dtypes(source_types))
+                                 source_dtypes=known)
     return Lookup(
         name=proj.name, view_name=view.name, source=source_ref, keys=keys,
         ttl_us=to_micros(view.ttl) if view.ttl is not None else None, outputs=tuple(outputs),

@@ -3,6 +3,7 @@ the FROM item of a source. Everything is a sqlglot node; nothing is pasted as te
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -145,18 +146,26 @@ def from_item(
 
 
 def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
-    """A typed constant (a feature default)."""
+    """A typed constant (a feature default). Timestamps are UTC instants written with the
+    dialect's explicit-zone template (no session zone reads them); NaN and infinities are
+    cast from the strings every dialect parses ('NaN', 'inf', '-inf')."""
     if value is None:
         return exp.Cast(this=exp.null(), to=dialect.type_sql(dtype))
     if isinstance(value, bool):
         node: exp.Expression = exp.Boolean(this=value)
-    elif isinstance(value, (int, float, Decimal)):
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = "NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        node = exp.Literal.string(text)
+    elif isinstance(value, float):
+        node = exp.Literal.number(repr(value))
+    elif isinstance(value, (int, Decimal)):
         node = exp.Literal.number(str(value))
     elif isinstance(value, datetime):
         utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        node = exp.Literal.string(utc.isoformat(sep=" "))
+        text = utc.isoformat(sep=" ", timespec="microseconds")
+        return dialect.template("timestamp_literal", x=exp.Literal.string(text))
     elif isinstance(value, date):
-        node = exp.Literal.string(value.isoformat())
+        return dialect.template("date_literal", x=exp.Literal.string(value.isoformat()))
     else:
         node = exp.Literal.string(str(value))
     return exp.Cast(this=node, to=dialect.type_sql(dtype))
