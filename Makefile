@@ -5,26 +5,31 @@ BIN := $(VENV)/bin
 
 .PHONY: example test lint conformance
 
-example: $(VENV)/.installed
+example: $(VENV)/.installed-runtime
 	$(BIN)/python examples/run_fraud.py
 
 # The test command: installs the emulator env, warms the GoogleSQL engine cache, runs pytest.
-test: $(VENV)/.installed
+test: $(VENV)/.installed-dev
 	bash tests/engines/setup_fakesnow.sh
 	$(BIN)/python -m tests.engines.warm_zetasql
 	$(BIN)/python -m pytest -q
 
-conformance: $(VENV)/.installed
+conformance: $(VENV)/.installed-dev
 	bash tests/engines/setup_fakesnow.sh
 	$(BIN)/python -m tests.conformance
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check fsql dialects tests examples bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall when pyproject.toml changes; the stamp file avoids a pip run on every make.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Reinstall when pyproject.toml changes; the stamp files avoid a pip run on every make.
+# The example needs only fsql's runtime dependencies; the tests and lint add the dev tools.
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $@
