@@ -81,6 +81,9 @@ class Aggregate:
     default: Any
     dtype: DType | None
     location: str = field(default="", compare=False, repr=False)
+    # Whether dtype= was given (not implied by the default): only a declared int64 tells fsql
+    # that a table column without a schema holds integers.
+    dtype_declared: bool = field(default=False, compare=False, repr=False)
 
     @checked_arguments
     def __init__(
@@ -130,6 +133,7 @@ class Aggregate:
             ("where", parsed_where),
             ("default", default),
             ("dtype", result_dtype),
+            ("dtype_declared", dtype is not None),
             ("location", location),
         ):
             object.__setattr__(self, attr, value)

@@ -17,11 +17,13 @@ dialects/*.toml). ``running``, ``islands``, ``blocks`` and ``asof`` are in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from fsql.dtypes import DType
+from fsql.errors import UnsupportedError
 from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
 from fsql.running_sql import RunningSQL
 from fsql.sqltree import (
@@ -31,6 +33,7 @@ from fsql.sqltree import (
     TS,
     T,
     col,
+    exact_int64,
     input_name,
     int_literal,
     key_name,
@@ -40,6 +43,7 @@ from fsql.sqltree import (
     relation_for_source,
     src_cte_name,
     tie_struct,
+    value_order_keys,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +85,16 @@ class AggregationSQL:
         self.input_of = [self.inputs.index(key) for key in inputs]
         self.materialized: set[str] = set()
         self.recursive = False
+        nan_aware = parent.dialect.nan_sorts_lowest or parent.dialect.min_max_propagate_nan
+        for agg in lookup.outputs:
+            if nan_aware and agg.function in ("min", "first", "last") and agg.column and \
+                    agg.dtype is None and self.input_dtype(agg) is None:
+                raise UnsupportedError(
+                    f"Aggregate {agg.output_name!r} of feature view {lookup.name!r}: "
+                    f"{agg.function} over column {agg.column!r}, whose dtype fsql does not know,"
+                    f" cannot be compiled exactly for {parent.dialect.name} (it orders NaN "
+                    "unlike fsql's rule, so fsql must know whether the column is a float); "
+                    "declare dtype= on the Aggregate or schema= on the Source")
 
     # names -------------------------------------------------------------------------------
     @property
@@ -222,15 +236,47 @@ class AggregationSQL:
             )
             func: exp.Expression = (exp.Min if agg.function == "first" else exp.Max)(this=argument)
         else:
-            func = aggregate_function(agg, value)
+            func = None
         n_keys = len(self.lookup.keys)
-        window = exp.Window(
-            this=func,
-            partition_by=[col(key_name(k)) for k in range(n_keys)] or None,
-            order=exp.Order(expressions=[exp.Ordered(this=col("__fsql_o"), nulls_first=True)]),
-            spec=self.frame_spec(agg),
-        )
-        return self.finish(agg, window)
+
+        def over(aggregate: exp.Expression) -> exp.Expression:
+            return exp.Window(
+                this=aggregate,
+                partition_by=[col(key_name(k)) for k in range(n_keys)] or None,
+                order=exp.Order(expressions=[exp.Ordered(this=col("__fsql_o"), nulls_first=True)]),
+                spec=self.frame_spec(agg),
+            )
+
+        return self.finish(agg, over(func) if func is not None else
+                           self.aggregate(agg, value, over))
+
+    def aggregate(self, agg: AggregateColumn, value: exp.Expression,
+                  over: Callable[[exp.Expression], exp.Expression] = lambda e: e
+                  ) -> exp.Expression:
+        """The SQL aggregate of ``value`` (NULLs ignored), each aggregate wrapped by ``over``
+        (a window frame, or nothing in a GROUP BY). Integer sums accumulate in the dialect's
+        exact wide type; MIN of floats skips NaN where the engine would return it (NaN is the
+        greatest value: it is the minimum only when every value is NaN)."""
+        if agg.function == "sum" and self.integer_input(agg):
+            value = exp.Cast(this=value, to=self.p.dialect.int64_sum_type())
+        if agg.function == "min" and self.p.dialect.min_max_propagate_nan and self.is_float(agg):
+            not_nan = exp.Case(ifs=[exp.If(this=exp.IsNan(this=value.copy()), true=exp.null())],
+                               default=value.copy())
+            return exp.Coalesce(this=over(exp.Min(this=not_nan)),
+                                expressions=[over(exp.Min(this=value))])
+        return over(aggregate_function(agg, value))
+
+    @staticmethod
+    def input_dtype(agg: AggregateColumn) -> str | None:
+        """The fsql dtype of the aggregate's input column, when known."""
+        return agg.input_dtype
+
+    def integer_input(self, agg: AggregateColumn) -> bool:
+        """Whether the aggregate's input is known to hold int64 values."""
+        return agg.input_dtype == "int64"
+
+    def is_float(self, agg: AggregateColumn) -> bool:
+        return (self.input_dtype(agg) or str(agg.dtype)) == "float64"
 
     def finish(self, agg: AggregateColumn, value: exp.Expression) -> exp.Expression:
         """avg/stddev/variance are DOUBLE on every dialect."""
@@ -310,7 +356,7 @@ class AggregationSQL:
                 continue
             if in_window is not None:
                 value = exp.Case(ifs=[exp.If(this=in_window, true=value)])
-            columns.append(exp.alias_(self.finish(agg, aggregate_function(agg, value)), _a(j)))
+            columns.append(exp.alias_(self.finish(agg, self.aggregate(agg, value)), _a(j)))
         query = self.joined_from(alias).select(*columns).where(exp.and_(*self.visible(alias)))
         return query.group_by(col(RID, SPINE))
 
@@ -324,11 +370,9 @@ class AggregationSQL:
             conds.append(self.in_window(agg.window_us, alias))
         x = input_name(self.input_of[j])
         conds.append(not_null(col(x, alias)))
-        order = [
-            exp.Ordered(this=col("__fsql_ts", alias), desc=desc, nulls_first=not desc),
-            exp.Ordered(this=col("__fsql_c", alias), desc=desc, nulls_first=not desc),
-            exp.Ordered(this=col(x, alias), desc=desc, nulls_first=not desc),
-        ]
+        keys = [col("__fsql_ts", alias), col("__fsql_c", alias),
+                *value_order_keys(col(x, alias), agg.dtype, self.p.dialect)]
+        order = [exp.Ordered(this=k, desc=desc, nulls_first=not desc) for k in keys]
         rank = exp.Window(
             this=exp.RowNumber(),
             partition_by=[col(RID, SPINE)],
@@ -398,6 +442,11 @@ class AggregationSQL:
         out: list[exp.Expression] = []
         for j, agg in enumerate(self.lookup.outputs):
             value = values[j].copy()
+            if agg.function == "sum" and agg.dtype is not None and agg.dtype.name == "int64":
+                value = exact_int64(value, self.p.dialect, f"sum {self.lookup.name}."
+                                                           f"{agg.output_name}")
+            elif agg.function == "sum" and agg.dtype is not None and agg.dtype.name == "decimal":
+                value = exp.Cast(this=value, to=self.p.dialect.type_sql(agg.dtype))
             default = self.default_sql(agg)
             if agg.function in COUNTS:
                 value = exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])

@@ -44,6 +44,7 @@ from fsql.sqltree import (
     relation_for_source,
     src_cte_name,
     table,
+    value_order_keys,
     view_cte_name,
 )
 from fsql.version import __version__
@@ -139,13 +140,11 @@ class PointInTimeCompiler:
     def tie_order(
         self, lookup: Lookup, table: str | None, *, desc: bool, with_ts: bool = False
     ) -> list[exp.Ordered]:
-        """The tie order: (ts,) created (NULL oldest), features (NULL lowest)."""
-        names = (
-            ([TS] if with_ts else [])
-            + [CREATED]
-            + [feat_name(i) for i in range(len(lookup.tie_columns))]
-        )
-        return [exp.Ordered(this=col(n, table), desc=desc, nulls_first=not desc) for n in names]
+        """The tie order: (ts,) created (NULL oldest), features (NULL lowest, NaN greatest)."""
+        keys: list[exp.Expression] = ([col(TS, table)] if with_ts else []) + [col(CREATED, table)]
+        for i, dtype in enumerate(lookup.tie_dtypes or [None] * len(lookup.tie_columns)):
+            keys += value_order_keys(col(feat_name(i), table), dtype, self.dialect)
+        return [exp.Ordered(this=k, desc=desc, nulls_first=not desc) for k in keys]
 
     # -- strategies ----------------------------------------------------------------------
     def strategy(self, lookup: Lookup) -> SnapshotStrategy:

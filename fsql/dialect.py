@@ -45,6 +45,10 @@ class Dialect:
     join_first_last: Literal["row_number", "arg_max"]
     running_partitioned: bool
     materialize_ctes: bool
+    # Floats: fsql's rule is that NaN is the greatest value (above +inf) in every ordering
+    # and in MIN/MAX; these say where the engine differs, so that fsql writes the rule out.
+    nan_sorts_lowest: bool
+    min_max_propagate_nan: bool
     epoch_micros: dict[str, str]
     types: dict[str, str]
     # [expressions]: templates over placeholders {x}, {y}, {pattern}, {part} and flags for
@@ -65,6 +69,14 @@ class Dialect:
         template = self.types[dtype.name]
         text = template.format(precision=dtype.precision, scale=dtype.scale)
         return exp.DataType.build(text, dialect=self.sqlglot)
+
+    def int64_sum_type(self) -> exp.DataType:
+        """The exact type integer sums are accumulated in (wider than int64)."""
+        return exp.DataType.build(self.types["int64_sum"], dialect=self.sqlglot)
+
+    def raise_error(self, message: exp.Expression) -> exp.Expression:
+        """An expression that fails the query with ``message`` when it is evaluated."""
+        return self.template("raise_error", message=message)
 
     def epoch_micros_sql(self, column: exp.Expression, dtype: str) -> exp.Expression:
         """Microseconds since the epoch (UTC) of ``column``, a timestamp or a date."""
@@ -105,6 +117,8 @@ def get_dialect(name: str) -> Dialect:
         join_first_last=data.get("join_first_last", "row_number"),
         running_partitioned=data.get("running_partitioned", False),
         materialize_ctes=data.get("materialize_ctes", False),
+        nan_sorts_lowest=data["nan_sorts_lowest"],
+        min_max_propagate_nan=data["min_max_propagate_nan"],
         epoch_micros=dict(data["epoch_micros"]),
         types=dict(data["types"]),
         expressions=dict(data["expressions"]),

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
+from fsql.errors import ExecutionError
 from fsql.plan import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
 
 Row = Mapping[str, Any]
@@ -52,6 +53,20 @@ def to_micros(value: Any) -> int | None:
 
 def _nulls_lowest(value: Any) -> tuple[bool, Any]:
     return (value is not None, value)
+
+
+def value_order(value: Any) -> tuple[int, Any]:
+    """fsql's order of feature values: NULL lowest, NaN greatest (above +inf, equal to NaN),
+    everything else by value (-0.0 equals 0.0)."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, float) and math.isnan(value):
+        return (2, 0)
+    return (1, value)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _is_visible(
@@ -107,7 +122,7 @@ def _winner(
     best: Row | None = None
     best_order: tuple[Any, ...] | None = None
     for row, ts, created in _visible(lookup, plan, spine_row, source_rows, lookup.ttl_us):
-        order = (ts, _nulls_lowest(created), *(_nulls_lowest(row[c]) for c in lookup.tie_columns))
+        order = (ts, _nulls_lowest(created), *(value_order(row[c]) for c in lookup.tie_columns))
         if best_order is None or order > best_order:
             best, best_order = row, order
     return best
@@ -165,31 +180,47 @@ def _aggregate(
     result = _apply(agg.function, values, events)
     if result is None:
         return agg.default
+    if agg.function == "sum" and agg.dtype is not None and agg.dtype.name == "int64" \
+            and not -(2**63) <= result < 2**63:
+        raise ExecutionError(
+            f"fsql: sum {lookup.name}.{agg.output_name} overflows int64 at a spine row: "
+            f"{result}; declare dtype='decimal(38,0)' on the Aggregate for wider sums")
     return result
 
 
 def _apply(function: str, values: list[Any], events: list[tuple[int, int | None, Any]]) -> Any:
     if function == "count":
         return len(values)
-    if function == "count_distinct":
-        return len(set(values))
+    if function == "count_distinct":  # NaN is one value, -0.0 equals 0.0
+        return len({"NaN" if _is_nan(v) else v for v in values})
     if not values:
         return None
+    finite = not any(isinstance(v, float) and not math.isfinite(v) for v in values)
     if function == "sum":
-        return sum(values[1:], values[0])
+        return sum(values[1:], values[0])  # IEEE 754 for floats: NaN, inf propagate
     if function == "avg":
-        return float(sum(Fraction(v) for v in values) / len(values))
+        if not finite:
+            return math.fsum(values) / len(values) if not any(map(_is_nan, values)) and len(
+                {math.copysign(1, v) for v in values if math.isinf(v)}) == 1 else math.nan
+        mean = sum(Fraction(v) for v in values) / len(values)
+        try:
+            return float(mean)
+        except OverflowError:
+            return math.copysign(math.inf, mean)
     if function == "min":
-        return min(values)
+        return min(values, key=value_order)
     if function == "max":
-        return max(values)
+        return max(values, key=value_order)
     if function in ("stddev", "variance"):
         if len(values) < 2:
             return None
+        if not finite:
+            return math.nan
         variance = statistics.variance([Fraction(v) for v in values])
         return math.sqrt(variance) if function == "stddev" else float(variance)
-    ordered = sorted((ts, _nulls_lowest(c), v) for ts, c, v in events if v is not None)
-    return ordered[0][2] if function == "first" else ordered[-1][2]
+    ordered = sorted((((ts, _nulls_lowest(c), value_order(v)), v) for ts, c, v in events
+                      if v is not None), key=lambda pair: pair[0])
+    return ordered[0][1] if function == "first" else ordered[-1][1]
 
 
 def _evaluate(expression: Any, row: Row, dtypes: Mapping[str, str]) -> Any:

@@ -82,6 +82,7 @@ class Lookup:
     ttl_us: int | None
     outputs: tuple[FeatureColumn, ...]
     tie_columns: tuple[str, ...]
+    tie_dtypes: tuple[DType, ...] = ()  # the dtype of each tie column (NaN ordering)
 
 
 AGGREGATE_FUNCTIONS = ("count", "sum", "avg", "min", "max", "count_distinct", "stddev",
@@ -102,6 +103,9 @@ class AggregateColumn:
     dtype: DType | None
     default: Any
     hidden: bool = False  # an input of a view's Derived feature that was not requested
+    # The input column's dtype when known (the source's file or schema, else a sum's declared
+    # dtype): integer sums accumulate exactly, floats order NaN by fsql's rule.
+    input_dtype: str | None = None
 
 
 @dataclass(frozen=True)

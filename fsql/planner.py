@@ -470,6 +470,22 @@ def _aggregate_dtype(function: str, column: str | None) -> DType | None:
     return dtype if function in ("sum", "min", "max", "first", "last") else None
 
 
+def _check_aggregate_dtype(view: FeatureView, feat: Any, input_dtype: str | None) -> None:
+    """A sum/min/max/first/last declared (or defaulted) to another dtype than its known input
+    would be cast silently (a float sum truncated to int64): refused, naming both."""
+    if input_dtype is None or feat.dtype is None or feat.function not in (
+            "sum", "min", "max", "first", "last"):
+        return
+    expected = _aggregate_dtype(feat.function, input_dtype)
+    if expected is not None and expected.name != feat.dtype.name:
+        raise DefinitionError(
+            f"FeatureView {view.name!r} ({view.location}): Aggregate {feat.name!r} "
+            f"({feat.location}) is {feat.dtype} (declared, or implied by its default "
+            f"{feat.default!r}) but {feat.function} of column {feat.column!r}, which holds "
+            f"{input_dtype}, is {expected}; declare dtype={str(expected)!r} (and a default of "
+            "that type)")
+
+
 def _check_key_types(proj: ViewProjection, keys: Sequence[KeyPair],
                      spine_types: Mapping[str, str] | None,
                      source_types: Mapping[str, str] | None) -> None:
@@ -556,11 +572,15 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
         owners[output] = proj.name
         if view.is_aggregation:
             column = source.column_for(feat.column) if feat.column else None
+            input_dtype = known.get(column or "")
+            _check_aggregate_dtype(view, feat, input_dtype)
+            if input_dtype is None and feat.function == "sum" and feat.dtype_declared:
+                input_dtype = str(feat.dtype) if str(feat.dtype) == "int64" else None
             outputs.append(AggregateColumn(
                 feat.function, column,
                 to_micros(feat.window) if feat.window is not None else None, feat.where,
-                output, feat.dtype or _aggregate_dtype(feat.function, known.get(column or "")),
-                feat.default, is_hidden))
+                output, feat.dtype or _aggregate_dtype(feat.function, input_dtype),
+                feat.default, is_hidden, input_dtype))
         else:
             outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype,
                                          feat.default, is_hidden))
@@ -572,4 +592,5 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
         name=proj.name, view_name=view.name, source=source_ref, keys=keys,
         ttl_us=to_micros(view.ttl) if view.ttl is not None else None, outputs=tuple(outputs),
         tie_columns=tuple(source.column_for(f.name) for f in view.features),
+        tie_dtypes=tuple(f.dtype for f in view.features),
     )

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from fsql.dtypes import DType, parse_dtype
 from fsql.plan import AggregateColumn
 from fsql.sqltree import (
     CREATED,
@@ -390,6 +391,23 @@ class RunningSQL:
     def block_col(function: str, m: int) -> str:
         return f"__fsql_{function}{m}"
 
+    def block_value(self, function: str, m: int) -> exp.Expression:
+        """Level 0 of input ``m``'s blocks: a sum of integers or decimals is cast to its exact
+        wide type here, since a recursive CTE keeps the types of its first level (level 1's
+        sums would otherwise be cast back to int64 and fail on a partial sum)."""
+        value: exp.Expression = col(f"__fsql_val{m}")
+        if function != "sum":
+            return value
+        agg = next(a for j, a in enumerate(self.o.lookup.outputs)
+                   if self.o.input_of[j] == m and a.function in ("sum", "avg"))
+        dtype = self.o.input_dtype(agg)
+        if self.o.integer_input(agg):
+            return exp.Cast(this=value, to=self.o.p.dialect.int64_sum_type())
+        if dtype is not None and dtype.startswith("decimal"):
+            scale = parse_dtype(dtype, where="source column").scale
+            return exp.Cast(this=value, to=self.o.p.dialect.type_sql(DType("decimal", 38, scale)))
+        return value
+
     def block_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
         stats = self.block_stats()
         one = exp.Literal.number(1)
@@ -400,7 +418,7 @@ class RunningSQL:
         level0 = exp.select(
             exp.alias_(exp.Literal.number(0), level_col),
             exp.alias_(exp.Sub(this=col(_Series("pos").name), expression=one), b),
-            *[exp.alias_(col(f"__fsql_val{m}"), self.block_col(f, m)) for f, m in stats],
+            *[exp.alias_(self.block_value(f, m), self.block_col(f, m)) for f, m in stats],
         ).from_(table(self.name("run"))).where(is_null(col(RID)))
         parent = _shr(col(b), one.copy())
         level_up = exp.Add(this=col(level_col), expression=one.copy())

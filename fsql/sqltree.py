@@ -200,3 +200,29 @@ def relation_for_source(
         else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
     )
     return relation, ts, created
+
+
+def value_order_keys(value: exp.Expression, dtype: DType | None,
+                     dialect: Dialect) -> list[exp.Expression]:
+    """ORDER BY keys that sort ``value`` by fsql's rule (NULL lowest comes from NULLS FIRST;
+    NaN greatest): a dialect that sorts NaN lowest orders floats by (IS_NAN(x), x)."""
+    if dialect.nan_sorts_lowest and dtype is not None and dtype.name == "float64":
+        return [exp.IsNan(this=value.copy()), value]
+    return [value]
+
+
+def exact_int64(value: exp.Expression, dialect: Dialect, what: str) -> exp.Expression:
+    """``value`` (an exact wide integer) as int64, or a query error naming ``what`` when it
+    does not fit: a sum never wraps, rounds or silently becomes a float."""
+    int64 = dialect.type_sql(DType("int64"))
+    fits = exp.Between(this=value.copy(), low=int_literal(INT64_MIN),
+                       high=int_literal(INT64_MAX))
+    message = exp.Concat(expressions=[
+        exp.Literal.string(f"fsql: {what} overflows int64 at a spine row: "),
+        exp.Cast(this=value.copy(), to=dialect.type_sql(DType("string"))),
+        exp.Literal.string("; declare dtype='decimal(38,0)' on the Aggregate for wider sums"),
+    ])
+    null = exp.Cast(this=exp.null(), to=int64)
+    return exp.Case(ifs=[exp.If(this=is_null(value.copy()), true=null),
+                         exp.If(this=fits, true=exp.Cast(this=value, to=int64.copy()))],
+                    default=exp.Cast(this=dialect.raise_error(message), to=int64.copy()))

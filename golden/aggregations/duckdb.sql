@@ -181,7 +181,7 @@ WITH RECURSIVE __fsql_spine AS (
     0 AS __fsql_l,
     __fsql_pos - 1 AS __fsql_b,
     __fsql_val1 AS __fsql_sum1,
-    __fsql_val2 AS __fsql_sum2,
+    CAST(__fsql_val2 AS INT128) AS __fsql_sum2,
     __fsql_val1 AS __fsql_min1,
     __fsql_val1 AS __fsql_max1
   FROM __fsql_activity_run
@@ -401,7 +401,18 @@ SELECT
   END AS "amount_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_bk.__fsql_a3, CAST(0 AS BIGINT))
+    THEN COALESCE(
+      CASE
+        WHEN __fsql_activity_bk.__fsql_a3 IS NULL
+        THEN CAST(NULL AS BIGINT)
+        WHEN __fsql_activity_bk.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_bk.__fsql_a3 AS BIGINT)
+        ELSE CAST(ERROR(
+          'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ' || CAST(__fsql_activity_bk.__fsql_a3 AS TEXT) || '; declare dtype=''decimal(38,0)'' on the Aggregate for wider sums'
+        ) AS BIGINT)
+      END,
+      CAST(0 AS BIGINT)
+    )
     ELSE CAST(0 AS BIGINT)
   END AS "qty_sum_1h",
   CASE

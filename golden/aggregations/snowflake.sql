@@ -55,7 +55,7 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a2,
-      SUM(__fsql_x2) OVER (
+      SUM(CAST(__fsql_x2 AS DECIMAL(38, 0))) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
@@ -194,7 +194,22 @@ SELECT
   END AS "amount_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_frames.__fsql_a3, CAST(0 AS DECIMAL(38, 0)))
+    THEN COALESCE(
+      CASE
+        WHEN __fsql_activity_frames.__fsql_a3 IS NULL
+        THEN CAST(NULL AS DECIMAL(38, 0))
+        WHEN __fsql_activity_frames.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_frames.__fsql_a3 AS DECIMAL(38, 0))
+        ELSE CAST(TO_NUMBER(
+          CONCAT(
+            'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ',
+            CAST(__fsql_activity_frames.__fsql_a3 AS VARCHAR),
+            '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
+          )
+        ) AS DECIMAL(38, 0))
+      END,
+      CAST(0 AS DECIMAL(38, 0))
+    )
     ELSE CAST(0 AS DECIMAL(38, 0))
   END AS "qty_sum_1h",
   CASE

@@ -45,17 +45,34 @@ WITH __fsql_spine AS (
       END
     ) AS __fsql_a2,
     SUM(
-      CASE
+      CAST(CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
         THEN __fsql_e.__fsql_x2
-      END
+      END AS NUMERIC)
     ) AS __fsql_a3,
     CAST(AVG(__fsql_e.__fsql_x1) AS FLOAT64) AS __fsql_a4,
-    MIN(
-      CASE
-        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
-        THEN __fsql_e.__fsql_x1
-      END
+    COALESCE(
+      MIN(
+        CASE
+          WHEN IS_NAN(
+            CASE
+              WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
+              THEN __fsql_e.__fsql_x1
+            END
+          )
+          THEN NULL
+          ELSE CASE
+            WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
+            THEN __fsql_e.__fsql_x1
+          END
+        END
+      ),
+      MIN(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
+          THEN __fsql_e.__fsql_x1
+        END
+      )
     ) AS __fsql_a5,
     MAX(
       CASE
@@ -103,7 +120,7 @@ WITH __fsql_spine AS (
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, __fsql_e.__fsql_x1 ASC
+      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, IS_NAN(__fsql_e.__fsql_x1) ASC, __fsql_e.__fsql_x1 ASC
     ) = 1
 ), __fsql_activity_rank11 AS (
   SELECT
@@ -122,7 +139,7 @@ WITH __fsql_spine AS (
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x1 DESC
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, IS_NAN(__fsql_e.__fsql_x1) DESC, __fsql_e.__fsql_x1 DESC
     ) = 1
 ), __fsql_activity_rank12 AS (
   SELECT
@@ -163,7 +180,22 @@ SELECT
   END AS `amount_sum_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_groups.__fsql_a3, CAST(0 AS INT64))
+    THEN COALESCE(
+      CASE
+        WHEN __fsql_activity_groups.__fsql_a3 IS NULL
+        THEN CAST(NULL AS INT64)
+        WHEN __fsql_activity_groups.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_groups.__fsql_a3 AS INT64)
+        ELSE CAST(ERROR(
+          CONCAT(
+            'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ',
+            CAST(__fsql_activity_groups.__fsql_a3 AS STRING),
+            '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
+          )
+        ) AS INT64)
+      END,
+      CAST(0 AS INT64)
+    )
     ELSE CAST(0 AS INT64)
   END AS `qty_sum_1h`,
   CASE

@@ -47,10 +47,10 @@ WITH __fsql_spine AS (
       END
     ) AS __fsql_a2,
     SUM(
-      CASE
+      CAST(CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
         THEN __fsql_e.__fsql_x2
-      END
+      END AS INT128)
     ) AS __fsql_a3,
     CAST(AVG(__fsql_e.__fsql_x1) AS DOUBLE) AS __fsql_a4,
     MIN(
@@ -132,7 +132,18 @@ SELECT
   END AS "amount_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_groups.__fsql_a3, CAST(0 AS BIGINT))
+    THEN COALESCE(
+      CASE
+        WHEN __fsql_activity_groups.__fsql_a3 IS NULL
+        THEN CAST(NULL AS BIGINT)
+        WHEN __fsql_activity_groups.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_groups.__fsql_a3 AS BIGINT)
+        ELSE CAST(ERROR(
+          'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ' || CAST(__fsql_activity_groups.__fsql_a3 AS TEXT) || '; declare dtype=''decimal(38,0)'' on the Aggregate for wider sums'
+        ) AS BIGINT)
+      END,
+      CAST(0 AS BIGINT)
+    )
     ELSE CAST(0 AS BIGINT)
   END AS "qty_sum_1h",
   CASE

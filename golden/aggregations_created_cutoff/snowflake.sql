@@ -47,10 +47,10 @@ WITH __fsql_spine AS (
       END
     ) AS __fsql_a2,
     SUM(
-      CASE
+      CAST(CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
         THEN __fsql_e.__fsql_x2
-      END
+      END AS DECIMAL(38, 0))
     ) AS __fsql_a3,
     CAST(AVG(__fsql_e.__fsql_x1) AS DOUBLE) AS __fsql_a4,
     MIN(
@@ -165,7 +165,22 @@ SELECT
   END AS "amount_sum_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_groups.__fsql_a3, CAST(0 AS DECIMAL(38, 0)))
+    THEN COALESCE(
+      CASE
+        WHEN __fsql_activity_groups.__fsql_a3 IS NULL
+        THEN CAST(NULL AS DECIMAL(38, 0))
+        WHEN __fsql_activity_groups.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_groups.__fsql_a3 AS DECIMAL(38, 0))
+        ELSE CAST(TO_NUMBER(
+          CONCAT(
+            'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ',
+            CAST(__fsql_activity_groups.__fsql_a3 AS VARCHAR),
+            '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
+          )
+        ) AS DECIMAL(38, 0))
+      END,
+      CAST(0 AS DECIMAL(38, 0))
+    )
     ELSE CAST(0 AS DECIMAL(38, 0))
   END AS "qty_sum_1h",
   CASE

@@ -53,7 +53,7 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o
         RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
       ) AS __fsql_a2,
-      SUM(__fsql_x2) OVER (
+      SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o
         RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
@@ -63,10 +63,17 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o
         RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
       ) AS FLOAT64) AS __fsql_a4,
-      MIN(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+      COALESCE(
+        MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+        ),
+        MIN(__fsql_x1) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+        )
       ) AS __fsql_a5,
       MAX(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
@@ -139,7 +146,7 @@ WITH __fsql_spine AS (
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, __fsql_e.__fsql_x1 ASC
+      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, IS_NAN(__fsql_e.__fsql_x1) ASC, __fsql_e.__fsql_x1 ASC
     ) = 1
 ), __fsql_activity_rank11 AS (
   SELECT
@@ -155,7 +162,7 @@ WITH __fsql_spine AS (
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x1 DESC
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, IS_NAN(__fsql_e.__fsql_x1) DESC, __fsql_e.__fsql_x1 DESC
     ) = 1
 ), __fsql_activity_rank12 AS (
   SELECT
@@ -192,7 +199,22 @@ SELECT
   END AS `amount_sum_1h`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_frames.__fsql_a3, CAST(0 AS INT64))
+    THEN COALESCE(
+      CASE
+        WHEN __fsql_activity_frames.__fsql_a3 IS NULL
+        THEN CAST(NULL AS INT64)
+        WHEN __fsql_activity_frames.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_frames.__fsql_a3 AS INT64)
+        ELSE CAST(ERROR(
+          CONCAT(
+            'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ',
+            CAST(__fsql_activity_frames.__fsql_a3 AS STRING),
+            '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
+          )
+        ) AS INT64)
+      END,
+      CAST(0 AS INT64)
+    )
     ELSE CAST(0 AS INT64)
   END AS `qty_sum_1h`,
   CASE

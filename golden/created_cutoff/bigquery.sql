@@ -43,7 +43,7 @@ WITH __fsql_spine AS (
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_l.__fsql_ts DESC, __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
+      ORDER BY __fsql_l.__fsql_ts DESC, __fsql_l.__fsql_c DESC, IS_NAN(__fsql_l.__fsql_f0) DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
     ) = 1
 )
 SELECT

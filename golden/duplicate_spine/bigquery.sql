@@ -36,7 +36,7 @@ WITH __fsql_spine AS (
       __fsql_rid,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC, __fsql_f1 ASC
+        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC, __fsql_f1 ASC
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS __fsql_w
     FROM (
