@@ -477,13 +477,15 @@ def _check_aggregate_dtype(view: FeatureView, feat: Any, input_dtype: str | None
             "sum", "min", "max", "first", "last"):
         return
     expected = _aggregate_dtype(feat.function, input_dtype)
-    if expected is not None and expected.name != feat.dtype.name:
+    widened = feat.function == "sum" and feat.dtype.name == "decimal" and (
+        input_dtype == "int64" or input_dtype.startswith("decimal"))  # wider exact sums
+    if expected is not None and expected.name != feat.dtype.name and not widened:
+        how = "declared" if feat.dtype_declared else f"implied by its default {feat.default!r}"
         raise DefinitionError(
             f"FeatureView {view.name!r} ({view.location}): Aggregate {feat.name!r} "
-            f"({feat.location}) is {feat.dtype} (declared, or implied by its default "
-            f"{feat.default!r}) but {feat.function} of column {feat.column!r}, which holds "
-            f"{input_dtype}, is {expected}; declare dtype={str(expected)!r} (and a default of "
-            "that type)")
+            f"({feat.location}) is {feat.dtype} ({how}) but {feat.function} of column "
+            f"{feat.column!r}, which holds {input_dtype}, is {expected}; declare "
+            f"dtype={str(expected)!r} (and a default of that type)")
 
 
 def _check_key_types(proj: ViewProjection, keys: Sequence[KeyPair],

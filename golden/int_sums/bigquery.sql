@@ -1,0 +1,151 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp) AS __fsql_rid,
+    UNIX_MICROS(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_sums_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    CAST(NULL AS INT64) AS __fsql_c,
+    val AS __fsql_x0,
+    CASE WHEN user_id <> 2 THEN val END AS __fsql_x1
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_sums_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1,
+    __fsql_a2,
+    __fsql_a3
+  FROM (
+    SELECT
+      __fsql_rid,
+      SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a0,
+      SUM(CAST(__fsql_x1 AS NUMERIC)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1,
+      SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_a2,
+      MAX(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a3
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        __fsql_x0,
+        __fsql_x1
+      FROM __fsql_sums_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0,
+        NULL AS __fsql_x1
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_sums_rank4 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a4
+  FROM __fsql_spine
+  INNER JOIN __fsql_sums_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x0 DESC
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCEPT (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN CASE
+      WHEN __fsql_sums_frames.__fsql_a0 IS NULL
+      THEN CAST(NULL AS INT64)
+      WHEN __fsql_sums_frames.__fsql_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
+      THEN CAST(__fsql_sums_frames.__fsql_a0 AS INT64)
+      ELSE CAST(ERROR(
+        CONCAT(
+          'fsql: sum sums.sum_1s overflows int64 at a spine row: ',
+          CAST(__fsql_sums_frames.__fsql_a0 AS STRING),
+          '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
+        )
+      ) AS INT64)
+    END
+    ELSE CAST(NULL AS INT64)
+  END AS `sum_1s`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN CASE
+      WHEN __fsql_sums_frames.__fsql_a1 IS NULL
+      THEN CAST(NULL AS INT64)
+      WHEN __fsql_sums_frames.__fsql_a1 BETWEEN -9223372036854775808 AND 9223372036854775807
+      THEN CAST(__fsql_sums_frames.__fsql_a1 AS INT64)
+      ELSE CAST(ERROR(
+        CONCAT(
+          'fsql: sum sums.sum_1d overflows int64 at a spine row: ',
+          CAST(__fsql_sums_frames.__fsql_a1 AS STRING),
+          '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
+        )
+      ) AS INT64)
+    END
+    ELSE CAST(NULL AS INT64)
+  END AS `sum_1d`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN CAST(__fsql_sums_frames.__fsql_a2 AS BIGNUMERIC)
+    ELSE CAST(NULL AS BIGNUMERIC)
+  END AS `sum_lifetime`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_sums_frames.__fsql_a3
+    ELSE CAST(NULL AS INT64)
+  END AS `max_1d`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_sums_rank4.__fsql_a4
+    ELSE CAST(NULL AS INT64)
+  END AS `last_val`
+FROM __fsql_spine
+LEFT JOIN __fsql_sums_frames
+  ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
+LEFT JOIN __fsql_sums_rank4
+  ON __fsql_spine.__fsql_rid = __fsql_sums_rank4.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid
