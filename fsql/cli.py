@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from fsql.errors import FsqlError
@@ -82,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from fsql.runner import run_to_file
 
-        summary = run_to_file(repo, args.features, Path(args.spine), args.out,
+        summary = run_to_file(repo, args.features, args.spine, args.out,  # path or query
                               progress=not args.no_progress and sys.stderr.isatty(),
                               memory_limit=args.memory_limit, **options)
         print(f"wrote {args.out}: {summary.format()}")

@@ -67,8 +67,9 @@ def estimate_pairs(con: duckdb.DuckDBPyConnection, lookup: AggregationLookup,
         .with_("__fsql_e", as_=events)
         .with_("__fsql_p", as_=spine)
     )
-    n_pairs, n_events, span_us, n_spine = con.execute(query.sql(dialect="duckdb")).fetchone() \
-        or (None, None, None, 0)
+    # fetchall, never fetchone: a result left unfinished makes DuckDB refuse the connection's
+    # next con.sql() or con.register() ("connection has an unfinished result").
+    ((n_pairs, n_events, span_us, n_spine),) = con.execute(query.sql(dialect="duckdb")).fetchall()
     longest = lookup.longest_window_us
     if longest is None or span_us is None:
         share = 1.0

@@ -107,7 +107,7 @@ def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp",
     A file inside the repository ``root`` is named relative to it, so that the SQL is the same
     text on every machine (DuckDB resolves it with ``file_search_path``)."""
     text = spine.strip()
-    if _QUERY.match(text):
+    if is_query(text):
         return SpineRef("query", text, timestamp_column)
     if is_file_name(text):
         path = Path(text).resolve()
@@ -115,6 +115,11 @@ def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp",
         return _with_columns(SpineRef("file", portable_path(path, root), timestamp_column),
                              columns)
     return SpineRef("table", text, timestamp_column)
+
+
+def is_query(text: str) -> bool:
+    """Whether a spine argument is a SQL query (``SELECT ...`` / ``WITH ...``)."""
+    return bool(_QUERY.match(text))
 
 
 def is_file_name(text: str) -> bool:
