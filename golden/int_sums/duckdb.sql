@@ -278,8 +278,8 @@ SELECT
   END AS "sum_1d",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN CAST(__fsql_sums_bk.__fsql_a2 AS DECIMAL(38, 0))
-    ELSE CAST(NULL AS DECIMAL(38, 0))
+    THEN CAST(__fsql_sums_bk.__fsql_a2 AS DECIMAL(30, 0))
+    ELSE CAST(NULL AS DECIMAL(30, 0))
   END AS "sum_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
