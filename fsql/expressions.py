@@ -776,8 +776,11 @@ class _Sql:
             names = sorted({c.name for c in node.find_all(exp.Column)
                             if c.name not in self.t.inputs})
             raise CompileError(_fail(self.t.where, f"{construct} compiles differently for each "
-                                     f"dtype of {node.sql(dialect=INPUT_DIALECT)}: pass "
-                                     f"input_dtypes for {', '.join(names)} to to_sql()").args[0])
+                                     f"dtype of {node.sql(dialect=INPUT_DIALECT)}, and the dtype "
+                                     f"of {', '.join(names)} is unknown: declare it (a table "
+                                     "source's columns: Source(schema={...}); a spine column: "
+                                     "FeatureService(request_schema={...}); a feature: dtype= "
+                                     "on its Aggregate or Derived)").args[0])
         return t
 
     def cast(self, node: exp.Expr, dtype: DType) -> exp.Expr:

@@ -46,6 +46,9 @@ class SourceRef:
     timestamp_dtype: Literal["timestamp", "date"]
     created_column: str | None
     query_dialect: str = "duckdb"
+    # Column types a CSV file is read with (name, DuckDB type): set for a header-only CSV,
+    # whose columns DuckDB would otherwise read as VARCHAR.
+    csv_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

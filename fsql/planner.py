@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from fsql.definitions import FeatureService, FeatureView, Source, ViewProjection
+from fsql.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.dialect import Dialect, get_dialect
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import to_micros
@@ -178,6 +178,9 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
                           created, repo.default_dialect), declared or None)
     path = (repo.root / where.ref).resolve()
     columns = describe_file(path, what=f"Source {source.name!r} ({source.location})")
+    csv_types = _header_only_csv_types(path, columns, source, view)
+    if csv_types:
+        columns = {c: dict(csv_types).get(c, '"NULL"') for c in columns}
     for column, dtype in source.schema.items():
         actual = fsql_dtype(columns[column]) if column in columns else "absent"
         if actual != str(dtype) and (actual or "").split("(")[0] != dtype.name:
@@ -214,7 +217,34 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
     # The SQL names the file as the definition does (relative to the repository root), so
     # it is the same text on every machine.
     return (SourceRef(source.name, "path", portable_path(path, repo.root), ts_col, dtype,
-                      created, repo.default_dialect), columns)
+                      created, repo.default_dialect, csv_types), columns)
+
+
+def _header_only_csv_types(path: Path, columns: Mapping[str, str], source: Source,
+                           view: FeatureView) -> tuple[tuple[str, str], ...]:
+    """For a CSV file with a header and no rows (an empty source; DuckDB reads every column
+    as VARCHAR), the types to read it with: timestamps, and the declared dtypes of Fields,
+    of Aggregates and of the source's schema. Otherwise nothing."""
+    if not path.name.lower().endswith((".csv", ".csv.gz")) or any(
+            t != "VARCHAR" for t in columns.values()):
+        return ()
+    import duckdb
+
+    (rows,) = duckdb.connect().execute("SELECT count(*) FROM read_csv(?)", [str(path)]).fetchall()
+    if rows[0]:
+        return ()
+    types = {c: duckdb_type_name(t) for c, t in source.schema.items()}
+    for feat in view.features:
+        if isinstance(feat, Field):
+            types.setdefault(source.column_for(feat.name), duckdb_type_name(feat.dtype))
+        elif feat.column and feat.dtype is not None and feat.function in (
+                "sum", "min", "max", "first", "last"):
+            types.setdefault(source.column_for(feat.column), duckdb_type_name(feat.dtype))
+    for name in (source.timestamp_field, source.created_timestamp_field):
+        if name:
+            types.setdefault(source.column_for(name), "TIMESTAMP" if name != source.timestamp_field
+                             or source.timestamp_dtype == "timestamp" else "DATE")
+    return tuple((c, types[c]) for c in columns if c in types)
 
 
 def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,

@@ -115,16 +115,24 @@ def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Tabl
     return table
 
 
-def file_reader(path: str, alias: str | None = None) -> exp.Expression:
+def file_reader(path: str, alias: str | None = None,
+                types: tuple[tuple[str, str], ...] = ()) -> exp.Expression:
+    """``read_parquet(path)`` or ``read_csv(path[, types = {...}])`` as a FROM item."""
     func = "read_csv" if path.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
-    node = exp.Table(this=exp.Anonymous(this=func, expressions=[exp.Literal.string(path)]))
+    args: list[exp.Expression] = [exp.Literal.string(path)]
+    if types:
+        args.append(exp.EQ(this=exp.column("types"), expression=exp.Struct(expressions=[
+            exp.PropertyEQ(this=exp.to_identifier(c, quoted=True), expression=exp.Literal.string(t))
+            for c, t in types])))
+    node = exp.Table(this=exp.Anonymous(this=func, expressions=args))
     if alias:
         node.set("alias", exp.TableAlias(this=ident(alias)))
     return node
 
 
 def from_item(
-    kind: str, ref: str, dialect: Dialect, *, what: str, query_dialect: str | None = None
+    kind: str, ref: str, dialect: Dialect, *, what: str, query_dialect: str | None = None,
+    csv_types: tuple[tuple[str, str], ...] = (),
 ) -> exp.Expression:
     """The FROM item for a table, a query or a local file."""
     if kind == "table":
@@ -142,7 +150,7 @@ def from_item(
             f"{what} reads the local file {ref!r}, which {dialect.name} cannot read; load it "
             f"into a warehouse table and declare table= (or compile for duckdb)"
         )
-    return file_reader(ref)
+    return file_reader(ref, types=csv_types)
 
 
 def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
@@ -191,6 +199,7 @@ def relation_for_source(
         dialect,
         what=f"Source {src.name!r}",
         query_dialect=src.query_dialect,
+        csv_types=src.csv_types,
     )
     relation.set("alias", exp.TableAlias(this=ident("__fsql_s")))
     ts = dialect.epoch_micros_sql(col(src.timestamp_column), src.timestamp_dtype)

@@ -1,0 +1,257 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp) AS __fsql_rid,
+    UNIX_MICROS(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_profile_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    CAST(NULL AS INT64) AS __fsql_c,
+    score AS __fsql_f0,
+    tag AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND UNIX_MICROS(ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_w.ts AS __fsql_ts,
+    __fsql_w.v0 AS __fsql_f0,
+    __fsql_w.v1 AS __fsql_f1
+  FROM (
+    SELECT
+      __fsql_rid,
+      LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC, __fsql_f1 ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_w
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        0 AS __fsql_side,
+        __fsql_c,
+        __fsql_f0,
+        __fsql_f1,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
+      FROM __fsql_profile_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        1 AS __fsql_side,
+        NULL AS __fsql_c,
+        NULL AS __fsql_f0,
+        NULL AS __fsql_f1,
+        __fsql_rid,
+        NULL AS __fsql_row
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_x
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_stats_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    CAST(NULL AS INT64) AS __fsql_c,
+    x AS __fsql_x0
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND UNIX_MICROS(ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_stats_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1,
+    __fsql_a2,
+    __fsql_a3
+  FROM (
+    SELECT
+      __fsql_rid,
+      COALESCE(
+        MIN(CASE WHEN IS_NAN(__fsql_x0) THEN NULL ELSE __fsql_x0 END) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ),
+        MIN(__fsql_x0) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+      ) AS __fsql_a0,
+      MAX(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1,
+      SUM(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a2,
+      CAST(AVG(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS FLOAT64) AS __fsql_a3
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        __fsql_x0
+      FROM __fsql_stats_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_stats_groups AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    COUNT(DISTINCT __fsql_e.__fsql_x0) AS __fsql_a4
+  FROM __fsql_spine
+  INNER JOIN __fsql_stats_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  GROUP BY
+    __fsql_spine.__fsql_rid
+), __fsql_stats_rank5 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a5
+  FROM __fsql_spine
+  INNER JOIN __fsql_stats_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, IS_NAN(__fsql_e.__fsql_x0) ASC, __fsql_e.__fsql_x0 ASC
+    ) = 1
+), __fsql_stats_rank6 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a6
+  FROM __fsql_spine
+  INNER JOIN __fsql_stats_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, IS_NAN(__fsql_e.__fsql_x0) DESC, __fsql_e.__fsql_x0 DESC
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCEPT (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_f0
+    ELSE CAST('NaN' AS FLOAT64)
+  END AS `score`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_f1
+    ELSE CAST(NULL AS STRING)
+  END AS `tag`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_frames.__fsql_a0
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `x_min`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_frames.__fsql_a1
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `x_max`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_stats_frames.__fsql_a2, CAST('inf' AS FLOAT64))
+    ELSE CAST('inf' AS FLOAT64)
+  END AS `x_sum`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_frames.__fsql_a3
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `x_avg`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_stats_groups.__fsql_a4, 0)
+    ELSE CAST(NULL AS INT64)
+  END AS `x_distinct`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_stats_rank5.__fsql_a5, CAST('-inf' AS FLOAT64))
+    ELSE CAST('-inf' AS FLOAT64)
+  END AS `x_first`,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_rank6.__fsql_a6
+    ELSE CAST(NULL AS FLOAT64)
+  END AS `x_last`
+FROM __fsql_spine
+LEFT JOIN __fsql_profile_pit
+  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+LEFT JOIN __fsql_stats_frames
+  ON __fsql_spine.__fsql_rid = __fsql_stats_frames.__fsql_rid
+LEFT JOIN __fsql_stats_groups
+  ON __fsql_spine.__fsql_rid = __fsql_stats_groups.__fsql_rid
+LEFT JOIN __fsql_stats_rank5
+  ON __fsql_spine.__fsql_rid = __fsql_stats_rank5.__fsql_rid
+LEFT JOIN __fsql_stats_rank6
+  ON __fsql_spine.__fsql_rid = __fsql_stats_rank6.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid

@@ -1,0 +1,217 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_profile_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      user_id AS __fsql_k0,
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      CAST(NULL AS BIGINT) AS __fsql_c,
+      score AS __fsql_f0,
+      tag AS __fsql_f1
+    FROM profiles AS __fsql_s
+    WHERE
+      NOT user_id IS NULL
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+        SELECT
+          MIN(__fsql_t)
+        FROM __fsql_spine
+      ) - 86400000000
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_k0, __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
+    ) = 1
+), __fsql_stats_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    x AS __fsql_x0
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_stats_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1,
+    __fsql_a2,
+    __fsql_a3
+  FROM (
+    SELECT
+      __fsql_rid,
+      MIN(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a0,
+      MAX(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1,
+      SUM(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a2,
+      CAST(AVG(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS DOUBLE) AS __fsql_a3
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS BIGINT) AS __fsql_rid,
+        __fsql_x0
+      FROM __fsql_stats_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_stats_groups AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    COUNT(DISTINCT __fsql_e.__fsql_x0) AS __fsql_a4
+  FROM __fsql_spine
+  INNER JOIN __fsql_stats_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  GROUP BY
+    __fsql_spine.__fsql_rid
+), __fsql_stats_rank5 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a5
+  FROM __fsql_spine
+  INNER JOIN __fsql_stats_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x0 ASC NULLS FIRST
+    ) = 1
+), __fsql_stats_rank6 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a6
+  FROM __fsql_spine
+  INNER JOIN __fsql_stats_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
+    ) = 1
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_f0
+    ELSE CAST('NaN' AS DOUBLE)
+  END AS "score",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_f1
+    ELSE CAST(NULL AS VARCHAR)
+  END AS "tag",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_frames.__fsql_a0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "x_min",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_frames.__fsql_a1
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "x_max",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_stats_frames.__fsql_a2, CAST('inf' AS DOUBLE))
+    ELSE CAST('inf' AS DOUBLE)
+  END AS "x_sum",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_frames.__fsql_a3
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "x_avg",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_stats_groups.__fsql_a4, 0)
+    ELSE CAST(NULL AS DECIMAL(38, 0))
+  END AS "x_distinct",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_stats_rank5.__fsql_a5, CAST('-inf' AS DOUBLE))
+    ELSE CAST('-inf' AS DOUBLE)
+  END AS "x_first",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_stats_rank6.__fsql_a6
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "x_last"
+FROM __fsql_spine
+ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
+  ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
+LEFT JOIN __fsql_stats_frames
+  ON __fsql_spine.__fsql_rid = __fsql_stats_frames.__fsql_rid
+LEFT JOIN __fsql_stats_groups
+  ON __fsql_spine.__fsql_rid = __fsql_stats_groups.__fsql_rid
+LEFT JOIN __fsql_stats_rank5
+  ON __fsql_spine.__fsql_rid = __fsql_stats_rank5.__fsql_rid
+LEFT JOIN __fsql_stats_rank6
+  ON __fsql_spine.__fsql_rid = __fsql_stats_rank6.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,0 +1,141 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect bigquery | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp) AS __fsql_rid,
+    UNIX_MICROS(event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_profile_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    CAST(NULL AS INT64) AS __fsql_c,
+    seen_at AS __fsql_f0,
+    born AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND UNIX_MICROS(ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_w.ts AS __fsql_ts,
+    __fsql_w.v0 AS __fsql_f0,
+    __fsql_w.v1 AS __fsql_f1
+  FROM (
+    SELECT
+      __fsql_rid,
+      LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC, __fsql_f1 ASC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_w
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        0 AS __fsql_side,
+        __fsql_c,
+        __fsql_f0,
+        __fsql_f1,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
+      FROM __fsql_profile_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        1 AS __fsql_side,
+        NULL AS __fsql_c,
+        NULL AS __fsql_f0,
+        NULL AS __fsql_f1,
+        __fsql_rid,
+        NULL AS __fsql_row
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_x
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_visits_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    UNIX_MICROS(ts) AS __fsql_ts,
+    CAST(NULL AS INT64) AS __fsql_c,
+    seen_at AS __fsql_x0
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND UNIX_MICROS(ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND UNIX_MICROS(ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_visits_rank0 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a0
+  FROM __fsql_spine
+  INNER JOIN __fsql_visits_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, __fsql_e.__fsql_x0 DESC
+    ) = 1
+)
+SELECT
+  __fsql_o.*
+  EXCEPT (__fsql_order),
+  __fsql_o.`seen_at` > TIMESTAMP('2000-01-01 11:59:59.000000', 'UTC') AS `after_2000`
+FROM (
+  SELECT
+    __fsql_spine.*
+    EXCEPT (__fsql_rid, __fsql_t),
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_f0
+      ELSE TIMESTAMP('2000-01-01 12:00:00.000000', 'UTC')
+    END AS `seen_at`,
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_f1
+      ELSE CAST('1999-12-31' AS DATE)
+    END AS `born`,
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN COALESCE(__fsql_visits_rank0.__fsql_a0, TIMESTAMP('2000-01-01 06:30:00.000000', 'UTC'))
+      ELSE TIMESTAMP('2000-01-01 06:30:00.000000', 'UTC')
+    END AS `last_seen`,
+    __fsql_spine.__fsql_rid AS __fsql_order
+  FROM __fsql_spine
+  LEFT JOIN __fsql_profile_pit
+    ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+  LEFT JOIN __fsql_visits_rank0
+    ON __fsql_spine.__fsql_rid = __fsql_visits_rank0.__fsql_rid
+) AS __fsql_o
+ORDER BY
+  __fsql_o.__fsql_order

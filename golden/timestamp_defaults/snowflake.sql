@@ -1,0 +1,111 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_profile_src AS (
+  SELECT
+    *
+  FROM (
+    SELECT
+      user_id AS __fsql_k0,
+      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+      CAST(NULL AS BIGINT) AS __fsql_c,
+      seen_at AS __fsql_f0,
+      born AS __fsql_f1
+    FROM profiles AS __fsql_s
+    WHERE
+      NOT user_id IS NULL
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+        SELECT
+          MAX(__fsql_t)
+        FROM __fsql_spine
+      )
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+        SELECT
+          MIN(__fsql_t)
+        FROM __fsql_spine
+      ) - 86400000000
+  ) AS __fsql_d
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_k0, __fsql_ts
+      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
+    ) = 1
+), __fsql_visits_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    seen_at AS __fsql_x0
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_visits_rank0 AS (
+  SELECT
+    __fsql_spine.__fsql_rid,
+    __fsql_e.__fsql_x0 AS __fsql_a0
+  FROM __fsql_spine
+  INNER JOIN __fsql_visits_src AS __fsql_e
+    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+  WHERE
+    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    AND NOT __fsql_e.__fsql_x0 IS NULL
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_spine.__fsql_rid
+      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
+    ) = 1
+)
+SELECT
+  __fsql_o.*
+  EXCLUDE (__fsql_order),
+  __fsql_o."seen_at" > TO_TIMESTAMP_NTZ('2000-01-01 11:59:59.000000', 'yyyy-mm-DD hh24:mi:ss.ff6') AS "after_2000"
+FROM (
+  SELECT
+    __fsql_spine.*
+    EXCLUDE (__fsql_rid, __fsql_t),
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_f0
+      ELSE TO_TIMESTAMP_NTZ('2000-01-01 12:00:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6')
+    END AS "seen_at",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_f1
+      ELSE TO_DATE('1999-12-31', 'yyyy-mm-DD')
+    END AS "born",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN COALESCE(
+        __fsql_visits_rank0.__fsql_a0,
+        TO_TIMESTAMP_NTZ('2000-01-01 06:30:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6')
+      )
+      ELSE TO_TIMESTAMP_NTZ('2000-01-01 06:30:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6')
+    END AS "last_seen",
+    __fsql_spine.__fsql_rid AS __fsql_order
+  FROM __fsql_spine
+  ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
+    ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
+  LEFT JOIN __fsql_visits_rank0
+    ON __fsql_spine.__fsql_rid = __fsql_visits_rank0.__fsql_rid
+) AS __fsql_o
+ORDER BY
+  __fsql_o.__fsql_order NULLS FIRST
