@@ -260,7 +260,7 @@ class AggregationSQL:
         if agg.function == "sum" and self.integer_input(agg):
             value = exp.Cast(this=value, to=self.p.dialect.int64_sum_type())
         if agg.function == "min" and self.p.dialect.min_max_propagate_nan and self.is_float(agg):
-            not_nan = exp.Case(ifs=[exp.If(this=exp.IsNan(this=value.copy()), true=exp.null())],
+            not_nan = exp.Case(ifs=[exp.If(this=self.p.dialect.is_nan(value), true=exp.null())],
                                default=value.copy())
             return exp.Coalesce(this=over(exp.Min(this=not_nan)),
                                 expressions=[over(exp.Min(this=value))])

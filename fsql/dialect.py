@@ -74,6 +74,10 @@ class Dialect:
         """The exact type integer sums are accumulated in (wider than int64)."""
         return exp.DataType.build(self.types["int64_sum"], dialect=self.sqlglot)
 
+    def is_nan(self, value: exp.Expression) -> exp.Expression:
+        """TRUE when the float ``value`` is NaN (NULL when it is NULL)."""
+        return self.template("is_nan", x=value)
+
     def raise_error(self, message: exp.Expression) -> exp.Expression:
         """An expression that fails the query with ``message`` when it is evaluated."""
         return self.template("raise_error", message=message)

@@ -198,6 +198,7 @@ def _unsupported(where: str, construct: str, hint: str = "") -> DefinitionError:
 # Parsing: DuckDB syntax -> validated core tree
 # ------------------------------------------------------------------------------------------
 
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 _BINARY = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.EQ, exp.NEQ, exp.LT, exp.LTE,
            exp.GT, exp.GTE, exp.And, exp.Or, exp.DPipe)
 _UNARY_FUNCS = (exp.Abs, exp.Floor, exp.Ceil, exp.Ln, exp.Exp, exp.Sqrt, exp.Length,
@@ -845,6 +846,20 @@ class _Sql:
                 a, b = b, a
             wide = DType("decimal", 38, self.t.type(a).scale)
             return exp.Mul(this=_paren(self.cast(c(a), wide)), expression=c(b))
+        if isinstance(node, _COMPARISONS) and self.spec["nan_compares_greatest"] and FLOAT64 in (
+                self.t.type(node.this), self.t.type(node.expression)):
+            # Comparisons with NaN follow IEEE 754, as in Python and BigQuery: false, and
+            # true for <>. DuckDB and Snowflake order NaN above every number and equal to
+            # itself, so a NaN operand is decided explicitly (a NULL operand stays NULL).
+            # https://duckdb.org/docs/stable/sql/data_types/numeric#floating-point-types
+            a, b = c(node.this), c(node.expression)
+            pairs = [(x, operand) for x, operand in ((a, node.this), (b, node.expression))
+                     if _constant(operand) is None]  # a number literal is neither NULL nor NaN
+            nan = exp.or_(*[self.d.is_nan(x) for x, operand in pairs
+                            if self.t.type(operand) == FLOAT64])
+            null = exp.or_(*[exp.Is(this=x.copy(), expression=exp.null()) for x, _ in pairs])
+            return _case((null, exp.null()), (nan, exp.Boolean(this=isinstance(node, exp.NEQ))),
+                         default=type(node)(this=a, expression=b))
         if isinstance(node, (*_BINARY, exp.Neg, exp.Not, exp.Is, exp.Abs, exp.Length,
                              exp.Lower, exp.Upper)):
             return type(node)(**{k: c(v) if isinstance(v, exp.Expr) else v

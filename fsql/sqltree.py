@@ -216,7 +216,7 @@ def value_order_keys(value: exp.Expression, dtype: DType | None,
     """ORDER BY keys that sort ``value`` by fsql's rule (NULL lowest comes from NULLS FIRST;
     NaN greatest): a dialect that sorts NaN lowest orders floats by (IS_NAN(x), x)."""
     if dialect.nan_sorts_lowest and dtype is not None and dtype.name == "float64":
-        return [exp.IsNan(this=value.copy()), value]
+        return [dialect.is_nan(value), value]
     return [value]
 
 

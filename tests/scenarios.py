@@ -3,6 +3,7 @@ the hard cases (ties, NULLs, timestamps on boundaries, duplicates, several views
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,12 +28,17 @@ KEY_VALUES = {
     "int64": st.sampled_from([1, 2, 3, 12, None]),
     "string": st.sampled_from(["a", "ab", "b", None]),
 }
+# Value kinds: the dtype of a column, and the values drawn for it. "int64_big" holds int64's
+# extremes (sums overflow: the SQL must fail as the oracle does); float64 draws NaN, infinities
+# and -0.0, which fsql orders and aggregates by one rule on every dialect.
 FEATURE_VALUES = {
-    "float64": st.sampled_from([0.5, -1.25, 2.0, None]),
+    "float64": st.sampled_from([0.5, -1.25, 2.0, None, math.nan, math.inf, -math.inf, -0.0]),
     "string": st.sampled_from(["x", "y", "", None]),
     "int64": st.sampled_from([0, 7, -3, None]),
+    "int64_big": st.sampled_from([2**62, 2**62, 2**62, -(2**62), 2**63 - 1, -(2**63), 1, None]),
     "bool": st.sampled_from([True, False, None]),
 }
+DTYPE_OF = {kind: "int64" if kind == "int64_big" else kind for kind in FEATURE_VALUES}
 # Instants on the 30-minute grid (exactly on TTL boundaries) and one microsecond either side.
 times = st.builds(
     lambda k, nudge: BASE + k * STEP + timedelta(microseconds=nudge),
@@ -81,21 +87,17 @@ def scenarios(
         entity_kind = draw(st.sampled_from(list(ENTITIES)))
         keys = ENTITIES[entity_kind]
         spine_keys.update(dict(keys))
-        dtypes = draw(st.lists(st.sampled_from(list(FEATURE_VALUES)), min_size=1, max_size=3))
+        kinds = draw(st.lists(st.sampled_from(list(FEATURE_VALUES)), min_size=1, max_size=3))
         has_created = draw(st.booleans())
         columns = [*keys, ("ts", "timestamp")] + ([("created", "timestamp")] if has_created else [])
-        columns += [(f"f{v}_{i}", d) for i, d in enumerate(dtypes)]
+        # Some feature columns have upper-case letters: names keep their case on every dialect.
+        value_columns = [(f"{draw(st.sampled_from('fF'))}{v}_{i}", k) for i, k in enumerate(kinds)]
+        columns += [(name, DTYPE_OF[k]) for name, k in value_columns]
         row = st.tuples(
-            *[
-                KEY_VALUES[t]
-                if name in dict(keys)
-                else times
-                if name == "ts"
-                else st.one_of(st.none(), times)
-                if name == "created"
-                else FEATURE_VALUES[t]
-                for name, t in columns
-            ]
+            *[KEY_VALUES[t] for _, t in keys],
+            times,
+            *([st.one_of(st.none(), times)] if has_created else []),
+            *[FEATURE_VALUES[k] for _, k in value_columns],
         )
         rows = draw(st.lists(row, max_size=max_rows))
         # Exact duplicates of (key, ts[, created]) make full ties more likely.
@@ -109,15 +111,15 @@ def scenarios(
             table=table,
             timestamp_field="ts",
             created_timestamp_field="created" if has_created else None,
+            schema=dict(columns),
         )
-        value_columns = [(name, t) for name, t in columns if name.startswith("f")]
         if aggregations and draw(st.booleans()):
             features = draw(aggregates(value_columns))
             ttl = None
         else:
             features = [
-                Field(name, t, default=draw(st.sampled_from([None, FEATURE_DEFAULTS[t]])))
-                for name, t in value_columns
+                Field(name, DTYPE_OF[k], default=draw(st.sampled_from([None, FEATURE_DEFAULTS[k]])))
+                for name, k in value_columns
             ]
             ttl = draw(st.sampled_from(TTLS))
         views.append(
@@ -165,19 +167,22 @@ ANY_FUNCTIONS = ("count", "count_distinct", "min", "max", "first", "last")
 
 @st.composite
 def aggregates(draw: st.DrawFn, value_columns: list[tuple[str, str]]) -> list[Aggregate]:
-    """1..4 Aggregates over the view's columns (booleans only counted)."""
+    """1..4 Aggregates over the view's columns (booleans only counted; int64 extremes only
+    by the exact functions: a float average or variance of them is not exact anywhere)."""
     result = []
     for n in range(draw(st.integers(1, 4))):
-        name, dtype = draw(st.sampled_from(value_columns))
-        functions = ["count"] if dtype == "bool" else list(ANY_FUNCTIONS)
-        if dtype in ("int64", "float64"):
+        name, kind = draw(st.sampled_from(value_columns))
+        functions = ["count"] if kind == "bool" else list(ANY_FUNCTIONS)
+        if kind in ("int64", "float64"):
             functions += NUMERIC_FUNCTIONS
+        elif kind == "int64_big":
+            functions.append("sum")
         function = draw(st.sampled_from(functions))
         column = "*" if function == "count" and draw(st.booleans()) else name
-        out_dtype = dtype if function in ("sum", "min", "max", "first", "last") else None
-        default = draw(st.sampled_from([None, FEATURE_DEFAULTS[out_dtype]])) if out_dtype else None
-        filter_name, filter_dtype = draw(st.sampled_from(value_columns))
-        where = draw(st.sampled_from([None, None, WHERE[filter_dtype].format(filter_name)]))
+        out_dtype = DTYPE_OF[kind] if function in ("sum", "min", "max", "first", "last") else None
+        default = draw(st.sampled_from([None, FEATURE_DEFAULTS[kind]])) if out_dtype else None
+        filter_name, filter_kind = draw(st.sampled_from(value_columns))
+        where = draw(st.sampled_from([None, None, WHERE[filter_kind].format(filter_name)]))
         result.append(
             Aggregate(
                 column,
@@ -193,7 +198,9 @@ def aggregates(draw: st.DrawFn, value_columns: list[tuple[str, str]]) -> list[Ag
 
 
 # where= filters: NULL inputs make the condition NULL (the event is left out).
-WHERE = {"int64": "{} > 0", "float64": "{} >= 0.5", "string": "{} <> 'x'", "bool": "{} = TRUE"}
+WHERE = {"int64": "{} > 0", "int64_big": "{} > 0", "float64": "{} >= 0.5",
+         "string": "{} <> 'x'", "bool": "{} = TRUE"}
 
 
-FEATURE_DEFAULTS = {"float64": 9.5, "string": "dflt", "int64": 42, "bool": False}
+FEATURE_DEFAULTS = {"float64": 9.5, "string": "dflt", "int64": 42, "int64_big": -1,
+                    "bool": False}

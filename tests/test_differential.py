@@ -10,9 +10,8 @@ from fsql.compiler import compile_plan, render
 from fsql.dialect import get_dialect
 from tests.engines.fakesnow_engine import FakesnowEngine
 from tests.engines.zetasql_engine import ZetaSQLEngine
-from tests.golden_support import assert_result_matches
 from tests.scenarios import Scenario, scenarios
-from tests.test_properties import expected_rows
+from tests.test_properties import assert_engine_equals_oracle
 
 pytestmark = pytest.mark.engine
 ENGINES = {"bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine}
@@ -21,9 +20,8 @@ ENGINES = {"bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine}
 def _check(scenario: Scenario, dialect_name: str) -> None:
     dialect = get_dialect(dialect_name)
     sql = render(compile_plan(scenario.plan, dialect), dialect)
-    result = ENGINES[dialect_name]().run(sql, scenario.tables)
-    rows, dtypes = expected_rows(scenario)
-    assert_result_matches(result, rows, dtypes)
+    assert_engine_equals_oracle(lambda: ENGINES[dialect_name]().run(sql, scenario.tables),
+                                scenario)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
