@@ -27,7 +27,10 @@ from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
 from fsql.errors import DefinitionError
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names may hold any character a quoted warehouse column takes (spaces, quotes, non-ASCII
+# letters); fsql quotes them wherever it writes them. Refused: empty names, control characters
+# (no warehouse can show them), and the reserved prefix.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _caller_location() -> str:
@@ -42,11 +45,12 @@ def _caller_location() -> str:
 
 
 def _check_name(kind: str, name: Any, location: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not name.strip():
+        raise DefinitionError(f"{kind} {name!r} ({location}): a name must be a non-empty string")
+    if _CONTROL.search(name):
         raise DefinitionError(
-            f"{kind} {name!r} ({location}): names must be identifiers (letters, digits, "
-            "underscores; not starting with a digit)"
-        )
+            f"{kind} {name!r} ({location}): names cannot hold control characters (tabs, "
+            "newlines...); use spaces or underscores")
     if name.lower().startswith("__fsql"):
         raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved "
                               "(in any letter case: warehouses fold it)")

@@ -3,6 +3,7 @@ the FROM item of a source. Everything is a sqlglot node; nothing is pasted as te
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from datetime import UTC, date, datetime
@@ -79,8 +80,14 @@ def feat_name(i: int) -> str:
 def lookup_cte_name(lookup: str, part: str) -> str:
     """A CTE of lookup ``lookup`` (a view's name in the request): ``__fsql_<view>_<part>``.
     Parts have no underscore, so two lookups' CTE names never meet (``a`` + ``x_src`` would
-    need a part with one); lookup names that differ only in case are refused by the planner."""
+    need a part with one); lookup names that differ only in case are refused by the planner.
+    A name with other characters than letters, digits and underscores (``amount usd``,
+    ``größe``) is spelled with underscores and a short hash of the name, so that internal
+    names stay plain identifiers on every dialect and two such names never meet."""
     assert "_" not in part
+    if not _SAFE.match(lookup):
+        digest = hashlib.sha1(lookup.encode()).hexdigest()[:8]
+        lookup = f"{re.sub(r'[^A-Za-z0-9_]', '_', lookup)}_h{digest}"
     return f"__fsql_{lookup}_{part}"
 
 

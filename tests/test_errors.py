@@ -254,8 +254,10 @@ def test_default_of_the_wrong_type(dtype: str, default: object) -> None:
 
 
 def test_bad_names() -> None:
-    with pytest.raises(DefinitionError, match=r"names must be identifiers"):
-        Field("total amount", "float64")
+    with pytest.raises(DefinitionError, match=r"a name must be a non-empty string"):
+        Field(" ", "float64")
+    with pytest.raises(DefinitionError, match=r"names cannot hold control characters"):
+        Field("total\tamount", "float64")
     with pytest.raises(DefinitionError, match=r"prefix '__fsql' is reserved"):
         Entity("__fsql_user", join_keys=["id"])
 
