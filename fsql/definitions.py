@@ -21,11 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
 from fsql.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from fsql.aggregates import Aggregate, Derived
 
 # Names may hold any character a quoted warehouse column takes (spaces, quotes, non-ASCII
 # letters); fsql quotes them wherever it writes them. Refused: empty names, control characters
@@ -208,7 +211,7 @@ class Source:
     query: str | None = None
     created_timestamp_field: str | None = None
     field_mapping: Mapping[str, str] = field(default_factory=dict)
-    timestamp_dtype: str = "timestamp"
+    timestamp_dtype: Literal["timestamp", "date"] = "timestamp"
     schema: Mapping[str, DType] = field(default_factory=dict)
     location: str = field(default="", compare=False, repr=False)
 
@@ -279,12 +282,12 @@ class FeatureView:
     name: str
     entities: tuple[Entity, ...]
     source: Source
-    features: tuple[Field, ...]
+    features: tuple[Field | Aggregate, ...]
     ttl: timedelta | None = None
     description: str = ""
     owner: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
-    derived: tuple[Any, ...] = ()
+    derived: tuple[Derived, ...] = ()
     location: str = field(default="", compare=False, repr=False)
 
     @checked_arguments
@@ -476,7 +479,7 @@ class FeatureService:
     features: tuple[FeatureView | ViewProjection | str, ...]
     description: str = ""
     request_schema: Mapping[str, DType] = field(default_factory=dict)
-    cut: str | None = None
+    cut: Literal["inclusive", "exclusive"] | None = None
     location: str = field(default="", compare=False, repr=False)
 
     @checked_arguments

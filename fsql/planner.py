@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+from fsql.aggregates import Aggregate
 from fsql.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.dialect import Dialect, get_dialect
 from fsql.dtypes import DType, parse_dtype
@@ -181,12 +182,13 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
     csv_types = _header_only_csv_types(path, columns, source, view)
     if csv_types:
         columns = {c: dict(csv_types).get(c, '"NULL"') for c in columns}
-    for column, dtype in source.schema.items():
+    for column, wanted in source.schema.items():
         actual = fsql_dtype(columns[column]) if column in columns else "absent"
-        if actual != str(dtype) and (actual or "").split("(")[0] != dtype.name:
+        if actual != str(wanted) and (actual or "").split("(")[0] != wanted.name:
             raise DefinitionError(
                 f"Source {source.name!r} ({source.location}): schema declares {column!r} as "
-                f"{dtype}, but {where.ref} {'has no such column' if actual == 'absent' else ''}"
+                f"{wanted}, but {where.ref} "
+                f"{'has no such column' if actual == 'absent' else ''}"
                 f"{'' if actual == 'absent' else f'holds {columns[column]}'}; fix the schema "
                 "or the file")
     needed = [(k, source.column_for(k)) for k in view.join_keys]
@@ -213,10 +215,10 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
                 f"of {where.ref} holds {columns[column]}, not timestamps; store ISO 8601 "
                 "timestamps or dates in it, or name another column"
             )
-    dtype: Literal["timestamp", "date"] = "date" if columns[ts_col] == "DATE" else "timestamp"
+    ts_dtype: Literal["timestamp", "date"] = "date" if columns[ts_col] == "DATE" else "timestamp"
     # The SQL names the file as the definition does (relative to the repository root), so
     # it is the same text on every machine.
-    return (SourceRef(source.name, "path", portable_path(path, repo.root), ts_col, dtype,
+    return (SourceRef(source.name, "path", portable_path(path, repo.root), ts_col, ts_dtype,
                       created, repo.default_dialect, csv_types), columns)
 
 
@@ -387,6 +389,7 @@ def view_columns(view: FeatureView) -> list[str]:
         return [f.name for f in view.features]
     columns: list[str] = []
     for agg in view.features:
+        assert isinstance(agg, Aggregate)
         for name in ([agg.column] if agg.column else []) + list(
                 agg.where.references if agg.where is not None else []):
             if name not in columns:
@@ -557,7 +560,7 @@ def _check_field_types(view: FeatureView, known: Mapping[str, str]) -> None:
     for feat in view.features:
         column = view.source.column_for(feat.name)
         actual = known.get(column)
-        if actual is None:
+        if actual is None or feat.dtype is None:
             continue
         if parse_dtype(actual, where="source column").name != feat.dtype.name:
             raise DefinitionError(
@@ -585,7 +588,7 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
     _check_key_types(proj, keys, spine_types, source_types)
     if not view.is_aggregation:
         _check_field_types(view, known)
-    outputs = []
+    outputs: list[Any] = []  # AggregateColumns of an aggregation view, else FeatureColumns
     derived = {d.name: d for d in view.derived}
     selected = [n for n in proj.feature_names if n not in derived]
     needed = [r for n in proj.feature_names if n in derived
@@ -629,5 +632,5 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
         name=proj.name, view_name=view.name, source=source_ref, keys=keys,
         ttl_us=to_micros(view.ttl) if view.ttl is not None else None, outputs=tuple(outputs),
         tie_columns=tuple(source.column_for(f.name) for f in view.features),
-        tie_dtypes=tuple(f.dtype for f in view.features),
+        tie_dtypes=tuple(f.dtype for f in view.features if isinstance(f, Field)),
     )

@@ -96,7 +96,7 @@ def set_repository_root(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     con.execute("SET file_search_path = ?", [text])
 
 
-def _relative_paths(tree: exp.Expression) -> list[str]:
+def _relative_paths(tree: exp.Expr) -> list[str]:
     """Relative file paths a DuckDB query reads: string arguments of table functions in FROM
     (``read_parquet('data/x.parquet')``) and file names used as tables (``FROM 'x.csv'``)."""
     paths = []
@@ -111,7 +111,7 @@ def _relative_paths(tree: exp.Expression) -> list[str]:
     return [p for p in paths if p and not Path(p).is_absolute() and "://" not in p]
 
 
-def check_relative_paths(tree: exp.Expression, root: Path, *, what: str) -> None:
+def check_relative_paths(tree: exp.Expr, root: Path, *, what: str) -> None:
     """Refuse a relative path that DuckDB would read from the working directory instead of
     the repository ``root``: it searches ``file_search_path`` only when the working directory
     has no match, so another ``data/x.parquet`` there would be read silently."""
