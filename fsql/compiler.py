@@ -22,6 +22,8 @@ session time zone nor the warehouse's interval arithmetic can change a result.
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+from sqlglot.errors import UnsupportedError as SqlglotUnsupported
 
 from fsql.aggregation_sql import AggregationSQL
 from fsql.dialect import Dialect, SnapshotStrategy
@@ -494,8 +496,16 @@ def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expression:
 
 
 def render(tree: exp.Expression, dialect: Dialect) -> str:
-    """SQL text of ``tree`` for ``dialect``, pretty-printed and ending with a newline."""
-    return tree.sql(dialect=dialect.sqlglot, pretty=True) + "\n"
+    """SQL text of ``tree`` for ``dialect``, pretty-printed and ending with a newline. A
+    construct sqlglot cannot write for the dialect raises (it would otherwise only warn in a
+    log and print SQL that means something else)."""
+    try:
+        return tree.sql(dialect=dialect.sqlglot, pretty=True,
+                        unsupported_level=ErrorLevel.RAISE) + "\n"
+    except SqlglotUnsupported as err:
+        raise UnsupportedError(f"{dialect.name} cannot express part of this query: {err}; "
+                               "this is a bug in fsql's dialect settings, please report it"
+                               ) from None
 
 
 def header(plan: PointInTimePlan, dialect: Dialect) -> str:

@@ -16,6 +16,24 @@ from fsql.dtypes import DType
 from fsql.errors import CompileError
 
 SnapshotStrategy = Literal["asof_two_phase", "asof_dedup", "window", "range_rank"]
+# The engine features (dialects/base.toml [capabilities]) each strategy and plan needs.
+STRATEGY_NEEDS: dict[str, frozenset[str]] = {
+    "asof_two_phase": frozenset({"asof_join_on", "qualify"}),
+    "asof_dedup": frozenset({"asof_match_condition", "qualify"}),
+    "window": frozenset({"ignore_nulls", "struct"}),
+    "range_rank": frozenset({"qualify"}),
+}
+PLAN_NEEDS: dict[str, frozenset[str]] = {
+    "frames": frozenset({"range_frames_offset"}),
+    "join": frozenset({"qualify"}),
+    "running": frozenset({"unnest"}),
+    "islands": frozenset({"unnest"}),
+    "blocks": frozenset({"recursive_cte", "bit_shift", "unnest"}),
+    "asof": frozenset({"asof_join_on", "struct", "struct_ordering"}),
+}
+# first/last over frames are MIN/MAX of STRUCT(ts, created, value).
+FRAMED_FIRST_LAST_NEEDS = frozenset({"struct", "struct_ordering"})
+QUERY_NEEDS = frozenset({"star_except"})  # the final projection drops fsql's columns
 AGGREGATE_FUNCTIONS = (
     "count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance", "first", "last",
 )
@@ -49,6 +67,7 @@ class Dialect:
     # and in MIN/MAX; these say where the engine differs, so that fsql writes the rule out.
     nan_sorts_lowest: bool
     min_max_propagate_nan: bool
+    capabilities: frozenset[str]
     epoch_micros: dict[str, str]
     types: dict[str, str]
     # [expressions]: templates over placeholders {x}, {y}, {pattern}, {part} and flags for
@@ -95,9 +114,10 @@ class Dialect:
 
 
 def available() -> list[str]:
-    """Names of the dialects fsql ships."""
+    """Names of the dialects fsql ships (``base.toml`` is their schema, not a dialect)."""
     folder = resources.files("fsql.dialects")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(p.name[:-5] for p in folder.iterdir()
+                  if p.name.endswith(".toml") and p.name != "base.toml")
 
 
 @cache
@@ -108,25 +128,109 @@ def get_dialect(name: str) -> Dialect:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise CompileError(f"Unknown dialect {name!r}.{hint} Choose one of: {', '.join(names)}")
-    data = tomllib.loads(resources.files("fsql.dialects").joinpath(f"{name}.toml").read_text())
-    return Dialect(
-        name=data["name"],
-        sqlglot=data["sqlglot"],
-        snapshot_strategy=data["snapshot_strategy"],
-        created_cutoff_strategy=data["created_cutoff_strategy"],
-        reads_local_files=data["reads_local_files"],
-        table_path_as_one_identifier=data["table_path_as_one_identifier"],
-        reserved_words=frozenset(w.lower() for w in data["reserved_words"]),
-        aggregation_plans=_aggregation_plans(name, data["aggregation_plans"]),
-        join_first_last=data.get("join_first_last", "row_number"),
-        running_partitioned=data.get("running_partitioned", False),
-        materialize_ctes=data.get("materialize_ctes", False),
-        nan_sorts_lowest=data["nan_sorts_lowest"],
-        min_max_propagate_nan=data["min_max_propagate_nan"],
-        epoch_micros=dict(data["epoch_micros"]),
-        types=dict(data["types"]),
-        expressions=dict(data["expressions"]),
+    text = resources.files("fsql.dialects").joinpath(f"{name}.toml").read_text()
+    return load_dialect(text, where=f"dialects/{name}.toml")
+
+
+def load_dialect(text: str, *, where: str) -> Dialect:
+    """A dialect from the TOML ``text`` of a dialect file, checked against
+    ``dialects/base.toml``: every key known and of its type, every plan and strategy given the
+    engine features it needs. A mistake raises CompileError naming ``where`` and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CompileError(f"{where}: not valid TOML: {err}") from None
+    settings = _merged(_base(), data, where=where)
+    for key in ("name", "sqlglot"):
+        if not settings[key]:
+            raise CompileError(f"{where}: {key} is required")
+    capabilities = frozenset(k for k, v in settings["capabilities"].items() if v)
+    dialect = Dialect(
+        name=settings["name"],
+        sqlglot=settings["sqlglot"],
+        snapshot_strategy=_choice(settings, "snapshot_strategy", STRATEGY_NEEDS, where),
+        created_cutoff_strategy=_choice(settings, "created_cutoff_strategy", STRATEGY_NEEDS,
+                                        where),
+        reads_local_files=settings["reads_local_files"],
+        table_path_as_one_identifier=settings["table_path_as_one_identifier"],
+        reserved_words=frozenset(w.lower() for w in settings["reserved_words"]),
+        aggregation_plans=_aggregation_plans(where, settings["aggregation_plans"]),
+        join_first_last=_choice(settings, "join_first_last",
+                                {"row_number": frozenset(), "arg_max": frozenset()}, where),
+        running_partitioned=settings["running_partitioned"],
+        materialize_ctes=settings["materialize_ctes"],
+        nan_sorts_lowest=settings["nan_sorts_lowest"],
+        min_max_propagate_nan=settings["min_max_propagate_nan"],
+        capabilities=capabilities,
+        epoch_micros=dict(settings["epoch_micros"]),
+        types=dict(settings["types"]),
+        expressions=dict(settings["expressions"]),
     )
+    _check_capabilities(dialect, where)
+    return dialect
+
+
+@cache
+def _base() -> dict[str, Any]:
+    return tomllib.loads(resources.files("fsql.dialects").joinpath("base.toml").read_text())
+
+
+def _merged(base: dict[str, Any], data: dict[str, Any], *, where: str,
+            table: str = "") -> dict[str, Any]:
+    """``base`` with the keys of ``data``: each must exist in ``base`` with the same type."""
+    out = dict(base)
+    for key, value in data.items():
+        path = f"{table}.{key}" if table else key
+        if key not in base:
+            close = difflib.get_close_matches(key, list(base), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise CompileError(f"{where}: unknown setting {path!r}.{hint} "
+                               "(dialects/base.toml lists every setting)")
+        expected = base[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise CompileError(f"{where}: {path!r} must be a table [{path}]")
+            out[key] = _merged(expected, value, where=where, table=path)
+        elif type(value) is not type(expected):
+            raise CompileError(f"{where}: {path!r} must be a {type(expected).__name__}, got "
+                               f"{value!r}")
+        else:
+            out[key] = value
+    return out
+
+
+def _choice(settings: dict[str, Any], key: str, options: dict[str, frozenset[str]],
+            where: str) -> Any:
+    value = settings[key]
+    if value not in options:
+        raise CompileError(f"{where}: {key} = {value!r}; choose one of {', '.join(options)}")
+    return value
+
+
+def _check_capabilities(dialect: Dialect, where: str) -> None:
+    """Every strategy and plan the dialect chooses has the engine features it needs."""
+    needs: list[tuple[str, frozenset[str]]] = [
+        (f"snapshot_strategy = {dialect.snapshot_strategy!r}",
+         STRATEGY_NEEDS[dialect.snapshot_strategy]),
+        (f"created_cutoff_strategy = {dialect.created_cutoff_strategy!r}",
+         STRATEGY_NEEDS[dialect.created_cutoff_strategy]),
+        ("every query (its final projection)", QUERY_NEEDS),
+    ]
+    for function, plan in dialect.aggregation_plans.items():
+        extra = FRAMED_FIRST_LAST_NEEDS if plan == "frames" and function in (
+            "first", "last") else frozenset()
+        needs.append((f"[aggregation_plans] {function} = {plan!r}", PLAN_NEEDS[plan] | extra))
+    if dialect.join_first_last == "arg_max":
+        needs.append(("join_first_last = 'arg_max'", frozenset({"arg_max", "struct_ordering"})))
+    if dialect.materialize_ctes:
+        needs.append(("materialize_ctes = true", frozenset({"materialized_cte"})))
+    for what, required in needs:
+        missing = sorted(required - dialect.capabilities)
+        if missing:
+            raise CompileError(
+                f"{where}: {what} needs the engine features {missing}, which [capabilities] "
+                "does not declare; choose another strategy or plan, or declare the feature "
+                "(with the documentation that shows the engine has it)")
 
 
 def paren(node: exp.Expression) -> exp.Expression:
@@ -136,16 +240,13 @@ def paren(node: exp.Expression) -> exp.Expression:
         node, exp.Paren) else node
 
 
-def _aggregation_plans(name: str, plans: dict[str, str]) -> dict[str, str]:
-    """Check the dialect's plan per aggregate function (a packaging error if wrong)."""
-    missing = set(AGGREGATE_FUNCTIONS) - set(plans)
-    if missing:
-        raise CompileError(f"dialects/{name}.toml: [aggregation_plans] lacks {sorted(missing)}")
+def _aggregation_plans(where: str, plans: dict[str, str]) -> dict[str, str]:
+    """Check the dialect's plan per aggregate function."""
     for function, plan in plans.items():
         if function not in AGGREGATION_PLANS.get(plan, ()):
             able = sorted(p for p, fs in AGGREGATION_PLANS.items() if function in fs)
             raise CompileError(
-                f"dialects/{name}.toml: plan {plan!r} cannot compute {function!r}; "
-                f"choose one of {able}"
+                f"{where}: [aggregation_plans] {function} = {plan!r}: that plan cannot "
+                f"compute {function}; choose one of {able}"
             )
     return dict(plans)
