@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fsql.aggregates import Aggregate
+from fsql.bad_values import first_bad_timestamp
 from fsql.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.dialect import Dialect, get_dialect
 from fsql.dtypes import DType, parse_dtype
@@ -209,17 +210,27 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
                 f"columns are: {', '.join(columns)}. {fix}"
             )
     for column in [ts_col] + ([created] if created else []):
-        if not _TIME_TYPES.match(columns[column]):
+        if not _TIME_TYPES.match(columns[column]) and columns[column] != '"NULL"':
             raise DefinitionError(
                 f"Source {source.name!r} ({source.location}): timestamp column {column!r} "
-                f"of {where.ref} holds {columns[column]}, not timestamps; store ISO 8601 "
-                "timestamps or dates in it, or name another column"
+                f"of {where.ref} holds {columns[column]}, not timestamps"
+                f"{_first_bad_value(path, column)}; store ISO 8601 timestamps or dates in it "
+                "(e.g. 2024-01-01T13:00:00Z), or name another column"
             )
     ts_dtype: Literal["timestamp", "date"] = "date" if columns[ts_col] == "DATE" else "timestamp"
     # The SQL names the file as the definition does (relative to the repository root), so
     # it is the same text on every machine.
     return (SourceRef(source.name, "path", portable_path(path, repo.root), ts_col, ts_dtype,
                       created, repo.default_dialect, csv_types), columns)
+
+
+def _first_bad_value(path: Path, column: str) -> str:
+    """``: row N: 'text' is not a timestamp or date`` for the first such value of a file."""
+    import duckdb
+
+    reader = "read_csv" if path.name.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
+    bad = first_bad_timestamp(duckdb.connect(), f"{reader}(?)", [str(path)], column)
+    return f": row {bad[0]}: {bad[1]!r} is not a timestamp or date" if bad else ""
 
 
 def _header_only_csv_types(path: Path, columns: Mapping[str, str], source: Source,

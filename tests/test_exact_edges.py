@@ -221,3 +221,14 @@ def test_declared_date_spine_timestamp_on_googlesql() -> None:
         rows = ZetaSQLEngine(default_time_zone=zone).run(sql, tables).rows
         assert sorted(rows) == [(1, date(2024, 1, 3), None),
                                 (1, date(2024, 1, 5), date(2023, 6, 1))]
+
+
+def test_bad_timestamp_of_a_csv_source_names_row_and_value(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("user_id,ts,score\n1,2024-01-01,1.0\n2,2024-13-45,2.0\n")
+    view = FeatureView("v", entities=[user], source=Source("p", path="p.csv",
+                                                           timestamp_field="ts"),
+                       features=[Field("score", "float64")])
+    with pytest.raises(DefinitionError, match=r"timestamp column 'ts' of p.csv holds VARCHAR, "
+                                              r"not timestamps: row 2: '2024-13-45' is not a "
+                                              r"timestamp or date"):
+        Repo.from_objects([view], root=tmp_path).compile([view], "spine")
