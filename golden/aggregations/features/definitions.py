@@ -1,9 +1,10 @@
-"""Windowed aggregations at each spine row's own time: events exactly at t and at t - w, 1s/1h/2h/365d/lifetime windows, NULL inputs ignored, empty windows (0 for counts, NULL or the default otherwise), first/last ties broken by created then value, NULL key or time."""
+"""Windowed aggregations at each spine row's own time: events exactly at t and at t - w,
+1s/1h/2h/365d/lifetime windows, NULL inputs ignored, empty windows (0 for counts, NULL or the
+default otherwise), first/last ties broken by created then value, NULL key or time.
+"""
 
-from datetime import timedelta
 
-from fsql import Aggregate, Entity, FeatureService, FeatureView, Field, Source
-
+from fsql import Aggregate, Entity, FeatureService, FeatureView, Source
 
 user = Entity("user", join_keys=["user_id"])
 events = Source("events", table="events", timestamp_field="ts", created_timestamp_field="created")

@@ -1,9 +1,9 @@
-"""Aggregations with the created cutoff: events written after t are left out (range-join plan on every dialect)."""
+"""Aggregations with the created cutoff: events written after t are left out (range-join plan on
+every dialect).
+"""
 
-from datetime import timedelta
 
-from fsql import Aggregate, Entity, FeatureService, FeatureView, Field, Source
-
+from fsql import Aggregate, Entity, FeatureService, FeatureView, Source
 
 user = Entity("user", join_keys=["user_id"])
 events = Source("events", table="events", timestamp_field="ts", created_timestamp_field="created")

@@ -1,9 +1,7 @@
 """Aggregations with the exclusive cut: window [t - w, t)."""
 
-from datetime import timedelta
 
-from fsql import Aggregate, Entity, FeatureService, FeatureView, Field, Source
-
+from fsql import Aggregate, Entity, FeatureService, FeatureView, Source
 
 user = Entity("user", join_keys=["user_id"])
 events = Source("events", table="events", timestamp_field="ts", created_timestamp_field="created")

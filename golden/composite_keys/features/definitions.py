@@ -1,6 +1,7 @@
-"""Composite keys compared as typed tuples: (1, 23) and (12, 3), ('ab', 'c') and ('a', 'bc') would collide if concatenated."""
+"""Composite keys compared as typed tuples: (1, 23) and (12, 3), ('ab', 'c') and ('a', 'bc') would
+collide if concatenated.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""Created cutoff: rows written after the spine time are invisible (the older row wins instead); NULL created stays visible; created exactly at t is visible."""
+"""Created cutoff: rows written after the spine time are invisible (the older row wins instead);
+NULL created stays visible; created exactly at t is visible.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""Equal event timestamps: the later created timestamp wins, a NULL created timestamp is the oldest; a later created time never beats a later event time."""
+"""Equal event timestamps: the later created timestamp wins, a NULL created timestamp is the
+oldest; a later created time never beats a later event time.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

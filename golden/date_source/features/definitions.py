@@ -1,6 +1,7 @@
-"""A DATE-typed source timestamp is midnight UTC of that day; decimals stay exact; a 2d TTL ends exactly 48h later."""
+"""A DATE-typed source timestamp is midnight UTC of that day; decimals stay exact; a 2d TTL ends
+exactly 48h later.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,8 @@
-"""Derived features over aggregations, snapshot features and spine columns: division by zero gives NULL, NULLs propagate, negative halves round away from zero, an age bucket; where= filters on aggregations."""
+"""Derived features over aggregations, snapshot features and spine columns: division by zero gives
+NULL, NULLs propagate, negative halves round away from zero, an age bucket; where= filters on
+aggregations.
+"""
 
-from datetime import timedelta
 
 from fsql import Aggregate, Derived, Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""The derived case with --full-names: service-level Derived features read features by their names in the definitions, whatever the output columns are called."""
+"""The derived case with --full-names: service-level Derived features read features by their names
+in the definitions, whatever the output columns are called.
+"""
 
-from datetime import timedelta
 
 from fsql import Aggregate, Derived, Entity, FeatureService, FeatureView, Field, Source
 

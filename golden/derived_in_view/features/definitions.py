@@ -1,4 +1,7 @@
-"""Derived features listed in feature views: they read only their view's features, including one the service does not select (computed, not output); a service-level Derived reads a view-level one."""
+"""Derived features listed in feature views: they read only their view's features, including one
+the service does not select (computed, not output); a service-level Derived reads a view-level
+one.
+"""
 
 from fsql import Aggregate, Derived, Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""Duplicate spine rows (same key and time, different labels) are all kept, each with the same features."""
+"""Duplicate spine rows (same key and time, different labels) are all kept, each with the same
+features.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,5 @@
 """An empty spine gives an empty training set with the feature columns."""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""An entity-less view (one global row joined on time alone) next to a keyed one; a NULL key does not blank the global view."""
+"""An entity-less view (one global row joined on time alone) next to a keyed one; a NULL key does
+not blank the global view.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,5 @@
 """Exclusive cut: rows at exactly t are invisible, rows at exactly t - ttl are visible."""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

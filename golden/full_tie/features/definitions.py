@@ -1,6 +1,7 @@
-"""Full ties on (event ts, created ts): the row with the greatest feature values wins, compared in declaration order with NULL lowest; exact duplicates give one row."""
+"""Full ties on (event ts, created ts): the row with the greatest feature values wins, compared in
+declaration order with NULL lowest; exact duplicates give one row.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""The same view twice under two names, its key read from origin_id and from destination_id; --full-names gives origin__temp_c and destination__temp_c."""
+"""The same view twice under two names, its key read from origin_id and from destination_id;
+--full-names gives origin__temp_c and destination__temp_c.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

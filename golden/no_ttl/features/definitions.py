@@ -1,6 +1,5 @@
 """No TTL: every past row stays visible, however old."""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

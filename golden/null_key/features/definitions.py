@@ -1,6 +1,7 @@
-"""A NULL key or NULL timestamp in the spine gets the default (NULL never equals NULL, not even a NULL key in the source)."""
+"""A NULL key or NULL timestamp in the spine gets the default (NULL never equals NULL, not even a
+NULL key in the source).
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,8 @@
-"""Regression (found by hypothesis): on DuckDB 2.0.0 an ASOF LEFT JOIN whose left inequality operand is NULL corrupted other spine columns of unmatched rows ('b' came back NULL). Spine rows with a NULL timestamp and a string key must pass through unchanged."""
+"""Regression (found by hypothesis): on DuckDB 2.0.0 an ASOF LEFT JOIN whose left inequality
+operand is NULL corrupted other spine columns of unmatched rows ('b' came back NULL). Spine rows
+with a NULL timestamp and a string key must pass through unchanged.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

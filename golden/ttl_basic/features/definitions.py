@@ -1,6 +1,7 @@
-"""One view with a 1h TTL: rows exactly at t and at t - ttl, a NULL value that must not fall back, keys only in the future or expired, an unknown key."""
+"""One view with a 1h TTL: rows exactly at t and at t - ttl, a NULL value that must not fall back,
+keys only in the future or expired, an unknown key.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

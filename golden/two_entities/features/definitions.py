@@ -1,4 +1,6 @@
-"""Two views keyed on different entities in one query; a NULL key only blanks its own view; field_mapping renames a source column; a schema-qualified table."""
+"""Two views keyed on different entities in one query; a NULL key only blanks its own view;
+field_mapping renames a source column; a schema-qualified table.
+"""
 
 from datetime import timedelta
 

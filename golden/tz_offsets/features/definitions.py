@@ -1,6 +1,5 @@
 """Spine timestamps written with non-UTC offsets are instants: 13:00+02:00 is 11:00 UTC."""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 

@@ -1,6 +1,7 @@
-"""Identifiers that are reserved words or hold spaces (tables, key, timestamp, source and spine columns) are quoted by sqlglot on every dialect."""
+"""Identifiers that are reserved words or hold spaces (tables, key, timestamp, source and spine
+columns) are quoted by sqlglot on every dialect.
+"""
 
-from datetime import timedelta
 
 from fsql import Entity, FeatureService, FeatureView, Field, Source
 
