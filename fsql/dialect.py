@@ -74,7 +74,7 @@ class Dialect:
     # the derived-expression language and typed literals (fsql/expressions.py, sqltree.literal).
     expressions: dict[str, Any]
 
-    def template(self, key: str, part: str = "", **args: exp.Expression) -> exp.Expression:
+    def template(self, key: str, part: str = "", **args: exp.Expr) -> exp.Expr:
         """Template ``key`` of ``[expressions]`` with the trees ``args`` in its placeholders
         (compound operands parenthesized: hand-built trees carry no precedence)."""
         text = self.expressions[key].format(part=part, **{k: f"__fsql_{k}" for k in args})
@@ -93,11 +93,11 @@ class Dialect:
         """The exact type integer sums are accumulated in (wider than int64)."""
         return exp.DataType.build(self.types["int64_sum"], dialect=self.sqlglot)
 
-    def is_nan(self, value: exp.Expression) -> exp.Expression:
+    def is_nan(self, value: exp.Expr) -> exp.Expr:
         """TRUE when the float ``value`` is NaN (NULL when it is NULL)."""
         return self.template("is_nan", x=value)
 
-    def raise_error(self, message: exp.Expression) -> exp.Expression:
+    def raise_error(self, message: exp.Expr) -> exp.Expr:
         """An expression that fails the query with ``message`` when it is evaluated."""
         return self.template("raise_error", message=message)
 
@@ -233,7 +233,7 @@ def _check_capabilities(dialect: Dialect, where: str) -> None:
                 "(with the documentation that shows the engine has it)")
 
 
-def paren(node: exp.Expression) -> exp.Expression:
+def paren(node: exp.Expr) -> exp.Expr:
     """Parenthesize a compound operand placed into a template or an operator."""
     compound = (exp.Binary, exp.Unary, exp.Between, exp.In, exp.Connector)
     return exp.Paren(this=node) if isinstance(node, compound) and not isinstance(
