@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nfraud rate {frame['is_fraud'].mean():.2%}; {int(unknown.sum())} transactions of "
           "users without feature rows (their user features are NULL, chargebacks_90d its "
           "default 0)")
+    cut = Repo.load(ROOT / REPO).services[SERVICE].cut
+    print(f"cut: {cut} (declared by the service): each transaction sees only the user's "
+          "earlier transactions, as when it is scored")
     print(f"DuckDB query: {SQL_OUT} ({len(sql.splitlines())} lines); "
           f"print it with: fsql compile --repo {REPO} --features {SERVICE} --spine {SPINE}")
     return 0
