@@ -95,6 +95,7 @@ class AggregationSQL:
                     f" cannot be compiled exactly for {parent.dialect.name} (it orders NaN "
                     "unlike fsql's rule, so fsql must know whether the column is a float); "
                     "declare dtype= on the Aggregate or schema= on the Source")
+            self.check_string_order_known(agg)
 
     # names -------------------------------------------------------------------------------
     @property
@@ -259,6 +260,8 @@ class AggregationSQL:
         greatest value: it is the minimum only when every value is NaN)."""
         if agg.function == "sum" and self.integer_input(agg):
             value = exp.Cast(this=value, to=self.p.dialect.int64_sum_type())
+        if agg.function in ("min", "max") and self.is_string(agg):
+            value = self.p.dialect.string_order(value)  # by code point (Postgres: COLLATE "C")
         if agg.function == "min" and self.p.dialect.min_max_propagate_nan and self.is_float(agg):
             not_nan = exp.Case(ifs=[exp.If(this=self.p.dialect.is_nan(value), true=exp.null())],
                                default=value.copy())
@@ -277,6 +280,25 @@ class AggregationSQL:
 
     def is_float(self, agg: AggregateColumn) -> bool:
         return (self.input_dtype(agg) or str(agg.dtype)) == "float64"
+
+    # strings by code point where the engine sorts them by a collation -----------------------
+    def is_string(self, agg: AggregateColumn) -> bool:
+        return (self.input_dtype(agg) or str(agg.dtype)) == "string"
+
+    def check_string_order_known(self, agg: AggregateColumn) -> None:
+        """min/max/first/last order their input: where strings need the dialect's
+        ``string_order`` (Postgres: COLLATE "C"), fsql must know whether the input is one."""
+        dialect = self.p.dialect
+        if dialect.expressions["string_order"] == "{x}" or agg.function not in (
+                "min", "max", "first", "last") or agg.column is None:
+            return
+        if agg.dtype is None and self.input_dtype(agg) is None:
+            raise UnsupportedError(
+                f"Aggregate {agg.output_name!r} of feature view {self.lookup.name!r}: "
+                f"{agg.function} over column {agg.column!r}, whose dtype fsql does not know, "
+                f"cannot be compiled exactly for {dialect.name} (it orders strings by the "
+                "database's collation, fsql by code point, so fsql must know whether the "
+                "column is a string); declare dtype= on the Aggregate or schema= on the Source")
 
     def finish(self, agg: AggregateColumn, value: exp.Expression) -> exp.Expression:
         """avg/stddev/variance are DOUBLE on every dialect."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NoReturn
 
-from fsql.errors import FsqlError
+from fsql.errors import CompileError, FsqlError
+from fsql.plan import SpineRef
 from fsql.repo import Repo
 from fsql.version import __version__
 
@@ -53,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     comp = commands.add_parser("compile", help="print the training-set query for a dialect")
     _request_options(comp)
     comp.add_argument("--dialect", default=None,
-                      help="duckdb, bigquery or snowflake (default: fsql.toml's, else duckdb)")
+                      help="duckdb, bigquery, snowflake or postgres (default: fsql.toml's, "
+                           "else duckdb)")
+    comp.add_argument("--spine-columns", default=None, metavar="COL,COL,...",
+                      help="the columns of a table or query spine, in order (needed where the "
+                           "dialect has no SELECT * EXCEPT: postgres)")
     run = commands.add_parser("run", help="build a training set on embedded DuckDB")
     _request_options(run)
     run.add_argument("--out", required=True, help="output .parquet or .csv file")
@@ -62,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
     return parser
+
+
+def _spine(repo: Repo, args: argparse.Namespace) -> str | SpineRef:
+    """``--spine``, with the columns ``--spine-columns`` names (a table or query spine)."""
+    if not args.spine_columns:
+        return str(args.spine)
+    from fsql.planner import spine_ref
+
+    ref = spine_ref(args.spine, timestamp_column=args.spine_timestamp, root=repo.root)
+    if ref.kind == "file":
+        raise CompileError("--spine-columns is for a table or query spine; a file's columns "
+                           "are read from the file")
+    columns = tuple(c.strip() for c in args.spine_columns.split(",") if c.strip())
+    return replace(ref, columns=columns)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":
-            sys.stdout.write(repo.compile(args.features, args.spine, dialect=args.dialect,
+            sys.stdout.write(repo.compile(args.features, _spine(repo, args), dialect=args.dialect,
                                           **options))
             return 0
         from fsql.runner import run_to_file

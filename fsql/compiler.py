@@ -81,9 +81,8 @@ class PointInTimeCompiler:
                     spine.timestamp_column,
                     *sorted({k.spine_column for lk in self.plan.lookups for k in lk.keys}),
                 ]
-            order = exp.Order(
-                expressions=[exp.Ordered(this=col(c), nulls_first=True) for c in order_cols]
-            )
+            order = exp.Order(expressions=[
+                exp.Ordered(this=self.spine_order_key(c), nulls_first=True) for c in order_cols])
             row_number = exp.Window(this=exp.RowNumber(), order=order)
             select = select.select(exp.alias_(row_number, RID))
         return select.select(exp.alias_(t, T))
@@ -386,9 +385,7 @@ class PointInTimeCompiler:
             if self.plan.spine.row_id_column not in (None, RID)
             else []
         )
-        star = exp.Star(except_=[exp.Column(this=h) for h in hidden])
-        projections: list[exp.Expression] = [exp.Column(this=star, table=ident(SPINE))]
-        projections += columns
+        projections = self.all_columns_but(SPINE, hidden, self.spine_columns()) + columns
         query = exp.select(*projections).from_(ident(SPINE))
         for join in joins:
             query = query.join(join)
@@ -419,9 +416,7 @@ class PointInTimeCompiler:
                      if not any(d.column(r) in later for r in d.expression.references)]
             layers.append(layer)
             pending = [d for d in pending if d not in layer]
-        hidden = [
-            exp.Column(this=exp.to_identifier(h, quoted=True)) for h in self.plan.hidden_names
-        ]
+        hidden = [exp.to_identifier(h, quoted=True) for h in self.plan.hidden_names]
 
         for n, layer in enumerate(layers):
             last = n == len(layers) - 1
@@ -446,11 +441,49 @@ class PointInTimeCompiler:
                 )
                 for d in layer
             ]
-            star = exp.Star(except_=[exp.Column(this=ident(order)), *hidden]) if last else (
-                exp.Star())
-            query = exp.select(exp.Column(this=star, table=ident(alias)), *derived).from_(
-                query.subquery(alias))
+            kept = self.all_columns_but(alias, [ident(order), *hidden], [
+                *self.spine_columns(), *self.quoted_outputs(layers[:n])]) if last else [
+                exp.Column(this=exp.Star(), table=ident(alias))]
+            query = exp.select(*kept, *derived).from_(query.subquery(alias))
         return query.order_by(exp.Ordered(this=col(order, "__fsql_o"), nulls_first=True))
+
+    # -- dialects without SELECT * EXCEPT (Postgres) -----------------------------------
+    def all_columns_but(self, alias: str, hidden: list[exp.Identifier],
+                        visible: list[exp.Identifier]) -> list[exp.Expression]:
+        """``alias.* EXCEPT (hidden)``, or where the dialect has no ``* EXCEPT`` (declared
+        ``star_except = false``) the ``visible`` columns, listed in the same order."""
+        if "star_except" in self.dialect.capabilities:
+            star = exp.Star(except_=[exp.Column(this=h) for h in hidden])
+            return [exp.Column(this=star, table=ident(alias))]
+        return [exp.Column(this=name, table=ident(alias)) for name in visible]
+
+    def spine_columns(self) -> list[exp.Identifier]:
+        """The spine's own columns, for a dialect that must list them. Unknown columns (a
+        table or query spine) cannot be listed: UnsupportedError, naming the fix."""
+        if "star_except" in self.dialect.capabilities:
+            return []
+        spine = self.plan.spine
+        if spine.columns is None:
+            raise UnsupportedError(
+                f"{self.dialect.name} has no SELECT * EXCEPT, so fsql lists the spine's columns "
+                f"in the output, and the columns of the {spine.kind} spine {spine.ref!r} are "
+                "unknown: name them (fsql compile --spine-columns a,b,c; in Python "
+                f"SpineRef({spine.kind!r}, ..., columns=(...)) for Repo.compile or Repo.tree), "
+                "or compile for a dialect with SELECT * EXCEPT")
+        return [ident(c) for c in spine.columns if c not in (RID, spine.row_id_column)]
+
+    def quoted_outputs(self, layers: list[list[DerivedColumn]]) -> list[exp.Identifier]:
+        """The visible feature columns of the lookups and of the derived ``layers``, in
+        output order (their aliases are quoted)."""
+        names = [o.output_name for lk in self.plan.lookups for o in lk.outputs if not o.hidden]
+        names += [d.output_name for layer in layers for d in layer]
+        return [exp.to_identifier(name, quoted=True) for name in names]
+
+    def spine_order_key(self, column: str) -> exp.Expression:
+        """A spine column as a row-numbering key: strings by code point on every dialect."""
+        dtype = dict(self.plan.spine.column_dtypes).get(column)
+        key = col(column)
+        return self.dialect.string_order(key) if dtype == "string" else key
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
         alias = view_cte_name(lookup.name)

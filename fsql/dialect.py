@@ -33,7 +33,6 @@ PLAN_NEEDS: dict[str, frozenset[str]] = {
 }
 # first/last over frames are MIN/MAX of STRUCT(ts, created, value).
 FRAMED_FIRST_LAST_NEEDS = frozenset({"struct", "struct_ordering"})
-QUERY_NEEDS = frozenset({"star_except"})  # the final projection drops fsql's columns
 AGGREGATE_FUNCTIONS = (
     "count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance", "first", "last",
 )
@@ -100,6 +99,19 @@ class Dialect:
     def raise_error(self, message: exp.Expr) -> exp.Expr:
         """An expression that fails the query with ``message`` when it is evaluated."""
         return self.template("raise_error", message=message)
+
+    def wrap(self, key: str, value: exp.Expr) -> exp.Expr:
+        """Template ``key`` of ``[expressions]`` around ``value``; the identity template
+        ``{x}`` (base.toml's default for such keys) returns ``value`` itself."""
+        if self.expressions[key] == "{x}":
+            return value
+        return self.template(key, x=value)
+
+    def string_order(self, value: exp.Expression) -> exp.Expression:
+        """An ORDER BY key or MIN/MAX input that sorts the string ``value`` by code point."""
+        out = self.wrap("string_order", value)
+        assert isinstance(out, exp.Expression)
+        return out
 
     def epoch_micros_sql(self, column: exp.Expression, dtype: str) -> exp.Expression:
         """Microseconds since the epoch (UTC) of ``column``, a timestamp or a date."""
@@ -214,7 +226,6 @@ def _check_capabilities(dialect: Dialect, where: str) -> None:
          STRATEGY_NEEDS[dialect.snapshot_strategy]),
         (f"created_cutoff_strategy = {dialect.created_cutoff_strategy!r}",
          STRATEGY_NEEDS[dialect.created_cutoff_strategy]),
-        ("every query (its final projection)", QUERY_NEEDS),
     ]
     for function, plan in dialect.aggregation_plans.items():
         extra = FRAMED_FIRST_LAST_NEEDS if plan == "frames" and function in (

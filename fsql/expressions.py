@@ -137,6 +137,7 @@ ANY = DType("unknown")  # a column to_sql() was given no dtype for
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _MAX_DECIMAL_SCALE = 9  # BigQuery NUMERIC's scale: decimal results with more digits are refused
 _EXP_MAX = 709.78  # exp(709.78) ~ 1.79e308, just below the largest float64
+_EXP_ZERO = -745.1332191019411  # the least x with exp(x) > 0 (5e-324); below it exp is 0.0
 _TWO_52 = 2.0**52  # floats at least this large are integers
 _FLOAT_MAX = 1.7976931348623157e308
 _SPLITTER = 134217729.0  # 2^27 + 1, Veltkamp's splitting constant for float64
@@ -199,6 +200,7 @@ def _unsupported(where: str, construct: str, hint: str = "") -> DefinitionError:
 # ------------------------------------------------------------------------------------------
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+_ORDERINGS = (exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Between, exp.Least, exp.Greatest)
 _BINARY = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.EQ, exp.NEQ, exp.LT, exp.LTE,
            exp.GT, exp.GTE, exp.And, exp.Or, exp.DPipe)
 _UNARY_FUNCS = (exp.Abs, exp.Floor, exp.Ceil, exp.Ln, exp.Exp, exp.Sqrt, exp.Length,
@@ -828,8 +830,13 @@ class _Sql:
             a, b = c.float_of(node.this), c.float_of(node.expression)
             divisor = b
             if self.t.type(node.expression) in (FLOAT64, ANY):
-                fits = exp.GTE(this=exp.Abs(this=b.copy()), expression=exp.Div(
+                fits: exp.Expr = exp.GTE(this=exp.Abs(this=b.copy()), expression=exp.Div(
                     this=exp.Abs(this=a.copy()), expression=self.cast(_lit(_FLOAT_MAX), FLOAT64)))
+                if self.spec["float_underflow_raises"]:
+                    # Below 2^-50, |a| / MAX would underflow (Postgres raises) and no nonzero
+                    # divisor is smaller than it: the quotient fits.
+                    fits = _case((exp.LT(this=exp.Abs(this=a.copy()), expression=self.cast(
+                        _lit(2.0**-50), FLOAT64)), exp.true()), default=fits)
                 divisor = _case((fits, b.copy()))
             return exp.Div(this=a, expression=exp.Nullif(this=divisor,
                                                          expression=exp.Literal.number(0)))
@@ -860,6 +867,9 @@ class _Sql:
             null = exp.or_(*[exp.Is(this=x.copy(), expression=exp.null()) for x, _ in pairs])
             return _case((null, exp.null()), (nan, exp.Boolean(this=isinstance(node, exp.NEQ))),
                          default=type(node)(this=a, expression=b))
+        if isinstance(node, _ORDERINGS) and STRING in (self.t.type(x) for x in
+                                                     node.iter_expressions()):
+            return self.lower_string_ordering(node)
         if isinstance(node, (*_BINARY, exp.Neg, exp.Not, exp.Is, exp.Abs, exp.Length,
                              exp.Lower, exp.Upper)):
             return type(node)(**{k: c(v) if isinstance(v, exp.Expr) else v
@@ -903,7 +913,12 @@ class _Sql:
             zero = exp.Literal.number(0)
             ok = {exp.Ln: exp.GT(this=x, expression=zero), exp.Sqrt: exp.GTE(
                 this=x, expression=zero), exp.Exp: exp.LTE(this=x, expression=_lit(_EXP_MAX))}
-            return type(node)(this=_case((ok[type(node)], x.copy())))
+            out = type(node)(this=_case((ok[type(node)], x.copy())))
+            if isinstance(node, exp.Exp) and self.spec["float_underflow_raises"]:
+                # Postgres raises where exp() underflows to 0 (EXP(-800) in a sigmoid).
+                return _case((exp.LT(this=x.copy(), expression=_lit(_EXP_ZERO)),
+                              self.cast(_lit(0.0), FLOAT64)), default=out)
+            return out
         if isinstance(node, exp.Pow):
             x, y = c.float_of(node.this), c.float_of(node.expression)
             return exp.Pow(this=_case((self.pow_ok(x, y), x.copy())), expression=y.copy())
@@ -925,8 +940,28 @@ class _Sql:
             if node.args.get("length") is not None:
                 length = c(node.args["length"])
                 parts["length"] = _case((exp.GTE(this=length, expression=zero), length.copy()))
+            for key in ("start", "length"):  # Postgres: substr(text, integer, integer)
+                if key in parts:
+                    parts[key] = self.d.wrap("substr_argument", parts[key])
             return exp.Substring(**parts)
         raise CompileError(f"internal: no SQL rule for {type(node).__name__}")
+
+    def lower_string_ordering(self, node: exp.Expr) -> exp.Expr:
+        """A comparison, BETWEEN or LEAST/GREATEST of strings, ordered by code point: each
+        operand goes through the dialect's ``string_order`` (Postgres: COLLATE "C")."""
+        if isinstance(node, (exp.Least, exp.Greatest)):
+            # Least/Greatest: through the NULL-checking rule below, with ordered operands.
+            args = [self(node.this), *(self(x) for x in node.expressions)]
+            inner = type(node)(this=self.d.wrap("string_order", args[0]),
+                               expressions=[self.d.wrap("string_order", a) for a in args[1:]],
+                               ignore_nulls=self.spec["least_greatest_ignore_nulls"])
+            any_null = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
+            return _case((any_null, exp.Null()), default=inner)
+        if isinstance(node, exp.Between):  # the operand's collation orders both bounds
+            return exp.Between(this=self.d.wrap("string_order", self(node.this)),
+                               low=self(node.args["low"]), high=self(node.args["high"]))
+        return type(node)(this=self.d.wrap("string_order", self(node.this)),
+                          expression=self.d.wrap("string_order", self(node.expression)))
 
     def pow_ok(self, x: exp.Expr, y: exp.Expr) -> exp.Expr:
         """The domain of POWER: no 0 ** negative, no negative ** fraction, no overflow."""
@@ -951,6 +986,8 @@ class _Sql:
             # ROUND(float) to an integer (DuckDB: std::round).
             # https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#round
             # https://docs.snowflake.com/en/sql-reference/functions/round
+            if t == FLOAT64:
+                return self.round_float(x)
             return exp.Round(this=x, decimals=exp.Literal.number(n)) if n else exp.Round(this=x)
         if t == NULL:
             return x
@@ -959,7 +996,8 @@ class _Sql:
             rem = exp.Mod(this=x.copy(), expression=unit)
             up = exp.GTE(this=exp.Mul(this=exp.Abs(this=rem.copy()),
                                       expression=exp.Literal.number(2)), expression=unit.copy())
-            bump = _case((up, exp.Mul(this=exp.Sign(this=x.copy()), expression=unit.copy())),
+            sign = self.d.wrap("int64_sign", exp.Sign(this=x.copy()))  # Postgres: a float
+            bump = _case((up, exp.Mul(this=sign, expression=unit.copy())),
                          default=exp.Literal.number(0))
             return exp.Add(this=exp.Paren(this=exp.Sub(this=x.copy(), expression=rem)),
                            expression=bump)
@@ -971,8 +1009,29 @@ class _Sql:
         # Beyond this |x| is its own rounding (its ulp exceeds 10^-n), and |x| * 10^n or the
         # split of |x| / 10^-n could overflow.
         limit = self.cast(_lit(_round_limit(n)), FLOAT64)
-        return _case((exp.GTE(this=exp.Abs(this=x.copy()), expression=limit), x.copy()),
-                     default=value)
+        branches: list[tuple[exp.Expr, exp.Expr]] = [
+            (exp.GTE(this=exp.Abs(this=x.copy()), expression=limit), x.copy())]
+        if n < 0 and self.spec["float_underflow_raises"]:
+            # |x| / 10^-n of a subnormal x would raise (Postgres); below half a unit it is 0.
+            half = self.cast(_lit(0.5 * 10.0 ** -n), FLOAT64)
+            branches.insert(0, (exp.LT(this=exp.Abs(this=x.copy()), expression=half),
+                                self.cast(_lit(0.0), FLOAT64)))
+        return _case(*branches, default=value)
+
+    def round_float(self, x: exp.Expr) -> exp.Expr:
+        """ROUND(x) of a float64 to an integral float64, halves away from zero. Where the
+        engine's ROUND(float) rounds halves to even (``round_float_half_even``: Postgres uses
+        rint()), it is spelled out: |x| - FLOOR(|x|) is exact, so comparing it with 0.5 is
+        too (FLOOR(|x| + 0.5) would round 0.49999999999999994 up)."""
+        if not self.spec["round_float_half_even"]:
+            return exp.Round(this=x)
+        a = exp.Abs(this=x.copy())
+        floor = exp.Floor(this=a.copy())
+        up = exp.GTE(this=exp.Paren(this=exp.Sub(this=a, expression=floor.copy())),
+                     expression=self.cast(_lit(0.5), FLOAT64))
+        bump = _case((up, exp.Literal.number(1)), default=exp.Literal.number(0))
+        return exp.Mul(this=exp.Sign(this=x.copy()),
+                       expression=exp.Paren(this=exp.Add(this=floor, expression=bump)))
 
     def scaled_round(self, x: exp.Expr, n: int) -> exp.Expr:
         """sign(x) * round-half-away(|x| * 10^n) as an integral float64 (see _scaled_round)."""
@@ -1030,7 +1089,8 @@ class _Sql:
             # BigQuery rounds halves away from zero, DuckDB DOUBLE -> BIGINT to even: ROUND first.
             # https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions
             # https://duckdb.org/docs/stable/sql/data_types/typecasting
-            return self.cast(exp.Round(this=x), target)
+            return self.cast(self.round_float(x) if source == FLOAT64 else exp.Round(this=x),
+                             target)
         scale = exp.Literal.number(target.scale or 0)
         if kind == "round_float":
             # Exact for every finite float: the integer part |x| - frac and the fraction frac
@@ -1042,11 +1102,13 @@ class _Sql:
             a = exp.Abs(this=x.copy())
             integer = exp.Floor(this=a.copy())
             frac = exp.Paren(this=exp.Sub(this=a.copy(), expression=integer.copy()))
-            k = self.cast(self.cast(self.scaled_round(frac, s), whole), target)
+            k = self.cast(self.cast(self.d.wrap("integral_float_exact", self.scaled_round(
+                frac, s)), whole), target)
             unit = self.cast(exp.Literal.string(f"{decimal.Decimal(1).scaleb(-s):f}"),
                              DType("decimal", s + 1, s))
             total = exp.Paren(this=exp.Add(
-                this=self.cast(self.cast(integer, whole), target),
+                this=self.cast(self.cast(self.d.wrap("integral_float_exact", integer), whole),
+                               target),
                 expression=self.cast(exp.Mul(this=k, expression=unit), target)))
             negative = exp.LT(this=x.copy(), expression=exp.Literal.number(0))
             return self.cast(_case((negative, exp.Neg(this=total.copy())), default=total),

@@ -24,7 +24,8 @@ class SpineRef:
     ``file`` (a local Parquet/CSV path, DuckDB only). ``columns`` are the spine's columns when
     known. ``row_id_column`` names a column that already numbers the rows in their order (the
     local runner adds one); without it the SQL numbers rows by ``columns`` (or by timestamp and
-    keys when the columns are unknown).
+    keys when the columns are unknown). ``column_dtypes`` are the fsql dtypes of the columns
+    that are known (strings are numbered by code point on every dialect).
     """
 
     kind: Literal["table", "query", "file"]
@@ -33,6 +34,7 @@ class SpineRef:
     timestamp_dtype: Literal["timestamp", "date"] = "timestamp"
     columns: tuple[str, ...] | None = None
     row_id_column: str | None = None
+    column_dtypes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

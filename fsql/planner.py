@@ -67,7 +67,8 @@ def _family(duckdb_type: str) -> str:
         return "number"
     if name.startswith("TIMESTAMP"):
         return "timestamp"
-    if name == "VARCHAR" or name.startswith("ENUM("):  # ENUM: a pandas categorical column
+    # ENUM: a pandas categorical column; TEXT: how sqlglot writes a declared string
+    if name in ("VARCHAR", "TEXT") or name.startswith("ENUM("):
         return "string"
     return name
 
@@ -79,7 +80,7 @@ def fsql_dtype(duckdb_type: str) -> str | None:
         return "int64"
     if name in ("FLOAT", "DOUBLE", "REAL"):
         return "float64"
-    if name == "VARCHAR" or name.startswith("ENUM("):
+    if name in ("VARCHAR", "TEXT") or name.startswith("ENUM("):  # TEXT: a declared string
         return "string"
     if name == "BOOLEAN":
         return "bool"
@@ -278,6 +279,7 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
         spine_types = describe_file(repo.root / spine.ref, what="the spine")
     schema = dict(service.request_schema) if service else {}
     spine = _check_request_schema(service, spine, spine_types)
+    spine = _with_column_dtypes(spine, spine_types, schema)
     projections = repo.resolve(features)
     lookups: list[Lookup | AggregationLookup] = []
     owners: dict[str, str] = {}
@@ -347,6 +349,14 @@ def _request_cut(service: FeatureService | None, cut: Cut | None) -> Cut:
             "change the service's cut, so that training and serving use one cut"
         )
     return cut or declared or "inclusive"
+
+
+def _with_column_dtypes(spine: SpineRef, spine_types: Mapping[str, str] | None,
+                        schema: Mapping[str, DType]) -> SpineRef:
+    """``spine`` with the fsql dtypes of its columns that its types or the request schema
+    give (the SQL numbers string columns by code point on every dialect)."""
+    dtypes = {**_fsql_dtypes(spine_types), **{c: str(t) for c, t in schema.items()}}
+    return replace(spine, column_dtypes=tuple(dtypes.items())) if dtypes else spine
 
 
 def _check_request_schema(service: FeatureService | None, spine: SpineRef,

@@ -221,9 +221,12 @@ def relation_for_source(
 def value_order_keys(value: exp.Expression, dtype: DType | None,
                      dialect: Dialect) -> list[exp.Expression]:
     """ORDER BY keys that sort ``value`` by fsql's rule (NULL lowest comes from NULLS FIRST;
-    NaN greatest): a dialect that sorts NaN lowest orders floats by (IS_NAN(x), x)."""
+    NaN greatest; strings by code point): a dialect that sorts NaN lowest orders floats by
+    (IS_NAN(x), x), and strings get the dialect's ``string_order`` (Postgres: COLLATE "C")."""
     if dialect.nan_sorts_lowest and dtype is not None and dtype.name == "float64":
         return [dialect.is_nan(value), value]
+    if dtype is not None and dtype.name == "string":
+        return [dialect.string_order(value)]
     return [value]
 
 

@@ -18,9 +18,11 @@ from tests.golden_support import DIALECTS, GoldenCase, assert_result_matches, ca
 def _engines() -> dict[str, Callable[[], Engine]]:
     from tests.engines.duckdb_engine import DuckDBEngine
     from tests.engines.fakesnow_engine import FakesnowEngine
+    from tests.engines.postgres_engine import PostgresEngine
     from tests.engines.zetasql_engine import ZetaSQLEngine
 
-    return {"duckdb": DuckDBEngine, "bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine}
+    return {"duckdb": DuckDBEngine, "bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine,
+            "postgres": PostgresEngine}
 
 
 def check(case: GoldenCase, dialect: str, engine: Engine) -> str:
@@ -53,7 +55,8 @@ def main() -> int:
         print(f"{case.name:<{width}}  " + "  ".join(cells))
     print(f"{'seconds':<{width}}  " + "  ".join(f"{seconds[d]:<10.2f}" for d in DIALECTS))
     print("engines: duckdb = DuckDB; bigquery = GoogleSQL reference implementation (zetasql); "
-          "snowflake = fakesnow via snowflake-connector-python")
+          "snowflake = fakesnow via snowflake-connector-python; postgres = PostgreSQL "
+          "server via psycopg")
     return 1 if failed else 0
 
 

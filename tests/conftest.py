@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 
@@ -16,3 +18,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the PostgreSQL test server if a test started one (tests/engines/postgres_engine.py;
+    its ``atexit`` hook is the fallback)."""
+    engine = sys.modules.get("tests.engines.postgres_engine")
+    if engine is not None:
+        engine.stop_server()

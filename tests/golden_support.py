@@ -27,7 +27,7 @@ from tests.engines import Result, TableData
 from tests.engines.duckdb_engine import duckdb_type
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-DIALECTS = ("duckdb", "bigquery", "snowflake")
+DIALECTS = ("duckdb", "bigquery", "snowflake", "postgres")
 
 
 def parse_value(text: str, dtype: str) -> Any:

@@ -140,6 +140,17 @@ def test_bad_dialect(table_repo: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert "Unknown dialect 'duckbd'. Did you mean 'duckdb'?" in line
 
 
+def test_postgres_needs_the_columns_of_a_table_spine(table_repo: Path, path_repo: Path,
+                                                     spine_parquet: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    line = _fails(["compile", "--repo", str(table_repo), "--features", "svc", "--spine",
+                   "analytics.spine", "--dialect", "postgres"], capsys)
+    assert "postgres has no SELECT * EXCEPT" in line and "--spine-columns a,b,c" in line
+    line = _fails(["compile", "--repo", str(path_repo), "--features", "svc", "--spine",
+                   str(spine_parquet), "--spine-columns", "a"], capsys)
+    assert "--spine-columns is for a table or query spine" in line
+
+
 @pytest.mark.parametrize("command", ["compile", "run"])
 def test_spine_file_that_does_not_exist(command: str, path_repo: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
@@ -205,14 +216,19 @@ def test_the_installed_command_prints_no_traceback(argv: list[str], expected: st
 @pytest.mark.parametrize("dialect", available())
 def test_compile_prints_sql_the_dialect_parses(dialect: str, table_repo: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # Without SELECT * EXCEPT (postgres) the output lists the spine's columns: name them.
+    columns = [] if "star_except" in get_dialect(dialect).capabilities else [
+        "--spine-columns", "user_id, merchant_id,event_timestamp"]
     code = main(["compile", "--repo", str(table_repo), "--features", "svc",
-                 "--spine", "analytics.spine", "--dialect", dialect])
+                 "--spine", "analytics.spine", "--dialect", dialect, *columns])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err == ""
     tree = sqlglot.parse_one(captured.out, read=get_dialect(dialect).sqlglot)
     assert isinstance(tree, exp.Select)
     assert tree.named_selects[-3:] == ["amount", "tier", "score"]
+    if columns:
+        assert tree.named_selects[:3] == ["user_id", "merchant_id", "event_timestamp"]
     tables = {t.name for t in tree.find_all(exp.Table)}
     assert {"spine", "txn_features", "risk"} <= tables
 

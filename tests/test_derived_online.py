@@ -15,13 +15,15 @@ CASES = [c for c in cases() if c.plan.derived]
 
 def engines() -> dict[str, type[Engine]]:
     from tests.engines.fakesnow_engine import FakesnowEngine
+    from tests.engines.postgres_engine import PostgresEngine
     from tests.engines.zetasql_engine import ZetaSQLEngine
 
-    return {"duckdb": DuckDBEngine, "bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine}
+    return {"duckdb": DuckDBEngine, "bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine,
+            "postgres": PostgresEngine}
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("dialect", ["duckdb", "bigquery", "snowflake"])
+@pytest.mark.parametrize("dialect", ["duckdb", "bigquery", "snowflake", "postgres"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_python_evaluation_equals_sql(case: GoldenCase, dialect: str) -> None:
     assert CASES, "no golden case has derived features"

@@ -334,7 +334,7 @@ def test_unknown_dialect(repo_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(CompileError) as info:
         repo.compile("fraud", str(_good_spine(tmp_path)), dialect="duckbd")
     assert "Unknown dialect 'duckbd'. Did you mean 'duckdb'?" in str(info.value)
-    assert "bigquery, duckdb, snowflake" in str(info.value)
+    assert "bigquery, duckdb, postgres, snowflake" in str(info.value)
 
 
 def test_unknown_feature_service(repo_dir: Path) -> None:

@@ -34,7 +34,9 @@ OVERFLOW_TABLES = {
 
 
 def _overflow_sql(dialect: str) -> str:
-    return Repo.from_objects([SUMS]).compile([SUMS], SpineRef("table", "spine"), dialect=dialect)
+    # The spine's columns are named: postgres lists them (it has no SELECT * EXCEPT).
+    spine = SpineRef("table", "spine", columns=("user_id", "event_timestamp"))
+    return Repo.from_objects([SUMS]).compile([SUMS], spine, dialect=dialect)
 
 
 def test_oracle_refuses_an_int64_sum_that_does_not_fit() -> None:
@@ -76,12 +78,14 @@ def test_fsql_run_fails_naming_the_feature(tmp_path: Path) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres"])
 def test_warehouse_sql_fails_on_an_int64_sum_that_does_not_fit(dialect: str) -> None:
     if dialect == "bigquery":
         from tests.engines.zetasql_engine import ZetaSQLEngine as Engine
-    else:
+    elif dialect == "snowflake":
         from tests.engines.fakesnow_engine import FakesnowEngine as Engine  # type: ignore[assignment]
+    else:
+        from tests.engines.postgres_engine import PostgresEngine as Engine  # type: ignore[assignment]
     with pytest.raises(Exception, match=r"fsql: sum sums\.val_sum overflows int64"):
         Engine().run(_overflow_sql(dialect), OVERFLOW_TABLES)
 

@@ -99,6 +99,17 @@ def test_example_compiles_for_every_dialect_as_shipped(example: Path, dialect: s
         assert "fraud.transactions" in out and "parquet" not in out.lower()
 
 
+def test_example_compiles_for_postgres_with_the_spine_columns(
+        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Postgres has no SELECT * EXCEPT: the spine table's columns are named on the command."""
+    code = main(["compile", "--repo", str(example), "--features", SERVICE, "--spine",
+                 "fraud.spine", "--dialect", "postgres", "--spine-columns",
+                 "transaction_id,user_id,merchant_id,event_timestamp,amount,is_fraud"])
+    out = capsys.readouterr().out
+    assert code == 0 and "dialect postgres" in out.splitlines()[0]
+    assert "fraud.transactions" in out and "__fsql_o.transaction_id," in out
+
+
 def test_readme_python_line(example: Path) -> None:
     sql = Repo.load(example).compile(SERVICE, "project.dataset.spine", dialect="bigquery")
     assert "`project.dataset.spine`" in sql and "`fraud.user_risk`" in sql

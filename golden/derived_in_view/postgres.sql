@@ -1,0 +1,220 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect postgres | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST, amount NULLS FIRST
+    ) AS __fsql_rid,
+    CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
+  FROM spine
+), __fsql_activity_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    amount AS __fsql_x0,
+    CASE WHEN category = 'food' THEN 1 END AS __fsql_x1,
+    1 AS __fsql_x2
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_activity_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1,
+    __fsql_a2
+  FROM (
+    SELECT
+      __fsql_rid,
+      CAST(AVG(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS DOUBLE PRECISION) AS __fsql_a0,
+      COUNT(__fsql_x1) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1,
+      COUNT(__fsql_x2) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a2
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS BIGINT) AS __fsql_rid,
+        __fsql_x0,
+        __fsql_x1,
+        __fsql_x2
+      FROM __fsql_activity_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0,
+        NULL AS __fsql_x1,
+        NULL AS __fsql_x2
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_profile_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    age AS __fsql_f0
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 2592000000000
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_ts,
+    __fsql_f0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_l.__fsql_ts,
+      __fsql_l.__fsql_f0,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_profile_src AS __fsql_l
+      ON __fsql_spine.user_id = __fsql_l.__fsql_k0
+    WHERE
+      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
+  ) AS _t
+  WHERE
+    _w = 1
+)
+SELECT
+  __fsql_o.spine_id,
+  __fsql_o.user_id,
+  __fsql_o.event_timestamp,
+  __fsql_o.amount,
+  __fsql_o."amount_avg_1d",
+  __fsql_o."food_count_1d",
+  __fsql_o."age",
+  __fsql_o."food_share_1d",
+  __fsql_o."avg_rounded",
+  __fsql_o."is_adult",
+  CASE WHEN __fsql_o."is_adult" THEN __fsql_o."food_share_1d" END AS "adult_share"
+FROM (
+  SELECT
+    __fsql_o0.*,
+    CAST(__fsql_o0."food_count_1d" AS DOUBLE PRECISION) / NULLIF(
+      CAST(NULLIF(__fsql_o0."__fsql_activity__count_1d", CAST(0 AS BIGINT)) AS DOUBLE PRECISION),
+      0
+    ) AS "food_share_1d",
+    CASE
+      WHEN ABS(__fsql_o0."amount_avg_1d") >= CAST(4503599627370496.0e0 AS DOUBLE PRECISION)
+      THEN __fsql_o0."amount_avg_1d"
+      ELSE SIGN(__fsql_o0."amount_avg_1d") * (
+        FLOOR(ABS(__fsql_o0."amount_avg_1d") * CAST(10.0e0 AS DOUBLE PRECISION)) + CASE
+          WHEN (
+            (
+              ABS(__fsql_o0."amount_avg_1d") * CAST(10.0e0 AS DOUBLE PRECISION)
+            ) - FLOOR(ABS(__fsql_o0."amount_avg_1d") * CAST(10.0e0 AS DOUBLE PRECISION))
+          ) > CAST(0.5e0 AS DOUBLE PRECISION)
+          OR (
+            (
+              (
+                ABS(__fsql_o0."amount_avg_1d") * CAST(10.0e0 AS DOUBLE PRECISION)
+              ) - FLOOR(ABS(__fsql_o0."amount_avg_1d") * CAST(10.0e0 AS DOUBLE PRECISION))
+            ) = CAST(0.5e0 AS DOUBLE PRECISION)
+            AND (
+              (
+                (
+                  CAST(134217729.0e0 AS DOUBLE PRECISION) * ABS(__fsql_o0."amount_avg_1d") - (
+                    CAST(134217729.0e0 AS DOUBLE PRECISION) * ABS(__fsql_o0."amount_avg_1d") - ABS(__fsql_o0."amount_avg_1d")
+                  )
+                ) * CAST(10.0e0 AS DOUBLE PRECISION) - (
+                  ABS(__fsql_o0."amount_avg_1d") * CAST(10.0e0 AS DOUBLE PRECISION)
+                )
+              ) + (
+                ABS(__fsql_o0."amount_avg_1d") - (
+                  CAST(134217729.0e0 AS DOUBLE PRECISION) * ABS(__fsql_o0."amount_avg_1d") - (
+                    CAST(134217729.0e0 AS DOUBLE PRECISION) * ABS(__fsql_o0."amount_avg_1d") - ABS(__fsql_o0."amount_avg_1d")
+                  )
+                )
+              ) * CAST(10.0e0 AS DOUBLE PRECISION)
+            ) >= 0
+          )
+          THEN 1
+          ELSE 0
+        END
+      ) / CAST(10.0e0 AS DOUBLE PRECISION)
+    END AS "avg_rounded",
+    __fsql_o0."age" >= CAST(18 AS BIGINT) AS "is_adult"
+  FROM (
+    SELECT
+      __fsql_spine.spine_id,
+      __fsql_spine.user_id,
+      __fsql_spine.event_timestamp,
+      __fsql_spine.amount,
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        THEN __fsql_activity_frames.__fsql_a0
+        ELSE CAST(NULL AS DOUBLE PRECISION)
+      END AS "amount_avg_1d",
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        THEN COALESCE(__fsql_activity_frames.__fsql_a1, 0)
+        ELSE CAST(NULL AS BIGINT)
+      END AS "food_count_1d",
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        THEN COALESCE(__fsql_activity_frames.__fsql_a2, 0)
+        ELSE CAST(NULL AS BIGINT)
+      END AS "__fsql_activity__count_1d",
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+        AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
+        THEN __fsql_profile_pit.__fsql_f0
+        ELSE CAST(NULL AS BIGINT)
+      END AS "age",
+      __fsql_spine.__fsql_rid AS __fsql_order
+    FROM __fsql_spine
+    LEFT JOIN __fsql_activity_frames
+      ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
+    LEFT JOIN __fsql_profile_pit
+      ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+  ) AS __fsql_o0
+) AS __fsql_o
+ORDER BY
+  __fsql_o.__fsql_order NULLS FIRST

@@ -1,0 +1,146 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect postgres | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
+    CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
+  FROM spine
+), __fsql_sums_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    val AS __fsql_x0,
+    CASE WHEN user_id <> CAST(2 AS BIGINT) THEN val END AS __fsql_x1
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
+), __fsql_sums_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1,
+    __fsql_a2,
+    __fsql_a3
+  FROM (
+    SELECT
+      __fsql_rid,
+      SUM(CAST(__fsql_x0 AS DECIMAL)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a0,
+      SUM(CAST(__fsql_x1 AS DECIMAL)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1,
+      SUM(CAST(__fsql_x0 AS DECIMAL)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_a2,
+      MAX(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a3
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS BIGINT) AS __fsql_rid,
+        __fsql_x0,
+        __fsql_x1
+      FROM __fsql_sums_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0,
+        NULL AS __fsql_x1
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_sums_rank4 AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a4
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_e.__fsql_x0 AS __fsql_a4,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_sums_src AS __fsql_e
+      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+    WHERE
+      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
+  ) AS _t
+  WHERE
+    _w = 1
+)
+SELECT
+  __fsql_spine.spine_id,
+  __fsql_spine.user_id,
+  __fsql_spine.event_timestamp,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN CASE
+      WHEN __fsql_sums_frames.__fsql_a0 IS NULL
+      THEN CAST(NULL AS BIGINT)
+      WHEN __fsql_sums_frames.__fsql_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
+      THEN CAST(__fsql_sums_frames.__fsql_a0 AS BIGINT)
+      ELSE CAST(CAST('fsql: sum sums.sum_1s overflows int64 at a spine row: ' || CAST(__fsql_sums_frames.__fsql_a0 AS TEXT) || '; declare dtype=''decimal(38,0)'' on the Aggregate for wider sums' AS BIGINT) AS BIGINT)
+    END
+    ELSE CAST(NULL AS BIGINT)
+  END AS "sum_1s",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN CASE
+      WHEN __fsql_sums_frames.__fsql_a1 IS NULL
+      THEN CAST(NULL AS BIGINT)
+      WHEN __fsql_sums_frames.__fsql_a1 BETWEEN -9223372036854775808 AND 9223372036854775807
+      THEN CAST(__fsql_sums_frames.__fsql_a1 AS BIGINT)
+      ELSE CAST(CAST('fsql: sum sums.sum_1d overflows int64 at a spine row: ' || CAST(__fsql_sums_frames.__fsql_a1 AS TEXT) || '; declare dtype=''decimal(38,0)'' on the Aggregate for wider sums' AS BIGINT) AS BIGINT)
+    END
+    ELSE CAST(NULL AS BIGINT)
+  END AS "sum_1d",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN CAST(__fsql_sums_frames.__fsql_a2 AS DECIMAL(30, 0))
+    ELSE CAST(NULL AS DECIMAL(30, 0))
+  END AS "sum_lifetime",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_sums_frames.__fsql_a3
+    ELSE CAST(NULL AS BIGINT)
+  END AS "max_1d",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_sums_rank4.__fsql_a4
+    ELSE CAST(NULL AS BIGINT)
+  END AS "last_val"
+FROM __fsql_spine
+LEFT JOIN __fsql_sums_frames
+  ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
+LEFT JOIN __fsql_sums_rank4
+  ON __fsql_spine.__fsql_rid = __fsql_sums_rank4.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

@@ -1,0 +1,277 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect postgres | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY code COLLATE "C" NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST
+    ) AS __fsql_rid,
+    CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
+  FROM spine
+), __fsql_profile_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM event_ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(EXTRACT(EPOCH FROM created_ts) * 1000000 AS BIGINT) AS __fsql_c,
+    tier AS __fsql_f0,
+    score AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM event_ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM event_ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_ts,
+    __fsql_f0,
+    __fsql_f1
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_l.__fsql_ts,
+      __fsql_l.__fsql_f0,
+      __fsql_l.__fsql_f1,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 COLLATE "C" DESC NULLS LAST, __fsql_l.__fsql_f1 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_profile_src AS __fsql_l
+      ON __fsql_spine.user_id = __fsql_l.__fsql_k0
+    WHERE
+      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS _t
+  WHERE
+    _w = 1
+), __fsql_tags_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(EXTRACT(EPOCH FROM created) * 1000000 AS BIGINT) AS __fsql_c,
+    tag AS __fsql_x0
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
+), __fsql_tags_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1
+  FROM (
+    SELECT
+      __fsql_rid,
+      MIN(__fsql_x0 COLLATE "C") OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a0,
+      MAX(__fsql_x0 COLLATE "C") OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS BIGINT) AS __fsql_rid,
+        __fsql_x0
+      FROM __fsql_tags_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+), __fsql_tags_rank2 AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a2
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_e.__fsql_x0 AS __fsql_a2,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x0 COLLATE "C" ASC NULLS FIRST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_tags_src AS __fsql_e
+      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+    WHERE
+      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
+  ) AS _t
+  WHERE
+    _w = 1
+), __fsql_tags_rank3 AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a3
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_e.__fsql_x0 AS __fsql_a3,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 COLLATE "C" DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_tags_src AS __fsql_e
+      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+    WHERE
+      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
+  ) AS _t
+  WHERE
+    _w = 1
+), __fsql_tags_good AS (
+  SELECT
+    __fsql_rid,
+    user_id AS __fsql_k0,
+    __fsql_t
+  FROM __fsql_spine
+  WHERE
+    NOT __fsql_t IS NULL AND NOT user_id IS NULL
+), __fsql_tags_isl AS (
+  SELECT
+    *,
+    LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_prev0,
+    LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_next0
+  FROM __fsql_tags_src
+), __fsql_tags_run AS (
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    COUNT(__fsql_start0_86400000000) OVER (
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_start0_86400000000,
+    COUNT(__fsql_end0_86400000000) OVER (
+      ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_end0_86400000000
+  FROM (
+    SELECT
+      __fsql_k0,
+      __fsql_ts AS __fsql_o,
+      0 AS __fsql_kind,
+      CAST(NULL AS BIGINT) AS __fsql_rid,
+      CAST(NULL AS INT) AS __fsql_wi,
+      CASE
+        WHEN NOT __fsql_x0 IS NULL
+        AND (
+          __fsql_prev0 IS NULL OR __fsql_ts - __fsql_prev0 >= 86400000000
+        )
+        THEN 1
+      END AS __fsql_start0_86400000000,
+      CASE
+        WHEN NOT __fsql_x0 IS NULL
+        AND (
+          __fsql_next0 IS NULL OR __fsql_next0 - __fsql_ts >= 86400000000
+        )
+        THEN 1
+      END AS __fsql_end0_86400000000
+    FROM __fsql_tags_isl
+    UNION ALL
+    SELECT
+      __fsql_g.__fsql_k0,
+      COALESCE(__fsql_g.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+      1 AS __fsql_kind,
+      __fsql_g.__fsql_rid,
+      __fsql_w.__fsql_wi,
+      NULL AS __fsql_start0_86400000000,
+      NULL AS __fsql_end0_86400000000
+    FROM __fsql_tags_good AS __fsql_g
+    CROSS JOIN (VALUES
+      (0, 0),
+      (1, 86400000000)) AS __fsql_w(__fsql_wi, __fsql_us)
+  ) AS __fsql_u
+), __fsql_tags_cnt AS (
+  SELECT
+    __fsql_rid,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_start0_86400000000 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_end0_86400000000 END) AS __fsql_a4
+  FROM __fsql_tags_run
+  WHERE
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
+)
+SELECT
+  __fsql_spine.code,
+  __fsql_spine.user_id,
+  __fsql_spine.event_timestamp,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_f0
+    ELSE CAST(NULL AS TEXT)
+  END AS "tier",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_f1
+    ELSE CAST(NULL AS BIGINT)
+  END AS "score",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_tags_frames.__fsql_a0
+    ELSE CAST(NULL AS TEXT)
+  END AS "tag_min_1d",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_tags_frames.__fsql_a1
+    ELSE CAST(NULL AS TEXT)
+  END AS "tag_max_1d",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_tags_rank2.__fsql_a2
+    ELSE CAST(NULL AS TEXT)
+  END AS "tag_first_lifetime",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_tags_rank3.__fsql_a3
+    ELSE CAST(NULL AS TEXT)
+  END AS "tag_last_lifetime",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN COALESCE(__fsql_tags_cnt.__fsql_a4, 0)
+    ELSE CAST(NULL AS BIGINT)
+  END AS "tag_count_distinct_1d"
+FROM __fsql_spine
+LEFT JOIN __fsql_profile_pit
+  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+LEFT JOIN __fsql_tags_frames
+  ON __fsql_spine.__fsql_rid = __fsql_tags_frames.__fsql_rid
+LEFT JOIN __fsql_tags_rank2
+  ON __fsql_spine.__fsql_rid = __fsql_tags_rank2.__fsql_rid
+LEFT JOIN __fsql_tags_rank3
+  ON __fsql_spine.__fsql_rid = __fsql_tags_rank3.__fsql_rid
+LEFT JOIN __fsql_tags_cnt
+  ON __fsql_spine.__fsql_rid = __fsql_tags_cnt.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

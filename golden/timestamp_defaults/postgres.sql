@@ -1,0 +1,135 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect postgres | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
+    CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
+  FROM spine
+), __fsql_profile_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    seen_at AS __fsql_f0,
+    born AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_ts,
+    __fsql_f0,
+    __fsql_f1
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_l.__fsql_ts,
+      __fsql_l.__fsql_f0,
+      __fsql_l.__fsql_f1,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_profile_src AS __fsql_l
+      ON __fsql_spine.user_id = __fsql_l.__fsql_k0
+    WHERE
+      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS _t
+  WHERE
+    _w = 1
+), __fsql_visits_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    seen_at AS __fsql_x0
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_visits_rank0 AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_e.__fsql_x0 AS __fsql_a0,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_visits_src AS __fsql_e
+      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+    WHERE
+      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      AND NOT __fsql_e.__fsql_x0 IS NULL
+  ) AS _t
+  WHERE
+    _w = 1
+)
+SELECT
+  __fsql_o.spine_id,
+  __fsql_o.user_id,
+  __fsql_o.event_timestamp,
+  __fsql_o."seen_at",
+  __fsql_o."born",
+  __fsql_o."last_seen",
+  __fsql_o."seen_at" > CAST('2000-01-01 11:59:59.000000' AS TIMESTAMP) AS "after_2000"
+FROM (
+  SELECT
+    __fsql_spine.spine_id,
+    __fsql_spine.user_id,
+    __fsql_spine.event_timestamp,
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_f0
+      ELSE CAST('2000-01-01 12:00:00.000000' AS TIMESTAMP)
+    END AS "seen_at",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
+      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_f1
+      ELSE CAST('1999-12-31' AS DATE)
+    END AS "born",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN COALESCE(__fsql_visits_rank0.__fsql_a0, CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP))
+      ELSE CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP)
+    END AS "last_seen",
+    __fsql_spine.__fsql_rid AS __fsql_order
+  FROM __fsql_spine
+  LEFT JOIN __fsql_profile_pit
+    ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+  LEFT JOIN __fsql_visits_rank0
+    ON __fsql_spine.__fsql_rid = __fsql_visits_rank0.__fsql_rid
+) AS __fsql_o
+ORDER BY
+  __fsql_o.__fsql_order NULLS FIRST

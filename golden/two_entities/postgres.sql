@@ -1,0 +1,121 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect postgres | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, merchant_id NULLS FIRST, event_timestamp NULLS FIRST, label NULLS FIRST
+    ) AS __fsql_rid,
+    CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
+  FROM spine
+), __fsql_user_stats_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    txn_count AS __fsql_f0
+  FROM users AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_user_stats_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_ts,
+    __fsql_f0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_l.__fsql_ts,
+      __fsql_l.__fsql_f0,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_user_stats_src AS __fsql_l
+      ON __fsql_spine.user_id = __fsql_l.__fsql_k0
+    WHERE
+      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS _t
+  WHERE
+    _w = 1
+), __fsql_merchant_stats_src AS (
+  SELECT
+    merchant_id AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    risk AS __fsql_f0
+  FROM features.merchants AS __fsql_s
+  WHERE
+    NOT merchant_id IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 43200000000
+), __fsql_merchant_stats_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_ts,
+    __fsql_f0
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_l.__fsql_ts,
+      __fsql_l.__fsql_f0,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_merchant_stats_src AS __fsql_l
+      ON __fsql_spine.merchant_id = __fsql_l.__fsql_k0
+    WHERE
+      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
+  ) AS _t
+  WHERE
+    _w = 1
+)
+SELECT
+  __fsql_spine.spine_id,
+  __fsql_spine.user_id,
+  __fsql_spine.merchant_id,
+  __fsql_spine.event_timestamp,
+  __fsql_spine.label,
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
+    AND __fsql_user_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+    THEN __fsql_user_stats_pit.__fsql_f0
+    ELSE CAST(0 AS BIGINT)
+  END AS "txn_count",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL
+    AND NOT __fsql_merchant_stats_pit.__fsql_ts IS NULL
+    AND __fsql_merchant_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
+    THEN __fsql_merchant_stats_pit.__fsql_f0
+    ELSE CAST(NULL AS DOUBLE PRECISION)
+  END AS "merchant_risk"
+FROM __fsql_spine
+LEFT JOIN __fsql_user_stats_pit
+  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
+LEFT JOIN __fsql_merchant_stats_pit
+  ON __fsql_spine.__fsql_rid = __fsql_merchant_stats_pit.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST

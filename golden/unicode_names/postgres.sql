@@ -1,0 +1,181 @@
+-- fsql 0.2.0 | training set of 'kundenmerkmale' | dialect postgres | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      ORDER BY "kunden id" NULLS FIRST, event_timestamp NULLS FIRST, "größe" NULLS FIRST
+    ) AS __fsql_rid,
+    CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
+  FROM spine
+), __fsql_kunden_profil_hffc81ee3_src AS (
+  SELECT
+    "kunden id" AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    "amount usd" AS __fsql_f0,
+    tier AS __fsql_f1
+  FROM profile AS __fsql_s
+  WHERE
+    NOT "kunden id" IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_kunden_profil_hffc81ee3_pit AS (
+  SELECT
+    __fsql_rid,
+    __fsql_ts,
+    __fsql_f0,
+    __fsql_f1
+  FROM (
+    SELECT
+      __fsql_spine.__fsql_rid,
+      __fsql_l.__fsql_ts,
+      __fsql_l.__fsql_f0,
+      __fsql_l.__fsql_f1,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_spine.__fsql_rid
+        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 COLLATE "C" DESC NULLS LAST
+      ) AS _w
+    FROM __fsql_spine
+    INNER JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_l
+      ON __fsql_spine."kunden id" = __fsql_l.__fsql_k0
+    WHERE
+      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
+      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+  ) AS _t
+  WHERE
+    _w = 1
+), __fsql_gr__e_bestellungen_h75bae90e_src AS (
+  SELECT
+    "kunden id" AS __fsql_k0,
+    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    "数量" AS __fsql_x0,
+    1 AS __fsql_x1
+  FROM orders AS __fsql_s
+  WHERE
+    NOT "kunden id" IS NULL
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
+      SELECT
+        MIN(__fsql_t)
+      FROM __fsql_spine
+    ) - 86400000000
+), __fsql_gr__e_bestellungen_h75bae90e_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1
+  FROM (
+    SELECT
+      __fsql_rid,
+      SUM(CAST(__fsql_x0 AS DECIMAL)) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a0,
+      COUNT(__fsql_x1) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS BIGINT) AS __fsql_rid,
+        __fsql_x0,
+        __fsql_x1
+      FROM __fsql_gr__e_bestellungen_h75bae90e_src
+      UNION ALL
+      SELECT
+        "kunden id" AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0,
+        NULL AS __fsql_x1
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT "kunden id" IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+)
+SELECT
+  __fsql_o."kunden id",
+  __fsql_o.event_timestamp,
+  __fsql_o."größe",
+  __fsql_o."amount usd",
+  __fsql_o."merchant's ""tier""",
+  __fsql_o."数量 1d",
+  __fsql_o."anzahl bestellungen",
+  CAST(__fsql_o."amount usd" AS DOUBLE PRECISION) / NULLIF(
+    CASE
+      WHEN CASE
+        WHEN ABS(__fsql_o."amount usd") < CAST(8.881784197001252e-16 AS DOUBLE PRECISION)
+        THEN TRUE
+        ELSE ABS(__fsql_o."größe") >= ABS(__fsql_o."amount usd") / CAST(1.7976931348623157e+308 AS DOUBLE PRECISION)
+      END
+      THEN __fsql_o."größe"
+    END,
+    0
+  ) AS "amount je größe",
+  __fsql_o."数量 1d" * CAST(2 AS BIGINT) AS "数量 doppelt"
+FROM (
+  SELECT
+    __fsql_spine."kunden id",
+    __fsql_spine.event_timestamp,
+    __fsql_spine."größe",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f0
+      ELSE CAST(NULL AS DOUBLE PRECISION)
+    END AS "amount usd",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f1
+      ELSE CAST(NULL AS TEXT)
+    END AS "merchant's ""tier""",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      THEN CASE
+        WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 IS NULL
+        THEN CAST(NULL AS BIGINT)
+        WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 AS BIGINT)
+        ELSE CAST(CAST('fsql: sum größe bestellungen.数量 1d overflows int64 at a spine row: ' || CAST(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 AS TEXT) || '; declare dtype=''decimal(38,0)'' on the Aggregate for wider sums' AS BIGINT) AS BIGINT)
+      END
+      ELSE CAST(NULL AS BIGINT)
+    END AS "数量 1d",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      THEN COALESCE(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a1, 0)
+      ELSE CAST(NULL AS BIGINT)
+    END AS "anzahl bestellungen",
+    __fsql_spine.__fsql_rid AS __fsql_order
+  FROM __fsql_spine
+  LEFT JOIN __fsql_kunden_profil_hffc81ee3_pit
+    ON __fsql_spine.__fsql_rid = __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid
+  LEFT JOIN __fsql_gr__e_bestellungen_h75bae90e_frames
+    ON __fsql_spine.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid
+) AS __fsql_o
+ORDER BY
+  __fsql_o.__fsql_order NULLS FIRST
