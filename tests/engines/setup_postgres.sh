@@ -29,7 +29,9 @@ if [[ -z "$initdb" ]]; then
   echo "installing postgresql with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  # The createcluster.conf written above predates the package: keep it, without a prompt.
+  $sudo apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql >/dev/null
   initdb="$(find_initdb)"
 fi
 version="$("$initdb" --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')"
