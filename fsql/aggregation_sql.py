@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from fsql.dialect import data_type
 from fsql.dtypes import DType
 from fsql.errors import UnsupportedError
 from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
@@ -32,10 +33,12 @@ from fsql.sqltree import (
     SPINE,
     TS,
     T,
+    aliased,
     col,
     exact_int64,
     input_name,
     int_literal,
+    joined,
     key_name,
     literal,
     lookup_cte_name,
@@ -112,12 +115,12 @@ class AggregationSQL:
         p, lookup = self.p, self.lookup
         relation, ts, created = relation_for_source(p.dialect, lookup.source)
         projections: list[exp.Expression] = [
-            exp.alias_(col(k.source_column), key_name(n)) for n, k in enumerate(lookup.keys)
+            aliased(col(k.source_column), key_name(n)) for n, k in enumerate(lookup.keys)
         ]
-        projections += [exp.alias_(ts, "__fsql_ts"), exp.alias_(created, "__fsql_c")]
+        projections += [aliased(ts, "__fsql_ts"), aliased(created, "__fsql_c")]
         for m in dict.fromkeys(self.input_of):
             agg = lookup.outputs[self.input_of.index(m)]
-            projections.append(exp.alias_(self.input_value(agg), input_name(m)))
+            projections.append(aliased(self.input_value(agg), input_name(m)))
         low, high = p.spine_bounds()
         conds: list[exp.Expression] = [
             not_null(col(k.source_column))
@@ -133,7 +136,11 @@ class AggregationSQL:
             )
         else:
             conds.append(not_null(ts.copy()))
-        return exp.select(*projections).from_(relation).where(exp.and_(*conds))
+        return (
+            exp.select(*projections)
+            .from_(relation, copy=False)
+            .where(exp.and_(*conds, copy=False), copy=False)
+        )
 
     def input_value(self, agg: AggregateColumn) -> exp.Expression:
 
@@ -157,11 +164,11 @@ class AggregationSQL:
         n_keys = len(lookup.keys)
         events = exp.select(
             *[col(key_name(k)) for k in range(n_keys)],
-            exp.alias_(col("__fsql_ts"), "__fsql_o"),
+            aliased(col("__fsql_ts"), "__fsql_o"),
             col("__fsql_c"),
-            exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
+            aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), RID),
             *[col(input_name(m)) for m in dict.fromkeys(self.input_of[j] for j in self.framed)],
-        ).from_(exp.Table(this=exp.to_identifier(self.src)))
+        ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
         spine_conds: list[exp.Expression] = [
             not_null(col(T))
         ] + [
@@ -170,29 +177,30 @@ class AggregationSQL:
         ]
         spine_rows = (
             exp.select(
-                *[exp.alias_(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
-                exp.alias_(col(T), "__fsql_o"),
-                exp.alias_(exp.null(), "__fsql_c"),
+                *[aliased(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
+                aliased(col(T), "__fsql_o"),
+                aliased(exp.null(), "__fsql_c"),
                 col(RID),
                 *[
-                    exp.alias_(exp.null(), input_name(m))
+                    aliased(exp.null(), input_name(m))
                     for m in dict.fromkeys(self.input_of[j] for j in self.framed)
                 ],
             )
-            .from_(exp.Table(this=exp.to_identifier(SPINE)))
-            .where(exp.and_(*spine_conds))
+            .from_(exp.Table(this=exp.to_identifier(SPINE)), copy=False)
+            .where(exp.and_(*spine_conds, copy=False), copy=False)
         )
-        union = exp.union(events, spine_rows, distinct=False).subquery("__fsql_u")
+        union = exp.union(events, spine_rows, distinct=False, copy=False).subquery(
+            "__fsql_u", copy=False)
         windows = [
-            exp.alias_(self.framed_aggregate(j, self.lookup.outputs[j]), _a(j)) for j in self.framed
+            aliased(self.framed_aggregate(j, self.lookup.outputs[j]), _a(j)) for j in self.framed
         ]
-        inner = exp.select(col(RID), *windows).from_(union)
+        inner = exp.select(col(RID), *windows).from_(union, copy=False)
         outer_cols: list[exp.Expression] = [col(RID)]
         for j in self.framed:
             agg = self.lookup.outputs[j]
             if agg.function in ("first", "last"):
                 outer_cols.append(
-                    exp.alias_(
+                    aliased(
                         exp.Anonymous(
                             this="struct_extract",
                             expressions=[col(_a(j)), exp.Literal.string("v")],
@@ -204,8 +212,8 @@ class AggregationSQL:
                 outer_cols.append(col(_a(j)))
         return (
             exp.select(*outer_cols)
-            .from_(inner.subquery("__fsql_w"))
-            .where(not_null(col(RID)))
+            .from_(inner.subquery("__fsql_w", copy=False), copy=False)
+            .where(not_null(col(RID)), copy=False)
         )
 
     def frame_spec(self, agg: AggregateColumn) -> exp.WindowSpec:
@@ -320,7 +328,8 @@ class AggregationSQL:
                     exp.Or(
                         this=exp.Is(this=col("__fsql_c", alias), expression=exp.null()),
                         expression=exp.LTE(this=col("__fsql_c", alias), expression=col(T, SPINE)),
-                    )
+                    ),
+                    copy=False,
                 )
             )
         return conds
@@ -341,14 +350,16 @@ class AggregationSQL:
         ]
         return (
             exp.select()
-            .from_(exp.Table(this=exp.to_identifier(SPINE)))
+            .from_(exp.Table(this=exp.to_identifier(SPINE)), copy=False)
             .join(
-                exp.Table(
-                    this=exp.to_identifier(self.src),
-                    alias=exp.TableAlias(this=exp.to_identifier(alias)),
+                joined(
+                    exp.Table(
+                        this=exp.to_identifier(self.src),
+                        alias=exp.TableAlias(this=exp.to_identifier(alias)),
+                    ),
+                    exp.and_(*keys, copy=False) if keys else None,
                 ),
-                on=exp.and_(*keys) if keys else None,
-                join_type="INNER" if keys else "CROSS",
+                copy=False,
             )
         )
 
@@ -372,15 +383,19 @@ class AggregationSQL:
                 ordering = tie_struct(col(TS, alias), col(CREATED, alias), value.copy())
                 conds = [not_null(value.copy())]
                 conds += [in_window] if in_window is not None else []
-                ordered = exp.Case(ifs=[exp.If(this=exp.and_(*conds), true=ordering)])
+                ordered = exp.Case(ifs=[exp.If(this=exp.and_(*conds, copy=False), true=ordering)])
                 pick = exp.ArgMax if agg.function == "last" else exp.ArgMin
-                columns.append(exp.alias_(pick(this=value, expression=ordered), _a(j)))
+                columns.append(aliased(pick(this=value, expression=ordered), _a(j)))
                 continue
             if in_window is not None:
                 value = exp.Case(ifs=[exp.If(this=in_window, true=value)])
-            columns.append(exp.alias_(self.finish(agg, self.aggregate(agg, value)), _a(j)))
-        query = self.joined_from(alias).select(*columns).where(exp.and_(*self.visible(alias)))
-        return query.group_by(col(RID, SPINE))
+            columns.append(aliased(self.finish(agg, self.aggregate(agg, value)), _a(j)))
+        return (
+            self.joined_from(alias)
+            .select(*columns, copy=False)
+            .where(exp.and_(*self.visible(alias), copy=False), copy=False)
+            .group_by(col(RID, SPINE), copy=False)
+        )
 
     def rank_cte(self, j: int) -> exp.Select:
 
@@ -402,9 +417,9 @@ class AggregationSQL:
         )
         return (
             self.joined_from(alias)
-            .select(col(RID, SPINE), exp.alias_(col(x, alias), _a(j)))
-            .where(exp.and_(*conds))
-            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+            .select(col(RID, SPINE), aliased(col(x, alias), _a(j)), copy=False)
+            .where(exp.and_(*conds, copy=False), copy=False)
+            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)), copy=False)
         )
 
     # assembly ----------------------------------------------------------------------------------
@@ -460,6 +475,7 @@ class AggregationSQL:
                 not_null(col(k.spine_column, SPINE))
                 for k in self.lookup.keys
             ],
+            copy=False,
         )
         out: list[exp.Expression] = []
         for j, agg in enumerate(self.lookup.outputs):
@@ -475,7 +491,7 @@ class AggregationSQL:
             elif agg.default is not None:
                 value = exp.Coalesce(this=value, expressions=[default.copy()])
             case = exp.Case(ifs=[exp.If(this=valid.copy(), true=value)], default=default)
-            out.append(exp.alias_(case, exp.to_identifier(agg.output_name, quoted=True)))
+            out.append(aliased(case, exp.to_identifier(agg.output_name, quoted=True)))
         return out
 
     def default_sql(self, agg: AggregateColumn) -> exp.Expression:

@@ -21,12 +21,16 @@ session time zone nor the warehouse's interval arithmetic can change a result.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 from sqlglot.errors import UnsupportedError as SqlglotUnsupported
 
 from fsql.aggregation_sql import AggregationSQL
-from fsql.dialect import Dialect, SnapshotStrategy
+from fsql.dialect import Dialect, SnapshotStrategy, data_type
 from fsql.errors import UnsupportedError
 from fsql.plan import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
 from fsql.sqltree import (
@@ -35,12 +39,14 @@ from fsql.sqltree import (
     SPINE,
     TS,
     T,
+    aliased,
     and_all,
     col,
     feat_name,
     from_item,
     ident,
     int_literal,
+    joined,
     key_name,
     literal,
     relation_for_source,
@@ -69,7 +75,7 @@ class PointInTimeCompiler:
                 "'SELECT ...' query, or compile for duckdb")
         source = from_item(spine.kind, spine.ref, self.dialect, what="the spine")
         t = self.dialect.epoch_micros_sql(col(spine.timestamp_column), spine.timestamp_dtype)
-        select = exp.select(exp.Star()).from_(source)
+        select = exp.select(exp.Star()).from_(source, copy=False)
         if spine.row_id_column != RID:
             if spine.row_id_column:
                 order_cols = [spine.row_id_column]
@@ -84,12 +90,13 @@ class PointInTimeCompiler:
             order = exp.Order(expressions=[
                 exp.Ordered(this=self.spine_order_key(c), nulls_first=True) for c in order_cols])
             row_number = exp.Window(this=exp.RowNumber(), order=order)
-            select = select.select(exp.alias_(row_number, RID))
-        return select.select(exp.alias_(t, T))
+            select = select.select(aliased(row_number, RID), copy=False)
+        return select.select(aliased(t, T), copy=False)
 
     def spine_bounds(self) -> tuple[exp.Expression, exp.Expression]:
         def agg(func: type[exp.AggFunc]) -> exp.Expression:
-            return exp.select(func(this=col(T))).from_(ident(SPINE)).subquery()
+            select = exp.select(func(this=col(T))).from_(ident(SPINE), copy=False)
+            return select.subquery(copy=False)
 
         return agg(exp.Min), agg(exp.Max)
 
@@ -97,10 +104,10 @@ class PointInTimeCompiler:
     def source_cte(self, lookup: Lookup) -> exp.Select:
         relation, ts, created = relation_for_source(self.dialect, lookup.source)
         projections = [
-            exp.alias_(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
+            aliased(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
         ]
-        projections += [exp.alias_(ts, TS), exp.alias_(created, CREATED)]
-        projections += [exp.alias_(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
+        projections += [aliased(ts, TS), aliased(created, CREATED)]
+        projections += [aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
         low, high = self.spine_bounds()
         conds: list[exp.Expression] = [
             exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
@@ -117,13 +124,17 @@ class PointInTimeCompiler:
             )
         else:
             conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
-        select = exp.select(*projections).from_(relation).where(and_all(conds))
+        select = (
+            exp.select(*projections)
+            .from_(relation, copy=False)
+            .where(and_all(conds), copy=False)
+        )
         if self.strategy(lookup) == "asof_dedup":
             # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
             # then has no ties left to pick arbitrarily.
             select = (
                 exp.select(exp.Star())
-                .from_(select.subquery("__fsql_d"))
+                .from_(select.subquery("__fsql_d", copy=False), copy=False)
                 .qualify(
                     exp.EQ(
                         this=exp.Window(
@@ -133,7 +144,8 @@ class PointInTimeCompiler:
                             order=exp.Order(expressions=self.tie_order(lookup, None, desc=True)),
                         ),
                         expression=exp.Literal.number(1),
-                    )
+                    ),
+                    copy=False,
                 )
             )
         return select
@@ -193,25 +205,26 @@ class PointInTimeCompiler:
         narrow_alias, match_alias, rows_alias = "__fsql_n", "__fsql_m", "__fsql_l"
         n_keys = len(lookup.keys)
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
-            ident(src_cte_name(lookup.name))
-        )
+            ident(src_cte_name(lookup.name)), copy=False)
         conds: list[exp.Expression] = self.key_match(lookup, SPINE, narrow_alias)
         conds.append(self.visible_upper(col(TS, narrow_alias), col(T, SPINE)))
-        asof = exp.Join(this=narrow.subquery(narrow_alias), method="ASOF", on=and_all(conds))
+        asof = exp.Join(this=narrow.subquery(narrow_alias, copy=False), method="ASOF",
+                        on=and_all(conds))
         matched = (
             exp.select(
                 col(RID, SPINE),
                 *[
-                    exp.alias_(col(k.spine_column, SPINE), key_name(n))
+                    aliased(col(k.spine_column, SPINE), key_name(n))
                     for n, k in enumerate(lookup.keys)
                 ],
                 col(TS, narrow_alias),
             )
-            .from_(ident(SPINE))
-            .join(asof)
+            .from_(ident(SPINE), copy=False)
+            .join(asof, copy=False)
         )
         if lookup.ttl_us is not None:
-            matched = matched.where(self.within_ttl(lookup, col(TS, narrow_alias), col(T, SPINE)))
+            matched = matched.where(
+                self.within_ttl(lookup, col(TS, narrow_alias), col(T, SPINE)), copy=False)
         same_time = [
             exp.EQ(this=col(key_name(n), rows_alias), expression=col(key_name(n), match_alias))
             for n in range(n_keys)
@@ -228,13 +241,10 @@ class PointInTimeCompiler:
                 col(TS, rows_alias),
                 *[col(feat_name(n), rows_alias) for n in range(len(lookup.tie_columns))],
             )
-            .from_(matched.subquery(match_alias))
-            .join(
-                table(src_cte_name(lookup.name), rows_alias),
-                on=and_all(same_time),
-                join_type="INNER",
-            )
-            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+            .from_(matched.subquery(match_alias, copy=False), copy=False)
+            .join(joined(table(src_cte_name(lookup.name), rows_alias), and_all(same_time)),
+                  copy=False)
+            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)), copy=False)
         )
 
     def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
@@ -242,36 +252,36 @@ class PointInTimeCompiler:
         n_keys, n_feats = len(lookup.keys), len(lookup.tie_columns)
         src_side, spine_side = (0, 1) if self.plan.cut == "inclusive" else (1, 0)
         row = exp.Struct(
-            expressions=[exp.alias_(col(TS), "ts")]
-            + [exp.alias_(col(feat_name(n)), f"v{n}") for n in range(n_feats)]
+            expressions=[aliased(col(TS), "ts")]
+            + [aliased(col(feat_name(n)), f"v{n}") for n in range(n_feats)]
         )
         source_rows = exp.select(
             *[col(key_name(k)) for k in range(n_keys)],
-            exp.alias_(col(TS), "__fsql_o"),
-            exp.alias_(exp.Literal.number(src_side), "__fsql_side"),
+            aliased(col(TS), "__fsql_o"),
+            aliased(exp.Literal.number(src_side), "__fsql_side"),
             col(CREATED),
             *[col(feat_name(n)) for n in range(n_feats)],
-            exp.alias_(exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT")), RID),
-            exp.alias_(row, "__fsql_row"),
-        ).from_(ident(src_cte_name(lookup.name)))
+            aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), RID),
+            aliased(row, "__fsql_row"),
+        ).from_(ident(src_cte_name(lookup.name)), copy=False)
         spine_conds = [exp.Not(this=exp.Is(this=col(T), expression=exp.null()))] + [
             exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
             for k in lookup.keys
         ]
         spine_rows = (
             exp.select(
-                *[exp.alias_(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
-                exp.alias_(col(T), "__fsql_o"),
-                exp.alias_(exp.Literal.number(spine_side), "__fsql_side"),
-                exp.alias_(exp.null(), CREATED),
-                *[exp.alias_(exp.null(), feat_name(n)) for n in range(n_feats)],
+                *[aliased(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
+                aliased(col(T), "__fsql_o"),
+                aliased(exp.Literal.number(spine_side), "__fsql_side"),
+                aliased(exp.null(), CREATED),
+                *[aliased(exp.null(), feat_name(n)) for n in range(n_feats)],
                 col(RID),
-                exp.alias_(exp.null(), "__fsql_row"),
+                aliased(exp.null(), "__fsql_row"),
             )
-            .from_(ident(SPINE))
-            .where(and_all(spine_conds))
+            .from_(ident(SPINE), copy=False)
+            .where(and_all(spine_conds), copy=False)
         )
-        union = exp.union(source_rows, spine_rows, distinct=False)
+        union = exp.union(source_rows, spine_rows, distinct=False, copy=False)
         order = [
             exp.Ordered(this=col("__fsql_o"), nulls_first=True),
             exp.Ordered(this=col("__fsql_side"), nulls_first=True),
@@ -285,20 +295,21 @@ class PointInTimeCompiler:
                 kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
             ),
         )
-        inner = exp.select(col(RID), exp.alias_(last, "__fsql_w")).from_(union.subquery("__fsql_u"))
+        inner = exp.select(col(RID), aliased(last, "__fsql_w")).from_(
+            union.subquery("__fsql_u", copy=False), copy=False)
         winner = (
             exp.select(
                 col(RID),
-                exp.alias_(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
+                aliased(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
                 *[
-                    exp.alias_(
+                    aliased(
                         exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), feat_name(n)
                     )
                     for n in range(n_feats)
                 ],
             )
-            .from_(inner.subquery("__fsql_x"))
-            .where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())))
+            .from_(inner.subquery("__fsql_x", copy=False), copy=False)
+            .where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())), copy=False)
         )
         return winner
 
@@ -327,14 +338,14 @@ class PointInTimeCompiler:
                 col(TS, alias),
                 *[col(feat_name(n), alias) for n in range(len(lookup.tie_columns))],
             )
-            .from_(exp.Table(this=ident(SPINE)))
+            .from_(exp.Table(this=ident(SPINE)), copy=False)
             .join(
-                table(src_cte_name(lookup.name), alias),
-                on=and_all(conds[: len(lookup.keys)]) if lookup.keys else None,
-                join_type="INNER" if lookup.keys else "CROSS",
+                joined(table(src_cte_name(lookup.name), alias),
+                       and_all(conds[: len(lookup.keys)]) if lookup.keys else None),
+                copy=False,
             )
-            .where(and_all(conds[len(lookup.keys) :]))
-            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)))
+            .where(and_all(conds[len(lookup.keys) :]), copy=False)
+            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)), copy=False)
         )
 
     # -- the query -----------------------------------------------------------------------
@@ -386,18 +397,24 @@ class PointInTimeCompiler:
             else []
         )
         projections = self.all_columns_but(SPINE, hidden, self.spine_columns()) + columns
-        query = exp.select(*projections).from_(ident(SPINE))
-        for join in joins:
-            query = query.join(join)
+        # Assembled once from lists: a builder call per join or CTE (.join, .with_) would copy
+        # the growing tree each time, quadratic in the number of views.
+        query = exp.Select(expressions=projections, from_=exp.From(this=ident(SPINE)),
+                           joins=joins)
         if self.plan.derived:
             query = self.with_derived(query)
         else:
-            query = query.order_by(exp.Ordered(this=col(RID, SPINE), nulls_first=True))
-        for name, body in ctes:
-            flag = False if name in streamed else (True if name in materialized else None)
-            query = query.with_(
-                ident(name), as_=body, materialized=flag, recursive=recursive or None
-            )
+            query.set("order", exp.Order(
+                expressions=[exp.Ordered(this=col(RID, SPINE), nulls_first=True)]))
+        with_ = exp.With(expressions=[
+            exp.CTE(this=body, alias=ident(name),
+                    materialized=False if name in streamed else (
+                        True if name in materialized else None))
+            for name, body in ctes
+        ])
+        if recursive:
+            with_.set("recursive", True)
+        query.set("with_", with_)
         return query
 
     def with_derived(self, inner: exp.Select) -> exp.Select:
@@ -406,7 +423,7 @@ class PointInTimeCompiler:
         from fsql.expressions import to_sql
 
         order = "__fsql_order"
-        query = inner.select(exp.alias_(col(RID, SPINE), order))
+        query = inner.select(aliased(col(RID, SPINE), order), copy=False)
         features = {o.output_name for lk in self.plan.lookups for o in lk.outputs}
         pending = list(self.plan.derived)
         layers: list[list[DerivedColumn]] = []
@@ -430,7 +447,7 @@ class PointInTimeCompiler:
                 return col(name, alias)
 
             derived = [
-                exp.alias_(
+                aliased(
                     to_sql(
                         d.expression,
                         self.dialect,
@@ -444,8 +461,10 @@ class PointInTimeCompiler:
             kept = self.all_columns_but(alias, [ident(order), *hidden], [
                 *self.spine_columns(), *self.quoted_outputs(layers[:n])]) if last else [
                 exp.Column(this=exp.Star(), table=ident(alias))]
-            query = exp.select(*kept, *derived).from_(query.subquery(alias))
-        return query.order_by(exp.Ordered(this=col(order, "__fsql_o"), nulls_first=True))
+            query = exp.select(*kept, *derived).from_(query.subquery(alias, copy=False),
+                                                      copy=False)
+        return query.order_by(exp.Ordered(this=col(order, "__fsql_o"), nulls_first=True),
+                              copy=False)
 
     # -- dialects without SELECT * EXCEPT (Postgres) -----------------------------------
     def all_columns_but(self, alias: str, hidden: list[exp.Identifier],
@@ -490,6 +509,7 @@ class PointInTimeCompiler:
         hit: exp.Expression = exp.and_(
             exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
             exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
+            copy=False,
         )
         if lookup.ttl_us is not None:
             hit = exp.And(
@@ -502,38 +522,76 @@ class PointInTimeCompiler:
                 ifs=[exp.If(this=hit.copy(), true=col(feat_name(position), alias))],
                 default=literal(feature.default, feature.dtype, self.dialect),
             )
-            out.append(exp.alias_(value, exp.to_identifier(feature.output_name, quoted=True)))
+            out.append(aliased(value, exp.to_identifier(feature.output_name, quoted=True)))
         return out
 
 
 def finalize(tree: exp.Expression, dialect: Dialect) -> exp.Expression:
-    """Quote identifiers that are reserved words in ``dialect`` (sqlglot lacks some lists)."""
+    """Quote identifiers that are reserved words in ``dialect`` (sqlglot lacks some lists).
+
+    Changes ``tree`` in place (a fresh tree from the compiler; ``transform`` would copy it
+    whole first) and returns it."""
     if not dialect.reserved_words:
         return tree
+    reserved = [
+        node for node in tree.find_all(exp.Identifier)
+        if not node.quoted and node.name.lower() in dialect.reserved_words
+    ]
+    for node in reserved:
+        quoted = exp.Identifier(this=node.name, quoted=True)
+        if node is tree:
+            return quoted
+        node.replace(quoted)
+    return tree
 
-    def quote(node: exp.Expression) -> exp.Expression:
-        if (
-            isinstance(node, exp.Identifier)
-            and not node.quoted
-            and node.name.lower() in dialect.reserved_words
-        ):
-            return exp.Identifier(this=node.name, quoted=True)
-        return node
 
-    return tree.transform(quote)
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while one tree is built or printed.
+
+    Every sqlglot node points to its parent, so each one is tracked by the collector, and
+    the nodes of a tree being built all survive: a collection then rescans the growing tree
+    for nothing, which made building a 400-view query 2.5 times slower per view than a
+    25-view one (bench/compile.py). The garbage is collected as usual afterwards. A collector
+    disabled by the caller stays disabled."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _discard(tree: exp.Expression) -> None:
+    """Unlink every node of ``tree`` from its parent, so that reference counting frees the
+    tree at once: a parent and its children form reference cycles, which only the cyclic
+    collector frees, scanning every node (as long as building the tree took)."""
+    stack: list[exp.Expr] = [tree]
+    while stack:
+        node = stack.pop()
+        node.parent = None
+        for value in node.args.values():
+            if isinstance(value, exp.Expr):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(v for v in value if isinstance(v, exp.Expr))
 
 
 def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expression:
     """The sqlglot tree of ``plan`` for ``dialect``."""
-    return finalize(PointInTimeCompiler(plan, dialect).build(), dialect)
+    with _collector_paused():
+        return finalize(PointInTimeCompiler(plan, dialect).build(), dialect)
 
 
-def render(tree: exp.Expression, dialect: Dialect) -> str:
+def render(tree: exp.Expression, dialect: Dialect, *, copy: bool = True) -> str:
     """SQL text of ``tree`` for ``dialect``, pretty-printed and ending with a newline. A
     construct sqlglot cannot write for the dialect raises (it would otherwise only warn in a
-    log and print SQL that means something else)."""
+    log and print SQL that means something else). ``copy=False`` lets sqlglot's generator
+    rewrite ``tree`` in place instead of copying it whole first: for a tree nothing else will
+    read (a fresh :func:`compile_plan`)."""
     try:
-        return tree.sql(dialect=dialect.sqlglot, pretty=True,
+        return tree.sql(dialect=dialect.sqlglot, pretty=True, copy=copy,
                         unsupported_level=ErrorLevel.RAISE) + "\n"
     except SqlglotUnsupported as err:
         raise UnsupportedError(f"{dialect.name} cannot express part of this query: {err}; "
@@ -565,4 +623,8 @@ def header(plan: PointInTimePlan, dialect: Dialect) -> str:
 
 def render_plan(plan: PointInTimePlan, dialect: Dialect) -> str:
     """The SQL text of ``plan`` for ``dialect``: the header comment, then the query."""
-    return header(plan, dialect) + render(compile_plan(plan, dialect), dialect)
+    with _collector_paused():
+        tree = compile_plan(plan, dialect)
+        text = header(plan, dialect) + render(tree, dialect, copy=False)
+        _discard(tree)
+    return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -77,7 +77,7 @@ class Dialect:
         """Template ``key`` of ``[expressions]`` with the trees ``args`` in its placeholders
         (compound operands parenthesized: hand-built trees carry no precedence)."""
         text = self.expressions[key].format(part=part, **{k: f"__fsql_{k}" for k in args})
-        tree = sqlglot.parse_one(text, read=self.sqlglot)
+        tree = parsed_sql(text, self.sqlglot)
         return tree.transform(lambda node: paren(args[node.name[7:]].copy())
                               if isinstance(node, exp.Column) and node.name.startswith("__fsql_")
                               else node)
@@ -86,11 +86,11 @@ class Dialect:
         """The warehouse type of an fsql dtype, as a sqlglot DataType."""
         template = self.types[dtype.name]
         text = template.format(precision=dtype.precision, scale=dtype.scale)
-        return exp.DataType.build(text, dialect=self.sqlglot)
+        return data_type(text, self.sqlglot)
 
     def int64_sum_type(self) -> exp.DataType:
         """The exact type integer sums are accumulated in (wider than int64)."""
-        return exp.DataType.build(self.types["int64_sum"], dialect=self.sqlglot)
+        return data_type(self.types["int64_sum"], self.sqlglot)
 
     def is_nan(self, value: exp.Expr) -> exp.Expr:
         """TRUE when the float ``value`` is NaN (NULL when it is NULL)."""
@@ -115,14 +115,31 @@ class Dialect:
 
     def epoch_micros_sql(self, column: exp.Expression, dtype: str) -> exp.Expression:
         """Microseconds since the epoch (UTC) of ``column``, a timestamp or a date."""
-        template = sqlglot.parse_one(
-            self.epoch_micros[dtype].format(col="__fsql_placeholder"), dialect=self.sqlglot
-        )
+        template = parsed_sql(self.epoch_micros[dtype].format(col="__fsql_placeholder"),
+                           self.sqlglot)
         return template.transform(
             lambda node: column.copy()
             if isinstance(node, exp.Column) and node.name == "__fsql_placeholder"
             else node
         )
+
+
+@lru_cache(maxsize=1024)
+def parsed_sql(text: str, read: str) -> exp.Expr:
+    """``text`` parsed in sqlglot dialect ``read``, once per text: the templates are parsed on
+    every use otherwise. Shared: callers copy it (``transform`` does) and never change it."""
+    return sqlglot.parse_one(text, read=read)
+
+
+def data_type(text: str, read: str | None = None) -> exp.DataType:
+    """The DataType named ``text`` in sqlglot dialect ``read`` (a new copy of a type parsed
+    once)."""
+    return _data_type(text, read).copy()
+
+
+@lru_cache(maxsize=256)
+def _data_type(text: str, read: str | None) -> exp.DataType:
+    return exp.DataType.build(text, dialect=read)
 
 
 def available() -> list[str]:

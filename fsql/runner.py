@@ -271,7 +271,7 @@ def _training_set(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBP
                       created_cutoff=created_cutoff, full_names=full_names, spine_types=types)
     dialect = get_dialect("duckdb")
     plan = choose_plans(_absolute_sources(plan, repo.root), con, SPINE_INPUT, dialect)
-    return render(compile_plan(plan, dialect), dialect), plan
+    return render(compile_plan(plan, dialect), dialect, copy=False), plan
 
 
 def _absolute_sources(plan: PointInTimePlan, root: Path) -> PointInTimePlan:

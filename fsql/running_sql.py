@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from fsql.dialect import data_type
 from fsql.dtypes import DType, parse_dtype
 from fsql.plan import AggregateColumn
 from fsql.sqltree import (
@@ -49,12 +50,14 @@ from fsql.sqltree import (
     SPINE,
     TS,
     T,
+    aliased,
     and_all,
     col,
     ident,
     input_name,
     int_literal,
     is_null,
+    joined,
     key_name,
     not_null,
     table,
@@ -72,11 +75,11 @@ def _when(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
 
 
 def _shr(node: exp.Expression, bits: exp.Expression) -> exp.Expression:
-    return exp.paren(exp.BitwiseRightShift(this=node, expression=bits))
+    return exp.paren(exp.BitwiseRightShift(this=node, expression=bits), copy=False)
 
 
 def _shl(node: exp.Expression, bits: exp.Expression) -> exp.Expression:
-    return exp.paren(exp.BitwiseLeftShift(this=node, expression=bits))
+    return exp.paren(exp.BitwiseLeftShift(this=node, expression=bits), copy=False)
 
 
 def _struct(**fields: exp.Expression) -> exp.Expression:
@@ -184,7 +187,8 @@ class RunningSQL:
                 else exp.Sub(this=col(gap_col), expression=col(TS))
             )
             alone = exp.paren(
-                exp.Or(this=alone, expression=exp.GTE(this=gap, expression=int_literal(s.window)))
+                exp.Or(this=alone, expression=exp.GTE(this=gap, expression=int_literal(s.window))),
+                copy=False,
             )
         return _when(and_all([not_null(x), alone]), exp.Literal.number(1))
 
@@ -237,11 +241,11 @@ class RunningSQL:
         return (
             exp.select(
                 col(RID),
-                *[exp.alias_(col(k), key_name(n)) for n, k in enumerate(keys)],
+                *[aliased(col(k), key_name(n)) for n, k in enumerate(keys)],
                 col(T),
             )
-            .from_(table(SPINE))
-            .where(and_all([not_null(col(T))] + [not_null(col(k)) for k in keys]))
+            .from_(table(SPINE), copy=False)
+            .where(and_all([not_null(col(T))] + [not_null(col(k)) for k in keys]), copy=False)
         )
 
     def islands_cte(self) -> exp.Select:
@@ -249,37 +253,34 @@ class RunningSQL:
         inputs = list(dict.fromkeys(self.o.input_of[j] for j in self.islands))
         extra: list[exp.Expression] = []
         for m in inputs:
-            spec = {
-                "partition_by": [*self.keys(), col(input_name(m))],
-                "order": exp.Order(expressions=[exp.Ordered(this=col(TS), nulls_first=True)]),
-            }
-            extra.append(
-                exp.alias_(exp.Window(this=exp.Lag(this=col(TS)), **spec), f"__fsql_prev{m}")
-            )
-            extra.append(
-                exp.alias_(exp.Window(this=exp.Lead(this=col(TS)), **spec), f"__fsql_next{m}")
-            )
-        return exp.select(exp.Star(), *extra).from_(table(self.o.src))
+            def over(func: exp.Expression, m: int = m) -> exp.Window:
+                return exp.Window(
+                    this=func, partition_by=[*self.keys(), col(input_name(m))],
+                    order=exp.Order(expressions=[exp.Ordered(this=col(TS), nulls_first=True)]))
+
+            extra.append(aliased(over(exp.Lag(this=col(TS))), f"__fsql_prev{m}"))
+            extra.append(aliased(over(exp.Lead(this=col(TS))), f"__fsql_next{m}"))
+        return exp.select(exp.Star(), *extra).from_(table(self.o.src), copy=False)
 
     def run_cte(self, events: str) -> exp.Select:
         """Events and probes in (keys, time, kind) order, with a running count per series."""
         series = self.series()
         stats = self.block_stats()
         event_kind, probe_kind = (0, 1) if self.inclusive else (1, 0)
-        bigint = exp.DataType.build("BIGINT")
-        integer = exp.DataType.build("INT")
+        bigint = data_type("BIGINT")
+        integer = data_type("INT")
         event_rows = exp.select(
             *self.keys(),
-            exp.alias_(col(TS), _O),
-            exp.alias_(exp.Literal.number(event_kind), _KIND),
-            exp.alias_(exp.Cast(this=exp.null(), to=bigint), RID),
-            exp.alias_(exp.Cast(this=exp.null(), to=integer), _WI),
-            *[exp.alias_(self.series_input(s), s.name) for s in series],
-            *[exp.alias_(col(input_name(m)), f"__fsql_val{m}") for m in dict.fromkeys(
+            aliased(col(TS), _O),
+            aliased(exp.Literal.number(event_kind), _KIND),
+            aliased(exp.Cast(this=exp.null(), to=bigint), RID),
+            aliased(exp.Cast(this=exp.null(), to=integer), _WI),
+            *[aliased(self.series_input(s), s.name) for s in series],
+            *[aliased(col(input_name(m)), f"__fsql_val{m}") for m in dict.fromkeys(
                 m for _, m in stats)],
-            *([col(CREATED), exp.alias_(col(input_name(self.ranked_input)), _RANKV)]
+            *([col(CREATED), aliased(col(input_name(self.ranked_input)), _RANKV)]
               if self.ranked else []),
-        ).from_(table(events))
+        ).from_(table(events), copy=False)
         probes = exp.Values(
             expressions=[
                 exp.Tuple(
@@ -300,20 +301,21 @@ class RunningSQL:
         probe_rows = (
             exp.select(
                 *self.keys("__fsql_g"),
-                exp.alias_(at, _O),
-                exp.alias_(exp.Literal.number(probe_kind), _KIND),
+                aliased(at, _O),
+                aliased(exp.Literal.number(probe_kind), _KIND),
                 col(RID, "__fsql_g"),
                 col(_WI, "__fsql_w"),
-                *[exp.alias_(exp.null(), s.name) for s in series],
-                *[exp.alias_(exp.null(), f"__fsql_val{m}") for m in dict.fromkeys(
+                *[aliased(exp.null(), s.name) for s in series],
+                *[aliased(exp.null(), f"__fsql_val{m}") for m in dict.fromkeys(
                     m for _, m in stats)],
-                *([exp.alias_(exp.null(), CREATED), exp.alias_(exp.null(), _RANKV)]
+                *([aliased(exp.null(), CREATED), aliased(exp.null(), _RANKV)]
                   if self.ranked else []),
             )
-            .from_(table(self.name("good"), "__fsql_g"))
-            .join(probes, join_type="CROSS")
+            .from_(table(self.name("good"), "__fsql_g"), copy=False)
+            .join(joined(probes, None), copy=False)
         )
-        union = exp.union(event_rows, probe_rows, distinct=False).subquery("__fsql_u")
+        union = exp.union(event_rows, probe_rows, distinct=False, copy=False).subquery(
+            "__fsql_u", copy=False)
         order = [exp.Ordered(this=col(_O), nulls_first=True),
                  exp.Ordered(this=col(_KIND), nulls_first=True)]
         if self.ranked:
@@ -328,7 +330,7 @@ class RunningSQL:
         spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
                               end="CURRENT ROW")
         running = [
-            exp.alias_(
+            aliased(
                 exp.Window(this=exp.Count(this=col(s.name)), partition_by=partition,
                            order=exp.Order(expressions=[o.copy() for o in order]),
                            spec=spec.copy()),
@@ -339,7 +341,7 @@ class RunningSQL:
         values = [col(f"__fsql_val{m}") for m in dict.fromkeys(m for _, m in stats)]
         if self.ranked:
             values.append(col(_RANKV))
-        return exp.select(col(RID), col(_WI), *running, *values).from_(union)
+        return exp.select(col(RID), col(_WI), *running, *values).from_(union, copy=False)
 
     def at_probe(self, name: str, probe: int) -> exp.Expression:
         """The running count ``name`` at probe ``probe`` of the row (GROUP BY row id)."""
@@ -361,29 +363,29 @@ class RunningSQL:
             name = (_Series("count", self.ranked_input) if j in self.ranked
                     else self.count_series(j)).name
             count = self.in_window(name, name, agg.window_us)
-            columns.append(exp.alias_(count, f"__fsql_a{j}" if j in self.counted
-                                      else f"__fsql_n{j}"))
+            columns.append(aliased(count, f"__fsql_a{j}" if j in self.counted
+                                   else f"__fsql_n{j}"))
             if j in self.ranked:
                 p = self.probe(agg.window_us)
                 rank = (self.at_probe(name, 0) if agg.function == "last" else
                         exp.Add(this=self.at_probe(name, p), expression=exp.Literal.number(1)))
-                columns.append(exp.alias_(rank, f"__fsql_r{j}"))
+                columns.append(aliased(rank, f"__fsql_r{j}"))
         for j in self.islands:
             m, window = self.o.input_of[j], self.agg(j).window_us
             starts = _Series("start", m, window).name
             ends = starts if window is None else _Series("end", m, window).name
-            columns.append(exp.alias_(self.in_window(starts, ends, window), f"__fsql_a{j}"))
+            columns.append(aliased(self.in_window(starts, ends, window), f"__fsql_a{j}"))
         if self.blocked:
             pos = _Series("pos").name
-            columns.append(exp.alias_(self.at_probe(pos, 0), "__fsql_hi"))
+            columns.append(aliased(self.at_probe(pos, 0), "__fsql_hi"))
             for w in dict.fromkeys(self.agg(j).window_us for j in self.blocked):
                 p = self.probe(w)
-                columns.append(exp.alias_(self.at_probe(pos, p), f"__fsql_lo{p}"))
+                columns.append(aliased(self.at_probe(pos, p), f"__fsql_lo{p}"))
         return (
             exp.select(*columns)
-            .from_(table(self.name("run")))
-            .where(not_null(col(RID)))
-            .group_by(col(RID))
+            .from_(table(self.name("run")), copy=False)
+            .where(not_null(col(RID)), copy=False)
+            .group_by(col(RID), copy=False)
         )
 
     # -- blocks ----------------------------------------------------------------------------
@@ -416,25 +418,26 @@ class RunningSQL:
         # Level 0 is the events by position; level l + 1 aggregates pairs of level l (one
         # recursive GROUP BY per level; the last levels hold one block each).
         level0 = exp.select(
-            exp.alias_(exp.Literal.number(0), level_col),
-            exp.alias_(exp.Sub(this=col(_Series("pos").name), expression=one), b),
-            *[exp.alias_(self.block_value(f, m), self.block_col(f, m)) for f, m in stats],
-        ).from_(table(self.name("run"))).where(is_null(col(RID)))
+            aliased(exp.Literal.number(0), level_col),
+            aliased(exp.Sub(this=col(_Series("pos").name), expression=one), b),
+            *[aliased(self.block_value(f, m), self.block_col(f, m)) for f, m in stats],
+        ).from_(table(self.name("run")), copy=False).where(is_null(col(RID)), copy=False)
         parent = _shr(col(b), one.copy())
         level_up = exp.Add(this=col(level_col), expression=one.copy())
         up = (
             exp.select(
-                exp.alias_(level_up, level_col),
-                exp.alias_(parent, b),
-                *[exp.alias_(functions[f](this=col(self.block_col(f, m))), self.block_col(f, m))
+                aliased(level_up, level_col),
+                aliased(parent, b),
+                *[aliased(functions[f](this=col(self.block_col(f, m))), self.block_col(f, m))
                   for f, m in stats],
             )
-            .from_(table(self.name("blocks")))
-            .where(exp.LT(this=col(level_col), expression=exp.Literal.number(_BLOCK_LEVELS - 1)))
-            .group_by(level_up.copy(), parent.copy())
+            .from_(table(self.name("blocks")), copy=False)
+            .where(exp.LT(this=col(level_col), expression=exp.Literal.number(_BLOCK_LEVELS - 1)),
+                   copy=False)
+            .group_by(level_up.copy(), parent.copy(), copy=False)
         )
         out: list[tuple[str, exp.Expression, str | None]] = [
-            (self.name("blocks"), exp.union(level0, up, distinct=False), "recursive")
+            (self.name("blocks"), exp.union(level0, up, distinct=False, copy=False), "recursive")
         ]
         out += self.cover_ctes()
         aggs = []
@@ -444,18 +447,19 @@ class RunningSQL:
             in_window = exp.EQ(this=col(_WI, "__fsql_q"),
                                expression=exp.Literal.number(self.probe(self.agg(j).window_us)))
             value = _when(in_window, col(self.block_col(f, m), "__fsql_blk"))
-            aggs.append(exp.alias_(functions[f](this=value), f"__fsql_a{j}"))
+            aggs.append(aliased(functions[f](this=value), f"__fsql_a{j}"))
         lookup = (
             exp.select(col(RID, "__fsql_q"), *aggs)
-            .from_(table(self.name("cover"), "__fsql_q"))
+            .from_(table(self.name("cover"), "__fsql_q"), copy=False)
             .join(
                 table(self.name("blocks"), "__fsql_blk"),
                 on=and_all([
                     exp.EQ(this=col(name, "__fsql_blk"), expression=col(name, "__fsql_q"))
                     for name in (level_col, b)
                 ]),
+                copy=False,
             )
-            .group_by(col(RID, "__fsql_q"))
+            .group_by(col(RID, "__fsql_q"), copy=False)
         )
         out.append((self.name("bk"), lookup, None))
         return out
@@ -470,38 +474,38 @@ class RunningSQL:
             part = (
                 exp.select(
                     col(RID),
-                    exp.alias_(exp.Literal.number(p), _WI),
-                    exp.alias_(col(f"__fsql_lo{p}"), "__fsql_lo"),
+                    aliased(exp.Literal.number(p), _WI),
+                    aliased(col(f"__fsql_lo{p}"), "__fsql_lo"),
                     col("__fsql_hi"),
                 )
-                .from_(table(self.name("cnt")))
-                .where(exp.GT(this=col("__fsql_hi"), expression=col(f"__fsql_lo{p}")))
+                .from_(table(self.name("cnt")), copy=False)
+                .where(exp.GT(this=col("__fsql_hi"), expression=col(f"__fsql_lo{p}")), copy=False)
             )
-            ranges = part if ranges is None else exp.union(ranges, part, distinct=False)
+            ranges = part if ranges is None else exp.union(ranges, part, distinct=False, copy=False)
         assert ranges is not None
         lo, hi, lvl = col("__fsql_lo"), col("__fsql_hi"), col("__fsql_l")
         one, two = exp.Literal.number(1), exp.Literal.number(2)
         top = exp.Cast(
             this=exp.Floor(this=exp.Log(this=two.copy(),
                                         expression=exp.Sub(this=hi.copy(), expression=lo.copy()))),
-            to=exp.DataType.build("INT"),
+            to=data_type("INT"),
         )
         levels = exp.Unnest(expressions=[exp.Anonymous(
             this="range", expressions=[exp.Literal.number(0), exp.Add(this=top, expression=one)])])
         with_levels = exp.select(
-            col(RID), col(_WI), lo.copy(), hi.copy(), exp.alias_(levels, "__fsql_l")
-        ).from_(ranges.subquery("__fsql_r"))
-        level_up = exp.paren(exp.Add(this=lvl.copy(), expression=one.copy()))
+            col(RID), col(_WI), lo.copy(), hi.copy(), aliased(levels, "__fsql_l")
+        ).from_(ranges.subquery("__fsql_r", copy=False), copy=False)
+        level_up = exp.paren(exp.Add(this=lvl.copy(), expression=one.copy()), copy=False)
         # a = ceil(lo / 2^l), bb = floor(hi / 2^l); a2, b2: the same one level up.
         bounds = exp.select(
             col(RID), col(_WI), lvl.copy(),
-            exp.alias_(_shr(exp.Sub(this=exp.Add(this=lo.copy(), expression=_shl(one.copy(),
-                       lvl.copy())), expression=one.copy()), lvl.copy()), "__fsql_a"),
-            exp.alias_(_shr(hi.copy(), lvl.copy()), "__fsql_bb"),
-            exp.alias_(_shr(exp.Sub(this=exp.Add(this=lo.copy(), expression=_shl(two.copy(),
-                       lvl.copy())), expression=one.copy()), level_up), "__fsql_a2"),
-            exp.alias_(_shr(hi.copy(), level_up.copy()), "__fsql_b2"),
-        ).from_(with_levels.subquery("__fsql_lv"))
+            aliased(_shr(exp.Sub(this=exp.Add(this=lo.copy(), expression=_shl(one.copy(),
+                    lvl.copy())), expression=one.copy()), lvl.copy()), "__fsql_a"),
+            aliased(_shr(hi.copy(), lvl.copy()), "__fsql_bb"),
+            aliased(_shr(exp.Sub(this=exp.Add(this=lo.copy(), expression=_shl(two.copy(),
+                    lvl.copy())), expression=one.copy()), level_up), "__fsql_a2"),
+            aliased(_shr(hi.copy(), level_up.copy()), "__fsql_b2"),
+        ).from_(with_levels.subquery("__fsql_lv", copy=False), copy=False)
         a, bb, a2, b2 = (col(n) for n in ("__fsql_a", "__fsql_bb", "__fsql_a2", "__fsql_b2"))
         last = exp.Sub(this=bb.copy(), expression=one.copy())
         first_kept = and_all([
@@ -512,7 +516,7 @@ class RunningSQL:
             exp.GTE(this=last.copy(), expression=a.copy()),
             exp.GTE(this=last.copy(), expression=exp.Mul(this=two.copy(), expression=b2.copy())),
             exp.Not(this=exp.paren(and_all([
-                exp.EQ(this=last.copy(), expression=a.copy()), first_kept.copy()]))),
+                exp.EQ(this=last.copy(), expression=a.copy()), first_kept.copy()]), copy=False)),
         ])
         # Both candidates of a level in one streaming pass (no CTE read twice: DuckDB would
         # materialize it, one row per spine row, window and level).
@@ -528,15 +532,16 @@ class RunningSQL:
         )
         kept = exp.Or(
             this=exp.paren(and_all([exp.EQ(this=side.copy(), expression=exp.Literal.number(0)),
-                                    first_kept])),
+                                    first_kept]), copy=False),
             expression=exp.paren(and_all([
-                exp.EQ(this=side.copy(), expression=exp.Literal.number(1)), last_kept])),
+                exp.EQ(this=side.copy(), expression=exp.Literal.number(1)), last_kept]),
+                copy=False),
         )
         cover = (
-            exp.select(col(RID), col(_WI), lvl.copy(), exp.alias_(block, "__fsql_b"))
-            .from_(bounds.subquery("__fsql_bounds"))
-            .join(sides, join_type="CROSS")
-            .where(kept)
+            exp.select(col(RID), col(_WI), lvl.copy(), aliased(block, "__fsql_b"))
+            .from_(bounds.subquery("__fsql_bounds", copy=False), copy=False)
+            .join(joined(sides, None), copy=False)
+            .where(kept, copy=False)
         )
         return [(self.name("cover"), cover, None)]
 
@@ -546,33 +551,34 @@ class RunningSQL:
         spine row the value at each first/last's rank when its window holds an event."""
         name = _Series("count", self.ranked_input).name
         events = (
-            exp.select(exp.alias_(col(name), "__fsql_rank"), exp.alias_(col(_RANKV), "__fsql_v"))
-            .from_(table(self.name("run")))
-            .where(and_all([is_null(col(RID)), not_null(col(_RANKV))]))
+            exp.select(aliased(col(name), "__fsql_rank"), aliased(col(_RANKV), "__fsql_v"))
+            .from_(table(self.name("run")), copy=False)
+            .where(and_all([is_null(col(RID)), not_null(col(_RANKV))]), copy=False)
         )
         wanted: exp.Query | None = None
         for j in self.ranked:
             part = (
-                exp.select(col(RID), exp.alias_(exp.Literal.number(j), "__fsql_j"),
-                           exp.alias_(col(f"__fsql_r{j}"), "__fsql_rank"))
-                .from_(table(self.name("cnt")))
-                .where(exp.GT(this=col(f"__fsql_n{j}"), expression=exp.Literal.number(0)))
+                exp.select(col(RID), aliased(exp.Literal.number(j), "__fsql_j"),
+                           aliased(col(f"__fsql_r{j}"), "__fsql_rank"))
+                .from_(table(self.name("cnt")), copy=False)
+                .where(exp.GT(this=col(f"__fsql_n{j}"), expression=exp.Literal.number(0)),
+                       copy=False)
             )
-            wanted = part if wanted is None else exp.union(wanted, part, distinct=False)
+            wanted = part if wanted is None else exp.union(wanted, part, distinct=False, copy=False)
         assert wanted is not None
         picks = [
-            exp.alias_(exp.Max(this=_when(
+            aliased(exp.Max(this=_when(
                 exp.EQ(this=col("__fsql_j", "__fsql_q"), expression=exp.Literal.number(j)),
                 col("__fsql_v", "__fsql_e"))), f"__fsql_a{j}")
             for j in self.ranked
         ]
         lookup = (
             exp.select(col(RID, "__fsql_q"), *picks)
-            .from_(wanted.subquery("__fsql_q"))
+            .from_(wanted.subquery("__fsql_q", copy=False), copy=False)
             .join(table(self.name("ranked"), "__fsql_e"),
                   on=exp.EQ(this=col("__fsql_rank", "__fsql_e"),
-                            expression=col("__fsql_rank", "__fsql_q")))
-            .group_by(col(RID, "__fsql_q"))
+                            expression=col("__fsql_rank", "__fsql_q")), copy=False)
+            .group_by(col(RID, "__fsql_q"), copy=False)
         )
         return [(self.name("ranked"), events, None), (self.name("rk"), lookup, None)]
 
@@ -596,13 +602,13 @@ class RunningSQL:
         non-NULL value, the tie order's winner among the rows tied on (ts, created)."""
         created = exp.Coalesce(this=col(CREATED), expressions=[int_literal(CREATED_NULL)])
         x = col(input_name(m))
-        pick = exp.Max(this=x) if function == "last" else exp.Min(this=x)
-        inner = exp.select(*self.keys(), col(TS), exp.alias_(created, CREATED), x).from_(
-            table(self.o.src)).where(not_null(x.copy()))
+        pick = exp.Max(this=x.copy()) if function == "last" else exp.Min(this=x.copy())
+        inner = exp.select(*self.keys(), col(TS), aliased(created, CREATED), x).from_(
+            table(self.o.src), copy=False).where(not_null(x.copy()), copy=False)
         return (
-            exp.select(*self.keys(), col(TS), col(CREATED), exp.alias_(pick, "__fsql_v"))
-            .from_(inner.subquery("__fsql_e"))
-            .group_by(*self.keys(), col(TS), col(CREATED))
+            exp.select(*self.keys(), col(TS), col(CREATED), aliased(pick, "__fsql_v"))
+            .from_(inner.subquery("__fsql_e", copy=False), copy=False)
+            .group_by(*self.keys(), col(TS), col(CREATED), copy=False)
         )
 
     def asof_cte(self, function: str, m: int, window: int | None) -> exp.Select:
@@ -619,17 +625,17 @@ class RunningSQL:
                      exp.Ordered(this=col(CREATED), nulls_first=True)]
             earliest = (
                 exp.select(exp.Star())
-                .from_(table(self.asof_name(function, m, window, "ev")))
+                .from_(table(self.asof_name(function, m, window, "ev")), copy=False)
                 .qualify(exp.EQ(
                     this=exp.Window(this=exp.RowNumber(), partition_by=self.keys() or None,
                                     order=exp.Order(expressions=order)),
-                    expression=exp.Literal.number(1)))
+                    expression=exp.Literal.number(1)), copy=False)
             )
             return (
                 exp.select(col(RID, g), col(TS, e), col("__fsql_v", e))
-                .from_(table(self.name("good"), g))
-                .join(earliest.subquery(e), on=and_all(keys) if keys else None,
-                      join_type="INNER" if keys else "CROSS")
+                .from_(table(self.name("good"), g), copy=False)
+                .join(joined(earliest.subquery(e, copy=False), and_all(keys) if keys else None),
+                      copy=False)
             )
         if function == "last":
             # visible: (ts, c) <= (t, MAX) inclusive, < (t, MIN) exclusive.
@@ -646,8 +652,8 @@ class RunningSQL:
         join = exp.Join(this=events, method="ASOF", on=and_all([*keys, cond]))
         return (
             exp.select(col(RID, g), col(TS, e), col("__fsql_v", e))
-            .from_(table(self.name("good"), g))
-            .join(join)
+            .from_(table(self.name("good"), g), copy=False)
+            .join(join, copy=False)
         )
 
     # -- outputs ---------------------------------------------------------------------------
@@ -663,7 +669,7 @@ class RunningSQL:
             total = col(f"__fsql_a{j}", self.name("bk"))
             if agg.function != "avg":
                 return total
-            double = exp.DataType.build("DOUBLE")
+            double = data_type("DOUBLE")
             return exp.Div(
                 this=exp.Cast(this=total, to=double),
                 expression=exp.Nullif(this=col(f"__fsql_n{j}", self.name("cnt")),

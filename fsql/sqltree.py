@@ -8,12 +8,12 @@ import math
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
 
-from fsql.dialect import Dialect
+from fsql.dialect import Dialect, data_type, parsed_sql
 from fsql.dtypes import DType
 from fsql.errors import CompileError, UnsupportedError
 from fsql.plan import SourceRef
@@ -146,12 +146,12 @@ def from_item(
         return table_ref(ref, dialect)
     if kind == "query":
         try:
-            parsed = sqlglot.parse_one(ref, dialect=query_dialect or dialect.sqlglot)
+            parsed = parsed_sql(ref, query_dialect or dialect.sqlglot)
         except sqlglot.errors.ParseError as err:
             raise CompileError(f"{what}: cannot parse its query: {err}") from None
         if not isinstance(parsed, exp.Query):
             raise CompileError(f"{what}: query= must be a SELECT, got {parsed.key.upper()}")
-        return parsed.subquery()
+        return parsed.subquery()  # a copy: the parsed tree is shared
     if not dialect.reads_local_files:
         raise UnsupportedError(
             f"{what} reads the local file {ref!r}, which {dialect.name} cannot read; load it "
@@ -213,7 +213,7 @@ def relation_for_source(
     created = (
         dialect.epoch_micros_sql(col(src.created_column), "timestamp")
         if src.created_column
-        else exp.Cast(this=exp.null(), to=exp.DataType.build("BIGINT"))
+        else exp.Cast(this=exp.null(), to=data_type("BIGINT"))
     )
     return relation, ts, created
 
@@ -245,3 +245,18 @@ def exact_int64(value: exp.Expression, dialect: Dialect, what: str) -> exp.Expre
     return exp.Case(ifs=[exp.If(this=is_null(value.copy()), true=null),
                          exp.If(this=fits, true=exp.Cast(this=value, to=int64.copy()))],
                     default=exp.Cast(this=dialect.raise_error(message), to=int64.copy()))
+
+
+def aliased(node: exp.Expr, name: str | exp.Identifier) -> exp.Expression:
+    """``node AS name`` holding ``node`` itself: ``exp.alias_`` would copy it first (the
+    builders share no node, so there is nothing to copy)."""
+    return cast(exp.Expression, exp.alias_(node, name, copy=False))
+
+
+def joined(this: exp.Expr, on: exp.Expr | None) -> exp.Join:
+    """``INNER JOIN this ON on``, or ``CROSS JOIN this`` without a condition: what
+    ``Select.join(join_type=...)`` builds, without parsing the join type on every call."""
+    join = exp.Join(this=this, kind="CROSS" if on is None else "INNER")
+    if on is not None:
+        join.set("on", on)
+    return join
