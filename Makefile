@@ -22,7 +22,8 @@ conformance: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.conformance
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check fsql dialects tests examples bench
+	$(BIN)/ruff check fsql dialects tests examples bench golden
+	$(BIN)/mypy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

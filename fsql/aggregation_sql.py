@@ -114,7 +114,7 @@ class AggregationSQL:
 
         p, lookup = self.p, self.lookup
         relation, ts, created = relation_for_source(p.dialect, lookup.source)
-        projections: list[exp.Expression] = [
+        projections: list[exp.Expr] = [
             aliased(col(k.source_column), key_name(n)) for n, k in enumerate(lookup.keys)
         ]
         projections += [aliased(ts, "__fsql_ts"), aliased(created, "__fsql_c")]
@@ -122,7 +122,7 @@ class AggregationSQL:
             agg = lookup.outputs[self.input_of.index(m)]
             projections.append(aliased(self.input_value(agg), input_name(m)))
         low, high = p.spine_bounds()
-        conds: list[exp.Expression] = [
+        conds: list[exp.Expr] = [
             not_null(col(k.source_column))
             for k in lookup.keys
         ]
@@ -142,9 +142,9 @@ class AggregationSQL:
             .where(exp.and_(*conds, copy=False), copy=False)
         )
 
-    def input_value(self, agg: AggregateColumn) -> exp.Expression:
+    def input_value(self, agg: AggregateColumn) -> exp.Expr:
 
-        value: exp.Expression = exp.Literal.number(1) if agg.column is None else col(agg.column)
+        value: exp.Expr = exp.Literal.number(1) if agg.column is None else col(agg.column)
         if agg.where is None:
             return value
         from fsql.expressions import to_sql
@@ -169,7 +169,7 @@ class AggregationSQL:
             aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), RID),
             *[col(input_name(m)) for m in dict.fromkeys(self.input_of[j] for j in self.framed)],
         ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
-        spine_conds: list[exp.Expression] = [
+        spine_conds: list[exp.Expr] = [
             not_null(col(T))
         ] + [
             not_null(col(k.spine_column))
@@ -195,7 +195,7 @@ class AggregationSQL:
             aliased(self.framed_aggregate(j, self.lookup.outputs[j]), _a(j)) for j in self.framed
         ]
         inner = exp.select(col(RID), *windows).from_(union, copy=False)
-        outer_cols: list[exp.Expression] = [col(RID)]
+        outer_cols: list[exp.Expr] = [col(RID)]
         for j in self.framed:
             agg = self.lookup.outputs[j]
             if agg.function in ("first", "last"):
@@ -219,7 +219,7 @@ class AggregationSQL:
     def frame_spec(self, agg: AggregateColumn) -> exp.WindowSpec:
         inclusive = self.p.plan.cut == "inclusive"
         if agg.window_us is None:
-            start: exp.Expression | str = "UNBOUNDED"
+            start: exp.Expr | str = "UNBOUNDED"
         else:
             start = exp.Literal.number(agg.window_us - 1 if inclusive else agg.window_us)
         if inclusive:
@@ -234,21 +234,22 @@ class AggregationSQL:
             end_side="PRECEDING",
         )
 
-    def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expression:
+    def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expr:
 
         value = col(input_name(self.input_of[j]))
         if agg.function in ("first", "last"):
             # MIN/MAX of STRUCT(ts, created, value): the tie order, NULL created oldest.
             ordering = tie_struct(col("__fsql_o"), col(CREATED), value)
-            argument: exp.Expression = exp.Case(
+            argument: exp.Expr = exp.Case(
                 ifs=[exp.If(this=not_null(value.copy()), true=ordering)]
             )
-            func: exp.Expression = (exp.Min if agg.function == "first" else exp.Max)(this=argument)
+            func: exp.Expr | None = (exp.Min if agg.function == "first" else exp.Max)(
+                this=argument)
         else:
             func = None
         n_keys = len(self.lookup.keys)
 
-        def over(aggregate: exp.Expression) -> exp.Expression:
+        def over(aggregate: exp.Expr) -> exp.Expr:
             return exp.Window(
                 this=aggregate,
                 partition_by=[col(key_name(k)) for k in range(n_keys)] or None,
@@ -259,9 +260,9 @@ class AggregationSQL:
         return self.finish(agg, over(func) if func is not None else
                            self.aggregate(agg, value, over))
 
-    def aggregate(self, agg: AggregateColumn, value: exp.Expression,
-                  over: Callable[[exp.Expression], exp.Expression] = lambda e: e
-                  ) -> exp.Expression:
+    def aggregate(self, agg: AggregateColumn, value: exp.Expr,
+                  over: Callable[[exp.Expr], exp.Expr] = lambda e: e
+                  ) -> exp.Expr:
         """The SQL aggregate of ``value`` (NULLs ignored), each aggregate wrapped by ``over``
         (a window frame, or nothing in a GROUP BY). Integer sums accumulate in the dialect's
         exact wide type; MIN of floats skips NaN where the engine would return it (NaN is the
@@ -308,14 +309,14 @@ class AggregationSQL:
                 "database's collation, fsql by code point, so fsql must know whether the "
                 "column is a string); declare dtype= on the Aggregate or schema= on the Source")
 
-    def finish(self, agg: AggregateColumn, value: exp.Expression) -> exp.Expression:
+    def finish(self, agg: AggregateColumn, value: exp.Expr) -> exp.Expr:
         """avg/stddev/variance are DOUBLE on every dialect."""
         if agg.function in ("avg", "stddev", "variance"):
             return exp.Cast(this=value, to=self.p.dialect.type_sql(DType("float64")))
         return value
 
     # range join ------------------------------------------------------------------------------
-    def visible(self, alias: str) -> list[exp.Expression]:
+    def visible(self, alias: str) -> list[exp.Expr]:
         """Event ``alias`` visible at the spine row's t, in the longest window."""
 
         conds = [self.p.visible_upper(col("__fsql_ts", alias), col(T, SPINE))]
@@ -334,7 +335,7 @@ class AggregationSQL:
             )
         return conds
 
-    def in_window(self, window_us: int, alias: str) -> exp.Expression:
+    def in_window(self, window_us: int, alias: str) -> exp.Expr:
 
         lower = exp.Sub(this=col(T, SPINE), expression=int_literal(window_us))
         ts = col("__fsql_ts", alias)
@@ -369,10 +370,10 @@ class AggregationSQL:
         if not grouped:
             return None
         alias = "__fsql_e"
-        columns: list[exp.Expression] = [col(RID, SPINE)]
+        columns: list[exp.Expr] = [col(RID, SPINE)]
         for j in grouped:
             agg = self.lookup.outputs[j]
-            value: exp.Expression = col(input_name(self.input_of[j]), alias)
+            value: exp.Expr = col(input_name(self.input_of[j]), alias)
             in_window = (
                 self.in_window(agg.window_us, alias)
                 if agg.window_us is not None and agg.window_us != self.lookup.longest_window_us
@@ -425,11 +426,11 @@ class AggregationSQL:
     # assembly ----------------------------------------------------------------------------------
     def parts(
         self,
-    ) -> tuple[list[tuple[str, exp.Expression]], list[exp.Join], dict[int, exp.Expression]]:
+    ) -> tuple[list[tuple[str, exp.Expr]], list[exp.Join], dict[int, exp.Expr]]:
         """CTEs (after the source CTE), LEFT JOINs on the row id, and each aggregate's value."""
 
-        ctes: list[tuple[str, exp.Expression]] = [(self.src, self.source_cte())]
-        value: dict[int, exp.Expression] = {}
+        ctes: list[tuple[str, exp.Expr]] = [(self.src, self.source_cte())]
+        value: dict[int, exp.Expr] = {}
         joined: list[str] = []
         if self.framed:
             ctes.append((self.cte_name("frames"), self.frame_cte()))
@@ -466,7 +467,7 @@ class AggregationSQL:
         ]
         return ctes, joins, value
 
-    def columns(self, values: dict[int, exp.Expression]) -> list[exp.Expression]:
+    def columns(self, values: dict[int, exp.Expr]) -> list[exp.Expr]:
         """Output columns: default for a NULL key or time; 0 for empty counts; default for NULL."""
 
         valid = exp.and_(
@@ -477,7 +478,7 @@ class AggregationSQL:
             ],
             copy=False,
         )
-        out: list[exp.Expression] = []
+        out: list[exp.Expr] = []
         for j, agg in enumerate(self.lookup.outputs):
             value = values[j].copy()
             if agg.function == "sum" and agg.dtype is not None and agg.dtype.name == "int64":
@@ -494,7 +495,7 @@ class AggregationSQL:
             out.append(aliased(case, exp.to_identifier(agg.output_name, quoted=True)))
         return out
 
-    def default_sql(self, agg: AggregateColumn) -> exp.Expression:
+    def default_sql(self, agg: AggregateColumn) -> exp.Expr:
 
         if agg.default is None and agg.dtype is None:
             return exp.null()
@@ -502,7 +503,7 @@ class AggregationSQL:
         return literal(agg.default, dtype, self.p.dialect)
 
 
-def aggregate_function(agg: AggregateColumn, value: exp.Expression) -> exp.Expression:
+def aggregate_function(agg: AggregateColumn, value: exp.Expr) -> exp.Expr:
     """The SQL aggregate of ``value`` (NULLs ignored, as every aggregate does)."""
     function = agg.function
     if function == "count":

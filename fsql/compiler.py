@@ -22,7 +22,7 @@ session time zone nor the warehouse's interval arithmetic can change a result.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlglot import exp
@@ -93,8 +93,8 @@ class PointInTimeCompiler:
             select = select.select(aliased(row_number, RID), copy=False)
         return select.select(aliased(t, T), copy=False)
 
-    def spine_bounds(self) -> tuple[exp.Expression, exp.Expression]:
-        def agg(func: type[exp.AggFunc]) -> exp.Expression:
+    def spine_bounds(self) -> tuple[exp.Expr, exp.Expr]:
+        def agg(func: type[exp.AggFunc]) -> exp.Expr:
             select = exp.select(func(this=col(T))).from_(ident(SPINE), copy=False)
             return select.subquery(copy=False)
 
@@ -109,7 +109,7 @@ class PointInTimeCompiler:
         projections += [aliased(ts, TS), aliased(created, CREATED)]
         projections += [aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
         low, high = self.spine_bounds()
-        conds: list[exp.Expression] = [
+        conds: list[exp.Expr] = [
             exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
             for k in lookup.keys
         ]
@@ -154,7 +154,8 @@ class PointInTimeCompiler:
         self, lookup: Lookup, table: str | None, *, desc: bool, with_ts: bool = False
     ) -> list[exp.Ordered]:
         """The tie order: (ts,) created (NULL oldest), features (NULL lowest, NaN greatest)."""
-        keys: list[exp.Expression] = ([col(TS, table)] if with_ts else []) + [col(CREATED, table)]
+        keys: list[exp.Expr] = [col(TS, table)] if with_ts else []
+        keys.append(col(CREATED, table))
         for i, dtype in enumerate(lookup.tie_dtypes or [None] * len(lookup.tie_columns)):
             keys += value_order_keys(col(feat_name(i), table), dtype, self.dialect)
         return [exp.Ordered(this=k, desc=desc, nulls_first=not desc) for k in keys]
@@ -165,19 +166,19 @@ class PointInTimeCompiler:
             return self.dialect.created_cutoff_strategy
         return self.dialect.snapshot_strategy
 
-    def visible_upper(self, ts: exp.Expression, t: exp.Expression) -> exp.Expression:
+    def visible_upper(self, ts: exp.Expr, t: exp.Expr) -> exp.Expr:
         if self.plan.cut == "inclusive":
             return exp.LTE(this=ts, expression=t)
         return exp.LT(this=ts, expression=t)
 
-    def within_ttl(self, lookup: Lookup, ts: exp.Expression, t: exp.Expression) -> exp.Expression:
+    def within_ttl(self, lookup: Lookup, ts: exp.Expr, t: exp.Expr) -> exp.Expr:
         assert lookup.ttl_us is not None
         lower = exp.Sub(this=t, expression=int_literal(lookup.ttl_us))
         if self.plan.cut == "inclusive":
             return exp.GT(this=ts, expression=lower)
         return exp.GTE(this=ts, expression=lower)
 
-    def key_match(self, lookup: Lookup, spine: str, other: str) -> list[exp.Expression]:
+    def key_match(self, lookup: Lookup, spine: str, other: str) -> list[exp.Expr]:
         return [
             exp.EQ(this=col(k.spine_column, spine), expression=col(key_name(i), other))
             for i, k in enumerate(lookup.keys)
@@ -206,7 +207,7 @@ class PointInTimeCompiler:
         n_keys = len(lookup.keys)
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
             ident(src_cte_name(lookup.name)), copy=False)
-        conds: list[exp.Expression] = self.key_match(lookup, SPINE, narrow_alias)
+        conds: list[exp.Expr] = self.key_match(lookup, SPINE, narrow_alias)
         conds.append(self.visible_upper(col(TS, narrow_alias), col(T, SPINE)))
         asof = exp.Join(this=narrow.subquery(narrow_alias, copy=False), method="ASOF",
                         on=and_all(conds))
@@ -350,12 +351,12 @@ class PointInTimeCompiler:
 
     # -- the query -----------------------------------------------------------------------
     def build(self) -> exp.Select:
-        ctes: list[tuple[str, exp.Expression]] = [(SPINE, self.spine_cte())]
+        ctes: list[tuple[str, exp.Expr]] = [(SPINE, self.spine_cte())]
         streamed: set[str] = set()
         materialized: set[str] = set()
         recursive = False
         joins: list[exp.Join] = []
-        columns: list[exp.Expression] = []
+        columns: list[exp.Expr] = []
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
@@ -440,22 +441,20 @@ class PointInTimeCompiler:
             alias = "__fsql_o" if last else f"__fsql_o{n}"
             quoted = features | {d.output_name for lay in layers[:n] for d in lay}
 
-            def resolve(name: str, alias: str = alias, quoted: set[str] = quoted) -> exp.Expression:
+            def resolve(name: str, alias: str = alias, quoted: set[str] = quoted) -> exp.Expr:
                 # Feature aliases are quoted (exact case on Snowflake); spine columns as written.
                 if name in quoted:
                     return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
                 return col(name, alias)
 
+            def reader(d: DerivedColumn, resolve: Callable[[str], exp.Expr] = resolve
+                       ) -> Callable[[str], exp.Expr]:
+                return lambda name: resolve(d.column(name))
+
             derived = [
-                aliased(
-                    to_sql(
-                        d.expression,
-                        self.dialect,
-                        lambda name, d=d, resolve=resolve: resolve(d.column(name)),
-                        input_dtypes=d.input_dtypes,
-                    ),
-                    exp.to_identifier(d.output_name, quoted=True),
-                )
+                aliased(to_sql(d.expression, self.dialect, reader(d),
+                               input_dtypes=d.input_dtypes),
+                        exp.to_identifier(d.output_name, quoted=True))
                 for d in layer
             ]
             kept = self.all_columns_but(alias, [ident(order), *hidden], [
@@ -468,7 +467,7 @@ class PointInTimeCompiler:
 
     # -- dialects without SELECT * EXCEPT (Postgres) -----------------------------------
     def all_columns_but(self, alias: str, hidden: list[exp.Identifier],
-                        visible: list[exp.Identifier]) -> list[exp.Expression]:
+                        visible: list[exp.Identifier]) -> list[exp.Expr]:
         """``alias.* EXCEPT (hidden)``, or where the dialect has no ``* EXCEPT`` (declared
         ``star_except = false``) the ``visible`` columns, listed in the same order."""
         if "star_except" in self.dialect.capabilities:
@@ -498,15 +497,15 @@ class PointInTimeCompiler:
         names += [d.output_name for layer in layers for d in layer]
         return [exp.to_identifier(name, quoted=True) for name in names]
 
-    def spine_order_key(self, column: str) -> exp.Expression:
+    def spine_order_key(self, column: str) -> exp.Expr:
         """A spine column as a row-numbering key: strings by code point on every dialect."""
         dtype = dict(self.plan.spine.column_dtypes).get(column)
         key = col(column)
         return self.dialect.string_order(key) if dtype == "string" else key
 
-    def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expression]:
+    def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expr]:
         alias = view_cte_name(lookup.name)
-        hit: exp.Expression = exp.and_(
+        hit: exp.Expr = exp.and_(
             exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
             exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
             copy=False,
@@ -515,7 +514,7 @@ class PointInTimeCompiler:
             hit = exp.And(
                 this=hit, expression=self.within_ttl(lookup, col(TS, alias), col(T, SPINE))
             )
-        out: list[exp.Expression] = []
+        out: list[exp.Expr] = []
         for feature in lookup.outputs:
             position = lookup.tie_columns.index(feature.source_column)
             value = exp.Case(
@@ -526,7 +525,7 @@ class PointInTimeCompiler:
         return out
 
 
-def finalize(tree: exp.Expression, dialect: Dialect) -> exp.Expression:
+def finalize(tree: exp.Expr, dialect: Dialect) -> exp.Expr:
     """Quote identifiers that are reserved words in ``dialect`` (sqlglot lacks some lists).
 
     Changes ``tree`` in place (a fresh tree from the compiler; ``transform`` would copy it
@@ -563,7 +562,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _discard(tree: exp.Expression) -> None:
+def _discard(tree: exp.Expr) -> None:
     """Unlink every node of ``tree`` from its parent, so that reference counting frees the
     tree at once: a parent and its children form reference cycles, which only the cyclic
     collector frees, scanning every node (as long as building the tree took)."""
@@ -578,13 +577,13 @@ def _discard(tree: exp.Expression) -> None:
                 stack.extend(v for v in value if isinstance(v, exp.Expr))
 
 
-def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expression:
+def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expr:
     """The sqlglot tree of ``plan`` for ``dialect``."""
     with _collector_paused():
         return finalize(PointInTimeCompiler(plan, dialect).build(), dialect)
 
 
-def render(tree: exp.Expression, dialect: Dialect, *, copy: bool = True) -> str:
+def render(tree: exp.Expr, dialect: Dialect, *, copy: bool = True) -> str:
     """SQL text of ``tree`` for ``dialect``, pretty-printed and ending with a newline. A
     construct sqlglot cannot write for the dialect raises (it would otherwise only warn in a
     log and print SQL that means something else). ``copy=False`` lets sqlglot's generator

@@ -107,13 +107,13 @@ class Dialect:
             return value
         return self.template(key, x=value)
 
-    def string_order(self, value: exp.Expression) -> exp.Expression:
+    def string_order(self, value: exp.Expr) -> exp.Expr:
         """An ORDER BY key or MIN/MAX input that sorts the string ``value`` by code point."""
         out = self.wrap("string_order", value)
-        assert isinstance(out, exp.Expression)
+        assert isinstance(out, exp.Expr)
         return out
 
-    def epoch_micros_sql(self, column: exp.Expression, dtype: str) -> exp.Expression:
+    def epoch_micros_sql(self, column: exp.Expr, dtype: str) -> exp.Expr:
         """Microseconds since the epoch (UTC) of ``column``, a timestamp or a date."""
         template = parsed_sql(self.epoch_micros[dtype].format(col="__fsql_placeholder"),
                            self.sqlglot)

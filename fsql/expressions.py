@@ -176,7 +176,7 @@ class Expression:
     """
 
     text: str
-    tree: exp.Expression
+    tree: exp.Expr
     references: tuple[str, ...]
     where: str = ""
 
@@ -233,7 +233,7 @@ def parse_expression(text: str, *, where: str) -> Expression:
         raise _fail(where, f"cannot parse {text!r}: {first}") from None
     if len(statements) != 1 or statements[0] is None:
         raise _fail(where, f"{text!r} must be exactly one expression (no ';')")
-    tree = cast(exp.Expression, _Normalizer(where).norm(statements[0]))
+    tree = _Normalizer(where).norm(statements[0])
     names: dict[str, None] = {}
     for column in tree.find_all(exp.Column):
         names.setdefault(column.name, None)
@@ -766,7 +766,7 @@ class _Sql:
     """Lowers a typed core tree to one dialect."""
 
     def __init__(self, typer: _Typer, dialect: Dialect,
-                 resolve: Callable[[str], exp.Expression]) -> None:
+                 resolve: Callable[[str], exp.Expr]) -> None:
         self.t, self.d, self.resolve, self.spec = typer, dialect, resolve, dialect.expressions
 
     def ty(self, dtype: DType) -> exp.DataType:
@@ -1139,7 +1139,7 @@ class _Sql:
     def lower_between(self, node: exp.Anonymous) -> exp.Expr:
         """floor((micros(b) - micros(a)) / unit) with exact integer arithmetic."""
         a, b = node.expressions
-        micros = [self.d.epoch_micros_sql(cast(exp.Expression, self(x)), "date" if self.known(
+        micros = [self.d.epoch_micros_sql(self(x), "date" if self.known(
             x, f"{node.name.upper()}()") == DATE else "timestamp") for x in (a, b)]
         diff = exp.Paren(this=exp.Sub(this=_paren(micros[1]), expression=_paren(micros[0])))
         unit = exp.Literal.number(_UNITS[node.name])
@@ -1150,8 +1150,8 @@ class _Sql:
             (negative_rest, exp.Literal.number(1)), default=exp.Literal.number(0)))
 
 
-def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expression], *,
-           input_dtypes: Mapping[str, DType | str] | None = None) -> exp.Expression:
+def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expr], *,
+           input_dtypes: Mapping[str, DType | str] | None = None) -> exp.Expr:
     """A sqlglot tree computing ``expr`` on ``dialect``; each column becomes ``resolve(name)``.
 
     ``input_dtypes`` gives the dtypes of the referenced columns. Most of the language compiles
@@ -1170,7 +1170,7 @@ def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expr
     typer = _Typer(expr, input_dtypes or {}, unknown_ok=True)
     out = _Sql(typer, dialect, resolve)(expr.tree)
     out = out.this if isinstance(out, exp.Paren) else out
-    return cast(exp.Expression, out.transform(_tidy))
+    return cast(exp.Expr, out.transform(_tidy))
 
 
 def _tidy(node: exp.Expr) -> exp.Expr:

@@ -27,13 +27,13 @@ LIGHT_PAIRS_PER_ROW = 10.0
 
 
 def estimate_pairs(con: duckdb.DuckDBPyConnection, lookup: AggregationLookup,
-                   spine_table: str, spine_time: exp.Expression, dialect: Dialect
+                   spine_table: str, spine_time: exp.Expr, dialect: Dialect
                    ) -> tuple[float, float]:
     """(estimated spine row x event pairs in the longest window, events + spine rows): one
     query, one read of the source."""
     relation, _, _ = relation_for_source(dialect, lookup.source)
 
-    def per_key(columns: list[str], source: exp.Expression) -> exp.Select:
+    def per_key(columns: list[str], source: exp.Expr) -> exp.Select:
         keys = [col(c) for c in columns]
         select = exp.select(*[exp.alias_(k, key_name(n)) for n, k in enumerate(keys)],
                             exp.alias_(exp.Count(this=exp.Star()), "__fsql_n")).from_(source)

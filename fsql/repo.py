@@ -277,7 +277,7 @@ class Repo:
 
     def tree(self, features: str | Sequence[Any], spine: str | SpineRef, *,
              dialect: str | None = None, env: str | None = None,
-             **options: Any) -> exp.Expression:
+             **options: Any) -> exp.Expr:
         """The sqlglot tree of the training-set query for ``dialect``.
 
         >>> Repo.load("examples/fraud").tree(  # doctest: +SKIP

@@ -70,19 +70,19 @@ _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
 _O, _KIND, _WI, _RANKV = "__fsql_o", "__fsql_kind", "__fsql_wi", "__fsql_rankv"
 
 
-def _when(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
+def _when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
-def _shr(node: exp.Expression, bits: exp.Expression) -> exp.Expression:
+def _shr(node: exp.Expr, bits: exp.Expr) -> exp.Expr:
     return exp.paren(exp.BitwiseRightShift(this=node, expression=bits), copy=False)
 
 
-def _shl(node: exp.Expression, bits: exp.Expression) -> exp.Expression:
+def _shl(node: exp.Expr, bits: exp.Expr) -> exp.Expr:
     return exp.paren(exp.BitwiseLeftShift(this=node, expression=bits), copy=False)
 
 
-def _struct(**fields: exp.Expression) -> exp.Expression:
+def _struct(**fields: exp.Expr) -> exp.Expr:
     return exp.Struct(
         expressions=[exp.PropertyEQ(this=ident(k), expression=v) for k, v in fields.items()]
     )
@@ -143,7 +143,7 @@ class RunningSQL:
     def name(self, part: str) -> str:
         return self.o.cte_name(part)
 
-    def keys(self, table: str | None = None) -> list[exp.Expression]:
+    def keys(self, table: str | None = None) -> list[exp.Expr]:
         return [col(key_name(n), table) for n in range(self.n_keys)]
 
     def probe(self, window: int | None) -> int:
@@ -171,15 +171,16 @@ class RunningSQL:
                 out.append(_Series("end", m, w))
         return list(dict.fromkeys(out))
 
-    def series_input(self, s: _Series) -> exp.Expression:
+    def series_input(self, s: _Series) -> exp.Expr:
         """The value counted for event rows (NULL: not counted)."""
         if s.kind == "pos":
             return exp.Literal.number(1)
+        assert s.m is not None  # every series but "pos" reads an input
         x = col(input_name(s.m))
         if s.kind == "count":
             return x
         gap_col = f"__fsql_prev{s.m}" if s.kind == "start" else f"__fsql_next{s.m}"
-        alone: exp.Expression = is_null(col(gap_col))
+        alone: exp.Expr = is_null(col(gap_col))
         if s.window is not None:
             gap = (
                 exp.Sub(this=col(TS), expression=col(gap_col))
@@ -201,9 +202,9 @@ class RunningSQL:
         return list(dict.fromkeys(stats))
 
     # -- CTEs ----------------------------------------------------------------------------
-    def ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+    def ctes(self) -> list[tuple[str, exp.Expr, str | None]]:
         """(name, body, "materialized" / "recursive" / None) in dependency order."""
-        out: list[tuple[str, exp.Expression, str | None]] = [
+        out: list[tuple[str, exp.Expr, str | None]] = [
             (self.name("good"), self.good(), None)
         ]
         if self.sorted:
@@ -251,9 +252,9 @@ class RunningSQL:
     def islands_cte(self) -> exp.Select:
         """Each event's previous and next event time of the same key and value."""
         inputs = list(dict.fromkeys(self.o.input_of[j] for j in self.islands))
-        extra: list[exp.Expression] = []
+        extra: list[exp.Expr] = []
         for m in inputs:
-            def over(func: exp.Expression, m: int = m) -> exp.Window:
+            def over(func: exp.Expr, m: int = m) -> exp.Window:
                 return exp.Window(
                     this=func, partition_by=[*self.keys(), col(input_name(m))],
                     order=exp.Order(expressions=[exp.Ordered(this=col(TS), nulls_first=True)]))
@@ -279,7 +280,7 @@ class RunningSQL:
             *[aliased(col(input_name(m)), f"__fsql_val{m}") for m in dict.fromkeys(
                 m for _, m in stats)],
             *([col(CREATED), aliased(col(input_name(self.ranked_input)), _RANKV)]
-              if self.ranked else []),
+              if self.ranked and self.ranked_input is not None else []),
         ).from_(table(events), copy=False)
         probes = exp.Values(
             expressions=[
@@ -323,7 +324,7 @@ class RunningSQL:
             order += [exp.Ordered(this=col(CREATED), nulls_first=True),
                       exp.Ordered(this=col(_RANKV), nulls_first=True)]
         if self.partitioned:
-            partition: list[exp.Expression] | None = self.keys()
+            partition: list[exp.Expr] | None = self.keys()
         else:
             partition = None
             order = [exp.Ordered(this=k, nulls_first=True) for k in self.keys()] + order
@@ -343,19 +344,19 @@ class RunningSQL:
             values.append(col(_RANKV))
         return exp.select(col(RID), col(_WI), *running, *values).from_(union, copy=False)
 
-    def at_probe(self, name: str, probe: int) -> exp.Expression:
+    def at_probe(self, name: str, probe: int) -> exp.Expr:
         """The running count ``name`` at probe ``probe`` of the row (GROUP BY row id)."""
         return exp.Max(this=_when(exp.EQ(this=col(_WI), expression=exp.Literal.number(probe)),
                                   col(name)))
 
-    def in_window(self, start: str, end: str, window: int | None) -> exp.Expression:
+    def in_window(self, start: str, end: str, window: int | None) -> exp.Expr:
         """Running count ``start`` at t minus running count ``end`` at t - w."""
         return exp.Sub(this=self.at_probe(start, 0),
                        expression=self.at_probe(end, self.probe(window)))
 
     def count_cte(self) -> exp.Select:
         """Per spine row: counts, distinct counts, ranks and each block window's positions."""
-        columns: list[exp.Expression] = [col(RID)]
+        columns: list[exp.Expr] = [col(RID)]
         for j in self.counted + self.blocked + self.ranked:
             agg = self.agg(j)
             if j in self.blocked and agg.function != "avg":
@@ -393,11 +394,11 @@ class RunningSQL:
     def block_col(function: str, m: int) -> str:
         return f"__fsql_{function}{m}"
 
-    def block_value(self, function: str, m: int) -> exp.Expression:
+    def block_value(self, function: str, m: int) -> exp.Expr:
         """Level 0 of input ``m``'s blocks: a sum of integers or decimals is cast to its exact
         wide type here, since a recursive CTE keeps the types of its first level (level 1's
         sums would otherwise be cast back to int64 and fail on a partial sum)."""
-        value: exp.Expression = col(f"__fsql_val{m}")
+        value: exp.Expr = col(f"__fsql_val{m}")
         if function != "sum":
             return value
         agg = next(a for j, a in enumerate(self.o.lookup.outputs)
@@ -410,7 +411,7 @@ class RunningSQL:
             return exp.Cast(this=value, to=self.o.p.dialect.type_sql(DType("decimal", 38, scale)))
         return value
 
-    def block_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+    def block_ctes(self) -> list[tuple[str, exp.Expr, str | None]]:
         stats = self.block_stats()
         one = exp.Literal.number(1)
         b, level_col = "__fsql_b", "__fsql_l"
@@ -436,7 +437,7 @@ class RunningSQL:
                    copy=False)
             .group_by(level_up.copy(), parent.copy(), copy=False)
         )
-        out: list[tuple[str, exp.Expression, str | None]] = [
+        out: list[tuple[str, exp.Expr, str | None]] = [
             (self.name("blocks"), exp.union(level0, up, distinct=False, copy=False), "recursive")
         ]
         out += self.cover_ctes()
@@ -464,7 +465,7 @@ class RunningSQL:
         out.append((self.name("bk"), lookup, None))
         return out
 
-    def cover_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+    def cover_ctes(self) -> list[tuple[str, exp.Expr, str | None]]:
         """The blocks covering each window [lo, hi) of positions: at level l, blocks a..bb-1
         lie inside; keep the first and the last of them when their parent does not."""
         windows = list(dict.fromkeys(self.agg(j).window_us for j in self.blocked))
@@ -546,7 +547,7 @@ class RunningSQL:
         return [(self.name("cover"), cover, None)]
 
     # -- ranked first/last -----------------------------------------------------------------
-    def rank_ctes(self) -> list[tuple[str, exp.Expression, str | None]]:
+    def rank_ctes(self) -> list[tuple[str, exp.Expr, str | None]]:
         """The events of the ranked input by rank (its running count at the event), and per
         spine row the value at each first/last's rank when its window holds an event."""
         name = _Series("count", self.ranked_input).name
@@ -640,7 +641,7 @@ class RunningSQL:
         if function == "last":
             # visible: (ts, c) <= (t, MAX) inclusive, < (t, MIN) exclusive.
             probe = _struct(ts=t, c=int_literal(INT64_MAX if self.inclusive else INT64_MIN))
-            cond: exp.Expression = (exp.GTE if self.inclusive else exp.GT)(
+            cond: exp.Expr = (exp.GTE if self.inclusive else exp.GT)(
                 this=probe, expression=_struct(ts=col(TS, e), c=col(CREATED, e)))
         else:
             assert window is not None
@@ -657,7 +658,7 @@ class RunningSQL:
         )
 
     # -- outputs ---------------------------------------------------------------------------
-    def value(self, j: int) -> exp.Expression:
+    def value(self, j: int) -> exp.Expr:
         """The aggregate's value per spine row (NULL: empty window; counts: NULL too)."""
         agg = self.agg(j)
         plan = self.o.plan_of[j]
@@ -680,7 +681,7 @@ class RunningSQL:
         hit = self.asof_name(agg.function, m, window, "hit")
         ts, t = col(TS, hit), col(T, SPINE)
         if agg.function == "first":
-            inside: exp.Expression = (exp.LTE if self.inclusive else exp.LT)(this=ts, expression=t)
+            inside: exp.Expr = (exp.LTE if self.inclusive else exp.LT)(this=ts, expression=t)
         elif agg.window_us is None:
             return col("__fsql_v", hit)
         else:

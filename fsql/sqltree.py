@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -47,16 +48,16 @@ def table(name: str, alias: str | None = None) -> exp.Table:
     return node
 
 
-def is_null(node: exp.Expression) -> exp.Expression:
+def is_null(node: exp.Expr) -> exp.Expr:
     return exp.Is(this=node, expression=exp.null())
 
 
-def not_null(node: exp.Expression) -> exp.Expression:
+def not_null(node: exp.Expr) -> exp.Expr:
     return exp.Not(this=is_null(node))
 
 
-def tie_struct(ts: exp.Expression, created: exp.Expression,
-               value: exp.Expression) -> exp.Expression:
+def tie_struct(ts: exp.Expr, created: exp.Expr,
+               value: exp.Expr) -> exp.Expr:
     """STRUCT(o, c, v) ordered as the tie rule: event time, created (NULL oldest), value."""
     fields = {"o": ts, "c": exp.Coalesce(this=created, expressions=[int_literal(CREATED_NULL)]),
               "v": value}
@@ -111,9 +112,9 @@ def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Tabl
             raise CompileError(
                 f"Table name {name!r} must be 'table', 'schema.table' or 'db.schema.table'"
             )
-        names = [None] * (3 - len(parts)) + parts
+        names: list[str | None] = [None] * (3 - len(parts)) + parts
         table = exp.Table(
-            this=ident(names[2]),
+            this=ident(parts[-1]),
             db=ident(names[1]) if names[1] else None,
             catalog=ident(names[0]) if names[0] else None,
         )
@@ -123,10 +124,10 @@ def table_ref(name: str, dialect: Dialect, alias: str | None = None) -> exp.Tabl
 
 
 def file_reader(path: str, alias: str | None = None,
-                types: tuple[tuple[str, str], ...] = ()) -> exp.Expression:
+                types: tuple[tuple[str, str], ...] = ()) -> exp.Expr:
     """``read_parquet(path)`` or ``read_csv(path[, types = {...}])`` as a FROM item."""
     func = "read_csv" if path.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
-    args: list[exp.Expression] = [exp.Literal.string(path)]
+    args: list[exp.Expr] = [exp.Literal.string(path)]
     if types:
         args.append(exp.EQ(this=exp.column("types"), expression=exp.Struct(expressions=[
             exp.PropertyEQ(this=exp.to_identifier(c, quoted=True), expression=exp.Literal.string(t))
@@ -140,7 +141,7 @@ def file_reader(path: str, alias: str | None = None,
 def from_item(
     kind: str, ref: str, dialect: Dialect, *, what: str, query_dialect: str | None = None,
     csv_types: tuple[tuple[str, str], ...] = (),
-) -> exp.Expression:
+) -> exp.Expr:
     """The FROM item for a table, a query or a local file."""
     if kind == "table":
         return table_ref(ref, dialect)
@@ -160,14 +161,14 @@ def from_item(
     return file_reader(ref, types=csv_types)
 
 
-def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
+def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expr:
     """A typed constant (a feature default). Timestamps are UTC instants written with the
     dialect's explicit-zone template (no session zone reads them); NaN and infinities are
     cast from the strings every dialect parses ('NaN', 'inf', '-inf')."""
     if value is None:
         return exp.Cast(this=exp.null(), to=dialect.type_sql(dtype))
     if isinstance(value, bool):
-        node: exp.Expression = exp.Boolean(this=value)
+        node: exp.Expr = exp.Boolean(this=value)
     elif isinstance(value, float) and not math.isfinite(value):
         text = "NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf")
         node = exp.Literal.string(text)
@@ -186,19 +187,19 @@ def literal(value: Any, dtype: DType, dialect: Dialect) -> exp.Expression:
     return exp.Cast(this=node, to=dialect.type_sql(dtype))
 
 
-def and_all(conditions: list[exp.Expression]) -> exp.Expression:
+def and_all(conditions: Sequence[exp.Expr]) -> exp.Expr:
     """AND of ``conditions``; sqlglot parenthesizes OR operands."""
     return exp.and_(*conditions, copy=False)
 
 
-def int_literal(value: int) -> exp.Expression:
-    node: exp.Expression = exp.Literal.number(abs(value))
+def int_literal(value: int) -> exp.Expr:
+    node: exp.Expr = exp.Literal.number(abs(value))
     return exp.Neg(this=node) if value < 0 else node
 
 
 def relation_for_source(
     dialect: Dialect, src: SourceRef
-) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+) -> tuple[exp.Expr, exp.Expr, exp.Expr]:
     """The source's FROM item (aliased), and its event and created times in epoch micros."""
     relation = from_item(
         src.kind,
@@ -218,8 +219,8 @@ def relation_for_source(
     return relation, ts, created
 
 
-def value_order_keys(value: exp.Expression, dtype: DType | None,
-                     dialect: Dialect) -> list[exp.Expression]:
+def value_order_keys(value: exp.Expr, dtype: DType | None,
+                     dialect: Dialect) -> list[exp.Expr]:
     """ORDER BY keys that sort ``value`` by fsql's rule (NULL lowest comes from NULLS FIRST;
     NaN greatest; strings by code point): a dialect that sorts NaN lowest orders floats by
     (IS_NAN(x), x), and strings get the dialect's ``string_order`` (Postgres: COLLATE "C")."""
@@ -230,7 +231,7 @@ def value_order_keys(value: exp.Expression, dtype: DType | None,
     return [value]
 
 
-def exact_int64(value: exp.Expression, dialect: Dialect, what: str) -> exp.Expression:
+def exact_int64(value: exp.Expr, dialect: Dialect, what: str) -> exp.Expr:
     """``value`` (an exact wide integer) as int64, or a query error naming ``what`` when it
     does not fit: a sum never wraps, rounds or silently becomes a float."""
     int64 = dialect.type_sql(DType("int64"))
@@ -247,10 +248,10 @@ def exact_int64(value: exp.Expression, dialect: Dialect, what: str) -> exp.Expre
                     default=exp.Cast(this=dialect.raise_error(message), to=int64.copy()))
 
 
-def aliased(node: exp.Expr, name: str | exp.Identifier) -> exp.Expression:
+def aliased(node: exp.Expr, name: str | exp.Identifier) -> exp.Expr:
     """``node AS name`` holding ``node`` itself: ``exp.alias_`` would copy it first (the
     builders share no node, so there is nothing to copy)."""
-    return cast(exp.Expression, exp.alias_(node, name, copy=False))
+    return exp.alias_(node, name, copy=False)
 
 
 def joined(this: exp.Expr, on: exp.Expr | None) -> exp.Join:
