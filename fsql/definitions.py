@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import numbers
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
-from fsql.errors import DefinitionError
+from fsql.errors import DefinitionError, did_you_mean
 
 if TYPE_CHECKING:
     from fsql.aggregates import Aggregate, Derived
@@ -82,7 +81,7 @@ def checked_arguments(init: _Init) -> _Init:
             if unknown:
                 raise DefinitionError(
                     f"{where}: unknown argument {unknown[0]!r}."
-                    f"{_did_you_mean(unknown[0], accepted)} {kind} takes: "
+                    f"{did_you_mean(unknown[0], accepted)} {kind} takes: "
                     f"{', '.join(accepted)}"
                 ) from None
             raise DefinitionError(f"{where}: {err}; {kind} takes: {', '.join(accepted)}") \
@@ -90,12 +89,6 @@ def checked_arguments(init: _Init) -> _Init:
         init(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    """`` Did you mean 'x'?`` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(name, list(candidates), n=1)
-    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def _as_list(value: Any, *, where: str, what: str, example: str) -> list[Any]:
@@ -393,7 +386,7 @@ class FeatureView:
         names = [f.name for f in (*self.features, *self.derived)]
         raise DefinitionError(
             f"FeatureView {self.name!r} ({self.location}) has no feature {name!r}."
-            f"{_did_you_mean(name, names)} Its features: {', '.join(names)}"
+            f"{did_you_mean(name, names)} Its features: {', '.join(names)}"
         )
 
     def projection(self) -> ViewProjection:

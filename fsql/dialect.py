@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -13,7 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.errors import CompileError
+from fsql.errors import CompileError, did_you_mean
 
 SnapshotStrategy = Literal["asof_two_phase", "asof_dedup", "window", "range_rank"]
 # The engine features (dialects/base.toml [capabilities]) each strategy and plan needs.
@@ -154,8 +153,7 @@ def get_dialect(name: str) -> Dialect:
     """The dialect called ``name``; an unknown name fails and suggests the closest one."""
     names = available()
     if name not in names:
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, names)
         raise CompileError(f"Unknown dialect {name!r}.{hint} Choose one of: {', '.join(names)}")
     text = resources.files("fsql.dialects").joinpath(f"{name}.toml").read_text()
     return load_dialect(text, where=f"dialects/{name}.toml")
@@ -211,8 +209,7 @@ def _merged(base: dict[str, Any], data: dict[str, Any], *, where: str,
     for key, value in data.items():
         path = f"{table}.{key}" if table else key
         if key not in base:
-            close = difflib.get_close_matches(key, list(base), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, list(base))
             raise CompileError(f"{where}: unknown setting {path!r}.{hint} "
                                "(dialects/base.toml lists every setting)")
         expected = base[key]

@@ -17,13 +17,12 @@ when it has one, and a warehouse reads its ``table`` or ``query``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fsql.definitions import Source
-from fsql.errors import DefinitionError, UnsupportedError
+from fsql.errors import DefinitionError, UnsupportedError, did_you_mean
 
 Reads = Literal["files", "tables"]
 _KEYS = ("dialect", "sources", "database", "schema", "tables")
@@ -63,8 +62,7 @@ def parse_environments(data: Any, *, where: str) -> dict[str, Environment]:
             raise DefinitionError(f"{here}: must be a table, e.g. sources = \"tables\"")
         unknown = [k for k in body if k not in _KEYS]
         if unknown:
-            close = difflib.get_close_matches(unknown[0], _KEYS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(unknown[0], _KEYS)
             raise DefinitionError(
                 f"{here}: unknown key {unknown[0]!r}.{hint} Keys: {', '.join(_KEYS)}")
         if body.get("sources") not in (None, "files", "tables"):
@@ -91,8 +89,7 @@ def check_environment_sources(environments: Mapping[str, Environment],
     for env in environments.values():
         for name in env.tables:
             if name not in sources:
-                close = difflib.get_close_matches(name, list(sources), n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(name, list(sources))
                 raise DefinitionError(
                     f"{where} [environments.{env.name}.tables]: no source is named {name!r}."
                     f"{hint} Sources: {', '.join(sorted(sources)) or '(none)'}")

@@ -16,7 +16,7 @@ from fsql.dialect import Dialect, get_dialect
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import to_micros
 from fsql.environments import Environment, locate
-from fsql.errors import CompileError, DefinitionError, ExecutionError
+from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
 from fsql.plan import (
     AggregateColumn,
     AggregationLookup,
@@ -509,8 +509,7 @@ def _unknown_input(where: str, name: str, owners: Mapping[str, str], spine: Spin
                 f"request_schema={{{name!r}: {dtype or '<dtype>'!r}}} so that table, query and "
                 "online "
                 "requests know its type")
-    close = difflib.get_close_matches(name, [*features, *service.request_schema], n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, [*features, *service.request_schema])
     return (f"{where} reads {name!r}, which is neither a feature of the request nor a "
             f"request column declared in FeatureService {service.name!r} request_schema.{hint}"
             f" Features: {', '.join(features) or '(none)'}")

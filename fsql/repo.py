@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import importlib.util
 import sys
@@ -18,7 +17,7 @@ from sqlglot import exp
 
 from fsql.definitions import Entity, FeatureService, FeatureView, Source, ViewProjection
 from fsql.environments import Environment, check_environment_sources, parse_environments
-from fsql.errors import CompileError, DefinitionError
+from fsql.errors import CompileError, DefinitionError, did_you_mean
 from fsql.plan import Cut, PointInTimePlan, SpineRef
 
 # Never imported as definitions: helper and test code, data, environments, build output.
@@ -132,8 +131,7 @@ class Repo:
         if name is None:
             return None
         if name not in self.environments:
-            close = difflib.get_close_matches(name, list(self.environments), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, list(self.environments))
             raise DefinitionError(
                 f"Unknown environment {name!r}.{hint} Environments in "
                 f"{self.root / 'fsql.toml'}: {', '.join(sorted(self.environments)) or '(none)'}"
@@ -174,8 +172,7 @@ class Repo:
     def view(self, name: str) -> FeatureView:
         """The view called ``name``, or an error that lists the views."""
         if name not in self.views:
-            close = difflib.get_close_matches(name, list(self.views), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, list(self.views))
             raise DefinitionError(
                 f"Unknown feature view {name!r}.{hint} Views in {self.root}: "
                 f"{', '.join(sorted(self.views)) or '(none)'}"
@@ -209,9 +206,8 @@ class Repo:
             if ":" not in features and "," not in features:
                 if features in self.views:
                     return (self.views[features].projection(),)
-                close = difflib.get_close_matches(
-                    features, [*self.services, *self.views], n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(
+                    features, [*self.services, *self.views])
                 raise DefinitionError(
                     f"Unknown feature service {features!r}.{hint} Pass a service name "
                     f"({', '.join(sorted(self.services)) or 'none defined'}), a view name or "
