@@ -64,10 +64,7 @@ class AggregationSQL:
         self.i = i
         self.lookup = lookup
         self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
-        plans = parent.dialect.aggregation_plans
-        self.plan_of = [
-            "join" if self.cutoff or lookup.light else plans[a.function] for a in lookup.outputs
-        ]
+        self.plan_of = [self.plan_for(a) for a in lookup.outputs]
         self.framed = [j for j, plan in enumerate(self.plan_of) if plan == "frames"]
         self.joined = [j for j, plan in enumerate(self.plan_of) if plan == "join"]
         # first/last in the range join: ROW_NUMBER per aggregate, or ARG_MAX/ARG_MIN of the
@@ -99,6 +96,18 @@ class AggregationSQL:
                     "unlike fsql's rule, so fsql must know whether the column is a float); "
                     "declare dtype= on the Aggregate or schema= on the Source")
             self.check_string_order_known(agg)
+
+    def plan_for(self, agg: AggregateColumn) -> str:
+        """The plan of one aggregate: the dialect's for its function, else the range join
+        (created cutoff; light keys; islands over a possibly-float value where the engine
+        cannot partition by a float)."""
+        if self.cutoff or self.lookup.light:
+            return "join"
+        plan = self.p.dialect.aggregation_plans[agg.function]
+        if plan == "islands" and "partition_by_float" not in self.p.dialect.capabilities and \
+                agg.input_dtype in (None, "float64"):
+            return "join"
+        return plan
 
     # names -------------------------------------------------------------------------------
     @property

@@ -25,9 +25,9 @@ STRATEGY_NEEDS: dict[str, frozenset[str]] = {
 PLAN_NEEDS: dict[str, frozenset[str]] = {
     "frames": frozenset({"range_frames_offset"}),
     "join": frozenset({"qualify"}),
-    "running": frozenset({"unnest"}),
-    "islands": frozenset({"unnest"}),
-    "blocks": frozenset({"recursive_cte", "bit_shift", "unnest"}),
+    "running": frozenset({"values_lists"}),
+    "islands": frozenset({"values_lists"}),
+    "blocks": frozenset({"recursive_cte", "bit_shift", "unnest", "values_lists"}),
     "asof": frozenset({"asof_join_on", "struct", "struct_ordering"}),
 }
 # first/last over frames are MIN/MAX of STRUCT(ts, created, value).

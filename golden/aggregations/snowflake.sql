@@ -111,22 +111,6 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_activity_groups AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    COUNT(
-      DISTINCT CASE
-        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000
-        THEN __fsql_e.__fsql_x3
-      END
-    ) AS __fsql_a7
-  FROM __fsql_spine
-  INNER JOIN __fsql_activity_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-  GROUP BY
-    __fsql_spine.__fsql_rid
 ), __fsql_activity_rank10 AS (
   SELECT
     __fsql_spine.__fsql_rid,
@@ -173,6 +157,79 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_spine.__fsql_rid
       ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x2 DESC NULLS LAST
     ) = 1
+), __fsql_activity_good AS (
+  SELECT
+    __fsql_rid,
+    user_id AS __fsql_k0,
+    __fsql_t
+  FROM __fsql_spine
+  WHERE
+    NOT __fsql_t IS NULL AND NOT user_id IS NULL
+), __fsql_activity_isl AS (
+  SELECT
+    *,
+    LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x3 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_prev3,
+    LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x3 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_next3
+  FROM __fsql_activity_src
+), __fsql_activity_run AS (
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    COUNT(__fsql_start3_7200000000) OVER (
+      PARTITION BY __fsql_k0
+      ORDER BY __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_start3_7200000000,
+    COUNT(__fsql_end3_7200000000) OVER (
+      PARTITION BY __fsql_k0
+      ORDER BY __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_end3_7200000000
+  FROM (
+    SELECT
+      __fsql_k0,
+      __fsql_ts AS __fsql_o,
+      0 AS __fsql_kind,
+      CAST(NULL AS BIGINT) AS __fsql_rid,
+      CAST(NULL AS INT) AS __fsql_wi,
+      CASE
+        WHEN NOT __fsql_x3 IS NULL
+        AND (
+          __fsql_prev3 IS NULL OR __fsql_ts - __fsql_prev3 >= 7200000000
+        )
+        THEN 1
+      END AS __fsql_start3_7200000000,
+      CASE
+        WHEN NOT __fsql_x3 IS NULL
+        AND (
+          __fsql_next3 IS NULL OR __fsql_next3 - __fsql_ts >= 7200000000
+        )
+        THEN 1
+      END AS __fsql_end3_7200000000
+    FROM __fsql_activity_isl
+    UNION ALL
+    SELECT
+      __fsql_g.__fsql_k0,
+      COALESCE(__fsql_g.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+      1 AS __fsql_kind,
+      __fsql_g.__fsql_rid,
+      __fsql_w.__fsql_wi,
+      NULL AS __fsql_start3_7200000000,
+      NULL AS __fsql_end3_7200000000
+    FROM __fsql_activity_good AS __fsql_g
+    CROSS JOIN (VALUES
+      (0, 0),
+      (1, 7200000000)) AS __fsql_w(__fsql_wi, __fsql_us)
+  ) AS __fsql_u
+), __fsql_activity_cnt AS (
+  SELECT
+    __fsql_rid,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_start3_7200000000 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_end3_7200000000 END) AS __fsql_a7
+  FROM __fsql_activity_run
+  WHERE
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
 )
 SELECT
   __fsql_spine.*
@@ -229,7 +286,7 @@ SELECT
   END AS "amount_max_1s",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_groups.__fsql_a7, 0)
+    THEN COALESCE(__fsql_activity_cnt.__fsql_a7, 0)
     ELSE CAST(NULL AS DECIMAL(38, 0))
   END AS "merchant_id_count_distinct_2h",
   CASE
@@ -260,13 +317,13 @@ SELECT
 FROM __fsql_spine
 LEFT JOIN __fsql_activity_frames
   ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
-LEFT JOIN __fsql_activity_groups
-  ON __fsql_spine.__fsql_rid = __fsql_activity_groups.__fsql_rid
 LEFT JOIN __fsql_activity_rank10
   ON __fsql_spine.__fsql_rid = __fsql_activity_rank10.__fsql_rid
 LEFT JOIN __fsql_activity_rank11
   ON __fsql_spine.__fsql_rid = __fsql_activity_rank11.__fsql_rid
 LEFT JOIN __fsql_activity_rank12
   ON __fsql_spine.__fsql_rid = __fsql_activity_rank12.__fsql_rid
+LEFT JOIN __fsql_activity_cnt
+  ON __fsql_spine.__fsql_rid = __fsql_activity_cnt.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

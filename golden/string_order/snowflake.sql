@@ -89,22 +89,6 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_tags_groups AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    COUNT(
-      DISTINCT CASE
-        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-        THEN __fsql_e.__fsql_x0
-      END
-    ) AS __fsql_a4
-  FROM __fsql_spine
-  INNER JOIN __fsql_tags_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-  GROUP BY
-    __fsql_spine.__fsql_rid
 ), __fsql_tags_rank2 AS (
   SELECT
     __fsql_spine.__fsql_rid,
@@ -133,6 +117,79 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_spine.__fsql_rid
       ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
     ) = 1
+), __fsql_tags_good AS (
+  SELECT
+    __fsql_rid,
+    user_id AS __fsql_k0,
+    __fsql_t
+  FROM __fsql_spine
+  WHERE
+    NOT __fsql_t IS NULL AND NOT user_id IS NULL
+), __fsql_tags_isl AS (
+  SELECT
+    *,
+    LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_prev0,
+    LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts NULLS FIRST) AS __fsql_next0
+  FROM __fsql_tags_src
+), __fsql_tags_run AS (
+  SELECT
+    __fsql_rid,
+    __fsql_wi,
+    COUNT(__fsql_start0_86400000000) OVER (
+      PARTITION BY __fsql_k0
+      ORDER BY __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_start0_86400000000,
+    COUNT(__fsql_end0_86400000000) OVER (
+      PARTITION BY __fsql_k0
+      ORDER BY __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __fsql_end0_86400000000
+  FROM (
+    SELECT
+      __fsql_k0,
+      __fsql_ts AS __fsql_o,
+      0 AS __fsql_kind,
+      CAST(NULL AS BIGINT) AS __fsql_rid,
+      CAST(NULL AS INT) AS __fsql_wi,
+      CASE
+        WHEN NOT __fsql_x0 IS NULL
+        AND (
+          __fsql_prev0 IS NULL OR __fsql_ts - __fsql_prev0 >= 86400000000
+        )
+        THEN 1
+      END AS __fsql_start0_86400000000,
+      CASE
+        WHEN NOT __fsql_x0 IS NULL
+        AND (
+          __fsql_next0 IS NULL OR __fsql_next0 - __fsql_ts >= 86400000000
+        )
+        THEN 1
+      END AS __fsql_end0_86400000000
+    FROM __fsql_tags_isl
+    UNION ALL
+    SELECT
+      __fsql_g.__fsql_k0,
+      COALESCE(__fsql_g.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+      1 AS __fsql_kind,
+      __fsql_g.__fsql_rid,
+      __fsql_w.__fsql_wi,
+      NULL AS __fsql_start0_86400000000,
+      NULL AS __fsql_end0_86400000000
+    FROM __fsql_tags_good AS __fsql_g
+    CROSS JOIN (VALUES
+      (0, 0),
+      (1, 86400000000)) AS __fsql_w(__fsql_wi, __fsql_us)
+  ) AS __fsql_u
+), __fsql_tags_cnt AS (
+  SELECT
+    __fsql_rid,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_start0_86400000000 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_end0_86400000000 END) AS __fsql_a4
+  FROM __fsql_tags_run
+  WHERE
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
 )
 SELECT
   __fsql_spine.*
@@ -173,7 +230,7 @@ SELECT
   END AS "tag_last_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_tags_groups.__fsql_a4, 0)
+    THEN COALESCE(__fsql_tags_cnt.__fsql_a4, 0)
     ELSE CAST(NULL AS DECIMAL(38, 0))
   END AS "tag_count_distinct_1d"
 FROM __fsql_spine
@@ -181,11 +238,11 @@ ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine
   ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
 LEFT JOIN __fsql_tags_frames
   ON __fsql_spine.__fsql_rid = __fsql_tags_frames.__fsql_rid
-LEFT JOIN __fsql_tags_groups
-  ON __fsql_spine.__fsql_rid = __fsql_tags_groups.__fsql_rid
 LEFT JOIN __fsql_tags_rank2
   ON __fsql_spine.__fsql_rid = __fsql_tags_rank2.__fsql_rid
 LEFT JOIN __fsql_tags_rank3
   ON __fsql_spine.__fsql_rid = __fsql_tags_rank3.__fsql_rid
+LEFT JOIN __fsql_tags_cnt
+  ON __fsql_spine.__fsql_rid = __fsql_tags_cnt.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST
