@@ -17,12 +17,14 @@ dialects/*.toml). ``running``, ``islands``, ``blocks`` and ``asof`` are in
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from fsql.dialect import data_type
+from fsql.dialect import data_type, paren
 from fsql.dtypes import DType
 from fsql.errors import UnsupportedError
 from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
@@ -38,6 +40,7 @@ from fsql.sqltree import (
     exact_int64,
     input_name,
     int_literal,
+    is_null,
     joined,
     key_name,
     literal,
@@ -278,6 +281,9 @@ class AggregationSQL:
         greatest value: it is the minimum only when every value is NaN)."""
         if agg.function == "sum" and self.integer_input(agg):
             value = exp.Cast(this=value, to=self.p.dialect.int64_sum_type())
+        if agg.function == "sum" and self.is_float(agg) and \
+                self.p.dialect.float_overflow_raises:
+            return self.ieee_float_sum(value, over)
         if agg.function in ("min", "max") and self.is_string(agg):
             value = self.p.dialect.string_order(value)  # by code point (Postgres: COLLATE "C")
         if agg.function == "min" and self.p.dialect.min_max_propagate_nan and self.is_float(agg):
@@ -286,6 +292,29 @@ class AggregationSQL:
             return exp.Coalesce(this=over(exp.Min(this=not_nan)),
                                 expressions=[over(exp.Min(this=value))])
         return over(aggregate_function(agg, value))
+
+    def ieee_float_sum(self, value: exp.Expr,
+                       over: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+        """A float sum that overflows to +/-inf (IEEE 754) on an engine that raises instead:
+        the sum of x * 2^-11 (scaling by a power of two is exact, so partial sums round as the
+        unscaled ones do, for inputs above 2e-305) is scaled back only when the result fits,
+        else +/-inf; NaN stays NaN."""
+        dialect, dtype = self.p.dialect, DType("float64")
+        scale = 2.0**11
+        limit = exp.Literal.number(repr(sys.float_info.max / scale))
+        scaled = over(exp.Sum(this=exp.Mul(this=paren(value),
+                                           expression=exp.Literal.number(repr(1 / scale)))))
+        infinite = exp.Case(ifs=[exp.If(this=exp.GT(this=scaled.copy(),
+                                                    expression=exp.Literal.number(0)),
+                                        true=literal(math.inf, dtype, dialect))],
+                            default=literal(-math.inf, dtype, dialect))
+        return exp.Case(ifs=[
+            exp.If(this=is_null(scaled.copy()), true=exp.Cast(this=exp.null(),
+                                                              to=dialect.type_sql(dtype))),
+            exp.If(this=dialect.is_nan(scaled.copy()), true=scaled.copy()),
+            exp.If(this=exp.GT(this=exp.Abs(this=scaled.copy()), expression=limit),
+                   true=infinite)],
+            default=exp.Mul(this=scaled, expression=exp.Literal.number(repr(scale))))
 
     @staticmethod
     def input_dtype(agg: AggregateColumn) -> str | None:

@@ -65,6 +65,7 @@ class Dialect:
     # and in MIN/MAX; these say where the engine differs, so that fsql writes the rule out.
     nan_sorts_lowest: bool
     min_max_propagate_nan: bool
+    float_overflow_raises: bool
     capabilities: frozenset[str]
     epoch_micros: dict[str, str]
     types: dict[str, str]
@@ -188,6 +189,7 @@ def load_dialect(text: str, *, where: str) -> Dialect:
         materialize_ctes=settings["materialize_ctes"],
         nan_sorts_lowest=settings["nan_sorts_lowest"],
         min_max_propagate_nan=settings["min_max_propagate_nan"],
+        float_overflow_raises=settings["float_overflow_raises"],
         capabilities=capabilities,
         epoch_micros=dict(settings["epoch_micros"]),
         types=dict(settings["types"]),

@@ -323,16 +323,14 @@ class RunningSQL:
             # Tied events in the tie order: created NULL-oldest, then the value.
             order += [exp.Ordered(this=col(CREATED), nulls_first=True),
                       exp.Ordered(this=col(_RANKV), nulls_first=True)]
-        if self.partitioned:
-            partition: list[exp.Expr] | None = self.keys()
-        else:
-            partition = None
+        if not self.partitioned:
             order = [exp.Ordered(this=k, nulls_first=True) for k in self.keys()] + order
         spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
                               end="CURRENT ROW")
         running = [
             aliased(
-                exp.Window(this=exp.Count(this=col(s.name)), partition_by=partition,
+                exp.Window(this=exp.Count(this=col(s.name)),
+                           partition_by=self.keys() if self.partitioned else None,
                            order=exp.Order(expressions=[o.copy() for o in order]),
                            spec=spec.copy()),
                 s.name,

@@ -38,12 +38,53 @@ WITH __fsql_spine AS (
         THEN __fsql_e.__fsql_x1
       END
     ) AS __fsql_a1,
-    SUM(
-      CASE
-        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-        THEN __fsql_e.__fsql_x1
+    CASE
+      WHEN SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      ) IS NULL
+      THEN CAST(NULL AS FLOAT64)
+      WHEN IS_NAN(
+        SUM(
+          CASE
+            WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+            THEN __fsql_e.__fsql_x1
+          END * 0.00048828125
+        )
+      )
+      THEN SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      )
+      WHEN ABS(
+        SUM(
+          CASE
+            WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+            THEN __fsql_e.__fsql_x1
+          END * 0.00048828125
+        )
+      ) > 8.777798510069901e+304
+      THEN CASE
+        WHEN SUM(
+          CASE
+            WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+            THEN __fsql_e.__fsql_x1
+          END * 0.00048828125
+        ) > 0
+        THEN CAST('inf' AS FLOAT64)
+        ELSE CAST('-inf' AS FLOAT64)
       END
-    ) AS __fsql_a2,
+      ELSE SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      ) * 2048.0
+    END AS __fsql_a2,
     SUM(
       CAST(CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000

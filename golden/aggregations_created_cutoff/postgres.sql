@@ -40,12 +40,51 @@ WITH __fsql_spine AS (
         THEN __fsql_e.__fsql_x1
       END
     ) AS __fsql_a1,
-    SUM(
-      CASE
-        WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-        THEN __fsql_e.__fsql_x1
+    CASE
+      WHEN SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      ) IS NULL
+      THEN CAST(NULL AS DOUBLE PRECISION)
+      WHEN SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      ) = CAST('NaN' AS DOUBLE PRECISION)
+      THEN SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      )
+      WHEN ABS(
+        SUM(
+          CASE
+            WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+            THEN __fsql_e.__fsql_x1
+          END * 0.00048828125
+        )
+      ) > 8.777798510069901e+304
+      THEN CASE
+        WHEN SUM(
+          CASE
+            WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+            THEN __fsql_e.__fsql_x1
+          END * 0.00048828125
+        ) > 0
+        THEN CAST('inf' AS DOUBLE PRECISION)
+        ELSE CAST('-inf' AS DOUBLE PRECISION)
       END
-    ) AS __fsql_a2,
+      ELSE SUM(
+        CASE
+          WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
+          THEN __fsql_e.__fsql_x1
+        END * 0.00048828125
+      ) * 2048.0
+    END AS __fsql_a2,
     SUM(
       CAST(CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000

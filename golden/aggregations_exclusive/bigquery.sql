@@ -48,11 +48,47 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o
         RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
       ) AS __fsql_a1,
-      SUM(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-      ) AS __fsql_a2,
+      CASE
+        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        ) IS NULL
+        THEN CAST(NULL AS FLOAT64)
+        WHEN IS_NAN(
+          SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o
+            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+          )
+        )
+        THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        )
+        WHEN ABS(
+          SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o
+            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+          )
+        ) > 8.777798510069901e+304
+        THEN CASE
+          WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o
+            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+          ) > 0
+          THEN CAST('inf' AS FLOAT64)
+          ELSE CAST('-inf' AS FLOAT64)
+        END
+        ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        ) * 2048.0
+      END AS __fsql_a2,
       SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o

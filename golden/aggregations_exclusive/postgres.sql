@@ -50,11 +50,45 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
       ) AS __fsql_a1,
-      SUM(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-      ) AS __fsql_a2,
+      CASE
+        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        ) IS NULL
+        THEN CAST(NULL AS DOUBLE PRECISION)
+        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        ) = CAST('NaN' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        )
+        WHEN ABS(
+          SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+          )
+        ) > 8.777798510069901e+304
+        THEN CASE
+          WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+          ) > 0
+          THEN CAST('inf' AS DOUBLE PRECISION)
+          ELSE CAST('-inf' AS DOUBLE PRECISION)
+        END
+        ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+        ) * 2048.0
+      END AS __fsql_a2,
       SUM(CAST(__fsql_x2 AS DECIMAL)) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST

@@ -40,11 +40,47 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
       ) AS FLOAT64) AS __fsql_a0,
-      SUM(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1,
+      CASE
+        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) IS NULL
+        THEN CAST(NULL AS FLOAT64)
+        WHEN IS_NAN(
+          SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        )
+        THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        WHEN ABS(
+          SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        ) > 8.777798510069901e+304
+        THEN CASE
+          WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          ) > 0
+          THEN CAST('inf' AS FLOAT64)
+          ELSE CAST('-inf' AS FLOAT64)
+        END
+        ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) * 2048.0
+      END AS __fsql_a1,
       COUNT(__fsql_x2) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o

@@ -89,11 +89,45 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
       ) AS __fsql_a1,
-      SUM(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a2,
+      CASE
+        WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) IS NULL
+        THEN CAST(NULL AS DOUBLE PRECISION)
+        WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) = CAST('NaN' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        WHEN ABS(
+          SUM(__fsql_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        ) > 8.777798510069901e+304
+        THEN CASE
+          WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          ) > 0
+          THEN CAST('inf' AS DOUBLE PRECISION)
+          ELSE CAST('-inf' AS DOUBLE PRECISION)
+        END
+        ELSE SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) * 2048.0
+      END AS __fsql_a2,
       CAST(AVG(__fsql_x0) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST

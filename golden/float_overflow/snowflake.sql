@@ -1,0 +1,81 @@
+-- fsql 0.2.0 | training set of 'svc' | dialect snowflake | cut inclusive | created cutoff off | names short | env default
+WITH __fsql_spine AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
+    DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
+  FROM spine
+), __fsql_sums_src AS (
+  SELECT
+    user_id AS __fsql_k0,
+    DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    x AS __fsql_x0
+  FROM events AS __fsql_s
+  WHERE
+    NOT user_id IS NULL
+    AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
+      SELECT
+        MAX(__fsql_t)
+      FROM __fsql_spine
+    )
+    AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
+), __fsql_sums_frames AS (
+  SELECT
+    __fsql_rid,
+    __fsql_a0,
+    __fsql_a1
+  FROM (
+    SELECT
+      __fsql_rid,
+      SUM(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+      ) AS __fsql_a0,
+      SUM(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o NULLS FIRST
+        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_a1
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_ts AS __fsql_o,
+        __fsql_c,
+        CAST(NULL AS BIGINT) AS __fsql_rid,
+        __fsql_x0
+      FROM __fsql_sums_src
+      UNION ALL
+      SELECT
+        user_id AS __fsql_k0,
+        __fsql_t AS __fsql_o,
+        NULL AS __fsql_c,
+        __fsql_rid,
+        NULL AS __fsql_x0
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+    ) AS __fsql_u
+  ) AS __fsql_w
+  WHERE
+    NOT __fsql_rid IS NULL
+)
+SELECT
+  __fsql_spine.*
+  EXCLUDE (__fsql_rid, __fsql_t),
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_sums_frames.__fsql_a0
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "x_sum_1d",
+  CASE
+    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    THEN __fsql_sums_frames.__fsql_a1
+    ELSE CAST(NULL AS DOUBLE)
+  END AS "x_sum"
+FROM __fsql_spine
+LEFT JOIN __fsql_sums_frames
+  ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
+ORDER BY
+  __fsql_spine.__fsql_rid NULLS FIRST
