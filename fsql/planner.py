@@ -98,6 +98,12 @@ def duckdb_type_name(dtype: DType) -> str:
     return get_dialect("duckdb").type_sql(dtype).sql(dialect="duckdb")
 
 
+def _dtype_name(duckdb_type: str) -> str | None:
+    """The fsql dtype's name (``decimal`` without precision) of a DuckDB column type."""
+    dtype = fsql_dtype(duckdb_type)
+    return dtype.split("(")[0] if dtype else None
+
+
 def _fsql_dtypes(duckdb_types: Mapping[str, str] | None) -> dict[str, str]:
     known = {c: fsql_dtype(t) for c, t in (duckdb_types or {}).items()}
     return {c: t for c, t in known.items() if t is not None}
@@ -185,14 +191,11 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
     if csv_types:
         columns = {c: dict(csv_types).get(c, '"NULL"') for c in columns}
     for column, wanted in source.schema.items():
-        actual = fsql_dtype(columns[column]) if column in columns else "absent"
-        if actual != str(wanted) and (actual or "").split("(")[0] != wanted.name:
+        if column not in columns or _dtype_name(columns[column]) != wanted.name:
+            found = f"holds {columns[column]}" if column in columns else "has no such column"
             raise DefinitionError(
                 f"Source {source.name!r} ({source.location}): schema declares {column!r} as "
-                f"{wanted}, but {where.ref} "
-                f"{'has no such column' if actual == 'absent' else ''}"
-                f"{'' if actual == 'absent' else f'holds {columns[column]}'}; fix the schema "
-                "or the file")
+                f"{wanted}, but {where.ref} {found}; fix the schema or the file")
     needed = [(k, source.column_for(k)) for k in view.join_keys]
     needed += [(name, source.column_for(name)) for name in view_columns(view)]
     needed += [(source.timestamp_field, ts_col)]
@@ -254,10 +257,10 @@ def _header_only_csv_types(path: Path, columns: Mapping[str, str], source: Sourc
         elif feat.column and feat.dtype is not None and feat.function in (
                 "sum", "min", "max", "first", "last"):
             types.setdefault(source.column_for(feat.column), duckdb_type_name(feat.dtype))
-    for name in (source.timestamp_field, source.created_timestamp_field):
-        if name:
-            types.setdefault(source.column_for(name), "TIMESTAMP" if name != source.timestamp_field
-                             or source.timestamp_dtype == "timestamp" else "DATE")
+    types.setdefault(source.column_for(source.timestamp_field),
+                     "DATE" if source.timestamp_dtype == "date" else "TIMESTAMP")
+    if source.created_timestamp_field:
+        types.setdefault(source.column_for(source.created_timestamp_field), "TIMESTAMP")
     return tuple((c, types[c]) for c in columns if c in types)
 
 
@@ -297,8 +300,7 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
     feature_dtypes = {o.output_name: str(o.dtype) for lk in lookups for o in lk.outputs
                       if o.dtype is not None}
     derived = _view_derived(projections, lookups, owners, spine, full_names, feature_dtypes)
-    dtypes = {**_fsql_dtypes(spine_types), **{c: str(t) for c, t in schema.items()},
-              **feature_dtypes, **_derived_dtypes(derived)}
+    dtypes = {**dict(spine.column_dtypes), **feature_dtypes, **_derived_dtypes(derived)}
     readable = _readable_features(projections, full_names)
     request_columns = set(schema) if service else (
         set(spine.columns) if spine.columns is not None else set())
@@ -382,10 +384,10 @@ def _check_request_schema(service: FeatureService | None, spine: SpineRef,
             raise CompileError(
                 f"{where}: the spine has no column {column!r}{hint}; spine columns: "
                 f"{', '.join(spine_types)}")
-        actual = fsql_dtype(spine_types[column])
         if spine_types[column] == '"NULL"':  # a column of only NULLs: any dtype holds it
             continue
-        if actual is None or DType(actual.split("(")[0]).name != dtype.name:
+        actual = fsql_dtype(spine_types[column])
+        if _dtype_name(spine_types[column]) != dtype.name:
             raise CompileError(
                 f"{where}: spine column {column!r} is declared {dtype} but the spine holds "
                 f"{actual or spine_types[column]}; store it as {dtype} or fix the declaration")

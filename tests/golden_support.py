@@ -23,6 +23,7 @@ from fsql.dialect import get_dialect
 from fsql.plan import PointInTimePlan, SpineRef
 from fsql.planner import build_plan
 from fsql.repo import Repo
+from fsql.runner import feature_dtypes as runner_feature_dtypes
 from tests.engines import Result, TableData
 from tests.engines.duckdb_engine import duckdb_type
 
@@ -167,14 +168,9 @@ class GoldenCase:
 
 
 def feature_dtypes(plan: PointInTimePlan) -> dict[str, str]:
-    """Output feature columns of ``plan`` and their dtypes (derived ones inferred)."""
-    from fsql.expressions import result_dtype
-
-    out = {o.output_name: str(o.dtype) for lk in plan.lookups for o in lk.outputs
-           if not o.hidden}
-    for d in plan.derived:
-        out[d.output_name] = str(d.dtype or result_dtype(d.expression, d.input_dtypes))
-    return out
+    """Output feature columns of ``plan`` and their dtypes (derived ones inferred), as the
+    local runner types its output."""
+    return {name: str(dtype) for name, dtype in runner_feature_dtypes(plan).items()}
 
 
 def cases() -> list[GoldenCase]:
