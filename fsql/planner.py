@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
+
 from fsql.aggregates import Aggregate
 from fsql.bad_values import first_bad_timestamp
 from fsql.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
@@ -44,8 +46,6 @@ def first_line(err: BaseException) -> str:
 
 def describe_file(path: Path, *, what: str) -> dict[str, str]:
     """Column name -> DuckDB type of a local Parquet/CSV file."""
-    import duckdb
-
     if not path.exists():
         raise ExecutionError(f"{what}: file {str(path)!r} does not exist")
     if not path.is_file():
@@ -230,8 +230,6 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
 
 def _first_bad_value(path: Path, column: str) -> str:
     """``: row N: 'text' is not a timestamp or date`` for the first such value of a file."""
-    import duckdb
-
     reader = "read_csv" if path.name.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
     bad = first_bad_timestamp(duckdb.connect(), f"{reader}(?)", [str(path)], column)
     return f": row {bad[0]}: {bad[1]!r} is not a timestamp or date" if bad else ""
@@ -245,8 +243,6 @@ def _header_only_csv_types(path: Path, columns: Mapping[str, str], source: Sourc
     if not path.name.lower().endswith((".csv", ".csv.gz")) or any(
             t != "VARCHAR" for t in columns.values()):
         return ()
-    import duckdb
-
     (rows,) = duckdb.connect().execute("SELECT count(*) FROM read_csv(?)", [str(path)]).fetchall()
     if rows[0]:
         return ()
