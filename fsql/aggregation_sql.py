@@ -247,18 +247,7 @@ class AggregationSQL:
         )
 
     def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expr:
-
-        value = col(input_name(self.input_of[j]))
-        if agg.function in ("first", "last"):
-            # MIN/MAX of STRUCT(ts, created, value): the tie order, NULL created oldest.
-            ordering = tie_struct(col("__fsql_o"), col(CREATED), value)
-            argument: exp.Expr = exp.Case(
-                ifs=[exp.If(this=not_null(value.copy()), true=ordering)]
-            )
-            func: exp.Expr | None = (exp.Min if agg.function == "first" else exp.Max)(
-                this=argument)
-        else:
-            func = None
+        """Aggregate ``j`` over its RANGE frame of the union of events and spine rows."""
         n_keys = len(self.lookup.keys)
 
         def over(aggregate: exp.Expr) -> exp.Expr:
@@ -269,8 +258,14 @@ class AggregationSQL:
                 spec=self.frame_spec(agg),
             )
 
-        return self.finish(agg, over(func) if func is not None else
-                           self.aggregate(agg, value, over))
+        value = col(input_name(self.input_of[j]))
+        if agg.function in ("first", "last"):
+            # MIN/MAX of STRUCT(ts, created, value): the tie order, NULL created oldest.
+            ordering = tie_struct(col("__fsql_o"), col(CREATED), value)
+            argument = exp.Case(ifs=[exp.If(this=not_null(value.copy()), true=ordering)])
+            pick = exp.Min if agg.function == "first" else exp.Max
+            return self.finish(agg, over(pick(this=argument)))
+        return self.finish(agg, self.aggregate(agg, value, over))
 
     def aggregate(self, agg: AggregateColumn, value: exp.Expr,
                   over: Callable[[exp.Expr], exp.Expr] = lambda e: e
