@@ -16,7 +16,7 @@ clock; its peak RSS and CPU time come from ``os.wait4`` (that child's own rusage
   time -> NULL); 15-minute timeout by default;
 - ``naive_chunked``: the naive join on 5,000 spine rows per query (bounded memory): only the
   equality reference when ``naive`` does not finish (zipf), never timed against fsql;
-- ``fsql_sql``: fsql's compiled query (``fsql.runner.training_set_sql``) run by this script's
+- ``fsql_sql``: fsql's compiled query (``fsql.engines.runner.training_set_sql``) run by this script's
   worker (no CLI, no summary pass);
 - ``fsql_4gb``: the CLI with ``--memory-limit 4GB`` (DuckDB spills past it; without a limit
   it may use up to 80% of RAM, and does).
@@ -166,7 +166,7 @@ ALL_METHODS = ("fsql", "fsql_4gb", "naive", "naive_chunked", "fsql_sql")
 def worker(method: str, data_dir: Path, out: Path, features: str, sql_out: Path | None) -> int:
     """Run one method, write ``out``, print ``{"seconds": ...}`` on stdout."""
     started = time.perf_counter()
-    from fsql.runner import connect
+    from fsql.engines.runner import connect
 
     con = connect()
     spine = data_dir / "spine.parquet"
@@ -180,8 +180,8 @@ def worker(method: str, data_dir: Path, out: Path, features: str, sql_out: Path 
         else:
             sql = naive_chunked(con, *selected_aggregates(features), NAIVE_CHUNK)
     elif method == "fsql_sql":
+        from fsql.engines.runner import training_set_sql
         from fsql.repo import Repo
-        from fsql.runner import training_set_sql
 
         sql, _ = training_set_sql(Repo.load(REPO), features, con, spine)
     else:

@@ -22,9 +22,9 @@ import duckdb
 import sqlglot
 
 from fsql import Aggregate, Entity, FeatureView, Repo, Source
-from fsql.compiler import render_plan
-from fsql.dialect import load_dialect
-from fsql.plan import SpineRef
+from fsql.plan.nodes import SpineRef
+from fsql.sql.compiler import render_plan
+from fsql.sql.dialect import load_dialect
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 SPINE_ROWS = 1_000

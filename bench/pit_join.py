@@ -67,7 +67,7 @@ def views(size_dir: Path) -> tuple[handwritten.ViewSpec, ...]:
 def worker(method: str, size_dir: Path, out: Path) -> int:
     """Run one method, write ``out``, print ``{"seconds": ...}`` on stdout."""
     started = time.perf_counter()
-    from fsql.runner import connect
+    from fsql.engines.runner import connect
 
     con = connect()
     spine = size_dir / "spine.parquet"
@@ -75,7 +75,7 @@ def worker(method: str, size_dir: Path, out: Path) -> int:
         from fsql.repo import Repo
 
         repo = Repo.load(REPO)
-        from fsql.runner import training_set_sql
+        from fsql.engines.runner import training_set_sql
 
         sql, _ = training_set_sql(repo, SERVICE, con, spine)
     else:

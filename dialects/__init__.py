@@ -1,1 +1,1 @@
-"""Declarative per-warehouse settings (one TOML file per dialect), read by ``fsql.dialect``."""
+"""Declarative per-warehouse settings (one TOML file per dialect), read by ``fsql.sql.dialect``."""

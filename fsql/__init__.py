@@ -4,8 +4,8 @@
 >>> user = fsql.Entity("user", join_keys=["user_id"])
 """
 
-from fsql.aggregates import Aggregate, Derived
-from fsql.definitions import Entity, FeatureService, FeatureView, Field, Source, ViewProjection
+from fsql.dsl.aggregates import Aggregate, Derived
+from fsql.dsl.definitions import Entity, FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.errors import CompileError, DefinitionError, ExecutionError, FsqlError, UnsupportedError
 from fsql.repo import Repo
 from fsql.version import __version__

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from fsql.errors import CompileError, FsqlError
-from fsql.plan import SpineRef
+from fsql.plan.nodes import SpineRef
 from fsql.repo import Repo
 from fsql.version import __version__
 
@@ -74,7 +74,7 @@ def _spine(repo: Repo, args: argparse.Namespace) -> str | SpineRef:
     """``--spine``, with the columns ``--spine-columns`` names (a table or query spine)."""
     if not args.spine_columns:
         return str(args.spine)
-    from fsql.planner import spine_ref
+    from fsql.plan.planner import spine_ref
 
     ref = spine_ref(args.spine, timestamp_column=args.spine_timestamp, root=repo.root)
     if ref.kind == "file":
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(repo.compile(args.features, _spine(repo, args), dialect=args.dialect,
                                           **options))
             return 0
-        from fsql.runner import run_to_file
+        from fsql.engines.runner import run_to_file
 
         summary = run_to_file(repo, args.features, args.spine, args.out,  # path or query
                               progress=not args.no_progress and sys.stderr.isatty(),

@@ -1,6 +1,6 @@
 """The reference implementation of fsql's semantics, in plain Python, written to be read.
 
-It evaluates a :class:`~fsql.plan.PointInTimePlan` over rows held in memory (dicts keyed by
+It evaluates a :class:`~fsql.plan.nodes.PointInTimePlan` over rows held in memory (dicts keyed by
 column name) and is the single source of expected results for every dialect's SQL. It is
 deliberately naive: for each spine row it scans every source row.
 
@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from fsql.errors import ExecutionError
-from fsql.plan import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
+from fsql.plan.nodes import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
 
 Row = Mapping[str, Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -225,7 +225,7 @@ def _apply(function: str, values: list[Any], events: list[tuple[int, int | None,
 
 def _evaluate(expression: Any, row: Row, dtypes: Mapping[str, str]) -> Any:
     """A derived expression or filter on one row; typed when every input's dtype is known."""
-    from fsql.expressions import evaluate
+    from fsql.expr.language import evaluate
 
     known = all(name in dtypes for name in expression.references)
     return evaluate(

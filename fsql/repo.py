@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from fsql.definitions import Entity, FeatureService, FeatureView, Source, ViewProjection
-from fsql.environments import Environment, check_environment_sources, parse_environments
+from fsql.dsl.definitions import Entity, FeatureService, FeatureView, Source, ViewProjection
+from fsql.dsl.environments import Environment, check_environment_sources, parse_environments
 from fsql.errors import CompileError, DefinitionError, did_you_mean
-from fsql.plan import Cut, PointInTimePlan, SpineRef
+from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
 
 # Never imported as definitions: helper and test code, data, environments, build output.
 # Directories starting with a dot are skipped too. Add more in fsql.toml ([project] exclude)
@@ -102,7 +102,7 @@ class Repo:
                 "exclude = [\"scripts\", \"generate_*.py\"]")
         self.exclude += tuple(exclude)
         self.environments = parse_environments(data.get("environments"), where=str(config))
-        from fsql.dialect import get_dialect
+        from fsql.sql.dialect import get_dialect
 
         for dialect in [self.default_dialect, *(e.dialect for e in self.environments.values()
                                                 if e.dialect)]:
@@ -181,7 +181,7 @@ class Repo:
 
     def derived(self, features: str | Sequence[Any]) -> tuple[Any, ...]:
         """The Derived features of a request (listed in its service, or passed directly)."""
-        from fsql.aggregates import Derived
+        from fsql.dsl.aggregates import Derived
 
         if isinstance(features, str):
             service = self.services.get(features)
@@ -214,7 +214,7 @@ class Repo:
                     "'view:feature' references separated by commas"
                 )
             features = [f.strip() for f in features.split(",") if f.strip()]
-        from fsql.aggregates import Derived
+        from fsql.dsl.aggregates import Derived
 
         result: list[ViewProjection] = []
         by_view: dict[str, int] = {}
@@ -263,7 +263,7 @@ class Repo:
              created_cutoff: bool = False, full_names: bool = False) -> PointInTimePlan:
         """The validated plan of a training-set request for ``dialect`` (which decides, with
         ``env``, whether sources are read from their files or their tables)."""
-        from fsql.planner import build_plan, spine_ref
+        from fsql.plan.planner import build_plan, spine_ref
 
         ref = spine if isinstance(spine, SpineRef) else spine_ref(
             spine, timestamp_column=spine_timestamp, root=self.root)
@@ -279,8 +279,8 @@ class Repo:
         >>> Repo.load("examples/fraud").tree(  # doctest: +SKIP
         ...     "fraud_detection", "db.schema.spine", dialect="snowflake")
         """
-        from fsql.compiler import compile_plan
-        from fsql.dialect import get_dialect
+        from fsql.sql.compiler import compile_plan
+        from fsql.sql.dialect import get_dialect
 
         name = self.dialect_for(dialect, env)
         target = get_dialect(name)  # an unknown dialect fails before any file is read
@@ -296,8 +296,8 @@ class Repo:
         >>> Repo.load("examples/fraud").compile(  # doctest: +SKIP
         ...     "fraud_detection", "project.dataset.spine", dialect="bigquery")
         """
-        from fsql.compiler import render_plan
-        from fsql.dialect import get_dialect
+        from fsql.sql.compiler import render_plan
+        from fsql.sql.dialect import get_dialect
 
         name = self.dialect_for(dialect, env)
         target = get_dialect(name)
@@ -315,7 +315,7 @@ class Repo:
         >>> Repo.load("examples/fraud").get_historical_features(  # doctest: +SKIP
         ...     "fraud_detection", "examples/fraud/data/transactions.parquet")
         """
-        from fsql.runner import run_training_set
+        from fsql.engines.runner import run_training_set
 
         return run_training_set(self, features, spine, arrow=arrow, **options)
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from fsql import oracle
-from fsql.compiler import render_plan
-from fsql.dialect import get_dialect
-from fsql.plan import PointInTimePlan, SpineRef
-from fsql.planner import build_plan
+from fsql.engines.runner import feature_dtypes as runner_feature_dtypes
+from fsql.plan.nodes import PointInTimePlan, SpineRef
+from fsql.plan.planner import build_plan
 from fsql.repo import Repo
-from fsql.runner import feature_dtypes as runner_feature_dtypes
+from fsql.sql.compiler import render_plan
+from fsql.sql.dialect import get_dialect
 from tests.engines import Result, TableData
 from tests.engines.duckdb_engine import duckdb_type
 

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fsql import Aggregate, Entity, FeatureView, Field, Source
-from fsql.plan import PointInTimePlan, SpineRef
-from fsql.planner import build_plan
+from fsql.plan.nodes import PointInTimePlan, SpineRef
+from fsql.plan.planner import build_plan
 from fsql.repo import Repo
 from tests.engines import TableData
 

@@ -1,4 +1,4 @@
-"""The sub-quadratic aggregation plans (fsql/running_sql.py) at a size that exercises them:
+"""The sub-quadratic aggregation plans (fsql/sql/running.py) at a size that exercises them:
 a hot key with thousands of events (so windows cover blocks of many levels), ties, NULL
 inputs, ``where=`` filters, boundary instants and every window from 1 µs to the lifetime,
 checked against the oracle on DuckDB under both cuts."""
@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fsql import Aggregate, Entity, FeatureView, Source
-from fsql.compiler import compile_plan, render
-from fsql.dialect import get_dialect
-from fsql.plan import SpineRef
-from fsql.planner import build_plan
+from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import build_plan
 from fsql.repo import Repo
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
 from tests.engines import TableData
 from tests.engines.duckdb_engine import DuckDBEngine
 from tests.golden_support import assert_result_matches

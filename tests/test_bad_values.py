@@ -1,4 +1,4 @@
-"""fsql.bad_values.first_bad_timestamp: the row and text of the first value that is neither a
+"""fsql.engines.bad_values.first_bad_timestamp: the row and text of the first value that is neither a
 timestamp nor a date, on any DuckDB relation (a CSV or Parquet file, a registered DataFrame)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fsql.bad_values import first_bad_timestamp
+from fsql.engines.bad_values import first_bad_timestamp
 
 
 @pytest.mark.parametrize(("values", "expected"), [

@@ -20,8 +20,8 @@ from sqlglot import exp
 
 from fsql import Repo, oracle
 from fsql.cli import main
-from fsql.dialect import available, get_dialect
-from fsql.plan import SpineRef
+from fsql.plan.nodes import SpineRef
+from fsql.sql.dialect import available, get_dialect
 
 FSQL = Path(sys.executable).with_name("fsql")
 

@@ -11,10 +11,10 @@ import pytest
 from sqlglot import exp
 
 from fsql import Aggregate, Entity, FeatureService, FeatureView, Field, Repo, Source
-from fsql.compiler import compile_plan, render
-from fsql.dialect import get_dialect
-from fsql.plan import AggregationLookup, PointInTimePlan, SpineRef
-from fsql.planner import build_plan
+from fsql.plan.nodes import AggregationLookup, PointInTimePlan, SpineRef
+from fsql.plan.planner import build_plan
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
 from tests.golden_support import DIALECTS, GoldenCase, cases
 
 

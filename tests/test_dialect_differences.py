@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
-from fsql.compiler import compile_plan
-from fsql.dialect import get_dialect
+from fsql.sql.compiler import compile_plan
+from fsql.sql.dialect import get_dialect
 from tests.golden_support import DIALECTS, cases
 
 CASES = {c.name: c for c in cases()}

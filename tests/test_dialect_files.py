@@ -8,8 +8,8 @@ from importlib import resources
 
 import pytest
 
-from fsql.dialect import available, get_dialect, load_dialect
 from fsql.errors import CompileError
+from fsql.sql.dialect import available, get_dialect, load_dialect
 
 
 def _shipped(name: str) -> str:

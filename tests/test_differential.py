@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fsql.compiler import compile_plan, render
-from fsql.dialect import get_dialect
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
 from tests.engines import Engine
 from tests.engines.fakesnow_engine import FakesnowEngine
 from tests.engines.postgres_engine import PostgresEngine

@@ -27,8 +27,8 @@ from fsql import (
     UnsupportedError,
 )
 from fsql.durations import parse_duration
-from fsql.plan import SpineRef
-from fsql.runner import run_training_set
+from fsql.engines.runner import run_training_set
+from fsql.plan.nodes import SpineRef
 
 HEADER = "from fsql import Entity, FeatureService, FeatureView, Field, Source\n"
 DEFINITIONS = HEADER + textwrap.dedent("""\

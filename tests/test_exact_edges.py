@@ -15,7 +15,7 @@ import pytest
 
 from fsql import Aggregate, Entity, FeatureService, FeatureView, Field, Repo, Source, oracle
 from fsql.errors import CompileError, DefinitionError, ExecutionError
-from fsql.plan import SpineRef
+from fsql.plan.nodes import SpineRef
 from tests.engines import TableData
 from tests.engines.duckdb_engine import DuckDBEngine
 

@@ -1,4 +1,4 @@
-"""Derived expressions (fsql/expressions.py): parse errors, Python evaluation on hand-derived
+"""Derived expressions (fsql/expr/language.py): parse errors, Python evaluation on hand-derived
 values, the emitted SQL per dialect, and a differential property test against DuckDB.
 
 The same representative expressions run on BigQuery's and Snowflake's engines in
@@ -22,10 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from fsql.dialect import get_dialect
 from fsql.dtypes import DType
 from fsql.errors import CompileError, DefinitionError, ExecutionError
-from fsql.expressions import (
+from fsql.expr.language import (
     EvaluationError,
     Expression,
     MissingInputError,
@@ -35,6 +34,7 @@ from fsql.expressions import (
     result_dtype,
     to_sql,
 )
+from fsql.sql.dialect import get_dialect
 from tests.engines import Result, TableData
 from tests.engines.duckdb_engine import DuckDBEngine
 

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlglot import exp
 
-from fsql.dialect import get_dialect
-from fsql.expressions import EvaluationError, evaluate, parse_expression, to_sql
+from fsql.expr.language import EvaluationError, evaluate, parse_expression, to_sql
+from fsql.sql.dialect import get_dialect
 from tests.engines import TableData
 from tests.engines.fakesnow_engine import FakesnowEngine
 from tests.engines.postgres_engine import EngineError as PostgresError

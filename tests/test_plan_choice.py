@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from fsql import Aggregate, Entity, FeatureView, Repo, Source
-from fsql.compiler import compile_plan, render
-from fsql.dialect import get_dialect
-from fsql.plan import AggregationLookup
-from fsql.plan_choice import choose_plans
-from fsql.planner import build_plan
-from fsql.runner import SPINE_INPUT, connect, load_spine
+from fsql.engines.plan_choice import choose_plans
+from fsql.engines.runner import SPINE_INPUT, connect, load_spine
+from fsql.plan.nodes import AggregationLookup
+from fsql.plan.planner import build_plan
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
 
 user = Entity("user", join_keys=["user_id"])
 view = FeatureView("txn", entities=[user], source=Source("events", table="events",

@@ -9,10 +9,10 @@ import pytest
 from sqlglot import exp
 
 from fsql import Aggregate, Entity, FeatureView, Repo, Source
-from fsql.compiler import compile_plan
-from fsql.dialect import get_dialect
 from fsql.errors import UnsupportedError
-from fsql.plan import SpineRef
+from fsql.plan.nodes import SpineRef
+from fsql.sql.compiler import compile_plan
+from fsql.sql.dialect import get_dialect
 from tests.golden_support import DIALECTS, cases
 
 CASES = {c.name: c for c in cases()}

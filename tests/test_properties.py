@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from fsql import oracle
-from fsql.compiler import compile_plan, render
-from fsql.dialect import get_dialect
 from fsql.errors import ExecutionError
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
 from tests.engines import Result
 from tests.engines.duckdb_engine import DuckDBEngine
 from tests.golden_support import assert_result_matches, feature_dtypes

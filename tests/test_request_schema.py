@@ -13,8 +13,8 @@ import pytest
 
 from fsql import Aggregate, Derived, Entity, FeatureService, FeatureView, Field, Repo, Source
 from fsql.errors import CompileError
-from fsql.plan import SpineRef
-from fsql.planner import build_plan
+from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import build_plan
 
 SPINE = SpineRef("query", "SELECT * FROM spine")
 

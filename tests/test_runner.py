@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from fsql import Entity, ExecutionError, FeatureView, Field, Repo, Source, oracle
-from fsql.plan import SpineRef
-from fsql.runner import connect, run_to_file, run_training_set, training_set_sql
+from fsql.engines.runner import connect, run_to_file, run_training_set, training_set_sql
+from fsql.plan.nodes import SpineRef
 
 FEATURES = "user_stats:amount,user_stats:tier,user_stats:n_orders,market:index_value,daily:visits"
 FEATURE_NAMES = ["amount", "tier", "n_orders", "index_value", "visits"]

@@ -17,8 +17,8 @@ from fsql import (
     Repo,
     Source,
 )
-from fsql.plan import SpineRef
-from fsql.planner import build_plan
+from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import build_plan
 
 user = Entity("user", join_keys=["user_id"])
 events = Source("events", table="events", timestamp_field="ts")
@@ -78,7 +78,7 @@ def test_view_and_service_derived_run_end_to_end_with_hidden_inputs() -> None:
     events_df = pd.DataFrame({"user_id": [1, 1, 2], "ts": [ts - pd.Timedelta("1h")] * 3,
                               "amount": [2.0, 4.0, None]})
     spine = pd.DataFrame({"user_id": [1, 2, 3], "event_timestamp": [ts] * 3})
-    from fsql.runner import connect, training_set_sql
+    from fsql.engines.runner import connect, training_set_sql
 
     con = connect()
     con.register("events", events_df)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from fsql.definitions import Entity, FeatureService, FeatureView, Field, Source
+from fsql.dsl.definitions import Entity, FeatureService, FeatureView, Field, Source
 
 DATA = os.environ.get("FSQL_BENCH_DATA", "../data/100k")
 

@@ -14,10 +14,10 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from fsql.dialect import Dialect, data_type, parsed_sql
 from fsql.dtypes import DType
 from fsql.errors import CompileError, UnsupportedError
-from fsql.plan import SourceRef
+from fsql.plan.nodes import SourceRef
+from fsql.sql.dialect import Dialect, data_type, parsed_sql
 
 SPINE = "__fsql_spine"
 RID = "__fsql_rid"

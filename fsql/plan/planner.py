@@ -1,4 +1,4 @@
-"""Definitions + request -> :class:`~fsql.plan.PointInTimePlan` (validated)."""
+"""Definitions + request -> :class:`~fsql.plan.nodes.PointInTimePlan` (validated)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,14 @@ from typing import Any, Literal
 
 import duckdb
 
-from fsql.aggregates import Aggregate
-from fsql.bad_values import first_bad_timestamp
-from fsql.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
-from fsql.dialect import Dialect, get_dialect
+from fsql.dsl.aggregates import Aggregate
+from fsql.dsl.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
+from fsql.dsl.environments import Environment, locate
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import to_micros
-from fsql.environments import Environment, locate
+from fsql.engines.bad_values import first_bad_timestamp
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
-from fsql.plan import (
+from fsql.plan.nodes import (
     AggregateColumn,
     AggregationLookup,
     Cut,
@@ -32,6 +31,7 @@ from fsql.plan import (
     SpineRef,
 )
 from fsql.repo import Repo
+from fsql.sql.dialect import Dialect, get_dialect
 
 _QUERY = re.compile(r"^\s*(\(\s*)*(select|with)\b", re.IGNORECASE)
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -418,7 +418,7 @@ def view_columns(view: FeatureView) -> list[str]:
 
 def _derived_dtypes(derived: Sequence[DerivedColumn]) -> dict[str, str]:
     """Each derived feature's dtype (declared, else inferred from its inputs' when known)."""
-    from fsql.expressions import result_dtype
+    from fsql.expr.language import result_dtype
 
     out = {}
     for d in derived:

@@ -112,9 +112,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from fsql.dialect import Dialect, paren
 from fsql.dtypes import DType, parse_dtype
 from fsql.errors import CompileError, DefinitionError, ExecutionError
+from fsql.sql.dialect import Dialect, paren
 
 __all__ = [
     "INPUT_DIALECT", "SUPPORTED", "EvaluationError", "Expression", "MissingInputError",
@@ -1161,7 +1161,7 @@ def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expr
     CompileError instead of guessing. Given dtypes also catch type errors and widen DuckDB's
     decimal products, so pass every dtype you know.
 
-    >>> from fsql.dialect import get_dialect
+    >>> from fsql.sql.dialect import get_dialect
     >>> e = parse_expression("a / b", where="x")
     >>> to_sql(e, get_dialect("bigquery"), exp.column, input_dtypes={"a": "int64", "b": "int64"}
     ...        ).sql("bigquery")

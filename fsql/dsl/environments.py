@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fsql.definitions import Source
+from fsql.dsl.definitions import Source
 from fsql.errors import DefinitionError, UnsupportedError, did_you_mean
 
 Reads = Literal["files", "tables"]

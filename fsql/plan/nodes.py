@@ -136,7 +136,7 @@ class AggregationLookup:
 
 @dataclass(frozen=True)
 class DerivedColumn:
-    """A derived feature: ``expression`` (fsql.expressions) over the request's feature and
+    """A derived feature: ``expression`` (fsql.expr.language) over the request's feature and
     spine columns, computed after every lookup."""
 
     output_name: str

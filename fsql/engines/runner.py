@@ -17,14 +17,14 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from fsql.bad_values import first_bad_timestamp
-from fsql.compiler import compile_plan, render
-from fsql.dialect import get_dialect
 from fsql.dtypes import DType
+from fsql.engines.bad_values import first_bad_timestamp
+from fsql.engines.plan_choice import choose_plans
 from fsql.errors import CompileError, ExecutionError, FsqlError
-from fsql.plan import Cut, PointInTimePlan, SpineRef
-from fsql.plan_choice import choose_plans
-from fsql.planner import FILE_SUFFIXES, build_plan, first_line, is_query, with_spine_columns
+from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
+from fsql.plan.planner import FILE_SUFFIXES, build_plan, first_line, is_query, with_spine_columns
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
 
 if TYPE_CHECKING:
     from fsql.repo import Repo
@@ -324,7 +324,7 @@ def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
 
 def feature_dtypes(plan: PointInTimePlan) -> dict[str, DType | None]:
     """Each output feature of ``plan`` and its dtype (declared, else inferred; None: unknown)."""
-    from fsql.expressions import result_dtype
+    from fsql.expr.language import result_dtype
 
     out: dict[str, DType | None] = {o.output_name: o.dtype for lk in plan.lookups
                                     for o in lk.outputs if not o.hidden}

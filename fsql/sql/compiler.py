@@ -1,4 +1,4 @@
-"""Lower a :class:`~fsql.plan.PointInTimePlan` to one sqlglot tree for a dialect.
+"""Lower a :class:`~fsql.plan.nodes.PointInTimePlan` to one sqlglot tree for a dialect.
 
 Shape of every query (internal names start with ``__fsql`` so they never meet user columns):
 
@@ -29,11 +29,11 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 from sqlglot.errors import UnsupportedError as SqlglotUnsupported
 
-from fsql.aggregation_sql import AggregationSQL
-from fsql.dialect import Dialect, SnapshotStrategy, data_type
 from fsql.errors import UnsupportedError
-from fsql.plan import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
-from fsql.sqltree import (
+from fsql.plan.nodes import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
+from fsql.sql.aggregation import AggregationSQL
+from fsql.sql.dialect import Dialect, SnapshotStrategy, data_type
+from fsql.sql.tree import (
     CREATED,
     RID,
     SPINE,
@@ -421,7 +421,7 @@ class PointInTimeCompiler:
     def with_derived(self, inner: exp.Select) -> exp.Select:
         """Derived features read the output columns of ``inner``, so they go one level up (one
         more level per derived feature that reads another derived feature)."""
-        from fsql.expressions import to_sql
+        from fsql.expr.language import to_sql
 
         order = "__fsql_order"
         query = inner.select(aliased(col(RID, SPINE), order), copy=False)

@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from fsql.dialect import data_type
 from fsql.dtypes import DType, parse_dtype
-from fsql.plan import AggregateColumn
-from fsql.sqltree import (
+from fsql.plan.nodes import AggregateColumn
+from fsql.sql.dialect import data_type
+from fsql.sql.tree import (
     CREATED,
     CREATED_NULL,
     INT64_MAX,
@@ -64,7 +64,7 @@ from fsql.sqltree import (
 )
 
 if TYPE_CHECKING:
-    from fsql.aggregation_sql import AggregationSQL
+    from fsql.sql.aggregation import AggregationSQL
 
 _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
 _O, _KIND, _WI, _RANKV = "__fsql_o", "__fsql_kind", "__fsql_wi", "__fsql_rankv"

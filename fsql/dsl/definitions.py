@@ -27,7 +27,7 @@ from fsql.durations import parse_duration
 from fsql.errors import DefinitionError, did_you_mean
 
 if TYPE_CHECKING:
-    from fsql.aggregates import Aggregate, Derived
+    from fsql.dsl.aggregates import Aggregate, Derived
 
 # Names may hold any character a quoted warehouse column takes (spaces, quotes, non-ASCII
 # letters); fsql quotes them wherever it writes them. Refused: empty names, control characters
@@ -308,7 +308,7 @@ class FeatureView:
                 )
         features = _as_list(features, where=where, what="features",
                             example="features=[Field('name', 'int64')]")
-        from fsql.aggregates import Aggregate, Derived
+        from fsql.dsl.aggregates import Aggregate, Derived
 
         derived = [f for f in features if isinstance(f, Derived)]
         features = [f for f in features if not isinstance(f, Derived)]
@@ -485,7 +485,7 @@ class FeatureService:
         features = _as_list(features, where=where, what="features", example="features=[view]")
         if not features:
             raise DefinitionError(f"{where}: features= is empty")
-        from fsql.aggregates import Derived
+        from fsql.dsl.aggregates import Derived
 
         for item in features:
             if not isinstance(item, (FeatureView, ViewProjection, str, Derived)):

@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fsql.definitions import _caller_location, _check_name, checked_arguments
+from fsql.dsl.definitions import _caller_location, _check_name, checked_arguments
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
 from fsql.errors import DefinitionError
-from fsql.plan import AGGREGATE_FUNCTIONS
+from fsql.plan.nodes import AGGREGATE_FUNCTIONS
 
 _FIXED_DTYPES = {
     "count": "int64",
@@ -114,7 +114,7 @@ class Aggregate:
         final_name = _check_name("Aggregate", name or default_name, location)
         parsed_where = None
         if where is not None:
-            from fsql.expressions import parse_expression
+            from fsql.expr.language import parse_expression
 
             parsed_where = parse_expression(
                 where, where=f"Aggregate {final_name!r} ({location}) where="
@@ -154,7 +154,7 @@ class Derived:
     def __init__(self, name: str, expr: str, dtype: str | DType | None = None) -> None:
         location = _caller_location()
         _check_name("Derived", name, location)
-        from fsql.expressions import parse_expression
+        from fsql.expr.language import parse_expression
 
         parsed = parse_expression(expr, where=f"Derived {name!r} ({location})")
         object.__setattr__(self, "name", name)
@@ -168,6 +168,6 @@ class Derived:
 
     def evaluate(self, inputs: dict[str, Any]) -> Any:
         """The online path: the value for one request, exactly as the SQL computes it."""
-        from fsql.expressions import evaluate
+        from fsql.expr.language import evaluate
 
         return evaluate(self.expression, inputs)

@@ -1,6 +1,6 @@
 """The local runner's data-dependent choice between aggregation plans.
 
-The sub-quadratic plans (fsql/running_sql.py) cost O((n + s) log) for n events and s spine
+The sub-quadratic plans (fsql/sql/running.py) cost O((n + s) log) for n events and s spine
 rows whatever the keys; a range join costs the (spine row, event in window) pairs. With a few
 events per key the pairs are fewer than a sort's work, and the range join wins (uniform keys
 in bench/aggregations.py); one hot key makes it quadratic. Before running, the runner counts
@@ -17,9 +17,9 @@ from dataclasses import replace
 import duckdb
 from sqlglot import exp
 
-from fsql.dialect import Dialect
-from fsql.plan import AggregationLookup, PointInTimePlan
-from fsql.sqltree import and_all, col, key_name, not_null, relation_for_source, table
+from fsql.plan.nodes import AggregationLookup, PointInTimePlan
+from fsql.sql.dialect import Dialect
+from fsql.sql.tree import and_all, col, key_name, not_null, relation_for_source, table
 
 # Pairs per (event + spine row) below which the range join is the cheaper plan: on the uniform
 # benchmark (~8 estimated pairs per row) it takes 0.8x the sub-quadratic plans' time.

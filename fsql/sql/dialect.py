@@ -35,7 +35,7 @@ FRAMED_FIRST_LAST_NEEDS = frozenset({"struct", "struct_ordering"})
 AGGREGATE_FUNCTIONS = (
     "count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance", "first", "last",
 )
-# Which plans can compute which functions (fsql/aggregation_sql.py, fsql/running_sql.py).
+# Which plans can compute which functions (fsql/sql/aggregation.py, fsql/sql/running.py).
 AGGREGATION_PLANS: dict[str, frozenset[str]] = {
     "frames": frozenset(AGGREGATE_FUNCTIONS),
     "join": frozenset(AGGREGATE_FUNCTIONS),
@@ -70,7 +70,7 @@ class Dialect:
     epoch_micros: dict[str, str]
     types: dict[str, str]
     # [expressions]: templates over placeholders {x}, {y}, {pattern}, {part} and flags for
-    # the derived-expression language and typed literals (fsql/expressions.py, sqltree.literal).
+    # the derived-expression language and typed literals (fsql/expr/language.py, sqltree.literal).
     expressions: dict[str, Any]
 
     def template(self, key: str, part: str = "", **args: exp.Expr) -> exp.Expr:

@@ -1,8 +1,8 @@
-"""SQL for windowed aggregations (one :class:`~fsql.plan.AggregationLookup`).
+"""SQL for windowed aggregations (one :class:`~fsql.plan.nodes.AggregationLookup`).
 
 Each aggregate takes the plan its dialect names for its function (``[aggregation_plans]`` in
 dialects/*.toml). ``running``, ``islands``, ``blocks`` and ``asof`` are in
-:mod:`fsql.running_sql`; the two here are:
+:mod:`fsql.sql.running`; the two here are:
 
 - **frames** (sub-quadratic): one UNION ALL of the key's events and its spine rows, ordered by
   time in epoch microseconds, and one window aggregate per feature over a RANGE frame: inclusive
@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from fsql.dialect import data_type, paren
 from fsql.dtypes import DType
 from fsql.errors import UnsupportedError
-from fsql.plan import COUNTS, AggregateColumn, AggregationLookup
-from fsql.running_sql import RunningSQL
-from fsql.sqltree import (
+from fsql.plan.nodes import COUNTS, AggregateColumn, AggregationLookup
+from fsql.sql.dialect import data_type, paren
+from fsql.sql.running import RunningSQL
+from fsql.sql.tree import (
     CREATED,
     RID,
     SPINE,
@@ -53,7 +53,7 @@ from fsql.sqltree import (
 )
 
 if TYPE_CHECKING:
-    from fsql.compiler import PointInTimeCompiler
+    from fsql.sql.compiler import PointInTimeCompiler
 
 def _a(j: int) -> str:
     return f"__fsql_a{j}"
@@ -159,7 +159,7 @@ class AggregationSQL:
         value: exp.Expr = exp.Literal.number(1) if agg.column is None else col(agg.column)
         if agg.where is None:
             return value
-        from fsql.expressions import to_sql
+        from fsql.expr.language import to_sql
 
         condition = to_sql(
             agg.where,
