@@ -16,8 +16,8 @@ clock; its peak RSS and CPU time come from ``os.wait4`` (that child's own rusage
   time -> NULL); 15-minute timeout by default;
 - ``naive_chunked``: the naive join on 5,000 spine rows per query (bounded memory): only the
   equality reference when ``naive`` does not finish (zipf), never timed against fsql;
-- ``fsql_sql``: fsql's compiled query (``fsql.engines.runner.training_set_sql``) run by this script's
-  worker (no CLI, no summary pass);
+- ``fsql_sql``: fsql's compiled query (``fsql.engines.runner.training_set_sql``) run by this
+  script's worker (no CLI, no summary pass);
 - ``fsql_4gb``: the CLI with ``--memory-limit 4GB`` (DuckDB spills past it; without a limit
   it may use up to 80% of RAM, and does).
 

@@ -1,5 +1,6 @@
-"""fsql.engines.bad_values.first_bad_timestamp: the row and text of the first value that is neither a
-timestamp nor a date, on any DuckDB relation (a CSV or Parquet file, a registered DataFrame)."""
+"""fsql.engines.bad_values.first_bad_timestamp: the row and text of the first value that is
+neither a timestamp nor a date, on any DuckDB relation (a CSV or Parquet file, a registered
+DataFrame)."""
 
 from __future__ import annotations
 
