@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import NoReturn
 
+from fsql.engines.files import DuckDBFiles
+from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
 from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
 from fsql.version import __version__
 
@@ -74,9 +77,8 @@ def _spine(repo: Repo, args: argparse.Namespace) -> str | SpineRef:
     """``--spine``, with the columns ``--spine-columns`` names (a table or query spine)."""
     if not args.spine_columns:
         return str(args.spine)
-    from fsql.plan.planner import spine_ref
-
-    ref = spine_ref(args.spine, timestamp_column=args.spine_timestamp, root=repo.root)
+    ref = spine_ref(args.spine, schemas=DuckDBFiles(), timestamp_column=args.spine_timestamp,
+                    root=repo.root)
     if ref.kind == "file":
         raise CompileError("--spine-columns is for a table or query spine; a file's columns "
                            "are read from the file")
@@ -99,8 +101,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(repo.compile(args.features, _spine(repo, args), dialect=args.dialect,
                                           **options))
             return 0
-        from fsql.engines.runner import run_to_file
-
         summary = run_to_file(repo, args.features, args.spine, args.out,  # path or query
                               progress=not args.no_progress and sys.stderr.isatty(),
                               memory_limit=args.memory_limit, **options)

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from fsql.errors import ExecutionError
+from fsql.expr import to_python
 from fsql.plan.nodes import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
 
 Row = Mapping[str, Any]
@@ -225,9 +226,8 @@ def _apply(function: str, values: list[Any], events: list[tuple[int, int | None,
 
 def _evaluate(expression: Any, row: Row, dtypes: Mapping[str, str]) -> Any:
     """A derived expression or filter on one row; typed when every input's dtype is known."""
-    from fsql.expr.language import evaluate
 
     known = all(name in dtypes for name in expression.references)
-    return evaluate(
+    return to_python.evaluate(
         expression, row, dtypes=({n: dtypes[n] for n in expression.references} if known else None)
     )

@@ -20,7 +20,6 @@ from typing import Any
 from fsql import oracle
 from fsql.engines.runner import feature_dtypes as runner_feature_dtypes
 from fsql.plan.nodes import PointInTimePlan, SpineRef
-from fsql.plan.planner import build_plan
 from fsql.repo import Repo
 from fsql.sql.compiler import render_plan
 from fsql.sql.dialect import get_dialect
@@ -113,8 +112,7 @@ class GoldenCase:
             "date" if columns[ts_col] == "date" else "timestamp",
             tuple(columns),
         )
-        return build_plan(
-            Repo.load(self.path / "features"),
+        return Repo.load(self.path / "features").plan(
             request["features"],
             spine,
             cut=request.get("cut", "inclusive"),

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from fsql import Aggregate, Entity, FeatureView, Field, Source
 from fsql.plan.nodes import PointInTimePlan, SpineRef
-from fsql.plan.planner import build_plan
 from fsql.repo import Repo
 from tests.engines import TableData
 
@@ -149,8 +148,7 @@ def scenarios(
     spine = SpineRef(
         "table", "spine", "event_timestamp", columns=tuple(c for c, _ in spine_columns)
     )
-    plan = build_plan(
-        repo,
+    plan = repo.plan(
         views,
         spine,
         cut=draw(st.sampled_from(["inclusive", "exclusive"])),

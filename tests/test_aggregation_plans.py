@@ -12,7 +12,6 @@ import pytest
 
 from fsql import Aggregate, Entity, FeatureView, Source
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import build_plan
 from fsql.repo import Repo
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
@@ -86,7 +85,7 @@ def _scenario(seed: int, cut: str) -> Scenario:
     }
     ref = SpineRef("table", "spine", "event_timestamp",
                    columns=("spine_id", "user_id", "event_timestamp", "label"))
-    plan = build_plan(Repo.from_objects([view]), [view], ref, cut=cut)
+    plan = Repo.from_objects([view]).plan([view], ref, cut=cut)
     return Scenario(repo=Repo.from_objects([view]), tables=tables, plan=plan)
 
 

@@ -12,7 +12,6 @@ from sqlglot import exp
 
 from fsql import Aggregate, Entity, FeatureService, FeatureView, Field, Repo, Source
 from fsql.plan.nodes import AggregationLookup, PointInTimePlan, SpineRef
-from fsql.plan.planner import build_plan
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
 from tests.golden_support import DIALECTS, GoldenCase, cases
@@ -75,7 +74,7 @@ def _aggregation_plan(cut: str) -> PointInTimePlan:
     view = FeatureView("txn", entities=[user], source=source, features=features)
     spine = SpineRef("table", "spine", "event_timestamp",
                      columns=("spine_id", "user_id", "event_timestamp"))
-    return build_plan(Repo.from_objects([view]), [view], spine, cut=cut)  # type: ignore[arg-type]
+    return Repo.from_objects([view]).plan([view], spine, cut=cut)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

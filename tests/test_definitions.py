@@ -71,7 +71,7 @@ def test_definitions_record_where_they_were_made() -> None:
 def test_location_skips_only_fsql_itself() -> None:
     """A user file in a directory whose name merely starts like fsql's package directory (say
     ``.../fsql_plugins/``) is user code, and its file:line is the location."""
-    package_dir = Path(fsql.dsl.definitions.__file__).parent
+    package_dir = Path(fsql.__file__).parent
     filename = f"{package_dir}_plugins/defs.py"
     namespace: dict[str, object] = {"Entity": Entity}
     exec(compile('\n\nuser = Entity("user", join_keys=["id"])\n', filename, "exec"), namespace)

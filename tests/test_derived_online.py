@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fsql.expr.language import evaluate
+from fsql.expr.to_python import evaluate
 from tests.engines import Engine
 from tests.engines.duckdb_engine import DuckDBEngine
 from tests.golden_support import GoldenCase, _equal, _normalize, cases

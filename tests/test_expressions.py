@@ -1,4 +1,4 @@
-"""Derived expressions (fsql/expr/language.py): parse errors, Python evaluation on hand-derived
+"""Derived expressions (fsql/expr/): parse errors, Python evaluation on hand-derived
 values, the emitted SQL per dialect, and a differential property test against DuckDB.
 
 The same representative expressions run on BigQuery's and Snowflake's engines in
@@ -24,17 +24,11 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.errors import CompileError, DefinitionError, ExecutionError
-from fsql.expr.language import (
-    EvaluationError,
-    Expression,
-    MissingInputError,
-    compile_python,
-    evaluate,
-    parse_expression,
-    result_dtype,
-    to_sql,
-)
+from fsql.expr.parse import EvaluationError, Expression, MissingInputError, parse_expression
+from fsql.expr.to_python import compile_python, evaluate
+from fsql.expr.types import result_dtype
 from fsql.sql.dialect import get_dialect
+from fsql.sql.expressions import to_sql
 from tests.engines import Result, TableData
 from tests.engines.duckdb_engine import DuckDBEngine
 

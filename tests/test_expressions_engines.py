@@ -18,8 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlglot import exp
 
-from fsql.expr.language import EvaluationError, evaluate, parse_expression, to_sql
+from fsql.expr.parse import EvaluationError, parse_expression
+from fsql.expr.to_python import evaluate
 from fsql.sql.dialect import get_dialect
+from fsql.sql.expressions import to_sql
 from tests.engines import TableData
 from tests.engines.fakesnow_engine import FakesnowEngine
 from tests.engines.postgres_engine import EngineError as PostgresError

@@ -11,7 +11,6 @@ from fsql import Aggregate, Entity, FeatureView, Repo, Source
 from fsql.engines.plan_choice import choose_plans
 from fsql.engines.runner import SPINE_INPUT, connect, load_spine
 from fsql.plan.nodes import AggregationLookup
-from fsql.plan.planner import build_plan
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
 
@@ -46,7 +45,7 @@ def test_light_keys_take_the_range_join_and_both_plans_agree(hot: bool) -> None:
     ref = load_spine(con, spine, timestamp_column="event_timestamp")
     repo = Repo.from_objects([view])
     dialect = get_dialect("duckdb")
-    plan = choose_plans(build_plan(repo, [view], ref), con, SPINE_INPUT, dialect)
+    plan = choose_plans(repo.plan([view], ref), con, SPINE_INPUT, dialect)
     (lookup,) = plan.lookups
     assert isinstance(lookup, AggregationLookup) and lookup.light is (not hot)
     results = []

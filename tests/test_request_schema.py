@@ -14,7 +14,6 @@ import pytest
 from fsql import Aggregate, Derived, Entity, FeatureService, FeatureView, Field, Repo, Source
 from fsql.errors import CompileError
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import build_plan
 
 SPINE = SpineRef("query", "SELECT * FROM spine")
 
@@ -75,11 +74,11 @@ def test_declared_types_are_checked_against_a_known_spine() -> None:
     repo = _repo(svc)
     with pytest.raises(CompileError, match=r"spine column 'amount' is declared float64 but "
                                            r"the spine holds string"):
-        build_plan(repo, "svc", SPINE, spine_types={
+        repo.plan("svc", SPINE, spine_types={
             "user_id": "BIGINT", "event_timestamp": "TIMESTAMP", "amount": "VARCHAR"})
     with pytest.raises(CompileError, match=r"the spine has no column 'amount' \(did you mean "
                                            r"'amonut'\?\)"):
-        build_plan(repo, "svc", SPINE, spine_types={
+        repo.plan("svc", SPINE, spine_types={
             "user_id": "BIGINT", "event_timestamp": "TIMESTAMP", "amonut": "DOUBLE"})
 
 

@@ -18,7 +18,6 @@ from fsql import (
     Source,
 )
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import build_plan
 
 user = Entity("user", join_keys=["user_id"])
 events = Source("events", table="events", timestamp_field="ts")
@@ -54,7 +53,7 @@ SPINE = SpineRef("table", "spine", "event_timestamp",
 @pytest.mark.parametrize("request_", ["activity:avg_1d", ["activity:avg_1d"]])
 def test_requesting_only_the_derived_computes_its_inputs_hidden(request_: object) -> None:
     view = _view()
-    plan = build_plan(Repo.from_objects([view]), request_, SPINE)
+    plan = Repo.from_objects([view]).plan(request_, SPINE)
     assert plan.output_names == ("avg_1d",)
     assert plan.hidden_names == ("__fsql_activity__amount_sum_1d", "__fsql_activity__count_1d")
     (derived,) = plan.derived
@@ -63,7 +62,7 @@ def test_requesting_only_the_derived_computes_its_inputs_hidden(request_: object
 
 def test_full_names_prefix_a_view_derived_like_its_other_features() -> None:
     view = _view()
-    plan = build_plan(Repo.from_objects([view]), [view], SPINE, full_names=True)
+    plan = Repo.from_objects([view]).plan([view], SPINE, full_names=True)
     assert plan.output_names == ("activity__amount_sum_1d", "activity__count_1d",
                                  "activity__avg_1d")
     assert plan.hidden_names == ()

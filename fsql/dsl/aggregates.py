@@ -13,19 +13,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fsql.dsl.definitions import _caller_location, _check_name, checked_arguments
+from fsql.dsl.functions import AGGREGATE_FUNCTIONS, FUNCTIONS
+from fsql.dsl.names import caller_location, check_name, checked_arguments
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
 from fsql.errors import DefinitionError
-from fsql.plan.nodes import AGGREGATE_FUNCTIONS
-
-_FIXED_DTYPES = {
-    "count": "int64",
-    "count_distinct": "int64",
-    "avg": "float64",
-    "stddev": "float64",
-    "variance": "float64",
-}
+from fsql.expr.parse import parse_expression
+from fsql.expr.to_python import evaluate
 
 
 def window_label(window: timedelta | None) -> str:
@@ -97,7 +91,7 @@ class Aggregate:
         default: Any = None,
         dtype: str | DType | None = None,
     ) -> None:
-        location = _caller_location()
+        location = caller_location()
         where_text = f"Aggregate({column!r}, {function!r}) ({location})"
         if function not in AGGREGATE_FUNCTIONS:
             raise DefinitionError(
@@ -111,16 +105,16 @@ class Aggregate:
         # A window written as text keeps its spelling in the name ("24h" -> amount_sum_24h).
         label = window.strip() if isinstance(window, str) else window_label(parsed_window)
         default_name = f"count_{label}" if source_column is None else f"{column}_{function}_{label}"
-        final_name = _check_name("Aggregate", name or default_name, location)
+        final_name = check_name("Aggregate", name or default_name, location)
         parsed_where = None
         if where is not None:
-            from fsql.expr.language import parse_expression
 
             parsed_where = parse_expression(
                 where, where=f"Aggregate {final_name!r} ({location}) where="
             )
-        if function in _FIXED_DTYPES:
-            result_dtype: DType | None = DType(_FIXED_DTYPES[function])
+        fixed = FUNCTIONS[function].fixed_dtype
+        if fixed is not None:
+            result_dtype: DType | None = DType(fixed)
         elif dtype is not None:
             result_dtype = parse_dtype(dtype, where=f"Aggregate {final_name!r} ({location})")
         else:
@@ -152,9 +146,8 @@ class Derived:
 
     @checked_arguments
     def __init__(self, name: str, expr: str, dtype: str | DType | None = None) -> None:
-        location = _caller_location()
-        _check_name("Derived", name, location)
-        from fsql.expr.language import parse_expression
+        location = caller_location()
+        check_name("Derived", name, location)
 
         parsed = parse_expression(expr, where=f"Derived {name!r} ({location})")
         object.__setattr__(self, "name", name)
@@ -168,6 +161,5 @@ class Derived:
 
     def evaluate(self, inputs: dict[str, Any]) -> Any:
         """The online path: the value for one request, exactly as the SQL computes it."""
-        from fsql.expr.language import evaluate
 
         return evaluate(self.expression, inputs)

@@ -10,85 +10,18 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import numbers
-import os
-import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal
 
+from fsql.dsl.aggregates import Aggregate, Derived
+from fsql.dsl.names import caller_location, check_name, checked_arguments
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import parse_duration
 from fsql.errors import DefinitionError, did_you_mean
-
-if TYPE_CHECKING:
-    from fsql.dsl.aggregates import Aggregate, Derived
-
-# Names may hold any character a quoted warehouse column takes (spaces, quotes, non-ASCII
-# letters); fsql quotes them wherever it writes them. Refused: empty names, control characters
-# (no warehouse can show them), and the reserved prefix.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _caller_location() -> str:
-    """``file:line`` of the user code that built a definition (first frame outside fsql)."""
-    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame = sys._getframe(2)
-    while frame is not None:
-        if not os.path.abspath(frame.f_code.co_filename).startswith(here):
-            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-        frame = frame.f_back  # type: ignore[assignment]
-    return "<unknown>"
-
-
-def _check_name(kind: str, name: Any, location: str) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise DefinitionError(f"{kind} {name!r} ({location}): a name must be a non-empty string")
-    if _CONTROL.search(name):
-        raise DefinitionError(
-            f"{kind} {name!r} ({location}): names cannot hold control characters (tabs, "
-            "newlines...); use spaces or underscores")
-    if name.lower().startswith("__fsql"):
-        raise DefinitionError(f"{kind} {name!r} ({location}): the prefix '__fsql' is reserved "
-                              "(in any letter case: warehouses fold it)")
-    return name
-
-
-_Init = TypeVar("_Init", bound=Any)
-
-
-def checked_arguments(init: _Init) -> _Init:
-    """Wrap a DSL constructor so that a misspelled or missing argument is a DefinitionError
-    naming the definition, the argument and the closest valid name (not a bare TypeError)."""
-    signature = inspect.signature(init)
-    kind = init.__qualname__.split(".")[0]
-    accepted = [n for n in signature.parameters if n != "self"]
-
-    @functools.wraps(init)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            signature.bind(self, *args, **kwargs)
-        except TypeError as err:
-            name = args[0] if args and isinstance(args[0], str) else kwargs.get("name", "")
-            where = f"{kind}({name!r}) ({_caller_location()})" if name else \
-                f"{kind} ({_caller_location()})"
-            unknown = [k for k in kwargs if k not in accepted]
-            if unknown:
-                raise DefinitionError(
-                    f"{where}: unknown argument {unknown[0]!r}."
-                    f"{did_you_mean(unknown[0], accepted)} {kind} takes: "
-                    f"{', '.join(accepted)}"
-                ) from None
-            raise DefinitionError(f"{where}: {err}; {kind} takes: {', '.join(accepted)}") \
-                from None
-        init(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _as_list(value: Any, *, where: str, what: str, example: str) -> list[Any]:
@@ -137,8 +70,8 @@ class Entity:
 
     @checked_arguments
     def __init__(self, name: str, join_keys: Sequence[str], *, description: str = "") -> None:
-        location = _caller_location()
-        _check_name("Entity", name, location)
+        location = caller_location()
+        check_name("Entity", name, location)
         if isinstance(join_keys, str) or not join_keys:
             raise DefinitionError(
                 f"Entity {name!r} ({location}): join_keys must be a non-empty list of column "
@@ -168,8 +101,8 @@ class Field:
     @checked_arguments
     def __init__(self, name: str, dtype: str | DType, default: Any = None, *,
                  description: str = "") -> None:
-        location = _caller_location()
-        _check_name("Field", name, location)
+        location = caller_location()
+        check_name("Field", name, location)
         parsed = parse_dtype(dtype, where=f"Field {name!r} ({location})")
         _check_default(default, parsed, f"Field {name!r} ({location})")
         object.__setattr__(self, "name", name)
@@ -215,8 +148,8 @@ class Source:
                  field_mapping: Mapping[str, str] | None = None,
                  timestamp_dtype: str = "timestamp",
                  schema: Mapping[str, str | DType] | None = None) -> None:
-        location = _caller_location()
-        _check_name("Source", name, location)
+        location = caller_location()
+        check_name("Source", name, location)
         if not (path or table or query):
             raise DefinitionError(
                 f"Source {name!r} ({location}): give path= (a local Parquet/CSV file), table= "
@@ -288,9 +221,9 @@ class FeatureView:
                  entities: Sequence[Entity] = (), ttl: timedelta | str | None = None,
                  description: str = "", owner: str = "",
                  tags: Mapping[str, str] | None = None) -> None:
-        location = _caller_location()
+        location = caller_location()
         where = f"FeatureView {name!r} ({location})"
-        _check_name("FeatureView", name, location)
+        check_name("FeatureView", name, location)
         if not isinstance(source, Source):
             raise DefinitionError(f"{where}: source= must be a Source, got {source!r}")
         entities = _as_list(entities, where=where, what="entities", example="entities=[user]")
@@ -308,7 +241,6 @@ class FeatureView:
                 )
         features = _as_list(features, where=where, what="features",
                             example="features=[Field('name', 'int64')]")
-        from fsql.dsl.aggregates import Aggregate, Derived
 
         derived = [f for f in features if isinstance(f, Derived)]
         features = [f for f in features if not isinstance(f, Derived)]
@@ -428,7 +360,7 @@ class ViewProjection:
 
     def with_name(self, name: str) -> ViewProjection:
         """This projection under another name."""
-        _check_name("view name", name, self.view.location)
+        check_name("view name", name, self.view.location)
         return ViewProjection(self.view, name, self.feature_names, self.join_key_map)
 
     def with_join_key_map(self, mapping: Mapping[str, str]) -> ViewProjection:
@@ -437,7 +369,7 @@ class ViewProjection:
         if unknown:
             raise DefinitionError(
                 f"FeatureView {self.view.name!r} ({self.view.location}): with_join_key_map "
-                f"({_caller_location()}) names {unknown}, which are not join keys of the view; "
+                f"({caller_location()}) names {unknown}, which are not join keys of the view; "
                 f"map its join keys {list(self.view.join_keys)} to spine columns, e.g. "
                 f"{{{self.view.join_keys[0] if self.view.join_keys else 'key'!r}: 'spine_col'}}"
             )
@@ -479,13 +411,12 @@ class FeatureService:
     def __init__(self, name: str, features: Sequence[FeatureView | ViewProjection | str], *,
                  description: str = "", request_schema: Mapping[str, str] | None = None,
                  cut: str | None = None) -> None:
-        location = _caller_location()
+        location = caller_location()
         where = f"FeatureService {name!r} ({location})"
-        _check_name("FeatureService", name, location)
+        check_name("FeatureService", name, location)
         features = _as_list(features, where=where, what="features", example="features=[view]")
         if not features:
             raise DefinitionError(f"{where}: features= is empty")
-        from fsql.dsl.aggregates import Derived
 
         for item in features:
             if not isinstance(item, (FeatureView, ViewProjection, str, Derived)):

@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -17,17 +17,18 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from fsql.dsl.catalog import Catalog
 from fsql.dtypes import DType
 from fsql.engines.bad_values import first_bad_timestamp
+from fsql.engines.files import DuckDBFiles, first_line
 from fsql.engines.plan_choice import choose_plans
 from fsql.errors import CompileError, ExecutionError, FsqlError
+from fsql.expr.types import result_dtype
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
-from fsql.plan.planner import FILE_SUFFIXES, build_plan, first_line, is_query, with_spine_columns
+from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_query, with_spine_columns
+from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
-
-if TYPE_CHECKING:
-    from fsql.repo import Repo
 
 SPINE_INPUT = "__fsql_spine_input"
 SPINE_ROW_ID = "__fsql_rid"
@@ -228,7 +229,7 @@ def load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *, timestamp_column: 
     return _load_spine(con, spine, timestamp_column=timestamp_column)[0]
 
 
-def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
+def training_set_sql(repo: Catalog, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                      spine: Any, *, spine_timestamp: str = "event_timestamp",
                      cut: Cut | None = None, created_cutoff: bool = False,
                      full_names: bool = False, env: str | None = None
@@ -253,7 +254,7 @@ def training_set_sql(repo: Repo, features: str | Sequence[Any], con: duckdb.Duck
     return sql, plan.output_names
 
 
-def _training_set(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
+def _training_set(repo: Catalog, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                   spine: Any, *, spine_timestamp: str = "event_timestamp",
                   cut: Cut | None = None, created_cutoff: bool = False,
                   full_names: bool = False, env: str | None = None
@@ -267,9 +268,10 @@ def _training_set(repo: Repo, features: str | Sequence[Any], con: duckdb.DuckDBP
         if query is not None:
             check_relative_paths(query, repo.root, what="The spine query")
     ref, types = _load_spine(con, spine, timestamp_column=spine_timestamp, root=repo.root)
-    plan = build_plan(repo, features, ref, dialect="duckdb", env=env, cut=cut,
-                      created_cutoff=created_cutoff, full_names=full_names, spine_types=types)
     dialect = get_dialect("duckdb")
+    plan = build_plan(repo, features, ref, target=Target(dialect.name, dialect.reads_local_files),
+                      schemas=DuckDBFiles(), env=env, cut=cut, created_cutoff=created_cutoff,
+                      full_names=full_names, spine_types=types)
     plan = choose_plans(_absolute_sources(plan, repo.root), con, SPINE_INPUT, dialect)
     return render(compile_plan(plan, dialect), dialect, copy=False), plan
 
@@ -285,7 +287,7 @@ def _absolute_sources(plan: PointInTimePlan, root: Path) -> PointInTimePlan:
     return replace(plan, lookups=lookups)
 
 
-def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
+def run_training_set(repo: Catalog, features: str | Sequence[Any], spine: Any, *,
                      arrow: bool = False, progress: bool = False,
                      memory_limit: str | None = None, **options: Any) -> Any:
     """The training set as a pandas DataFrame (or an Arrow table with ``arrow=True``): one row
@@ -324,7 +326,6 @@ def run_training_set(repo: Repo, features: str | Sequence[Any], spine: Any, *,
 
 def feature_dtypes(plan: PointInTimePlan) -> dict[str, DType | None]:
     """Each output feature of ``plan`` and its dtype (declared, else inferred; None: unknown)."""
-    from fsql.expr.language import result_dtype
 
     out: dict[str, DType | None] = {o.output_name: o.dtype for lk in plan.lookups
                                     for o in lk.outputs if not o.hidden}
@@ -413,7 +414,7 @@ def _parquet_schema(spine: str | Path) -> pa.Schema | None:
         return None
 
 
-def run_to_file(repo: Repo, features: str | Sequence[Any], spine: Any, out: str | Path,
+def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: Any, out: str | Path,
                 *, progress: bool = False, memory_limit: str | None = None,
                 **options: Any) -> RunSummary:
     """Write the training set to ``out`` (.parquet or .csv) atomically and summarize it.

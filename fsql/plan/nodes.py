@@ -90,11 +90,6 @@ class Lookup:
     tie_dtypes: tuple[DType, ...] = ()  # the dtype of each tie column (NaN ordering)
 
 
-AGGREGATE_FUNCTIONS = ("count", "sum", "avg", "min", "max", "count_distinct", "stddev",
-                       "variance", "first", "last")
-COUNTS = ("count", "count_distinct")
-
-
 @dataclass(frozen=True)
 class AggregateColumn:
     """One windowed aggregation: ``function`` of source ``column`` (None: rows) over the events
@@ -136,7 +131,7 @@ class AggregationLookup:
 
 @dataclass(frozen=True)
 class DerivedColumn:
-    """A derived feature: ``expression`` (fsql.expr.language) over the request's feature and
+    """A derived feature: ``expression`` (fsql.expr) over the request's feature and
     spine columns, computed after every lookup."""
 
     output_name: str

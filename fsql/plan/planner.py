@@ -9,15 +9,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
-
 from fsql.dsl.aggregates import Aggregate
+from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureService, FeatureView, Field, Source, ViewProjection
 from fsql.dsl.environments import Environment, locate
+from fsql.dsl.functions import FUNCTIONS, INPUT_TYPED
 from fsql.dtypes import DType, parse_dtype
 from fsql.durations import to_micros
-from fsql.engines.bad_values import first_bad_timestamp
-from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
+from fsql.errors import CompileError, DefinitionError, did_you_mean
+from fsql.expr.types import result_dtype
+from fsql.plan.column_types import (
+    NULL_TYPE,
+    TIME_TYPES,
+    dtype_name,
+    engine_type,
+    family,
+    fsql_dtype,
+    fsql_dtypes,
+)
 from fsql.plan.nodes import (
     AggregateColumn,
     AggregationLookup,
@@ -30,86 +39,13 @@ from fsql.plan.nodes import (
     SourceRef,
     SpineRef,
 )
-from fsql.repo import Repo
-from fsql.sql.dialect import Dialect, get_dialect
+from fsql.plan.schemas import FileSchemas, Target
 
 _QUERY = re.compile(r"^\s*(\(\s*)*(select|with)\b", re.IGNORECASE)
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
-# DuckDB type names (DESCRIBE) of the columns a timestamp may live in.
-_TIME_TYPES = re.compile(r"^(TIMESTAMP.*|DATE)$")
 
 
-def first_line(err: BaseException) -> str:
-    """The first line of an engine's message (DuckDB appends the SQL it failed on)."""
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-
-
-def describe_file(path: Path, *, what: str) -> dict[str, str]:
-    """Column name -> DuckDB type of a local Parquet/CSV file."""
-    if not path.exists():
-        raise ExecutionError(f"{what}: file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise ExecutionError(f"{what}: {str(path)!r} is not a file; give a .parquet or .csv file")
-    reader = "read_csv" if path.name.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
-    try:
-        rows = duckdb.connect().execute(
-            f"DESCRIBE SELECT * FROM {reader}(?)", [str(path)]
-        ).fetchall()
-    except duckdb.Error as err:
-        raise ExecutionError(f"{what}: cannot read {str(path)!r}: {first_line(err)}") from None
-    return {row[0]: str(row[1]) for row in rows}
-
-
-def _family(duckdb_type: str) -> str:
-    """What a DuckDB type compares as: numbers with numbers, strings with strings..."""
-    name = duckdb_type.upper()
-    if re.match(r"^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$|^(FLOAT|DOUBLE|DECIMAL)", name):
-        return "number"
-    if name.startswith("TIMESTAMP"):
-        return "timestamp"
-    # ENUM: a pandas categorical column; TEXT: how sqlglot writes a declared string
-    if name in ("VARCHAR", "TEXT") or name.startswith("ENUM("):
-        return "string"
-    return name
-
-
-def fsql_dtype(duckdb_type: str) -> str | None:
-    """The fsql dtype of a DuckDB column type (None when fsql has no such dtype)."""
-    name = duckdb_type.upper()
-    if re.match(r"^U?(TINYINT|SMALLINT|INTEGER|BIGINT)$", name):
-        return "int64"
-    if name in ("FLOAT", "DOUBLE", "REAL"):
-        return "float64"
-    if name in ("VARCHAR", "TEXT") or name.startswith("ENUM("):  # TEXT: a declared string
-        return "string"
-    if name == "BOOLEAN":
-        return "bool"
-    if name.startswith("TIMESTAMP"):
-        return "timestamp"
-    if name == "DATE":
-        return "date"
-    match = re.match(r"^DECIMAL\((\d+),\s*(\d+)\)$", name)
-    return f"decimal({match.group(1)},{match.group(2)})" if match else None
-
-
-def duckdb_type_name(dtype: DType) -> str:
-    """The DuckDB type name of an fsql dtype (the planner's common currency for column types,
-    as DESCRIBE reports them for files)."""
-    return get_dialect("duckdb").type_sql(dtype).sql(dialect="duckdb")
-
-
-def _dtype_name(duckdb_type: str) -> str | None:
-    """The fsql dtype's name (``decimal`` without precision) of a DuckDB column type."""
-    dtype = fsql_dtype(duckdb_type)
-    return dtype.split("(")[0] if dtype else None
-
-
-def _fsql_dtypes(duckdb_types: Mapping[str, str] | None) -> dict[str, str]:
-    known = {c: fsql_dtype(t) for c, t in (duckdb_types or {}).items()}
-    return {c: t for c, t in known.items() if t is not None}
-
-
-def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp",
+def spine_ref(spine: str, *, schemas: FileSchemas, timestamp_column: str = "event_timestamp",
               root: Path | None = None) -> SpineRef:
     """Classify a ``--spine`` argument: a SELECT, a local file, or a table name.
 
@@ -120,7 +56,7 @@ def spine_ref(spine: str, *, timestamp_column: str = "event_timestamp",
         return SpineRef("query", text, timestamp_column)
     if is_file_name(text):
         path = Path(text).resolve()
-        columns = describe_file(path, what="the spine")
+        columns = schemas.describe(path, what="the spine")
         return _with_columns(SpineRef("file", portable_path(path, root), timestamp_column),
                              columns)
     return SpineRef("table", text, timestamp_column)
@@ -152,8 +88,8 @@ def _with_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
             f"The spine has no timestamp column {ts!r} (columns: {', '.join(columns)}); name "
             f"its timestamp column with --spine-timestamp COL{hint} (spine_timestamp= in Python)"
         )
-    if not _TIME_TYPES.match(columns[ts]):
-        # '"NULL"' is DuckDB's type of a DataFrame column holding only None.
+    if not TIME_TYPES.match(columns[ts]):
+        # NULL_TYPE is DuckDB's type of a DataFrame column holding only None.
         raise CompileError(
             f"The spine's timestamp column {ts!r} holds {columns[ts].strip(chr(34))}, not "
             "timestamps; store ISO 8601 timestamps or dates in it (e.g. 2024-01-01T13:00:00Z; "
@@ -172,26 +108,27 @@ def with_spine_columns(spine: SpineRef, columns: Mapping[str, str]) -> SpineRef:
     return _with_columns(spine, columns)
 
 
-def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
-                env: Environment | None) -> tuple[SourceRef, dict[str, str] | None]:
+def _source_ref(catalog: Catalog, source: Source, view: FeatureView, target: Target,
+                env: Environment | None, schemas: FileSchemas
+                ) -> tuple[SourceRef, dict[str, str] | None]:
     """The source as the SQL reads it (its file or its table, as the environment says), and
     its columns' DuckDB types when it is a file."""
     ts_col = source.column_for(source.timestamp_field)
     created = source.column_for(source.created_timestamp_field) \
         if source.created_timestamp_field else None
-    where = locate(source, reads_local_files=dialect.reads_local_files, dialect=dialect.name,
+    where = locate(source, reads_local_files=target.reads_local_files, dialect=target.dialect,
                    env=env)
-    declared = {c: duckdb_type_name(t) for c, t in source.schema.items()}
+    declared = {c: engine_type(t) for c, t in source.schema.items()}
     if where.kind != "path":
         return (SourceRef(source.name, where.kind, where.ref, ts_col, source.timestamp_dtype,
-                          created, repo.default_dialect), declared or None)
-    path = (repo.root / where.ref).resolve()
-    columns = describe_file(path, what=f"Source {source.name!r} ({source.location})")
-    csv_types = _header_only_csv_types(path, columns, source, view)
+                          created, catalog.default_dialect), declared or None)
+    path = (catalog.root / where.ref).resolve()
+    columns = schemas.describe(path, what=f"Source {source.name!r} ({source.location})")
+    csv_types = _header_only_csv_types(path, columns, source, view, schemas)
     if csv_types:
-        columns = {c: dict(csv_types).get(c, '"NULL"') for c in columns}
+        columns = {c: dict(csv_types).get(c, NULL_TYPE) for c in columns}
     for column, wanted in source.schema.items():
-        if column not in columns or _dtype_name(columns[column]) != wanted.name:
+        if column not in columns or dtype_name(columns[column]) != wanted.name:
             found = f"holds {columns[column]}" if column in columns else "has no such column"
             raise DefinitionError(
                 f"Source {source.name!r} ({source.location}): schema declares {column!r} as "
@@ -214,45 +151,43 @@ def _source_ref(repo: Repo, source: Source, view: FeatureView, dialect: Dialect,
                 f"columns are: {', '.join(columns)}. {fix}"
             )
     for column in [ts_col] + ([created] if created else []):
-        if not _TIME_TYPES.match(columns[column]) and columns[column] != '"NULL"':
+        if not TIME_TYPES.match(columns[column]) and columns[column] != NULL_TYPE:
             raise DefinitionError(
                 f"Source {source.name!r} ({source.location}): timestamp column {column!r} "
                 f"of {where.ref} holds {columns[column]}, not timestamps"
-                f"{_first_bad_value(path, column)}; store ISO 8601 timestamps or dates in it "
-                "(e.g. 2024-01-01T13:00:00Z), or name another column"
+                f"{_first_bad_value(path, column, schemas)}; store ISO 8601 timestamps or dates "
+                "in it (e.g. 2024-01-01T13:00:00Z), or name another column"
             )
     ts_dtype: Literal["timestamp", "date"] = "date" if columns[ts_col] == "DATE" else "timestamp"
     # The SQL names the file as the definition does (relative to the repository root), so
     # it is the same text on every machine.
-    return (SourceRef(source.name, "path", portable_path(path, repo.root), ts_col, ts_dtype,
-                      created, repo.default_dialect, csv_types), columns)
+    return (SourceRef(source.name, "path", portable_path(path, catalog.root), ts_col, ts_dtype,
+                      created, catalog.default_dialect, csv_types), columns)
 
 
-def _first_bad_value(path: Path, column: str) -> str:
+def _first_bad_value(path: Path, column: str, schemas: FileSchemas) -> str:
     """``: row N: 'text' is not a timestamp or date`` for the first such value of a file."""
-    reader = "read_csv" if path.name.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
-    bad = first_bad_timestamp(duckdb.connect(), f"{reader}(?)", [str(path)], column)
+    bad = schemas.first_bad_timestamp(path, column)
     return f": row {bad[0]}: {bad[1]!r} is not a timestamp or date" if bad else ""
 
 
 def _header_only_csv_types(path: Path, columns: Mapping[str, str], source: Source,
-                           view: FeatureView) -> tuple[tuple[str, str], ...]:
+                           view: FeatureView, schemas: FileSchemas
+                           ) -> tuple[tuple[str, str], ...]:
     """For a CSV file with a header and no rows (an empty source; DuckDB reads every column
     as VARCHAR), the types to read it with: timestamps, and the declared dtypes of Fields,
     of Aggregates and of the source's schema. Otherwise nothing."""
     if not path.name.lower().endswith((".csv", ".csv.gz")) or any(
             t != "VARCHAR" for t in columns.values()):
         return ()
-    (rows,) = duckdb.connect().execute("SELECT count(*) FROM read_csv(?)", [str(path)]).fetchall()
-    if rows[0]:
+    if schemas.row_count(path):
         return ()
-    types = {c: duckdb_type_name(t) for c, t in source.schema.items()}
+    types = {c: engine_type(t) for c, t in source.schema.items()}
     for feat in view.features:
         if isinstance(feat, Field):
-            types.setdefault(source.column_for(feat.name), duckdb_type_name(feat.dtype))
-        elif feat.column and feat.dtype is not None and feat.function in (
-                "sum", "min", "max", "first", "last"):
-            types.setdefault(source.column_for(feat.column), duckdb_type_name(feat.dtype))
+            types.setdefault(source.column_for(feat.name), engine_type(feat.dtype))
+        elif feat.column and feat.dtype is not None and feat.function in INPUT_TYPED:
+            types.setdefault(source.column_for(feat.column), engine_type(feat.dtype))
     types.setdefault(source.column_for(source.timestamp_field),
                      "DATE" if source.timestamp_dtype == "date" else "TIMESTAMP")
     if source.created_timestamp_field:
@@ -260,26 +195,27 @@ def _header_only_csv_types(path: Path, columns: Mapping[str, str], source: Sourc
     return tuple((c, types[c]) for c in columns if c in types)
 
 
-def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
-               dialect: str | None = None, env: str | None = None,
+def build_plan(catalog: Catalog, features: str | Sequence[Any], spine: SpineRef, *,
+               target: Target, schemas: FileSchemas, env: str | None = None,
                cut: Cut | None = None, created_cutoff: bool = False,
                full_names: bool = False,
                spine_types: Mapping[str, str] | None = None) -> PointInTimePlan:
-    """Validate a request and build its plan for ``dialect`` (default: the repository's).
+    """Validate a request and build its plan for ``target``; ``schemas`` describes the local
+    files it reads.
 
-    ``spine_types`` (column -> DuckDB type) lets fsql check that spine keys compare with the
-    source keys as typed values; a file spine is described here when it is not given.
+    ``spine_types`` (column -> type name, :mod:`fsql.plan.column_types`) lets fsql check that
+    spine keys compare with the source keys as typed values; a file spine is described here
+    when it is not given.
     """
-    target = get_dialect(dialect or repo.default_dialect)
-    environment = repo.environment(env)
-    service = repo.services.get(features) if isinstance(features, str) else None
+    environment = catalog.environment(env)
+    service = catalog.services.get(features) if isinstance(features, str) else None
     cut = _request_cut(service, cut)
     if spine_types is None and spine.kind == "file":
-        spine_types = describe_file(repo.root / spine.ref, what="the spine")
+        spine_types = schemas.describe(catalog.root / spine.ref, what="the spine")
     schema = dict(service.request_schema) if service else {}
     spine = _check_request_schema(service, spine, spine_types)
     spine = _with_column_dtypes(spine, spine_types, schema)
-    projections = repo.resolve(features)
+    projections = catalog.resolve(features)
     lookups: list[Lookup | AggregationLookup] = []
     owners: dict[str, str] = {}
     names_used: set[str] = set()
@@ -291,8 +227,8 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
                 "view.with_name('...')"
             )
         names_used.add(proj.name.lower())
-        lookups.append(_lookup(repo, proj, spine, full_names, owners, spine_types, target,
-                               environment))
+        lookups.append(_lookup(catalog, proj, spine, full_names, owners, spine_types, target,
+                               environment, schemas))
     feature_dtypes = {o.output_name: str(o.dtype) for lk in lookups for o in lk.outputs
                       if o.dtype is not None}
     derived = _view_derived(projections, lookups, owners, spine, full_names, feature_dtypes)
@@ -300,7 +236,7 @@ def build_plan(repo: Repo, features: str | Sequence[Any], spine: SpineRef, *,
     readable = _readable_features(projections, full_names)
     request_columns = set(schema) if service else (
         set(spine.columns) if spine.columns is not None else set())
-    derived += _derived(repo.derived(features), readable, owners, spine, request_columns,
+    derived += _derived(catalog.derived(features), readable, owners, spine, request_columns,
                         service, dtypes)
     plan = PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
                            created_cutoff=created_cutoff, derived=derived,
@@ -353,7 +289,7 @@ def _with_column_dtypes(spine: SpineRef, spine_types: Mapping[str, str] | None,
                         schema: Mapping[str, DType]) -> SpineRef:
     """``spine`` with the fsql dtypes of its columns that its types or the request schema
     give (the SQL numbers string columns by code point on every dialect)."""
-    dtypes = {**_fsql_dtypes(spine_types), **{c: str(t) for c, t in schema.items()}}
+    dtypes = {**fsql_dtypes(spine_types), **{c: str(t) for c, t in schema.items()}}
     return replace(spine, column_dtypes=tuple(dtypes.items())) if dtypes else spine
 
 
@@ -380,10 +316,10 @@ def _check_request_schema(service: FeatureService | None, spine: SpineRef,
             raise CompileError(
                 f"{where}: the spine has no column {column!r}{hint}; spine columns: "
                 f"{', '.join(spine_types)}")
-        if spine_types[column] == '"NULL"':  # a column of only NULLs: any dtype holds it
+        if spine_types[column] == NULL_TYPE:  # a column of only NULLs: any dtype holds it
             continue
         actual = fsql_dtype(spine_types[column])
-        if _dtype_name(spine_types[column]) != dtype.name:
+        if dtype_name(spine_types[column]) != dtype.name:
             raise CompileError(
                 f"{where}: spine column {column!r} is declared {dtype} but the spine holds "
                 f"{actual or spine_types[column]}; store it as {dtype} or fix the declaration")
@@ -418,7 +354,6 @@ def view_columns(view: FeatureView) -> list[str]:
 
 def _derived_dtypes(derived: Sequence[DerivedColumn]) -> dict[str, str]:
     """Each derived feature's dtype (declared, else inferred from its inputs' when known)."""
-    from fsql.expr.language import result_dtype
 
     out = {}
     for d in derived:
@@ -518,19 +453,13 @@ def _aggregate_dtype(function: str, column: str | None) -> DType | None:
     exact; of decimal(p,s) decimal(38,s); min/max/first/last keep the input's)."""
     if column is None:
         return None
-    dtype = parse_dtype(column, where="source column")
-    if function == "sum" and dtype.name == "decimal":
-        return DType("decimal", 38, dtype.scale)
-    if function == "sum" and dtype.name not in ("int64", "float64"):
-        return None
-    return dtype if function in ("sum", "min", "max", "first", "last") else None
+    return FUNCTIONS[function].result_dtype(parse_dtype(column, where="source column"))
 
 
 def _check_aggregate_dtype(view: FeatureView, feat: Any, input_dtype: str | None) -> None:
     """A sum/min/max/first/last declared (or defaulted) to another dtype than its known input
     would be cast silently (a float sum truncated to int64): refused, naming both."""
-    if input_dtype is None or feat.dtype is None or feat.function not in (
-            "sum", "min", "max", "first", "last"):
+    if input_dtype is None or feat.dtype is None or feat.function not in INPUT_TYPED:
         return
     expected = _aggregate_dtype(feat.function, input_dtype)
     widened = feat.function == "sum" and feat.dtype.name == "decimal" and (
@@ -550,8 +479,8 @@ def _check_key_types(proj: ViewProjection, keys: Sequence[KeyPair],
     """Keys compare as typed values of one family; floating-point keys are refused."""
     view = proj.view
     for key in keys:
-        spine_type = (spine_types or {}).get(key.spine_column, '"NULL"')
-        source_type = (source_types or {}).get(key.source_column, '"NULL"')
+        spine_type = (spine_types or {}).get(key.spine_column, NULL_TYPE)
+        source_type = (source_types or {}).get(key.source_column, NULL_TYPE)
         for side, kind in ((f"source {view.source.name!r}", source_type),
                            (f"the spine column {key.spine_column!r}", spine_type)):
             if fsql_dtype(kind) == "float64":
@@ -561,8 +490,8 @@ def _check_key_types(proj: ViewProjection, keys: Sequence[KeyPair],
                     "(BigQuery cannot partition or join on FLOAT64, and float equality breaks "
                     "on NaN, -0.0 and rounding); store the key as int64, string or decimal")
         if spine_types is not None and source_types is not None and \
-                '"NULL"' not in (spine_type, source_type) and \
-                _family(spine_type) != _family(source_type):
+                NULL_TYPE not in (spine_type, source_type) and \
+                family(spine_type) != family(source_type):
             # DuckDB would cast one side ('1' = 1 matches): keys compare as typed values.
             raise CompileError(
                 f"Join key {key.source_column!r} of feature view {proj.name!r} "
@@ -587,9 +516,10 @@ def _check_field_types(view: FeatureView, known: Mapping[str, str]) -> None:
                 f"{actual}; declare Field({feat.name!r}, {actual!r}) or fix the source")
 
 
-def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
+def _lookup(catalog: Catalog, proj: ViewProjection, spine: SpineRef, full_names: bool,
             owners: dict[str, str], spine_types: Mapping[str, str] | None,
-            dialect: Dialect, env: Environment | None) -> Lookup | AggregationLookup:
+            target: Target, env: Environment | None,
+            schemas: FileSchemas) -> Lookup | AggregationLookup:
     view = proj.view
     source = view.source
     keys = tuple(KeyPair(source.column_for(k), proj.spine_column(k)) for k in view.join_keys)
@@ -601,8 +531,8 @@ def _lookup(repo: Repo, proj: ViewProjection, spine: SpineRef, full_names: bool,
                 f"{proj.name!r}; add them to the spine or map them with "
                 f"view.with_join_key_map({{...}}). Spine columns: {', '.join(spine.columns)}"
             )
-    source_ref, source_types = _source_ref(repo, source, view, dialect, env)
-    known = _fsql_dtypes(source_types)
+    source_ref, source_types = _source_ref(catalog, source, view, target, env, schemas)
+    known = fsql_dtypes(source_types)
     _check_key_types(proj, keys, spine_types, source_types)
     if not view.is_aggregation:
         _check_field_types(view, known)

@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from fsql.dsl.functions import COUNTS
 from fsql.dtypes import DType
 from fsql.errors import UnsupportedError
-from fsql.plan.nodes import COUNTS, AggregateColumn, AggregationLookup
+from fsql.plan.nodes import AggregateColumn, AggregationLookup
+from fsql.sql.context import QueryContext
 from fsql.sql.dialect import data_type, paren
+from fsql.sql.expressions import to_sql
 from fsql.sql.running import RunningSQL
 from fsql.sql.tree import (
     CREATED,
@@ -52,8 +54,6 @@ from fsql.sql.tree import (
     value_order_keys,
 )
 
-if TYPE_CHECKING:
-    from fsql.sql.compiler import PointInTimeCompiler
 
 def _a(j: int) -> str:
     return f"__fsql_a{j}"
@@ -62,7 +62,7 @@ def _a(j: int) -> str:
 class AggregationSQL:
     """Builds the CTEs, joins and output columns of aggregation lookup ``i``."""
 
-    def __init__(self, parent: PointInTimeCompiler, i: int, lookup: AggregationLookup) -> None:
+    def __init__(self, parent: QueryContext, i: int, lookup: AggregationLookup) -> None:
         self.p = parent
         self.i = i
         self.lookup = lookup
@@ -159,7 +159,6 @@ class AggregationSQL:
         value: exp.Expr = exp.Literal.number(1) if agg.column is None else col(agg.column)
         if agg.where is None:
             return value
-        from fsql.expr.language import to_sql
 
         condition = to_sql(
             agg.where,

@@ -33,6 +33,7 @@ from fsql.errors import UnsupportedError
 from fsql.plan.nodes import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy, data_type
+from fsql.sql.expressions import to_sql
 from fsql.sql.tree import (
     CREATED,
     RID,
@@ -421,7 +422,6 @@ class PointInTimeCompiler:
     def with_derived(self, inner: exp.Select) -> exp.Select:
         """Derived features read the output columns of ``inner``, so they go one level up (one
         more level per derived feature that reads another derived feature)."""
-        from fsql.expr.language import to_sql
 
         order = "__fsql_order"
         query = inner.select(aliased(col(RID, SPINE), order), copy=False)

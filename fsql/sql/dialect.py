@@ -11,6 +11,7 @@ from typing import Any, Literal
 import sqlglot
 from sqlglot import exp
 
+from fsql.dsl.functions import AGGREGATE_FUNCTIONS
 from fsql.dtypes import DType
 from fsql.errors import CompileError, did_you_mean
 
@@ -32,9 +33,6 @@ PLAN_NEEDS: dict[str, frozenset[str]] = {
 }
 # first/last over frames are MIN/MAX of STRUCT(ts, created, value).
 FRAMED_FIRST_LAST_NEEDS = frozenset({"struct", "struct_ordering"})
-AGGREGATE_FUNCTIONS = (
-    "count", "count_distinct", "sum", "avg", "min", "max", "stddev", "variance", "first", "last",
-)
 # Which plans can compute which functions (fsql/sql/aggregation.py, fsql/sql/running.py).
 AGGREGATION_PLANS: dict[str, frozenset[str]] = {
     "frames": frozenset(AGGREGATE_FUNCTIONS),
@@ -70,7 +68,7 @@ class Dialect:
     epoch_micros: dict[str, str]
     types: dict[str, str]
     # [expressions]: templates over placeholders {x}, {y}, {pattern}, {part} and flags for
-    # the derived-expression language and typed literals (fsql/expr/language.py, sqltree.literal).
+    # the derived-expression language and typed literals (fsql/expr/, sqltree.literal).
     expressions: dict[str, Any]
 
     def template(self, key: str, part: str = "", **args: exp.Expr) -> exp.Expr:

@@ -34,12 +34,12 @@ depends on t twice; aggregation_sql.py's range join handles it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from fsql.dtypes import DType, parse_dtype
 from fsql.plan.nodes import AggregateColumn
+from fsql.sql.context import AggregationInputs
 from fsql.sql.dialect import data_type
 from fsql.sql.tree import (
     CREATED,
@@ -62,9 +62,6 @@ from fsql.sql.tree import (
     not_null,
     table,
 )
-
-if TYPE_CHECKING:
-    from fsql.sql.aggregation import AggregationSQL
 
 _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
 _O, _KIND, _WI, _RANKV = "__fsql_o", "__fsql_kind", "__fsql_wi", "__fsql_rankv"
@@ -110,7 +107,7 @@ class RunningSQL:
     """The CTEs, joins and output values of the running/islands/blocks/asof aggregates of one
     aggregation lookup (``members``: indexes into its outputs)."""
 
-    def __init__(self, owner: AggregationSQL, members: list[int]) -> None:
+    def __init__(self, owner: AggregationInputs, members: list[int]) -> None:
         self.o = owner
         self.lookup = owner.lookup
         self.inclusive = owner.p.plan.cut == "inclusive"

@@ -1,0 +1,485 @@
+"""Derived expressions evaluated in Python (the online path), with the same results as
+their SQL on every dialect: NULL propagation, exact integer and decimal arithmetic, IEEE
+rounding spelled out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlglot import exp
+
+from fsql.dtypes import DType, parse_dtype
+from fsql.errors import CompileError
+from fsql.expr.parse import (
+    _DEC,
+    _EPOCH,
+    _EXP_MAX,
+    _FLOAT_MAX,
+    _INT_MAX,
+    _INT_MIN,
+    _NUMBER_PATTERNS,
+    _UNITS,
+    _UTC,
+    BOOL,
+    DATE,
+    FLOAT64,
+    INPUT_DIALECT,
+    INT64,
+    NULL,
+    STRING,
+    TIMESTAMP,
+    EvaluationError,
+    Expression,
+    _constant,
+    _digits,
+    _missing,
+    _round_limit,
+    _split,
+    _temporal_literal,
+)
+from fsql.expr.types import _cast_kind, _Typer
+
+# ------------------------------------------------------------------------------------------
+# Python
+# ------------------------------------------------------------------------------------------
+
+Row = Mapping[str, Any]
+Fn = Callable[[Row], Any]
+
+
+def _check_int(value: int, what: str | exp.Expr) -> int:
+    if not _INT_MIN <= value <= _INT_MAX:
+        where = what if isinstance(what, str) else what.sql(dialect=INPUT_DIALECT)
+        raise EvaluationError(f"int64 overflow in {where}: {value}")
+    return value
+
+
+def _half_away(value: decimal.Decimal | float) -> int:
+    """The integer nearest to ``value``, halves away from zero (on the exact value)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EvaluationError(f"cannot convert {value} to an integer")
+        whole = math.floor(abs(value))
+        return int(math.copysign(1, value)) * (whole + (abs(value) - whole >= 0.5))
+    return int(value.to_integral_value(rounding=decimal.ROUND_HALF_UP))
+
+
+
+
+def _two_product_error(a: float, b: float, p: float) -> float:
+    """a * b - p exactly, for p = fl(a * b) (Dekker's TwoProduct; no FMA needed)."""
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return (((ah * bh - p) + ah * bl) + al * bh) + al * bl
+
+
+
+
+def _scaled_round(x: float, n: int) -> int:
+    """sign(x) * round-half-away(|x| * 10^n) (n < 0: |x| / 10^-n) on x's exact binary value.
+
+    p = |x| * 10^n is one IEEE operation and r = floor(p); p can only be on the wrong side of
+    r + 0.5 when it is exactly r + 0.5, and then the sign of the exact rounding error (Dekker's
+    error-free product) decides. The SQL performs the same IEEE operations in the same order,
+    so Python and every warehouse agree bit for bit; for |x| * 10^n < 2^52 the result is exact:
+    2.675 is 2.67499999999999982236431605997495353221893310546875, so k = 267 for n = 2 although
+    2.675 * 100 == 267.5 in float64.
+    """
+    sign, a, scale = (x > 0) - (x < 0), abs(x), 10.0 ** abs(n)
+    if n > 0:
+        p = a * scale
+        above = _two_product_error(a, scale, p) >= 0
+    else:
+        p = a / scale
+        back = p * scale
+        above = (a - back) - _two_product_error(p, scale, back) >= 0
+    r = math.floor(p)
+    return sign * (r + (1 if p - r > 0.5 or (p - r == 0.5 and above) else 0))
+
+
+def _round_float(x: float, n: int) -> float:
+    """ROUND(float64, n): halves away from zero on the exact value, as the nearest float64."""
+    if n == 0:
+        return float(_half_away(x))
+    if abs(x) >= _round_limit(n):
+        return x
+    k = float(_scaled_round(x, n))
+    return k / 10.0**n if n > 0 else k * 10.0**-n
+
+
+def _float_to_decimal(x: float, target: DType) -> decimal.Decimal:
+    """CAST(float64 AS decimal(p, s)): x's exact value rounded half away from zero to s digits."""
+    if not math.isfinite(x):
+        raise EvaluationError(f"cannot convert {x} to {target}")
+    a = abs(x)
+    integer = math.floor(a)
+    k = _scaled_round(a - integer, target.scale or 0)  # the SQL's exact split, see lower_cast
+    value = decimal.Decimal(integer) + decimal.Decimal(k).scaleb(-(target.scale or 0))
+    return _fit_decimal(-value if x < 0 else value, target)
+
+
+def _round_decimal(x: decimal.Decimal, n: int) -> decimal.Decimal:
+    return x.quantize(decimal.Decimal(1).scaleb(-n), rounding=decimal.ROUND_HALF_UP, context=_DEC)
+
+
+def _fit_decimal(value: decimal.Decimal, target: DType) -> decimal.Decimal:
+    value = _round_decimal(value, target.scale or 0)
+    if value.adjusted() >= (target.precision or 0) - (target.scale or 0):
+        raise EvaluationError(f"{value} does not fit {target}")
+    return value
+
+
+def _convert(value: Any, target: DType) -> Any:
+    """Implicit widening of a value to the type its parent reads it as."""
+    if value is None or isinstance(value, bool):
+        return value
+    if target == FLOAT64 and isinstance(value, (int, decimal.Decimal)):
+        return float(value)
+    if target.name == "decimal" and isinstance(value, int):
+        return decimal.Decimal(value)
+    return value
+
+
+def _and3(values: Iterable[bool | None]) -> bool | None:
+    seen_null = False
+    for v in values:
+        if v is False:
+            return False
+        seen_null |= v is None
+    return None if seen_null else True
+
+
+def _or3(values: Iterable[bool | None]) -> bool | None:
+    seen_null = False
+    for v in values:
+        if v is True:
+            return True
+        seen_null |= v is None
+    return None if seen_null else False
+
+
+def _micros(value: dt.date) -> int:
+    if isinstance(value, dt.datetime):
+        return (value - _EPOCH) // dt.timedelta(microseconds=1)
+    return (value - dt.date(1970, 1, 1)).days * 86_400_000_000
+
+
+def _extract(part: str, value: dt.date) -> int:
+    if part == "ISODOW":
+        return value.isoweekday()
+    return int(getattr(value, part.lower()))
+
+
+def _cast_value(value: Any, source: DType, target: DType) -> Any:
+    kind = _cast_kind(source, target)
+    if value is None or kind in ("null", "same"):
+        return value
+    if kind == "round_int":
+        return _check_int(_half_away(value), "CAST")
+    if kind == "round_float":
+        return _float_to_decimal(value, target)
+    if kind == "nonzero":
+        return value != 0
+    if kind == "bool_int":
+        return int(value)
+    if kind == "parse":
+        if not re.fullmatch(_NUMBER_PATTERNS[target.name], value):
+            return None
+        if target == INT64:
+            return _check_int(int(value), "CAST")
+        if target == FLOAT64:
+            return float(value)
+        return _fit_decimal(decimal.Decimal(value), target)
+    if kind == "date_ts":
+        return dt.datetime(value.year, value.month, value.day, tzinfo=_UTC)
+    if kind == "ts_date":
+        return value.date()
+    if target == FLOAT64:
+        return float(value)
+    if target == STRING:
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return _fit_decimal(decimal.Decimal(value), target)  # int64/decimal -> decimal
+
+
+def _strict(fn: Callable[..., Any], args: Sequence[Fn]) -> Fn:
+    """A NULL-propagating function of the argument closures."""
+    def run(row: Row) -> Any:
+        values = [a(row) for a in args]
+        return None if any(v is None for v in values) else fn(*values)
+    return run
+
+
+class _Py:
+    """Compiles a typed core tree into nested Python closures."""
+
+    def __init__(self, typer: _Typer) -> None:
+        self.t = typer
+
+    def __call__(self, node: exp.Expr) -> Fn:
+        fn = self.compile(node)
+        target = self.t.use_as.get(id(node))
+        if target is not None and target.name in ("float64", "decimal"):
+            inner = fn
+            return lambda row: _convert(inner(row), target)
+        return fn
+
+    def arith(self, node: exp.Expr, ty: DType) -> Fn:
+        ops: dict[type, Callable[[Any, Any], Any]] = {
+            exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b}
+        op, what = ops[type(node)], node
+        if ty == INT64:
+            return _strict(lambda a, b: _check_int(op(a, b), what), [self(node.this),
+                                                                      self(node.expression)])
+        if ty.name == "decimal":
+            def dec(a: decimal.Decimal, b: decimal.Decimal) -> decimal.Decimal:
+                with decimal.localcontext(_DEC):
+                    return op(a, b)
+            return _strict(dec, [self(node.this), self(node.expression)])
+        return _strict(op, [self(node.this), self(node.expression)])
+
+    def compile(self, node: exp.Expr) -> Fn:
+        c, ty = self, self.t.type(node)
+        if isinstance(node, exp.Column):
+            name = node.name
+            return lambda row: row[name]
+        const = _constant(node)
+        if const is not None and not isinstance(node, (exp.Neg, exp.Cast)):
+            value = const[1]
+            return lambda row: value
+        if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+            return self.arith(node, ty)
+        if isinstance(node, exp.Div):
+            return _strict(lambda a, b: None if b == 0 or abs(b) < abs(a) / _FLOAT_MAX
+                           else a / b, [c(node.this), c(node.expression)])
+        if isinstance(node, exp.Mod):
+            return _strict(lambda a, b: None if b == 0 else (abs(a) % abs(b)) * (1 if a >= 0
+                                                                                else -1),
+                           [c(node.this), c(node.expression)])
+        if isinstance(node, exp.Neg):
+            return _strict(lambda a: _check_int(-a, node) if isinstance(a, int) else -a,
+                           [c(node.this)])
+        comparisons: dict[type, Callable[[Any, Any], bool]] = {
+            exp.EQ: lambda a, b: a == b, exp.NEQ: lambda a, b: a != b,
+            exp.LT: lambda a, b: a < b, exp.LTE: lambda a, b: a <= b,
+            exp.GT: lambda a, b: a > b, exp.GTE: lambda a, b: a >= b}
+        if type(node) in comparisons:
+            return _strict(comparisons[type(node)], [c(node.this), c(node.expression)])
+        if isinstance(node, exp.Between):
+            x, lo, hi = c(node.this), c(node.args["low"]), c(node.args["high"])
+
+            def between(row: Row) -> bool | None:
+                v, a, b = x(row), lo(row), hi(row)
+                return _and3([None if v is None or a is None else v >= a,
+                              None if v is None or b is None else v <= b])
+            return between
+        if isinstance(node, exp.In):
+            x, items = c(node.this), [c(i) for i in node.expressions]
+
+            def in_(row: Row) -> bool | None:
+                v = x(row)
+                return None if v is None else _or3(
+                    None if (w := i(row)) is None else v == w for i in items)
+            return in_
+        if isinstance(node, exp.Is):
+            x = c(node.this)
+            return lambda row: x(row) is None
+        if isinstance(node, exp.Not):
+            x = c(node.this)
+            return lambda row: None if (v := x(row)) is None else not v
+        if isinstance(node, (exp.And, exp.Or)):
+            a, b = c(node.this), c(node.expression)
+            combine = _and3 if isinstance(node, exp.And) else _or3
+            return lambda row: combine([a(row), b(row)])
+        if isinstance(node, exp.Case):
+            branches = [(c(b.this), c(b.args["true"])) for b in node.args["ifs"]]
+            default = node.args.get("default")
+            otherwise = c(default) if default is not None else (lambda row: None)
+
+            def case(row: Row) -> Any:
+                for cond, value in branches:
+                    if cond(row) is True:
+                        return value(row)
+                return otherwise(row)
+            return case
+        if isinstance(node, exp.Coalesce):
+            args = [c(node.this), *(c(x) for x in node.expressions)]
+            return lambda row: next((v for a in args if (v := a(row)) is not None), None)
+        if isinstance(node, exp.Nullif):
+            a, b = c(node.this), c(node.expression)
+            return lambda row: None if (v := a(row)) is not None and v == b(row) else v
+        if isinstance(node, (exp.Least, exp.Greatest)):
+            pick = min if isinstance(node, exp.Least) else max
+            return _strict(lambda *vs: pick(vs), [c(node.this), *(c(x) for x in node.expressions)])
+        if isinstance(node, exp.Cast):
+            if isinstance(node.this, exp.Literal) and node.this.is_string and ty in (
+                    DATE, TIMESTAMP):
+                value = _temporal_literal(node.this.this, ty, self.t.where)
+                return lambda row: value
+            source = self.t.type(node.this)
+            return _strict(lambda v: _cast_value(v, source, ty), [c(node.this)])
+        if isinstance(node, exp.Abs):
+            return _strict(lambda a: _check_int(abs(a), node) if isinstance(a, int) else abs(a),
+                           [c(node.this)])
+        if isinstance(node, (exp.Floor, exp.Ceil)):
+            mode = decimal.ROUND_FLOOR if isinstance(node, exp.Floor) else decimal.ROUND_CEILING
+            func = math.floor if isinstance(node, exp.Floor) else math.ceil
+            return _strict(lambda a: a if isinstance(a, int) else float(func(a)) if isinstance(
+                a, float) else a.to_integral_value(rounding=mode), [c(node.this)])
+        if isinstance(node, exp.Round):
+            n, source = _digits(node), self.t.type(node.this)
+            return _strict(lambda a: self.round(a, source, n), [c(node.this)])
+        if isinstance(node, exp.Ln):
+            return _strict(lambda a: math.log(a) if a > 0 else None, [c(node.this)])
+        if isinstance(node, exp.Sqrt):
+            return _strict(lambda a: math.sqrt(a) if a >= 0 else None, [c(node.this)])
+        if isinstance(node, exp.Exp):
+            return _strict(lambda a: math.exp(a) if a <= _EXP_MAX else None, [c(node.this)])
+        if isinstance(node, exp.Pow):
+            return _strict(_pow, [c(node.this), c(node.expression)])
+        if isinstance(node, exp.Extract):
+            part = node.this.name
+            return _strict(lambda v: _extract(part, v), [c(node.expression)])
+        if isinstance(node, exp.Anonymous):
+            unit = _UNITS[node.name]
+            return _strict(lambda a, b: (_micros(b) - _micros(a)) // unit,
+                           [c(x) for x in node.expressions])
+        if isinstance(node, exp.Length):
+            return _strict(len, [c(node.this)])
+        if isinstance(node, exp.Lower):
+            return _strict(str.lower, [c(node.this)])
+        if isinstance(node, exp.Upper):
+            return _strict(str.upper, [c(node.this)])
+        if isinstance(node, exp.DPipe):
+            return _strict(lambda a, b: a + b, [c(node.this), c(node.expression)])
+        if isinstance(node, exp.Substring):
+            args = [c(node.this), c(node.args["start"])]
+            if node.args.get("length") is not None:
+                args.append(c(node.args["length"]))
+            return _strict(_substr, args)
+        raise CompileError(f"internal: no Python rule for {type(node).__name__}")
+
+    @staticmethod
+    def round(value: Any, source: DType, n: int) -> Any:
+        if isinstance(value, float):
+            return _round_float(value, n)
+        if isinstance(value, decimal.Decimal):
+            return value if n >= (source.scale or 0) else _round_decimal(value, n)
+        if n >= 0:
+            return value
+        k = 10 ** -n
+        rest = (abs(value) % k) * (1 if value >= 0 else -1)
+        up = (1 if value > 0 else -1) * k if abs(rest) * 2 >= k else 0
+        return _check_int(value - rest + up, f"ROUND(x, {n})")
+
+
+def _pow(x: float, y: float) -> float | None:
+    if not (x > 0 or (x == 0 and y >= 0) or (x < 0 and y == math.floor(y))):
+        return None
+    if x != 0 and y * math.log(abs(x)) > _EXP_MAX:
+        return None
+    return math.pow(x, y)
+
+
+def _substr(s: str, start: int, length: int | None = None) -> str | None:
+    if start < 1 or (length is not None and length < 0):
+        return None
+    return s[start - 1:] if length is None else s[start - 1:start - 1 + length]
+
+
+def _input_value(name: str, value: Any, dtype: DType) -> Any:
+    """An input value checked against its dtype, numbers widened, naive timestamps as UTC."""
+    kind = dtype.name
+    if dtype == NULL:  # an untyped input (evaluate() without dtypes) is always None
+        return None
+    ok = value is None or {
+        "int64": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float64": lambda v: isinstance(v, (int, float, decimal.Decimal)) and not isinstance(
+            v, bool),
+        "decimal": lambda v: isinstance(v, (int, decimal.Decimal)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
+        "timestamp": lambda v: isinstance(v, dt.datetime),
+        "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+    }[kind](value)
+    if not ok:
+        raise EvaluationError(f"input {name!r} = {value!r} is not a {dtype}")
+    if value is None:
+        return None
+    if kind == "int64":
+        return _check_int(value, f"input {name!r}")
+    if kind == "float64":
+        return float(value)
+    if kind == "decimal":
+        return decimal.Decimal(value)
+    if kind == "timestamp":
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    return value
+
+
+def _dtype_of(value: Any) -> DType:
+    if value is None:
+        return NULL
+    for kind, dtype in ((bool, BOOL), (int, INT64), (float, FLOAT64), (str, STRING),
+                        (dt.datetime, TIMESTAMP), (dt.date, DATE)):
+        if isinstance(value, kind):
+            return dtype
+    if isinstance(value, decimal.Decimal):
+        exponent = value.as_tuple().exponent
+        return DType("decimal", 38, max(0, -exponent) if isinstance(exponent, int) else 0)
+    raise EvaluationError(f"unsupported input value {value!r} ({type(value).__name__})")
+
+
+def compile_python(expr: Expression, input_dtypes: Mapping[str, DType | str]
+                   ) -> Callable[[Mapping[str, Any]], Any]:
+    """Compile ``expr`` once into a function of an input mapping (the online-serving path).
+
+    >>> f = compile_python(parse_expression("ROUND(x)", where="r"), {"x": "float64"})
+    >>> f({"x": -2.5}), f({"x": None})
+    (-3.0, None)
+    """
+    typer = _Typer(expr, input_dtypes)
+    body = _Py(typer)(expr.tree)
+    dtypes = {name: typer.inputs[name] for name in expr.references}
+
+    def run(inputs: Mapping[str, Any]) -> Any:
+        row = {}
+        for name, dtype in dtypes.items():
+            if name not in inputs:
+                raise _missing(expr.where, f"missing input {name!r}; the expression reads "
+                                           f"{', '.join(dtypes)}")
+            row[name] = _input_value(name, inputs[name], dtype)
+        return body(row)
+    return run
+
+
+def evaluate(expr: Expression, inputs: Mapping[str, Any], *,
+             dtypes: Mapping[str, DType | str] | None = None) -> Any:
+    """Evaluate ``expr`` in Python on one row of ``inputs``: the value every dialect's SQL gives.
+
+    ``dtypes`` are the input columns' dtypes; without them each value's Python type decides
+    (int -> int64, float -> float64, Decimal -> decimal, None -> untyped NULL). Raises
+    MissingInputError for an input the expression reads but ``inputs`` lacks, and
+    EvaluationError where the SQL raises too (int64 overflow, a value that does not fit a CAST).
+
+    >>> evaluate(parse_expression("BUCKET(age, 18, 26, 36)", where="b"), {"age": 30})
+    '26-35'
+    """
+    if dtypes is None:
+        for name in expr.references:
+            if name not in inputs:
+                raise _missing(expr.where, f"missing input {name!r}; the expression reads "
+                                           f"{', '.join(expr.references)}")
+        dtypes = {name: _dtype_of(inputs[name]) for name in expr.references}
+    key = tuple(sorted((k, parse_dtype(v, where=expr.where)) for k, v in dtypes.items()))
+    return _compiled(expr, key)(inputs)
+
+
+@lru_cache(maxsize=512)
+def _compiled(expr: Expression, dtypes: tuple[tuple[str, DType], ...]
+              ) -> Callable[[Mapping[str, Any]], Any]:
+    return compile_python(expr, dict(dtypes))
