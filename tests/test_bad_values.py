@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fsql.engines.bad_values import first_bad_timestamp
+from fsql.engines.statements import read_file, table
 
 
 @pytest.mark.parametrize(("values", "expected"), [
@@ -25,7 +26,8 @@ def test_csv_rows_count_from_the_first_line_after_the_header(
     path = tmp_path / "spine.csv"
     path.write_text("id,event time\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
     con = duckdb.connect()
-    assert first_bad_timestamp(con, "read_csv(?)", [str(path)], "event time") == expected
+    assert first_bad_timestamp(con, read_file(None, reader="read_csv"), [str(path)],
+                               "event time") == expected
     assert con.sql("SELECT 1").fetchall() == [(1,)]  # no result left open, no table left
     assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(0,)]
 
@@ -35,11 +37,12 @@ def test_a_parquet_file_and_a_quoted_column_name(tmp_path: Path) -> None:
     column = 'say "when"'
     pq.write_table(pa.table({column: ["2024-01-01", None, "  ", "13/45/2024"]}), path)
     con = duckdb.connect()
-    assert first_bad_timestamp(con, "read_parquet(?)", [str(path)], column) == (4, "13/45/2024")
+    assert first_bad_timestamp(con, read_file(None, reader="read_parquet"), [str(path)],
+                               column) == (4, "13/45/2024")
 
 
 def test_a_registered_dataframe_keeps_its_order() -> None:
     con = duckdb.connect()
     con.register("frame", pd.DataFrame({"ts": [f"2024-01-{d:02d}" for d in range(1, 30)]
                                         + ["2024-02-30", "nope"]}))
-    assert first_bad_timestamp(con, "frame", [], "ts") == (30, "2024-02-30")
+    assert first_bad_timestamp(con, table("frame"), [], "ts") == (30, "2024-02-30")

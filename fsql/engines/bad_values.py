@@ -12,10 +12,18 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from fsql.engines.statements import (
+    create_temp_table,
+    drop_table,
+    from_relation,
+    statement_sql,
+    table,
+)
+
 _ROWS = "__fsql_bad_values"
 
 
-def first_bad_timestamp(con: duckdb.DuckDBPyConnection, relation_sql: str,
+def first_bad_timestamp(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
                         params: Sequence[Any], column: str) -> tuple[int, str] | None:
     """The first non-empty value of ``column`` that is neither a timestamp nor a date.
 
@@ -24,9 +32,11 @@ def first_bad_timestamp(con: duckdb.DuckDBPyConnection, relation_sql: str,
     ``None`` when every value reads as a TIMESTAMPTZ or a DATE (DuckDB's ``TRY_CAST``). The
     relation is read once; ``con`` is left without an open result.
 
+    >>> import sqlglot
     >>> con = duckdb.connect()
-    >>> first_bad_timestamp(con, "(VALUES ('2024-01-01'), (NULL), ('2024-13-45')) AS t(ts)",
-    ...                     [], "ts")
+    >>> query = "SELECT * FROM (VALUES ('2024-01-01'), (NULL), ('2024-13-45')) AS t(ts)"
+    >>> values = sqlglot.parse_one(query, read="duckdb").args["from_"].this
+    >>> first_bad_timestamp(con, values, [], "ts")
     (3, '2024-13-45')
     """
     value = exp.column("__fsql_v")
@@ -39,14 +49,13 @@ def first_bad_timestamp(con: duckdb.DuckDBPyConnection, relation_sql: str,
     )
     text = exp.cast(exp.column(exp.to_identifier(column, quoted=True)), "VARCHAR")
     # A table numbers the rows (rowid) in the relation's order, as the runner numbers a spine.
-    copy = exp.select(exp.alias_(text, "__fsql_v")).sql(dialect="duckdb")
+    copy = exp.select(exp.alias_(text, "__fsql_v")).from_(from_relation(relation))
     find = (exp.select(exp.Add(this=exp.column("rowid"), expression=exp.Literal.number(1)),
                        value.copy())
-            .from_(_ROWS).where(bad).order_by("rowid").limit(1).sql(dialect="duckdb"))
+            .from_(table(_ROWS)).where(bad).order_by("rowid").limit(1))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS {copy} FROM {relation_sql}",
-                    list(params))
-        rows = con.execute(find).fetchall()
+        con.execute(statement_sql(create_temp_table(_ROWS, copy)), list(params))
+        rows = con.execute(statement_sql(find)).fetchall()
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_ROWS}")
+        con.execute(statement_sql(drop_table(_ROWS)))
     return (int(rows[0][0]), str(rows[0][1])) if rows else None

@@ -6,18 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from sqlglot import exp
 
 from fsql.engines.bad_values import first_bad_timestamp
+from fsql.engines.statements import (
+    count_rows,
+    describe,
+    read_file,
+    reader_name,
+    select_all,
+    statement_sql,
+)
 from fsql.errors import ExecutionError
 
 
 def first_line(err: BaseException) -> str:
     """The first line of an engine's message (DuckDB appends the SQL it failed on)."""
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-
-
-def _reader(path: Path) -> str:
-    return "read_csv" if path.name.lower().endswith((".csv", ".csv.gz")) else "read_parquet"
 
 
 class DuckDBFiles:
@@ -35,7 +40,7 @@ class DuckDBFiles:
                 f"{what}: {str(path)!r} is not a file; give a .parquet or .csv file")
         try:
             rows = self._con.execute(
-                f"DESCRIBE SELECT * FROM {_reader(path)}(?)", [str(path)]).fetchall()
+                statement_sql(describe(select_all(_read(path)))), [str(path)]).fetchall()
         except duckdb.Error as err:
             raise ExecutionError(
                 f"{what}: cannot read {str(path)!r}: {first_line(err)}") from None
@@ -43,11 +48,15 @@ class DuckDBFiles:
 
     def row_count(self, path: Path) -> int:
         """The number of data rows of the file."""
-        (rows,) = self._con.execute(
-            f"SELECT count(*) FROM {_reader(path)}(?)", [str(path)]).fetchall()
+        (rows,) = self._con.execute(statement_sql(count_rows(_read(path))), [str(path)]).fetchall()
         return int(rows[0])
 
     def first_bad_timestamp(self, path: Path, column: str) -> tuple[int, str] | None:
         """(row, text) of the first value of ``column`` that is neither a timestamp nor a
         date."""
-        return first_bad_timestamp(self._con, f"{_reader(path)}(?)", [str(path)], column)
+        return first_bad_timestamp(self._con, _read(path), [str(path)], column)
+
+
+def _read(path: Path) -> exp.Expr:
+    """The file's reader with its path bound as a parameter."""
+    return read_file(None, reader=reader_name(path))

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
@@ -22,6 +23,19 @@ from fsql.dtypes import DType
 from fsql.engines.bad_values import first_bad_timestamp
 from fsql.engines.files import DuckDBFiles, first_line
 from fsql.engines.plan_choice import choose_plans
+from fsql.engines.statements import (
+    copy_to,
+    create_temp_table,
+    describe,
+    drop_table,
+    from_relation,
+    null_counts,
+    read_file,
+    select_all,
+    set_option,
+    statement_sql,
+    table,
+)
 from fsql.errors import CompileError, ExecutionError, FsqlError
 from fsql.expr.types import result_dtype
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
@@ -32,6 +46,8 @@ from fsql.sql.dialect import get_dialect
 
 SPINE_INPUT = "__fsql_spine_input"
 SPINE_ROW_ID = "__fsql_rid"
+_SPINE_QUERY, _SPINE_FRAME = "__fsql_spine_query", "__fsql_spine_frame"
+_SPINE_ROWS, _ROW = "__fsql_spine_rows", "__fsql_r"
 
 
 @dataclass(frozen=True)
@@ -65,17 +81,17 @@ def connect(*, progress: bool = False, memory_limit: str | None = None
     temporary directory. Without it, DuckDB may use up to 80% of the machine's RAM.
     """
     con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    con.execute(statement_sql(set_option("TimeZone")), ["UTC"])
+    con.execute(statement_sql(set_option("enable_progress_bar")), [progress])
     # Hash joins build on the right side as written: DuckDB's estimates of fsql's generated
     # rows (block covers, ranks) are far off, and flipping sides on them cost 13% time and
     # 1.4 GiB on the Zipf aggregation benchmark and 18% on the 1M point-in-time one.
-    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    con.execute(statement_sql(set_option("disabled_optimizers")), ["build_side_probe_side"])
     if memory_limit is not None:
         if not _SIZE.match(memory_limit):
             raise ExecutionError(
                 f"memory limit {memory_limit!r} is not a size; write it like '4GB' or '500MB'")
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(statement_sql(set_option("memory_limit")), [memory_limit])
     return con
 
 
@@ -94,7 +110,7 @@ def set_repository_root(con: duckdb.DuckDBPyConnection, root: Path) -> None:
         raise ExecutionError(
             f"The feature repository's path {text!r} holds a comma, which DuckDB's "
             "file_search_path cannot hold; move or rename the repository directory")
-    con.execute("SET file_search_path = ?", [text])
+    con.execute(statement_sql(set_option("file_search_path")), [text])
 
 
 def _relative_paths(tree: exp.Expr) -> list[str]:
@@ -127,13 +143,15 @@ def check_relative_paths(tree: exp.Expr, root: Path, *, what: str) -> None:
 
 @dataclass(frozen=True)
 class _SpineInput:
-    """How the spine is read: a relation in SQL (with its parameters), the in-memory object to
-    register under that name (a DataFrame or an Arrow table), and its name in messages."""
+    """How the spine is read: a relation (with its parameters), the in-memory object to
+    register under that name (a DataFrame or an Arrow table) or the user's query to define it
+    as a view (run as written), and its name in messages."""
 
-    relation: str
+    relation: exp.Expr
     params: list[Any]
     frame: Any | None
     what: str
+    query: str | None = None
 
 
 def _spine_input(spine: Any) -> _SpineInput:
@@ -141,11 +159,12 @@ def _spine_input(spine: Any) -> _SpineInput:
         text = spine.strip().rstrip(";").strip()
         short = " ".join(text.split())
         short = short if len(short) <= 80 else short[:77] + "..."
-        return _SpineInput(f"({text})", [], None, f"the spine query {short!r}")
+        return _SpineInput(table(_SPINE_QUERY), [], None, f"the spine query {short!r}", text)
     if isinstance(spine, (str, Path)):
         path = Path(spine).resolve()
-        return _SpineInput(f"{_reader(path)}(?)", [str(path)], None, f"the spine {str(path)!r}")
-    return _SpineInput("__fsql_spine_frame", [], spine, "the spine")
+        return _SpineInput(read_file(None, reader=_reader(path)), [str(path)], None,
+                           f"the spine {str(path)!r}")
+    return _SpineInput(table(_SPINE_FRAME), [], spine, "the spine")
 
 
 def _reader(path: Path) -> str:
@@ -186,31 +205,38 @@ def _load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *, timestamp_column:
     source = _spine_input(spine)
     relation, params = source.relation, source.params
     # fetchall, not fetchone: DuckDB refuses con.sql() while a result is left unfinished.
-    (zone,) = con.execute("SELECT current_setting('TimeZone')").fetchall()
+    (zone,) = con.execute(statement_sql(exp.select(exp.func(
+        "current_setting", exp.Literal.string("TimeZone"))))).fetchall()
     try:
         # A CSV column mixing naive and offset timestamps is read as TIMESTAMPTZ, its naive
         # values in the session zone: read them as UTC, as fsql's semantics say.
-        con.execute("SET TimeZone = 'UTC'")
+        con.execute(statement_sql(set_option("TimeZone")), ["UTC"])
+        if source.query is not None:
+            # The user's query runs as written (DuckDB's syntax, which sqlglot may not parse).
+            con.sql(source.query).create_view(_SPINE_QUERY, replace=True)
         if source.frame is not None:
             try:
-                con.register(relation, source.frame)
+                con.register(_SPINE_FRAME, source.frame)
             except duckdb.Error:
                 raise ExecutionError(
                     f"Cannot read the spine, a {type(spine).__name__}: give a .parquet or .csv "
                     "path, a 'SELECT ...' query, a pandas DataFrame or an Arrow table") from None
         columns = {r[0]: str(r[1]) for r in con.execute(
-            f"DESCRIBE SELECT * FROM {relation}", params).fetchall()}
+            statement_sql(describe(select_all(relation))), params).fetchall()}
         _check_timestamp_text(con, source, columns, timestamp_column)
         ref = with_spine_columns(
-            SpineRef("query", f"SELECT * FROM {SPINE_INPUT}", timestamp_column,
+            SpineRef("query", statement_sql(select_all(table(SPINE_INPUT))), timestamp_column,
                      row_id_column=SPINE_ROW_ID), columns)
         # The row number is the table's rowid, read while the table holds one STRUCT column:
         # a spine column called "rowid" would hide DuckDB's pseudo-column.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __fsql_spine_rows AS SELECT __fsql_r "
-                    f"FROM {relation} AS __fsql_r", params)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {SPINE_INPUT} AS SELECT unnest(__fsql_r), "
-                    f"rowid AS {SPINE_ROW_ID} FROM __fsql_spine_rows")
-        con.execute("DROP TABLE __fsql_spine_rows")
+        rows = exp.select(exp.column(_ROW)).from_(
+            exp.alias_(from_relation(relation), _ROW, table=True))
+        con.execute(statement_sql(create_temp_table(_SPINE_ROWS, rows)), params)
+        numbered = exp.select(exp.Unnest(expressions=[exp.column(_ROW)]),
+                              exp.alias_(exp.column("rowid"), SPINE_ROW_ID)).from_(
+            table(_SPINE_ROWS))
+        con.execute(statement_sql(create_temp_table(SPINE_INPUT, numbered)))
+        con.execute(statement_sql(drop_table(_SPINE_ROWS)))
     except duckdb.Error as err:
         if source.frame is None and not source.params:
             where = f" (relative paths in it name files under {str(root)!r})" if root else ""
@@ -219,8 +245,8 @@ def _load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *, timestamp_column:
         raise ExecutionError(f"Cannot read the spine: {first_line(err)}") from None
     finally:
         if source.frame is not None:
-            con.unregister(relation)
-        con.execute("SET TimeZone = ?", [zone[0]])
+            con.unregister(_SPINE_FRAME)
+        con.execute(statement_sql(set_option("TimeZone")), [zone[0]])
     return ref, columns
 
 
@@ -248,17 +274,19 @@ def training_set_sql(repo: Catalog, features: str | Sequence[Any], con: duckdb.D
     >>> con = connect()                                                  # doctest: +SKIP
     >>> sql, names = training_set_sql(repo, "svc", con, "spine.parquet")  # doctest: +SKIP
     """
-    sql, plan = _training_set(repo, features, con, spine, spine_timestamp=spine_timestamp,
-                              cut=cut, created_cutoff=created_cutoff, full_names=full_names,
-                              env=env)
-    return sql, plan.output_names
+    tree, plan = _training_set(repo, features, con, spine, spine_timestamp=spine_timestamp,
+                               cut=cut, created_cutoff=created_cutoff, full_names=full_names,
+                               env=env)
+    return render(tree, get_dialect("duckdb"), copy=False), plan.output_names
 
 
 def _training_set(repo: Catalog, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                   spine: Any, *, spine_timestamp: str = "event_timestamp",
                   cut: Cut | None = None, created_cutoff: bool = False,
                   full_names: bool = False, env: str | None = None
-                  ) -> tuple[str, PointInTimePlan]:
+                  ) -> tuple[exp.Expr, PointInTimePlan]:
+    """The training-set query's tree (sources read by absolute paths, plans chosen for the
+    spine loaded into ``con``) and its plan."""
     if isinstance(spine, str) and is_query(spine):
         set_repository_root(con, repo.root)
         try:
@@ -273,7 +301,7 @@ def _training_set(repo: Catalog, features: str | Sequence[Any], con: duckdb.Duck
                       schemas=DuckDBFiles(), env=env, cut=cut, created_cutoff=created_cutoff,
                       full_names=full_names, spine_types=types)
     plan = choose_plans(_absolute_sources(plan, repo.root), con, SPINE_INPUT, dialect)
-    return render(compile_plan(plan, dialect), dialect, copy=False), plan
+    return compile_plan(plan, dialect), plan
 
 
 def _absolute_sources(plan: PointInTimePlan, root: Path) -> PointInTimePlan:
@@ -315,13 +343,14 @@ def run_training_set(repo: Catalog, features: str | Sequence[Any], spine: Any, *
     >>> df = run_training_set(repo, "fraud_detection", spine_frame)        # doctest: +SKIP
     """
     con = connect(progress=progress, memory_limit=memory_limit)
-    sql, plan = _training_set(repo, features, con, spine, **options)
+    tree, plan = _training_set(repo, features, con, spine, **options)
     try:
-        table = con.sql(sql).to_arrow_table()  # a relation: Arrow output without an extra copy
+        # A relation: Arrow output without an extra copy.
+        result = con.sql(render(tree, get_dialect("duckdb"), copy=False)).to_arrow_table()
     except duckdb.Error as err:
         raise ExecutionError(
             f"DuckDB failed to run the training-set query: {first_line(err)}") from None
-    return result_frame(table, spine, feature_dtypes(plan), arrow=arrow)
+    return result_frame(result, spine, feature_dtypes(plan), arrow=arrow)
 
 
 def feature_dtypes(plan: PointInTimePlan) -> dict[str, DType | None]:
@@ -406,8 +435,6 @@ def _parquet_schema(spine: str | Path) -> pa.Schema | None:
     """A Parquet spine's Arrow schema (None for a CSV file or a query)."""
     if not str(spine).lower().endswith(".parquet") or is_query(str(spine)):
         return None
-    import pyarrow.parquet as pq
-
     try:
         return pq.read_schema(Path(spine).resolve())
     except (OSError, pa.ArrowException):
@@ -429,7 +456,8 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: Any, out: s
             f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
     fmt = "parquet" if suffix == ".parquet" else "csv"
     con = connect(progress=progress, memory_limit=memory_limit)
-    sql, names = training_set_sql(repo, features, con, spine, **options)
+    query, plan = _training_set(repo, features, con, spine, **options)
+    names = plan.output_names
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
@@ -437,17 +465,12 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: Any, out: s
         raise ExecutionError(f"Output {str(out)!r}: cannot write there: {err}") from None
     os.close(fd)
     try:
-        options_sql = "(FORMAT csv, HEADER true)" if fmt == "csv" else "(FORMAT parquet)"
-        con.execute(f"COPY ({sql}) TO '{_escape(tmp)}' {options_sql}")
+        con.execute(render(copy_to(query, Path(tmp), fmt), get_dialect("duckdb"), copy=False))
         # Read back as written: a header, text columns, and "" (an empty string) kept apart
         # from an empty field (NULL), so the NULL counts are those of the query's result.
-        reader = (f"read_csv('{_escape(tmp)}', header = true, all_varchar = true, "
-                  "allow_quoted_nulls = false)" if fmt == "csv"
-                  else f"read_parquet('{_escape(tmp)}')")
-        (counts,) = con.execute(
-            "SELECT count(*)" + "".join(f", count(*) - count({_quote(n)})" for n in names)
-            + f" FROM {reader}"
-        ).fetchall()
+        written = read_file(Path(tmp), header=True, all_varchar=True,
+                            allow_quoted_nulls=False) if fmt == "csv" else read_file(Path(tmp))
+        (counts,) = con.execute(statement_sql(null_counts(written, names))).fetchall()
         os.replace(tmp, out_path)
     except duckdb.Error as err:
         raise ExecutionError(
@@ -463,10 +486,3 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: Any, out: s
                       null_counts={n: int(c) for n, c in zip(names, counts[1:], strict=True)},
                       seconds=time.perf_counter() - started)
 
-
-def _escape(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
