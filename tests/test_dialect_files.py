@@ -42,7 +42,7 @@ def test_mistyped_setting() -> None:
 
 def test_a_plan_needing_a_missing_feature_is_refused() -> None:
     # BigQuery cannot order STRUCTs: first/last over frames would be SQL BigQuery rejects.
-    text = _shipped("bigquery").replace('first = "join"', 'first = "frames"')
+    text = _shipped("bigquery").replace('first = "navigation"', 'first = "frames"')
     with pytest.raises(CompileError, match=r"\[aggregation_plans\] first = 'frames' needs the "
                                            r"engine features \['struct_ordering'\]"):
         load_dialect(text, where="bigquery.toml")
@@ -55,6 +55,12 @@ def test_a_plan_needing_a_missing_feature_is_refused() -> None:
                                         'snapshot_strategy = "window"')
     with pytest.raises(CompileError, match=r"snapshot_strategy = 'window' needs the engine "
                                            r"features \['ignore_nulls', 'struct'\]"):
+        load_dialect(text, where="postgres.toml")
+    # The navigation plan crosses the spine with a VALUES list of probes.
+    text = _shipped("postgres").replace("values_lists = true", "values_lists = false").replace(
+        'count_distinct = "islands"', 'count_distinct = "join"')
+    with pytest.raises(CompileError, match=r"first = 'navigation' needs the engine features "
+                                           r"\['values_lists'\]"):
         load_dialect(text, where="postgres.toml")
 
 

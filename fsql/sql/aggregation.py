@@ -30,6 +30,7 @@ from fsql.plan.nodes import AggregateColumn, AggregationLookup
 from fsql.sql.context import QueryContext
 from fsql.sql.dialect import data_type, paren
 from fsql.sql.expressions import to_sql
+from fsql.sql.navigation import NavigationSQL
 from fsql.sql.running import RunningSQL
 from fsql.sql.tree import (
     CREATED,
@@ -77,8 +78,10 @@ class AggregationSQL:
             if lookup.outputs[j].function in ("first", "last")
             and parent.dialect.join_first_last == "row_number"
         ]
+        self.navigated = [j for j, plan in enumerate(self.plan_of) if plan == "navigation"]
         self.running = [
-            j for j, plan in enumerate(self.plan_of) if plan not in ("frames", "join")
+            j for j, plan in enumerate(self.plan_of)
+            if plan not in ("frames", "join", "navigation")
         ]
         # One source column per distinct (column, where): aggregates of it share it.
         inputs = [
@@ -489,6 +492,11 @@ class AggregationSQL:
                     self.recursive = True
             joined += running.joins()
             value.update({j: running.value(j) for j in self.running})
+        if self.navigated:
+            navigation = NavigationSQL(self, self.navigated)
+            ctes += navigation.ctes()
+            joined += navigation.joins()
+            value.update({j: navigation.value(j) for j in self.navigated})
         joins = [
             exp.Join(
                 this=exp.Table(this=exp.to_identifier(name)),

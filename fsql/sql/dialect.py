@@ -30,6 +30,9 @@ PLAN_NEEDS: dict[str, frozenset[str]] = {
     "islands": frozenset({"values_lists"}),
     "blocks": frozenset({"recursive_cte", "bit_shift", "unnest", "values_lists"}),
     "asof": frozenset({"asof_join_on", "struct", "struct_ordering"}),
+    # first/last by a running count and FIRST_VALUE over the groups it forms (probes of
+    # several windows are a VALUES list crossed with the spine).
+    "navigation": frozenset({"values_lists"}),
 }
 # first/last over frames are MIN/MAX of STRUCT(ts, created, value).
 FRAMED_FIRST_LAST_NEEDS = frozenset({"struct", "struct_ordering"})
@@ -41,6 +44,7 @@ AGGREGATION_PLANS: dict[str, frozenset[str]] = {
     "islands": frozenset({"count_distinct"}),
     "blocks": frozenset({"sum", "avg", "min", "max"}),
     "asof": frozenset({"first", "last"}),
+    "navigation": frozenset({"first", "last"}),
 }
 
 

@@ -111,52 +111,6 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_activity_rank10 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x1 AS __fsql_a10
-  FROM __fsql_spine
-  INNER JOIN __fsql_activity_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x1 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x1 ASC NULLS FIRST
-    ) = 1
-), __fsql_activity_rank11 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x1 AS __fsql_a11
-  FROM __fsql_spine
-  INNER JOIN __fsql_activity_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 3600000000
-    AND NOT __fsql_e.__fsql_x1 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x1 DESC NULLS LAST
-    ) = 1
-), __fsql_activity_rank12 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x2 AS __fsql_a12
-  FROM __fsql_spine
-  INNER JOIN __fsql_activity_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x2 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x2 DESC NULLS LAST
-    ) = 1
 ), __fsql_activity_good AS (
   SELECT
     __fsql_rid,
@@ -226,6 +180,99 @@ WITH __fsql_spine AS (
     __fsql_rid,
     MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_start3_7200000000 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_end3_7200000000 END) AS __fsql_a7
   FROM __fsql_activity_run
+  WHERE
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
+), __fsql_activity_nav AS (
+  SELECT
+    __fsql_rid,
+    MAX(
+      CASE
+        WHEN __fsql_wi = 1
+        THEN CASE WHEN __fsql_fo1 <= __fsql_t THEN __fsql_fv1 END
+      END
+    ) AS __fsql_a10,
+    MAX(
+      CASE
+        WHEN __fsql_wi = 0
+        THEN CASE WHEN __fsql_lo1 > __fsql_t - 3600000000 THEN __fsql_lv1 END
+      END
+    ) AS __fsql_a11,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_lv2 END) AS __fsql_a12
+  FROM (
+    SELECT
+      __fsql_rid,
+      __fsql_wi,
+      __fsql_t,
+      FIRST_VALUE(__fsql_x1) OVER (
+        PARTITION BY __fsql_k0, __fsql_g1
+        ORDER BY CASE WHEN __fsql_x1 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_lv1,
+      MAX(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g1) AS __fsql_lo1,
+      FIRST_VALUE(__fsql_x1) OVER (
+        PARTITION BY __fsql_k0, __fsql_g1 - CASE WHEN NOT __fsql_x1 IS NULL THEN 1 ELSE 0 END
+        ORDER BY CASE WHEN __fsql_x1 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_fv1,
+      MAX(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END) OVER (
+        PARTITION BY __fsql_k0, __fsql_g1 - CASE WHEN NOT __fsql_x1 IS NULL THEN 1 ELSE 0 END
+      ) AS __fsql_fo1,
+      FIRST_VALUE(__fsql_x2) OVER (
+        PARTITION BY __fsql_k0, __fsql_g2
+        ORDER BY CASE WHEN __fsql_x2 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_lv2,
+      MAX(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g2) AS __fsql_lo2
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_o,
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_t,
+        __fsql_x1,
+        __fsql_x2,
+        COUNT(__fsql_x1) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x1 NULLS FIRST
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_g1,
+        COUNT(__fsql_x2) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x2 NULLS FIRST
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_g2
+      FROM (
+        SELECT
+          __fsql_k0,
+          __fsql_ts AS __fsql_o,
+          0 AS __fsql_side,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_rid,
+          CAST(NULL AS INT) AS __fsql_wi,
+          CAST(NULL AS BIGINT) AS __fsql_t,
+          __fsql_x1,
+          __fsql_x2
+        FROM __fsql_activity_src
+        UNION ALL
+        SELECT
+          __fsql_spine.user_id AS __fsql_k0,
+          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+          1 AS __fsql_side,
+          NULL AS __fsql_c,
+          __fsql_spine.__fsql_rid,
+          __fsql_w.__fsql_wi AS __fsql_wi,
+          __fsql_spine.__fsql_t,
+          NULL AS __fsql_x1,
+          NULL AS __fsql_x2
+        FROM __fsql_spine
+        CROSS JOIN (VALUES
+          (0, 0),
+          (1, 3600000000)) AS __fsql_w(__fsql_wi, __fsql_us)
+        WHERE
+          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      ) AS __fsql_u
+    ) AS __fsql_n
+  ) AS __fsql_p
   WHERE
     NOT __fsql_rid IS NULL
   GROUP BY
@@ -301,29 +348,25 @@ SELECT
   END AS "qty_variance_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_rank10.__fsql_a10
+    THEN __fsql_activity_nav.__fsql_a10
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_first_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_rank11.__fsql_a11
+    THEN __fsql_activity_nav.__fsql_a11
     ELSE CAST(NULL AS DOUBLE)
   END AS "amount_last_1h",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_rank12.__fsql_a12
+    THEN __fsql_activity_nav.__fsql_a12
     ELSE CAST(NULL AS DECIMAL(38, 0))
   END AS "qty_last_lifetime"
 FROM __fsql_spine
 LEFT JOIN __fsql_activity_frames
   ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
-LEFT JOIN __fsql_activity_rank10
-  ON __fsql_spine.__fsql_rid = __fsql_activity_rank10.__fsql_rid
-LEFT JOIN __fsql_activity_rank11
-  ON __fsql_spine.__fsql_rid = __fsql_activity_rank11.__fsql_rid
-LEFT JOIN __fsql_activity_rank12
-  ON __fsql_spine.__fsql_rid = __fsql_activity_rank12.__fsql_rid
 LEFT JOIN __fsql_activity_cnt
   ON __fsql_spine.__fsql_rid = __fsql_activity_cnt.__fsql_rid
+LEFT JOIN __fsql_activity_nav
+  ON __fsql_spine.__fsql_rid = __fsql_activity_nav.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -75,26 +75,61 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_sums_rank4 AS (
+), __fsql_sums_nav AS (
   SELECT
     __fsql_rid,
-    __fsql_a4
+    __fsql_lv0 AS __fsql_a4
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_e.__fsql_x0 AS __fsql_a4,
-      ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_sums_src AS __fsql_e
-      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-    WHERE
-      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
-  ) AS _t
+      __fsql_rid,
+      __fsql_wi,
+      __fsql_t,
+      FIRST_VALUE(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0
+        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_lv0,
+      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_o,
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_t,
+        __fsql_x0,
+        COUNT(__fsql_x0) OVER (
+          ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_g0
+      FROM (
+        SELECT
+          __fsql_k0,
+          __fsql_ts AS __fsql_o,
+          0 AS __fsql_side,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_rid,
+          CAST(NULL AS INT) AS __fsql_wi,
+          CAST(NULL AS BIGINT) AS __fsql_t,
+          __fsql_x0
+        FROM __fsql_sums_src
+        UNION ALL
+        SELECT
+          __fsql_spine.user_id AS __fsql_k0,
+          __fsql_spine.__fsql_t AS __fsql_o,
+          1 AS __fsql_side,
+          NULL AS __fsql_c,
+          __fsql_spine.__fsql_rid,
+          0 AS __fsql_wi,
+          __fsql_spine.__fsql_t,
+          NULL AS __fsql_x0
+        FROM __fsql_spine
+        WHERE
+          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      ) AS __fsql_u
+    ) AS __fsql_n
+  ) AS __fsql_p
   WHERE
-    _w = 1
+    NOT __fsql_rid IS NULL
 )
 SELECT
   __fsql_spine.spine_id,
@@ -134,13 +169,13 @@ SELECT
   END AS "max_1d",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_sums_rank4.__fsql_a4
+    THEN __fsql_sums_nav.__fsql_a4
     ELSE CAST(NULL AS BIGINT)
   END AS "last_val"
 FROM __fsql_spine
 LEFT JOIN __fsql_sums_frames
   ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
-LEFT JOIN __fsql_sums_rank4
-  ON __fsql_spine.__fsql_rid = __fsql_sums_rank4.__fsql_rid
+LEFT JOIN __fsql_sums_nav
+  ON __fsql_spine.__fsql_rid = __fsql_sums_nav.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

@@ -193,38 +193,86 @@ WITH __fsql_spine AS (
     AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
   GROUP BY
     __fsql_spine.__fsql_rid
-), __fsql_stats_rank5 AS (
+), __fsql_stats_nav AS (
   SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x0 AS __fsql_a5
-  FROM __fsql_spine
-  INNER JOIN __fsql_stats_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
+    __fsql_rid,
+    MAX(
+      CASE
+        WHEN __fsql_wi = 1
+        THEN CASE WHEN __fsql_fo0 <= __fsql_t THEN __fsql_fv0 END
+      END
+    ) AS __fsql_a5,
+    MAX(
+      CASE
+        WHEN __fsql_wi = 0
+        THEN CASE WHEN __fsql_lo0 > __fsql_t - 86400000000 THEN __fsql_lv0 END
+      END
+    ) AS __fsql_a6
+  FROM (
+    SELECT
+      __fsql_rid,
+      __fsql_wi,
+      __fsql_t,
+      FIRST_VALUE(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0
+        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END
+      ) AS __fsql_lv0,
+      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0,
+      FIRST_VALUE(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
+        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END
+      ) AS __fsql_fv0,
+      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
+      ) AS __fsql_fo0
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_o,
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_t,
+        __fsql_x0,
+        COUNT(__fsql_x0) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x0), __fsql_x0
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_g0
+      FROM (
+        SELECT
+          __fsql_k0,
+          __fsql_ts AS __fsql_o,
+          0 AS __fsql_side,
+          __fsql_c,
+          CAST(NULL AS INT64) AS __fsql_rid,
+          CAST(NULL AS INT64) AS __fsql_wi,
+          CAST(NULL AS INT64) AS __fsql_t,
+          __fsql_x0
+        FROM __fsql_stats_src
+        UNION ALL
+        SELECT
+          __fsql_spine.user_id AS __fsql_k0,
+          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+          1 AS __fsql_side,
+          NULL AS __fsql_c,
+          __fsql_spine.__fsql_rid,
+          __fsql_w.__fsql_wi AS __fsql_wi,
+          __fsql_spine.__fsql_t,
+          NULL AS __fsql_x0
+        FROM __fsql_spine
+        CROSS JOIN UNNEST([
+          STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
+          STRUCT(1 AS __fsql_wi, 86400000000 AS __fsql_us)
+        ]) AS __fsql_w
+        WHERE
+          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      ) AS __fsql_u
+    ) AS __fsql_n
+  ) AS __fsql_p
   WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    AND NOT __fsql_e.__fsql_x0 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts ASC, __fsql_e.__fsql_c ASC, IS_NAN(__fsql_e.__fsql_x0) ASC, __fsql_e.__fsql_x0 ASC
-    ) = 1
-), __fsql_stats_rank6 AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_e.__fsql_x0 AS __fsql_a6
-  FROM __fsql_spine
-  INNER JOIN __fsql_stats_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-    AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    AND NOT __fsql_e.__fsql_x0 IS NULL
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, IS_NAN(__fsql_e.__fsql_x0) DESC, __fsql_e.__fsql_x0 DESC
-    ) = 1
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
 )
 SELECT
   __fsql_spine.*
@@ -270,12 +318,12 @@ SELECT
   END AS `x_distinct`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_stats_rank5.__fsql_a5, CAST('-inf' AS FLOAT64))
+    THEN COALESCE(__fsql_stats_nav.__fsql_a5, CAST('-inf' AS FLOAT64))
     ELSE CAST('-inf' AS FLOAT64)
   END AS `x_first`,
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_stats_rank6.__fsql_a6
+    THEN __fsql_stats_nav.__fsql_a6
     ELSE CAST(NULL AS FLOAT64)
   END AS `x_last`
 FROM __fsql_spine
@@ -285,9 +333,7 @@ LEFT JOIN __fsql_stats_frames
   ON __fsql_spine.__fsql_rid = __fsql_stats_frames.__fsql_rid
 LEFT JOIN __fsql_stats_groups
   ON __fsql_spine.__fsql_rid = __fsql_stats_groups.__fsql_rid
-LEFT JOIN __fsql_stats_rank5
-  ON __fsql_spine.__fsql_rid = __fsql_stats_rank5.__fsql_rid
-LEFT JOIN __fsql_stats_rank6
-  ON __fsql_spine.__fsql_rid = __fsql_stats_rank6.__fsql_rid
+LEFT JOIN __fsql_stats_nav
+  ON __fsql_spine.__fsql_rid = __fsql_stats_nav.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid

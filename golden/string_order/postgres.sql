@@ -107,46 +107,6 @@ WITH __fsql_spine AS (
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
-), __fsql_tags_rank2 AS (
-  SELECT
-    __fsql_rid,
-    __fsql_a2
-  FROM (
-    SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_e.__fsql_x0 AS __fsql_a2,
-      ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_e.__fsql_ts ASC NULLS FIRST, __fsql_e.__fsql_c ASC NULLS FIRST, __fsql_e.__fsql_x0 COLLATE "C" ASC NULLS FIRST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_tags_src AS __fsql_e
-      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-    WHERE
-      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
-  ) AS _t
-  WHERE
-    _w = 1
-), __fsql_tags_rank3 AS (
-  SELECT
-    __fsql_rid,
-    __fsql_a3
-  FROM (
-    SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_e.__fsql_x0 AS __fsql_a3,
-      ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 COLLATE "C" DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_tags_src AS __fsql_e
-      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-    WHERE
-      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t AND NOT __fsql_e.__fsql_x0 IS NULL
-  ) AS _t
-  WHERE
-    _w = 1
 ), __fsql_tags_good AS (
   SELECT
     __fsql_rid,
@@ -218,6 +178,79 @@ WITH __fsql_spine AS (
     NOT __fsql_rid IS NULL
   GROUP BY
     __fsql_rid
+), __fsql_tags_nav AS (
+  SELECT
+    __fsql_rid,
+    MAX(
+      CASE
+        WHEN __fsql_wi = 1
+        THEN CASE WHEN __fsql_fo0 <= __fsql_t THEN __fsql_fv0 END
+      END
+    ) AS __fsql_a2,
+    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_lv0 END) AS __fsql_a3
+  FROM (
+    SELECT
+      __fsql_rid,
+      __fsql_wi,
+      __fsql_t,
+      FIRST_VALUE(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0
+        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_lv0,
+      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0,
+      FIRST_VALUE(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
+        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_fv0,
+      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
+      ) AS __fsql_fo0
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_o,
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_t,
+        __fsql_x0,
+        COUNT(__fsql_x0) OVER (
+          ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 COLLATE "C" NULLS FIRST
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_g0
+      FROM (
+        SELECT
+          __fsql_k0,
+          __fsql_ts AS __fsql_o,
+          0 AS __fsql_side,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_rid,
+          CAST(NULL AS INT) AS __fsql_wi,
+          CAST(NULL AS BIGINT) AS __fsql_t,
+          __fsql_x0
+        FROM __fsql_tags_src
+        UNION ALL
+        SELECT
+          __fsql_spine.user_id AS __fsql_k0,
+          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+          1 AS __fsql_side,
+          NULL AS __fsql_c,
+          __fsql_spine.__fsql_rid,
+          __fsql_w.__fsql_wi AS __fsql_wi,
+          __fsql_spine.__fsql_t,
+          NULL AS __fsql_x0
+        FROM __fsql_spine
+        CROSS JOIN (VALUES
+          (0, 0),
+          (1, NULL)) AS __fsql_w(__fsql_wi, __fsql_us)
+        WHERE
+          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      ) AS __fsql_u
+    ) AS __fsql_n
+  ) AS __fsql_p
+  WHERE
+    NOT __fsql_rid IS NULL
+  GROUP BY
+    __fsql_rid
 )
 SELECT
   __fsql_spine.code,
@@ -249,12 +282,12 @@ SELECT
   END AS "tag_max_1d",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_tags_rank2.__fsql_a2
+    THEN __fsql_tags_nav.__fsql_a2
     ELSE CAST(NULL AS TEXT)
   END AS "tag_first_lifetime",
   CASE
     WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_tags_rank3.__fsql_a3
+    THEN __fsql_tags_nav.__fsql_a3
     ELSE CAST(NULL AS TEXT)
   END AS "tag_last_lifetime",
   CASE
@@ -267,11 +300,9 @@ LEFT JOIN __fsql_profile_pit
   ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
 LEFT JOIN __fsql_tags_frames
   ON __fsql_spine.__fsql_rid = __fsql_tags_frames.__fsql_rid
-LEFT JOIN __fsql_tags_rank2
-  ON __fsql_spine.__fsql_rid = __fsql_tags_rank2.__fsql_rid
-LEFT JOIN __fsql_tags_rank3
-  ON __fsql_spine.__fsql_rid = __fsql_tags_rank3.__fsql_rid
 LEFT JOIN __fsql_tags_cnt
   ON __fsql_spine.__fsql_rid = __fsql_tags_cnt.__fsql_rid
+LEFT JOIN __fsql_tags_nav
+  ON __fsql_spine.__fsql_rid = __fsql_tags_nav.__fsql_rid
 ORDER BY
   __fsql_spine.__fsql_rid NULLS FIRST

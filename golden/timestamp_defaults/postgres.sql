@@ -69,28 +69,61 @@ WITH __fsql_spine AS (
         MIN(__fsql_t)
       FROM __fsql_spine
     ) - 86400000000
-), __fsql_visits_rank0 AS (
+), __fsql_visits_nav AS (
   SELECT
     __fsql_rid,
-    __fsql_a0
+    CASE WHEN __fsql_lo0 > __fsql_t - 86400000000 THEN __fsql_lv0 END AS __fsql_a0
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_e.__fsql_x0 AS __fsql_a0,
-      ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_x0 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_visits_src AS __fsql_e
-      ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-    WHERE
-      __fsql_e.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      AND NOT __fsql_e.__fsql_x0 IS NULL
-  ) AS _t
+      __fsql_rid,
+      __fsql_wi,
+      __fsql_t,
+      FIRST_VALUE(__fsql_x0) OVER (
+        PARTITION BY __fsql_k0, __fsql_g0
+        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+      ) AS __fsql_lv0,
+      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0
+    FROM (
+      SELECT
+        __fsql_k0,
+        __fsql_o,
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_t,
+        __fsql_x0,
+        COUNT(__fsql_x0) OVER (
+          ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_g0
+      FROM (
+        SELECT
+          __fsql_k0,
+          __fsql_ts AS __fsql_o,
+          0 AS __fsql_side,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_rid,
+          CAST(NULL AS INT) AS __fsql_wi,
+          CAST(NULL AS BIGINT) AS __fsql_t,
+          __fsql_x0
+        FROM __fsql_visits_src
+        UNION ALL
+        SELECT
+          __fsql_spine.user_id AS __fsql_k0,
+          __fsql_spine.__fsql_t AS __fsql_o,
+          1 AS __fsql_side,
+          NULL AS __fsql_c,
+          __fsql_spine.__fsql_rid,
+          0 AS __fsql_wi,
+          __fsql_spine.__fsql_t,
+          NULL AS __fsql_x0
+        FROM __fsql_spine
+        WHERE
+          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      ) AS __fsql_u
+    ) AS __fsql_n
+  ) AS __fsql_p
   WHERE
-    _w = 1
+    NOT __fsql_rid IS NULL
 )
 SELECT
   __fsql_o.spine_id,
@@ -121,15 +154,15 @@ FROM (
     END AS "born",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_visits_rank0.__fsql_a0, CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP))
+      THEN COALESCE(__fsql_visits_nav.__fsql_a0, CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP))
       ELSE CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP)
     END AS "last_seen",
     __fsql_spine.__fsql_rid AS __fsql_order
   FROM __fsql_spine
   LEFT JOIN __fsql_profile_pit
     ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
-  LEFT JOIN __fsql_visits_rank0
-    ON __fsql_spine.__fsql_rid = __fsql_visits_rank0.__fsql_rid
+  LEFT JOIN __fsql_visits_nav
+    ON __fsql_spine.__fsql_rid = __fsql_visits_nav.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST
