@@ -26,10 +26,17 @@ def first_line(err: BaseException) -> str:
 
 
 class DuckDBFiles:
-    """Describes local files with DuckDB (one in-memory connection, no open result left)."""
+    """Describes local files with DuckDB (one in-memory connection, opened when a file is
+    first described: a request on tables never pays for it; no open result left)."""
 
     def __init__(self) -> None:
-        self._con = duckdb.connect()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
+            self._connection = duckdb.connect()
+        return self._connection
 
     def describe(self, path: Path, *, what: str) -> dict[str, str]:
         """Column name -> DuckDB type of a local Parquet/CSV file."""
