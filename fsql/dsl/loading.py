@@ -18,6 +18,10 @@ from fsql.dsl.definitions import Entity, FeatureService, FeatureView, Source
 from fsql.dsl.environments import check_environment_sources, parse_environments
 from fsql.errors import DefinitionError
 
+# The tables of fsql.toml: [project] and [environments.NAME] are read here; the others by the
+# modules they configure, from Catalog.config ([online]: fsql.online).
+TABLES = ("project", "environments", "targets", "online", "golden")
+
 
 def load_into(catalog: Catalog, directory: str | Path) -> None:
     """Import the ``.py`` files under ``directory`` into ``catalog``.
@@ -54,17 +58,18 @@ def configure(catalog: Catalog, config: Path) -> None:
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
         raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
     # [project] holds the settings; a file without it may hold them at the top level.
-    project = data.get("project", {k: v for k, v in data.items() if k != "environments"})
+    project = data.get("project", {k: v for k, v in data.items() if k not in TABLES})
     if not isinstance(project, dict):
         raise DefinitionError(
             f"{config}: 'project' must be a table: write [project] with name = \"...\" "
             "and dialect = \"duckdb\" on the lines below it"
         )
-    unknown = sorted(set(data) - {"project", "environments"}) if "project" in data else []
+    unknown = sorted(set(data) - set(TABLES)) if "project" in data else []
     if unknown:
         raise DefinitionError(
-            f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project] and "
-            "[environments.NAME]")
+            f"{config}: unknown table {unknown[0]!r}; fsql.toml holds "
+            f"{', '.join(f'[{t}]' for t in TABLES)}")
+    catalog.config = {k: v for k, v in data.items() if k in TABLES}
     catalog.project = str(project.get("name", catalog.project))
     catalog.default_dialect = str(project.get("dialect", catalog.default_dialect))
     exclude = project.get("exclude", [])

@@ -62,6 +62,7 @@ class FeatureColumn:
     dtype: DType
     default: Any
     hidden: bool = False  # an input of a view's Derived feature that was not requested
+    feature: str = ""  # the feature's name in its view (the latest table's column)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class AggregateColumn:
     # The input column's dtype when known (the source's file or schema, else a sum's declared
     # dtype): integer sums accumulate exactly, floats order NaN by fsql's rule.
     input_dtype: str | None = None
+    feature: str = ""  # the feature's name in its view (the latest table's column)
 
 
 @dataclass(frozen=True)
