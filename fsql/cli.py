@@ -1,4 +1,5 @@
-"""The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB."""
+"""The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB,
+``ls`` and ``show`` describe the repository."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import NoReturn
 
+from fsql.discovery import add_commands as add_discovery_commands
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
+    add_discovery_commands(commands)
     return parser
 
 
@@ -95,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         repo = Repo.load(args.repo)
+        if getattr(args, "handler", None) is not None:
+            return int(args.handler(repo, args))
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":

@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.engines",),
     ("fsql.online",),
     ("fsql.repo",),
+    ("fsql.discovery",),
     ("fsql.cli", "fsql"),
 )
 
