@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import NoReturn
 
+from fsql.contracts import add_commands as add_contract_commands
 from fsql.discovery import add_commands as add_discovery_commands
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
     add_discovery_commands(commands)
+    add_contract_commands(commands)
     return parser
 
 

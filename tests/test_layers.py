@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.engines",),
     ("fsql.online",),
     ("fsql.repo",),
-    ("fsql.discovery",),
+    ("fsql.discovery", "fsql.contracts"),
     ("fsql.cli", "fsql"),
 )
 
