@@ -82,17 +82,19 @@ class Repo:
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
             raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
         # [project] holds the settings; a file without it may hold them at the top level.
-        project = data.get("project", {k: v for k, v in data.items() if k != "environments"})
+        project = data.get("project", {k: v for k, v in data.items()
+                                       if k not in ("environments", "targets")})
         if not isinstance(project, dict):
             raise DefinitionError(
                 f"{config}: 'project' must be a table: write [project] with name = \"...\" "
                 "and dialect = \"duckdb\" on the lines below it"
             )
-        unknown = sorted(set(data) - {"project", "environments"}) if "project" in data else []
+        unknown = sorted(set(data) - {"project", "environments", "targets"}) \
+            if "project" in data else []
         if unknown:
             raise DefinitionError(
-                f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project] and "
-                "[environments.NAME]")
+                f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project], "
+                "[environments.NAME] and [targets.NAME]")
         self.project = str(project.get("name", self.project))
         self.default_dialect = str(project.get("dialect", self.default_dialect))
         exclude = project.get("exclude", [])
