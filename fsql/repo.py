@@ -322,6 +322,24 @@ class Repo:
         return run_training_set(self, features, spine, arrow=arrow, **options)
 
 
+    def materialize(self, views: Sequence[str] | str | None = None, *,
+                    service: str | None = None, end: Any = None, target: str | None = None,
+                    full_refresh: bool = False, **options: Any) -> Any:
+        """Bring the latest tables of ``views`` (or of ``service``'s views; default: every
+        view with entities) up to date as of ``end`` (default: now) on ``target`` (default
+        ``duckdb:///fsql_store.duckdb`` in the repository). Returns a report with, per view,
+        the rows inserted/updated/deleted, the seconds and the new watermark
+        (docs/materialization.md).
+
+        >>> Repo.load("examples/fraud").materialize(["user_risk"],   # doctest: +SKIP
+        ...                                         end="2024-06-01")
+        """
+        from fsql.materialize.run import materialize
+
+        return materialize(self, views=views, service=service, end=end, target=target,
+                           full_refresh=full_refresh, **options)
+
+
 @contextmanager
 def _repo_modules(root: Path, files: list[Path]) -> Iterator[list[str]]:
     """Module names for the repository's files while it loads, so that one file can import
