@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
+    from fsql.materialize.cli import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -93,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         repo = Repo.load(args.repo)
+        if args.command in ("materialize", "consistency", "backfill"):
+            from fsql.materialize.cli import run_command
+
+            return run_command(repo, args)
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":

@@ -197,7 +197,8 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
     else for the keys whose value at T1 can differ from the previous finished run's:
 
     - an event entering: event time in [previous T1 - late_arrival, T1];
-    - a row created since the previous run's watermark (late rows, corrections);
+    - a row created since the previous run's watermark minus late_arrival (late rows,
+      corrections; rows are taken to land in created-time order, give or take late_arrival);
     - an event leaving a window w: event time in [previous T1 - w - late_arrival, T1 - w];
     - a stored snapshot row leaving the TTL: feature_timestamp <= T1 - ttl.
 
@@ -223,8 +224,9 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
 
         changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
         if source.created_column is not None:
-            changed.append(exp.GTE(this=created.copy(), expression=previous(
-                "created_watermark_us", layout, names, dialect)))
+            changed.append(exp.GTE(this=created.copy(), expression=exp.Sub(
+                this=previous("created_watermark_us", layout, names, dialect),
+                expression=late.copy())))
         changed += [since(w) for w in layout.windows_us]
         conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
         # A run older than the table's changes nothing.
