@@ -11,7 +11,7 @@ from typing import Any
 from fsql.definitions import FeatureView, Field
 from fsql.dtypes import DType
 from fsql.errors import DefinitionError, UnsupportedError
-from fsql.plan import Cut, PointInTimePlan
+from fsql.plan import Cut, PointInTimePlan, SourceRef
 from fsql.repo import Repo
 
 FEATURE_TIMESTAMP = "feature_timestamp"
@@ -37,6 +37,7 @@ class LatestTable:
     windows_us: tuple[int, ...]
     late_us: int
     definition_hash: str
+    source: SourceRef | None = None  # the source as the training-set plan reads it
 
     @property
     def is_aggregation(self) -> bool:
@@ -80,7 +81,7 @@ def latest_table(repo: Repo, view: FeatureView, plan: PointInTimePlan, *, cut: C
                 f"FeatureView {view.name!r} ({view.location}): feature {name!r} has the name of "
                 f"a latest-table column ({', '.join(SYSTEM_COLUMNS)}); rename it")
         features.append((name, dtype))
-    keys = tuple((k, _key_dtype(repo, view, k)) for k in view.join_keys)
+    keys = _key_dtypes(repo, view)
     if view.is_aggregation:
         windows = _windows(view)
         horizon = None if any(w is None for w in windows) else max(w for w in windows if w)
@@ -91,7 +92,8 @@ def latest_table(repo: Repo, view: FeatureView, plan: PointInTimePlan, *, cut: C
     return LatestTable(view=view, cut=cut, name=table_name(view, prefix), keys=keys,
                        features=tuple(features), horizon_us=horizon, windows_us=finite,
                        late_us=_micros(view.late_arrival) or 0,
-                       definition_hash=definition_hash(view, cut))
+                       definition_hash=definition_hash(view, cut),
+                       source=plan.lookups[0].source)
 
 
 def _micros(value: Any) -> int | None:
@@ -108,21 +110,30 @@ def _feature_dtypes(plan: PointInTimePlan) -> dict[str, DType | None]:
     return feature_dtypes(plan)
 
 
-def _key_dtype(repo: Repo, view: FeatureView, key: str) -> DType:
-    """A join key's dtype: the source's declared schema, else its local file's column type."""
+def _key_dtypes(repo: Repo, view: FeatureView) -> tuple[tuple[str, DType], ...]:
+    """Each join key's dtype: the source's declared schema, else its local file's column
+    type."""
+    source = view.source
+    types: dict[str, str] = {}
+    if source.path and any(source.column_for(k) not in source.schema for k in view.join_keys):
+        from fsql.planner import describe_file
+
+        types = describe_file(repo.root / source.path,
+                              what=f"Source {source.name!r} ({source.location})")
+    return tuple((k, _key_dtype(view, k, types)) for k in view.join_keys)
+
+
+def _key_dtype(view: FeatureView, key: str, types: dict[str, str]) -> DType:
+    from fsql.dtypes import parse_dtype
+    from fsql.planner import fsql_dtype
+
     source = view.source
     column = source.column_for(key)
     if column in source.schema:
         return source.schema[column]
-    if source.path:
-        from fsql.dtypes import parse_dtype
-        from fsql.planner import describe_file, fsql_dtype
-
-        types = describe_file(repo.root / source.path,
-                              what=f"Source {source.name!r} ({source.location})")
-        found = fsql_dtype(types.get(column, ""))
-        if found is not None:
-            return parse_dtype(found, where=f"Source {source.name!r} column {column!r}")
+    found = fsql_dtype(types.get(column, ""))
+    if found is not None:
+        return parse_dtype(found, where=f"Source {source.name!r} column {column!r}")
     raise UnsupportedError(
         f"FeatureView {view.name!r} ({view.location}): the type of join key {key!r} (column "
         f"{column!r} of source {source.name!r}) is unknown; declare it with "

@@ -85,12 +85,14 @@ def select_views(repo: Repo, *, views: Sequence[str] | str | None = None,
     return [repo.view(name) for name in views], "inclusive"
 
 
-def layout_for(repo: Repo, view: FeatureView, cut: Cut, prefix: str = "") -> LatestTable:
-    """The latest table of ``view`` (its column dtypes come from the training-set plan)."""
+def layout_for(repo: Repo, view: FeatureView, cut: Cut, prefix: str = "", *,
+               dialect: str = "duckdb") -> LatestTable:
+    """The latest table of ``view`` (its column dtypes come from the training-set plan for
+    ``dialect``, which also decides whether the source is read from its file or table)."""
     probe = LatestTable(view, cut, "", (), (), None, (), 0, "")
     keys = view.join_keys
     plan = training_plan(repo, probe, SpineRef("query", "SELECT 1", AS_OF,
-                                               columns=(*keys, AS_OF)), dialect="duckdb")
+                                               columns=(*keys, AS_OF)), dialect=dialect)
     return latest_table(repo, view, plan, cut=cut, prefix=prefix)
 
 
@@ -247,7 +249,7 @@ def print_script(repo: Repo, *, dialect: str, views: Sequence[str] | str | None 
     started = datetime.now(UTC)
     parts = [f"-- fsql materialization as of {t1.isoformat()} | dialect {dialect}"]
     for view in chosen:
-        layout = layout_for(repo, view, cut, where.prefix)
+        layout = layout_for(repo, view, cut, where.prefix, dialect=dialect)
         names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
         run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")

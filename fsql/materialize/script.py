@@ -76,10 +76,8 @@ def rows_plan(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo,
               dialect: Dialect, *, local: bool) -> PointInTimePlan:
     """The training-set plan (plus the MERGE's columns) for the spine of changed keys."""
     keys = tuple(k for k, _ in layout.keys)
-    probe = latest_rows_plan(repo, layout, SpineRef("query", "SELECT 1", AS_OF,
-                                                    columns=(*keys, AS_OF)),
-                             dialect=dialect.name)
-    source = probe.lookups[0].source
+    source = layout.source
+    assert source is not None
     if local:
         source = absolute(source, repo.root)
     spine = st.changed_keys(layout, names, run, source, dialect)

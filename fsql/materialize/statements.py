@@ -224,9 +224,12 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
 
         changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
         if source.created_column is not None:
-            changed.append(exp.GTE(this=created.copy(), expression=exp.Sub(
+            # No watermark yet (the source had no created time at the previous run): every
+            # row with one is new.
+            watermark = exp.Coalesce(this=exp.Sub(
                 this=previous("created_watermark_us", layout, names, dialect),
-                expression=late.copy())))
+                expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
+            changed.append(exp.GTE(this=created.copy(), expression=watermark))
         changed += [since(w) for w in layout.windows_us]
         conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
         # A run older than the table's changes nothing.
