@@ -121,7 +121,7 @@ def same(a: Any, b: Any) -> bool:
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-    return bool(a == b) and type(a) is type(b) or (a is None and b is None)
+    return (bool(a == b) and type(a) is type(b)) or (a is None and b is None)
 
 
 def assert_contract(target: Path, repo: Repo, view: str, end: datetime,

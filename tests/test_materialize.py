@@ -76,7 +76,8 @@ def test_incremental_runs_equal_oracle_at_each_end(repo_dir: Path, tmp_path: Pat
 def test_counts_and_watermark(repo_dir: Path) -> None:
     repo = Repo.load(repo_dir)
     first = {v.view: v for v in repo.materialize(views=["snap"], end=t(100)).views}["snap"]
-    assert (first.inserted, first.updated, first.deleted) == (4, 0, 0)  # (1,23) (12,3) (2,x) (3,old)
+    # (1, "23"), (12, "3"), (2, "x"), (3, "old")
+    assert (first.inserted, first.updated, first.deleted) == (4, 0, 0)
     again = repo.materialize(views=["snap"], end=t(100)).views[0]
     assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)
     later = repo.materialize(views=["snap"], end=t(200)).views[0]
@@ -141,3 +142,23 @@ def test_bad_input_writes_nothing(repo_dir: Path, kwargs: dict[str, object],
     with pytest.raises(error, match=message):
         repo.materialize(**options)  # type: ignore[arg-type]
     assert not (repo_dir / "fsql_store.duckdb").exists()
+
+
+def test_consistency_check_finds_no_mismatch_and_sees_a_corrupted_row(repo_dir: Path) -> None:
+    from fsql.materialize.consistency import check_consistency
+
+    repo = Repo.load(repo_dir)
+    for end in (t(120), t(200)):
+        repo.materialize(end=end)
+    for view in ("snap", "activity"):
+        result = check_consistency(repo, view=view, at=t(200))
+        assert result.ok, result.format()
+        assert result.keys == {"snap": 5, "activity": 3}[view]
+    con = duckdb.connect(str(repo_dir / "fsql_store.duckdb"))
+    con.execute("UPDATE activity_latest SET cnt_life = cnt_life + 1 WHERE user_id = 1")
+    con.execute("DELETE FROM snap_latest WHERE bank = 4")
+    con.close()
+    broken = check_consistency(repo, view="activity", at=t(200))
+    assert [(m[0], m[1]) for m in broken.mismatches] == [((1,), "cnt_life")]
+    missing = check_consistency(repo, view="snap", at=t(200))
+    assert {m[0] for m in missing.mismatches} == {(4, "new")}

@@ -164,7 +164,7 @@ def test_any_split_converges_to_one_full_run(snap: list[dict[str, Any]],
     with tempfile.TemporaryDirectory() as tmp:
         root = make_repo(Path(tmp) / "repo")
         repo = Repo.load(root)
-        for point in sorted(s for s in splits if s < end) + [end]:
+        for point in [*sorted(s for s in splits if s < end), end]:
             arrived = (_arrived(snap, point, snapshot=True),
                        _arrived(events, point, snapshot=False))
             write_sources(root, *arrived)

@@ -8,11 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fsql.dtypes import DType
-from fsql.plan import AggregateColumn, AggregationLookup, FeatureColumn, Lookup, PointInTimePlan
-from fsql.plan import SpineRef
-from fsql.repo import Repo
-
 from fsql.materialize.layout import LatestTable
+from fsql.plan import (
+    AggregateColumn,
+    AggregationLookup,
+    FeatureColumn,
+    Lookup,
+    PointInTimePlan,
+    SpineRef,
+)
+from fsql.repo import Repo
 
 WINNER_TS = "__fsql_winner_ts"
 WINNER_CREATED = "__fsql_winner_c"

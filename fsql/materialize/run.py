@@ -15,14 +15,13 @@ import duckdb
 from fsql.definitions import FeatureView
 from fsql.dialect import get_dialect
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
-from fsql.plan import Cut, SpineRef
-from fsql.repo import Repo
-
 from fsql.materialize import statements as st
 from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
 from fsql.materialize.targets import Target, executable, parse_end, resolve_target
+from fsql.plan import Cut, SpineRef
+from fsql.repo import Repo
 
 Hook = Callable[[str, str], None]  # (view, step name) -> None, called before each statement
 

@@ -16,13 +16,12 @@ from sqlglot import exp
 from fsql.compiler import compile_plan
 from fsql.dialect import Dialect, get_dialect
 from fsql.errors import UnsupportedError
-from fsql.plan import PointInTimePlan, SourceRef, SpineRef
-from fsql.repo import Repo
-from fsql.sqltree import ident
-
 from fsql.materialize import statements as st
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.pit import AS_OF, latest_rows_plan
+from fsql.plan import PointInTimePlan, SourceRef, SpineRef
+from fsql.repo import Repo
+from fsql.sqltree import ident
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,6 @@ from sqlglot import exp
 
 from fsql.dialect import Dialect
 from fsql.dtypes import DType
-from fsql.plan import SourceRef
-from fsql.sqltree import col, ident, int_literal, literal, relation_for_source, table_ref
-
 from fsql.materialize.layout import (
     CREATED_TIMESTAMP,
     FEATURE_TIMESTAMP,
@@ -38,6 +35,8 @@ from fsql.materialize.layout import (
     LatestTable,
 )
 from fsql.materialize.pit import AS_OF, EVENTS, WINNER_CREATED, WINNER_TS
+from fsql.plan import SourceRef
+from fsql.sqltree import col, ident, int_literal, literal, relation_for_source, table_ref
 
 NEW = "__fsql_new"
 ABSENT = "__fsql_absent"
@@ -256,11 +255,11 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
 
 
 # -- the new rows and the MERGE ----------------------------------------------------------
-def new_rows(pit: exp.Query, layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
+def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
     """The latest-table rows computed by the training-set query ``pit`` (one per spine key),
     with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads."""
-    if isinstance(pit, exp.Select):
-        pit.set("order", None)  # row order means nothing to a MERGE source
+    assert isinstance(pit, exp.Query), "the compiler returns a query"
+    pit.set("order", None)  # row order means nothing to a MERGE source
     alias = "__fsql_p"
 
     def out(name: str) -> exp.Expr:
