@@ -91,7 +91,7 @@ def check_consistency(repo: Repo, *, view: str, at: str | datetime, target: str 
         spine = con.execute(spine_sql).df().rename(columns={AS_OF: SPINE_TIME})
         (earliest,) = con.execute(first_ts).fetchall()
         try:
-            table = con.execute(f"SELECT * FROM {names.latest}").df()
+            table = con.sql(f"SELECT * FROM {names.latest}").to_arrow_table()
         except Exception as err:  # duckdb.CatalogException: no such table
             raise ExecutionError(
                 f"Target {where.url!r} has no latest table {names.latest}; run fsql "
@@ -100,12 +100,13 @@ def check_consistency(repo: Repo, *, view: str, at: str | datetime, target: str 
         con.close()
     spine = spine.sort_values(keys, kind="stable").reset_index(drop=True)
     features = [f for f, _ in layout.features]
+    # Arrow, not pandas: a NULL and a NaN stay apart.
     training = repo.get_historical_features([layout.view], spine, spine_timestamp=SPINE_TIME,
-                                            cut=cut) if len(spine) else spine
-    stored = {tuple(r[k] for k in keys): r for r in table.to_dict("records")}
+                                            cut=cut, arrow=True).to_pylist() if len(spine) else []
+    stored = {tuple(r[k] for k in keys): r for r in table.to_pylist()}
     absent = _absent_reading(repo, layout, spine, earliest[0], cut) if len(spine) else {}
     mismatches = []
-    for record in training.to_dict("records") if len(spine) else []:
+    for record in training:
         key = tuple(record[k] for k in keys)
         have = stored.get(key, absent)
         for name in features:
@@ -124,8 +125,8 @@ def _absent_reading(repo: Repo, layout: Any, spine: pd.DataFrame, earliest_us: i
     probe = spine.head(1).copy()
     probe[SPINE_TIME] = pd.Timestamp(earliest_us, unit="us", tz="UTC") - timedelta(days=1)
     rows = repo.get_historical_features([layout.view], probe, spine_timestamp=SPINE_TIME,
-                                        cut=cut)
-    return dict(rows.to_dict("records")[0])
+                                        cut=cut, arrow=True)
+    return dict(rows.to_pylist()[0])
 
 
 def _plain(value: Any) -> Any:
