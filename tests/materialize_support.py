@@ -26,7 +26,8 @@ from fsql import Aggregate, Derived, Entity, FeatureView, Field, Source
 account = Entity("account", join_keys=["bank", "branch"])
 user = Entity("user", join_keys=["user_id"])
 
-snap_source = Source("snap_source", path="data/snap.parquet", timestamp_field="ts",
+# DuckDB reads the files, the warehouses the tables (the schema types max(amount) there)
+snap_source = Source("snap_source", path="data/snap.parquet", table="snap", timestamp_field="ts",
                      created_timestamp_field="created")
 snap = FeatureView("snap", entities=[account], source=snap_source, ttl="2h", features=[
     Field("score", "float64"),
@@ -35,7 +36,8 @@ snap = FeatureView("snap", entities=[account], source=snap_source, ttl="2h", fea
     Derived("score_x2", "score * 2"),
 ])
 
-events = Source("events", path="data/events.parquet", timestamp_field="ts")
+events = Source("events", path="data/events.parquet", table="events", timestamp_field="ts",
+                schema={"amount": "float64"})
 activity = FeatureView("activity", entities=[user], source=events, late_arrival="1h",
                        features=[
     Aggregate("*", "count", window="1h", name="cnt_1h"),

@@ -39,12 +39,6 @@ def _tables(snap: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[st
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     root = make_repo(tmp_path / "repo")
-    text = (root / "features.py").read_text()
-    text = text.replace('path="data/snap.parquet"', 'path="data/snap.parquet", table="snap"')
-    text = text.replace('path="data/events.parquet"',  # the schema types max(amount)
-                        'path="data/events.parquet", table="events", '
-                        'schema={"amount": "float64"}')
-    (root / "features.py").write_text(text)
     write_sources(root, SNAP, EVENTS)  # the files type the keys; the warehouse reads tables
     return Repo.load(root)
 
