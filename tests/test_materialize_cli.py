@@ -90,3 +90,31 @@ def test_definition_change_is_refused_on_one_line(repo_dir: Path,
     assert store.read_bytes() == before
     assert main(["materialize", "--repo", str(repo_dir), "--end", "2024-01-01T02:00:00",
                  "--full-refresh"]) == 0
+
+
+def test_printed_script_refuses_a_changed_definition(repo_dir: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import duckdb
+
+    def script() -> list[str]:
+        capsys.readouterr()
+        assert main(["materialize", "--repo", str(repo_dir), "--views", "snap", "--end",
+                     "2024-01-01T01:00:00", "--dialect", "duckdb", "--print"]) == 0
+        text = capsys.readouterr().out
+        return [s for s in text.split(";\n") if s.strip()]  # DuckDB skips the comments
+
+    con = duckdb.connect(str(repo_dir / "store.duckdb"))
+    con.execute(f"SET file_search_path = '{repo_dir}'")
+    con.execute("SET TimeZone = 'UTC'")
+    for statement in script():
+        con.execute(statement)
+    assert con.execute("SELECT count(*) FROM snap_latest").fetchall() == [(4,)]
+    text = (repo_dir / "features.py").read_text().replace('ttl="2h"', 'ttl="3h"')
+    (repo_dir / "features.py").write_text(text)
+    changed = script()
+    with pytest.raises(duckdb.Error, match="changed since snap_latest was written"):
+        for statement in changed:
+            con.execute(statement)
+    # the check runs before anything is written
+    assert con.execute("SELECT count(*) FROM fsql_materializations").fetchall() == [(1,)]
+    con.close()

@@ -101,6 +101,8 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,
                                                           replace=run.full_refresh))]
+    if not run.full_refresh:
+        steps.append(Step("check_definition", st.definition_guard(layout, names, dialect)))
     if how.transaction:
         steps.append(Step("begin", exp.Transaction()))
     steps.append(Step("insert_state", st.insert_state(layout, names, run, source, dialect)))

@@ -196,6 +196,25 @@ def finish_state(names: Names, run: RunInfo, dialect: Dialect, *, finished_at: d
                                                   expression=_string(run.run_id))))
 
 
+def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp.Select:
+    """A statement that fails (the dialect's raise-error expression) when the view's last
+    finished run used another definition: a printed script refuses to mix two definitions'
+    rows, as ``fsql materialize`` does before it writes anything."""
+    last = exp.select(col("definition_hash")).from_(
+        table_ref(names.state, dialect), copy=False).where(exp.and_(
+            exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+            exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False),
+        copy=False).order_by(exp.Ordered(this=col("finished_at"), desc=True), copy=False
+                             ).limit(1, copy=False)
+    message = _string(
+        f"fsql: FeatureView {layout.view.name!r} changed since {names.latest} was written "
+        f"(definition {layout.definition_hash}); rebuild it with --full-refresh")
+    failed = exp.NEQ(this=last.subquery(copy=False), expression=_string(layout.definition_hash))
+    fail = exp.Cast(this=dialect.raise_error(message), to=dialect.type_sql(DType("int64")))
+    return exp.select(exp.alias_(exp.Case(ifs=[exp.If(this=failed, true=fail)]),
+                                 "definition_check", copy=False))
+
+
 # -- the spine: keys that can have changed -----------------------------------------------
 def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
                  dialect: Dialect) -> exp.Query:
