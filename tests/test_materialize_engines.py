@@ -120,27 +120,33 @@ def test_snowflake_runs_on_fakesnow_equal_oracle(repo: Repo, tmp_path: Path) -> 
     assert all(r[2] is not None for r in state)
 
 
-def _new_rows_sql(repo: Repo, view: str, end: datetime, *, full: bool) -> str:
+def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData], *,
+              full: bool) -> Any:
+    """The keys a run recomputes and then the new rows (the MERGE's source), both evaluated
+    on GoogleSQL: the second reads the first's result as table ``__fsql_keys``."""
     from fsql.materialize import statements as st
     from fsql.materialize.run import layout_for
-    from fsql.materialize.script import rows_plan
+    from fsql.materialize.script import key_source, rows_plan
+    from tests.engines.zetasql_engine import ZetaSQLEngine
 
     dialect = get_dialect("bigquery")
     layout = layout_for(repo, repo.views[view], "inclusive", dialect="bigquery")
     names = st.Names(layout.name, "fsql_materializations")
     run = st.RunInfo("r", end, datetime(2030, 1, 1, tzinfo=UTC), full_refresh=full)
-    plan = rows_plan(repo, layout, names, run, dialect, local=False)
-    return render(st.new_rows(compile_plan(plan, dialect), layout, run, dialect), dialect)
+    engine = ZetaSQLEngine(default_time_zone="America/New_York")
+    keys_sql = render(st.changed_keys(layout, names, run, key_source(repo, layout, local=False),
+                                      dialect), dialect)
+    keys = engine.run(keys_sql, tables)
+    key_types = [(c, dict(TABLES["snap"] + TABLES["events"])[c]) for c in keys.columns]
+    plan = rows_plan(repo, layout, run, dialect, local=False)
+    sql = render(st.new_rows(compile_plan(plan, dialect), layout, run, dialect), dialect)
+    return engine.run(sql, {**tables, st.KEYS: TableData(key_types, keys.rows)})
 
 
 @pytest.mark.parametrize("view", ["snap", "activity"])
 def test_bigquery_new_rows_on_googlesql_equal_oracle(repo: Repo, tmp_path: Path,
                                                      view: str) -> None:
-    from tests.engines.zetasql_engine import ZetaSQLEngine
-
-    engine = ZetaSQLEngine(default_time_zone="America/New_York")
-    sql = _new_rows_sql(repo, view, t(200), full=True)
-    result = engine.run(sql, _tables(SNAP, EVENTS))
+    result = _new_rows(repo, view, t(200), _tables(SNAP, EVENTS), full=True)
     present = [r for r in result.rows
                if not dict(zip(result.columns, r, strict=True))["__fsql_absent"]]
     source = SNAP if view == "snap" else EVENTS
@@ -151,7 +157,6 @@ def test_bigquery_incremental_spine_reads_the_state_table(repo: Repo, tmp_path: 
     """An incremental run's new rows on GoogleSQL: only the keys that can have changed since
     the state table's previous run are recomputed, and each equals the oracle at T1."""
     from fsql.materialize.layout import definition_hash
-    from tests.engines.zetasql_engine import ZetaSQLEngine
 
     state_columns = [("view_name", "string"), ("definition_hash", "string"),
                      ("end_time_us", "int64"), ("created_watermark_us", "int64"),
@@ -160,13 +165,12 @@ def test_bigquery_incremental_spine_reads_the_state_table(repo: Repo, tmp_path: 
                 to_micros(t(300)), None, datetime(2030, 1, 1, tzinfo=UTC))
     tables = {**_tables(SNAP, EVENTS),
               "fsql_materializations": TableData(state_columns, [previous])}
-    sql = _new_rows_sql(repo, "activity", t(310), full=False)
-    result = ZetaSQLEngine().run(sql, tables)
+    result = _new_rows(repo, "activity", t(310), tables, full=False)
     keys = {r[result.columns.index("user_id")] for r in result.rows}
     # from t(300) to t(310), with the 1h allowance, only user 1's events (100 .. 200) leave
     # a 1h, 2h or 3h window; users 2 (t(10)) and 3 (t(50)) changed long before
     assert keys == {1}
     _check_rows(repo, "activity", result.columns, result.rows, t(310), EVENTS, tmp_path,
                 only_these=True)
-    full = ZetaSQLEngine().run(_new_rows_sql(repo, "activity", t(310), full=True), tables)
+    full = _new_rows(repo, "activity", t(310), tables, full=True)
     assert {r[full.columns.index("user_id")] for r in full.rows} == {1, 2, 3}

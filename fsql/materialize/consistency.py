@@ -14,7 +14,6 @@ from fsql.dialect import get_dialect
 from fsql.errors import ExecutionError
 from fsql.materialize import statements as st
 from fsql.materialize.layout import STATE_TABLE
-from fsql.materialize.pit import AS_OF
 from fsql.materialize.run import connect_target, layout_for, select_views
 from fsql.materialize.script import absolute
 from fsql.materialize.targets import executable, parse_end, resolve_target
@@ -88,7 +87,8 @@ def check_consistency(repo: Repo, *, view: str, at: str | datetime, target: str 
     keys = [k for k, _ in layout.keys]
     con = connect_target(where)
     try:
-        spine = con.execute(spine_sql).df().rename(columns={AS_OF: SPINE_TIME})
+        spine = con.execute(spine_sql).df()
+        spine[SPINE_TIME] = pd.Timestamp(t1)
         (earliest,) = con.execute(first_ts).fetchall()
         try:
             table = con.sql(f"SELECT * FROM {names.latest}").to_arrow_table()

@@ -71,22 +71,27 @@ def absolute(source: SourceRef, root: Path) -> SourceRef:
     return replace(source, ref=str((root / source.ref).resolve()))
 
 
-def rows_plan(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo,
-              dialect: Dialect, *, local: bool) -> PointInTimePlan:
-    """The training-set plan (plus the MERGE's columns) for the spine of changed keys."""
+def rows_plan(repo: Repo, layout: LatestTable, run: st.RunInfo, dialect: Dialect, *,
+              local: bool) -> PointInTimePlan:
+    """The training-set plan (plus the MERGE's columns) for the spine of the keys in table
+    ``KEYS``; an incremental run reads only those keys' rows of the source."""
     keys = tuple(k for k, _ in layout.keys)
-    source = layout.source
-    assert source is not None
-    if local:
-        source = absolute(source, repo.root)
-    spine = st.changed_keys(layout, names, run, source, dialect)
-    text = spine.sql(dialect=dialect.sqlglot)
+    text = st.spine(layout, run, dialect).sql(dialect=dialect.sqlglot)
     plan = latest_rows_plan(repo, layout, SpineRef("query", text, AS_OF, columns=(*keys, AS_OF)),
                             dialect=dialect.name)
-    if local:
-        plan = replace(plan, lookups=tuple(replace(lk, source=absolute(lk.source, repo.root))
-                                           for lk in plan.lookups))
-    return plan
+    lookups = []
+    for lookup in plan.lookups:
+        source = absolute(lookup.source, repo.root) if local else lookup.source
+        if not run.full_refresh:
+            source = st.pruned_source(source, layout, dialect)
+        lookups.append(replace(lookup, source=source))
+    return replace(plan, lookups=tuple(lookups))
+
+
+def key_source(repo: Repo, layout: LatestTable, *, local: bool) -> SourceRef:
+    """The view's source as the statements read it (by absolute path when ``local``)."""
+    assert layout.source is not None
+    return absolute(layout.source, repo.root) if local else layout.source
 
 
 def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo,
@@ -95,8 +100,8 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     (for execution here); else as the definitions name them (printed scripts)."""
     dialect = get_dialect(dialect_name)
     how = style(dialect)
-    plan = rows_plan(repo, layout, names, run, dialect, local=local)
-    source = plan.lookups[0].source
+    source = key_source(repo, layout, local=local)
+    plan = rows_plan(repo, layout, run, dialect, local=local)
     rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect)
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,
@@ -106,9 +111,11 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     if how.transaction:
         steps.append(Step("begin", exp.Transaction()))
     steps.append(Step("insert_state", st.insert_state(layout, names, run, source, dialect)))
+    keys = st.changed_keys(layout, names, run, source, dialect)
+    steps.append(Step("changed_keys", st.create_keys(keys, dialect)))
     if how.staged:
         temp = exp.Create(this=exp.Table(this=ident(st.NEW)), kind="TABLE", expression=rows,
-                          replace=dialect.name == "duckdb",
+                          replace=True,
                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
         steps.append(Step("new_rows", temp))
         using: exp.Expr = exp.Table(this=ident(st.NEW))
@@ -117,9 +124,10 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     steps.append(Step("merge", st.merge(layout, names, run, using, dialect)))
     steps.append(Step("finish_state", st.finish_state(names, run, dialect,
                                                       finished_at=run.started_at)))
-    if how.staged and dialect.name == "duckdb":
-        steps.append(Step("drop_new_rows", exp.Drop(tables=[exp.Table(this=ident(st.NEW))],
-                                                    kind="TABLE", exists=True)))
+    if dialect.name == "duckdb":  # one connection runs every view: a name is reused
+        steps += [Step(f"drop_{name}", exp.Drop(tables=[exp.Table(this=ident(name))],
+                                                 kind="TABLE", exists=True))
+                  for name in (st.NEW, st.KEYS)]
     if how.transaction:
         steps.append(Step("commit", exp.Commit()))
     return steps

@@ -39,6 +39,7 @@ from fsql.plan import SourceRef
 from fsql.sqltree import col, ident, int_literal, literal, relation_for_source, table_ref
 
 NEW = "__fsql_new"
+KEYS = "__fsql_keys"
 ABSENT = "__fsql_absent"
 TS_US = "__fsql_ts_us"
 C_US = "__fsql_c_us"
@@ -218,8 +219,8 @@ def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp
 # -- the spine: keys that can have changed -----------------------------------------------
 def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
                  dialect: Dialect) -> exp.Query:
-    """The spine: ``(key columns..., AS_OF = T1)`` for every key of the source on a full run,
-    else for the keys whose value at T1 can differ from the previous finished run's:
+    """The keys a run recomputes (named as the view's join keys): every key of the source on
+    a full run, else the keys whose value at T1 can differ from the previous finished run's:
 
     - an event entering: event time in [previous T1 - late_arrival, T1];
     - a row created since the previous run's watermark minus late_arrival (late rows,
@@ -275,9 +276,41 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
     else:
         assert isinstance(keys, exp.Select)
         keys = keys.distinct(copy=False)
+    return keys
+
+
+def spine(layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
+    """The training-set spine: ``(keys..., AS_OF = T1)`` for every row of table ``KEYS``."""
     return exp.select(*[col(k) for k, _ in layout.keys],
                       exp.alias_(_ts(run.end, dialect), AS_OF, copy=False)).from_(
-        keys.subquery("__fsql_keys", copy=False), copy=False)
+        exp.Table(this=ident(KEYS)), copy=False)
+
+
+def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect) -> SourceRef:
+    """``source`` restricted to the rows of the keys in table ``KEYS``: an incremental run
+    reads the history of the keys it recomputes only (a semi-join; the training-set plan is
+    otherwise unchanged)."""
+    from dataclasses import replace
+
+    relation, _, _ = relation_for_source(dialect, source)
+    inner = "__fsql_kk"
+    match = exp.and_(*[exp.EQ(this=col(k, inner),
+                              expression=col(layout.view.source.column_for(k), "__fsql_s"))
+                       for k, _ in layout.keys], copy=False)
+    exists = exp.Exists(this=exp.select(exp.Literal.number(1)).from_(
+        exp.Table(this=ident(KEYS), alias=exp.TableAlias(this=ident(inner))), copy=False
+    ).where(match, copy=False))
+    query = exp.select(exp.Column(this=exp.Star(), table=ident("__fsql_s"))).from_(
+        relation, copy=False).where(exists, copy=False)
+    return replace(source, kind="query", ref=query.sql(dialect=dialect.sqlglot),
+                   query_dialect=dialect.sqlglot, csv_types=())
+
+
+def create_keys(keys: exp.Query, dialect: Dialect) -> exp.Create:
+    """``CREATE TEMPORARY TABLE KEYS AS`` the keys a run recomputes."""
+    return exp.Create(this=exp.Table(this=ident(KEYS)), kind="TABLE", expression=keys,
+                      replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
 
 # -- the new rows and the MERGE ----------------------------------------------------------
