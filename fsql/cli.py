@@ -14,6 +14,7 @@ from fsql.discovery import add_commands as add_discovery_commands
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
+from fsql.materialize.cli import add_commands as add_materialize_commands
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: DuckDB's, 80%% of RAM)")
     add_discovery_commands(commands)
     add_contract_commands(commands)
+    add_materialize_commands(commands)
     return parser
 
 

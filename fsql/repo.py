@@ -15,6 +15,7 @@ from fsql.dsl.loading import load_into
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
+from fsql.materialize.run import materialize
 from fsql.online.config import online_url
 from fsql.online.serving import OnlineResponse, get_online_features, online_plan
 from fsql.online.stores import open_store
@@ -110,6 +111,21 @@ class Repo(Catalog):
         """
 
         return run_training_set(self, features, spine, arrow=arrow, **options)
+
+    def materialize(self, views: Sequence[str] | str | None = None, *,
+                    service: str | None = None, end: Any = None, target: str | None = None,
+                    full_refresh: bool = False, **options: Any) -> Any:
+        """Bring the latest tables of ``views`` (or of ``service``'s views; default: every
+        view with entities) up to date as of ``end`` (default: now) on ``target`` (default
+        ``duckdb:///fsql_store.duckdb`` in the repository). Returns a report with, per view,
+        the rows inserted/updated/deleted, the seconds and the new watermark
+        (docs/materialization.md).
+
+        >>> Repo.load("examples/fraud").materialize(["user_risk"],   # doctest: +SKIP
+        ...                                         end="2024-06-01")
+        """
+        return materialize(self, views=views, service=service, end=end, target=target,
+                           full_refresh=full_refresh, **options)
 
     def get_online_features(self, features: str | Sequence[Any],
                             entity_rows: Sequence[Mapping[str, Any]], *,

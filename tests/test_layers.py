@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.plan",),
     ("fsql.sql", "fsql.oracle"),
     ("fsql.engines",),
+    ("fsql.materialize",),
     ("fsql.online",),
     ("fsql.repo",),
     ("fsql.discovery", "fsql.contracts"),
