@@ -15,6 +15,8 @@ from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
 from fsql.materialize.cli import add_commands as add_materialize_commands
+from fsql.online.cli import add_commands as add_online_commands
+from fsql.online.cli import after_materialize
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_discovery_commands(commands)
     add_contract_commands(commands)
     add_materialize_commands(commands)
+    add_online_commands(commands)
     return parser
 
 
@@ -103,7 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         repo = Repo.load(args.repo)
         if getattr(args, "handler", None) is not None:
-            return int(args.handler(repo, args))
+            code = int(args.handler(repo, args))
+            if code == 0 and args.command == "materialize":
+                code = after_materialize(repo, args)
+            return code
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":

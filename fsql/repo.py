@@ -15,6 +15,7 @@ from fsql.dsl.loading import load_into
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
+from fsql.materialize.layout import definition_hash
 from fsql.materialize.run import materialize
 from fsql.online.config import online_url
 from fsql.online.serving import OnlineResponse, get_online_features, online_plan
@@ -142,8 +143,10 @@ class Repo(Catalog):
         """
         columns = list(dict.fromkeys(c for row in entity_rows for c in row))
         plan = online_plan(self, features, columns, full_names=full_names)
+        hashes = {lk.view_name: definition_hash(self.views[lk.view_name], plan.cut)
+                  for lk in plan.lookups}
         store = open_store(online_url(self, online), root=self.root)
         try:
-            return get_online_features(plan, store, entity_rows, at=at)
+            return get_online_features(plan, store, entity_rows, at=at, hashes=hashes)
         finally:
             store.close()

@@ -33,6 +33,9 @@ def add_commands(commands: Any) -> None:
                      help="rebuild the tables from scratch (needed after a definition change)")
     mat.add_argument("--dialect", default=None,
                      help="with --print: duckdb, bigquery or snowflake")
+    mat.add_argument("--online", nargs="?", const="", default=None, metavar="URL",
+                     help="then copy the tables into the online store (URL, else fsql.toml's "
+                          "[online] url, else sqlite:///online.db)")
     mat.add_argument("--print", action="store_true", dest="print_script",
                      help="print the statements instead of running them (warehouse jobs)")
     con = commands.add_parser(

@@ -254,3 +254,14 @@ def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | No
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
         parts += [render_step(s, dialect) for s in view_steps(repo, layout, names, run, dialect)]
     return "\n".join(parts) + "\n"
+
+
+def last_run(con: duckdb.DuckDBPyConnection, names: st.Names, view: str
+             ) -> tuple[int, str] | None:
+    """(T1 in microseconds, definition hash) of the view's last completed run on the target
+    ``con``, or None when it has none (what an online sync copies)."""
+    previous = _previous(con, names, view)
+    if previous.end_us is None or previous.definition_hash is None or \
+            not previous.table_exists:
+        return None
+    return previous.end_us, previous.definition_hash

@@ -115,7 +115,9 @@ def _state(store: OnlineStore, lookup: Lookup | AggregationLookup,
     if expected is not None and expected != state.definition_hash:
         raise DefinitionError(
             f"Online store {store.url!r} holds feature view {lookup.view_name!r} synced from "
-            "another definition (its hash differs); re-sync it (fsql sync --full-refresh)")
+            "another definition or cut than this request's (its hash differs); materialize "
+            "and sync it for this definition (fsql materialize --full-refresh --online, or "
+            "with --service for a service's cut)")
     return state
 
 
