@@ -16,7 +16,7 @@ from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
 from fsql.materialize.cli import add_commands as add_materialize_commands
 from fsql.online.cli import add_commands as add_online_commands
-from fsql.online.cli import after_materialize
+from fsql.online.cli import after_materialize, online_consistency
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
@@ -105,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         repo = Repo.load(args.repo)
+        if args.command == "consistency" and args.online is not None:
+            return online_consistency(repo, args)
         if getattr(args, "handler", None) is not None:
             code = int(args.handler(repo, args))
             if code == 0 and args.command == "materialize":

@@ -13,9 +13,13 @@ from typing import Any
 
 import pytest
 
+from fsql.dtypes import parse_dtype
 from fsql.errors import DefinitionError
+from fsql.online.consistency import check_online_consistency
 from fsql.online.from_latest import sync
 from fsql.online.serving import NOT_FOUND, OUTSIDE_TTL, PRESENT
+from fsql.online.stores import OnlineRow, open_store
+from fsql.online.values import decode_values, encode_values
 from fsql.repo import Repo
 from tests.engines.redis_server import RedisServer
 from tests.materialize_support import expected_rows, make_repo, same, t, write_sources
@@ -128,3 +132,29 @@ def test_a_store_synced_from_another_definition_is_refused(repo: Repo, online: s
     with pytest.raises(DefinitionError, match="synced from another definition or cut"):
         changed.get_online_features(["snap:score"], [{"bank": 4, "branch": "new"}], at=T1,
                                     online=online)
+
+
+@pytest.mark.parametrize("view", ["snap", "activity"])
+def test_online_consistency_finds_no_mismatch_and_sees_a_corrupted_value(
+        repo: Repo, online: str, view: str) -> None:
+    sync(repo, online=online)
+    result = check_online_consistency(repo, view=view, at=T1, online=online)
+    assert result.ok and result.keys == (5 if view == "snap" else 3), result.format()
+    assert result.rows == (1 if view == "snap" else 3)  # the others left the TTL before T1
+    store = open_store(online, root=repo.root)
+    try:
+        (key,) = [k for k in store.keys(view)][:1]
+        (row,) = store.read(view, [key])
+        assert row is not None
+        state = store.state(view)
+        assert state is not None
+        dtypes = [parse_dtype(t, where="test") for _, t in state.features]
+        values = decode_values(row.payload, dtypes)
+        values[0] = (values[0] or 0) + 1000  # the first feature (a float or an int)
+        corrupted = OnlineRow(row.key, row.feature_ts + 1, row.created_ts,
+                              encode_values(values, dtypes))
+        assert store.write(view, [corrupted]) == 1  # newer: replaces the stored row
+    finally:
+        store.close()
+    result = check_online_consistency(repo, view=view, at=T1, online=online)
+    assert not result.ok and result.mismatches

@@ -48,6 +48,9 @@ def add_commands(commands: Any) -> None:
                      help="as for materialize")
     con.add_argument("--service", default=None, metavar="S",
                      help="the service whose cut the table was materialized with")
+    con.add_argument("--online", nargs="?", const="", default=None, metavar="URL",
+                     help="compare the online store (URL, else fsql.toml's) instead of the "
+                          "latest table")
     for parser in (mat, con):
         parser.set_defaults(handler=run_command)
 

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from fsql.dsl.catalog import Catalog
+from fsql.online.consistency import check_online_consistency
 from fsql.online.from_latest import sync
 
 
@@ -47,3 +48,11 @@ def after_materialize(repo: Catalog, args: argparse.Namespace) -> int:
                        target=args.target, full_refresh=args.full_refresh):
         print(f"online {result.format()}", file=sys.stdout)
     return 0
+
+
+def online_consistency(repo: Catalog, args: argparse.Namespace) -> int:
+    """``fsql consistency --online``: the online store against the training set."""
+    result = check_online_consistency(repo, view=args.view, at=args.at,
+                                      online=args.online or None, service=args.service)
+    print(result.format().replace("latest table", "online store"))
+    return 0 if result.ok else 1
