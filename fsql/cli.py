@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from fsql.contracts import add_commands as add_contract_commands
+from fsql.dbt.cli import add_commands as add_dbt_commands
 from fsql.discovery import add_commands as add_discovery_commands
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_contract_commands(commands)
     add_materialize_commands(commands)
     add_online_commands(commands)
+    add_dbt_commands(commands)
     return parser
 
 

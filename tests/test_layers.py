@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.materialize",),
     ("fsql.online",),
     ("fsql.repo",),
+    ("fsql.dbt",),
     ("fsql.discovery", "fsql.contracts"),
     ("fsql.cli", "fsql"),
 )
