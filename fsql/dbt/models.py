@@ -203,10 +203,10 @@ def latest_select(repo: Catalog, layout: LatestTable, shell: Shell, dialect: Dia
         rules = st.conditions(layout, _NO_RUN, dialect, end_us=end_us)
         target = shell.table(THIS)
         target.set("alias", exp.TableAlias(this=ident(st.TARGET_ALIAS)))
-        stored = exp.Not(this=exp.Is(this=st.quoted(keys[0], st.TARGET_ALIAS),
-                                     expression=exp.null()))
+        missing = exp.Is(this=st.quoted(keys[0], st.TARGET_ALIAS), expression=exp.null())
+        stored = exp.Not(this=missing.copy())
         keep = exp.or_(
-            exp.and_(exp.Not(this=stored.copy()), rules.insert, copy=False),
+            exp.and_(missing, rules.insert, copy=False),
             exp.and_(stored.copy(), exp.Paren(this=exp.or_(rules.update, rules.delete,
                                                           copy=False)), copy=False),
             copy=False)

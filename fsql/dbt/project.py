@@ -24,9 +24,12 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from sqlglot import exp
+
 from fsql.dsl.catalog import Catalog
-from fsql.dsl.names import did_you_mean
-from fsql.errors import CompileError, DefinitionError
+
+from fsql.dtypes import DType
+from fsql.errors import CompileError, DefinitionError, did_you_mean
 from fsql.dbt.models import (
     Relation,
     Shell,
@@ -255,6 +258,17 @@ def sources_yaml(sources: list[DbtSource]) -> str:
 
 
 # -- models ------------------------------------------------------------------------------
+def key_tuple(keys: list[str], dialect: Dialect) -> str:
+    """A composite key as one value for dbt's ``unique`` test: the JSON text of the array of
+    the keys as strings, which two different keys never share ((1, '23') and (12, '3') stay
+    apart, unlike a concatenation)."""
+    text = dialect.type_sql(DType("string"))
+    array = exp.Array(expressions=[
+        exp.Cast(this=exp.column(exp.to_identifier(k, quoted=True)), to=text.copy())
+        for k in keys])
+    return exp.JSONFormat(this=array).sql(dialect=dialect.sqlglot)
+
+
 def _config(options: dict[str, Any]) -> str:
     parts = [f"{k}={_jinja_value(v)}" for k, v in options.items()]
     return "{{ config(" + ", ".join(parts) + ") }}"
@@ -324,14 +338,18 @@ def generate(repo: Repo, out: Path, *, dialect: str = "duckdb",
         options["post_hook"] = delete_sql(layout, Shell(relations), target)
         files[f"{layout.name}.sql"] = _MODEL.substitute(
             marker=MARKER, config=_config(options), incremental=incremental, full=full)
-        models.append({
+        model: dict[str, Any] = {
             "name": layout.name,
             "description": f"fsql latest table of FeatureView {layout.view.name!r}: one row "
                            f"per key as of the build's T1 (var fsql_end); definition "
                            f"{layout.definition_hash}",
-            "columns": [{"name": k, "quote": True, "data_tests": ["unique", "not_null"]}
-                        for k in keys],
-        })
+        }
+        if len(keys) > 1:
+            model["data_tests"] = [{"unique": {"column_name": key_tuple(keys, target)}}]
+        model["columns"] = [{"name": k, "quote": True,
+                             "data_tests": ["not_null"] if len(keys) > 1 else
+                             ["unique", "not_null"]} for k in keys]
+        models.append(model)
     for service, relation, plan in plans:
         shell = Shell(relations)
         spine = shell.table(relation).name
@@ -344,7 +362,7 @@ def generate(repo: Repo, out: Path, *, dialect: str = "duckdb",
             marker=MARKER, config=_config(options), sql=training_sql(plan, shell, target))
         rows = f"{name}_rows"
         files[f"{rows}.sql"] = _PLAIN_MODEL.substitute(
-            marker=MARKER, config=_config({"materialized": "view"}),
+            marker=MARKER, config=_config({"materialized": "table"}),
             sql=rowcount_sql(Relation("ref", (name,)), relation, Shell(relations), target))
         models.append({"name": name,
                        "description": f"fsql training set of FeatureService {service!r} over "
