@@ -18,6 +18,7 @@ two branches, chosen by dbt's ``is_incremental()``:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -90,11 +91,15 @@ class Shell:
         """``text`` with every placeholder replaced by its Jinja (each must occur)."""
         for name, jinja in self.jinja.items():
             pattern = re.compile(rf"[\"`]?\b{re.escape(name)}\b[\"`]?")
-            text, count = pattern.subn(lambda _m, j=jinja: j, text)
+            text, count = pattern.subn(_constant(jinja), text)
             if not count:
                 raise CompileError(f"internal: placeholder {name} vanished from a dbt model")
-        text, count = re.subn(rf"'{_END}'", lambda _m: f"'{END_JINJA}'", text)
-        return text
+        return text.replace(f"'{_END}'", f"'{END_JINJA}'")
+
+
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement function for ``re.sub``: ``text`` as is (no backslash escapes)."""
+    return lambda _match: text
 
 
 def end_time(dialect: Dialect) -> exp.Expr:

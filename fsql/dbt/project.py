@@ -26,10 +26,6 @@ from typing import Any
 
 from sqlglot import exp
 
-from fsql.dsl.catalog import Catalog
-
-from fsql.dtypes import DType
-from fsql.errors import CompileError, DefinitionError, did_you_mean
 from fsql.dbt.models import (
     Relation,
     Shell,
@@ -38,6 +34,9 @@ from fsql.dbt.models import (
     rowcount_sql,
     training_sql,
 )
+from fsql.dsl.catalog import Catalog
+from fsql.dtypes import DType
+from fsql.errors import CompileError, DefinitionError, did_you_mean
 from fsql.materialize.run import layout_for, select_views
 from fsql.materialize.script import style
 from fsql.plan.nodes import PointInTimePlan, SourceRef, SpineRef
