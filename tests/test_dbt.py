@@ -310,6 +310,7 @@ def test_warehouse_models_parse(small: tuple[Path, Path], dialect: str) -> None:
     (["--training", "svc=source('raw', 'spine')"], "is declared neither by fsql's sources"),
     (["--training", "svc=spine"], "must be ref('model') or source('name', 'table')"),
     (["--training", "svc"], "must be SERVICE=RELATION"),
+    (["--training", "svc=ref('spine')", "--training", "svc=ref('spine')"], "is given twice"),
     (["--dialect", "postgres"], "fsql dbt writes models for duckdb, bigquery, snowflake"),
 ])
 def test_bad_input_is_one_line_exit_2(small: tuple[Path, Path], args: list[str], message: str,

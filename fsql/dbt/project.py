@@ -100,7 +100,7 @@ def parse_relation(text: str) -> Relation:
 
 def parse_training(items: list[str], repo: Catalog) -> list[tuple[str, Relation]]:
     """``SERVICE=RELATION`` items, each service known."""
-    out = []
+    out: list[tuple[str, Relation]] = []
     for item in items:
         service, sep, relation = item.partition("=")
         service = service.strip()
@@ -112,6 +112,9 @@ def parse_training(items: list[str], repo: Catalog) -> list[tuple[str, Relation]
                 f"--training: unknown feature service {service!r}."
                 f"{did_you_mean(service, repo.services)} Services: "
                 f"{', '.join(sorted(repo.services)) or '(none)'}")
+        if any(service == seen for seen, _ in out):
+            raise CompileError(f"--training: service {service!r} is given twice; its model "
+                               f"{service}_training has one spine")
         out.append((service, parse_relation(relation)))
     return out
 
