@@ -260,7 +260,8 @@ def test_regenerating_is_deterministic_and_touches_nothing_else(
     generate(repo_dir, project, "--training", "svc=ref('spine')")
     assert "0 written, 0 removed, 6 unchanged" in capsys.readouterr().out
     assert {p.name: p.read_text() for p in folder.iterdir()} == first
-    assert (project / "models" / "spine.sql").read_text().startswith("select")
+    assert "read_parquet('../repo/data/spine.parquet')" in (
+        project / "models" / "spine.sql").read_text()
     # Without --training, fsql's own training models go; the user's file stays.
     generate(repo_dir, project)
     assert "2 removed" in capsys.readouterr().out
