@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.materialize",),
     ("fsql.online",),
     ("fsql.repo",),
-    ("fsql.discovery", "fsql.contracts"),
+    ("fsql.discovery", "fsql.contracts", "fsql.monitor"),
     ("fsql.cli", "fsql"),
 )
 
