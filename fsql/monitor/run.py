@@ -20,6 +20,7 @@ from fsql.dtypes import DType
 from fsql.engines.files import first_line
 from fsql.engines.runner import connect, feature_dtypes, training_table
 from fsql.errors import ExecutionError
+from fsql.monitor.drift import bins_query
 from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
 from fsql.sql.dialect import Dialect, get_dialect
 
@@ -44,6 +45,9 @@ class FeatureStats:
     max: Any = None
     deciles: list[float | None] = field(default_factory=list)
     top: list[list[Any]] = field(default_factory=list)
+    # Counts per PSI bin (docs/monitoring.md): by the deciles as edges (10 bins) for numbers,
+    # by the top values plus "other" for strings and bools.
+    bins: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -109,8 +113,26 @@ def compute(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
                 .fetchall() for c in columns if c.dtype.name in CATEGORICAL}
     except duckdb.Error as err:
         raise ExecutionError(f"Statistics of {label}: DuckDB failed: {first_line(err)}") from None
-    return StatsReport(label, "duckdb", [_feature(i, c, values, tops.get(c.name, []))
-                                         for i, c in enumerate(columns)])
+    features = [_feature(i, c, values, tops.get(c.name, [])) for i, c in enumerate(columns)]
+    for column, stats in zip(columns, features, strict=True):
+        stats.bins = bin_counts(con, relation, column, stats, label=label)
+    return StatsReport(label, "duckdb", features)
+
+
+def bin_counts(con: duckdb.DuckDBPyConnection, relation: exp.Expr, column: StatsColumn,
+               bins_of: FeatureStats, *, label: str) -> list[int]:
+    """The counts of ``relation``'s column in the PSI bins of ``bins_of`` (a baseline)."""
+    edges = [d for d in bins_of.deciles if d is not None]
+    if column.dtype.name in NUMERIC and not edges:
+        return []
+    top = [v for v, _ in bins_of.top]
+    query = bins_query(relation, column, get_dialect("duckdb"), edges=edges, top=top)
+    try:
+        found = dict(con.execute(query.sql(dialect="duckdb")).fetchall())
+    except duckdb.Error as err:
+        raise ExecutionError(f"Bins of {label}: DuckDB failed: {first_line(err)}") from None
+    size = len(edges) + 1 if column.dtype.name in NUMERIC else len(top) + 1
+    return [int(found.get(i, 0)) for i in range(size)]
 
 
 def _feature(i: int, column: StatsColumn, values: dict[str, Any],
