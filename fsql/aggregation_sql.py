@@ -2,7 +2,8 @@
 
 Each aggregate takes the plan its dialect names for its function (``[aggregation_plans]`` in
 dialects/*.toml). ``running``, ``islands``, ``blocks`` and ``asof`` are in
-:mod:`fsql.running_sql`; the two here are:
+:mod:`fsql.running_sql`, ``navigation`` (first/last) in :mod:`fsql.first_last_sql`; the two
+here are:
 
 - **frames** (sub-quadratic): one UNION ALL of the key's events and its spine rows, ordered by
   time in epoch microseconds, and one window aggregate per feature over a RANGE frame: inclusive
