@@ -170,8 +170,9 @@ def _on_engine(args: argparse.Namespace, function: str, engine_name: str) -> Non
         for label in (shipped, "join"):
             sql = render_plan(plan, _dialect(dialect_name, keys, label))
             try:
-                best, rows = _timed(lambda sql=sql: engine.run(sql, tables).rows,  # type: ignore[arg-type]
-                                    args.runs)
+                best, rows = _timed(
+                    lambda sql=sql, tables=tables: engine.run(sql, tables).rows,  # type: ignore[misc]
+                    args.runs)
             except Exception as err:  # the engine's limits (memory, time) are a result here
                 print(f"{function:<14} {dialect_name:<10} {engine_name:<9} {n:>9} {label:<10} "
                       f"{'failed':>8}  {type(err).__name__}: {str(err)[:80]}", flush=True)

@@ -189,74 +189,67 @@ WITH __fsql_spine AS (
       __fsql_rid,
       __fsql_wi,
       __fsql_t,
-      FIRST_VALUE(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0, __fsql_g1
-        ORDER BY CASE WHEN __fsql_x1 IS NULL THEN 1 ELSE 0 END
+      LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS __fsql_lv1,
-      MAX(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g1) AS __fsql_lo1,
-      FIRST_VALUE(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0, __fsql_g1 - CASE WHEN NOT __fsql_x1 IS NULL THEN 1 ELSE 0 END
-        ORDER BY CASE WHEN __fsql_x1 IS NULL THEN 1 ELSE 0 END
+      LAST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_lo1,
+      FIRST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+        ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
       ) AS __fsql_fv1,
-      MAX(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END) OVER (
-        PARTITION BY __fsql_k0, __fsql_g1 - CASE WHEN NOT __fsql_x1 IS NULL THEN 1 ELSE 0 END
+      FIRST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+        ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
       ) AS __fsql_fo1,
-      FIRST_VALUE(__fsql_x2) OVER (
-        PARTITION BY __fsql_k0, __fsql_g2
-        ORDER BY CASE WHEN __fsql_x2 IS NULL THEN 1 ELSE 0 END
+      LAST_VALUE(__fsql_x2 IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS __fsql_lv2,
-      MAX(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g2) AS __fsql_lo2
+      LAST_VALUE(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_lo2
     FROM (
       SELECT
         __fsql_k0,
-        __fsql_o,
-        __fsql_rid,
-        __fsql_wi,
-        __fsql_t,
+        __fsql_ts AS __fsql_o,
+        1 AS __fsql_side,
+        __fsql_c,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        CAST(NULL AS INT64) AS __fsql_wi,
+        CAST(NULL AS INT64) AS __fsql_t,
         __fsql_x1,
-        __fsql_x2,
-        COUNT(__fsql_x1) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_g1,
-        COUNT(__fsql_x2) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_g2
-      FROM (
-        SELECT
-          __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          1 AS __fsql_side,
-          __fsql_c,
-          CAST(NULL AS INT64) AS __fsql_rid,
-          CAST(NULL AS INT64) AS __fsql_wi,
-          CAST(NULL AS INT64) AS __fsql_t,
-          __fsql_x1,
-          __fsql_x2
-        FROM __fsql_activity_src
-        UNION ALL
-        SELECT
-          __fsql_spine.user_id AS __fsql_k0,
-          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
-          0 AS __fsql_side,
-          NULL AS __fsql_c,
-          __fsql_spine.__fsql_rid,
-          __fsql_w.__fsql_wi AS __fsql_wi,
-          __fsql_spine.__fsql_t,
-          NULL AS __fsql_x1,
-          NULL AS __fsql_x2
-        FROM __fsql_spine
-        CROSS JOIN UNNEST([
-          STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
-          STRUCT(1 AS __fsql_wi, 3600000000 AS __fsql_us)
-        ]) AS __fsql_w
-        WHERE
-          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_n
+        __fsql_x2
+      FROM __fsql_activity_src
+      UNION ALL
+      SELECT
+        __fsql_spine.user_id AS __fsql_k0,
+        COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+        0 AS __fsql_side,
+        NULL AS __fsql_c,
+        __fsql_spine.__fsql_rid,
+        __fsql_w.__fsql_wi AS __fsql_wi,
+        __fsql_spine.__fsql_t,
+        NULL AS __fsql_x1,
+        NULL AS __fsql_x2
+      FROM __fsql_spine
+      CROSS JOIN UNNEST([
+        STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
+        STRUCT(1 AS __fsql_wi, 3600000000 AS __fsql_us)
+      ]) AS __fsql_w
+      WHERE
+        NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    ) AS __fsql_u
   ) AS __fsql_p
   WHERE
     NOT __fsql_rid IS NULL
