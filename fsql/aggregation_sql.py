@@ -155,6 +155,7 @@ class AggregationSQL:
         return (
             exp.select(*projections)
             .from_(relation, copy=False)
+            .join(p.bounds_join(), copy=False)
             .where(exp.and_(*conds, copy=False), copy=False)
         )
 

@@ -13,18 +13,16 @@ WITH __fsql_spine AS (
     tier AS __fsql_f0,
     score AS __fsql_f1
   FROM profiles AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(event_ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(event_ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND UNIX_MICROS(event_ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(event_ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_profile_pit AS (
   SELECT
     __fsql_rid,
@@ -74,13 +72,15 @@ WITH __fsql_spine AS (
     UNIX_MICROS(created) AS __fsql_c,
     tag AS __fsql_x0
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
     AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_tags_frames AS (
   SELECT
