@@ -21,9 +21,9 @@ input column ``x``, at each probe:
 
 ``last`` is then that value when its time is inside the window (``> t - w`` inclusive,
 ``>= t - w`` exclusive), ``first`` when its time is before the cut (``<= t`` / ``< t``); the
-probes of one spine row are pivoted by one GROUP BY on the row id. O((n + s) log(n + s)) for n
-events and s spine rows of a key, whatever the window. The created cutoff never uses this plan
-(visibility then depends on t twice: aggregation_sql.py's range join)."""
+probes of one spine row are pivoted by FIRST_VALUE over the row's probes. O((n + s) log(n + s))
+for n events and s spine rows of a key, whatever the window. The created cutoff never uses
+this plan (visibility then depends on t twice: aggregation_sql.py's range join)."""
 
 from __future__ import annotations
 
@@ -286,21 +286,30 @@ class NavigationSQL:
                 .from_(rows, copy=False)
                 .where(not_null(col(RID)), copy=False)
             )
-        # One row per spine row: each aggregate's value from its probe's row (the other
-        # probes' rows give NULL). MAX of BOOL is not everywhere: BOOL_OR of one value.
-        columns: list[exp.Expr] = [col(RID)]
+        # One row per spine row: each aggregate's value from its probe's row, read by
+        # FIRST_VALUE over the row's probes with that probe first (any type: MAX would need an
+        # ordered type, and Postgres has no MAX(boolean)); then the row of probe 0.
+        columns: list[exp.Expr] = [col(RID), col(_WI)]
         for j in self.members:
-            at_probe = exp.EQ(this=col(_WI), expression=exp.Literal.number(self.probe(j)))
-            one = _when(at_probe, self.result(j))
-            dtype = self.dtype(self.o.input_of[j])
-            pick = exp.LogicalOr(this=one) if dtype is not None and dtype.name == "bool" \
-                else exp.Max(this=one)
+            others_last = exp.Case(
+                ifs=[exp.If(this=exp.EQ(this=col(_WI),
+                                        expression=exp.Literal.number(self.probe(j))),
+                            true=exp.Literal.number(0))],
+                default=exp.Literal.number(1))
+            pick = exp.Window(this=exp.FirstValue(this=self.result(j)),
+                              partition_by=[col(RID)],
+                              order=exp.Order(expressions=[exp.Ordered(this=others_last,
+                                                                       nulls_first=True)]))
             columns.append(aliased(pick, f"__fsql_a{j}"))
-        return (
+        pivoted = (
             exp.select(*columns)
             .from_(rows, copy=False)
             .where(not_null(col(RID)), copy=False)
-            .group_by(col(RID), copy=False)
+        )
+        return (
+            exp.select(col(RID), *[col(f"__fsql_a{j}") for j in self.members])
+            .from_(pivoted.subquery("__fsql_q", copy=False), copy=False)
+            .where(exp.EQ(this=col(_WI), expression=exp.Literal.number(0)), copy=False)
         )
 
     # -- outputs ---------------------------------------------------------------------------

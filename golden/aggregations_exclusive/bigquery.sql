@@ -173,90 +173,88 @@ WITH __fsql_spine AS (
 ), __fsql_activity_nav AS (
   SELECT
     __fsql_rid,
-    MAX(
-      CASE
-        WHEN __fsql_wi = 1
-        THEN CASE WHEN __fsql_fo1 < __fsql_t THEN __fsql_fv1 END
-      END
-    ) AS __fsql_a10,
-    MAX(
-      CASE
-        WHEN __fsql_wi = 0
-        THEN CASE WHEN __fsql_lo1 >= __fsql_t - 3600000000 THEN __fsql_lv1 END
-      END
-    ) AS __fsql_a11,
-    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_lv2 END) AS __fsql_a12
+    __fsql_a10,
+    __fsql_a11,
+    __fsql_a12
   FROM (
     SELECT
       __fsql_rid,
       __fsql_wi,
-      __fsql_t,
-      LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_lv1,
-      LAST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_lo1,
-      FIRST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-        ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-      ) AS __fsql_fv1,
-      FIRST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-        ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-      ) AS __fsql_fo1,
-      LAST_VALUE(__fsql_x2 IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_lv2,
-      LAST_VALUE(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_lo2
+      FIRST_VALUE(CASE WHEN __fsql_fo1 < __fsql_t THEN __fsql_fv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END) AS __fsql_a10,
+      FIRST_VALUE(CASE WHEN __fsql_lo1 >= __fsql_t - 3600000000 THEN __fsql_lv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a11,
+      FIRST_VALUE(__fsql_lv2) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a12
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        1 AS __fsql_side,
-        __fsql_c,
-        CAST(NULL AS INT64) AS __fsql_rid,
-        CAST(NULL AS INT64) AS __fsql_wi,
-        CAST(NULL AS INT64) AS __fsql_t,
-        __fsql_x1,
-        __fsql_x2
-      FROM __fsql_activity_src
-      UNION ALL
-      SELECT
-        __fsql_spine.user_id AS __fsql_k0,
-        COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
-        0 AS __fsql_side,
-        NULL AS __fsql_c,
-        __fsql_spine.__fsql_rid,
-        __fsql_w.__fsql_wi AS __fsql_wi,
-        __fsql_spine.__fsql_t,
-        NULL AS __fsql_x1,
-        NULL AS __fsql_x2
-      FROM __fsql_spine
-      CROSS JOIN UNNEST([
-        STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
-        STRUCT(1 AS __fsql_wi, 3600000000 AS __fsql_us)
-      ]) AS __fsql_w
-      WHERE
-        NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    ) AS __fsql_u
-  ) AS __fsql_p
+        __fsql_rid,
+        __fsql_wi,
+        __fsql_t,
+        LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lv1,
+        LAST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lo1,
+        FIRST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+        ) AS __fsql_fv1,
+        FIRST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+        ) AS __fsql_fo1,
+        LAST_VALUE(__fsql_x2 IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lv2,
+        LAST_VALUE(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lo2
+      FROM (
+        SELECT
+          __fsql_k0,
+          __fsql_ts AS __fsql_o,
+          1 AS __fsql_side,
+          __fsql_c,
+          CAST(NULL AS INT64) AS __fsql_rid,
+          CAST(NULL AS INT64) AS __fsql_wi,
+          CAST(NULL AS INT64) AS __fsql_t,
+          __fsql_x1,
+          __fsql_x2
+        FROM __fsql_activity_src
+        UNION ALL
+        SELECT
+          __fsql_spine.user_id AS __fsql_k0,
+          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+          0 AS __fsql_side,
+          NULL AS __fsql_c,
+          __fsql_spine.__fsql_rid,
+          __fsql_w.__fsql_wi AS __fsql_wi,
+          __fsql_spine.__fsql_t,
+          NULL AS __fsql_x1,
+          NULL AS __fsql_x2
+        FROM __fsql_spine
+        CROSS JOIN UNNEST([
+          STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
+          STRUCT(1 AS __fsql_wi, 3600000000 AS __fsql_us)
+        ]) AS __fsql_w
+        WHERE
+          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      ) AS __fsql_u
+    ) AS __fsql_p
+    WHERE
+      NOT __fsql_rid IS NULL
+  ) AS __fsql_q
   WHERE
-    NOT __fsql_rid IS NULL
-  GROUP BY
-    __fsql_rid
+    __fsql_wi = 0
 )
 SELECT
   __fsql_spine.*
