@@ -36,6 +36,7 @@ from fsql import Aggregate, FeatureView, Repo  # noqa: E402
 from fsql.plan.nodes import SpineRef  # noqa: E402
 from tests.engines import TableData  # noqa: E402
 from tests.engines.zetasql_engine import ZetaSQLEngine  # noqa: E402
+from tests.table_reads import table_reads  # noqa: E402
 
 SPINE_ROWS = 361
 
@@ -107,39 +108,6 @@ def build(directory: Path) -> tuple[Repo, list[Any], SpineRef, dict[str, TableDa
     return repo, views, spine, tables
 
 
-def references(sql: str) -> dict[str, int]:
-    """How often the query reads each base table and the spine CTE, counting through CTEs (a
-    CTE referenced k times counts its own references k times)."""
-    import sqlglot
-    from sqlglot import exp
-
-    tree = sqlglot.parse_one(sql, read="bigquery")
-    ctes = {cte.alias: cte.this for cte in tree.find_all(exp.CTE)}
-
-    def direct(node: exp.Expr) -> list[str]:
-        return [exp.table_name(t) for t in node.find_all(exp.Table)]
-
-    memo: dict[str, dict[str, int]] = {}
-
-    def expand(names: list[str], seen: tuple[str, ...]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for name in names:
-            parts = ({name: 1} if name not in ctes or name in seen else
-                     {**expand_cte(name, seen), name: 1})
-            for key, count in parts.items():
-                out[key] = out.get(key, 0) + count
-        return out
-
-    def expand_cte(name: str, seen: tuple[str, ...]) -> dict[str, int]:
-        if name not in memo:
-            memo[name] = expand(direct(ctes[name]), (*seen, name))
-        return memo[name]
-
-    body = tree.copy()
-    body.set("with_", None)
-    return expand(direct(body), ())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
@@ -151,7 +119,7 @@ def main() -> None:
     if args.print_sql:
         print(sql)
     source_rows = sum(len(t.rows) for name, t in tables.items() if name != "bench.spine")
-    counts = references(sql)
+    counts = table_reads(sql, "bigquery")
     base = {k: v for k, v in counts.items() if k in tables or k == "__fsql_spine"}
     print(f"7 views, {len(tables['bench.spine'].rows)} spine rows, {source_rows} source rows; "
           f"references: {base}", flush=True)
