@@ -16,6 +16,7 @@ from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
 from fsql.materialize.cli import add_commands as add_materialize_commands
+from fsql.monitor.cli import add_commands as add_monitor_commands
 from fsql.online.cli import add_commands as add_online_commands
 from fsql.online.cli import after_materialize, online_consistency
 from fsql.plan.nodes import SpineRef
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_contract_commands(commands)
     add_materialize_commands(commands)
     add_online_commands(commands)
+    add_monitor_commands(commands)
     add_dbt_commands(commands)
     return parser
 

@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.online",),
     ("fsql.repo",),
     ("fsql.dbt",),
-    ("fsql.discovery", "fsql.contracts"),
+    ("fsql.discovery", "fsql.contracts", "fsql.monitor"),
     ("fsql.cli", "fsql"),
 )
 
