@@ -11,6 +11,9 @@ from typing import NoReturn
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
+from fsql.online_cli import COMMANDS as ONLINE_COMMANDS
+from fsql.online_cli import add_commands
+from fsql.online_cli import run as run_online
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
@@ -70,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
+    add_commands(commands)  # serve, freshness
     return parser
 
 
@@ -95,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         repo = Repo.load(args.repo)
+        if args.command in ONLINE_COMMANDS:
+            return run_online(repo, args)
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":

@@ -30,3 +30,9 @@ class UnsupportedError(CompileError):
 
 class ExecutionError(FsqlError):
     """Running compiled SQL failed (missing file, engine error)."""
+
+
+class StoreUnavailableError(ExecutionError):
+    """The online store cannot answer as asked: unreachable, a view never synced, or synced
+    from another definition. The request is fine; the store needs fixing (a server answers
+    503)."""

@@ -9,7 +9,7 @@ import datetime as dt
 import decimal
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fsql.dtypes import DType
@@ -29,6 +29,26 @@ def decode_values(text: str, dtypes: Sequence[DType | None]) -> list[Any]:
     return [_decode(v, t) for v, t in zip(json.loads(text), dtypes, strict=True)]
 
 
+def decoder(dtypes: Sequence[DType | None]) -> Callable[[str], list[Any]]:
+    """A function decoding stored rows of ``dtypes`` (as :func:`decode_values`), prepared once
+    for many rows: values whose stored form is their value (int64, string, bool) are not
+    touched."""
+    steps = [(i, _DECODERS[t.name]) for i, t in enumerate(dtypes)
+             if t is not None and t.name in _DECODERS]
+    loads = json.loads
+    if not steps:
+        return loads
+
+    def decode(text: str) -> list[Any]:
+        values = loads(text)
+        for i, step in steps:
+            if values[i] is not None:
+                values[i] = step(values[i])
+        return values
+
+    return decode
+
+
 def _encode(value: Any, dtype: DType | None) -> Any:
     if value is None:
         return None
@@ -44,6 +64,14 @@ def _encode(value: Any, dtype: DType | None) -> Any:
     if hasattr(value, "item"):  # a NumPy scalar
         return _encode(value.item(), dtype)
     return value
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "float64": float,
+    "decimal": decimal.Decimal,
+    "timestamp": lambda v: _EPOCH + int(v) * _MICRO,
+    "date": dt.date.fromisoformat,
+}
 
 
 def _decode(value: Any, dtype: DType | None) -> Any:
