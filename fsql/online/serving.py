@@ -25,7 +25,7 @@ from fsql.dsl.catalog import Catalog
 from fsql.dsl.functions import COUNTS
 from fsql.dtypes import DType, parse_dtype
 from fsql.engines.files import DuckDBFiles
-from fsql.errors import DefinitionError, StoreUnavailableError
+from fsql.errors import CompileError, DefinitionError, StoreUnavailableError
 from fsql.expr.to_python import evaluate
 from fsql.online.keys import encode_key
 from fsql.online.stores import OnlineRow, OnlineStore, ViewState
@@ -77,8 +77,26 @@ def online_plan(catalog: Catalog, features: str | Sequence[Any], columns: Sequen
                 full_names: bool = False) -> PointInTimePlan:
     """The plan of an online request whose entity rows have ``columns``."""
     spine = SpineRef("table", "__fsql_online", _AT, columns=(*columns, _AT))
-    return build_plan(catalog, features, spine, target=Target("duckdb", True),
-                      schemas=DuckDBFiles(), full_names=full_names)
+    try:
+        plan = build_plan(catalog, features, spine, target=Target("duckdb", True),
+                          schemas=DuckDBFiles(), full_names=full_names)
+    except (DefinitionError, CompileError) as err:  # speak of entity rows, not a spine
+        text = str(err).replace(f", {_AT}", "").replace(f"{_AT}, ", "")
+        for old, new in (("The spine lacks", "The entity rows lack"),
+                                ("to the spine", "to the entities"),
+                                ("Spine columns:", "Entity columns:")):
+            text = text.replace(old, new)
+        raise type(err)(text) from None
+    produced = {*columns, *(o.output_name for lk in plan.lookups for o in lk.outputs)}
+    for derived in plan.derived:
+        needed = [derived.renames.get(r, r) for r in derived.expression.references]
+        absent = [c for c in needed if c not in produced]
+        if absent:
+            raise DefinitionError(
+                f"Derived feature {derived.output_name!r} reads {absent}, which the entity "
+                f"rows lack: give every entity row {', '.join(absent)} (request columns)")
+        produced.add(derived.output_name)
+    return plan
 
 
 def get_online_features(plan: PointInTimePlan, store: OnlineStore,
