@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from fsql.dsl.catalog import Catalog
@@ -26,8 +27,8 @@ from fsql.dsl.functions import COUNTS
 from fsql.dtypes import DType, parse_dtype
 from fsql.engines.files import DuckDBFiles
 from fsql.errors import CompileError, DefinitionError, StoreUnavailableError
-from fsql.expr.to_python import evaluate
-from fsql.online.keys import encode_key
+from fsql.expr.to_python import compile_python, evaluate
+from fsql.online.keys import key_encoder
 from fsql.online.stores import OnlineRow, OnlineStore, ViewState
 from fsql.online.sync import micros, micros_to_datetime
 from fsql.online.values import decoder
@@ -114,6 +115,7 @@ class _Layout:
     each requested feature sits in a stored row."""
 
     key_dtypes: tuple[DType, ...]
+    encode: Callable[[Sequence[Any], str], bytes]
     decode: Callable[[str], list[Any]]
     positions: tuple[int, ...]
 
@@ -149,19 +151,17 @@ class _LookupRead:
                     f"Online store {url!r}: view {self.view!r} was synced with keys "
                     f"{[k for k, _ in state.keys]}; re-sync the view")
             dtypes = [parse_dtype(d, where=f"view {self.view!r}") for _, d in state.features]
-            found = self._layouts[ident] = _Layout(keys, decoder(dtypes),
+            found = self._layouts[ident] = _Layout(keys, key_encoder(keys), decoder(dtypes),
                                                    tuple(position[f] for f in self.features))
         self.last = found
         return found
 
-    def encode(self, entities: Mapping[str, Sequence[Any]], n: int,
-               key_dtypes: Sequence[DType]) -> list[bytes | None]:
+    def encode(self, entities: Mapping[str, Sequence[Any]], layout: _Layout
+               ) -> list[bytes | None]:
+        encode, name = layout.encode, self.name
         out: list[bytes | None] = []
-        columns = [entities[c] for c in self.key_columns]
-        for i in range(n):
-            parts = [col[i] for col in columns]
-            out.append(None if any(v is None for v in parts) else encode_key(
-                parts, key_dtypes, where=f"entity row {i + 1} ({self.name})"))
+        for i, parts in enumerate(zip(*(entities[c] for c in self.key_columns), strict=True)):
+            out.append(None if None in parts else encode(parts, f"entity row {i + 1} ({name})"))
         return out
 
 
@@ -177,6 +177,15 @@ class OnlineRead:
         self.lookups = tuple(_LookupRead(lk) for lk in plan.lookups)
         self.names = tuple(plan.output_names)
         self.hashes = dict(hashes or {})
+        self.derived: list[tuple[Any, Callable[[Mapping[str, Any]], Any], dict[str, str]]] = []
+        for derived in plan.derived:
+            refs = derived.expression.references
+            if all(r in derived.input_dtypes for r in refs):  # compiled once
+                run = compile_python(derived.expression,
+                                     {r: derived.input_dtypes[r] for r in refs})
+            else:  # typed by each row's values, as the oracle does
+                run = partial(evaluate, derived.expression)
+            self.derived.append((derived, run, {r: derived.renames.get(r, r) for r in refs}))
 
     def views(self) -> tuple[str, ...]:
         """The feature views the request reads."""
@@ -230,7 +239,7 @@ class OnlineRead:
         pending = list(self.lookups)
         for _attempt in range(3):
             self.learn(store)  # the first read of a view: its key dtypes
-            keys = [lk.encode(entities, n, lk.last.key_dtypes)  # type: ignore[union-attr]
+            keys = [lk.encode(entities, lk.last)  # type: ignore[arg-type]
                     for lk in pending]
             reads = store.read_views([(lk.view, [k for k in ks if k is not None])
                                       for lk, ks in zip(pending, keys, strict=True)])
@@ -249,14 +258,12 @@ class OnlineRead:
         else:
             raise StoreUnavailableError(f"Online store {store.url!r}: the views' layouts keep "
                                         "changing during the read; retry")
-        for derived in self.plan.derived:
-            refs = derived.expression.references
-            known = all(r in derived.input_dtypes for r in refs)
-            dtypes = {r: derived.input_dtypes[r] for r in refs} if known else None
-            sources = {r: columns[derived.renames.get(r, r)] for r in refs}
-            columns[derived.output_name] = [
-                evaluate(derived.expression, {r: col[i] for r, col in sources.items()},
-                         dtypes=dtypes) for i in range(n)]
+        for derived, run, sources in self.derived:
+            names = list(sources)
+            inputs = zip(*(columns[sources[r]] for r in names), strict=True)
+            columns[derived.output_name] = [run(dict(zip(names, row, strict=True)))
+                                            for row in inputs] if names else \
+                [run({}) for _ in range(n)]
             statuses[derived.output_name] = [PRESENT] * n
             stamps[derived.output_name] = [None] * n
         return OnlineResponse(
@@ -283,26 +290,37 @@ class OnlineRead:
               encoded: list[bytes | None], rows: list[OnlineRow | None], t: int,
               columns: dict[str, list[Any]], statuses: dict[str, list[str]],
               stamps: dict[str, list[dt.datetime | None]]) -> None:
-        outs = [columns.setdefault(o, []) for o in lookup.outputs]
-        stats = [statuses.setdefault(o, []) for o in lookup.outputs]
-        times = [stamps.setdefault(o, []) for o in lookup.outputs]
         found = iter(rows)
         as_of = micros_to_datetime(state.as_of) if state.aggregation else None
+        decode, positions = layout.decode, layout.positions
+        row_values: list[tuple[Any, ...]] = []
+        row_status: list[str] = []
+        row_stamps: list[dt.datetime | None] = []
+        stamp_of: dict[int, dt.datetime] = {}
         for key in encoded:
             hit = next(found) if key is not None else None
             if hit is None:
-                status, values = NOT_FOUND, (lookup.null_key if key is None else lookup.absent)
-                stamp = None
+                row_status.append(NOT_FOUND)
+                row_values.append(lookup.null_key if key is None else lookup.absent)
+                row_stamps.append(None)
             elif not visible(state, hit.feature_ts, t):
-                status, values, stamp = OUTSIDE_TTL, lookup.absent, None
+                row_status.append(OUTSIDE_TTL)
+                row_values.append(lookup.absent)
+                row_stamps.append(None)
             else:
-                row = layout.decode(hit.payload)
-                status, values = PRESENT, tuple(row[p] for p in layout.positions)
-                stamp = as_of or micros_to_datetime(hit.feature_ts)
-            for out, stat, tim, value in zip(outs, stats, times, values, strict=True):
-                out.append(value)
-                stat.append(status)
-                tim.append(stamp)
+                stored = decode(hit.payload)
+                row_status.append(PRESENT)
+                row_values.append(tuple(stored[p] for p in positions))
+                stamp = as_of or stamp_of.get(hit.feature_ts)
+                if stamp is None:
+                    stamp = stamp_of[hit.feature_ts] = micros_to_datetime(hit.feature_ts)
+                row_stamps.append(stamp)
+        by_output = list(zip(*row_values, strict=True)) if row_values else \
+            [() for _ in lookup.outputs]
+        for name, values in zip(lookup.outputs, by_output, strict=True):
+            columns[name] = list(values)
+            statuses[name] = list(row_status)
+            stamps[name] = list(row_stamps)
 
 
 def visible(state: ViewState, ts: int, t: int) -> bool:
