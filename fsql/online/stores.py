@@ -277,6 +277,31 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
+# The same compare-and-set for a batch of keys in one script call (KEYS[i]; ARGV holds value,
+# feature time, created time per key): a sync sends one command per batch, not one per key.
+# Each key is decided on its own, as above; the script runs atomically.
+_CAS_MANY = """
+local written = 0
+for i = 1, #KEYS do
+  local value, nts = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1])
+  local ncr = tonumber(ARGV[3 * i]) or -1e300
+  local cur = redis.call('GET', KEYS[i])
+  local newer = true
+  if cur then
+    local a = string.find(cur, '|', 1, true)
+    local b = string.find(cur, '|', a + 1, true)
+    local ts = tonumber(string.sub(cur, 1, a - 1))
+    local cr = tonumber(string.sub(cur, a + 1, b - 1)) or -1e300
+    newer = nts > ts or (nts == ts and ncr > cr)
+  end
+  if newer then
+    redis.call('SET', KEYS[i], value)
+    written = written + 1
+  end
+end
+return written
+"""
+_CAS_BATCH = 500
 _DELETE_IF = """
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
@@ -304,6 +329,7 @@ class RedisStore:
         # Bounded waits: a server that stops answering fails a read (503) instead of hanging it.
         self._r = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self._cas = self._r.register_script(_CAS)
+        self._cas_many = self._r.register_script(_CAS_MANY)
         self._delete_if = self._r.register_script(_DELETE_IF)
         try:
             self._r.ping()
@@ -318,13 +344,25 @@ class RedisStore:
         return b"fsql:1:" + view.encode("utf-8") + b"\x00"
 
     def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
-        """Compare-and-set every row (pipelined)."""
-        pipe = self._r.pipeline(transaction=False)
-        for row in rows:
+        """Compare-and-set every row: batches of keys per script call, pipelined."""
+        if len(rows) == 1:
+            row = rows[0]
             created = "" if row.created_ts is None else str(row.created_ts)
-            value = f"{row.feature_ts}|{created}|{row.payload}"
-            self._cas(keys=[self._key(view, row.key)],
-                      args=[value, row.feature_ts, created], client=pipe)
+            try:
+                return int(self._cas(keys=[self._key(view, row.key)], args=[
+                    f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created]))
+            except self._redis.RedisError as err:
+                raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
+        pipe = self._r.pipeline(transaction=False)
+        prefix = self._prefix(view)
+        for start in range(0, len(rows), _CAS_BATCH):
+            keys: list[bytes] = []
+            args: list[Any] = []
+            for row in rows[start:start + _CAS_BATCH]:
+                created = "" if row.created_ts is None else str(row.created_ts)
+                keys.append(prefix + row.key)
+                args += [f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created]
+            self._cas_many(keys=keys, args=args, client=pipe)
         return sum(int(x) for x in self._execute(pipe))
 
     def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
