@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import gc
 import json
 import math
 import threading
@@ -253,7 +254,10 @@ def _config(server: OnlineServer, host: str, port: int) -> Any:
 def serve(server: OnlineServer, *, host: str = "127.0.0.1", port: int = 6566) -> None:
     """Serve until interrupted (Ctrl-C, SIGTERM)."""
     _, uvicorn = _requirements()
-    uvicorn.Server(_config(server, host, port)).run()
+    config = _config(server, host, port)
+    gc.collect()
+    gc.freeze()  # what is loaded now lives as long as the server: keep it out of GC passes
+    uvicorn.Server(config).run()
 
 
 class BackgroundServer:
