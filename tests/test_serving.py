@@ -371,3 +371,79 @@ def test_the_serve_command_answers_and_stops(data: Data) -> None:
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode in (0, -15)
+
+
+def test_a_redis_read_is_one_round_trip_for_every_view(redis_server: RedisServer,
+                                                       data: Data) -> None:
+    import redis
+
+    store = open_store(redis_server.url, root=data.root)
+    sync_all(store, data)
+    server = OnlineServer(data.repo(), store)
+    server.get_online_features("svc", {"user_id": [1], "amount": [1.0]}, at=T1)  # learns
+    client = redis.Redis.from_url(redis_server.url)
+    client.config_resetstat()
+    server.get_online_features("svc", {"user_id": [4, 5, 999], "amount": [1.0, 2.0, 3.0]},
+                               at=T1)
+    stats = client.info("commandstats")
+    client.close()
+    server.close()
+    calls = {name: s["calls"] for name, s in stats.items() if name != "cmdstat_info"}
+    assert calls == {"cmdstat_config|resetstat": 1, "cmdstat_mget": 1} or \
+        calls == {"cmdstat_mget": 1}
+
+
+def test_a_view_synced_from_another_definition_is_refused(data: Data) -> None:
+    from fsql.errors import StoreUnavailableError
+
+    store = open_store("sqlite:///online.db", root=data.root)
+    sync_all(store, data)
+    server = OnlineServer(data.repo(), store, hashes={"profile": "profile-v2"})
+    with pytest.raises(StoreUnavailableError, match="synced from another definition"):
+        server.get_online_features(["profile:age"], {"user_id": [1]}, at=T1)
+    server.close()
+
+
+@pytest.mark.parametrize("value, dtype, expected", [
+    ("2024-06-10T12:00:00Z", "timestamp", T1),
+    ("2024-06-10T14:00:00+02:00", "timestamp", T1),
+    ("2024-06-10T12:00:00", "timestamp", T1),  # naive: UTC
+    (T1.timestamp(), "timestamp", T1),
+    ("2024-06-10", "date", dt.date(2024, 6, 10)),
+    ("1.50", "decimal(10,2)", __import__("decimal").Decimal("1.50")),
+    (3, "float64", 3.0),
+    ("-Infinity", "float64", -math.inf),
+    (None, "int64", None),
+])
+def test_json_values_are_read_by_dtype(value: Any, dtype: str, expected: Any) -> None:
+    from fsql.dtypes import parse_dtype
+    from fsql.online.server import json_value
+
+    got = json_value(value, parse_dtype(dtype, where="t"), where="t")
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize("value, dtype", [
+    ("1", "int64"), (1.0, "int64"), (True, "int64"), (1, "string"), (1, "bool"),
+    ("tomorrow", "timestamp"), ("2024-13-01", "date"), ("x", "decimal(10,2)"),
+    ("nan", "float64"), (True, "float64"),
+])
+def test_json_values_of_the_wrong_type_are_refused(value: Any, dtype: str) -> None:
+    from fsql.dtypes import parse_dtype
+    from fsql.errors import DefinitionError
+    from fsql.online.server import json_value
+
+    with pytest.raises(DefinitionError, match=r"^row 3, column 'c': "):
+        json_value(value, parse_dtype(dtype, where="t"), where="row 3, column 'c'")
+
+
+def test_responses_are_valid_json_with_non_finite_floats_as_strings() -> None:
+    from decimal import Decimal
+
+    from fsql.online.http import dumps
+
+    text = dumps({"v": [math.nan, math.inf, -math.inf, 1.5, Decimal("0.10"), T1,
+                        dt.date(2024, 1, 2), None]})
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"not JSON: {c}")) == {
+        "v": ["NaN", "Infinity", "-Infinity", 1.5, "0.10", "2024-06-10T12:00:00Z",
+              "2024-01-02", None]}
