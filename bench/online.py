@@ -135,19 +135,22 @@ def _in_process(server: OnlineServer, n: int, reads: int, batch: int) -> dict[st
     assert check.statuses["view_a__f1"] == ["PRESENT", "NOT_FOUND"], check.statuses
     for _ in range(200):  # warm caches
         server.get_online_features("online_bench", {"user_id": [key()]}, at=at, full_names=True)
-    single = []
+    single, single_cpu = [], []
     for _ in range(reads):
         entities = {"user_id": [key()]}
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         server.get_online_features("online_bench", entities, at=at, full_names=True)
         single.append(time.perf_counter() - started)
-    batched = []
+        single_cpu.append(time.thread_time() - cpu)
+    batched, batched_cpu = [], []
     for _ in range(max(50, reads // 10)):
         entities = {"user_id": [key() for _ in range(batch)]}
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         server.get_online_features("online_bench", entities, at=at, full_names=True)
         batched.append(time.perf_counter() - started)
+        batched_cpu.append(time.thread_time() - cpu)
     return {"single": _percentiles(single), "batch": _percentiles(batched),
+            "single_cpu": _percentiles(single_cpu), "batch_cpu": _percentiles(batched_cpu),
             "noise": _noise(reads)}
 
 
@@ -205,7 +208,19 @@ def _http(root: Path, url: str, n: int, requests: int, clients: int) -> dict[str
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
-        return {"single": _percentiles(latencies), "rps": len(latencies) / wall}
+        con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        con.request("GET", "/metrics")
+        metrics = con.getresponse().read().decode()
+        con.close()
+        buckets = {}
+        for line in metrics.splitlines():
+            if line.startswith('fsql_request_seconds_bucket{endpoint="get-online-features"'):
+                le = line.split('le="')[1].split('"')[0]
+                buckets[le] = float(line.rsplit(" ", 1)[1])
+        total = buckets.get("+Inf", 0) or 1
+        inside = {le: buckets.get(le, 0) / total for le in ("0.001", "0.002", "0.005")}
+        return {"single": _percentiles(latencies), "rps": len(latencies) / wall,
+                "handler": inside}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -238,7 +253,8 @@ def main() -> None:
                 reads = _in_process(server, n, args.reads, 100)
                 row = {"size": size, "store": kind, "sync_s": seconds, "sync_cpu": cpu,
                        "single": reads["single"], "batch": reads["batch"], "load": load,
-                       "noise": reads["noise"]}
+                       "noise": reads["noise"], "single_cpu": reads["single_cpu"],
+                       "batch_cpu": reads["batch_cpu"]}
                 if not args.skip_http:
                     row["http"] = _http(repo.root, url, n, args.http_requests, args.clients)
                 row["load_after"] = os.getloadavg()[0]
@@ -269,11 +285,15 @@ def _line(r: dict[str, Any]) -> str:
     text = (f"{r['size']} {r['store']}: sync {r['sync_s']:.1f}s ({r['sync_cpu']:.1f}s CPU); "
             "in process single "
             f"p50 {r['single'][0]:.3f} ms p99 {r['single'][1]:.3f} ms, 100 keys p50 "
-            f"{r['batch'][0]:.2f} ms p99 {r['batch'][1]:.2f} ms")
+            f"{r['batch'][0]:.2f} ms p99 {r['batch'][1]:.2f} ms; CPU per read: single p50 "
+            f"{r['single_cpu'][0]:.3f} ms p99 {r['single_cpu'][1]:.3f} ms, 100 keys p50 "
+            f"{r['batch_cpu'][0]:.2f} ms p99 {r['batch_cpu'][1]:.2f} ms")
     if "http" in r:
         h = r["http"]
         text += (f"; HTTP single p50 {h['single'][0]:.2f} ms p99 {h['single'][1]:.2f} ms "
-                 f"{h['rps']:.0f} req/s")
+                 f"{h['rps']:.0f} req/s (in the server's handler: "
+                 + ", ".join(f"{100 * v:.0f}% <= {float(k) * 1e3:g} ms"
+                             for k, v in h["handler"].items()) + ")")
     noise = r["noise"]
     return text + (f" (load {r['load']:.1f}; a fixed 0.1 ms task: p50 {noise[0]:.3f} ms "
                    f"p99 {noise[1]:.3f} ms)")
