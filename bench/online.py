@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fsql import Repo  # noqa: E402
+from fsql.materialize.layout import definition_hash  # noqa: E402
 from fsql.online.server import OnlineServer  # noqa: E402
 from fsql.online.stores import OnlineStore, ViewState, open_store  # noqa: E402
 from fsql.online.sync import micros, sync_view  # noqa: E402
@@ -92,9 +93,9 @@ def _rows(n: int, seed: int) -> Any:
                 None if key % 50 == 0 else r / 3])
 
 
-def _state(view: str) -> ViewState:
-    return ViewState(f"{view}-bench", micros(AS_OF), (("user_id", "int64"),), FEATURES,
-                     horizon_us=3650 * 86_400_000_000)
+def _state(repo: Repo, view: str) -> ViewState:
+    return ViewState(definition_hash(repo.views[view], "inclusive"), micros(AS_OF),
+                     (("user_id", "int64"),), FEATURES, horizon_us=3650 * 86_400_000_000)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -103,13 +104,13 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
             ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3)
 
 
-def _sync(store: OnlineStore, n: int) -> tuple[float, float]:
+def _sync(repo: Repo, store: OnlineStore, n: int) -> tuple[float, float]:
     """Wall and CPU seconds (of this process) of syncing both views."""
     for view in ("view_a", "view_b"):
         store.clear(view)
     started, cpu = time.perf_counter(), time.process_time()
     for seed, view in enumerate(("view_a", "view_b")):
-        sync_view(store, view, _state(view), _rows(n, seed))
+        sync_view(store, view, _state(repo, view), _rows(n, seed))
     return time.perf_counter() - started, time.process_time() - cpu
 
 
@@ -248,7 +249,7 @@ def main() -> None:
                     redis.url if redis else ""
                 store = open_store(url, root=repo.root)
                 load = os.getloadavg()[0]
-                seconds, cpu = _sync(store, n)
+                seconds, cpu = _sync(repo, store, n)
                 server = OnlineServer(repo, store)
                 reads = _in_process(server, n, args.reads, 100)
                 row = {"size": size, "store": kind, "sync_s": seconds, "sync_cpu": cpu,

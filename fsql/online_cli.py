@@ -12,8 +12,6 @@ from fsql.online.http import serve
 from fsql.online.server import OnlineServer
 from fsql.repo import Repo
 
-COMMANDS = ("serve", "freshness")
-
 
 def add_commands(commands: Any) -> None:
     """Add ``serve`` and ``freshness`` to the ``fsql`` subcommands."""
@@ -30,6 +28,8 @@ def add_commands(commands: Any) -> None:
     srv.add_argument("--port", type=int, default=6566, help="port (default: 6566)")
     fresh.add_argument("--views", default=None, metavar="VIEW,VIEW,...",
                        help="the views to check (default: every view with entities)")
+    srv.set_defaults(handler=run)
+    fresh.set_defaults(handler=run)
 
 
 def run(repo: Repo, args: argparse.Namespace) -> int:

@@ -15,6 +15,8 @@ from fsql.dsl.loading import load_into
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
+from fsql.materialize.layout import definition_hash
+from fsql.materialize.run import materialize
 from fsql.online.config import online_url
 from fsql.online.serving import OnlineResponse, get_online_features, online_plan
 from fsql.online.stores import open_store
@@ -111,6 +113,21 @@ class Repo(Catalog):
 
         return run_training_set(self, features, spine, arrow=arrow, **options)
 
+    def materialize(self, views: Sequence[str] | str | None = None, *,
+                    service: str | None = None, end: Any = None, target: str | None = None,
+                    full_refresh: bool = False, **options: Any) -> Any:
+        """Bring the latest tables of ``views`` (or of ``service``'s views; default: every
+        view with entities) up to date as of ``end`` (default: now) on ``target`` (default
+        ``duckdb:///fsql_store.duckdb`` in the repository). Returns a report with, per view,
+        the rows inserted/updated/deleted, the seconds and the new watermark
+        (docs/materialization.md).
+
+        >>> Repo.load("examples/fraud").materialize(["user_risk"],   # doctest: +SKIP
+        ...                                         end="2024-06-01")
+        """
+        return materialize(self, views=views, service=service, end=end, target=target,
+                           full_refresh=full_refresh, **options)
+
     def get_online_features(self, features: str | Sequence[Any],
                             entity_rows: Sequence[Mapping[str, Any]], *,
                             at: datetime | None = None, full_names: bool = False,
@@ -127,8 +144,10 @@ class Repo(Catalog):
         """
         columns = list(dict.fromkeys(c for row in entity_rows for c in row))
         plan = online_plan(self, features, columns, full_names=full_names)
+        hashes = {lk.view_name: definition_hash(self.views[lk.view_name], plan.cut)
+                  for lk in plan.lookups}
         store = open_store(online_url(self, online), root=self.root)
         try:
-            return get_online_features(plan, store, entity_rows, at=at)
+            return get_online_features(plan, store, entity_rows, at=at, hashes=hashes)
         finally:
             store.close()

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fsql import Repo, oracle
+from fsql.materialize.layout import definition_hash
 from fsql.online.stores import OnlineStore, ViewState
 from fsql.online.sync import LatestRow, micros, sync_view
 from fsql.plan.nodes import SpineRef
@@ -130,12 +131,15 @@ def latest_rows(data: Data, as_of: dt.datetime) -> dict[str, list[LatestRow]]:
     return {"profile": profile, "activity": activity}
 
 
-def states(as_of: dt.datetime) -> dict[str, ViewState]:
-    """The views' states of a sync as of ``as_of``."""
+def states(as_of: dt.datetime, repo: Repo) -> dict[str, ViewState]:
+    """The views' states of a sync as of ``as_of`` (the definition hashes of ``repo``)."""
+    def digest(view: str) -> str:
+        return definition_hash(repo.views[view], "inclusive")
+
     return {
-        "profile": ViewState("profile-v1", micros(as_of), (("user_id", "int64"),),
+        "profile": ViewState(digest("profile"), micros(as_of), (("user_id", "int64"),),
                              PROFILE_FEATURES, horizon_us=2 * 86_400_000_000),
-        "activity": ViewState("activity-v1", micros(as_of), (("user_id", "int64"),),
+        "activity": ViewState(digest("activity"), micros(as_of), (("user_id", "int64"),),
                               ACTIVITY_FEATURES, horizon_us=86_400_000_000, aggregation=True),
     }
 
@@ -143,5 +147,5 @@ def states(as_of: dt.datetime) -> dict[str, ViewState]:
 def sync_all(store: OnlineStore, data: Data, as_of: dt.datetime = T1) -> None:
     """Sync both views as of ``as_of``."""
     rows = latest_rows(data, as_of)
-    for view, state in states(as_of).items():
+    for view, state in states(as_of, data.repo()).items():
         sync_view(store, view, state, rows[view])

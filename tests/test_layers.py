@@ -19,8 +19,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.plan",),
     ("fsql.sql", "fsql.oracle"),
     ("fsql.engines",),
+    ("fsql.materialize",),
     ("fsql.online",),
     ("fsql.repo",),
+    ("fsql.discovery", "fsql.contracts", "fsql.monitor"),
     ("fsql.cli", "fsql"),
 )
 

@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 
+from fsql import Repo
 from fsql.cli import main
+from fsql.errors import DefinitionError
 from fsql.online.http import BackgroundServer
 from fsql.online.server import OnlineServer
 from fsql.online.stores import OnlineStore, open_store
@@ -321,7 +323,7 @@ def test_freshness_prints_each_view_and_exits_1_when_stale(
     rows = latest_rows(data, T1)
     from fsql.online.sync import sync_view
 
-    for view, state in states(now - dt.timedelta(hours=1)).items():
+    for view, state in states(now - dt.timedelta(hours=1), data.repo()).items():
         sync_view(store, view, state, rows[view])
     assert main(["freshness", "--repo", str(data.root)]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -329,7 +331,7 @@ def test_freshness_prints_each_view_and_exits_1_when_stale(
     assert out[0].startswith("activity: as of ") and "age 1h" in out[0]
     assert out[0].endswith("(TTL 1d)  fresh")
     assert "(TTL 2d)  fresh" in out[1]
-    for view, state in states(now - 3 * DAY).items():
+    for view, state in states(now - 3 * DAY, data.repo()).items():
         sync_view(store, view, state, rows[view], full_refresh=True)
     store.close()
     assert main(["freshness", "--repo", str(data.root), "--views", "profile"]) == 1
@@ -401,6 +403,20 @@ def test_a_view_synced_from_another_definition_is_refused(data: Data) -> None:
     server = OnlineServer(data.repo(), store, hashes={"profile": "profile-v2"})
     with pytest.raises(StoreUnavailableError, match="synced from another definition"):
         server.get_online_features(["profile:age"], {"user_id": [1]}, at=T1)
+    server.close()
+    # By default the definitions' own hashes: a changed TTL refuses the store's values.
+    features = data.root / "features.py"
+    features.write_text(features.read_text().replace('ttl="2d"', 'ttl="3d"'))
+    server = OnlineServer(Repo.load(data.root), open_store("sqlite:///online.db",
+                                                           root=data.root))
+    with pytest.raises(DefinitionError, match="synced from another definition or cut"):
+        server.get_online_features(["profile:age"], {"user_id": [1]}, at=T1)
+    with BackgroundServer(server) as running:
+        status, answer = _post(running.url + "/get-online-features", {
+            "features": ["profile:age"], "entities": {"user_id": [1]}})
+    assert status == 503 and "materialize" in answer["error"]
+    assert server.get_online_features(["activity:n_1d"], {"user_id": [4]}, at=T1).statuses[
+        "n_1d"] == ["PRESENT"]  # the unchanged view is still served
     server.close()
 
 

@@ -19,8 +19,9 @@ from fsql.dsl.environments import check_environment_sources, parse_environments
 from fsql.errors import DefinitionError
 
 # The tables of fsql.toml: [project] and [environments.NAME] are read here; the others by the
-# modules they configure, from Catalog.config ([online]: fsql.online).
-TABLES = ("project", "environments", "targets", "online", "golden")
+# modules they configure, from Catalog.config ([online]: fsql.online; [monitoring]:
+# fsql.monitor).
+TABLES = ("project", "environments", "targets", "online", "golden", "monitoring")
 
 
 def load_into(catalog: Catalog, directory: str | Path) -> None:

@@ -203,9 +203,11 @@ def create_app(server: OnlineServer) -> Any:
             try:
                 body = _body(await request.body())
                 response = Response(dumps(work(server, body)), media_type=json_type)
+            except StoreUnavailableError as err:  # the store, not the request
+                response = error(503, str(err))
             except (BadRequest, DefinitionError, CompileError) as err:
                 response = error(400, str(err))
-            except (StoreUnavailableError, FsqlError) as err:  # the store, not the request
+            except FsqlError as err:  # running failed (the store's data, an evaluation)
                 response = error(503, str(err))
             except Exception as err:  # a bug: say so, never a success
                 response = error(500, f"internal error: {type(err).__name__}: {err}")

@@ -22,6 +22,7 @@ from fsql.dsl.definitions import FeatureView
 from fsql.dtypes import DType, parse_dtype
 from fsql.errors import DefinitionError, StoreUnavailableError, UnsupportedError
 from fsql.expr.to_python import evaluate
+from fsql.materialize.layout import definition_hash
 from fsql.online.config import online_url
 from fsql.online.keys import encode_key
 from fsql.online.serving import OnlineRead, OnlineResponse, online_plan
@@ -88,8 +89,9 @@ class OnlineServer:
     """Online reads, pushes and freshness for one repository's definitions from one open
     online store (``store``: an opened store or a URL; default: the repository's
     ``[online] url``). Prepared reads are cached per (features, entity columns, full names);
-    the store stays open until :meth:`close`. ``hashes`` (view -> definition hash) refuses
-    views synced from another definition."""
+    the store stays open until :meth:`close`. A view synced from another definition or cut
+    than a request's is refused (the definition hash of materialization; ``hashes``, view ->
+    hash, overrides it, ``{}`` turns the check off)."""
 
     def __init__(self, catalog: Catalog, store: OnlineStore | str | None = None, *,
                  hashes: Mapping[str, str] | None = None) -> None:
@@ -97,7 +99,7 @@ class OnlineServer:
         if store is None or isinstance(store, str):
             store = open_store(online_url(catalog, store), root=catalog.root)
         self.store: OnlineStore = store
-        self.hashes = dict(hashes or {})
+        self.hashes = None if hashes is None else dict(hashes)
         self._reads: dict[tuple[Any, ...], OnlineRead] = {}
         self._lock = threading.Lock()
 
@@ -111,7 +113,10 @@ class OnlineServer:
         if found is None:
             plan = online_plan(self.catalog, features if isinstance(features, str)
                                else list(features), list(columns), full_names=full_names)
-            found = OnlineRead(plan, hashes=self.hashes)
+            hashes = self.hashes if self.hashes is not None else {
+                lk.view_name: definition_hash(self.catalog.views[lk.view_name], plan.cut)
+                for lk in plan.lookups}
+            found = OnlineRead(plan, hashes=hashes)
             with self._lock:
                 if len(self._reads) >= _PLANS:
                     self._reads.pop(next(iter(self._reads)))

@@ -26,7 +26,12 @@ from fsql.dsl.catalog import Catalog
 from fsql.dsl.functions import COUNTS
 from fsql.dtypes import DType, parse_dtype
 from fsql.engines.files import DuckDBFiles
-from fsql.errors import CompileError, DefinitionError, StoreUnavailableError
+from fsql.errors import (
+    CompileError,
+    DefinitionError,
+    StoreDefinitionError,
+    StoreUnavailableError,
+)
 from fsql.expr.to_python import compile_python, evaluate
 from fsql.online.keys import key_encoder
 from fsql.online.stores import OnlineRow, OnlineStore, ViewState
@@ -280,9 +285,11 @@ class OnlineRead:
                 "sync it first (fsql sync, or fsql materialize --online)")
         expected = self.hashes.get(lookup.view)
         if expected is not None and expected != state.definition_hash:
-            raise StoreUnavailableError(
+            raise StoreDefinitionError(
                 f"Online store {store.url!r} holds feature view {lookup.view!r} synced from "
-                "another definition (its hash differs); re-sync it (fsql sync --full-refresh)")
+                "another definition or cut than this request's (its hash differs); materialize "
+                "and sync it for this definition (fsql materialize --full-refresh --online, or "
+                "with --service for a service's cut)")
         return state
 
     @staticmethod
