@@ -463,3 +463,14 @@ def test_responses_are_valid_json_with_non_finite_floats_as_strings() -> None:
     assert json.loads(text, parse_constant=lambda c: pytest.fail(f"not JSON: {c}")) == {
         "v": ["NaN", "Infinity", "-Infinity", 1.5, "0.10", "2024-06-10T12:00:00Z",
               "2024-01-02", None]}
+
+
+@pytest.mark.parametrize("command", ["serve", "freshness"])
+def test_an_online_url_that_cannot_be_opened_exits_2_naming_it(
+        data: Data, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    port = _free_port()  # nothing listens there
+    assert main([command, "--repo", str(data.root), "--online",
+                 f"redis://127.0.0.1:{port}/0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fsql: error: Online store 'redis://127.0.0.1:{port}/0': cannot "
+                          "connect") and err.count("\n") == 1
