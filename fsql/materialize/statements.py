@@ -314,9 +314,11 @@ def create_keys(keys: exp.Query, dialect: Dialect) -> exp.Create:
 
 
 # -- the new rows and the MERGE ----------------------------------------------------------
-def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
+def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect, *,
+             with_time: str | None = None) -> exp.Select:
     """The latest-table rows computed by the training-set query ``pit`` (one per spine key),
-    with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads."""
+    with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads;
+    ``with_time``: also the spine time, under that name (offline tables)."""
     assert isinstance(pit, exp.Query), "the compiler returns a query"
     pit.set("order", None)  # row order means nothing to a MERGE source
     alias = "__fsql_p"
@@ -336,6 +338,10 @@ def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect)
         absent = exp.EQ(this=out(EVENTS), expression=exp.Literal.number(0))
     columns: list[exp.Expr] = [exp.alias_(col(k, alias), exp.to_identifier(k, quoted=True),
                                           copy=False) for k, _ in layout.keys]
+    if with_time is not None:
+        columns.append(exp.alias_(exp.Cast(this=col(AS_OF, alias),
+                                           to=dialect.type_sql(TIMESTAMP)),
+                                  exp.to_identifier(with_time, quoted=True), copy=False))
     columns += [exp.alias_(out(f), exp.to_identifier(f, quoted=True), copy=False)
                 for f, _ in layout.features]
     columns += [
