@@ -138,7 +138,7 @@ def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData]
                                       dialect), dialect)
     keys = engine.run(keys_sql, tables)
     key_types = [(c, dict(TABLES["snap"] + TABLES["events"])[c]) for c in keys.columns]
-    plan = rows_plan(repo, layout, run, dialect, local=False)
+    plan = rows_plan(repo, layout, names, run, dialect, local=False)
     sql = render(st.new_rows(compile_plan(plan, dialect), layout, run, dialect), dialect)
     return engine.run(sql, {**tables, st.KEYS: TableData(key_types, keys.rows)})
 

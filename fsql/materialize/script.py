@@ -71,8 +71,8 @@ def absolute(source: SourceRef, root: Path) -> SourceRef:
     return replace(source, ref=str((root / source.ref).resolve()))
 
 
-def rows_plan(repo: Repo, layout: LatestTable, run: st.RunInfo, dialect: Dialect, *,
-              local: bool) -> PointInTimePlan:
+def rows_plan(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo,
+              dialect: Dialect, *, local: bool) -> PointInTimePlan:
     """The training-set plan (plus the MERGE's columns) for the spine of the keys in table
     ``KEYS``; an incremental run reads only those keys' rows of the source."""
     keys = tuple(k for k, _ in layout.keys)
@@ -82,8 +82,10 @@ def rows_plan(repo: Repo, layout: LatestTable, run: st.RunInfo, dialect: Dialect
     lookups = []
     for lookup in plan.lookups:
         source = absolute(lookup.source, repo.root) if local else lookup.source
-        if not run.full_refresh:
-            source = st.pruned_source(source, layout, dialect)
+        if not run.full_refresh and layout.is_aggregation:
+            source = st.pruned_source(source, layout, dialect)  # the keys' history
+        elif not run.full_refresh:
+            source = st.snapshot_candidates(source, layout, names, run, dialect)
         lookups.append(replace(lookup, source=source))
     return replace(plan, lookups=tuple(lookups))
 
@@ -101,7 +103,7 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     dialect = get_dialect(dialect_name)
     how = style(dialect)
     source = key_source(repo, layout, local=local)
-    plan = rows_plan(repo, layout, run, dialect, local=local)
+    plan = rows_plan(repo, layout, names, run, dialect, local=local)
     rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect)
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,

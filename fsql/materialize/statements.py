@@ -217,6 +217,81 @@ def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp
 
 
 # -- the spine: keys that can have changed -----------------------------------------------
+def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
+                 dialect: Dialect) -> list[exp.Expr]:
+    """The conditions (ANDed) on a source row that make its key one to recompute: see
+    :func:`changed_keys`. On a full run: a key that is not NULL."""
+    _, ts, created = relation_for_source(dialect, source)
+    key_columns = [layout.view.source.column_for(k) for k, _ in layout.keys]
+    conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(c), expression=exp.null()))
+                             for c in key_columns]
+    if run.full_refresh:
+        return conds
+    end = int_literal(run.end_us)
+    prev_t = previous("end_time_us", layout, names, dialect)
+    late = int_literal(layout.late_us)
+
+    def since(offset_us: int) -> exp.Expr:
+        low = exp.Sub(this=exp.Sub(this=prev_t.copy(), expression=int_literal(offset_us)),
+                      expression=late.copy())
+        high = exp.Sub(this=end.copy(), expression=int_literal(offset_us))
+        return exp.and_(exp.GTE(this=ts.copy(), expression=low),
+                        exp.LTE(this=ts.copy(), expression=high), copy=False)
+
+    changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
+    if source.created_column is not None:
+        # No watermark yet (the source had no created time at the previous run): every row
+        # with one is new.
+        watermark = exp.Coalesce(this=exp.Sub(
+            this=previous("created_watermark_us", layout, names, dialect),
+            expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
+        changed.append(exp.GTE(this=created.copy(), expression=watermark))
+    changed += [since(w) for w in layout.windows_us]
+    conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
+    # A run older than the table's changes nothing.
+    conds.append(exp.GTE(this=end.copy(), expression=exp.Coalesce(
+        this=prev_t.copy(), expressions=[end.copy()])))
+    return conds
+
+
+def snapshot_candidates(source: SourceRef, layout: LatestTable, names: Names, run: RunInfo,
+                        dialect: Dialect) -> SourceRef:
+    """An incremental snapshot run's source: the new rows (entering, late) and the stored
+    winners, as rows of the source. It is exact for an append-only source: a row visible at
+    T1 that was already there at the previous run P is not newer than P's winner, and when
+    that winner has left the TTL so have all of them (the tie order starts with the event
+    time). The training-set query over these rows then picks the same winner as over the
+    whole history, full-tie rule included, and reads no key's history."""
+    from dataclasses import replace
+
+    view = layout.view
+    relation, _, _ = relation_for_source(dialect, source)
+    ts_type = dialect.type_sql(DType(source.timestamp_dtype))
+    key_columns = [(view.source.column_for(k), k, d) for k, d in layout.keys]
+    dtypes = dict(layout.features)
+    fields = [(view.source.column_for(f.name), f.name, dtypes[f.name]) for f in view.features]
+    created_col = source.created_column
+
+    def cast(node: exp.Expr, to: exp.DataType, name: str) -> exp.Expr:
+        return exp.alias_(exp.Cast(this=node, to=to), ident(name), copy=False)
+
+    new = [cast(col(c), dialect.type_sql(d), c) for c, _, d in key_columns]
+    new.append(cast(col(source.timestamp_column), ts_type.copy(), source.timestamp_column))
+    stored = [cast(quoted(k), dialect.type_sql(d), c) for c, k, d in key_columns]
+    stored.append(cast(quoted(FEATURE_TIMESTAMP), ts_type.copy(), source.timestamp_column))
+    if created_col is not None:
+        new.append(cast(col(created_col), dialect.type_sql(TIMESTAMP), created_col))
+        stored.append(cast(quoted(CREATED_TIMESTAMP), dialect.type_sql(TIMESTAMP), created_col))
+    new += [cast(col(c), dialect.type_sql(d), c) for c, _, d in fields]
+    stored += [cast(quoted(f), dialect.type_sql(d), c) for c, f, d in fields]
+    rows = exp.select(*new).from_(relation, copy=False).where(
+        exp.and_(*changed_rows(layout, names, run, source, dialect), copy=False), copy=False)
+    winners = exp.select(*stored).from_(table_ref(names.latest, dialect), copy=False)
+    union = exp.union(rows, winners, distinct=False, copy=False)
+    return replace(source, kind="query", ref=union.sql(dialect=dialect.sqlglot),
+                   query_dialect=dialect.sqlglot, csv_types=())
+
+
 def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
                  dialect: Dialect) -> exp.Query:
     """The keys a run recomputes (named as the view's join keys): every key of the source on
@@ -230,43 +305,18 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
 
     Every bound is widened to include both ends: recomputing one key too many is harmless
     (the MERGE is idempotent), missing one is not."""
-    relation, ts, created = relation_for_source(dialect, source)
+    relation, _, _ = relation_for_source(dialect, source)
     view = layout.view
     key_columns = [view.source.column_for(k) for k, _ in layout.keys]
-    conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(c), expression=exp.null()))
-                             for c in key_columns]
+    conds = changed_rows(layout, names, run, source, dialect)
     end = int_literal(run.end_us)
     union_expiring: exp.Query | None = None
-    if not run.full_refresh:
-        prev_t = previous("end_time_us", layout, names, dialect)
-        late = int_literal(layout.late_us)
-
-        def since(offset_us: int) -> exp.Expr:
-            low = exp.Sub(this=exp.Sub(this=prev_t.copy(), expression=int_literal(offset_us)),
-                          expression=late.copy())
-            high = exp.Sub(this=end.copy(), expression=int_literal(offset_us))
-            return exp.and_(exp.GTE(this=ts.copy(), expression=low),
-                            exp.LTE(this=ts.copy(), expression=high), copy=False)
-
-        changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
-        if source.created_column is not None:
-            # No watermark yet (the source had no created time at the previous run): every
-            # row with one is new.
-            watermark = exp.Coalesce(this=exp.Sub(
-                this=previous("created_watermark_us", layout, names, dialect),
-                expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
-            changed.append(exp.GTE(this=created.copy(), expression=watermark))
-        changed += [since(w) for w in layout.windows_us]
-        conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
-        # A run older than the table's changes nothing.
-        conds.append(exp.GTE(this=end.copy(), expression=exp.Coalesce(
-            this=prev_t.copy(), expressions=[end.copy()])))
-        if not layout.is_aggregation and layout.horizon_us is not None:
-            stored_ts = dialect.epoch_micros_sql(quoted(FEATURE_TIMESTAMP), "timestamp")
-            union_expiring = exp.select(*[quoted(k) for k, _ in layout.keys]).from_(
-                table_ref(names.latest, dialect), copy=False).where(
-                exp.LTE(this=stored_ts, expression=exp.Sub(
-                    this=end.copy(), expression=int_literal(layout.horizon_us))), copy=False)
+    if not run.full_refresh and not layout.is_aggregation and layout.horizon_us is not None:
+        stored_ts = dialect.epoch_micros_sql(quoted(FEATURE_TIMESTAMP), "timestamp")
+        union_expiring = exp.select(*[quoted(k) for k, _ in layout.keys]).from_(
+            table_ref(names.latest, dialect), copy=False).where(
+            exp.LTE(this=stored_ts, expression=exp.Sub(
+                this=end.copy(), expression=int_literal(layout.horizon_us))), copy=False)
     keys: exp.Query = exp.select(*[exp.alias_(col(c), k, copy=False)
                                    for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
                                  ).from_(relation, copy=False).where(
