@@ -112,6 +112,7 @@ class _Previous:
     end_us: int | None
     definition_hash: str | None
     table_exists: bool
+    watermark_us: int | None = None
 
 
 def _previous(con: duckdb.DuckDBPyConnection, names: st.Names, view: str) -> _Previous:
@@ -128,9 +129,10 @@ def _previous(con: duckdb.DuckDBPyConnection, names: st.Names, view: str) -> _Pr
         return _Previous(None, None, exists)
     last_hash = row[0][0]
     (best,) = con.execute(
-        f"SELECT max(end_time_us) FROM {names.state} WHERE view_name = ? AND "
-        "definition_hash = ? AND finished_at IS NOT NULL", [view, last_hash]).fetchall()
-    return _Previous(best[0], last_hash, exists)
+        f"SELECT max(end_time_us), max(created_watermark_us) FROM {names.state} WHERE "
+        "view_name = ? AND definition_hash = ? AND finished_at IS NOT NULL",
+        [view, last_hash]).fetchall()
+    return _Previous(best[0], last_hash, exists, best[1])
 
 
 def materialize(repo: Repo, *, views: Sequence[str] | str | None = None,
@@ -173,7 +175,10 @@ def _run(repo: Repo, con: duckdb.DuckDBPyConnection, where: Target,
                 f"{prev.definition_hash} -> {layout.definition_hash}); rebuild it with "
                 "--full-refresh (full_refresh=True): rows of two definitions are never mixed")
         full = full_refresh or not prev.table_exists or prev.end_us is None
-        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full)
+        # Read here, inside no transaction yet, but nothing else writes the state table of
+        # this target while the run holds DuckDB's write lock (one writer per file).
+        known = None if full else (prev.end_us, prev.watermark_us)
+        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full, known_previous=known)
         plans.append((layout, names, run, prev))
     results = []
     current = ""

@@ -71,6 +71,11 @@ class RunInfo:
     end: datetime
     started_at: datetime
     full_refresh: bool = False
+    # The previous finished run's end and created watermark (micros), when the caller read
+    # them from the state table (DuckDB): written as constants, so that the engine can push
+    # the changed-rows filter into the source scan. None: scalar subqueries on the state
+    # table (printed scripts).
+    known_previous: tuple[int | None, int | None] | None = None
 
     @property
     def end_us(self) -> int:
@@ -149,9 +154,15 @@ def _finished_runs(layout: LatestTable, names: Names) -> exp.Expr:
         exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False)
 
 
-def previous(column: str, layout: LatestTable, names: Names, dialect: Dialect) -> exp.Expr:
+def previous(column: str, layout: LatestTable, names: Names, dialect: Dialect,
+             run: RunInfo | None = None) -> exp.Expr:
     """``(SELECT MAX(column) FROM state WHERE <this view's finished runs>)``: NULL before the
-    first run and after a definition change."""
+    first run and after a definition change; the constant when ``run`` knows it."""
+    if run is not None and run.known_previous is not None:
+        value = dict(zip(("end_time_us", "created_watermark_us"), run.known_previous,
+                         strict=True))[column]
+        return exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64"))) \
+            if value is None else int_literal(value)
     select = exp.select(exp.Max(this=col(column))).from_(
         table_ref(names.state, dialect), copy=False).where(_finished_runs(layout, names),
                                                            copy=False)
@@ -228,7 +239,7 @@ def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: Source
     if run.full_refresh:
         return conds
     end = int_literal(run.end_us)
-    prev_t = previous("end_time_us", layout, names, dialect)
+    prev_t = previous("end_time_us", layout, names, dialect, run)
     late = int_literal(layout.late_us)
 
     def since(offset_us: int) -> exp.Expr:
@@ -243,7 +254,7 @@ def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: Source
         # No watermark yet (the source had no created time at the previous run): every row
         # with one is new.
         watermark = exp.Coalesce(this=exp.Sub(
-            this=previous("created_watermark_us", layout, names, dialect),
+            this=previous("created_watermark_us", layout, names, dialect, run),
             expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
         changed.append(exp.GTE(this=created.copy(), expression=watermark))
     changed += [since(w) for w in layout.windows_us]
