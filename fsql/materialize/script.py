@@ -112,6 +112,9 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
         steps.append(Step("check_definition", st.definition_guard(layout, names, dialect)))
     if how.transaction:
         steps.append(Step("begin", exp.Transaction()))
+    if not run.full_refresh:
+        rows_read = st.candidate_rows(source, layout, names, run, dialect)
+        steps.append(Step("read_rows", st.create_keys(rows_read, dialect, st.ROWS)))
     steps.append(Step("insert_state", st.insert_state(layout, names, run, source, dialect)))
     keys = st.changed_keys(layout, names, run, source, dialect)
     steps.append(Step("changed_keys", st.create_keys(keys, dialect)))
@@ -129,7 +132,7 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     if dialect.name == "duckdb":  # one connection runs every view: a name is reused
         steps += [Step(f"drop_{name}", exp.Drop(tables=[exp.Table(this=ident(name))],
                                                  kind="TABLE", exists=True))
-                  for name in (st.NEW, st.KEYS)]
+                  for name in (st.NEW, st.KEYS, st.ROWS)]
     if how.transaction:
         steps.append(Step("commit", exp.Commit()))
     return steps

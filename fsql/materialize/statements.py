@@ -40,6 +40,7 @@ from fsql.sqltree import col, ident, int_literal, literal, relation_for_source, 
 
 NEW = "__fsql_new"
 KEYS = "__fsql_keys"
+ROWS = "__fsql_rows"
 ABSENT = "__fsql_absent"
 TS_US = "__fsql_ts_us"
 C_US = "__fsql_c_us"
@@ -169,13 +170,28 @@ def previous(column: str, layout: LatestTable, names: Names, dialect: Dialect,
     return select.subquery(copy=False)
 
 
-def created_watermark(source: SourceRef, dialect: Dialect) -> exp.Expr:
-    """The greatest created time (micros) in the source now: read *before* the new rows, so
-    that a row landing meanwhile is at worst read twice, never skipped."""
+def created_watermark(source: SourceRef, dialect: Dialect, *, layout: LatestTable | None = None,
+                      names: Names | None = None, run: RunInfo | None = None) -> exp.Expr:
+    """The greatest created time (micros) in the source now. A full run reads it before the
+    new rows, so that a row landing meanwhile is at worst read twice, never skipped; an
+    incremental run takes it from the rows it read (table ``ROWS``, every row created since
+    the previous watermark minus late_arrival): the greater of those and the previous one."""
     if source.created_column is None:
         return exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64")))
-    relation, _, created = relation_for_source(dialect, source)
-    return exp.select(exp.Max(this=created)).from_(relation, copy=False).subquery(copy=False)
+    if run is None or run.full_refresh:
+        relation, _, created = relation_for_source(dialect, source)
+        return exp.select(exp.Max(this=created)).from_(relation, copy=False).subquery(
+            copy=False)
+    assert layout is not None and names is not None
+    newest = exp.select(exp.Max(this=dialect.epoch_micros_sql(
+        col(source.created_column), "timestamp"))).from_(
+        exp.Table(this=ident(ROWS)), copy=False).subquery(copy=False)
+    before = previous("created_watermark_us", layout, names, dialect, run)
+    return exp.Case(ifs=[
+        exp.If(this=exp.Is(this=before.copy(), expression=exp.null()), true=newest.copy()),
+        exp.If(this=exp.Is(this=newest.copy(), expression=exp.null()), true=before.copy()),
+        exp.If(this=exp.GT(this=newest.copy(), expression=before.copy()), true=newest.copy()),
+    ], default=before.copy())
 
 
 def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
@@ -183,7 +199,8 @@ def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: Source
     """The run's state row, unfinished."""
     values: list[exp.Expr] = [
         _string(run.run_id), _string(layout.view.name), _string(layout.definition_hash),
-        _ts(run.end, dialect), int_literal(run.end_us), created_watermark(source, dialect),
+        _ts(run.end, dialect), int_literal(run.end_us),
+        created_watermark(source, dialect, layout=layout, names=names, run=run),
         exp.Boolean(this=run.full_refresh),
         *[exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64"))) for _ in range(3)],
         _ts(run.started_at, dialect),
@@ -265,9 +282,42 @@ def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: Source
     return conds
 
 
+def _candidate_columns(source: SourceRef, layout: LatestTable, dialect: Dialect
+                       ) -> list[tuple[str, str, exp.DataType]]:
+    """(source column, latest-table column, type) of the rows an incremental run reads: the
+    keys, the event time, the created time, and a snapshot view's fields."""
+    view = layout.view
+    out = [(view.source.column_for(k), k, dialect.type_sql(d)) for k, d in layout.keys]
+    out.append((source.timestamp_column, FEATURE_TIMESTAMP,
+                dialect.type_sql(DType(source.timestamp_dtype))))
+    if source.created_column is not None:
+        out.append((source.created_column, CREATED_TIMESTAMP, dialect.type_sql(TIMESTAMP)))
+    if not layout.is_aggregation:
+        dtypes = dict(layout.features)
+        out += [(view.source.column_for(f.name), f.name, dialect.type_sql(dtypes[f.name]))
+                for f in view.features]
+    return out
+
+
+def _cast(node: exp.Expr, to: exp.DataType, name: str) -> exp.Expr:
+    return exp.alias_(exp.Cast(this=node, to=to.copy()), ident(name), copy=False)
+
+
+def candidate_rows(source: SourceRef, layout: LatestTable, names: Names, run: RunInfo,
+                   dialect: Dialect) -> exp.Select:
+    """An incremental run's one read of the source: the rows whose key it recomputes
+    (:func:`changed_rows`), with the columns of :func:`_candidate_columns`. The recomputed
+    keys, the new created watermark and (snapshot views) the training-set query's rows all
+    come from this table."""
+    relation, _, _ = relation_for_source(dialect, source)
+    columns = [_cast(col(c), to, c) for c, _, to in _candidate_columns(source, layout, dialect)]
+    return exp.select(*columns).from_(relation, copy=False).where(
+        exp.and_(*changed_rows(layout, names, run, source, dialect), copy=False), copy=False)
+
+
 def snapshot_candidates(source: SourceRef, layout: LatestTable, names: Names, run: RunInfo,
                         dialect: Dialect) -> SourceRef:
-    """An incremental snapshot run's source: the new rows (entering, late) and the stored
+    """An incremental snapshot run's source: the new rows (table ``ROWS``) and the stored
     winners, as rows of the source. It is exact for an append-only source: a row visible at
     T1 that was already there at the previous run P is not newer than P's winner, and when
     that winner has left the TTL so have all of them (the tie order starts with the event
@@ -275,29 +325,11 @@ def snapshot_candidates(source: SourceRef, layout: LatestTable, names: Names, ru
     whole history, full-tie rule included, and reads no key's history."""
     from dataclasses import replace
 
-    view = layout.view
-    relation, _, _ = relation_for_source(dialect, source)
-    ts_type = dialect.type_sql(DType(source.timestamp_dtype))
-    key_columns = [(view.source.column_for(k), k, d) for k, d in layout.keys]
-    dtypes = dict(layout.features)
-    fields = [(view.source.column_for(f.name), f.name, dtypes[f.name]) for f in view.features]
-    created_col = source.created_column
-
-    def cast(node: exp.Expr, to: exp.DataType, name: str) -> exp.Expr:
-        return exp.alias_(exp.Cast(this=node, to=to), ident(name), copy=False)
-
-    new = [cast(col(c), dialect.type_sql(d), c) for c, _, d in key_columns]
-    new.append(cast(col(source.timestamp_column), ts_type.copy(), source.timestamp_column))
-    stored = [cast(quoted(k), dialect.type_sql(d), c) for c, k, d in key_columns]
-    stored.append(cast(quoted(FEATURE_TIMESTAMP), ts_type.copy(), source.timestamp_column))
-    if created_col is not None:
-        new.append(cast(col(created_col), dialect.type_sql(TIMESTAMP), created_col))
-        stored.append(cast(quoted(CREATED_TIMESTAMP), dialect.type_sql(TIMESTAMP), created_col))
-    new += [cast(col(c), dialect.type_sql(d), c) for c, _, d in fields]
-    stored += [cast(quoted(f), dialect.type_sql(d), c) for c, f, d in fields]
-    rows = exp.select(*new).from_(relation, copy=False).where(
-        exp.and_(*changed_rows(layout, names, run, source, dialect), copy=False), copy=False)
-    winners = exp.select(*stored).from_(table_ref(names.latest, dialect), copy=False)
+    columns = _candidate_columns(source, layout, dialect)
+    rows = exp.select(*[col(c) for c, _, _ in columns]).from_(
+        exp.Table(this=ident(ROWS)), copy=False)
+    winners = exp.select(*[_cast(quoted(t), to, c) for c, t, to in columns]).from_(
+        table_ref(names.latest, dialect), copy=False)
     union = exp.union(rows, winners, distinct=False, copy=False)
     return replace(source, kind="query", ref=union.sql(dialect=dialect.sqlglot),
                    query_dialect=dialect.sqlglot, csv_types=())
@@ -328,10 +360,13 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
             table_ref(names.latest, dialect), copy=False).where(
             exp.LTE(this=stored_ts, expression=exp.Sub(
                 this=end.copy(), expression=int_literal(layout.horizon_us))), copy=False)
-    keys: exp.Query = exp.select(*[exp.alias_(col(c), k, copy=False)
-                                   for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
-                                 ).from_(relation, copy=False).where(
-        exp.and_(*conds, copy=False), copy=False)
+    aliases = [exp.alias_(col(c), k, copy=False)
+               for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
+    if run.full_refresh:
+        keys: exp.Query = exp.select(*aliases).from_(relation, copy=False).where(
+            exp.and_(*conds, copy=False), copy=False)
+    else:  # the rows the run read (candidate_rows), not the source again
+        keys = exp.select(*aliases).from_(exp.Table(this=ident(ROWS)), copy=False)
     if union_expiring is not None:
         keys = exp.union(keys, union_expiring, distinct=True, copy=False)
     else:
@@ -367,9 +402,10 @@ def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect) -> S
                    query_dialect=dialect.sqlglot, csv_types=())
 
 
-def create_keys(keys: exp.Query, dialect: Dialect) -> exp.Create:
-    """``CREATE TEMPORARY TABLE KEYS AS`` the keys a run recomputes."""
-    return exp.Create(this=exp.Table(this=ident(KEYS)), kind="TABLE", expression=keys,
+def create_keys(keys: exp.Query, dialect: Dialect, name: str = KEYS) -> exp.Create:
+    """``CREATE TEMPORARY TABLE <name> AS`` a query (the keys a run recomputes, the rows an
+    incremental run reads)."""
+    return exp.Create(this=exp.Table(this=ident(name)), kind="TABLE", expression=keys,
                       replace=True,
                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
