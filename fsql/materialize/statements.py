@@ -2,17 +2,20 @@
 
 A run of view V ending at T1 (docs/materialization.md):
 
-1. ``CREATE TABLE IF NOT EXISTS`` the state table and V's latest table (each dialect's types);
-2. ``INSERT`` a state row (run id, definition hash, T1, the source's created watermark) with
+1. ``CREATE TABLE IF NOT EXISTS`` the state table and V's latest table (each dialect's
+   types), and a check that fails when V's last finished run used another definition;
+2. an incremental run reads the source once into a temporary table: the rows whose key can
+   have changed since the previous finished run (:func:`changed_rows`);
+3. ``INSERT`` a state row (run id, definition hash, T1, the source's created watermark) with
    ``finished_at`` NULL: a run that never finishes is never read as a previous run;
-3. the new rows: the training-set query (the same plan and compiler as ``fsql run``) for a
-   spine of (every key that can have changed since the previous finished run, T1);
-4. ``MERGE`` them into the latest table, never regressing: a stored row is replaced only by a
+4. the keys to recompute (a temporary table), then the new rows: the training-set query (the
+   same plan and compiler as ``fsql run``) for a spine of (those keys, T1);
+5. ``MERGE`` them into the latest table, never regressing: a stored row is replaced only by a
    row at least as new by (feature_timestamp, created_timestamp), and deleted only when nothing
    is visible at T1 and it has left the view's horizon;
-5. ``UPDATE`` the state row's ``finished_at`` and row counts.
+6. ``UPDATE`` the state row's ``finished_at`` and row counts.
 
-Steps 2-5 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
+Steps 2-6 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
 the MERGE is one atomic statement (fakesnow cannot run a MERGE inside a transaction): a crash
 after it leaves the state row unfinished, and the next run recomputes from the previous
 watermark, a superset of the keys, which the idempotent MERGE absorbs.
