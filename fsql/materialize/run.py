@@ -7,8 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
@@ -226,14 +225,9 @@ def _run_view(repo: Repo, con: duckdb.DuckDBPyConnection, layout: LatestTable,
             counts = _counts(con, layout, names, run)
     (wm,) = con.execute(f"SELECT created_watermark_us FROM {names.state} WHERE run_id = ?",
                         [run.run_id]).fetchall()
-    created = None if wm[0] is None else datetime.fromtimestamp(0, UTC) + _micros(wm[0])
+    created = None if wm[0] is None else \
+        datetime.fromtimestamp(0, UTC) + timedelta(microseconds=wm[0])
     return ViewRun(view, names.latest, *counts, time.perf_counter() - clock, run.end, created)
-
-
-def _micros(value: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(microseconds=value)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, layout: LatestTable, names: st.Names,
