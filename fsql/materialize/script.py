@@ -1,10 +1,6 @@
 """One view's run as an ordered list of named statements (sqlglot trees) for a dialect: what
-DuckDB executes and what ``fsql materialize --dialect D --print`` prints.
-
-What differs per warehouse is one small table (:data:`STYLES`): whether the data statements
-run inside an explicit transaction, and whether the new rows are staged in a temporary table
-(which also lets DuckDB count them before the MERGE) or are the MERGE's own source.
-"""
+DuckDB executes and what ``fsql materialize --dialect D --print`` prints. What differs per
+warehouse is the table of fsql/materialize/styles.py."""
 
 from __future__ import annotations
 
@@ -15,35 +11,13 @@ from sqlglot import exp
 
 from fsql.compiler import compile_plan
 from fsql.dialect import Dialect, get_dialect
-from fsql.errors import UnsupportedError
 from fsql.materialize import statements as st
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.pit import AS_OF, latest_rows_plan
+from fsql.materialize.styles import style
 from fsql.plan import PointInTimePlan, SourceRef, SpineRef
 from fsql.repo import Repo
 from fsql.sqltree import ident
-
-
-@dataclass(frozen=True)
-class MergeStyle:
-    """How a dialect runs one view's data statements."""
-
-    transaction: bool  # BEGIN ... COMMIT around state + new rows + MERGE + state
-    staged: bool  # the new rows go to a temporary table first (else: the MERGE's source)
-    begin: str = "BEGIN TRANSACTION"
-
-
-STYLES: dict[str, MergeStyle] = {
-    # https://duckdb.org/docs/stable/sql/statements/transactions (DDL is transactional too)
-    "duckdb": MergeStyle(transaction=True, staged=True),
-    # https://cloud.google.com/bigquery/docs/transactions: DML and temporary tables inside
-    # BEGIN TRANSACTION ... COMMIT TRANSACTION; DDL on permanent tables is not allowed there.
-    "bigquery": MergeStyle(transaction=True, staged=True),
-    # https://docs.snowflake.com/en/sql-reference/sql/merge: one MERGE is atomic. fakesnow
-    # cannot run a MERGE inside an explicit transaction; the state row is written before
-    # (unfinished) and marked finished after it (docs/materialization.md, "Atomicity").
-    "snowflake": MergeStyle(transaction=False, staged=False),
-}
 
 
 @dataclass(frozen=True)
@@ -52,15 +26,6 @@ class Step:
 
     name: str
     tree: exp.Expr
-
-
-def style(dialect: Dialect) -> MergeStyle:
-    """The dialect's merge style, or an error naming the dialects that have one."""
-    if dialect.name not in STYLES:
-        raise UnsupportedError(
-            f"fsql writes materialization statements for {', '.join(STYLES)}, not "
-            f"{dialect.name}")
-    return STYLES[dialect.name]
 
 
 def absolute(source: SourceRef, root: Path) -> SourceRef:
@@ -129,7 +94,7 @@ def view_steps(repo: Repo, layout: LatestTable, names: st.Names, run: st.RunInfo
     steps.append(Step("merge", st.merge(layout, names, run, using, dialect)))
     steps.append(Step("finish_state", st.finish_state(names, run, dialect,
                                                       finished_at=run.started_at)))
-    if dialect.name == "duckdb":  # one connection runs every view: a name is reused
+    if how.drop_temporary:
         steps += [Step(f"drop_{name}", exp.Drop(tables=[exp.Table(this=ident(name))],
                                                  kind="TABLE", exists=True))
                   for name in (st.NEW, st.KEYS, st.ROWS)]
@@ -144,8 +109,8 @@ def render_step(step: Step, dialect_name: str) -> str:
 
     dialect = get_dialect(dialect_name)
     text = render(step.tree, dialect).rstrip()
-    if isinstance(step.tree, exp.Transaction) and dialect.name == "bigquery":
+    if isinstance(step.tree, exp.Transaction) and style(dialect).transaction_words:
         text = "BEGIN TRANSACTION"
-    if isinstance(step.tree, exp.Commit) and dialect.name == "bigquery":
+    if isinstance(step.tree, exp.Commit) and style(dialect).transaction_words:
         text = "COMMIT TRANSACTION"
     return text + ";"

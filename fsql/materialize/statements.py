@@ -38,6 +38,7 @@ from fsql.materialize.layout import (
     LatestTable,
 )
 from fsql.materialize.pit import AS_OF, EVENTS, WINNER_CREATED, WINNER_TS
+from fsql.materialize.styles import style
 from fsql.plan import SourceRef
 from fsql.sqltree import col, ident, int_literal, literal, relation_for_source, table_ref
 
@@ -114,16 +115,12 @@ def create_table(name: str, columns: tuple[tuple[str, DType], ...], dialect: Dia
             if column in not_null else []
         defs.append(exp.ColumnDef(this=name_of(column), kind=dialect.type_sql(dtype),
                                   constraints=constraints))
-    if primary_key and dialect.name in ("duckdb", "postgres"):
-        # A primary key where the warehouse enforces one; BigQuery's and Snowflake's are
-        # informational only (and BigQuery wants NOT ENFORCED), so they are left out.
+    keyed = style(dialect).keys if primary_key else None
+    if keyed == "primary_key":
         defs.append(exp.PrimaryKey(expressions=[name_of(k) for k in primary_key]))
     schema = exp.Schema(this=table_ref(name, dialect), expressions=defs)
     create = exp.Create(this=schema, kind="TABLE", exists=not replace, replace=replace)
-    if primary_key and dialect.name in ("bigquery", "snowflake"):
-        # Clustered on the join keys: point reads and the MERGE's key match prune storage.
-        # https://cloud.google.com/bigquery/docs/clustered-tables,
-        # https://docs.snowflake.com/en/user-guide/tables-clustering-keys
+    if keyed == "cluster_by":  # point reads and the MERGE's key match prune storage
         create.set("properties", exp.Properties(expressions=[exp.ClusterProperty(
             expressions=[exp.column(name_of(k)) for k in primary_key])]))
     return create
