@@ -134,11 +134,17 @@ def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData]
     names = st.Names(layout.name, "fsql_materializations")
     run = st.RunInfo("r", end, datetime(2030, 1, 1, tzinfo=UTC), full_refresh=full)
     engine = ZetaSQLEngine(default_time_zone="America/New_York")
-    keys_sql = render(st.changed_keys(layout, names, run, key_source(repo, layout, local=False),
-                                      dialect), dialect)
-    keys = engine.run(keys_sql, tables)
-    key_types = [(c, dict(TABLES["snap"] + TABLES["events"])[c]) for c in keys.columns]
-    plan = rows_plan(repo, layout, run, dialect, local=False)
+    source = key_source(repo, layout, local=False)
+    types = dict(TABLES["snap"] + TABLES["events"])
+    tables = dict(tables)
+    if not full:  # an incremental run reads the source once, into table __fsql_rows
+        read = engine.run(render(st.candidate_rows(source, layout, names, run, dialect),
+                                 dialect), tables)
+        tables[st.ROWS] = TableData([(c, types[c]) for c in read.columns], read.rows)
+    keys = engine.run(render(st.changed_keys(layout, names, run, source, dialect), dialect),
+                      tables)
+    key_types = [(c, types[c]) for c in keys.columns]
+    plan = rows_plan(repo, layout, names, run, dialect, local=False)
     sql = render(st.new_rows(compile_plan(plan, dialect), layout, run, dialect), dialect)
     return engine.run(sql, {**tables, st.KEYS: TableData(key_types, keys.rows)})
 

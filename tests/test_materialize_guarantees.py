@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -264,4 +263,26 @@ def test_system_columns_are_typed(repo_dir: Path) -> None:
     assert types == {"bank": "BIGINT", "branch": "VARCHAR", "score": "DOUBLE", "n": "BIGINT",
                      "label": "VARCHAR", "score_x2": "DOUBLE",
                      **dict.fromkeys(SYSTEM, "TIMESTAMP")}
-    assert isinstance(t(0), datetime)
+
+
+PLAIN = '''
+plain = FeatureView("plain", entities=[user], source=events, ttl="3h", late_arrival="1h",
+                    features=[Field("amount", "float64")])
+'''
+
+
+@pytest.mark.parametrize(("late_amount", "winner"), [(1.0, 9.0), (20.0, 20.0)])
+def test_full_tie_arriving_in_a_later_run(tmp_path: Path, late_amount: float,
+                                          winner: float) -> None:
+    """Two rows of a key at the same event time (no created time): the full-tie rule keeps
+    the greater value whichever run each arrives in, so a later, smaller row loses."""
+    root = make_repo(tmp_path / "repo", extra=PLAIN)
+    first = [{"user_id": 1, "ts": t(100), "amount": 9.0}]
+    write_sources(root, [], first)
+    repo = Repo.load(root)
+    repo.materialize(views=["plain"], end=t(110))
+    write_sources(root, [], [*first, {"user_id": 1, "ts": t(100), "amount": late_amount}])
+    repo.materialize(views=["plain"], end=t(120))
+    con = duckdb.connect(str(root / "fsql_store.duckdb"), read_only=True)
+    assert con.execute("SELECT amount FROM plain_latest").fetchall() == [(winner,)]
+    con.close()

@@ -1,4 +1,5 @@
-"""The ``fsql materialize`` and ``fsql consistency`` subcommands (wired into fsql/cli.py)."""
+"""The ``fsql materialize``, ``consistency`` and ``backfill`` subcommands (wired into
+fsql/cli.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from fsql.dsl.catalog import Catalog
 from fsql.errors import CompileError
+from fsql.materialize.backfill import backfill
 from fsql.materialize.consistency import check_consistency
 from fsql.materialize.run import materialize, print_script
 
@@ -51,7 +53,21 @@ def add_commands(commands: Any) -> None:
     con.add_argument("--online", nargs="?", const="", default=None, metavar="URL",
                      help="compare the online store (URL, else fsql.toml's) instead of the "
                           "latest table")
-    for parser in (mat, con):
+    back = commands.add_parser(
+        "backfill", help="write a view's offline feature table: per key and grid time, the "
+                         "training-set value (DuckDB targets; chunked, resumable)")
+    back.add_argument("--repo", default=".", help="feature repository directory (default: .)")
+    back.add_argument("--view", required=True, help="the view to backfill")
+    back.add_argument("--start", required=True, metavar="T0", help="first grid time")
+    back.add_argument("--end", required=True, metavar="T1", help="last grid time (included)")
+    back.add_argument("--every", required=True, metavar="1h|1d",
+                      help="grid step: s, m, h, d, w units (e.g. 1h, 1d)")
+    back.add_argument("--chunk", type=int, default=24, metavar="N",
+                      help="grid times per transaction (default: 24)")
+    back.add_argument("--target", default=None, metavar="NAME|URL", help="as for materialize")
+    back.add_argument("--service", default=None, metavar="S",
+                      help="the service whose cut applies")
+    for parser in (mat, con, back):
         parser.set_defaults(handler=run_command)
 
 
@@ -62,6 +78,16 @@ def run_command(repo: Catalog, args: argparse.Namespace) -> int:
                                    service=args.service)
         print(result.format())
         return 0 if result.ok else 1
+    if args.command == "backfill":
+        def note(message: str) -> None:
+            if sys.stderr.isatty():
+                print(message, file=sys.stderr)
+
+        done = backfill(repo, view=args.view, start=args.start, end=args.end,
+                          every=args.every, target=args.target, service=args.service,
+                          chunk=args.chunk, progress=note)
+        print(done.format())
+        return 0
     if args.print_script:
         sys.stdout.write(print_script(repo, dialect=args.dialect or repo.default_dialect,
                                       views=args.views, service=args.service, end=args.end,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import duckdb
 import pandas as pd
+from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.engines.runner import run_training_set
@@ -48,13 +50,18 @@ class ConsistencyResult:
         return "\n".join(lines)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Equal feature values: NULL equals NULL, NaN equals NaN, floats to 1e-9 relative
+    (warehouses may differ in the last bits), timestamps as instants (naive = UTC)."""
     if a is None or b is None or a is pd.NA or b is pd.NA:
         return (a is None or a is pd.NA) and (b is None or b is pd.NA)
     if isinstance(a, float) and isinstance(b, float):
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return (a if a.tzinfo else a.replace(tzinfo=UTC)) == (
+            b if b.tzinfo else b.replace(tzinfo=UTC))
     return bool(a == b)
 
 
@@ -84,7 +91,7 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
     run = st.RunInfo("consistency", t1, t1, full_refresh=True)
     spine_sql = st.changed_keys(layout, names, run, source, dialect).sql(dialect="duckdb")
     relation, ts, _ = st.relation_for_source(dialect, source)
-    first_ts = f"SELECT min({ts.sql('duckdb')}) FROM {relation.sql('duckdb')}"
+    first_ts = exp.select(exp.Min(this=ts)).from_(relation).sql(dialect="duckdb")
     keys = [k for k, _ in layout.keys]
     con = connect_target(where)
     try:
@@ -92,8 +99,9 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
         spine[SPINE_TIME] = pd.Timestamp(t1)
         (earliest,) = con.execute(first_ts).fetchall()
         try:
-            table = con.sql(f"SELECT * FROM {names.latest}").to_arrow_table()
-        except Exception as err:  # duckdb.CatalogException: no such table
+            latest = exp.select(exp.Star()).from_(exp.to_table(names.latest))
+            table = con.sql(latest.sql(dialect="duckdb")).to_arrow_table()
+        except duckdb.CatalogException as err:  # no such table
             raise ExecutionError(
                 f"Target {where.url!r} has no latest table {names.latest}; run fsql "
                 f"materialize --views {view} first") from err
@@ -111,8 +119,8 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
         key = tuple(record[k] for k in keys)
         have = stored.get(key, absent)
         for name in features:
-            if not _same(_plain(have[name]), _plain(record[name])):
-                mismatches.append((key, name, _plain(have[name]), _plain(record[name])))
+            if not same_value(plain_value(have[name]), plain_value(record[name])):
+                mismatches.append((key, name, plain_value(have[name]), plain_value(record[name])))
     extra = set(stored) - {tuple(r[k] for k in keys) for r in spine.to_dict("records")}
     for key in sorted(extra, key=repr):
         mismatches.append((key, "(row)", "present", "key not in the source"))
@@ -130,7 +138,8 @@ def _absent_reading(repo: Catalog, layout: Any, spine: pd.DataFrame, earliest_us
     return dict(rows.to_pylist()[0])
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A Python value (pandas' NA and NaT as None, NumPy scalars unwrapped)."""
     if value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):

@@ -7,10 +7,10 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
@@ -112,6 +112,7 @@ class _Previous:
     end_us: int | None
     definition_hash: str | None
     table_exists: bool
+    watermark_us: int | None = None
 
 
 def _previous(con: duckdb.DuckDBPyConnection, names: st.Names, view: str) -> _Previous:
@@ -120,17 +121,23 @@ def _previous(con: duckdb.DuckDBPyConnection, names: st.Names, view: str) -> _Pr
     exists = names.latest.split(".")[-1] in tables
     if names.state.split(".")[-1] not in tables:
         return _Previous(None, None, exists)
-    row = con.execute(
-        f"SELECT definition_hash, end_time_us FROM {names.state} WHERE view_name = ? AND "
-        "finished_at IS NOT NULL ORDER BY finished_at DESC, end_time_us DESC LIMIT 1",
-        [view]).fetchall()
+    state = exp.to_table(names.state)
+    finished = exp.and_(exp.EQ(this=exp.column("view_name"), expression=exp.Placeholder()),
+                        exp.Not(this=exp.Is(this=exp.column("finished_at"),
+                                            expression=exp.null())))
+    last = (exp.select("definition_hash", "end_time_us").from_(state).where(finished)
+            .order_by(exp.Ordered(this=exp.column("finished_at"), desc=True),
+                      exp.Ordered(this=exp.column("end_time_us"), desc=True)).limit(1))
+    row = con.execute(last.sql(dialect="duckdb"), [view]).fetchall()
     if not row:
         return _Previous(None, None, exists)
     last_hash = row[0][0]
-    (best,) = con.execute(
-        f"SELECT max(end_time_us) FROM {names.state} WHERE view_name = ? AND "
-        "definition_hash = ? AND finished_at IS NOT NULL", [view, last_hash]).fetchall()
-    return _Previous(best[0], last_hash, exists)
+    best_of = exp.select(exp.Max(this=exp.column("end_time_us")),
+                         exp.Max(this=exp.column("created_watermark_us"))).from_(state).where(
+        exp.and_(finished, exp.EQ(this=exp.column("definition_hash"),
+                                  expression=exp.Placeholder())))
+    (best,) = con.execute(best_of.sql(dialect="duckdb"), [view, last_hash]).fetchall()
+    return _Previous(best[0], last_hash, exists, best[1])
 
 
 def materialize(repo: Catalog, *, views: Sequence[str] | str | None = None,
@@ -173,14 +180,18 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
                 f"{prev.definition_hash} -> {layout.definition_hash}); rebuild it with "
                 "--full-refresh (full_refresh=True): rows of two definitions are never mixed")
         full = full_refresh or not prev.table_exists or prev.end_us is None
-        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full)
+        # Read here, inside no transaction yet, but nothing else writes the state table of
+        # this target while the run holds DuckDB's write lock (one writer per file).
+        known = None if full else (prev.end_us, prev.watermark_us)
+        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full, known_previous=known)
         plans.append((layout, names, run, prev))
     results = []
     current = ""
     try:
         con.execute("BEGIN TRANSACTION")
         if where.schema:
-            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
+            con.execute(exp.Create(this=exp.Table(this=exp.to_identifier(
+                where.schema, quoted=True)), kind="SCHEMA", exists=True).sql(dialect="duckdb"))
         for layout, names, run, prev in plans:
             current = layout.view.name
             if progress:
@@ -219,16 +230,12 @@ def _run_view(repo: Catalog, con: duckdb.DuckDBPyConnection, layout: LatestTable
         con.execute(render_step(step, "duckdb"))
         if step.name == "new_rows":
             counts = _counts(con, layout, names, run)
-    (wm,) = con.execute(f"SELECT created_watermark_us FROM {names.state} WHERE run_id = ?",
-                        [run.run_id]).fetchall()
-    created = None if wm[0] is None else datetime.fromtimestamp(0, UTC) + _micros(wm[0])
+    watermark = exp.select("created_watermark_us").from_(exp.to_table(names.state)).where(
+        exp.EQ(this=exp.column("run_id"), expression=exp.Placeholder()))
+    (wm,) = con.execute(watermark.sql(dialect="duckdb"), [run.run_id]).fetchall()
+    created = None if wm[0] is None else \
+        datetime.fromtimestamp(0, UTC) + timedelta(microseconds=wm[0])
     return ViewRun(view, names.latest, *counts, time.perf_counter() - clock, run.end, created)
-
-
-def _micros(value: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(microseconds=value)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, layout: LatestTable, names: st.Names,

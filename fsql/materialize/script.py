@@ -1,10 +1,6 @@
 """One view's run as an ordered list of named statements (sqlglot trees) for a dialect: what
-DuckDB executes and what ``fsql materialize --dialect D --print`` prints.
-
-What differs per warehouse is one small table (:data:`STYLES`): whether the data statements
-run inside an explicit transaction, and whether the new rows are staged in a temporary table
-(which also lets DuckDB count them before the MERGE) or are the MERGE's own source.
-"""
+DuckDB executes and what ``fsql materialize --dialect D --print`` prints. What differs per
+warehouse is the table of fsql/materialize/styles.py."""
 
 from __future__ import annotations
 
@@ -14,36 +10,14 @@ from pathlib import Path
 from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
-from fsql.errors import UnsupportedError
 from fsql.materialize import statements as st
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.pit import AS_OF, latest_rows_plan
+from fsql.materialize.styles import style
 from fsql.plan.nodes import PointInTimePlan, SourceRef, SpineRef
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import Dialect, get_dialect
 from fsql.sql.tree import ident
-
-
-@dataclass(frozen=True)
-class MergeStyle:
-    """How a dialect runs one view's data statements."""
-
-    transaction: bool  # BEGIN ... COMMIT around state + new rows + MERGE + state
-    staged: bool  # the new rows go to a temporary table first (else: the MERGE's source)
-    begin: str = "BEGIN TRANSACTION"
-
-
-STYLES: dict[str, MergeStyle] = {
-    # https://duckdb.org/docs/stable/sql/statements/transactions (DDL is transactional too)
-    "duckdb": MergeStyle(transaction=True, staged=True),
-    # https://cloud.google.com/bigquery/docs/transactions: DML and temporary tables inside
-    # BEGIN TRANSACTION ... COMMIT TRANSACTION; DDL on permanent tables is not allowed there.
-    "bigquery": MergeStyle(transaction=True, staged=True),
-    # https://docs.snowflake.com/en/sql-reference/sql/merge: one MERGE is atomic. fakesnow
-    # cannot run a MERGE inside an explicit transaction; the state row is written before
-    # (unfinished) and marked finished after it (docs/materialization.md, "Atomicity").
-    "snowflake": MergeStyle(transaction=False, staged=False),
-}
 
 
 @dataclass(frozen=True)
@@ -54,15 +28,6 @@ class Step:
     tree: exp.Expr
 
 
-def style(dialect: Dialect) -> MergeStyle:
-    """The dialect's merge style, or an error naming the dialects that have one."""
-    if dialect.name not in STYLES:
-        raise UnsupportedError(
-            f"fsql writes materialization statements for {', '.join(STYLES)}, not "
-            f"{dialect.name}")
-    return STYLES[dialect.name]
-
-
 def absolute(source: SourceRef, root: Path) -> SourceRef:
     """A file source named by its absolute path: what an executed statement reads (a
     relative one could be shadowed by a file of the working directory)."""
@@ -71,8 +36,8 @@ def absolute(source: SourceRef, root: Path) -> SourceRef:
     return replace(source, ref=str((root / source.ref).resolve()))
 
 
-def rows_plan(repo: Catalog, layout: LatestTable, run: st.RunInfo, dialect: Dialect, *,
-              local: bool) -> PointInTimePlan:
+def rows_plan(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunInfo,
+              dialect: Dialect, *, local: bool) -> PointInTimePlan:
     """The training-set plan (plus the MERGE's columns) for the spine of the keys in table
     ``KEYS``; an incremental run reads only those keys' rows of the source."""
     keys = tuple(k for k, _ in layout.keys)
@@ -82,8 +47,10 @@ def rows_plan(repo: Catalog, layout: LatestTable, run: st.RunInfo, dialect: Dial
     lookups = []
     for lookup in plan.lookups:
         source = absolute(lookup.source, repo.root) if local else lookup.source
-        if not run.full_refresh:
-            source = st.pruned_source(source, layout, dialect)
+        if not run.full_refresh and layout.is_aggregation:
+            source = st.pruned_source(source, layout, dialect)  # the keys' history
+        elif not run.full_refresh:
+            source = st.snapshot_candidates(source, layout, names, run, dialect)
         lookups.append(replace(lookup, source=source))
     return replace(plan, lookups=tuple(lookups))
 
@@ -101,7 +68,7 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     dialect = get_dialect(dialect_name)
     how = style(dialect)
     source = key_source(repo, layout, local=local)
-    plan = rows_plan(repo, layout, run, dialect, local=local)
+    plan = rows_plan(repo, layout, names, run, dialect, local=local)
     rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect)
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,
@@ -110,6 +77,9 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
         steps.append(Step("check_definition", st.definition_guard(layout, names, dialect)))
     if how.transaction:
         steps.append(Step("begin", exp.Transaction()))
+    if not run.full_refresh:
+        rows_read = st.candidate_rows(source, layout, names, run, dialect)
+        steps.append(Step("read_rows", st.create_keys(rows_read, dialect, st.ROWS)))
     steps.append(Step("insert_state", st.insert_state(layout, names, run, source, dialect)))
     keys = st.changed_keys(layout, names, run, source, dialect)
     steps.append(Step("changed_keys", st.create_keys(keys, dialect)))
@@ -124,10 +94,10 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     steps.append(Step("merge", st.merge(layout, names, run, using, dialect)))
     steps.append(Step("finish_state", st.finish_state(names, run, dialect,
                                                       finished_at=run.started_at)))
-    if dialect.name == "duckdb":  # one connection runs every view: a name is reused
+    if how.drop_temporary:
         steps += [Step(f"drop_{name}", exp.Drop(tables=[exp.Table(this=ident(name))],
                                                  kind="TABLE", exists=True))
-                  for name in (st.NEW, st.KEYS)]
+                  for name in (st.NEW, st.KEYS, st.ROWS)]
     if how.transaction:
         steps.append(Step("commit", exp.Commit()))
     return steps
@@ -137,8 +107,8 @@ def render_step(step: Step, dialect_name: str) -> str:
     """One statement as text, ending with ``;``."""
     dialect = get_dialect(dialect_name)
     text = render(step.tree, dialect).rstrip()
-    if isinstance(step.tree, exp.Transaction) and dialect.name == "bigquery":
+    if isinstance(step.tree, exp.Transaction) and style(dialect).transaction_words:
         text = "BEGIN TRANSACTION"
-    if isinstance(step.tree, exp.Commit) and dialect.name == "bigquery":
+    if isinstance(step.tree, exp.Commit) and style(dialect).transaction_words:
         text = "COMMIT TRANSACTION"
     return text + ";"

@@ -2,17 +2,20 @@
 
 A run of view V ending at T1 (docs/materialization.md):
 
-1. ``CREATE TABLE IF NOT EXISTS`` the state table and V's latest table (each dialect's types);
-2. ``INSERT`` a state row (run id, definition hash, T1, the source's created watermark) with
+1. ``CREATE TABLE IF NOT EXISTS`` the state table and V's latest table (each dialect's
+   types), and a check that fails when V's last finished run used another definition;
+2. an incremental run reads the source once into a temporary table: the rows whose key can
+   have changed since the previous finished run (:func:`changed_rows`);
+3. ``INSERT`` a state row (run id, definition hash, T1, the source's created watermark) with
    ``finished_at`` NULL: a run that never finishes is never read as a previous run;
-3. the new rows: the training-set query (the same plan and compiler as ``fsql run``) for a
-   spine of (every key that can have changed since the previous finished run, T1);
-4. ``MERGE`` them into the latest table, never regressing: a stored row is replaced only by a
+4. the keys to recompute (a temporary table), then the new rows: the training-set query (the
+   same plan and compiler as ``fsql run``) for a spine of (those keys, T1);
+5. ``MERGE`` them into the latest table, never regressing: a stored row is replaced only by a
    row at least as new by (feature_timestamp, created_timestamp), and deleted only when nothing
    is visible at T1 and it has left the view's horizon;
-5. ``UPDATE`` the state row's ``finished_at`` and row counts.
+6. ``UPDATE`` the state row's ``finished_at`` and row counts.
 
-Steps 2-5 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
+Steps 2-6 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
 the MERGE is one atomic statement (fakesnow cannot run a MERGE inside a transaction): a crash
 after it leaves the state row unfinished, and the next run recomputes from the previous
 watermark, a superset of the keys, which the idempotent MERGE absorbs.
@@ -20,7 +23,7 @@ watermark, a superset of the keys, which the idempotent MERGE absorbs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlglot import exp
@@ -34,12 +37,14 @@ from fsql.materialize.layout import (
     LatestTable,
 )
 from fsql.materialize.pit import AS_OF, EVENTS, WINNER_CREATED, WINNER_TS
+from fsql.materialize.styles import style
 from fsql.plan.nodes import SourceRef
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import col, ident, int_literal, literal, relation_for_source, table_ref
 
 NEW = "__fsql_new"
 KEYS = "__fsql_keys"
+ROWS = "__fsql_rows"
 ABSENT = "__fsql_absent"
 TS_US = "__fsql_ts_us"
 C_US = "__fsql_c_us"
@@ -73,6 +78,11 @@ class RunInfo:
     end: datetime
     started_at: datetime
     full_refresh: bool = False
+    # The previous finished run's end and created watermark (micros), when the caller read
+    # them from the state table (DuckDB): written as constants, so that the engine can push
+    # the changed-rows filter into the source scan. None: scalar subqueries on the state
+    # table (printed scripts).
+    known_previous: tuple[int | None, int | None] | None = None
 
     @property
     def end_us(self) -> int:
@@ -104,16 +114,12 @@ def create_table(name: str, columns: tuple[tuple[str, DType], ...], dialect: Dia
             if column in not_null else []
         defs.append(exp.ColumnDef(this=name_of(column), kind=dialect.type_sql(dtype),
                                   constraints=constraints))
-    if primary_key and dialect.name in ("duckdb", "postgres"):
-        # A primary key where the warehouse enforces one; BigQuery's and Snowflake's are
-        # informational only (and BigQuery wants NOT ENFORCED), so they are left out.
+    keyed = style(dialect).keys if primary_key else None
+    if keyed == "primary_key":
         defs.append(exp.PrimaryKey(expressions=[name_of(k) for k in primary_key]))
     schema = exp.Schema(this=table_ref(name, dialect), expressions=defs)
     create = exp.Create(this=schema, kind="TABLE", exists=not replace, replace=replace)
-    if primary_key and dialect.name in ("bigquery", "snowflake"):
-        # Clustered on the join keys: point reads and the MERGE's key match prune storage.
-        # https://cloud.google.com/bigquery/docs/clustered-tables,
-        # https://docs.snowflake.com/en/user-guide/tables-clustering-keys
+    if keyed == "cluster_by":  # point reads and the MERGE's key match prune storage
         create.set("properties", exp.Properties(expressions=[exp.ClusterProperty(
             expressions=[exp.column(name_of(k)) for k in primary_key])]))
     return create
@@ -148,22 +154,43 @@ def _finished_runs(layout: LatestTable, names: Names) -> exp.Expr:
         exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False)
 
 
-def previous(column: str, layout: LatestTable, names: Names, dialect: Dialect) -> exp.Expr:
+def previous(column: str, layout: LatestTable, names: Names, dialect: Dialect,
+             run: RunInfo | None = None) -> exp.Expr:
     """``(SELECT MAX(column) FROM state WHERE <this view's finished runs>)``: NULL before the
-    first run and after a definition change."""
+    first run and after a definition change; the constant when ``run`` knows it."""
+    if run is not None and run.known_previous is not None:
+        value = dict(zip(("end_time_us", "created_watermark_us"), run.known_previous,
+                         strict=True))[column]
+        return exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64"))) \
+            if value is None else int_literal(value)
     select = exp.select(exp.Max(this=col(column))).from_(
         table_ref(names.state, dialect), copy=False).where(_finished_runs(layout, names),
                                                            copy=False)
     return select.subquery(copy=False)
 
 
-def created_watermark(source: SourceRef, dialect: Dialect) -> exp.Expr:
-    """The greatest created time (micros) in the source now: read *before* the new rows, so
-    that a row landing meanwhile is at worst read twice, never skipped."""
+def created_watermark(source: SourceRef, dialect: Dialect, *, layout: LatestTable | None = None,
+                      names: Names | None = None, run: RunInfo | None = None) -> exp.Expr:
+    """The greatest created time (micros) in the source now. A full run reads it before the
+    new rows, so that a row landing meanwhile is at worst read twice, never skipped; an
+    incremental run takes it from the rows it read (table ``ROWS``, every row created since
+    the previous watermark minus late_arrival): the greater of those and the previous one."""
     if source.created_column is None:
         return exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64")))
-    relation, _, created = relation_for_source(dialect, source)
-    return exp.select(exp.Max(this=created)).from_(relation, copy=False).subquery(copy=False)
+    if run is None or run.full_refresh:
+        relation, _, created = relation_for_source(dialect, source)
+        return exp.select(exp.Max(this=created)).from_(relation, copy=False).subquery(
+            copy=False)
+    assert layout is not None and names is not None
+    newest = exp.select(exp.Max(this=dialect.epoch_micros_sql(
+        col(source.created_column), "timestamp"))).from_(
+        exp.Table(this=ident(ROWS)), copy=False).subquery(copy=False)
+    before = previous("created_watermark_us", layout, names, dialect, run)
+    return exp.Case(ifs=[
+        exp.If(this=exp.Is(this=before.copy(), expression=exp.null()), true=newest.copy()),
+        exp.If(this=exp.Is(this=newest.copy(), expression=exp.null()), true=before.copy()),
+        exp.If(this=exp.GT(this=newest.copy(), expression=before.copy()), true=newest.copy()),
+    ], default=before.copy())
 
 
 def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
@@ -171,7 +198,8 @@ def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: Source
     """The run's state row, unfinished."""
     values: list[exp.Expr] = [
         _string(run.run_id), _string(layout.view.name), _string(layout.definition_hash),
-        _ts(run.end, dialect), int_literal(run.end_us), created_watermark(source, dialect),
+        _ts(run.end, dialect), int_literal(run.end_us),
+        created_watermark(source, dialect, layout=layout, names=names, run=run),
         exp.Boolean(this=run.full_refresh),
         *[exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64"))) for _ in range(3)],
         _ts(run.started_at, dialect),
@@ -216,6 +244,94 @@ def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp
 
 
 # -- the spine: keys that can have changed -----------------------------------------------
+def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
+                 dialect: Dialect) -> list[exp.Expr]:
+    """The conditions (ANDed) on a source row that make its key one to recompute: see
+    :func:`changed_keys`. On a full run: a key that is not NULL."""
+    _, ts, created = relation_for_source(dialect, source)
+    key_columns = [layout.view.source.column_for(k) for k, _ in layout.keys]
+    conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(c), expression=exp.null()))
+                             for c in key_columns]
+    if run.full_refresh:
+        return conds
+    end = int_literal(run.end_us)
+    prev_t = previous("end_time_us", layout, names, dialect, run)
+    late = int_literal(layout.late_us)
+
+    def since(offset_us: int) -> exp.Expr:
+        low = exp.Sub(this=exp.Sub(this=prev_t.copy(), expression=int_literal(offset_us)),
+                      expression=late.copy())
+        high = exp.Sub(this=end.copy(), expression=int_literal(offset_us))
+        return exp.and_(exp.GTE(this=ts.copy(), expression=low),
+                        exp.LTE(this=ts.copy(), expression=high), copy=False)
+
+    changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
+    if source.created_column is not None:
+        # No watermark yet (the source had no created time at the previous run): every row
+        # with one is new.
+        watermark = exp.Coalesce(this=exp.Sub(
+            this=previous("created_watermark_us", layout, names, dialect, run),
+            expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
+        changed.append(exp.GTE(this=created.copy(), expression=watermark))
+    changed += [since(w) for w in layout.windows_us]
+    conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
+    # A run older than the table's changes nothing.
+    conds.append(exp.GTE(this=end.copy(), expression=exp.Coalesce(
+        this=prev_t.copy(), expressions=[end.copy()])))
+    return conds
+
+
+def _candidate_columns(source: SourceRef, layout: LatestTable, dialect: Dialect
+                       ) -> list[tuple[str, str, exp.DataType]]:
+    """(source column, latest-table column, type) of the rows an incremental run reads: the
+    keys, the event time, the created time, and a snapshot view's fields."""
+    view = layout.view
+    out = [(view.source.column_for(k), k, dialect.type_sql(d)) for k, d in layout.keys]
+    out.append((source.timestamp_column, FEATURE_TIMESTAMP,
+                dialect.type_sql(DType(source.timestamp_dtype))))
+    if source.created_column is not None:
+        out.append((source.created_column, CREATED_TIMESTAMP, dialect.type_sql(TIMESTAMP)))
+    if not layout.is_aggregation:
+        dtypes = dict(layout.features)
+        out += [(view.source.column_for(f.name), f.name, dialect.type_sql(dtypes[f.name]))
+                for f in view.features]
+    return out
+
+
+def _cast(node: exp.Expr, to: exp.DataType, name: str) -> exp.Expr:
+    return exp.alias_(exp.Cast(this=node, to=to.copy()), ident(name), copy=False)
+
+
+def candidate_rows(source: SourceRef, layout: LatestTable, names: Names, run: RunInfo,
+                   dialect: Dialect) -> exp.Select:
+    """An incremental run's one read of the source: the rows whose key it recomputes
+    (:func:`changed_rows`), with the columns of :func:`_candidate_columns`. The recomputed
+    keys, the new created watermark and (snapshot views) the training-set query's rows all
+    come from this table."""
+    relation, _, _ = relation_for_source(dialect, source)
+    columns = [_cast(col(c), to, c) for c, _, to in _candidate_columns(source, layout, dialect)]
+    return exp.select(*columns).from_(relation, copy=False).where(
+        exp.and_(*changed_rows(layout, names, run, source, dialect), copy=False), copy=False)
+
+
+def snapshot_candidates(source: SourceRef, layout: LatestTable, names: Names, run: RunInfo,
+                        dialect: Dialect) -> SourceRef:
+    """An incremental snapshot run's source: the new rows (table ``ROWS``) and the stored
+    winners, as rows of the source. It is exact for an append-only source: a row visible at
+    T1 that was already there at the previous run P is not newer than P's winner, and when
+    that winner has left the TTL so have all of them (the tie order starts with the event
+    time). The training-set query over these rows then picks the same winner as over the
+    whole history, full-tie rule included, and reads no key's history."""
+    columns = _candidate_columns(source, layout, dialect)
+    rows = exp.select(*[col(c) for c, _, _ in columns]).from_(
+        exp.Table(this=ident(ROWS)), copy=False)
+    winners = exp.select(*[_cast(quoted(t), to, c) for c, t, to in columns]).from_(
+        table_ref(names.latest, dialect), copy=False)
+    union = exp.union(rows, winners, distinct=False, copy=False)
+    return replace(source, kind="query", ref=union.sql(dialect=dialect.sqlglot),
+                   query_dialect=dialect.sqlglot, csv_types=())
+
+
 def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
                  dialect: Dialect) -> exp.Query:
     """The keys a run recomputes (named as the view's join keys): every key of the source on
@@ -229,47 +345,25 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
 
     Every bound is widened to include both ends: recomputing one key too many is harmless
     (the MERGE is idempotent), missing one is not."""
-    relation, ts, created = relation_for_source(dialect, source)
+    relation, _, _ = relation_for_source(dialect, source)
     view = layout.view
     key_columns = [view.source.column_for(k) for k, _ in layout.keys]
-    conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(c), expression=exp.null()))
-                             for c in key_columns]
+    conds = changed_rows(layout, names, run, source, dialect)
     end = int_literal(run.end_us)
     union_expiring: exp.Query | None = None
-    if not run.full_refresh:
-        prev_t = previous("end_time_us", layout, names, dialect)
-        late = int_literal(layout.late_us)
-
-        def since(offset_us: int) -> exp.Expr:
-            low = exp.Sub(this=exp.Sub(this=prev_t.copy(), expression=int_literal(offset_us)),
-                          expression=late.copy())
-            high = exp.Sub(this=end.copy(), expression=int_literal(offset_us))
-            return exp.and_(exp.GTE(this=ts.copy(), expression=low),
-                            exp.LTE(this=ts.copy(), expression=high), copy=False)
-
-        changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
-        if source.created_column is not None:
-            # No watermark yet (the source had no created time at the previous run): every
-            # row with one is new.
-            watermark = exp.Coalesce(this=exp.Sub(
-                this=previous("created_watermark_us", layout, names, dialect),
-                expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
-            changed.append(exp.GTE(this=created.copy(), expression=watermark))
-        changed += [since(w) for w in layout.windows_us]
-        conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
-        # A run older than the table's changes nothing.
-        conds.append(exp.GTE(this=end.copy(), expression=exp.Coalesce(
-            this=prev_t.copy(), expressions=[end.copy()])))
-        if not layout.is_aggregation and layout.horizon_us is not None:
-            stored_ts = dialect.epoch_micros_sql(quoted(FEATURE_TIMESTAMP), "timestamp")
-            union_expiring = exp.select(*[quoted(k) for k, _ in layout.keys]).from_(
-                table_ref(names.latest, dialect), copy=False).where(
-                exp.LTE(this=stored_ts, expression=exp.Sub(
-                    this=end.copy(), expression=int_literal(layout.horizon_us))), copy=False)
-    keys: exp.Query = exp.select(*[exp.alias_(col(c), k, copy=False)
-                                   for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
-                                 ).from_(relation, copy=False).where(
-        exp.and_(*conds, copy=False), copy=False)
+    if not run.full_refresh and not layout.is_aggregation and layout.horizon_us is not None:
+        stored_ts = dialect.epoch_micros_sql(quoted(FEATURE_TIMESTAMP), "timestamp")
+        union_expiring = exp.select(*[quoted(k) for k, _ in layout.keys]).from_(
+            table_ref(names.latest, dialect), copy=False).where(
+            exp.LTE(this=stored_ts, expression=exp.Sub(
+                this=end.copy(), expression=int_literal(layout.horizon_us))), copy=False)
+    aliases = [exp.alias_(col(c), k, copy=False)
+               for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
+    if run.full_refresh:
+        keys: exp.Query = exp.select(*aliases).from_(relation, copy=False).where(
+            exp.and_(*conds, copy=False), copy=False)
+    else:  # the rows the run read (candidate_rows), not the source again
+        keys = exp.select(*aliases).from_(exp.Table(this=ident(ROWS)), copy=False)
     if union_expiring is not None:
         keys = exp.union(keys, union_expiring, distinct=True, copy=False)
     else:
@@ -289,8 +383,6 @@ def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect) -> S
     """``source`` restricted to the rows of the keys in table ``KEYS``: an incremental run
     reads the history of the keys it recomputes only (a semi-join; the training-set plan is
     otherwise unchanged)."""
-    from dataclasses import replace
-
     relation, _, _ = relation_for_source(dialect, source)
     inner = "__fsql_kk"
     match = exp.and_(*[exp.EQ(this=col(k, inner),
@@ -305,17 +397,20 @@ def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect) -> S
                    query_dialect=dialect.sqlglot, csv_types=())
 
 
-def create_keys(keys: exp.Query, dialect: Dialect) -> exp.Create:
-    """``CREATE TEMPORARY TABLE KEYS AS`` the keys a run recomputes."""
-    return exp.Create(this=exp.Table(this=ident(KEYS)), kind="TABLE", expression=keys,
+def create_keys(keys: exp.Query, dialect: Dialect, name: str = KEYS) -> exp.Create:
+    """``CREATE TEMPORARY TABLE <name> AS`` a query (the keys a run recomputes, the rows an
+    incremental run reads)."""
+    return exp.Create(this=exp.Table(this=ident(name)), kind="TABLE", expression=keys,
                       replace=True,
                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
 
 # -- the new rows and the MERGE ----------------------------------------------------------
-def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
+def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect, *,
+             with_time: str | None = None) -> exp.Select:
     """The latest-table rows computed by the training-set query ``pit`` (one per spine key),
-    with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads."""
+    with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads;
+    ``with_time``: also the spine time, under that name (offline tables)."""
     assert isinstance(pit, exp.Query), "the compiler returns a query"
     pit.set("order", None)  # row order means nothing to a MERGE source
     alias = "__fsql_p"
@@ -335,6 +430,10 @@ def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect)
         absent = exp.EQ(this=out(EVENTS), expression=exp.Literal.number(0))
     columns: list[exp.Expr] = [exp.alias_(col(k, alias), exp.to_identifier(k, quoted=True),
                                           copy=False) for k, _ in layout.keys]
+    if with_time is not None:
+        columns.append(exp.alias_(exp.Cast(this=col(AS_OF, alias),
+                                           to=dialect.type_sql(TIMESTAMP)),
+                                  exp.to_identifier(with_time, quoted=True), copy=False))
     columns += [exp.alias_(out(f), exp.to_identifier(f, quoted=True), copy=False)
                 for f, _ in layout.features]
     columns += [

@@ -4,7 +4,6 @@ T1, compared value for value with the training-set query for a spine (every key,
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import duckdb
@@ -14,7 +13,7 @@ from sqlglot import exp
 from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
 from fsql.engines.runner import run_training_set
-from fsql.materialize.consistency import ConsistencyResult
+from fsql.materialize.consistency import ConsistencyResult, plain_value, same_value
 from fsql.materialize.layout import definition_hash
 from fsql.materialize.run import layout_for, select_views
 from fsql.materialize.script import absolute
@@ -45,7 +44,7 @@ def check_online_consistency(catalog: Catalog, *, view: str, at: str | dt.dateti
     spine[_SPINE_TIME] = pd.Timestamp(t1)
     training = run_training_set(catalog, [chosen], spine, spine_timestamp=_SPINE_TIME, cut=cut,
                                 arrow=True).to_pylist() if len(spine) else []
-    rows = [{k: _plain(r[k]) for k in keys} for r in spine.to_dict("records")]
+    rows = [{k: plain_value(r[k]) for k in keys} for r in spine.to_dict("records")]
     plan = online_plan(catalog, [chosen], keys)
     store = open_store(online_url(catalog, online), root=catalog.root)
     try:
@@ -59,8 +58,8 @@ def check_online_consistency(catalog: Catalog, *, view: str, at: str | dt.dateti
     for n, record in enumerate(training):
         key = tuple(rows[n][k] for k in keys)
         for name in response.features:
-            online_value, trained = _plain(response.values[name][n]), _plain(record[name])
-            if not _same(online_value, trained):
+            online_value, trained = plain_value(response.values[name][n]), plain_value(record[name])
+            if not same_value(online_value, trained):
                 mismatches.append((key, name, online_value, trained))
     return ConsistencyResult(view, t1, len(rows), present, mismatches)
 
@@ -79,24 +78,3 @@ def _keys(catalog: Catalog, source: Any, view: FeatureView, names: list[str]) ->
         return con.execute(query.sql(dialect="duckdb")).df()
     finally:
         con.close()
-
-
-def _plain(value: Any) -> Any:
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
-        return (a if a.tzinfo else a.replace(tzinfo=dt.UTC)) == (
-            b if b.tzinfo else b.replace(tzinfo=dt.UTC))
-    return bool(a == b)
