@@ -1,4 +1,5 @@
-"""The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB."""
+"""The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB,
+``golden`` and ``validate`` check a repository in CI (fsql/checks/commands.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import NoReturn
 
+from fsql.checks import commands as checks
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
+    checks.add_commands(commands)
     return parser
 
 
@@ -94,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
+        if args.command in checks.COMMANDS:
+            return checks.run(args)
         repo = Repo.load(args.repo)
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)

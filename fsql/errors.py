@@ -30,3 +30,7 @@ class UnsupportedError(CompileError):
 
 class ExecutionError(FsqlError):
     """Running compiled SQL failed (missing file, engine error)."""
+
+
+class CheckError(FsqlError):
+    """A check cannot run as asked (a golden directory holding files fsql did not write)."""

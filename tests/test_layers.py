@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.sql", "fsql.oracle"),
     ("fsql.engines",),
     ("fsql.repo",),
+    ("fsql.checks",),
     ("fsql.cli", "fsql"),
 )
 

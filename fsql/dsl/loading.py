@@ -19,12 +19,14 @@ from fsql.dsl.environments import check_environment_sources, parse_environments
 from fsql.errors import DefinitionError
 
 
-def load_into(catalog: Catalog, directory: str | Path) -> None:
+def load_into(catalog: Catalog, directory: str | Path, *,
+              errors: list[DefinitionError] | None = None) -> None:
     """Import the ``.py`` files under ``directory`` into ``catalog``.
 
     Skipped: dot-directories, ``DEFAULT_EXCLUDE`` (tests, data, virtual environments...) and
     the globs of ``[project] exclude`` in ``fsql.toml`` and of ``.fsqlignore``. What
-    definition files print goes to stderr: stdout stays the compiled SQL.
+    definition files print goes to stderr: stdout stays the compiled SQL. With ``errors``,
+    a file that fails is appended there and the others still load (``fsql validate``).
     """
     root = Path(directory).resolve()
     catalog.root = root
@@ -40,13 +42,25 @@ def load_into(catalog: Catalog, directory: str | Path) -> None:
     files = sorted(p for p in root.rglob("*.py") if not catalog.excluded(p.relative_to(root)))
     with _repo_modules(root, files) as names, redirect_stdout(sys.stderr):
         for path, name in zip(files, names, strict=True):
-            for obj in _import_definitions(path, name):
-                catalog.add(obj)
-    check_environment_sources(catalog.environments, catalog.sources, where=str(root / "fsql.toml"))
+            try:
+                for obj in _import_definitions(path, name):
+                    catalog.add(obj)
+            except DefinitionError as err:
+                if errors is None:
+                    raise
+                errors.append(err)
+    try:
+        check_environment_sources(catalog.environments, catalog.sources,
+                                  where=str(root / "fsql.toml"))
+    except DefinitionError as err:
+        if errors is None:
+            raise
+        errors.append(err)
 
 
 def configure(catalog: Catalog, config: Path) -> None:
-    """Read ``fsql.toml``: [project] name, dialect, exclude; [environments.NAME]."""
+    """Read ``fsql.toml``: [project] name, dialect, exclude; [environments.NAME]. ([golden] is
+    read by :mod:`fsql.checks.settings`.)"""
     if not config.exists():
         return
     try:
@@ -54,17 +68,19 @@ def configure(catalog: Catalog, config: Path) -> None:
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
         raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
     # [project] holds the settings; a file without it may hold them at the top level.
-    project = data.get("project", {k: v for k, v in data.items() if k != "environments"})
+    # [golden]: the settings of `fsql golden` (fsql/checks/settings.py reads them).
+    tables = {"project", "environments", "golden"}
+    project = data.get("project", {k: v for k, v in data.items() if k not in tables})
     if not isinstance(project, dict):
         raise DefinitionError(
             f"{config}: 'project' must be a table: write [project] with name = \"...\" "
             "and dialect = \"duckdb\" on the lines below it"
         )
-    unknown = sorted(set(data) - {"project", "environments"}) if "project" in data else []
+    unknown = sorted(set(data) - tables) if "project" in data else []
     if unknown:
         raise DefinitionError(
-            f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project] and "
-            "[environments.NAME]")
+            f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project], "
+            "[environments.NAME] and [golden]")
     catalog.project = str(project.get("name", catalog.project))
     catalog.default_dialect = str(project.get("dialect", catalog.default_dialect))
     exclude = project.get("exclude", [])
@@ -108,7 +124,13 @@ def _import_definitions(path: Path, module_name: str) -> list[Any]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
-            spec.loader.exec_module(module)
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                # As Python's import does: a file that failed is not left half-imported, so
+                # a sibling importing it reports the same error instead of a missing name.
+                sys.modules.pop(module_name, None)
+                raise
         except SyntaxError as err:
             raise DefinitionError(
                 f"{err.filename}:{err.lineno}: Python syntax error in the feature repository: "

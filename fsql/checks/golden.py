@@ -1,0 +1,235 @@
+"""Golden SQL files for a feature repository's CI: ``update`` writes what fsql compiles now,
+``check`` compares it with what is committed and reports a unified diff per file.
+
+>>> from fsql.checks import golden
+>>> changes = golden.check("examples/fraud", "golden_sql", dialects=["duckdb"])  # doctest: +SKIP
+>>> changes.clean, changes.changed, changes.added, changes.removed  # doctest: +SKIP
+
+The directory holds ``<dialect>/<kind>/<file>`` (:mod:`fsql.checks.outputs`). Dialect
+directories that were not asked for are left as they are; a file outside that layout (other
+than hidden files, ignored) fails the check (:class:`~fsql.errors.CheckError`) and is never
+deleted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from fsql.checks.outputs import KINDS
+from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
+from fsql.errors import CheckError, FsqlError
+from fsql.repo import Repo
+from fsql.sql.dialect import available
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How a golden directory differs from what fsql generates now (paths relative to
+    ``out``, sorted). ``diffs`` holds one unified diff per changed, added or removed file."""
+
+    out: Path
+    changed: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    diffs: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        """Whether the directory equals what fsql generates."""
+        return not (self.changed or self.added or self.removed)
+
+    def summary(self) -> str:
+        """One line: how many files were compared and how many changed, added, removed."""
+        total = len(self.changed) + len(self.removed) + self.unchanged + len(self.added)
+        counts = (f"{len(self.changed)} changed, {len(self.added)} added, "
+                  f"{len(self.removed)} removed, {self.unchanged} unchanged")
+        return f"{self.out}: {total} golden files, {counts}"
+
+
+Repository = Repo | str | Path
+
+
+def render(repo: Repository, *, dialects: Sequence[str] | str | None = None,
+           jobs: int = 1) -> dict[str, str]:
+    """Every golden file fsql generates now: relative path -> text, sorted by path.
+
+    ``dialects`` defaults to ``[golden] dialects`` of ``fsql.toml``, else every dialect;
+    ``jobs`` > 1 compiles in that many processes (each loads the repository).
+
+    >>> render("examples/fraud", dialects="duckdb")  # doctest: +SKIP
+    {'duckdb/training/fraud_detection.sql': '-- fsql ...'}
+    """
+    loaded = _load(repo)
+    settings = read_settings(loaded.root)
+    names = _dialects(settings, dialects)
+    tasks = [(kind, dialect, item) for kind in KINDS.values()
+             for dialect in names for item in kind.items(loaded)]
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_worker_load,
+                                 initargs=(str(loaded.root),)) as pool:
+            work = [(kind.name, dialect, item) for kind, dialect, item in tasks]
+            texts = list(pool.map(_worker_render, work, chunksize=max(1, len(work) // (4 * jobs))))
+    else:
+        texts = [_render_one(loaded, settings, kind.name, dialect, item)
+                 for kind, dialect, item in tasks]
+    files = {kind.path(dialect, item): text
+             for (kind, dialect, item), text in zip(tasks, texts, strict=True)}
+    return dict(sorted(files.items()))
+
+
+def compare(expected: Mapping[str, str], out: str | Path, *,
+            dialects: Iterable[str]) -> Changes:
+    """Compare ``expected`` (relative path -> text) with the files under ``out`` that belong
+    to ``dialects``; a file outside the layout raises :class:`~fsql.errors.CheckError`."""
+    root = Path(out)
+    committed = _golden_files(root, set(dialects))
+    changed, added, removed, diffs = [], [], [], []
+    unchanged = 0
+    for path in sorted(set(expected) | set(committed)):
+        new = expected.get(path)
+        old = _read(root / path) if path in committed else None
+        if old == new:
+            unchanged += 1
+            continue
+        (added if old is None else removed if new is None else changed).append(path)
+        diffs.append(unified_diff(path, old, new))
+    return Changes(root, tuple(changed), tuple(added), tuple(removed), unchanged, tuple(diffs))
+
+
+def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
+          jobs: int = 1) -> Changes:
+    """How the golden directory ``out`` differs from what fsql generates now; changes
+    nothing. ``changes.clean`` is the verdict."""
+    loaded = _load(repo)
+    names = _dialects(read_settings(loaded.root), dialects)
+    _check_out(Path(out))
+    return compare(render(loaded, dialects=names, jobs=jobs), out, dialects=names)
+
+
+def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
+           jobs: int = 1) -> Changes:
+    """Write what fsql generates now under ``out`` (only files whose text changed) and delete
+    fsql's files that are no longer generated; returns what changed (as :func:`check` would
+    have reported it). Files that are not fsql's make it fail before anything is written."""
+    loaded = _load(repo)
+    names = _dialects(read_settings(loaded.root), dialects)
+    root = Path(out)
+    _check_out(root)
+    files = render(loaded, dialects=names, jobs=jobs)
+    changes = compare(files, root, dialects=names)
+    for path in (*changes.changed, *changes.added):
+        _write(root / path, files[path])
+    for path in changes.removed:
+        (root / path).unlink()
+        _remove_empty_parents(root / path, root)
+    return changes
+
+
+def unified_diff(path: str, old: str | None, new: str | None) -> str:
+    """A unified diff of one golden file (``old``: committed, ``new``: generated now;
+    None: no such file), every line ending with a newline."""
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+        fromfile=f"a/{path}" if old is not None else "/dev/null",
+        tofile=f"b/{path}" if new is not None else "/dev/null")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def _load(repo: Repository) -> Repo:
+    return repo if isinstance(repo, Repo) else Repo.load(repo)
+
+
+def _dialects(settings: GoldenSettings, dialects: Sequence[str] | str | None) -> tuple[str, ...]:
+    if dialects is not None:
+        return parse_dialects(dialects)
+    return settings.dialects or tuple(available())
+
+
+def _check_out(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise CheckError(f"The golden directory {str(root)!r} is a file; pass --out DIR (a "
+                         "directory, created by fsql golden update)")
+
+
+def _golden_files(root: Path, dialects: set[str]) -> set[str]:
+    """fsql's files under ``root`` for ``dialects``; files that are not fsql's raise."""
+    if not root.is_dir():
+        return set()
+    found: set[str] = set()
+    foreign: list[str] = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = Path(directory, name).relative_to(root).as_posix()
+            parts = path.split("/")
+            kind = KINDS.get(parts[1]) if len(parts) >= 3 else None
+            if parts[0] not in available() or kind is None or not name.endswith(kind.suffix):
+                foreign.append(path)
+            elif parts[0] in dialects:
+                found.add(path)
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:10]) + (", ..." if len(foreign) > 10 else "")
+        raise CheckError(
+            f"The golden directory {str(root)!r} holds {len(foreign)} file(s) that fsql did not "
+            f"write: {shown}; move them out of it (fsql never deletes them). It holds only "
+            f"<dialect>/<{'|'.join(KINDS)}>/<name>{{{','.join(k.suffix for k in KINDS.values())}}}")
+    return found
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fsql-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and parent.is_relative_to(root):
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+_worker: tuple[Repo, GoldenSettings] | None = None
+
+
+def _worker_load(root: str) -> None:
+    global _worker
+    repo = Repo.load(root)
+    _worker = (repo, read_settings(repo.root))
+
+
+def _worker_render(task: tuple[str, str, str]) -> str:
+    assert _worker is not None
+    return _render_one(*_worker, *task)
+
+
+def _render_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str, item: str) -> str:
+    """One golden file's text; an error says which file it was for."""
+    try:
+        return KINDS[kind].render(repo, settings, dialect, item)
+    except FsqlError as err:
+        raise type(err)(f"{KINDS[kind].path(dialect, item)}: {err}") from None

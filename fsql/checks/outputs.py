@@ -1,0 +1,83 @@
+"""What ``fsql golden`` writes: kinds of generated files, each a directory per dialect.
+
+A golden directory holds ``<dialect>/<kind>/<file>``; today one kind, ``training`` (every
+service's training-set query, ``<service>.sql``). A new kind (per-view materialization
+scripts, dbt models) is one :class:`Kind` in :data:`KINDS`: the names of its items and a
+function rendering one item for a dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from fsql.checks.settings import GoldenSettings, SpineSetting
+from fsql.dtypes import parse_dtype
+from fsql.engines.files import DuckDBFiles
+from fsql.errors import DefinitionError
+from fsql.plan.column_types import engine_type
+from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import spine_ref
+from fsql.repo import Repo
+from fsql.sql.dialect import get_dialect
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of generated file: ``<dialect>/<name>/<item><suffix>``.
+
+    ``items`` lists what the repository holds of it (service or view names, sorted);
+    ``render`` returns one item's text for a dialect (deterministic: no path, time or host).
+    Files under the kind's directory with another suffix are not fsql's (reported, never
+    deleted)."""
+
+    name: str
+    suffix: str
+    items: Callable[[Repo], list[str]]
+    render: Callable[[Repo, GoldenSettings, str, str], str]
+
+    def path(self, dialect: str, item: str) -> str:
+        """The golden file of ``item`` for ``dialect``, relative to the golden directory."""
+        return f"{dialect}/{self.name}/{item}{self.suffix}"
+
+
+def services(repo: Repo) -> list[str]:
+    """The repository's services, sorted, with names that are file names."""
+    for name, service in repo.services.items():
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise DefinitionError(
+                f"FeatureService {name!r} ({service.location}): a golden file is named after "
+                "the service, so its name cannot hold '/' or '\\' or start with '.'; rename it")
+    return sorted(repo.services)
+
+
+def spine_request(repo: Repo, setting: SpineSetting,
+                  dialect: str) -> tuple[SpineRef, dict[str, str] | None]:
+    """The spine of ``setting`` as the planner takes it, and its column types when given."""
+    ref = spine_ref(setting.relation, schemas=DuckDBFiles(), timestamp_column=setting.timestamp,
+                    root=repo.root)
+    if ref.kind == "file":
+        return ref, None
+    if setting.columns is None:
+        if "star_except" not in get_dialect(dialect).capabilities:
+            raise DefinitionError(
+                f"{setting.where}: {dialect} has no SELECT * EXCEPT, so the spine's columns "
+                f"must be known: add spine_columns = [\"user_id\", \"{setting.timestamp}\", ...] "
+                "(every column of the spine, in order) there, or leave out this dialect")
+        return ref, None
+    dtypes = dict(setting.dtypes)
+    if dtypes.get(setting.timestamp) == "date":
+        ref = replace(ref, timestamp_dtype="date")
+    types = {c: engine_type(parse_dtype(t, where=setting.where)) for c, t in dtypes.items()}
+    return replace(ref, columns=setting.columns), types or None
+
+
+def training_set(repo: Repo, settings: GoldenSettings, dialect: str, service: str) -> str:
+    """The training-set query of ``service`` for ``dialect``, for its golden spine."""
+    spine, types = spine_request(repo, settings.spine_for(repo.services[service]), dialect)
+    return repo.compile(service, spine, dialect=dialect, env=settings.env,
+                        spine_timestamp=spine.timestamp_column, spine_types=types)
+
+
+TRAINING = Kind("training", ".sql", services, training_set)
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (TRAINING,)}
