@@ -21,7 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from fsql.checks.outputs import KINDS
+from fsql.checks.cache import TextCache, default_directory, digest
+from fsql.checks.outputs import KINDS, Prepared
 from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
 from fsql.errors import CheckError, FsqlError
 from fsql.repo import Repo
@@ -68,31 +69,69 @@ def render(repo: Repository, *, dialects: Sequence[str] | str | None = None,
     """
     loaded = _load(repo)
     settings = read_settings(loaded.root)
-    names = _dialects(settings, dialects)
-    tasks = [(kind, dialect, item) for kind in KINDS.values()
-             for dialect in names for item in kind.items(loaded)]
-    if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_worker_load,
-                                 initargs=(str(loaded.root),)) as pool:
-            work = [(kind.name, dialect, item) for kind, dialect, item in tasks]
-            texts = list(pool.map(_worker_render, work, chunksize=max(1, len(work) // (4 * jobs))))
-    else:
-        texts = [_render_one(loaded, settings, kind.name, dialect, item)
-                 for kind, dialect, item in tasks]
-    files = {kind.path(dialect, item): text
-             for (kind, dialect, item), text in zip(tasks, texts, strict=True)}
-    return dict(sorted(files.items()))
+    texts, _ = _generate(loaded, settings, _dialects(settings, dialects), {}, jobs,
+                         TextCache(None))
+    return texts
 
 
-def compare(expected: Mapping[str, str], out: str | Path, *,
-            dialects: Iterable[str]) -> Changes:
+def compare(expected: Mapping[str, str], out: str | Path, *, dialects: Iterable[str],
+            unchanged: Iterable[str] = ()) -> Changes:
     """Compare ``expected`` (relative path -> text) with the files under ``out`` that belong
-    to ``dialects``; a file outside the layout raises :class:`~fsql.errors.CheckError`."""
+    to ``dialects``; ``unchanged`` are generated files known to equal the committed ones
+    (not in ``expected``). A file outside the layout raises :class:`~fsql.errors.CheckError`."""
     root = Path(out)
     committed = _golden_files(root, set(dialects))
-    changed, added, removed, diffs = [], [], [], []
+    return _compare(expected, root, committed, set(unchanged))
+
+
+def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
+          jobs: int = 1, cache: bool = True) -> Changes:
+    """How the golden directory ``out`` differs from what fsql generates now; changes
+    nothing. ``changes.clean`` is the verdict. ``cache=False`` compiles every file even when
+    its inputs match the local cache (:mod:`fsql.checks.cache`)."""
+    return _run(repo, out, dialects, jobs, cache, write=False)
+
+
+def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
+           jobs: int = 1, cache: bool = True) -> Changes:
+    """Write what fsql generates now under ``out`` (only files whose text changed) and delete
+    fsql's files that are no longer generated; returns what changed (as :func:`check` would
+    have reported it). Files that are not fsql's make it fail before anything is written."""
+    return _run(repo, out, dialects, jobs, cache, write=True)
+
+
+def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None, jobs: int,
+         cache: bool, *, write: bool) -> Changes:
+    loaded = _load(repo)
+    settings = read_settings(loaded.root)
+    names = _dialects(settings, dialects)
+    root = Path(out)
+    _check_out(root)
+    committed = _golden_files(root, set(names))
+    store = TextCache(default_directory() if cache else None)
+    texts, same = _generate(loaded, settings, names, {p: root / p for p in committed}, jobs,
+                            store)
+    changes = _compare(texts, root, committed, same)
+    if write:
+        for path in (*changes.changed, *changes.added):
+            _write(root / path, texts[path])
+        for path in changes.removed:
+            (root / path).unlink()
+            _remove_empty_parents(root / path, root)
+    return changes
+
+
+def _compare(expected: Mapping[str, str], root: Path, committed: set[str],
+             same: set[str]) -> Changes:
+    changed: list[str] = []
+    added: list[str] = []
+    removed: list[str] = []
+    diffs: list[str] = []
     unchanged = 0
-    for path in sorted(set(expected) | set(committed)):
+    for path in sorted(set(expected) | committed | same):
+        if path in same:
+            unchanged += 1
+            continue
         new = expected.get(path)
         old = _read(root / path) if path in committed else None
         if old == new:
@@ -103,33 +142,38 @@ def compare(expected: Mapping[str, str], out: str | Path, *,
     return Changes(root, tuple(changed), tuple(added), tuple(removed), unchanged, tuple(diffs))
 
 
-def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
-          jobs: int = 1) -> Changes:
-    """How the golden directory ``out`` differs from what fsql generates now; changes
-    nothing. ``changes.clean`` is the verdict."""
-    loaded = _load(repo)
-    names = _dialects(read_settings(loaded.root), dialects)
-    _check_out(Path(out))
-    return compare(render(loaded, dialects=names, jobs=jobs), out, dialects=names)
-
-
-def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
-           jobs: int = 1) -> Changes:
-    """Write what fsql generates now under ``out`` (only files whose text changed) and delete
-    fsql's files that are no longer generated; returns what changed (as :func:`check` would
-    have reported it). Files that are not fsql's make it fail before anything is written."""
-    loaded = _load(repo)
-    names = _dialects(read_settings(loaded.root), dialects)
-    root = Path(out)
-    _check_out(root)
-    files = render(loaded, dialects=names, jobs=jobs)
-    changes = compare(files, root, dialects=names)
-    for path in (*changes.changed, *changes.added):
-        _write(root / path, files[path])
-    for path in changes.removed:
-        (root / path).unlink()
-        _remove_empty_parents(root / path, root)
-    return changes
+def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
+              committed: Mapping[str, Path], jobs: int,
+              store: TextCache) -> tuple[dict[str, str], set[str]]:
+    """The texts of the golden files, sorted by path, but for those whose key the cache says
+    produced the committed text (returned as the second value)."""
+    todo: list[tuple[str, str, str, Prepared]] = []
+    same: set[str] = set()
+    for name, kind in KINDS.items():
+        for dialect in dialects:
+            for item in kind.items(repo):
+                path = kind.path(dialect, item)
+                prepared = _prepare_one(repo, settings, name, dialect, item)
+                known = store.get(prepared.key)
+                if known is not None and path in committed and known == digest(
+                        _read(committed[path])):
+                    same.add(path)
+                else:
+                    todo.append((name, dialect, item, prepared))
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(min(jobs, len(todo)), initializer=_worker_load,
+                                 initargs=(str(repo.root),)) as pool:
+            work = [(name, dialect, item) for name, dialect, item, _ in todo]
+            texts = list(pool.map(_worker_render, work,
+                                  chunksize=max(1, len(work) // (4 * jobs))))
+    else:
+        texts = [_rendered(prepared, KINDS[name].path(dialect, item))
+                 for name, dialect, item, prepared in todo]
+    files = {}
+    for (name, dialect, item, prepared), text in zip(todo, texts, strict=True):
+        store.put(prepared.key, digest(text))
+        files[KINDS[name].path(dialect, item)] = text
+    return dict(sorted(files.items())), same
 
 
 def unified_diff(path: str, old: str | None, new: str | None) -> str:
@@ -224,12 +268,21 @@ def _worker_load(root: str) -> None:
 
 def _worker_render(task: tuple[str, str, str]) -> str:
     assert _worker is not None
-    return _render_one(*_worker, *task)
+    kind, dialect, item = task
+    return _rendered(_prepare_one(*_worker, kind, dialect, item), KINDS[kind].path(dialect, item))
 
 
-def _render_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str, item: str) -> str:
-    """One golden file's text; an error says which file it was for."""
+def _prepare_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str,
+                 item: str) -> Prepared:
+    """One golden file, prepared; an error says which file it was for."""
     try:
-        return KINDS[kind].render(repo, settings, dialect, item)
+        return KINDS[kind].prepare(repo, settings, dialect, item)
     except FsqlError as err:
         raise type(err)(f"{KINDS[kind].path(dialect, item)}: {err}") from None
+
+
+def _rendered(prepared: Prepared, path: str) -> str:
+    try:
+        return prepared.render()
+    except FsqlError as err:
+        raise type(err)(f"{path}: {err}") from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from fsql.checks.settings import GoldenSettings, SpineSetting
+from fsql.checks.settings import GoldenRequest, GoldenSettings
 from fsql.dtypes import parse_dtype
 from fsql.engines.files import DuckDBFiles
 from fsql.errors import DefinitionError
@@ -19,7 +19,17 @@ from fsql.plan.column_types import engine_type
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
+from fsql.sql.compiler import render_plan
 from fsql.sql.dialect import get_dialect
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One golden file before its text exists: ``key`` is everything the text is a function
+    of (cheap to compute; :mod:`fsql.checks.cache`), ``render`` makes the text."""
+
+    key: str
+    render: Callable[[], str]
 
 
 @dataclass(frozen=True)
@@ -27,18 +37,22 @@ class Kind:
     """One kind of generated file: ``<dialect>/<name>/<item><suffix>``.
 
     ``items`` lists what the repository holds of it (service or view names, sorted);
-    ``render`` returns one item's text for a dialect (deterministic: no path, time or host).
-    Files under the kind's directory with another suffix are not fsql's (reported, never
-    deleted)."""
+    ``prepare`` readies one item for a dialect (its text must be deterministic: no path,
+    time or host). Files under the kind's directory with another suffix are not fsql's
+    (reported, never deleted)."""
 
     name: str
     suffix: str
     items: Callable[[Repo], list[str]]
-    render: Callable[[Repo, GoldenSettings, str, str], str]
+    prepare: Callable[[Repo, GoldenSettings, str, str], Prepared]
 
     def path(self, dialect: str, item: str) -> str:
         """The golden file of ``item`` for ``dialect``, relative to the golden directory."""
         return f"{dialect}/{self.name}/{item}{self.suffix}"
+
+    def render(self, repo: Repo, settings: GoldenSettings, dialect: str, item: str) -> str:
+        """The text of ``item``'s golden file for ``dialect``."""
+        return self.prepare(repo, settings, dialect, item).render()
 
 
 def services(repo: Repo) -> list[str]:
@@ -51,7 +65,7 @@ def services(repo: Repo) -> list[str]:
     return sorted(repo.services)
 
 
-def spine_request(repo: Repo, setting: SpineSetting,
+def spine_request(repo: Repo, setting: GoldenRequest,
                   dialect: str) -> tuple[SpineRef, dict[str, str] | None]:
     """The spine of ``setting`` as the planner takes it, and its column types when given."""
     ref = spine_ref(setting.relation, schemas=DuckDBFiles(), timestamp_column=setting.timestamp,
@@ -72,11 +86,17 @@ def spine_request(repo: Repo, setting: SpineSetting,
     return replace(ref, columns=setting.columns), types or None
 
 
-def training_set(repo: Repo, settings: GoldenSettings, dialect: str, service: str) -> str:
-    """The training-set query of ``service`` for ``dialect``, for its golden spine."""
-    spine, types = spine_request(repo, settings.spine_for(repo.services[service]), dialect)
-    return repo.compile(service, spine, dialect=dialect, env=settings.env,
-                        spine_timestamp=spine.timestamp_column, spine_types=types)
+def training_set(repo: Repo, settings: GoldenSettings, dialect: str, service: str) -> Prepared:
+    """The training-set query of ``service`` for ``dialect``, for its golden request: the
+    plan is its key (the SQL is a function of the plan and the dialect)."""
+    setting = settings.request_for(repo.services[service])
+    spine, types = spine_request(repo, setting, dialect)
+    plan = repo.plan(service, spine, dialect=dialect, env=settings.env,
+                     spine_timestamp=spine.timestamp_column, spine_types=types,
+                     full_names=setting.full_names)
+    target = get_dialect(dialect)
+    return Prepared(f"training\0{dialect}\0{service}\0{plan!r}",
+                    lambda: render_plan(plan, target))
 
 
 TRAINING = Kind("training", ".sql", services, training_set)

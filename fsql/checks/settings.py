@@ -10,6 +10,7 @@ compiled for, and the default dialects of ``fsql golden``.
     # spine_columns = {user_id = "int64", event_timestamp = "timestamp", label = "bool"}
     dialects = ["duckdb", "bigquery"]        # optional default of --dialects (default: all)
     env = "prod"                             # optional: compile for an [environments.NAME]
+    full_names = true                        # optional: columns named view__feature
 
     [golden.services.fraud_detection]        # optional, per service: overrides the above
     spine = "proj.fraud.transactions"
@@ -29,23 +30,25 @@ from fsql.dtypes import parse_dtype
 from fsql.errors import DefinitionError, did_you_mean
 from fsql.sql.dialect import available, get_dialect
 
-SPINE_KEYS = ("spine", "spine_timestamp", "spine_columns")
+SPINE_KEYS = ("spine", "spine_timestamp", "spine_columns", "full_names")
 TOP_KEYS = (*SPINE_KEYS, "dialects", "env", "services")
 EXAMPLE = '[golden]\nspine = "proj.ds.spine"'
 
 
 @dataclass(frozen=True)
-class SpineSetting:
-    """The spine a service's golden training set is compiled for.
+class GoldenRequest:
+    """How a service's golden training set is asked for: its spine and options.
 
     ``columns`` are the spine's columns in order (needed on dialects without
-    ``SELECT * EXCEPT``: postgres); ``dtypes`` the fsql dtypes of those given with one."""
+    ``SELECT * EXCEPT``: postgres); ``dtypes`` the fsql dtypes of those given with one;
+    ``where`` the fsql.toml table it comes from (for messages)."""
 
     relation: str
     timestamp: str = "event_timestamp"
     columns: tuple[str, ...] | None = None
     dtypes: tuple[tuple[str, str], ...] = ()
     where: str = "[golden]"
+    full_names: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,13 @@ class GoldenSettings:
     """The ``[golden]`` table of a repository's ``fsql.toml`` (empty when there is none)."""
 
     config: Path
-    spine: SpineSetting | None = None
-    services: Mapping[str, SpineSetting] = field(default_factory=dict)
+    spine: GoldenRequest | None = None
+    services: Mapping[str, GoldenRequest] = field(default_factory=dict)
     dialects: tuple[str, ...] | None = None
     env: str | None = None
 
-    def spine_for(self, service: FeatureService) -> SpineSetting:
-        """The spine of ``service``'s golden training set, or an error saying what to add."""
+    def request_for(self, service: FeatureService) -> GoldenRequest:
+        """How ``service``'s golden training set is asked for, or an error saying what to add."""
         found = self.services.get(service.name) or self.spine
         if found is None:
             raise DefinitionError(
@@ -97,7 +100,7 @@ def read_settings(root: Path) -> GoldenSettings:
                                   "spine in [golden])")
         overrides[name] = _spine(options, default, place)
     if default is None and not overrides:
-        for key in ("spine_timestamp", "spine_columns"):
+        for key in ("spine_timestamp", "spine_columns", "full_names"):
             if key in table:
                 raise DefinitionError(f"{where}: {key} without spine; add spine = "
                                       "\"proj.ds.spine\"")
@@ -144,21 +147,25 @@ def _optional_str(table: Mapping[str, Any], key: str, where: str) -> str | None:
     return value
 
 
-def _spine(table: Mapping[str, Any], default: SpineSetting | None, where: str) -> SpineSetting:
+def _spine(table: Mapping[str, Any], default: GoldenRequest | None, where: str) -> GoldenRequest:
     """A spine from ``table``'s keys, the others taken from ``default``."""
     relation = _optional_str(table, "spine", where) or (default.relation if default else "")
     if not relation:
         raise DefinitionError(f"{where}: give spine = \"proj.ds.spine\"")
     timestamp = _optional_str(table, "spine_timestamp", where) or (
         default.timestamp if default else "event_timestamp")
+    full_names = table.get("full_names", default.full_names if default else False)
+    if not isinstance(full_names, bool):
+        raise DefinitionError(f"{where}: full_names must be true or false")
+    columns: tuple[str, ...] | None
     if "spine_columns" not in table:
         columns, dtypes = (default.columns, default.dtypes) if default else (None, ())
-        return SpineSetting(relation.strip(), timestamp, columns, dtypes, where)
+        return GoldenRequest(relation.strip(), timestamp, columns, dtypes, where, full_names)
     value = table["spine_columns"]
     if isinstance(value, dict):
         dtypes = tuple((str(c), str(parse_dtype(t, where=f"{where} spine_columns[{c!r}]")))
                        for c, t in value.items())
-        columns: tuple[str, ...] | None = tuple(c for c, _ in dtypes)
+        columns = tuple(c for c, _ in dtypes)
     elif isinstance(value, list) and all(isinstance(c, str) and c for c in value):
         columns, dtypes = tuple(value), ()
     else:
@@ -171,4 +178,4 @@ def _spine(table: Mapping[str, Any], default: SpineSetting | None, where: str) -
                               f"column {timestamp!r}; add it (or set spine_timestamp)")
     if columns is not None and len(set(columns)) != len(columns):
         raise DefinitionError(f"{where}: spine_columns repeat a column")
-    return SpineSetting(relation.strip(), timestamp, columns, dtypes, where)
+    return GoldenRequest(relation.strip(), timestamp, columns, dtypes, where, full_names)

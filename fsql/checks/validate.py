@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot.errors import SqlglotError
 
 from fsql.checks.outputs import spine_request
-from fsql.checks.settings import GoldenSettings, SpineSetting, parse_dialects, read_settings
+from fsql.checks.settings import GoldenRequest, GoldenSettings, parse_dialects, read_settings
 from fsql.dsl.definitions import FeatureService, FeatureView
 from fsql.dsl.loading import load_into
 from fsql.errors import DefinitionError, FsqlError
@@ -94,10 +94,10 @@ def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None) -
     errors: list[DefinitionError] = []
     try:
         load_into(loaded, root, errors=errors)
-    except DefinitionError as err:  # fsql.toml itself: nothing else can load
-        errors.append(err)
-    for err in errors:
-        problems.add(_where(str(err), loaded.root / "fsql.toml"), str(err))
+    except DefinitionError as fatal:  # fsql.toml itself: nothing else can load
+        errors.append(fatal)
+    for error in errors:
+        problems.add(_where(str(error), loaded.root / "fsql.toml"), str(error))
     try:
         settings = read_settings(loaded.root)
     except DefinitionError as err:
@@ -125,7 +125,8 @@ def _check_request(repo: Repo, settings: GoldenSettings, definition: FeatureView
         setting = _spine_setting(repo, settings, definition)
         spine, types = spine_request(repo, setting, dialect)
         sql = repo.compile(definition.name, spine, dialect=dialect, env=settings.env,
-                           spine_timestamp=spine.timestamp_column, spine_types=types)
+                           spine_timestamp=spine.timestamp_column, spine_types=types,
+                           full_names=setting.full_names)
     except FsqlError as err:
         problems.add(_where(str(err), definition.location), str(err), request, dialect)
         return 0
@@ -144,7 +145,7 @@ def _check_request(repo: Repo, settings: GoldenSettings, definition: FeatureView
 
 
 def _spine_setting(repo: Repo, settings: GoldenSettings,
-                   definition: FeatureView | FeatureService) -> SpineSetting:
+                   definition: FeatureView | FeatureService) -> GoldenRequest:
     """The golden spine of a service (or the default one for a view), else a placeholder
     table with the columns the request reads: timestamp, join keys, request columns."""
     found = settings.services.get(definition.name) if isinstance(
@@ -157,7 +158,7 @@ def _spine_setting(repo: Repo, settings: GoldenSettings,
         columns += [projection.spine_column(k) for k in projection.view.join_keys]
     if isinstance(definition, FeatureService):
         columns += list(definition.request_schema)
-    return SpineSetting(PLACEHOLDER_SPINE, timestamp, tuple(dict.fromkeys(columns)),
+    return GoldenRequest(PLACEHOLDER_SPINE, timestamp, tuple(dict.fromkeys(columns)),
                         where=str(repo.root / "fsql.toml"))
 
 

@@ -29,7 +29,15 @@ class DuckDBFiles:
     """Describes local files with DuckDB (one in-memory connection, no open result left)."""
 
     def __init__(self) -> None:
-        self._con = duckdb.connect()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        # Connected on first use: a request over tables only never pays for a connection
+        # (tens of milliseconds, which add up over a repository's services and dialects).
+        if self._connection is None:
+            self._connection = duckdb.connect()
+        return self._connection
 
     def describe(self, path: Path, *, what: str) -> dict[str, str]:
         """Column name -> DuckDB type of a local Parquet/CSV file."""
