@@ -27,7 +27,7 @@ from fsql.sql.dialect import available, get_dialect
 
 # A placeholder spine when fsql.toml names none: a table with the columns a request reads.
 PLACEHOLDER_SPINE = "spine"
-_LOCATION = re.compile(r"^(?P<file>.+?\.py):(?P<line>\d+)\b")
+_LOCATION = re.compile(r"(?P<file>[^\s()'\"]+\.py):(?P<line>\d+)")
 
 
 @dataclass
@@ -164,6 +164,5 @@ def _spine_setting(repo: Repo, settings: GoldenSettings,
 
 def _where(message: str, fallback: str | Path) -> str:
     """The ``file:line`` a message starts with or names first, else ``fallback``."""
-    match = _LOCATION.match(message) or re.search(r"\((?P<file>[^()\s]+\.py):(?P<line>\d+)\)",
-                                                  message)
+    match = _LOCATION.search(message)
     return f"{match['file']}:{match['line']}" if match else str(fallback)
