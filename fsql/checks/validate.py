@@ -28,6 +28,7 @@ from fsql.sql.dialect import available, get_dialect
 # A placeholder spine when fsql.toml names none: a table with the columns a request reads.
 PLACEHOLDER_SPINE = "spine"
 _LOCATION = re.compile(r"(?P<file>[^\s()'\"]+\.py):(?P<line>\d+)")
+_CONFIG = re.compile(r"^(?P<file>[^\s()'\"]+\.toml)\b")
 
 
 @dataclass
@@ -43,7 +44,9 @@ class Problem:
     def format(self) -> str:
         """``file:line: message (in: requests; dialects)`` on one line."""
         context = "; ".join(p for p in (", ".join(self.requests), ", ".join(self.dialects)) if p)
-        return f"{self.where}: {self.message}" + (f" (in: {context})" if context else "")
+        text = self.message if self.message.startswith(self.where) else \
+            f"{self.where}: {self.message}"
+        return text + (f" (in: {context})" if context else "")
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,10 @@ def _spine_setting(repo: Repo, settings: GoldenSettings,
 
 
 def _where(message: str, fallback: str | Path) -> str:
-    """The ``file:line`` a message starts with or names first, else ``fallback``."""
+    """The configuration file a message starts with, else the first ``file:line`` it names,
+    else ``fallback``."""
+    config = _CONFIG.match(message)
+    if config:
+        return config["file"]
     match = _LOCATION.search(message)
     return f"{match['file']}:{match['line']}" if match else str(fallback)
