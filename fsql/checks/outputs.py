@@ -91,9 +91,8 @@ def training_set(repo: Repo, settings: GoldenSettings, dialect: str, service: st
     plan is its key (the SQL is a function of the plan and the dialect)."""
     setting = settings.request_for(repo.services[service])
     spine, types = spine_request(repo, setting, dialect)
-    plan = repo.plan(service, spine, dialect=dialect, env=settings.env,
-                     spine_timestamp=spine.timestamp_column, spine_types=types,
-                     full_names=setting.full_names)
+    plan = repo.plan(service, spine, dialect=dialect, spine_types=types,
+                     **settings.options(setting))
     target = get_dialect(dialect)
     return Prepared(f"training\0{dialect}\0{service}\0{plan!r}",
                     lambda: render_plan(plan, target))

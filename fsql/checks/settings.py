@@ -11,6 +11,8 @@ compiled for, and the default dialects of ``fsql golden``.
     dialects = ["duckdb", "bigquery"]        # optional default of --dialects (default: all)
     env = "prod"                             # optional: compile for an [environments.NAME]
     full_names = true                        # optional: columns named view__feature
+    created_cutoff = true                    # optional: hide rows created after the spine time
+    cut = "exclusive"                        # optional (default: each service's own cut)
 
     [golden.services.fraud_detection]        # optional, per service: overrides the above
     spine = "proj.fraud.transactions"
@@ -23,14 +25,15 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fsql.dsl.definitions import FeatureService
 from fsql.dtypes import parse_dtype
 from fsql.errors import DefinitionError, did_you_mean
 from fsql.sql.dialect import available, get_dialect
 
-SPINE_KEYS = ("spine", "spine_timestamp", "spine_columns", "full_names")
+SPINE_KEYS = ("spine", "spine_timestamp", "spine_columns", "full_names", "cut",
+              "created_cutoff")
 TOP_KEYS = (*SPINE_KEYS, "dialects", "env", "services")
 EXAMPLE = '[golden]\nspine = "proj.ds.spine"'
 
@@ -49,6 +52,8 @@ class GoldenRequest:
     dtypes: tuple[tuple[str, str], ...] = ()
     where: str = "[golden]"
     full_names: bool = False
+    cut: Literal["inclusive", "exclusive"] | None = None
+    created_cutoff: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,11 @@ class GoldenSettings:
                 f"add a spine relation to {self.config}, e.g. [golden] spine = "
                 f"\"proj.ds.spine\" (or [golden.services.{service.name}] spine = \"...\")")
         return found
+
+    def options(self, request: GoldenRequest) -> dict[str, Any]:
+        """The request options of ``request`` as :meth:`fsql.Repo.plan` takes them."""
+        return dict(env=self.env, spine_timestamp=request.timestamp, cut=request.cut,
+                    created_cutoff=request.created_cutoff, full_names=request.full_names)
 
 
 def read_settings(root: Path) -> GoldenSettings:
@@ -100,7 +110,7 @@ def read_settings(root: Path) -> GoldenSettings:
                                   "spine in [golden])")
         overrides[name] = _spine(options, default, place)
     if default is None and not overrides:
-        for key in ("spine_timestamp", "spine_columns", "full_names"):
+        for key in SPINE_KEYS[1:]:
             if key in table:
                 raise DefinitionError(f"{where}: {key} without spine; add spine = "
                                       "\"proj.ds.spine\"")
@@ -154,13 +164,20 @@ def _spine(table: Mapping[str, Any], default: GoldenRequest | None, where: str) 
         raise DefinitionError(f"{where}: give spine = \"proj.ds.spine\"")
     timestamp = _optional_str(table, "spine_timestamp", where) or (
         default.timestamp if default else "event_timestamp")
-    full_names = table.get("full_names", default.full_names if default else False)
-    if not isinstance(full_names, bool):
-        raise DefinitionError(f"{where}: full_names must be true or false")
+    flags = {}
+    for flag in ("full_names", "created_cutoff"):
+        flags[flag] = table.get(flag, getattr(default, flag) if default else False)
+        if not isinstance(flags[flag], bool):
+            raise DefinitionError(f"{where}: {flag} must be true or false")
+    cut = table.get("cut", default.cut if default else None)
+    if cut not in (None, "inclusive", "exclusive"):
+        raise DefinitionError(f"{where}: cut = {cut!r}; use \"inclusive\" or \"exclusive\"")
+    options = dict(full_names=flags["full_names"], cut=cut,
+                   created_cutoff=flags["created_cutoff"])
     columns: tuple[str, ...] | None
     if "spine_columns" not in table:
         columns, dtypes = (default.columns, default.dtypes) if default else (None, ())
-        return GoldenRequest(relation.strip(), timestamp, columns, dtypes, where, full_names)
+        return GoldenRequest(relation.strip(), timestamp, columns, dtypes, where, **options)
     value = table["spine_columns"]
     if isinstance(value, dict):
         dtypes = tuple((str(c), str(parse_dtype(t, where=f"{where} spine_columns[{c!r}]")))
@@ -178,4 +195,4 @@ def _spine(table: Mapping[str, Any], default: GoldenRequest | None, where: str) 
                               f"column {timestamp!r}; add it (or set spine_timestamp)")
     if columns is not None and len(set(columns)) != len(columns):
         raise DefinitionError(f"{where}: spine_columns repeat a column")
-    return GoldenRequest(relation.strip(), timestamp, columns, dtypes, where, full_names)
+    return GoldenRequest(relation.strip(), timestamp, columns, dtypes, where, **options)

@@ -127,9 +127,8 @@ def _check_request(repo: Repo, settings: GoldenSettings, definition: FeatureView
     try:
         setting = _spine_setting(repo, settings, definition)
         spine, types = spine_request(repo, setting, dialect)
-        sql = repo.compile(definition.name, spine, dialect=dialect, env=settings.env,
-                           spine_timestamp=spine.timestamp_column, spine_types=types,
-                           full_names=setting.full_names)
+        sql = repo.compile(definition.name, spine, dialect=dialect, spine_types=types,
+                           **settings.options(setting))
     except FsqlError as err:
         problems.add(_where(str(err), definition.location), str(err), request, dialect)
         return 0
