@@ -153,3 +153,20 @@ def test_usage_mistakes_exit_2(good_repo: Path, tmp_path: Path,
     assert err.count("\n") == 1 and "Did you mean 'snowflake'?" in err
     with pytest.raises(DefinitionError):
         validate(good_repo, dialects="mysql")
+
+
+def test_jobs_give_the_same_report(bad_repo: Path) -> None:
+    one = validate(bad_repo, dialects="duckdb,bigquery")
+    two = validate(bad_repo, dialects="duckdb,bigquery", jobs=2)
+    assert [p.format() for p in one.problems] == [p.format() for p in two.problems]
+    assert one.summary() == two.summary()
+
+
+def test_a_view_named_like_a_service_is_compiled_as_the_view(good_repo: Path) -> None:
+    with (good_repo / "services.py").open("a") as handle:
+        handle.write('risk_service = FeatureService("risk", features=[risk, Derived("bad", '
+                     '"score + label")])\n')
+    report = validate(good_repo, dialects="duckdb")
+    (problem,) = report.problems
+    assert problem.requests == ["service risk"]  # not "view risk": the view alone is fine
+    assert report.statements == 4

@@ -32,6 +32,8 @@ def add_commands(commands: Any) -> None:
     check = commands.add_parser(
         "validate", help="load, type-check and compile every service and view per dialect")
     _repo_options(check)
+    check.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="compile in N processes (default: 1)")
 
 
 def _repo_options(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +46,7 @@ def _repo_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run a ``golden`` or ``validate`` command; a user mistake raises an FsqlError."""
     if args.command == "validate":
-        report = validate(args.repo, dialects=args.dialects)
+        report = validate(args.repo, dialects=args.dialects, jobs=args.jobs)
         for problem in report.problems:
             print(problem.format(), file=sys.stderr)
         print(report.summary(), file=sys.stderr if report.problems else sys.stdout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +83,11 @@ class _Problems:
             problem.dialects.append(dialect)
 
 
-def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None) -> Report:
+def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None,
+             jobs: int = 1) -> Report:
     """Check the repository at ``repo`` on ``dialects`` (default: ``[golden] dialects`` of
-    fsql.toml, else every dialect); keeps going after each problem.
+    fsql.toml, else every dialect); keeps going after each problem. ``jobs`` > 1 compiles
+    in that many processes (the report is the same).
 
     A directory that does not exist or an unknown dialect raises (a usage mistake); every
     problem of the repository itself is in the report."""
@@ -93,12 +96,7 @@ def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None) -
         raise DefinitionError(f"Feature repository {str(repo)!r} is not a directory; pass "
                               "--repo DIR")
     problems = _Problems()
-    loaded = Repo(root=root.resolve())
-    errors: list[DefinitionError] = []
-    try:
-        load_into(loaded, root, errors=errors)
-    except DefinitionError as fatal:  # fsql.toml itself: nothing else can load
-        errors.append(fatal)
+    loaded, errors = _load(root)
     for error in errors:
         problems.add(_where(str(error), loaded.root / "fsql.toml"), str(error))
     try:
@@ -108,42 +106,75 @@ def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None) -
         settings = GoldenSettings(loaded.root / "fsql.toml")
     names = parse_dialects(dialects) if dialects is not None else (
         settings.dialects or tuple(available()))
-    requests: list[FeatureView | FeatureService] = [
-        *(loaded.views[n] for n in sorted(loaded.views)),
-        *(loaded.services[n] for n in sorted(loaded.services))]
+    tasks = [(dialect, kind, name) for dialect in names
+             for kind, table in (("view", loaded.views), ("service", loaded.services))
+             for name in sorted(table)]
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_worker_load,
+                                 initargs=(str(loaded.root), settings)) as pool:
+            results = list(pool.map(_worker_check, tasks,
+                                    chunksize=max(1, len(tasks) // (4 * jobs))))
+    else:
+        results = [_check_request(loaded, settings, *task) for task in tasks]
     statements = 0
-    for dialect in names:
-        for definition in requests:
-            statements += _check_request(loaded, settings, definition, dialect, problems)
+    for (dialect, kind, name), (found, compiled) in zip(tasks, results, strict=True):
+        statements += compiled
+        for where, message in found:
+            problems.add(where, message, f"{kind} {name}", dialect)
     return Report(loaded.root, tuple(problems.found.values()), len(loaded.services),
                   len(loaded.views), names, statements)
 
 
-def _check_request(repo: Repo, settings: GoldenSettings, definition: FeatureView |
-                   FeatureService, dialect: str, problems: _Problems) -> int:
-    """Compile one request for ``dialect`` and parse it back; 1 when it compiled."""
-    kind = "service" if isinstance(definition, FeatureService) else "view"
-    request = f"{kind} {definition.name}"
+def _load(root: Path) -> tuple[Repo, list[DefinitionError]]:
+    """The repository's definitions that load, and the errors of the files that do not."""
+    loaded = Repo(root=root.resolve())
+    errors: list[DefinitionError] = []
+    try:
+        load_into(loaded, root, errors=errors)
+    except DefinitionError as fatal:  # fsql.toml itself: nothing else can load
+        errors.append(fatal)
+    return loaded, errors
+
+
+def _check_request(repo: Repo, settings: GoldenSettings, dialect: str, kind: str,
+                   name: str) -> tuple[list[tuple[str, str]], int]:
+    """Compile one request for ``dialect`` and parse it back: its problems (where, message)
+    and 1 when it compiled."""
+    definition: FeatureView | FeatureService = (
+        repo.views[name] if kind == "view" else repo.services[name])
+    # A view is requested as the object: a service of the same name would win over a name.
+    request: str | list[FeatureView] = [definition] if isinstance(
+        definition, FeatureView) else name
     try:
         setting = _spine_setting(repo, settings, definition)
         spine, types = spine_request(repo, setting, dialect)
-        sql = repo.compile(definition.name, spine, dialect=dialect, spine_types=types,
+        sql = repo.compile(request, spine, dialect=dialect, spine_types=types,
                            **settings.options(setting))
     except FsqlError as err:
-        problems.add(_where(str(err), definition.location), str(err), request, dialect)
-        return 0
+        return [(_where(str(err), definition.location), str(err))], 0
     except Exception as err:  # a bug in fsql: report it with the others, keep going
-        problems.add(definition.location, f"fsql failed compiling it ({type(err).__name__}: "
-                     f"{err}); this is a bug in fsql, please report it", request, dialect)
-        return 0
+        return [(definition.location, f"fsql failed compiling it ({type(err).__name__}: "
+                 f"{err}); this is a bug in fsql, please report it")], 0
     try:
         sqlglot.parse(sql, dialect=get_dialect(dialect).sqlglot)
     except SqlglotError as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        problems.add(definition.location, f"the compiled SQL does not parse back as "
-                     f"{dialect}: {first}; this is a bug in fsql, please report it",
-                     request, dialect)
-    return 1
+        return [(definition.location, f"the compiled SQL does not parse back as {dialect}: "
+                 f"{first}; this is a bug in fsql, please report it")], 1
+    return [], 1
+
+
+_worker: tuple[Repo, GoldenSettings] | None = None
+
+
+def _worker_load(root: str, settings: GoldenSettings) -> None:
+    global _worker
+    _worker = (_load(Path(root))[0], settings)
+
+
+def _worker_check(task: tuple[str, str, str]) -> tuple[list[tuple[str, str]], int]:
+    assert _worker is not None
+    return _check_request(*_worker, *task)
 
 
 def _spine_setting(repo: Repo, settings: GoldenSettings,
@@ -156,7 +187,8 @@ def _spine_setting(repo: Repo, settings: GoldenSettings,
         return found or settings.spine  # type: ignore[return-value]
     timestamp = "event_timestamp"
     columns = [timestamp]
-    for projection in repo.resolve(definition.name):
+    request = [definition] if isinstance(definition, FeatureView) else definition.name
+    for projection in repo.resolve(request):
         columns += [projection.spine_column(k) for k in projection.view.join_keys]
     if isinstance(definition, FeatureService):
         columns += list(definition.request_schema)
