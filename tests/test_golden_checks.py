@@ -184,13 +184,17 @@ def test_unexpected_files_exit_2_and_are_kept(repo: Path, tmp_path: Path,
     golden.update(repo, out)
     (out / "README.md").write_text("mine\n")
     (out / "duckdb/training/notes.txt").write_text("mine too\n")
+    (out / "duckdb/training/old").mkdir()
+    (out / "duckdb/training/old/scoring.sql").write_text("kept\n")
     (out / ".gitattributes").write_text("* text\n")  # hidden files are ignored
     for command in ("check", "update"):
         assert main(["golden", command, "--repo", str(repo), "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("fsql: error: ")
-        assert "README.md, duckdb/training/notes.txt" in err and "never deletes" in err
+        assert "3 file(s)" in err and "never deletes" in err
+        assert "README.md, duckdb/training/notes.txt, duckdb/training/old/scoring.sql" in err
     assert (out / "README.md").exists() and (out / "duckdb/training/notes.txt").exists()
+    assert (out / "duckdb/training/old/scoring.sql").exists()
     with pytest.raises(CheckError):
         golden.check(repo, out)
 

@@ -215,9 +215,9 @@ def _golden_files(root: Path, dialects: set[str]) -> set[str]:
             if name.startswith("."):
                 continue
             path = Path(directory, name).relative_to(root).as_posix()
-            parts = path.split("/")
-            kind = KINDS.get(parts[1]) if len(parts) >= 3 else None
-            if parts[0] not in available() or kind is None or not name.endswith(kind.suffix):
+            parts = path.split("/", 2)
+            kind = KINDS.get(parts[1]) if len(parts) == 3 else None
+            if parts[0] not in available() or kind is None or not kind.owns(parts[2]):
                 foreign.append(path)
             elif parts[0] in dialects:
                 found.add(path)
@@ -226,7 +226,7 @@ def _golden_files(root: Path, dialects: set[str]) -> set[str]:
         raise CheckError(
             f"The golden directory {str(root)!r} holds {len(foreign)} file(s) that fsql did not "
             f"write: {shown}; move them out of it (fsql never deletes them). It holds only "
-            f"<dialect>/<{'|'.join(KINDS)}>/<name>{{{','.join(k.suffix for k in KINDS.values())}}}")
+            + ", ".join(f"<dialect>/{k.name}/<name>{k.suffix}" for k in KINDS.values()))
     return found
 
 

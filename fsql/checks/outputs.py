@@ -50,6 +50,10 @@ class Kind:
         """The golden file of ``item`` for ``dialect``, relative to the golden directory."""
         return f"{dialect}/{self.name}/{item}{self.suffix}"
 
+    def owns(self, name: str) -> bool:
+        """Whether ``name`` (relative to ``<dialect>/<kind>/``) is one of this kind's files."""
+        return "/" not in name and name.endswith(self.suffix) and not name.startswith(".")
+
     def render(self, repo: Repo, settings: GoldenSettings, dialect: str, item: str) -> str:
         """The text of ``item``'s golden file for ``dialect``."""
         return self.prepare(repo, settings, dialect, item).render()
