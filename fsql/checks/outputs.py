@@ -3,7 +3,13 @@
 A golden directory holds ``<dialect>/<kind>/<file>``; today one kind, ``training`` (every
 service's training-set query, ``<service>.sql``). A new kind (per-view materialization
 scripts, dbt models) is one :class:`Kind` in :data:`KINDS`: the names of its items and a
-function rendering one item for a dialect.
+function preparing one item for a dialect, e.g.::
+
+    def latest_table(repo, settings, dialect, view) -> Prepared:
+        plan = ...                                   # everything the text depends on
+        return Prepared(f"materialize\0{dialect}\0{view}\0{plan!r}", lambda: render(plan))
+
+    MATERIALIZE = Kind("materialize", ".sql", lambda repo: sorted(repo.views), latest_table)
 """
 
 from __future__ import annotations
