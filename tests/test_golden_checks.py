@@ -241,6 +241,8 @@ def test_postgres_needs_spine_columns(repo: Path, tmp_path: Path,
     ('[golden]\nspine = "x"\ndialects = ["duckdb", "oracle"]\n', "unknown dialect 'oracle'"),
     ('[golden]\nspine = "x"\nspine_columns = {user_id = "int32"}\n', "int32"),
     ('[golden.services.scoring]\nspine_timestamp = "ts"\n', "give spine ="),
+    ('[golden]\nspine = "x"\n[golden.services.scorng]\nspine = "y"\n',
+     "there is no FeatureService 'scorng'. Did you mean 'scoring'?"),
 ])
 def test_bad_settings_are_one_line(repo: Path, tmp_path: Path, golden_table: str,
                                    message: str) -> None:
@@ -248,6 +250,15 @@ def test_bad_settings_are_one_line(repo: Path, tmp_path: Path, golden_table: str
     with pytest.raises(DefinitionError, match=r"fsql\.toml") as caught:
         golden.check(repo, tmp_path / "g")
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_shared_settings_without_a_default_spine(repo: Path, tmp_path: Path) -> None:
+    (repo / "fsql.toml").write_text(
+        '[golden]\nspine_columns = {user_id = "int64", event_timestamp = "timestamp", '
+        'amount = "float64"}\n[golden.services.payments]\nspine = "proj.ds.payments"\n'
+        '[golden.services.scoring]\nspine = "proj.ds.scoring"\n')
+    files = golden.render(repo, dialects="postgres")  # postgres: the shared columns are used
+    assert "FROM proj.ds.scoring" in files["postgres/training/scoring.sql"]
 
 
 def test_out_is_a_file(repo: Path, tmp_path: Path) -> None:

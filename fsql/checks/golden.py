@@ -68,7 +68,7 @@ def render(repo: Repository, *, dialects: Sequence[str] | str | None = None,
     {'duckdb/training/fraud_detection.sql': '-- fsql ...'}
     """
     loaded = _load(repo)
-    settings = read_settings(loaded.root)
+    settings = _settings(loaded)
     texts, _ = _generate(loaded, settings, _dialects(settings, dialects), {}, jobs,
                          TextCache(None))
     return texts
@@ -103,7 +103,7 @@ def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str |
 def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None, jobs: int,
          cache: bool, *, write: bool) -> Changes:
     loaded = _load(repo)
-    settings = read_settings(loaded.root)
+    settings = _settings(loaded)
     names = _dialects(settings, dialects)
     root = Path(out)
     _check_out(root)
@@ -189,6 +189,12 @@ def unified_diff(path: str, old: str | None, new: str | None) -> str:
 
 def _load(repo: Repository) -> Repo:
     return repo if isinstance(repo, Repo) else Repo.load(repo)
+
+
+def _settings(repo: Repo) -> GoldenSettings:
+    settings = read_settings(repo.root)
+    settings.check_services(repo.services)
+    return settings
 
 
 def _dialects(settings: GoldenSettings, dialects: Sequence[str] | str | None) -> tuple[str, ...]:

@@ -76,6 +76,16 @@ class GoldenSettings:
                 f"\"proj.ds.spine\" (or [golden.services.{service.name}] spine = \"...\")")
         return found
 
+    def check_services(self, services: Mapping[str, FeatureService]) -> None:
+        """Refuse a ``[golden.services.NAME]`` that names no service (a typo would silently
+        leave the service on the default spine)."""
+        for name in self.services:
+            if name not in services:
+                raise DefinitionError(
+                    f"{self.config} [golden.services.{name}]: there is no FeatureService "
+                    f"{name!r}.{did_you_mean(name, services)} Services: "
+                    f"{', '.join(sorted(services)) or '(none)'}")
+
     def options(self, request: GoldenRequest) -> dict[str, Any]:
         """The request options of ``request`` as :meth:`fsql.Repo.plan` takes them."""
         return dict(env=self.env, spine_timestamp=request.timestamp, cut=request.cut,
@@ -84,7 +94,8 @@ class GoldenSettings:
 
 def read_settings(root: Path) -> GoldenSettings:
     """The ``[golden]`` settings of the repository at ``root`` (checked: unknown keys, bad
-    types, unknown dialects and services' names are reported with the fix)."""
+    types and unknown dialects are reported with the fix; the services' names by
+    :meth:`GoldenSettings.check_services`)."""
     config = root / "fsql.toml"
     if not config.is_file():
         return GoldenSettings(config)
@@ -100,21 +111,23 @@ def read_settings(root: Path) -> GoldenSettings:
     if not isinstance(services, dict) or not all(isinstance(v, dict) for v in services.values()):
         raise DefinitionError(f"{where}: services must hold tables, e.g. "
                               "[golden.services.NAME] spine = \"proj.ds.spine\"")
-    default = _spine(table, None, where) if "spine" in table else None
+    # [golden]'s spine settings are the defaults of every service's, with or without a spine.
+    template = _spine(table, None, where)
     overrides = {}
     for name, options in services.items():
         place = f"{config} [golden.services.{name}]"
         _check_keys(options, SPINE_KEYS, place)
-        if "spine" not in options and default is None:
+        overrides[name] = _spine(options, template, place)
+        if not overrides[name].relation:
             raise DefinitionError(f"{place}: give spine = \"proj.ds.spine\" (or a default "
                                   "spine in [golden])")
-        overrides[name] = _spine(options, default, place)
-    if default is None and not overrides:
+    if not template.relation and not overrides:
         for key in SPINE_KEYS[1:]:
             if key in table:
                 raise DefinitionError(f"{where}: {key} without spine; add spine = "
                                       "\"proj.ds.spine\"")
-    return GoldenSettings(config, default, overrides, _dialects(table.get("dialects"), where),
+    return GoldenSettings(config, template if template.relation else None, overrides,
+                          _dialects(table.get("dialects"), where),
                           _optional_str(table, "env", where))
 
 
@@ -158,10 +171,9 @@ def _optional_str(table: Mapping[str, Any], key: str, where: str) -> str | None:
 
 
 def _spine(table: Mapping[str, Any], default: GoldenRequest | None, where: str) -> GoldenRequest:
-    """A spine from ``table``'s keys, the others taken from ``default``."""
+    """A request from ``table``'s keys, the others taken from ``default`` (its relation
+    empty when neither names one)."""
     relation = _optional_str(table, "spine", where) or (default.relation if default else "")
-    if not relation:
-        raise DefinitionError(f"{where}: give spine = \"proj.ds.spine\"")
     timestamp = _optional_str(table, "spine_timestamp", where) or (
         default.timestamp if default else "event_timestamp")
     flags = {}

@@ -101,6 +101,7 @@ def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None,
         problems.add(_where(str(error), loaded.root / "fsql.toml"), str(error))
     try:
         settings = read_settings(loaded.root)
+        settings.check_services(loaded.services)
     except DefinitionError as err:
         problems.add(str(loaded.root / "fsql.toml"), str(err))
         settings = GoldenSettings(loaded.root / "fsql.toml")
