@@ -283,7 +283,8 @@ def test_cli_subprocess(repo: Path, tmp_path: Path) -> None:
     done = subprocess.run([*command, "check", *options], capture_output=True, text=True)
     assert done.returncode == 0 and "up to date" in done.stdout
     edit(repo / "views.py", 'ttl="7d"', 'ttl="8d"')
-    done = subprocess.run([*command, "check", *options], capture_output=True, text=True)
+    done = subprocess.run([*command, "check", *options, "--no-cache"], capture_output=True,
+                          text=True)
     assert done.returncode == 1
     assert "--- a/duckdb/training/scoring.sql" in done.stdout
     assert "1 changed, 0 added, 0 removed" in done.stdout

@@ -29,6 +29,9 @@ def add_commands(commands: Any) -> None:
                             help="the golden directory (<dialect>/training/<service>.sql)")
         action.add_argument("--jobs", type=int, default=1, metavar="N",
                             help="compile in N processes (default: 1)")
+        action.add_argument("--no-cache", action="store_true",
+                            help="compile every file, even those whose inputs match the local "
+                                 "cache ($FSQL_CACHE_DIR, default ~/.cache/fsql/golden)")
     check = commands.add_parser(
         "validate", help="load, type-check and compile every service and view per dialect")
     _repo_options(check)
@@ -52,14 +55,16 @@ def run(args: argparse.Namespace) -> int:
         print(report.summary(), file=sys.stderr if report.problems else sys.stdout)
         return 1 if report.problems else 0
     if args.golden_command == "update":
-        changes = golden.update(args.repo, args.out, dialects=args.dialects, jobs=args.jobs)
+        changes = golden.update(args.repo, args.out, dialects=args.dialects, jobs=args.jobs,
+                                cache=not args.no_cache)
         for path in changes.changed + changes.added + changes.removed:
             verb = ("updated" if path in changes.changed else
                     "added" if path in changes.added else "removed")
             print(f"{verb} {path}")
         print(f"fsql golden update: {changes.summary()}")
         return 0
-    changes = golden.check(args.repo, args.out, dialects=args.dialects, jobs=args.jobs)
+    changes = golden.check(args.repo, args.out, dialects=args.dialects, jobs=args.jobs,
+                           cache=not args.no_cache)
     sys.stdout.write("".join(changes.diffs))
     if changes.clean:
         print(f"fsql golden check: {changes.summary()}: up to date")
