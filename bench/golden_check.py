@@ -12,7 +12,9 @@ repository loaded by each call) of:
 - ``check`` of the up-to-date directory with that cache (a developer's machine, a
   pre-commit hook) and without it (a fresh CI machine: every file compiled), the latter also
   in ``--jobs`` processes (default 2; each worker loads the repository, within the time);
-- ``check`` after one view's definition changed (the diff of every file that reads it).
+- ``check`` after one view's definition changed (the diff of every file that reads it);
+- with ``--validate``, ``fsql validate`` (every view alone and every service per dialect,
+  compiled and parsed back) in ``--jobs`` processes.
 
     python bench/golden_check.py                      # 50 and 500 views, all dialects
     python bench/golden_check.py --sizes 500 --dialects duckdb,bigquery
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compile as compile_bench
 
 from fsql.checks import golden
+from fsql.checks.validate import validate
 
 
 def write_repository(root: Path, n_views: int, big_services: bool) -> int:
@@ -55,7 +58,8 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def measure(size: int, dialects: Sequence[str], jobs: int, big: bool) -> list[tuple[str, str]]:
+def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
+            run_validate: bool) -> list[tuple[str, str]]:
     """The rows of one size: (measurement, figure)."""
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="fsql-golden-bench-") as tmp:
@@ -82,6 +86,11 @@ def measure(size: int, dialects: Sequence[str], jobs: int, big: bool) -> list[tu
         took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
         rows.append((f"check, one view changed ({len(changes.changed)} files differ, local "
                      "cache)", f"{took:.2f}"))
+        if run_validate:
+            took, report = timed(lambda: validate(root, dialects=dialects, jobs=jobs))
+            assert not report.problems, report.problems[0].format()
+            rows.append((f"validate ({report.statements} statements compiled and parsed, "
+                         f"{jobs} processes)", f"{took:.2f}"))
     print(f"{size} views, {n_services} services, {len(dialects)} dialects", flush=True)
     return rows
 
@@ -94,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="comma-separated dialects (default: all four)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="also check in this many processes (default: 2; 1: skip)")
+    parser.add_argument("--validate", action="store_true",
+                        help="also time fsql validate (every view and service, per dialect)")
     parser.add_argument("--big-services", action="store_true",
                         help="also the 50- and 200-view services of bench/compile.py")
     args = parser.parse_args(argv)
@@ -101,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     table: list[tuple[int, str, str]] = []
     for size in (int(s) for s in args.sizes.split(",") if s):
         table += [(size, what, value)
-                  for what, value in measure(size, dialects, args.jobs, args.big_services)]
+                  for what, value in measure(size, dialects, args.jobs, args.big_services,
+                                             args.validate)]
     load = os.getloadavg()
     print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs)\n")
     print("| views | measurement | seconds |\n|---|---|---|")
