@@ -1,5 +1,5 @@
 """The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB,
-``golden`` and ``validate`` check a repository in CI (fsql/checks/commands.py)."""
+``golden`` and ``validate`` check a repository in CI."""
 
 from __future__ import annotations
 
