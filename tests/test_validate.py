@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fsql.checks import validate as validate_module
 from fsql.checks.validate import validate
 from fsql.cli import main
 from fsql.errors import DefinitionError
@@ -64,6 +65,14 @@ typed = FeatureService("typed", features=[risk, Derived("bad_sum", "score + labe
 '''
 SYNTAX = "from fsql import Entity\n\nuser2 = Entity(\"user2\", join_keys=[\"user_id\"]\n"
 DIALECTS = ("bigquery", "duckdb", "postgres", "snowflake")
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of this test's own (never the user's ~/.cache)."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("FSQL_CACHE_DIR", str(directory))
+    return directory
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -170,3 +179,37 @@ def test_a_view_named_like_a_service_is_compiled_as_the_view(good_repo: Path) ->
     (problem,) = report.problems
     assert problem.requests == ["service risk"]  # not "view risk": the view alone is fine
     assert report.statements == 4
+
+
+def test_sql_that_does_not_parse_back_and_fsql_bugs_are_reported(
+        good_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate_module, "render_plan", lambda plan, dialect: "SELECT (1 +\n")
+    report = validate(good_repo, dialects="duckdb", cache=False)
+    assert len(report.problems) == 4  # one per request, at its definition
+    assert all("does not parse back as duckdb" in p.message for p in report.problems)
+    assert {p.where for p in report.problems} == {
+        f"{good_repo}/views.py:6", f"{good_repo}/views.py:10", f"{good_repo}/services.py:5",
+        f"{good_repo}/services.py:6"}
+
+    def broken(plan: object, dialect: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validate_module, "render_plan", broken)
+    report = validate(good_repo, dialects="duckdb")
+    assert len(report.problems) == 4 and report.statements == 0
+    assert all("RuntimeError: boom" in p.message and "bug in fsql" in p.message
+               for p in report.problems)
+
+
+def test_cache_skips_only_what_parsed(good_repo: Path, cache_dir: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    first = validate(good_repo, dialects="duckdb,bigquery")
+    assert not first.problems and any(cache_dir.rglob("*"))
+    calls: list[object] = []
+    monkeypatch.setattr(validate_module, "render_plan",
+                        lambda plan, dialect: calls.append(plan) or "SELECT 1")
+    again = validate(good_repo, dialects="duckdb,bigquery")
+    assert again.summary() == first.summary() and not calls  # every plan was known
+    (good_repo / "views.py").write_text(VIEWS.replace('ttl="7d"', 'ttl="8d"'))
+    validate(good_repo, dialects="duckdb,bigquery")
+    assert len(calls) == 2 * 2  # view risk and service good, on two dialects

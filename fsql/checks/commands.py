@@ -37,6 +37,9 @@ def add_commands(commands: Any) -> None:
     _repo_options(check)
     check.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="compile in N processes (default: 1)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="print and parse every statement, even those the local cache "
+                            "records as parsed")
 
 
 def _repo_options(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +52,8 @@ def _repo_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run a ``golden`` or ``validate`` command; a user mistake raises an FsqlError."""
     if args.command == "validate":
-        report = validate(args.repo, dialects=args.dialects, jobs=args.jobs)
+        report = validate(args.repo, dialects=args.dialects, jobs=args.jobs,
+                          cache=not args.no_cache)
         for problem in report.problems:
             print(problem.format(), file=sys.stderr)
         print(report.summary(), file=sys.stderr if report.problems else sys.stdout)

@@ -18,16 +18,20 @@ from pathlib import Path
 import sqlglot
 from sqlglot.errors import SqlglotError
 
+from fsql.checks.cache import TextCache, default_directory
 from fsql.checks.outputs import spine_request
 from fsql.checks.settings import GoldenRequest, GoldenSettings, parse_dialects, read_settings
 from fsql.dsl.definitions import FeatureService, FeatureView
 from fsql.dsl.loading import load_into
 from fsql.errors import DefinitionError, FsqlError
 from fsql.repo import Repo
+from fsql.sql.compiler import render_plan
 from fsql.sql.dialect import available, get_dialect
 
 # A placeholder spine when fsql.toml names none: a table with the columns a request reads.
 PLACEHOLDER_SPINE = "spine"
+# What the cache records for a plan whose SQL printed and parsed back.
+PARSED = "parsed"
 _LOCATION = re.compile(r"(?P<file>[^\s()'\"]+\.py):(?P<line>\d+)")
 _CONFIG = re.compile(r"^(?P<file>[^\s()'\"]+\.toml)\b")
 
@@ -69,14 +73,14 @@ class Report:
 
 
 class _Problems:
-    """Problems keyed by message: one problem hit by several requests or dialects is one
-    entry that lists them."""
+    """Problems keyed by place and message: one problem hit by several requests or dialects
+    is one entry that lists them."""
 
     def __init__(self) -> None:
-        self.found: dict[str, Problem] = {}
+        self.found: dict[tuple[str, str], Problem] = {}
 
     def add(self, where: str, message: str, request: str = "", dialect: str = "") -> None:
-        problem = self.found.setdefault(message, Problem(where, message))
+        problem = self.found.setdefault((where, message), Problem(where, message))
         if request and request not in problem.requests:
             problem.requests.append(request)
         if dialect and dialect not in problem.dialects:
@@ -84,10 +88,12 @@ class _Problems:
 
 
 def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None,
-             jobs: int = 1) -> Report:
+             jobs: int = 1, cache: bool = True) -> Report:
     """Check the repository at ``repo`` on ``dialects`` (default: ``[golden] dialects`` of
     fsql.toml, else every dialect); keeps going after each problem. ``jobs`` > 1 compiles
-    in that many processes (the report is the same).
+    in that many processes (the report is the same). Every request is planned (which
+    type-checks it); the printing and parsing back of a plan that the local cache
+    (:mod:`fsql.checks.cache`) records as parsed already is skipped, unless ``cache=False``.
 
     A directory that does not exist or an unknown dialect raises (a usage mistake); every
     problem of the repository itself is in the report."""
@@ -112,11 +118,12 @@ def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None,
              for name in sorted(table)]
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_worker_load,
-                                 initargs=(str(loaded.root), settings)) as pool:
+                                 initargs=(str(loaded.root), settings, cache)) as pool:
             results = list(pool.map(_worker_check, tasks,
                                     chunksize=max(1, len(tasks) // (4 * jobs))))
     else:
-        results = [_check_request(loaded, settings, *task) for task in tasks]
+        store = TextCache(default_directory() if cache else None)
+        results = [_check_request(loaded, settings, store, *task) for task in tasks]
     statements = 0
     for (dialect, kind, name), (found, compiled) in zip(tasks, results, strict=True):
         statements += compiled
@@ -137,8 +144,8 @@ def _load(root: Path) -> tuple[Repo, list[DefinitionError]]:
     return loaded, errors
 
 
-def _check_request(repo: Repo, settings: GoldenSettings, dialect: str, kind: str,
-                   name: str) -> tuple[list[tuple[str, str]], int]:
+def _check_request(repo: Repo, settings: GoldenSettings, store: TextCache, dialect: str,
+                   kind: str, name: str) -> tuple[list[tuple[str, str]], int]:
     """Compile one request for ``dialect`` and parse it back: its problems (where, message)
     and 1 when it compiled."""
     definition: FeatureView | FeatureService = (
@@ -149,28 +156,34 @@ def _check_request(repo: Repo, settings: GoldenSettings, dialect: str, kind: str
     try:
         setting = _spine_setting(repo, settings, definition)
         spine, types = spine_request(repo, setting, dialect)
-        sql = repo.compile(request, spine, dialect=dialect, spine_types=types,
-                           **settings.options(setting))
+        plan = repo.plan(request, spine, dialect=dialect, spine_types=types,
+                         **settings.options(setting))
+        key = f"validate\0{dialect}\0{plan!r}"
+        if store.get(key) == PARSED:
+            return [], 1
+        target = get_dialect(dialect)
+        sql = render_plan(plan, target)
     except FsqlError as err:
         return [(_where(str(err), definition.location), str(err))], 0
     except Exception as err:  # a bug in fsql: report it with the others, keep going
         return [(definition.location, f"fsql failed compiling it ({type(err).__name__}: "
                  f"{err}); this is a bug in fsql, please report it")], 0
     try:
-        sqlglot.parse(sql, dialect=get_dialect(dialect).sqlglot)
+        sqlglot.parse(sql, dialect=target.sqlglot)
     except SqlglotError as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         return [(definition.location, f"the compiled SQL does not parse back as {dialect}: "
                  f"{first}; this is a bug in fsql, please report it")], 1
+    store.put(key, PARSED)
     return [], 1
 
 
-_worker: tuple[Repo, GoldenSettings] | None = None
+_worker: tuple[Repo, GoldenSettings, TextCache] | None = None
 
 
-def _worker_load(root: str, settings: GoldenSettings) -> None:
+def _worker_load(root: str, settings: GoldenSettings, cache: bool) -> None:
     global _worker
-    _worker = (_load(Path(root))[0], settings)
+    _worker = (_load(Path(root))[0], settings, TextCache(default_directory() if cache else None))
 
 
 def _worker_check(task: tuple[str, str, str]) -> tuple[list[tuple[str, str]], int]:
