@@ -56,7 +56,7 @@ class Problem:
 
 @dataclass(frozen=True)
 class Report:
-    """What ``validate`` checked and the problems it found (in the order found)."""
+    """What ``validate`` checked and the problems it found (by file and line)."""
 
     root: Path
     problems: tuple[Problem, ...]
@@ -129,8 +129,9 @@ def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None,
         statements += compiled
         for where, message in found:
             problems.add(where, message, f"{kind} {name}", dialect)
-    return Report(loaded.root, tuple(problems.found.values()), len(loaded.services),
-                  len(loaded.views), names, statements)
+    ordered = sorted(problems.found.values(), key=lambda p: _place(p.where))
+    return Report(loaded.root, tuple(ordered), len(loaded.services), len(loaded.views), names,
+                  statements)
 
 
 def _load(root: Path) -> tuple[Repo, list[DefinitionError]]:
@@ -208,6 +209,12 @@ def _spine_setting(repo: Repo, settings: GoldenSettings,
         columns += list(definition.request_schema)
     return GoldenRequest(PLACEHOLDER_SPINE, timestamp, tuple(dict.fromkeys(columns)),
                         where=str(repo.root / "fsql.toml"))
+
+
+def _place(where: str) -> tuple[str, int]:
+    """``file:line`` as a sort key (line 12 after line 9)."""
+    file, _, line = where.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (where, 0)
 
 
 def _where(message: str, fallback: str | Path) -> str:
