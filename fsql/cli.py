@@ -1,5 +1,5 @@
 """The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB,
-``golden`` and ``validate`` check a repository in CI."""
+``ls`` and ``show`` describe the repository, ``golden`` and ``validate`` check it in CI."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from dataclasses import replace
 from typing import NoReturn
 
 from fsql.checks import commands as checks
+from fsql.contracts import add_commands as add_contract_commands
+from fsql.discovery import add_commands as add_discovery_commands
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
 from fsql.errors import CompileError, FsqlError
+from fsql.materialize.cli import add_commands as add_materialize_commands
+from fsql.monitor.cli import add_commands as add_monitor_commands
+from fsql.online.cli import add_commands as add_online_commands
+from fsql.online.cli import after_materialize, online_consistency
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
@@ -72,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
                           "(default: DuckDB's, 80%% of RAM)")
+    add_discovery_commands(commands)
+    add_contract_commands(commands)
+    add_materialize_commands(commands)
+    add_online_commands(commands)
+    add_monitor_commands(commands)
     checks.add_commands(commands)
     return parser
 
@@ -100,6 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in checks.COMMANDS:
             return checks.run(args)
         repo = Repo.load(args.repo)
+        if args.command == "consistency" and args.online is not None:
+            return online_consistency(repo, args)
+        if getattr(args, "handler", None) is not None:
+            code = int(args.handler(repo, args))
+            if code == 0 and args.command == "materialize":
+                code = after_materialize(repo, args)
+            return code
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
                        created_cutoff=args.created_cutoff, full_names=args.full_names)
         if args.command == "compile":

@@ -31,7 +31,13 @@ from typing import Any
 
 from fsql.errors import ExecutionError
 from fsql.expr import to_python
-from fsql.plan.nodes import AggregateColumn, AggregationLookup, Lookup, PointInTimePlan
+from fsql.plan.nodes import (
+    AggregateColumn,
+    AggregationLookup,
+    Lookup,
+    PointInTimePlan,
+    Visibility,
+)
 
 Row = Mapping[str, Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -70,20 +76,19 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _is_visible(
-    ts: int, created: int | None, t: int, window_us: int | None, plan: PointInTimePlan
-) -> bool:
-    if plan.cut == "inclusive":
+def _is_visible(ts: int, created: int | None, t: int, visibility: Visibility) -> bool:
+    span = visibility.span_us
+    if visibility.inclusive:
         if not ts <= t:
             return False
-        if window_us is not None and not ts > t - window_us:
+        if span is not None and not ts > t - span:
             return False
     else:
         if not ts < t:
             return False
-        if window_us is not None and not ts >= t - window_us:
+        if span is not None and not ts >= t - span:
             return False
-    return not (plan.created_cutoff and created is not None and created > t)
+    return not (visibility.created_cutoff and created is not None and created > t)
 
 
 def _unknown(lookup: Lookup | AggregationLookup, plan: PointInTimePlan, spine_row: Row) -> bool:
@@ -105,6 +110,7 @@ def _visible(
     t = to_micros(spine_row[plan.spine.timestamp_column])
     assert t is not None
     key = tuple(spine_row[k.spine_column] for k in lookup.keys)
+    visibility = plan.visibility(lookup, window_us)
     for row in source_rows:
         if tuple(row[k.source_column] for k in lookup.keys) != key:
             continue
@@ -113,7 +119,7 @@ def _visible(
             continue
         created_col = lookup.source.created_column
         created = to_micros(row[created_col]) if created_col else None
-        if _is_visible(ts, created, t, window_us, plan):
+        if _is_visible(ts, created, t, visibility):
             yield row, ts, created
 
 

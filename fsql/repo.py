@@ -4,6 +4,7 @@ requests made of them (plan, compile, run on embedded DuckDB)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,11 @@ from fsql.dsl.loading import load_into
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
+from fsql.materialize.layout import definition_hash
+from fsql.materialize.run import materialize
+from fsql.online.config import online_url
+from fsql.online.serving import OnlineResponse, get_online_features, online_plan
+from fsql.online.stores import open_store
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
 from fsql.plan.planner import build_plan, spine_ref
 from fsql.plan.schemas import Target
@@ -106,3 +112,41 @@ class Repo(Catalog):
         """
 
         return run_training_set(self, features, spine, arrow=arrow, **options)
+
+    def materialize(self, views: Sequence[str] | str | None = None, *,
+                    service: str | None = None, end: Any = None, target: str | None = None,
+                    full_refresh: bool = False, **options: Any) -> Any:
+        """Bring the latest tables of ``views`` (or of ``service``'s views; default: every
+        view with entities) up to date as of ``end`` (default: now) on ``target`` (default
+        ``duckdb:///fsql_store.duckdb`` in the repository). Returns a report with, per view,
+        the rows inserted/updated/deleted, the seconds and the new watermark
+        (docs/materialization.md).
+
+        >>> Repo.load("examples/fraud").materialize(["user_risk"],   # doctest: +SKIP
+        ...                                         end="2024-06-01")
+        """
+        return materialize(self, views=views, service=service, end=end, target=target,
+                           full_refresh=full_refresh, **options)
+
+    def get_online_features(self, features: str | Sequence[Any],
+                            entity_rows: Sequence[Mapping[str, Any]], *,
+                            at: datetime | None = None, full_names: bool = False,
+                            online: str | None = None) -> OnlineResponse:
+        """The features of ``entity_rows`` (dicts holding the join keys and any request
+        columns) from the online store (``online``, else ``[online] url`` of fsql.toml,
+        else ``sqlite:///online.db``) as of ``at`` (default: now): a stored value outside its
+        view's TTL at ``at`` is missing, and a missing value reads as a spine row with nothing
+        visible (counts 0, others NULL or their default). docs/serving.md.
+
+        >>> repo.get_online_features("fraud_detection",          # doctest: +SKIP
+        ...                          [{"user_id": 1, "merchant_id": 7}]).to_dict()
+        """
+        columns = list(dict.fromkeys(c for row in entity_rows for c in row))
+        plan = online_plan(self, features, columns, full_names=full_names)
+        hashes = {lk.view_name: definition_hash(self.views[lk.view_name], plan.cut)
+                  for lk in plan.lookups}
+        store = open_store(online_url(self, online), root=self.root)
+        try:
+            return get_online_features(plan, store, entity_rows, at=at, hashes=hashes)
+        finally:
+            store.close()

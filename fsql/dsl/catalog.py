@@ -36,6 +36,8 @@ class Catalog:
     services: dict[str, FeatureService] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    # fsql.toml's tables other than [project] and [environments] (fsql/dsl/loading.py)
+    config: dict[str, Any] = field(default_factory=dict)
 
     def excluded(self, relative: Path) -> bool:
         """Whether the repository file ``relative`` (to the root) is skipped when loading."""

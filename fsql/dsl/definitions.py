@@ -214,13 +214,17 @@ class FeatureView:
     owner: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     derived: tuple[Derived, ...] = ()
+    # How late (event time before the previous run's end) a row of a source without a
+    # created timestamp may arrive and still reach the latest table (docs/materialization.md).
+    late_arrival: timedelta = timedelta(0)
     location: str = field(default="", compare=False, repr=False)
 
     @checked_arguments
     def __init__(self, name: str, *, source: Source, features: Sequence[Any],
                  entities: Sequence[Entity] = (), ttl: timedelta | str | None = None,
                  description: str = "", owner: str = "",
-                 tags: Mapping[str, str] | None = None) -> None:
+                 tags: Mapping[str, str] | None = None,
+                 late_arrival: timedelta | str = timedelta(0)) -> None:
         location = caller_location()
         where = f"FeatureView {name!r} ({location})"
         check_name("FeatureView", name, location)
@@ -289,11 +293,13 @@ class FeatureView:
                 f"{where}: features {clash} are join keys or timestamps, not features"
             )
         parsed_ttl = None if ttl is None else parse_duration(ttl, where=f"{where} ttl")
+        late = timedelta(0) if late_arrival in (timedelta(0), 0, "0") else parse_duration(
+            late_arrival, where=f"{where} late_arrival")
         for attr, value in (("name", name), ("entities", tuple(entities)), ("source", source),
                             ("features", tuple(features)), ("ttl", parsed_ttl),
                             ("description", description), ("owner", owner),
                             ("tags", dict(tags or {})), ("derived", tuple(derived)),
-                            ("location", location)):
+                            ("late_arrival", late), ("location", location)):
             object.__setattr__(self, attr, value)
 
     def __hash__(self) -> int:

@@ -18,6 +18,11 @@ from fsql.dsl.definitions import Entity, FeatureService, FeatureView, Source
 from fsql.dsl.environments import check_environment_sources, parse_environments
 from fsql.errors import DefinitionError
 
+# The tables of fsql.toml: [project] and [environments.NAME] are read here; the others by the
+# modules they configure, from Catalog.config ([online]: fsql.online; [monitoring]:
+# fsql.monitor; [golden]: fsql.checks.settings).
+TABLES = ("project", "environments", "targets", "online", "golden", "monitoring")
+
 
 def load_into(catalog: Catalog, directory: str | Path, *,
               errors: list[DefinitionError] | None = None) -> None:
@@ -68,19 +73,18 @@ def configure(catalog: Catalog, config: Path) -> None:
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
         raise DefinitionError(f"{config}: cannot read it as TOML: {err}") from None
     # [project] holds the settings; a file without it may hold them at the top level.
-    # [golden]: the settings of `fsql golden` (fsql/checks/settings.py reads them).
-    tables = {"project", "environments", "golden"}
-    project = data.get("project", {k: v for k, v in data.items() if k not in tables})
+    project = data.get("project", {k: v for k, v in data.items() if k not in TABLES})
     if not isinstance(project, dict):
         raise DefinitionError(
             f"{config}: 'project' must be a table: write [project] with name = \"...\" "
             "and dialect = \"duckdb\" on the lines below it"
         )
-    unknown = sorted(set(data) - tables) if "project" in data else []
+    unknown = sorted(set(data) - set(TABLES)) if "project" in data else []
     if unknown:
         raise DefinitionError(
-            f"{config}: unknown table {unknown[0]!r}; fsql.toml holds [project], "
-            "[environments.NAME] and [golden]")
+            f"{config}: unknown table {unknown[0]!r}; fsql.toml holds "
+            f"{', '.join(f'[{t}]' for t in TABLES)}")
+    catalog.config = {k: v for k, v in data.items() if k in TABLES}
     catalog.project = str(project.get("name", catalog.project))
     catalog.default_dialect = str(project.get("dialect", catalog.default_dialect))
     exclude = project.get("exclude", [])

@@ -26,15 +26,14 @@ def first_line(err: BaseException) -> str:
 
 
 class DuckDBFiles:
-    """Describes local files with DuckDB (one in-memory connection, no open result left)."""
+    """Describes local files with DuckDB (one in-memory connection, opened when a file is
+    first described: a request on tables never pays for it; no open result left)."""
 
     def __init__(self) -> None:
         self._connection: duckdb.DuckDBPyConnection | None = None
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
-        # Connected on first use: a request over tables only never pays for a connection
-        # (tens of milliseconds, which add up over a repository's services and dialects).
         if self._connection is None:
             self._connection = duckdb.connect()
         return self._connection

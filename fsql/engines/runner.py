@@ -342,15 +342,24 @@ def run_training_set(repo: Catalog, features: str | Sequence[Any], spine: Any, *
 
     >>> df = run_training_set(repo, "fraud_detection", spine_frame)        # doctest: +SKIP
     """
+    result, plan = training_table(repo, features, spine, progress=progress,
+                                  memory_limit=memory_limit, **options)
+    return result_frame(result, spine, feature_dtypes(plan), arrow=arrow)
+
+
+def training_table(repo: Catalog, features: str | Sequence[Any], spine: Any, *,
+                   progress: bool = False, memory_limit: str | None = None,
+                   **options: Any) -> tuple[pa.Table, PointInTimePlan]:
+    """The training set as DuckDB returns it (an Arrow table: spine columns, then features)
+    and its plan; :func:`run_training_set` gives it the spine's own types."""
     con = connect(progress=progress, memory_limit=memory_limit)
     tree, plan = _training_set(repo, features, con, spine, **options)
     try:
         # A relation: Arrow output without an extra copy.
-        result = con.sql(render(tree, get_dialect("duckdb"), copy=False)).to_arrow_table()
+        return con.sql(render(tree, get_dialect("duckdb"), copy=False)).to_arrow_table(), plan
     except duckdb.Error as err:
         raise ExecutionError(
             f"DuckDB failed to run the training-set query: {first_line(err)}") from None
-    return result_frame(result, spine, feature_dtypes(plan), arrow=arrow)
 
 
 def feature_dtypes(plan: PointInTimePlan) -> dict[str, DType | None]:

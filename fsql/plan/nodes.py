@@ -62,6 +62,7 @@ class FeatureColumn:
     dtype: DType
     default: Any
     hidden: bool = False  # an input of a view's Derived feature that was not requested
+    feature: str = ""  # the feature's name in its view (the latest table's column)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class AggregateColumn:
     # The input column's dtype when known (the source's file or schema, else a sum's declared
     # dtype): integer sums accumulate exactly, floats order NaN by fsql's rule.
     input_dtype: str | None = None
+    feature: str = ""  # the feature's name in its view (the latest table's column)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,26 @@ class DerivedColumn:
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """Which source rows a spine row at time t sees (docs/semantics.md, "The cut").
+
+    ``cut``: event time ts <= t (inclusive) or ts < t (exclusive). ``span_us``: a view's TTL or
+    an aggregate's window w, also ts > t - w (inclusive) or ts >= t - w (exclusive); None is
+    unbounded. ``created_cutoff``: rows created after t are not visible (only where the source
+    has a created timestamp). The oracle reads it in Python, fsql/sql/visibility.py writes it
+    as SQL predicates, frames and tie ranks: nothing else encodes the rule."""
+
+    cut: Cut
+    span_us: int | None = None
+    created_cutoff: bool = False
+
+    @property
+    def inclusive(self) -> bool:
+        """Whether the spine time itself is visible."""
+        return self.cut == "inclusive"
+
+
+@dataclass(frozen=True)
 class PointInTimePlan:
     """A training-set request: one output row per spine row, plus each lookup's features."""
 
@@ -160,6 +182,12 @@ class PointInTimePlan:
     request: str = ""
     full_names: bool = False
     env: str | None = None
+
+    def visibility(self, lookup: Lookup | AggregationLookup,
+                   span_us: int | None = None) -> Visibility:
+        """What a spine row sees of ``lookup``'s source over ``span_us`` (a TTL or window)."""
+        return Visibility(self.cut, span_us,
+                          self.created_cutoff and lookup.source.created_column is not None)
 
     @property
     def output_names(self) -> tuple[str, ...]:

@@ -568,10 +568,10 @@ def _lookup(catalog: Catalog, proj: ViewProjection, spine: SpineRef, full_names:
                 feat.function, column,
                 to_micros(feat.window) if feat.window is not None else None, feat.where,
                 output, feat.dtype or _aggregate_dtype(feat.function, input_dtype),
-                feat.default, is_hidden, input_dtype))
+                feat.default, is_hidden, input_dtype, feature=name))
         else:
             outputs.append(FeatureColumn(source.column_for(name), output, feat.dtype,
-                                         feat.default, is_hidden))
+                                         feat.default, is_hidden, feature=name))
     if view.is_aggregation:
         return AggregationLookup(name=proj.name, view_name=view.name, source=source_ref,
                                  keys=keys, outputs=tuple(outputs),

@@ -26,7 +26,7 @@ from sqlglot import exp
 from fsql.dsl.functions import COUNTS
 from fsql.dtypes import DType
 from fsql.errors import UnsupportedError
-from fsql.plan.nodes import AggregateColumn, AggregationLookup
+from fsql.plan.nodes import AggregateColumn, AggregationLookup, Visibility
 from fsql.sql.context import QueryContext
 from fsql.sql.dialect import data_type, paren
 from fsql.sql.expressions import to_sql
@@ -54,6 +54,7 @@ from fsql.sql.tree import (
     tie_struct,
     value_order_keys,
 )
+from fsql.sql.visibility import inside_span, not_after, range_frame
 
 
 def _a(j: int) -> str:
@@ -230,23 +231,9 @@ class AggregationSQL:
             .where(not_null(col(RID)), copy=False)
         )
 
-    def frame_spec(self, agg: AggregateColumn) -> exp.WindowSpec:
-        inclusive = self.p.plan.cut == "inclusive"
-        if agg.window_us is None:
-            start: exp.Expr | str = "UNBOUNDED"
-        else:
-            start = exp.Literal.number(agg.window_us - 1 if inclusive else agg.window_us)
-        if inclusive:
-            return exp.WindowSpec(
-                kind="RANGE", start=start, start_side="PRECEDING", end="CURRENT ROW"
-            )
-        return exp.WindowSpec(
-            kind="RANGE",
-            start=start,
-            start_side="PRECEDING",
-            end=exp.Literal.number(1),
-            end_side="PRECEDING",
-        )
+    def visibility(self, window_us: int | None) -> Visibility:
+        """What a spine row sees of this lookup's events over ``window_us``."""
+        return self.p.plan.visibility(self.lookup, window_us)
 
     def framed_aggregate(self, j: int, agg: AggregateColumn) -> exp.Expr:
         """Aggregate ``j`` over its RANGE frame of the union of events and spine rows."""
@@ -257,7 +244,7 @@ class AggregationSQL:
                 this=aggregate,
                 partition_by=[col(key_name(k)) for k in range(n_keys)] or None,
                 order=exp.Order(expressions=[exp.Ordered(this=col("__fsql_o"), nulls_first=True)]),
-                spec=self.frame_spec(agg),
+                spec=range_frame(self.visibility(agg.window_us)),
             )
 
         value = col(input_name(self.input_of[j]))
@@ -354,7 +341,7 @@ class AggregationSQL:
     def visible(self, alias: str) -> list[exp.Expr]:
         """Event ``alias`` visible at the spine row's t, in the longest window."""
 
-        conds = [self.p.visible_upper(col("__fsql_ts", alias), col(T, SPINE))]
+        conds = [not_after(self.visibility(None), col("__fsql_ts", alias), col(T, SPINE))]
         longest = self.lookup.longest_window_us
         if longest is not None:
             conds.append(self.in_window(longest, alias))
@@ -371,12 +358,8 @@ class AggregationSQL:
         return conds
 
     def in_window(self, window_us: int, alias: str) -> exp.Expr:
-
-        lower = exp.Sub(this=col(T, SPINE), expression=int_literal(window_us))
-        ts = col("__fsql_ts", alias)
-        if self.p.plan.cut == "inclusive":
-            return exp.GT(this=ts, expression=lower)
-        return exp.GTE(this=ts, expression=lower)
+        """The joined event at ``alias`` is inside the window ``window_us`` of its spine row."""
+        return inside_span(self.visibility(window_us), col("__fsql_ts", alias), col(T, SPINE))
 
     def joined_from(self, alias: str) -> exp.Select:
 

@@ -30,7 +30,14 @@ from sqlglot.errors import ErrorLevel
 from sqlglot.errors import UnsupportedError as SqlglotUnsupported
 
 from fsql.errors import UnsupportedError
-from fsql.plan.nodes import AggregationLookup, DerivedColumn, Lookup, PointInTimePlan, SpineRef
+from fsql.plan.nodes import (
+    AggregationLookup,
+    DerivedColumn,
+    Lookup,
+    PointInTimePlan,
+    SpineRef,
+    Visibility,
+)
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy, data_type
 from fsql.sql.expressions import to_sql
@@ -56,6 +63,7 @@ from fsql.sql.tree import (
     value_order_keys,
     view_cte_name,
 )
+from fsql.sql.visibility import inside_span, not_after, sees, union_ranks
 from fsql.version import __version__
 
 
@@ -167,17 +175,9 @@ class PointInTimeCompiler:
             return self.dialect.created_cutoff_strategy
         return self.dialect.snapshot_strategy
 
-    def visible_upper(self, ts: exp.Expr, t: exp.Expr) -> exp.Expr:
-        if self.plan.cut == "inclusive":
-            return exp.LTE(this=ts, expression=t)
-        return exp.LT(this=ts, expression=t)
-
-    def within_ttl(self, lookup: Lookup, ts: exp.Expr, t: exp.Expr) -> exp.Expr:
-        assert lookup.ttl_us is not None
-        lower = exp.Sub(this=t, expression=int_literal(lookup.ttl_us))
-        if self.plan.cut == "inclusive":
-            return exp.GT(this=ts, expression=lower)
-        return exp.GTE(this=ts, expression=lower)
+    def ttl(self, lookup: Lookup) -> Visibility:
+        """What a spine row sees of a snapshot view's source: the cut and the TTL."""
+        return self.plan.visibility(lookup, lookup.ttl_us)
 
     def key_match(self, lookup: Lookup, spine: str, other: str) -> list[exp.Expr]:
         return [
@@ -191,8 +191,7 @@ class PointInTimeCompiler:
         alias = view_cte_name(lookup.name)
         right = table(src_cte_name(lookup.name), alias)
         keys = self.key_match(lookup, SPINE, alias)
-        flipped = exp.GTE if self.plan.cut == "inclusive" else exp.GT
-        condition = flipped(this=col(T, SPINE), expression=col(TS, alias))
+        condition = sees(self.ttl(lookup), col(T, SPINE), col(TS, alias))
         join = exp.Join(this=right, method="ASOF", match_condition=condition)
         if keys:
             join.set("on", and_all(keys))
@@ -209,7 +208,7 @@ class PointInTimeCompiler:
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
             ident(src_cte_name(lookup.name)), copy=False)
         conds: list[exp.Expr] = self.key_match(lookup, SPINE, narrow_alias)
-        conds.append(self.visible_upper(col(TS, narrow_alias), col(T, SPINE)))
+        conds.append(not_after(self.ttl(lookup), col(TS, narrow_alias), col(T, SPINE)))
         asof = exp.Join(this=narrow.subquery(narrow_alias, copy=False), method="ASOF",
                         on=and_all(conds))
         matched = (
@@ -226,7 +225,7 @@ class PointInTimeCompiler:
         )
         if lookup.ttl_us is not None:
             matched = matched.where(
-                self.within_ttl(lookup, col(TS, narrow_alias), col(T, SPINE)), copy=False)
+                inside_span(self.ttl(lookup), col(TS, narrow_alias), col(T, SPINE)), copy=False)
         same_time = [
             exp.EQ(this=col(key_name(n), rows_alias), expression=col(key_name(n), match_alias))
             for n in range(n_keys)
@@ -252,7 +251,7 @@ class PointInTimeCompiler:
     def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
         """UNION ALL of source rows and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) per key."""
         n_keys, n_feats = len(lookup.keys), len(lookup.tie_columns)
-        src_side, spine_side = (0, 1) if self.plan.cut == "inclusive" else (1, 0)
+        src_side, spine_side = union_ranks(self.ttl(lookup))
         row = exp.Struct(
             expressions=[aliased(col(TS), "ts")]
             + [aliased(col(feat_name(n)), f"v{n}") for n in range(n_feats)]
@@ -319,9 +318,9 @@ class PointInTimeCompiler:
         """Join each spine row to its visible rows and keep the greatest by the tie order."""
         alias = "__fsql_l"
         conds = self.key_match(lookup, SPINE, alias)
-        conds.append(self.visible_upper(col(TS, alias), col(T, SPINE)))
+        conds.append(not_after(self.ttl(lookup), col(TS, alias), col(T, SPINE)))
         if lookup.ttl_us is not None:
-            conds.append(self.within_ttl(lookup, col(TS, alias), col(T, SPINE)))
+            conds.append(inside_span(self.ttl(lookup), col(TS, alias), col(T, SPINE)))
         if self.plan.created_cutoff and lookup.source.created_column:
             conds.append(
                 exp.Or(
@@ -512,7 +511,7 @@ class PointInTimeCompiler:
         )
         if lookup.ttl_us is not None:
             hit = exp.And(
-                this=hit, expression=self.within_ttl(lookup, col(TS, alias), col(T, SPINE))
+                this=hit, expression=inside_span(self.ttl(lookup), col(TS, alias), col(T, SPINE))
             )
         out: list[exp.Expr] = []
         for feature in lookup.outputs:

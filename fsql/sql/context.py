@@ -19,10 +19,6 @@ class QueryContext(Protocol):
     plan: PointInTimePlan
     dialect: Dialect
 
-    def visible_upper(self, ts: exp.Expr, t: exp.Expr) -> exp.Expr:
-        """``ts`` is not after the spine time ``t`` under the request's cut."""
-        ...
-
     def spine_bounds(self) -> tuple[exp.Expr, exp.Expr]:
         """Scalar subqueries of the spine's least and greatest time."""
         ...

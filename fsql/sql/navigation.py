@@ -53,6 +53,7 @@ from fsql.sql.tree import (
     table,
     value_order_keys,
 )
+from fsql.sql.visibility import inside_span, not_after, union_ranks
 
 _O, _SIDE, _WI, _US = "__fsql_o", "__fsql_side", "__fsql_wi", "__fsql_us"
 _LOWEST = INT64_MIN + 1  # a lifetime first's probe: before every event of the key
@@ -76,7 +77,7 @@ class NavigationSQL:
         self.o = owner
         self.lookup = owner.lookup
         self.members = members
-        self.inclusive = owner.p.plan.cut == "inclusive"
+        self.visible = owner.p.plan.visibility(owner.lookup)  # the cut; spans per aggregate
         self.partitioned = owner.p.dialect.running_partitioned
         self.n_keys = len(self.lookup.keys)
         self.inputs = list(dict.fromkeys(owner.input_of[j] for j in members))
@@ -118,7 +119,7 @@ class NavigationSQL:
 
     def union(self) -> exp.Subquery:
         """Events and probe rows: (keys, time, side, created, row id, probe, t, inputs)."""
-        event_side, probe_side = (0, 1) if self.inclusive else (1, 0)
+        event_side, probe_side = union_ranks(self.visible)
         bigint = data_type("BIGINT")
         events = exp.select(
             *self.keys(),
@@ -223,12 +224,11 @@ class NavigationSQL:
             value, time = col(f"__fsql_lv{m}"), col(f"__fsql_lo{m}")
             if agg.window_us is None:
                 return value
-            lower = exp.Sub(this=t, expression=int_literal(agg.window_us))
-            inside: exp.Expr = (exp.GT if self.inclusive else exp.GTE)(this=time,
-                                                                      expression=lower)
+            window = self.o.p.plan.visibility(self.lookup, agg.window_us)
+            inside: exp.Expr = inside_span(window, time, t)
         else:
             value, time = col(f"__fsql_fv{m}"), col(f"__fsql_fo{m}")
-            inside = (exp.LTE if self.inclusive else exp.LT)(this=time, expression=t)
+            inside = not_after(self.visible, time, t)
         return _when(inside, value)
 
     def cte(self) -> exp.Select:

@@ -44,7 +44,6 @@ from fsql.sql.dialect import data_type
 from fsql.sql.tree import (
     CREATED,
     CREATED_NULL,
-    INT64_MAX,
     INT64_MIN,
     RID,
     SPINE,
@@ -61,6 +60,14 @@ from fsql.sql.tree import (
     key_name,
     not_null,
     table,
+)
+from fsql.sql.visibility import (
+    inside_span,
+    not_after,
+    probe_created,
+    sees,
+    span_start,
+    union_ranks,
 )
 
 _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
@@ -110,7 +117,7 @@ class RunningSQL:
     def __init__(self, owner: AggregationInputs, members: list[int]) -> None:
         self.o = owner
         self.lookup = owner.lookup
-        self.inclusive = owner.p.plan.cut == "inclusive"
+        self.visible = owner.p.plan.visibility(owner.lookup)  # the cut; spans per aggregate
         self.n_keys = len(self.lookup.keys)
         self.partitioned = owner.p.dialect.running_partitioned
         self.materialize = owner.p.dialect.materialize_ctes
@@ -264,7 +271,7 @@ class RunningSQL:
         """Events and probes in (keys, time, kind) order, with a running count per series."""
         series = self.series()
         stats = self.block_stats()
-        event_kind, probe_kind = (0, 1) if self.inclusive else (1, 0)
+        event_kind, probe_kind = union_ranks(self.visible)
         bigint = data_type("BIGINT")
         integer = data_type("INT")
         event_rows = exp.select(
@@ -635,15 +642,13 @@ class RunningSQL:
             )
         if function == "last":
             # visible: (ts, c) <= (t, MAX) inclusive, < (t, MIN) exclusive.
-            probe = _struct(ts=t, c=int_literal(INT64_MAX if self.inclusive else INT64_MIN))
-            cond: exp.Expr = (exp.GTE if self.inclusive else exp.GT)(
-                this=probe, expression=_struct(ts=col(TS, e), c=col(CREATED, e)))
+            probe = _struct(ts=t, c=probe_created(self.visible))
+            cond: exp.Expr = sees(self.visible, probe, _struct(ts=col(TS, e), c=col(CREATED, e)))
         else:
             assert window is not None
-            lower = exp.Sub(this=t, expression=int_literal(window))
             # ts > t - w inclusive, ts >= t - w exclusive.
-            c = int_literal(INT64_MAX if self.inclusive else INT64_MIN)
-            cond = exp.LT(this=_struct(ts=lower, c=c),
+            lower = span_start(self.o.p.plan.visibility(self.lookup, window), t)
+            cond = exp.LT(this=_struct(ts=lower, c=probe_created(self.visible)),
                           expression=_struct(ts=col(TS, e), c=col(CREATED, e)))
         join = exp.Join(this=events, method="ASOF", on=and_all([*keys, cond]))
         return (
@@ -676,10 +681,9 @@ class RunningSQL:
         hit = self.asof_name(agg.function, m, window, "hit")
         ts, t = col(TS, hit), col(T, SPINE)
         if agg.function == "first":
-            inside: exp.Expr = (exp.LTE if self.inclusive else exp.LT)(this=ts, expression=t)
+            inside: exp.Expr = not_after(self.visible, ts, t)
         elif agg.window_us is None:
             return col("__fsql_v", hit)
         else:
-            lower = exp.Sub(this=t, expression=int_literal(agg.window_us))
-            inside = (exp.GT if self.inclusive else exp.GTE)(this=ts, expression=lower)
+            inside = inside_span(self.o.p.plan.visibility(self.lookup, agg.window_us), ts, t)
         return _when(inside, col("__fsql_v", hit))

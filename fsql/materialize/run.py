@@ -1,0 +1,267 @@
+"""Run materializations on a DuckDB target: every view of a run in one transaction, so a run
+completes or leaves every latest table and the state table as they were."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from fsql.dsl.catalog import Catalog
+from fsql.dsl.definitions import FeatureView
+from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
+from fsql.materialize import statements as st
+from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table
+from fsql.materialize.pit import AS_OF, training_plan
+from fsql.materialize.script import Step, render_step, view_steps
+from fsql.materialize.targets import Target, executable, parse_end, resolve_target
+from fsql.plan.nodes import Cut, SpineRef
+from fsql.sql.dialect import get_dialect
+
+Hook = Callable[[str, str], None]  # (view, step name) -> None, called before each statement
+
+
+@dataclass(frozen=True)
+class ViewRun:
+    """What one view's run did."""
+
+    view: str
+    table: str
+    inserted: int
+    updated: int
+    deleted: int
+    seconds: float
+    end: datetime
+    created_watermark: datetime | None
+    skipped: str = ""  # why nothing was done (a run older than the table's)
+
+    def format(self) -> str:
+        """One line: the view, the rows written, the seconds and the new watermark."""
+        if self.skipped:
+            return f"{self.view}: nothing to do: {self.skipped}"
+        mark = f"watermark {self.end.isoformat()}"
+        if self.created_watermark is not None:
+            mark += f", created up to {self.created_watermark.isoformat()}"
+        return (f"{self.view} -> {self.table}: {self.inserted} inserted, {self.updated} "
+                f"updated, {self.deleted} deleted, {self.seconds:.2f} s, {mark}")
+
+
+@dataclass(frozen=True)
+class MaterializeReport:
+    """Every view's run, and the target they were written to."""
+
+    target: str
+    views: tuple[ViewRun, ...]
+
+    def format(self) -> str:
+        """One line per view."""
+        return "\n".join(v.format() for v in self.views)
+
+
+def select_views(repo: Catalog, *, views: Sequence[str] | str | None = None,
+                 service: str | None = None) -> tuple[list[FeatureView], Cut]:
+    """The views of a run and their cut: ``views`` by name, a ``service``'s views (with the
+    service's cut), or every view of the repository with entities."""
+    if views is not None and service is not None:
+        raise CompileError("Pass views or a service to materialize, not both")
+    if service is not None:
+        if service not in repo.services:
+            raise DefinitionError(
+                f"Unknown feature service {service!r}.{did_you_mean(service, repo.services)} "
+                f"Services: {', '.join(sorted(repo.services)) or '(none)'}")
+        svc = repo.services[service]
+        chosen = list(dict.fromkeys(p.view for p in repo.resolve(service)))
+        return chosen, svc.cut or "inclusive"
+    if isinstance(views, str):
+        views = [v.strip() for v in views.split(",") if v.strip()]
+    if views is None:
+        return [v for v in repo.views.values() if v.join_keys], "inclusive"
+    return [repo.view(name) for name in views], "inclusive"
+
+
+def layout_for(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
+               dialect: str = "duckdb") -> LatestTable:
+    """The latest table of ``view`` (its column dtypes come from the training-set plan for
+    ``dialect``, which also decides whether the source is read from its file or table)."""
+    probe = LatestTable(view, cut, "", (), (), None, (), 0, "")
+    keys = view.join_keys
+    plan = training_plan(repo, probe, SpineRef("query", "SELECT 1", AS_OF,
+                                               columns=(*keys, AS_OF)), dialect=dialect)
+    return latest_table(repo, view, plan, cut=cut, prefix=prefix)
+
+
+def connect_target(target: Target) -> duckdb.DuckDBPyConnection:
+    """A connection to a DuckDB target (UTC session: timestamps are read as UTC)."""
+    assert target.path is not None
+    try:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(target.path))
+    except (duckdb.Error, OSError) as err:
+        raise ExecutionError(f"Target {target.url!r}: cannot open {target.path}: {err}") from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+@dataclass(frozen=True)
+class _Previous:
+    end_us: int | None
+    definition_hash: str | None
+    table_exists: bool
+
+
+def _previous(con: duckdb.DuckDBPyConnection, names: st.Names, view: str) -> _Previous:
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    exists = names.latest.split(".")[-1] in tables
+    if names.state.split(".")[-1] not in tables:
+        return _Previous(None, None, exists)
+    row = con.execute(
+        f"SELECT definition_hash, end_time_us FROM {names.state} WHERE view_name = ? AND "
+        "finished_at IS NOT NULL ORDER BY finished_at DESC, end_time_us DESC LIMIT 1",
+        [view]).fetchall()
+    if not row:
+        return _Previous(None, None, exists)
+    last_hash = row[0][0]
+    (best,) = con.execute(
+        f"SELECT max(end_time_us) FROM {names.state} WHERE view_name = ? AND "
+        "definition_hash = ? AND finished_at IS NOT NULL", [view, last_hash]).fetchall()
+    return _Previous(best[0], last_hash, exists)
+
+
+def materialize(repo: Catalog, *, views: Sequence[str] | str | None = None,
+                service: str | None = None, end: str | datetime | date | None = None,
+                target: str | None = None, full_refresh: bool = False,
+                progress: Callable[[str], None] | None = None,
+                hook: Hook | None = None) -> MaterializeReport:
+    """Bring the latest tables of ``views`` (or of ``service``'s views; default: every view
+    with entities) up to date as of ``end`` (default: now) on ``target`` (a URL, a
+    ``[targets.NAME]`` of fsql.toml; default ``duckdb:///fsql_store.duckdb`` in the
+    repository). Every view is written in one transaction: the run completes, or changes
+    nothing. ``hook(view, step)`` is called before each statement (tests inject failures).
+
+    >>> Repo.load("examples/fraud").materialize(views=["user_risk"],    # doctest: +SKIP
+    ...                                         end="2024-03-01")
+    """
+    chosen, cut = select_views(repo, views=views, service=service)
+    t1 = parse_end(end)
+    where = executable(resolve_target(target, root=repo.root))
+    layouts = [layout_for(repo, v, cut, where.prefix) for v in chosen]
+    con = connect_target(where)
+    try:
+        return _run(repo, con, where, layouts, t1, full_refresh, progress, hook)
+    finally:
+        con.close()
+
+
+def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
+         layouts: list[LatestTable], t1: datetime, full_refresh: bool,
+         progress: Callable[[str], None] | None, hook: Hook | None) -> MaterializeReport:
+    started = datetime.now(UTC)
+    plans: list[tuple[LatestTable, st.Names, st.RunInfo, _Previous]] = []
+    for layout in layouts:  # every check before the first write
+        names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+        prev = _previous(con, names, layout.view.name)
+        if prev.definition_hash not in (None, layout.definition_hash) and not full_refresh:
+            raise DefinitionError(
+                f"FeatureView {layout.view.name!r} ({layout.view.location}) changed since its "
+                f"latest table {names.latest} was written (definition hash "
+                f"{prev.definition_hash} -> {layout.definition_hash}); rebuild it with "
+                "--full-refresh (full_refresh=True): rows of two definitions are never mixed")
+        full = full_refresh or not prev.table_exists or prev.end_us is None
+        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full)
+        plans.append((layout, names, run, prev))
+    results = []
+    current = ""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        if where.schema:
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
+        for layout, names, run, prev in plans:
+            current = layout.view.name
+            if progress:
+                progress(f"{current}: computing rows as of {t1.isoformat()}")
+            results.append(_run_view(repo, con, layout, names, run, prev, hook))
+        con.execute("COMMIT")
+    except BaseException as err:
+        con.execute("ROLLBACK")
+        if isinstance(err, (duckdb.Error, OSError)):
+            raise ExecutionError(
+                f"Materializing view {current!r} failed, nothing was changed: "
+                f"{str(err).strip().splitlines()[0]}") from None
+        raise
+    return MaterializeReport(where.url, tuple(results))
+
+
+def _run_view(repo: Catalog, con: duckdb.DuckDBPyConnection, layout: LatestTable,
+              names: st.Names, run: st.RunInfo, prev: _Previous, hook: Hook | None) -> ViewRun:
+    clock = time.perf_counter()
+    view = layout.view.name
+    if prev.end_us is not None and not run.full_refresh and run.end_us < prev.end_us:
+        older = datetime.fromtimestamp(prev.end_us / 1e6, UTC).isoformat()
+        return ViewRun(view, names.latest, 0, 0, 0, 0.0, run.end, None,
+                       skipped=f"--end {run.end.isoformat()} is older than the table's "
+                               f"{older}; a run never goes back in time")
+    counts = (0, 0, 0)
+    for step in view_steps(repo, layout, names, run, "duckdb", local=True):
+        if step.name in ("begin", "commit"):
+            continue  # the whole run is one transaction
+        if step.name == "finish_state":
+            step = Step(step.name, st.finish_state(names, run, get_dialect("duckdb"),
+                                                   finished_at=datetime.now(UTC),
+                                                   counts=counts))
+        if hook is not None:
+            hook(view, step.name)
+        con.execute(render_step(step, "duckdb"))
+        if step.name == "new_rows":
+            counts = _counts(con, layout, names, run)
+    (wm,) = con.execute(f"SELECT created_watermark_us FROM {names.state} WHERE run_id = ?",
+                        [run.run_id]).fetchall()
+    created = None if wm[0] is None else datetime.fromtimestamp(0, UTC) + _micros(wm[0])
+    return ViewRun(view, names.latest, *counts, time.perf_counter() - clock, run.end, created)
+
+
+def _micros(value: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(microseconds=value)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, layout: LatestTable, names: st.Names,
+            run: st.RunInfo) -> tuple[int, int, int]:
+    query = st.count_changes(layout, names, run, get_dialect("duckdb"))
+    (row,) = con.execute(query.sql(dialect="duckdb")).fetchall()
+    return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+
+
+def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | None = None,
+                 service: str | None = None, end: str | datetime | date | None = None,
+                 target: str | None = None, full_refresh: bool = False) -> str:
+    """The statements of a run for ``dialect`` as one script (what a warehouse job runs)."""
+    chosen, cut = select_views(repo, views=views, service=service)
+    t1 = parse_end(end)
+    where = resolve_target(target, root=repo.root) if target else Target(dialect, dialect)
+    started = datetime.now(UTC)
+    parts = [f"-- fsql materialization as of {t1.isoformat()} | dialect {dialect}"]
+    for view in chosen:
+        layout = layout_for(repo, view, cut, where.prefix, dialect=dialect)
+        names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
+        parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
+        parts += [render_step(s, dialect) for s in view_steps(repo, layout, names, run, dialect)]
+    return "\n".join(parts) + "\n"
+
+
+def last_run(con: duckdb.DuckDBPyConnection, names: st.Names, view: str
+             ) -> tuple[int, str] | None:
+    """(T1 in microseconds, definition hash) of the view's last completed run on the target
+    ``con``, or None when it has none (what an online sync copies)."""
+    previous = _previous(con, names, view)
+    if previous.end_us is None or previous.definition_hash is None or \
+            not previous.table_exists:
+        return None
+    return previous.end_us, previous.definition_hash

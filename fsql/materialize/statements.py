@@ -1,0 +1,457 @@
+"""The statements of one materialization run, built as sqlglot trees for a dialect.
+
+A run of view V ending at T1 (docs/materialization.md):
+
+1. ``CREATE TABLE IF NOT EXISTS`` the state table and V's latest table (each dialect's types);
+2. ``INSERT`` a state row (run id, definition hash, T1, the source's created watermark) with
+   ``finished_at`` NULL: a run that never finishes is never read as a previous run;
+3. the new rows: the training-set query (the same plan and compiler as ``fsql run``) for a
+   spine of (every key that can have changed since the previous finished run, T1);
+4. ``MERGE`` them into the latest table, never regressing: a stored row is replaced only by a
+   row at least as new by (feature_timestamp, created_timestamp), and deleted only when nothing
+   is visible at T1 and it has left the view's horizon;
+5. ``UPDATE`` the state row's ``finished_at`` and row counts.
+
+Steps 2-5 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
+the MERGE is one atomic statement (fakesnow cannot run a MERGE inside a transaction): a crash
+after it leaves the state row unfinished, and the next run recomputes from the previous
+watermark, a superset of the keys, which the idempotent MERGE absorbs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlglot import exp
+
+from fsql.dtypes import DType
+from fsql.materialize.layout import (
+    CREATED_TIMESTAMP,
+    FEATURE_TIMESTAMP,
+    MATERIALIZED_AT,
+    TIMESTAMP,
+    LatestTable,
+)
+from fsql.materialize.pit import AS_OF, EVENTS, WINNER_CREATED, WINNER_TS
+from fsql.plan.nodes import SourceRef
+from fsql.sql.dialect import Dialect
+from fsql.sql.tree import col, ident, int_literal, literal, relation_for_source, table_ref
+
+NEW = "__fsql_new"
+KEYS = "__fsql_keys"
+ABSENT = "__fsql_absent"
+TS_US = "__fsql_ts_us"
+C_US = "__fsql_c_us"
+TARGET_ALIAS = "__fsql_tgt"
+NEW_ALIAS = "__fsql_n"
+INT64_MIN_PLUS_1 = -(2**63) + 1  # a NULL created time is the oldest
+
+STATE_COLUMNS: tuple[tuple[str, DType], ...] = (
+    ("run_id", DType("string")),
+    ("view_name", DType("string")),
+    ("definition_hash", DType("string")),
+    ("end_time", TIMESTAMP),
+    ("end_time_us", DType("int64")),
+    ("created_watermark_us", DType("int64")),
+    ("full_refresh", DType("bool")),
+    ("rows_inserted", DType("int64")),
+    ("rows_updated", DType("int64")),
+    ("rows_deleted", DType("int64")),
+    ("started_at", TIMESTAMP),
+    ("finished_at", TIMESTAMP),
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What identifies one run: its id, T1, when it started, and whether it rebuilds."""
+
+    run_id: str
+    end: datetime
+    started_at: datetime
+    full_refresh: bool = False
+
+    @property
+    def end_us(self) -> int:
+        """T1 in microseconds since the epoch."""
+        aware = self.end if self.end.tzinfo else self.end.replace(tzinfo=UTC)
+        return (aware - _EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Names:
+    """The tables a run writes (possibly qualified: ``schema.table``)."""
+
+    latest: str
+    state: str
+
+
+# -- DDL ---------------------------------------------------------------------------------
+def create_table(name: str, columns: tuple[tuple[str, DType], ...], dialect: Dialect, *,
+                 not_null: tuple[str, ...] = (), primary_key: tuple[str, ...] = (),
+                 replace: bool = False, quote: bool = False) -> exp.Create:
+    """``CREATE TABLE IF NOT EXISTS`` (or ``CREATE OR REPLACE TABLE``) with fsql's types;
+    ``quote``: every column name quoted (exact case on Snowflake, as fsql's feature columns)."""
+    def name_of(column: str) -> exp.Identifier:
+        return exp.to_identifier(column, quoted=True) if quote else ident(column)
+
+    defs: list[exp.Expr] = []
+    for column, dtype in columns:
+        constraints = [exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())] \
+            if column in not_null else []
+        defs.append(exp.ColumnDef(this=name_of(column), kind=dialect.type_sql(dtype),
+                                  constraints=constraints))
+    if primary_key and dialect.name in ("duckdb", "postgres"):
+        # A primary key where the warehouse enforces one; BigQuery's and Snowflake's are
+        # informational only (and BigQuery wants NOT ENFORCED), so they are left out.
+        defs.append(exp.PrimaryKey(expressions=[name_of(k) for k in primary_key]))
+    schema = exp.Schema(this=table_ref(name, dialect), expressions=defs)
+    create = exp.Create(this=schema, kind="TABLE", exists=not replace, replace=replace)
+    if primary_key and dialect.name in ("bigquery", "snowflake"):
+        # Clustered on the join keys: point reads and the MERGE's key match prune storage.
+        # https://cloud.google.com/bigquery/docs/clustered-tables,
+        # https://docs.snowflake.com/en/user-guide/tables-clustering-keys
+        create.set("properties", exp.Properties(expressions=[exp.ClusterProperty(
+            expressions=[exp.column(name_of(k)) for k in primary_key])]))
+    return create
+
+
+def create_state_table(names: Names, dialect: Dialect) -> exp.Create:
+    """The state table: one row per run (finished or not) of every view."""
+    return create_table(names.state, STATE_COLUMNS, dialect)
+
+
+def create_latest_table(layout: LatestTable, names: Names, dialect: Dialect, *,
+                        replace: bool = False) -> exp.Create:
+    """The latest table: typed keys (the primary key), features, and the three times."""
+    keys = tuple(k for k, _ in layout.keys)
+    return create_table(names.latest, layout.columns, dialect, not_null=keys,
+                        primary_key=keys, replace=replace, quote=True)
+
+
+# -- state -------------------------------------------------------------------------------
+def _string(value: str) -> exp.Expr:
+    return exp.Literal.string(value)
+
+
+def _ts(value: datetime, dialect: Dialect) -> exp.Expr:
+    return literal(value, TIMESTAMP, dialect)
+
+
+def _finished_runs(layout: LatestTable, names: Names) -> exp.Expr:
+    return exp.and_(
+        exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+        exp.EQ(this=col("definition_hash"), expression=_string(layout.definition_hash)),
+        exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False)
+
+
+def previous(column: str, layout: LatestTable, names: Names, dialect: Dialect) -> exp.Expr:
+    """``(SELECT MAX(column) FROM state WHERE <this view's finished runs>)``: NULL before the
+    first run and after a definition change."""
+    select = exp.select(exp.Max(this=col(column))).from_(
+        table_ref(names.state, dialect), copy=False).where(_finished_runs(layout, names),
+                                                           copy=False)
+    return select.subquery(copy=False)
+
+
+def created_watermark(source: SourceRef, dialect: Dialect) -> exp.Expr:
+    """The greatest created time (micros) in the source now: read *before* the new rows, so
+    that a row landing meanwhile is at worst read twice, never skipped."""
+    if source.created_column is None:
+        return exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64")))
+    relation, _, created = relation_for_source(dialect, source)
+    return exp.select(exp.Max(this=created)).from_(relation, copy=False).subquery(copy=False)
+
+
+def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
+                 dialect: Dialect) -> exp.Insert:
+    """The run's state row, unfinished."""
+    values: list[exp.Expr] = [
+        _string(run.run_id), _string(layout.view.name), _string(layout.definition_hash),
+        _ts(run.end, dialect), int_literal(run.end_us), created_watermark(source, dialect),
+        exp.Boolean(this=run.full_refresh),
+        *[exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64"))) for _ in range(3)],
+        _ts(run.started_at, dialect),
+        exp.Cast(this=exp.null(), to=dialect.type_sql(TIMESTAMP)),
+    ]
+    select = exp.select(*values)
+    return exp.Insert(this=exp.Schema(this=table_ref(names.state, dialect),
+                                      expressions=[ident(c) for c, _ in STATE_COLUMNS]),
+                      expression=select)
+
+
+def finish_state(names: Names, run: RunInfo, dialect: Dialect, *, finished_at: datetime,
+                 counts: tuple[int, int, int] | None = None) -> exp.Update:
+    """Mark the run's state row finished (with its row counts when they are known)."""
+    sets: list[exp.Expr] = [exp.EQ(this=col("finished_at"), expression=_ts(finished_at, dialect))]
+    if counts is not None:
+        for column, value in zip(("rows_inserted", "rows_updated", "rows_deleted"), counts,
+                                 strict=True):
+            sets.append(exp.EQ(this=col(column), expression=int_literal(value)))
+    return exp.Update(this=table_ref(names.state, dialect), expressions=sets,
+                      where=exp.Where(this=exp.EQ(this=col("run_id"),
+                                                  expression=_string(run.run_id))))
+
+
+def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp.Select:
+    """A statement that fails (the dialect's raise-error expression) when the view's last
+    finished run used another definition: a printed script refuses to mix two definitions'
+    rows, as ``fsql materialize`` does before it writes anything."""
+    last = exp.select(col("definition_hash")).from_(
+        table_ref(names.state, dialect), copy=False).where(exp.and_(
+            exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+            exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False),
+        copy=False).order_by(exp.Ordered(this=col("finished_at"), desc=True), copy=False
+                             ).limit(1, copy=False)
+    message = _string(
+        f"fsql: FeatureView {layout.view.name!r} changed since {names.latest} was written "
+        f"(definition {layout.definition_hash}); rebuild it with --full-refresh")
+    failed = exp.NEQ(this=last.subquery(copy=False), expression=_string(layout.definition_hash))
+    fail = exp.Cast(this=dialect.raise_error(message), to=dialect.type_sql(DType("int64")))
+    return exp.select(exp.alias_(exp.Case(ifs=[exp.If(this=failed, true=fail)]),
+                                 "definition_check", copy=False))
+
+
+# -- the spine: keys that can have changed -----------------------------------------------
+def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
+                 dialect: Dialect) -> exp.Query:
+    """The keys a run recomputes (named as the view's join keys): every key of the source on
+    a full run, else the keys whose value at T1 can differ from the previous finished run's:
+
+    - an event entering: event time in [previous T1 - late_arrival, T1];
+    - a row created since the previous run's watermark minus late_arrival (late rows,
+      corrections; rows are taken to land in created-time order, give or take late_arrival);
+    - an event leaving a window w: event time in [previous T1 - w - late_arrival, T1 - w];
+    - a stored snapshot row leaving the TTL: feature_timestamp <= T1 - ttl.
+
+    Every bound is widened to include both ends: recomputing one key too many is harmless
+    (the MERGE is idempotent), missing one is not."""
+    relation, ts, created = relation_for_source(dialect, source)
+    view = layout.view
+    key_columns = [view.source.column_for(k) for k, _ in layout.keys]
+    conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(c), expression=exp.null()))
+                             for c in key_columns]
+    end = int_literal(run.end_us)
+    union_expiring: exp.Query | None = None
+    if not run.full_refresh:
+        prev_t = previous("end_time_us", layout, names, dialect)
+        late = int_literal(layout.late_us)
+
+        def since(offset_us: int) -> exp.Expr:
+            low = exp.Sub(this=exp.Sub(this=prev_t.copy(), expression=int_literal(offset_us)),
+                          expression=late.copy())
+            high = exp.Sub(this=end.copy(), expression=int_literal(offset_us))
+            return exp.and_(exp.GTE(this=ts.copy(), expression=low),
+                            exp.LTE(this=ts.copy(), expression=high), copy=False)
+
+        changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
+        if source.created_column is not None:
+            # No watermark yet (the source had no created time at the previous run): every
+            # row with one is new.
+            watermark = exp.Coalesce(this=exp.Sub(
+                this=previous("created_watermark_us", layout, names, dialect),
+                expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
+            changed.append(exp.GTE(this=created.copy(), expression=watermark))
+        changed += [since(w) for w in layout.windows_us]
+        conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
+        # A run older than the table's changes nothing.
+        conds.append(exp.GTE(this=end.copy(), expression=exp.Coalesce(
+            this=prev_t.copy(), expressions=[end.copy()])))
+        if not layout.is_aggregation and layout.horizon_us is not None:
+            stored_ts = dialect.epoch_micros_sql(quoted(FEATURE_TIMESTAMP), "timestamp")
+            union_expiring = exp.select(*[quoted(k) for k, _ in layout.keys]).from_(
+                table_ref(names.latest, dialect), copy=False).where(
+                exp.LTE(this=stored_ts, expression=exp.Sub(
+                    this=end.copy(), expression=int_literal(layout.horizon_us))), copy=False)
+    keys: exp.Query = exp.select(*[exp.alias_(col(c), k, copy=False)
+                                   for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
+                                 ).from_(relation, copy=False).where(
+        exp.and_(*conds, copy=False), copy=False)
+    if union_expiring is not None:
+        keys = exp.union(keys, union_expiring, distinct=True, copy=False)
+    else:
+        assert isinstance(keys, exp.Select)
+        keys = keys.distinct(copy=False)
+    return keys
+
+
+def spine(layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
+    """The training-set spine: ``(keys..., AS_OF = T1)`` for every row of table ``KEYS``."""
+    return exp.select(*[col(k) for k, _ in layout.keys],
+                      exp.alias_(_ts(run.end, dialect), AS_OF, copy=False)).from_(
+        exp.Table(this=ident(KEYS)), copy=False)
+
+
+def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect) -> SourceRef:
+    """``source`` restricted to the rows of the keys in table ``KEYS``: an incremental run
+    reads the history of the keys it recomputes only (a semi-join; the training-set plan is
+    otherwise unchanged)."""
+    from dataclasses import replace
+
+    relation, _, _ = relation_for_source(dialect, source)
+    inner = "__fsql_kk"
+    match = exp.and_(*[exp.EQ(this=col(k, inner),
+                              expression=col(layout.view.source.column_for(k), "__fsql_s"))
+                       for k, _ in layout.keys], copy=False)
+    exists = exp.Exists(this=exp.select(exp.Literal.number(1)).from_(
+        exp.Table(this=ident(KEYS), alias=exp.TableAlias(this=ident(inner))), copy=False
+    ).where(match, copy=False))
+    query = exp.select(exp.Column(this=exp.Star(), table=ident("__fsql_s"))).from_(
+        relation, copy=False).where(exists, copy=False)
+    return replace(source, kind="query", ref=query.sql(dialect=dialect.sqlglot),
+                   query_dialect=dialect.sqlglot, csv_types=())
+
+
+def create_keys(keys: exp.Query, dialect: Dialect) -> exp.Create:
+    """``CREATE TEMPORARY TABLE KEYS AS`` the keys a run recomputes."""
+    return exp.Create(this=exp.Table(this=ident(KEYS)), kind="TABLE", expression=keys,
+                      replace=True,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
+# -- the new rows and the MERGE ----------------------------------------------------------
+def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
+    """The latest-table rows computed by the training-set query ``pit`` (one per spine key),
+    with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads."""
+    assert isinstance(pit, exp.Query), "the compiler returns a query"
+    pit.set("order", None)  # row order means nothing to a MERGE source
+    alias = "__fsql_p"
+
+    def out(name: str) -> exp.Expr:
+        return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
+
+    ts = exp.Cast(this=out(WINNER_TS), to=dialect.type_sql(TIMESTAMP))
+    if not layout.is_aggregation and layout.has_created:
+        created: exp.Expr = exp.Cast(this=out(WINNER_CREATED), to=dialect.type_sql(TIMESTAMP))
+        absent: exp.Expr = exp.Is(this=out(WINNER_TS), expression=exp.null())
+    elif not layout.is_aggregation:
+        created = exp.Cast(this=exp.null(), to=dialect.type_sql(TIMESTAMP))
+        absent = exp.Is(this=out(WINNER_TS), expression=exp.null())
+    else:
+        created = exp.Cast(this=exp.null(), to=dialect.type_sql(TIMESTAMP))
+        absent = exp.EQ(this=out(EVENTS), expression=exp.Literal.number(0))
+    columns: list[exp.Expr] = [exp.alias_(col(k, alias), exp.to_identifier(k, quoted=True),
+                                          copy=False) for k, _ in layout.keys]
+    columns += [exp.alias_(out(f), exp.to_identifier(f, quoted=True), copy=False)
+                for f, _ in layout.features]
+    columns += [
+        exp.alias_(ts, exp.to_identifier(FEATURE_TIMESTAMP, quoted=True), copy=False),
+        exp.alias_(created, exp.to_identifier(CREATED_TIMESTAMP, quoted=True), copy=False),
+        exp.alias_(_ts(run.started_at, dialect), exp.to_identifier(MATERIALIZED_AT, quoted=True),
+                   copy=False),
+        exp.alias_(absent, ABSENT, copy=False),
+        exp.alias_(dialect.epoch_micros_sql(ts.copy(), "timestamp"), TS_US, copy=False),
+        exp.alias_(dialect.epoch_micros_sql(created.copy(), "timestamp"), C_US, copy=False),
+    ]
+    return exp.select(*columns).from_(pit.subquery(alias, copy=False), copy=False)
+
+
+def quoted(name: str, table: str | None = None) -> exp.Column:
+    """A latest-table column: always quoted (exact case on every dialect)."""
+    return exp.Column(this=exp.to_identifier(name, quoted=True),
+                      table=ident(table) if table else None)
+
+
+def _new(name: str) -> exp.Column:
+    return exp.Column(this=exp.to_identifier(name, quoted=name not in (ABSENT, TS_US, C_US)),
+                      table=ident(NEW_ALIAS))
+
+
+def _old(name: str) -> exp.Column:
+    return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(TARGET_ALIAS))
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """When the MERGE deletes, updates and inserts (also used to count the rows)."""
+
+    delete: exp.Expr
+    update: exp.Expr
+    insert: exp.Expr
+    on: exp.Expr
+
+
+def conditions(layout: LatestTable, run: RunInfo, dialect: Dialect) -> Conditions:
+    """The never-regressing rules:
+
+    - delete: nothing is visible at T1 and the stored row has left the horizon at T1;
+    - update: something is visible, and the new (feature_timestamp, created_timestamp) is
+      newer than the stored one, or equal with other values (the full-tie rule), or the
+      stored row has left the horizon;
+    - insert: a new key with something visible."""
+    old_ts = dialect.epoch_micros_sql(_old(FEATURE_TIMESTAMP), "timestamp")
+    old_c = exp.Coalesce(this=dialect.epoch_micros_sql(_old(CREATED_TIMESTAMP), "timestamp"),
+                         expressions=[int_literal(INT64_MIN_PLUS_1)])
+    new_c = exp.Coalesce(this=_new(C_US), expressions=[int_literal(INT64_MIN_PLUS_1)])
+    if layout.horizon_us is None:
+        left: exp.Expr = exp.false()
+    else:
+        left = exp.LTE(this=old_ts.copy(), expression=int_literal(
+            run.end_us - layout.horizon_us))
+    differs = exp.or_(*[exp.Not(this=exp.NullSafeEQ(this=_new(f), expression=_old(f)))
+                        for f, _ in layout.features], copy=False)
+    newer = exp.or_(
+        exp.GT(this=_new(TS_US), expression=old_ts.copy()),
+        exp.and_(exp.EQ(this=_new(TS_US), expression=old_ts.copy()),
+                 exp.GT(this=new_c.copy(), expression=old_c.copy()), copy=False),
+        exp.and_(exp.EQ(this=_new(TS_US), expression=old_ts.copy()),
+                 exp.EQ(this=new_c.copy(), expression=old_c.copy()),
+                 exp.Paren(this=differs), copy=False),
+        left.copy(), copy=False)
+    present = exp.Not(this=_new(ABSENT))
+    on = exp.and_(*[exp.EQ(this=_old(k), expression=_new(k)) for k, _ in layout.keys],
+                  copy=False)
+    return Conditions(
+        delete=exp.and_(_new(ABSENT), exp.Paren(this=left), copy=False),
+        update=exp.and_(present.copy(), exp.Paren(this=newer), copy=False),
+        insert=present.copy(), on=on)
+
+
+def merge(layout: LatestTable, names: Names, run: RunInfo, using: exp.Expr,
+          dialect: Dialect) -> exp.Merge:
+    """``MERGE INTO <latest> USING <new rows>`` with the never-regressing rules."""
+    rules = conditions(layout, run, dialect)
+    data = [*(k for k, _ in layout.keys), *(f for f, _ in layout.features),
+            FEATURE_TIMESTAMP, CREATED_TIMESTAMP, MATERIALIZED_AT]
+    updated = data[len(layout.keys):]
+    update = exp.Update(expressions=[
+        exp.EQ(this=exp.Column(this=exp.to_identifier(c, quoted=True)), expression=_new(c))
+        for c in updated])
+    insert = exp.Insert(
+        this=exp.Tuple(expressions=[exp.Column(this=exp.to_identifier(c, quoted=True))
+                                    for c in data]),
+        expression=exp.Tuple(expressions=[_new(c) for c in data]))
+    whens = exp.Whens(expressions=[
+        exp.When(matched=True, source=False, condition=rules.delete, then=exp.var("DELETE")),
+        exp.When(matched=True, source=False, condition=rules.update, then=update),
+        exp.When(matched=False, source=False, condition=rules.insert, then=insert),
+    ])
+    if isinstance(using, exp.Query):
+        using = using.subquery(NEW_ALIAS, copy=False)
+    else:
+        using.set("alias", exp.TableAlias(this=ident(NEW_ALIAS)))
+    return exp.Merge(this=table_ref(names.latest, dialect, alias=TARGET_ALIAS), using=using,
+                     on=rules.on, whens=whens)
+
+
+def count_changes(layout: LatestTable, names: Names, run: RunInfo, dialect: Dialect
+                  ) -> exp.Select:
+    """(inserted, updated, deleted) the MERGE of table ``NEW`` will write: run before it."""
+    rules = conditions(layout, run, dialect)
+    matched = exp.Not(this=exp.Is(this=_old(layout.keys[0][0]), expression=exp.null()))
+
+    def count(cond: exp.Expr) -> exp.Expr:
+        return exp.Sum(this=exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))],
+                                     default=exp.Literal.number(0)))
+
+    join = exp.Join(this=table_ref(names.latest, dialect, alias=TARGET_ALIAS), side="LEFT",
+                    on=rules.on)
+    return exp.select(
+        count(exp.and_(exp.Not(this=matched.copy()), rules.insert, copy=False)),
+        count(exp.and_(matched.copy(), rules.update, copy=False)),
+        count(exp.and_(matched.copy(), rules.delete, copy=False)),
+    ).from_(exp.Table(this=ident(NEW), alias=exp.TableAlias(this=ident(NEW_ALIAS))),
+            copy=False).join(join, copy=False)

@@ -1,0 +1,1 @@
+"""Monitoring compiled to SQL: feature statistics per dialect (docs/monitoring.md)."""

@@ -1,0 +1,343 @@
+"""Online stores: per view and entity key, the latest row (feature time, created time, values).
+
+Writes never replace a newer row with an older one: a row replaces the stored one only when
+its (feature time, created time) is greater (a NULL created time is the oldest), decided by the
+store itself in one round trip (SQLite: a conditional upsert; Redis: a Lua compare-and-set).
+Each store also keeps, per view, the definition hash and the as-of time of the last sync.
+
+``sqlite:///path.db`` (embedded; relative paths are inside the repository) and
+``redis://host:port/db`` are the URLs :func:`open_store` takes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from fsql.errors import DefinitionError, ExecutionError
+
+_OLDEST = -(2**63)  # a NULL created time compares below every other
+
+
+@dataclass(frozen=True)
+class OnlineRow:
+    """One entity's stored row: its encoded key, feature and created times (UTC
+    microseconds; created None when the source has none) and encoded values."""
+
+    key: bytes
+    feature_ts: int
+    created_ts: int | None
+    payload: str
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the last sync of a view wrote: the definition's hash, the as-of time (UTC
+    microseconds), and the layout a reader needs without the definitions' sources: the key
+    parts' and features' (name, dtype), how long a row stays visible after its feature time
+    (a snapshot view's TTL, an aggregation view's longest window; None: forever), whether the
+    view aggregates, and the cut."""
+
+    definition_hash: str
+    as_of: int
+    keys: tuple[tuple[str, str], ...] = ()
+    features: tuple[tuple[str, str], ...] = ()
+    horizon_us: int | None = None
+    aggregation: bool = False
+    cut: str = "inclusive"
+
+    def to_json(self) -> str:
+        """The state as stored."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ViewState:
+        """A stored state."""
+        data = json.loads(text)
+        data["keys"] = tuple(tuple(k) for k in data["keys"])
+        data["features"] = tuple(tuple(f) for f in data["features"])
+        return cls(**data)
+
+
+class OnlineStore(Protocol):
+    """The operations fsql needs of an online store."""
+
+    url: str
+
+    def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
+        """Store each row unless the stored one is as new; return how many were written."""
+        ...
+
+    def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
+        """Remove the keys whose stored feature time is not after ``not_after``."""
+        ...
+
+    def read(self, view: str, keys: Sequence[bytes]) -> list[OnlineRow | None]:
+        """The stored rows of ``keys`` (None where absent), in order, in one round trip."""
+        ...
+
+    def keys(self, view: str) -> Iterator[bytes]:
+        """Every stored key of the view."""
+        ...
+
+    def state(self, view: str) -> ViewState | None:
+        """The view's last sync, or None when it was never synced."""
+        ...
+
+    def set_state(self, view: str, state: ViewState) -> None:
+        """Record a completed sync of the view."""
+        ...
+
+    def clear(self, view: str) -> None:
+        """Forget the view (its rows and state)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+def open_store(url: str, *, root: Path) -> OnlineStore:
+    """The store a URL names (``sqlite:///online.db``, ``redis://localhost:6379/0``)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise DefinitionError(f"Online store {url!r}: write sqlite:///PATH (a relative path "
+                                  "is inside the repository)")
+        return SQLiteStore(url, (root / path).resolve())
+    if parts.scheme == "redis":
+        return RedisStore(url)
+    raise DefinitionError(f"Online store {url!r}: unknown scheme {parts.scheme!r}; use "
+                          "sqlite:///PATH or redis://HOST:PORT/DB")
+
+
+class SQLiteStore:
+    """An embedded SQLite file: one table of rows keyed by (view, key), one of view states."""
+
+    def __init__(self, url: str, path: Path) -> None:
+        self.url = url
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._con.executescript("""
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                CREATE TABLE IF NOT EXISTS fsql_online (
+                    view TEXT NOT NULL, key BLOB NOT NULL, feature_ts INTEGER NOT NULL,
+                    created_ts INTEGER, payload TEXT NOT NULL, PRIMARY KEY (view, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS fsql_online_views (
+                    view TEXT PRIMARY KEY, state TEXT NOT NULL
+                );
+            """)
+        except (sqlite3.Error, OSError) as err:
+            raise ExecutionError(f"Online store {url!r}: cannot open {path}: {err}") from None
+
+    def transaction(self) -> _SQLiteTransaction:
+        """A transaction around a whole sync: it commits on success, else rolls back."""
+        return _SQLiteTransaction(self._con)
+
+    def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
+        """Conditional upsert: the new row wins only if its (feature, created) time is greater."""
+        before = self._con.total_changes
+        self._con.executemany(
+            "INSERT INTO fsql_online (view, key, feature_ts, created_ts, payload) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (view, key) DO UPDATE SET "
+            "feature_ts = excluded.feature_ts, created_ts = excluded.created_ts, "
+            "payload = excluded.payload WHERE (excluded.feature_ts, "
+            f"coalesce(excluded.created_ts, {_OLDEST})) > (fsql_online.feature_ts, "
+            f"coalesce(fsql_online.created_ts, {_OLDEST}))",
+            [(view, r.key, r.feature_ts, r.created_ts, r.payload) for r in rows])
+        return self._con.total_changes - before
+
+    def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
+        """Remove keys whose stored feature time is not after ``not_after``."""
+        before = self._con.total_changes
+        self._con.executemany(
+            "DELETE FROM fsql_online WHERE view = ? AND key = ? AND feature_ts <= ?",
+            [(view, k, not_after) for k in keys])
+        return self._con.total_changes - before
+
+    def read(self, view: str, keys: Sequence[bytes]) -> list[OnlineRow | None]:
+        """The stored rows of ``keys`` in order (one query)."""
+        if not keys:
+            return []
+        found: dict[bytes, OnlineRow] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):  # SQLite's bound-parameter limit
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, ts, created, payload in self._con.execute(
+                    "SELECT key, feature_ts, created_ts, payload FROM fsql_online "
+                    f"WHERE view = ? AND key IN ({marks})", [view, *chunk]):
+                found[key] = OnlineRow(key, ts, created, payload)
+        return [found.get(k) for k in keys]
+
+    def keys(self, view: str) -> Iterator[bytes]:
+        """Every stored key of the view."""
+        for (key,) in self._con.execute("SELECT key FROM fsql_online WHERE view = ?", [view]):
+            yield key
+
+    def state(self, view: str) -> ViewState | None:
+        """The view's last sync."""
+        row = self._con.execute("SELECT state FROM fsql_online_views WHERE view = ?",
+                                [view]).fetchone()
+        return ViewState.from_json(row[0]) if row else None
+
+    def set_state(self, view: str, state: ViewState) -> None:
+        """Record a completed sync."""
+        self._con.execute("INSERT INTO fsql_online_views VALUES (?, ?) ON CONFLICT (view) "
+                          "DO UPDATE SET state = excluded.state", [view, state.to_json()])
+
+    def clear(self, view: str) -> None:
+        """Forget the view."""
+        self._con.execute("DELETE FROM fsql_online WHERE view = ?", [view])
+        self._con.execute("DELETE FROM fsql_online_views WHERE view = ?", [view])
+
+    def close(self) -> None:
+        """Close the file."""
+        self._con.close()
+
+
+class _SQLiteTransaction:
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+
+    def __enter__(self) -> None:
+        self._con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self._con.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+# Compare-and-set in one round trip: a stored value is "<feature_ts>|<created_ts>|<payload>"
+# (created "" when NULL); the new value wins only when its (feature, created) time is greater.
+# Microsecond times (about 1.7e15) are exact in Lua's doubles (below 2^53).
+_CAS = """
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local a = string.find(cur, '|', 1, true)
+  local b = string.find(cur, '|', a + 1, true)
+  local ts = tonumber(string.sub(cur, 1, a - 1))
+  local cr = tonumber(string.sub(cur, a + 1, b - 1)) or -1e300
+  local nts, ncr = tonumber(ARGV[2]), tonumber(ARGV[3]) or -1e300
+  if not (nts > ts or (nts == ts and ncr > cr)) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
+_DELETE_IF = """
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local a = string.find(cur, '|', 1, true)
+if tonumber(string.sub(cur, 1, a - 1)) <= tonumber(ARGV[1]) then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisStore:
+    """Redis: one string per (view, key) holding the times and values; one hash per view
+    holding its state. Requests are pipelined: one round trip per call."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import redis  # an optional dependency: the `redis` extra
+        except ImportError:
+            raise DefinitionError(
+                f"Online store {url!r} needs the Redis client: pip install 'fsql[redis]'"
+            ) from None
+        self.url = url
+        self._redis = redis
+        self._r = redis.Redis.from_url(url)
+        self._cas = self._r.register_script(_CAS)
+        self._delete_if = self._r.register_script(_DELETE_IF)
+        try:
+            self._r.ping()
+        except redis.RedisError as err:
+            raise ExecutionError(f"Online store {url!r}: cannot connect: {err}") from None
+
+    @staticmethod
+    def _key(view: str, key: bytes) -> bytes:
+        return b"fsql:1:" + view.encode("utf-8") + b"\x00" + key
+
+    def _prefix(self, view: str) -> bytes:
+        return b"fsql:1:" + view.encode("utf-8") + b"\x00"
+
+    def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
+        """Compare-and-set every row (pipelined)."""
+        pipe = self._r.pipeline(transaction=False)
+        for row in rows:
+            created = "" if row.created_ts is None else str(row.created_ts)
+            value = f"{row.feature_ts}|{created}|{row.payload}"
+            self._cas(keys=[self._key(view, row.key)],
+                      args=[value, row.feature_ts, created], client=pipe)
+        return sum(int(x) for x in self._execute(pipe))
+
+    def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
+        """Remove keys whose stored feature time is not after ``not_after``."""
+        pipe = self._r.pipeline(transaction=False)
+        for key in keys:
+            self._delete_if(keys=[self._key(view, key)], args=[not_after], client=pipe)
+        return sum(int(x) for x in self._execute(pipe))
+
+    def read(self, view: str, keys: Sequence[bytes]) -> list[OnlineRow | None]:
+        """MGET of the keys."""
+        if not keys:
+            return []
+        try:
+            values = self._r.mget([self._key(view, k) for k in keys])
+        except self._redis.RedisError as err:
+            raise ExecutionError(f"Online store {self.url!r}: {err}") from None
+        out: list[OnlineRow | None] = []
+        for key, value in zip(keys, values, strict=True):
+            if value is None:
+                out.append(None)
+                continue
+            ts, created, payload = _text(value).split("|", 2)
+            out.append(OnlineRow(key, int(ts), int(created) if created else None, payload))
+        return out
+
+    def keys(self, view: str) -> Iterator[bytes]:
+        """Every stored key of the view (SCAN)."""
+        prefix = self._prefix(view)
+        for name in self._r.scan_iter(match=prefix.replace(b"*", b"\\*") + b"*", count=10_000):
+            yield name[len(prefix):]
+
+    def state(self, view: str) -> ViewState | None:
+        """The view's last sync."""
+        data = self._r.get(b"fsql:1:state:" + view.encode("utf-8"))
+        return ViewState.from_json(_text(data)) if data is not None else None
+
+    def set_state(self, view: str, state: ViewState) -> None:
+        """Record a completed sync."""
+        self._r.set(b"fsql:1:state:" + view.encode("utf-8"), state.to_json())
+
+    def clear(self, view: str) -> None:
+        """Forget the view."""
+        names = [self._key(view, k) for k in self.keys(view)]
+        for start in range(0, len(names), 10_000):
+            self._r.delete(*names[start:start + 10_000])
+        self._r.delete(b"fsql:1:state:" + view.encode("utf-8"))
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._r.close()
+
+    def _execute(self, pipe: Any) -> list[Any]:
+        try:
+            return list(pipe.execute())
+        except self._redis.RedisError as err:
+            raise ExecutionError(f"Online store {self.url!r}: {err}") from None
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (replies are bytes unless the client decodes them)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value

@@ -1,0 +1,140 @@
+"""Feature statistics in SQL equal a NumPy reference on the same rows, on DuckDB, the
+GoogleSQL evaluator and fakesnow: NULLs, NaN, ties, a constant column, a single value and an
+empty input."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlglot import exp
+
+from fsql.dtypes import DType
+from fsql.monitor.run import _feature
+from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
+from fsql.sql.dialect import get_dialect
+from tests.engines import TableData
+from tests.engines.duckdb_engine import DuckDBEngine
+from tests.engines.fakesnow_engine import FakesnowEngine
+from tests.engines.zetasql_engine import ZetaSQLEngine
+
+COLUMNS = [StatsColumn("x", DType("float64")), StatsColumn("n", DType("int64")),
+           StatsColumn("k", DType("float64")), StatsColumn("s", DType("string")),
+           StatsColumn("b", DType("bool"))]
+
+
+def _rows(size: int, seed: int) -> list[list[Any]]:
+    rnd = random.Random(seed)
+    rows = []
+    for _ in range(size):
+        x = rnd.choice([None, math.nan, rnd.gauss(0, 10), 1.5, -2.25])
+        n = rnd.choice([None, rnd.randint(-5, 5), 3])
+        s = rnd.choice([None, "a", "b", "B", "é", "ab"])
+        b = rnd.choice([None, True, False])
+        rows.append([x, n, 7.0, s, b])  # k: a constant column
+    return rows
+
+
+def _reference(rows: list[list[Any]], i: int, column: StatsColumn) -> dict[str, Any]:
+    values = [r[i] for r in rows]
+    clean = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    out: dict[str, Any] = {"rows": len(rows), "nulls": sum(v is None for v in values),
+                           "nans": sum(isinstance(v, float) and math.isnan(v) for v in values),
+                           "distinct": len(set(clean))}
+    if column.dtype.name in NUMERIC:
+        arr = np.array(clean, dtype=float)
+        out["mean"] = float(arr.mean()) if len(arr) else None
+        out["std"] = float(arr.std(ddof=1)) if len(arr) > 1 else None
+        out["min"] = min(clean) if clean else None
+        out["max"] = max(clean) if clean else None
+        out["deciles"] = [float(np.percentile(arr, 10 * k)) for k in range(1, 10)] \
+            if len(arr) else [None] * 9
+    else:
+        counts = Counter(clean)
+        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        out["top"] = [[v, c] for v, c in order[:20]]
+    return out
+
+
+def _close(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    return bool(a == b)
+
+
+ENGINES = {
+    "duckdb": lambda: DuckDBEngine(),
+    "bigquery": lambda: ZetaSQLEngine(),
+    "snowflake": lambda: FakesnowEngine(),
+}
+
+
+def _check(dialect: str, rows: list[list[Any]]) -> None:
+    target = get_dialect(dialect)
+    table = TableData([(c.name, str(c.dtype)) for c in COLUMNS], rows)
+    engine = ENGINES[dialect]()
+    relation = exp.to_table("t")
+    result = engine.run(stats_query(relation, COLUMNS, target).sql(dialect=target.sqlglot),
+                        {"t": table})
+    values = {c.lower(): v for c, v in zip(result.columns, result.rows[0], strict=True)}
+    for i, column in enumerate(COLUMNS):
+        top = []
+        if column.dtype.name in CATEGORICAL:
+            top = engine.run(top_query(relation, column, target).sql(dialect=target.sqlglot),
+                             {"t": table}).rows
+        got = _feature(i, column, values, [tuple(r) for r in top])
+        want = _reference(rows, i, column)
+        for name, expected in want.items():
+            actual = getattr(got, name)
+            if isinstance(expected, list):
+                assert len(actual) == len(expected), (dialect, column.name, name)
+                assert all(_close(a, e) if not isinstance(e, list) else a == e
+                           for a, e in zip(actual, expected, strict=True)), \
+                    (dialect, column.name, name, actual, expected)
+            else:
+                assert _close(actual, expected), (dialect, column.name, name, actual, expected)
+
+
+@pytest.mark.parametrize("size, seed", [(200, 1), (1, 2), (0, 3), (13, 4)])
+def test_duckdb_statistics_equal_numpy(size: int, seed: int) -> None:
+    _check("duckdb", _rows(size, seed))
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
+@pytest.mark.parametrize("size, seed", [(60, 5), (0, 6)])
+def test_warehouse_statistics_equal_numpy(dialect: str, size: int, seed: int) -> None:
+    _check(dialect, _rows(size, seed))
+
+
+def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "fraud"
+    repo = tmp_path / "fraud"
+    shutil.copytree(example, repo, ignore=shutil.ignore_patterns("training_set*"))
+    out = tmp_path / "baseline.json"
+    run = [sys.executable, "-m", "fsql.cli", "stats", "--repo", str(repo)]
+    done = subprocess.run([*run, "--service", "fraud_detection", "--spine",
+                           str(repo / "data" / "transactions.parquet"), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "txn_count_7d" in done.stdout and "top values" in done.stdout
+    baseline = json.loads(out.read_text())
+    counts = {f["name"]: f for f in baseline["features"]}
+    assert counts["txn_count_7d"]["nulls"] == 0 and len(counts["risk_score"]["deciles"]) == 9
+    bad = subprocess.run([*run, "--view", "user_activity", "--on", "source"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "aggregates events" in bad.stderr
+    printed = subprocess.run([*run, "--view", "user_risk", "--on", "source", "--print",
+                              "--dialect", "snowflake"], capture_output=True, text=True)
+    assert printed.returncode == 0 and "ROW_NUMBER() OVER" in printed.stdout
