@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from fsql.checks import commands as checks
 from fsql.contracts import add_commands as add_contract_commands
+from fsql.dbt.cli import add_commands as add_dbt_commands
 from fsql.discovery import add_commands as add_discovery_commands
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_to_file
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_materialize_commands(commands)
     add_online_commands(commands)
     add_monitor_commands(commands)
+    add_dbt_commands(commands)
     checks.add_commands(commands)
     return parser
 

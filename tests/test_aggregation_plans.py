@@ -5,18 +5,23 @@ checked against the oracle on DuckDB under both cuts."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from fsql import Aggregate, Entity, FeatureView, Source
-from fsql.plan.nodes import SpineRef
+from fsql.plan.nodes import AggregationLookup, SpineRef
 from fsql.repo import Repo
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
-from tests.engines import TableData
+from tests.engines import Engine, TableData
 from tests.engines.duckdb_engine import DuckDBEngine
+from tests.engines.fakesnow_engine import FakesnowEngine
+from tests.engines.postgres_engine import PostgresEngine
+from tests.engines.zetasql_engine import ZetaSQLEngine
 from tests.golden_support import assert_result_matches
 from tests.scenarios import Scenario
 from tests.test_properties import expected_rows
@@ -103,3 +108,26 @@ def test_duckdb_plans_equal_oracle_on_a_hot_key(seed: int, cut: str) -> None:
     # The hot key's windows span many events: the blocks reach high levels.
     counts = [r[list(dtypes).index("n_3600000000")] for r in rows]
     assert max(c for c in counts if c is not None) > 400
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("cut", ["inclusive", "exclusive"])
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres"])
+def test_warehouse_first_last_equal_oracle_on_a_hot_key(dialect: str, cut: str) -> None:
+    """first/last (the navigation plan) of the hot key, every window from 1 µs to the
+    lifetime, on each warehouse's engine."""
+    scenario = _scenario(1, cut)
+    lookup = scenario.plan.lookups[0]
+    assert isinstance(lookup, AggregationLookup)
+    outputs = tuple(a for a in lookup.outputs if a.function in ("first", "last"))
+    plan = dataclasses.replace(scenario.plan, lookups=(dataclasses.replace(lookup,
+                                                                           outputs=outputs),))
+    scenario = dataclasses.replace(scenario, plan=plan)
+    target = get_dialect(dialect)
+    assert {target.aggregation_plans[a.function] for a in outputs} == {"navigation"}
+    engines: dict[str, Callable[[], Engine]] = {
+        "bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine, "postgres": PostgresEngine}
+    sql = render(compile_plan(scenario.plan, target), target)
+    result = engines[dialect]().run(sql, scenario.tables)
+    rows, dtypes = expected_rows(scenario)
+    assert_result_matches(result, rows, dtypes)

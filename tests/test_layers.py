@@ -5,6 +5,7 @@ import graph has no cycle, and no fsql import hides inside a function or a TYPE_
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.materialize",),
     ("fsql.online",),
     ("fsql.repo",),
+    ("fsql.dbt",),
     ("fsql.discovery", "fsql.contracts", "fsql.monitor", "fsql.checks"),
     ("fsql.cli", "fsql"),
 )
@@ -112,3 +114,12 @@ def test_the_module_map_names_every_module() -> None:
     missing = [str(p.relative_to(PACKAGE.parent)) for p in MODULES
                if p.name != "__init__.py" and f"`{p.relative_to(PACKAGE.parent)}`" not in text]
     assert not missing, f"add these modules to the module map in docs/architecture.md: {missing}"
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject.toml lists each package explicitly (dialects/ is mapped into fsql.dialects):
+    a package left out would be missing from a non-editable install."""
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    listed = set(config["tool"]["setuptools"]["packages"])
+    packages = {_module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert packages <= listed, f"add to [tool.setuptools] packages: {sorted(packages - listed)}"

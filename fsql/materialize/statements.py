@@ -374,8 +374,10 @@ class Conditions:
     on: exp.Expr
 
 
-def conditions(layout: LatestTable, run: RunInfo, dialect: Dialect) -> Conditions:
-    """The never-regressing rules:
+def conditions(layout: LatestTable, run: RunInfo, dialect: Dialect, *,
+               end_us: exp.Expr | None = None) -> Conditions:
+    """The never-regressing rules (``end_us``: T1 in micros as an expression, for SQL whose
+    T1 is known only when it runs, as a dbt model's; default ``run.end_us``):
 
     - delete: nothing is visible at T1 and the stored row has left the horizon at T1;
     - update: something is visible, and the new (feature_timestamp, created_timestamp) is
@@ -388,6 +390,9 @@ def conditions(layout: LatestTable, run: RunInfo, dialect: Dialect) -> Condition
     new_c = exp.Coalesce(this=_new(C_US), expressions=[int_literal(INT64_MIN_PLUS_1)])
     if layout.horizon_us is None:
         left: exp.Expr = exp.false()
+    elif end_us is not None:
+        left = exp.LTE(this=old_ts.copy(), expression=exp.Sub(
+            this=end_us.copy(), expression=int_literal(layout.horizon_us)))
     else:
         left = exp.LTE(this=old_ts.copy(), expression=int_literal(
             run.end_us - layout.horizon_us))

@@ -2,7 +2,8 @@
 
 Each aggregate takes the plan its dialect names for its function (``[aggregation_plans]`` in
 dialects/*.toml). ``running``, ``islands``, ``blocks`` and ``asof`` are in
-:mod:`fsql.sql.running`; the two here are:
+:mod:`fsql.sql.running`, ``navigation`` (first/last) in :mod:`fsql.sql.navigation`; the
+two here are:
 
 - **frames** (sub-quadratic): one UNION ALL of the key's events and its spine rows, ordered by
   time in epoch microseconds, and one window aggregate per feature over a RANGE frame: inclusive
@@ -155,6 +156,7 @@ class AggregationSQL:
         return (
             exp.select(*projections)
             .from_(relation, copy=False)
+            .join(p.bounds_join(), copy=False)
             .where(exp.and_(*conds, copy=False), copy=False)
         )
 

@@ -103,11 +103,17 @@ class PointInTimeCompiler:
         return select.select(aliased(t, T), copy=False)
 
     def spine_bounds(self) -> tuple[exp.Expr, exp.Expr]:
-        def agg(func: type[exp.AggFunc]) -> exp.Expr:
-            select = exp.select(func(this=col(T))).from_(ident(SPINE), copy=False)
-            return select.subquery(copy=False)
+        """The earliest and latest spine time: columns of :meth:`bounds_join`'s one row."""
+        return col("__fsql_lo", "__fsql_b"), col("__fsql_hi", "__fsql_b")
 
-        return agg(exp.Min), agg(exp.Max)
+    def bounds_join(self) -> exp.Join:
+        """CROSS JOIN of the spine's time range, one row read from the spine once per source
+        (two scalar subqueries in WHERE read it twice, and GoogleSQL's reference evaluator
+        evaluates them for every source row: 146 s instead of 1.2 s for 3,000 rows)."""
+        bounds = exp.select(aliased(exp.Min(this=col(T)), "__fsql_lo"),
+                            aliased(exp.Max(this=col(T)), "__fsql_hi")).from_(
+            table(SPINE), copy=False)
+        return joined(bounds.subquery("__fsql_b", copy=False), None)
 
     # -- sources -------------------------------------------------------------------------
     def source_cte(self, lookup: Lookup) -> exp.Select:
@@ -136,6 +142,7 @@ class PointInTimeCompiler:
         select = (
             exp.select(*projections)
             .from_(relation, copy=False)
+            .join(self.bounds_join(), copy=False)
             .where(and_all(conds), copy=False)
         )
         if self.strategy(lookup) == "asof_dedup":

@@ -20,7 +20,11 @@ class QueryContext(Protocol):
     dialect: Dialect
 
     def spine_bounds(self) -> tuple[exp.Expr, exp.Expr]:
-        """Scalar subqueries of the spine's least and greatest time."""
+        """The spine's least and greatest time (columns of :meth:`bounds_join`)."""
+        ...
+
+    def bounds_join(self) -> exp.Join:
+        """The CROSS JOIN that brings the spine's time range to a source's rows."""
         ...
 
 

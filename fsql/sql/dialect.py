@@ -30,8 +30,9 @@ PLAN_NEEDS: dict[str, frozenset[str]] = {
     "islands": frozenset({"values_lists"}),
     "blocks": frozenset({"recursive_cte", "bit_shift", "unnest", "values_lists"}),
     "asof": frozenset({"asof_join_on", "struct", "struct_ordering"}),
-    # first/last by a running count and FIRST_VALUE over the groups it forms (probes of
-    # several windows are a VALUES list crossed with the spine).
+    # first/last by LAST_VALUE/FIRST_VALUE IGNORE NULLS where the engine has ignore_nulls
+    # (and partitions by key), else FIRST_VALUE over the groups of a running count; probes of
+    # several windows are a VALUES list crossed with the spine.
     "navigation": frozenset({"values_lists"}),
 }
 # first/last over frames are MIN/MAX of STRUCT(ts, created, value).

@@ -1,29 +1,29 @@
-"""The ``navigation`` plan of windowed first/last: no ASOF JOIN, no STRUCT ordering, no
-IGNORE NULLS, no range join (BigQuery, Snowflake, Postgres).
+"""The ``navigation`` plan of windowed first/last: no ASOF JOIN, no STRUCT ordering, no range
+join (BigQuery, Snowflake, Postgres).
 
 One time-ordered UNION ALL of the key's events and *probe rows*: per spine row one probe at
 ``t`` (for every ``last``) and one at ``t - w`` per distinct window of a ``first`` (at the
 lowest instant for a lifetime ``first``). The order is the tie rule: (time, events before
 probes at the same instant under the inclusive cut and after them under the exclusive one,
 created NULL-oldest, value NULL-lowest with NaN greatest and strings by code point). Then per
-input column ``x``:
+input column ``x``, at each probe:
 
-1. ``g = COUNT(x)`` over the running frame (``ROWS UNBOUNDED PRECEDING``): the number of non-NULL
-   values up to each row. The rows with one value of ``g`` hold exactly one non-NULL ``x``, the
-   latest at or before each of them (and none for ``g = 0``); the rows with one value of
-   ``h = g - [x IS NOT NULL]`` hold exactly one, the earliest at or after each of them.
-2. ``FIRST_VALUE(x) OVER (PARTITION BY keys, g ORDER BY x IS NULL)`` is then the latest non-NULL
-   value up to a probe (``last``) and the same over ``h`` the earliest from a probe on
-   (``first``): LAST_VALUE/FIRST_VALUE IGNORE NULLS, written with what every engine has (Postgres
-   has no IGNORE NULLS). The winner's time comes along the same way.
-3. ``last`` is that value when the winner's time is inside the window (``> t - w`` inclusive,
-   ``>= t - w`` exclusive); ``first`` when it is before the cut (``<= t`` / ``< t``).
+- ``last``: the latest non-NULL ``x`` up to the probe and its time,
+  ``LAST_VALUE(x IGNORE NULLS)`` over ``ROWS UNBOUNDED PRECEDING``; ``first``: the earliest
+  from the probe on, ``FIRST_VALUE(x IGNORE NULLS)`` over ``ROWS ... UNBOUNDED FOLLOWING``.
+  One sort per input, partitioned by key (BigQuery, Snowflake).
+- Without IGNORE NULLS (Postgres), or where the dialect sorts all keys at once
+  (``running_partitioned = false``: the latest value could be another key's), the same from a
+  running ``g = COUNT(x)``: the rows sharing one ``g`` hold exactly one non-NULL ``x``, the
+  latest at or before each of them; the rows sharing one ``h = g - [x IS NOT NULL]`` hold
+  exactly one, the earliest at or after each of them. ``FIRST_VALUE(x) OVER (PARTITION BY
+  keys, g ORDER BY x IS NULL)`` reads it (partitioned by key, so groups never cross keys).
 
-One sort per input column and two hash partitionings: O((n + s) log(n + s)) for n events and s
-spine rows of a key, whatever the window. Where the dialect sorts globally (``running_partitioned
-= false``) the running count crosses keys, and partitioning step 2 by (keys, g) still keeps each
-key's groups apart. The created cutoff never uses this plan (visibility then depends on t twice:
-aggregation_sql.py's range join)."""
+``last`` is then that value when its time is inside the window (``> t - w`` inclusive,
+``>= t - w`` exclusive), ``first`` when its time is before the cut (``<= t`` / ``< t``); the
+probes of one spine row are pivoted by FIRST_VALUE over the row's probes. O((n + s) log(n + s))
+for n events and s spine rows of a key, whatever the window. The created cutoff never uses
+this plan (visibility then depends on t twice: fsql/sql/aggregation.py's range join)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,10 @@ class NavigationSQL:
         self.members = members
         self.visible = owner.p.plan.visibility(owner.lookup)  # the cut; spans per aggregate
         self.partitioned = owner.p.dialect.running_partitioned
+        # LAST_VALUE/FIRST_VALUE IGNORE NULLS read the value in the one sort, per key; without
+        # IGNORE NULLS (Postgres) or in one global sort (the value could be another key's),
+        # a running count's groups stand in for it.
+        self.ignore_nulls = self.partitioned and "ignore_nulls" in owner.p.dialect.capabilities
         self.n_keys = len(self.lookup.keys)
         self.inputs = list(dict.fromkeys(owner.input_of[j] for j in members))
         # Probe offsets from t: 0 for the probe at t (every last), w for a first of window w,
@@ -172,20 +176,42 @@ class NavigationSQL:
         return exp.union(events, probes, distinct=False, copy=False).subquery(
             "__fsql_u", copy=False)
 
-    def running_count(self, m: int) -> exp.Expr:
-        """The number of input ``m``'s non-NULL values up to the row, in the tie order."""
+    def sorted_window(self, func: exp.Expr, m: int, *, following: bool = False) -> exp.Expr:
+        """``func`` over the rows up to the current one (``following``: from it on) in input
+        ``m``'s tie order, per key (or after the keys in one global sort)."""
         x = col(input_name(m))
         order = [col(_O), col(_SIDE), col(CREATED),
                  *value_order_keys(x, self.dtype(m), self.o.p.dialect)]
         if not self.partitioned:
             order = [*self.keys(), *order]
+        spec = exp.WindowSpec(kind="ROWS", start="CURRENT ROW", end="UNBOUNDED",
+                              end_side="FOLLOWING") if following else exp.WindowSpec(
+            kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
         return exp.Window(
-            this=exp.Count(this=x.copy()),
+            this=func,
             partition_by=self.keys() if self.partitioned and self.n_keys else None,
             order=exp.Order(expressions=[exp.Ordered(this=k, nulls_first=True) for k in order]),
-            spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
-                                end="CURRENT ROW"),
+            spec=spec,
         )
+
+    def running_count(self, m: int) -> exp.Expr:
+        """The number of input ``m``'s non-NULL values up to the row, in the tie order."""
+        return self.sorted_window(exp.Count(this=col(input_name(m))), m)
+
+    def navigated(self, m: int, direction: str) -> list[exp.Expr]:
+        """With IGNORE NULLS, in one pass: the latest non-NULL value of input ``m`` up to the
+        row (``last``) or the earliest from it on (``first``), and its time. Both calls frame
+        the same rows, and rows tied in the whole order hold the same value and time."""
+        x = col(input_name(m))
+        navigate = exp.LastValue if direction == "last" else exp.FirstValue
+        following = direction == "first"
+        value = self.sorted_window(exp.IgnoreNulls(this=navigate(this=x.copy())), m,
+                                   following=following)
+        time = self.sorted_window(
+            exp.IgnoreNulls(this=navigate(this=_when(not_null(x.copy()), col(_O)))), m,
+            following=following)
+        tag = "l" if direction == "last" else "f"
+        return [aliased(value, f"__fsql_{tag}v{m}"), aliased(time, f"__fsql_{tag}o{m}")]
 
     def group(self, m: int, direction: str) -> exp.Expr:
         """The group of rows sharing one non-NULL value of input ``m``: the latest at or
@@ -232,16 +258,22 @@ class NavigationSQL:
         return _when(inside, value)
 
     def cte(self) -> exp.Select:
-        counted = exp.select(
-            *self.keys(), col(_O), col(RID), col(_WI), col(T),
-            *[col(input_name(m)) for m in self.inputs],
-            *[aliased(self.running_count(m), f"__fsql_g{m}") for m in self.inputs],
-        ).from_(self.union(), copy=False)
-        directions = {(self.o.input_of[j], self.agg(j).function) for j in self.members}
-        picks = [p for m in self.inputs for d in ("last", "first") if (m, d) in directions
-                 for p in self.picked(m, d)]
-        navigated = exp.select(col(RID), col(_WI), col(T), *picks).from_(
-            counted.subquery("__fsql_n", copy=False), copy=False)
+        directions = [(m, d) for m in self.inputs for d in ("last", "first")
+                      if (m, d) in {(self.o.input_of[j], self.agg(j).function)
+                                    for j in self.members}]
+        if self.ignore_nulls:
+            picks = [p for m, d in directions for p in self.navigated(m, d)]
+            navigated = exp.select(col(RID), col(_WI), col(T), *picks).from_(
+                self.union(), copy=False)
+        else:
+            counted = exp.select(
+                *self.keys(), col(_O), col(RID), col(_WI), col(T),
+                *[col(input_name(m)) for m in self.inputs],
+                *[aliased(self.running_count(m), f"__fsql_g{m}") for m in self.inputs],
+            ).from_(self.union(), copy=False)
+            picks = [p for m, d in directions for p in self.picked(m, d)]
+            navigated = exp.select(col(RID), col(_WI), col(T), *picks).from_(
+                counted.subquery("__fsql_n", copy=False), copy=False)
         rows = navigated.subquery("__fsql_p", copy=False)
         if len(self.offsets) == 1:
             return (
@@ -250,21 +282,30 @@ class NavigationSQL:
                 .from_(rows, copy=False)
                 .where(not_null(col(RID)), copy=False)
             )
-        # One row per spine row: each aggregate's value from its probe's row (the other
-        # probes' rows give NULL). MAX of BOOL is not everywhere: BOOL_OR of one value.
-        columns: list[exp.Expr] = [col(RID)]
+        # One row per spine row: each aggregate's value from its probe's row, read by
+        # FIRST_VALUE over the row's probes with that probe first (any type: MAX would need an
+        # ordered type, and Postgres has no MAX(boolean)); then the row of probe 0.
+        columns: list[exp.Expr] = [col(RID), col(_WI)]
         for j in self.members:
-            at_probe = exp.EQ(this=col(_WI), expression=exp.Literal.number(self.probe(j)))
-            one = _when(at_probe, self.result(j))
-            dtype = self.dtype(self.o.input_of[j])
-            pick = exp.LogicalOr(this=one) if dtype is not None and dtype.name == "bool" \
-                else exp.Max(this=one)
+            others_last = exp.Case(
+                ifs=[exp.If(this=exp.EQ(this=col(_WI),
+                                        expression=exp.Literal.number(self.probe(j))),
+                            true=exp.Literal.number(0))],
+                default=exp.Literal.number(1))
+            pick = exp.Window(this=exp.FirstValue(this=self.result(j)),
+                              partition_by=[col(RID)],
+                              order=exp.Order(expressions=[exp.Ordered(this=others_last,
+                                                                       nulls_first=True)]))
             columns.append(aliased(pick, f"__fsql_a{j}"))
-        return (
+        pivoted = (
             exp.select(*columns)
             .from_(rows, copy=False)
             .where(not_null(col(RID)), copy=False)
-            .group_by(col(RID), copy=False)
+        )
+        return (
+            exp.select(col(RID), *[col(f"__fsql_a{j}") for j in self.members])
+            .from_(pivoted.subquery("__fsql_q", copy=False), copy=False)
+            .where(exp.EQ(this=col(_WI), expression=exp.Literal.number(0)), copy=False)
         )
 
     # -- outputs ---------------------------------------------------------------------------

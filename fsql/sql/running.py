@@ -28,7 +28,7 @@ before ``x``. Every plan here starts from that:
 
 Each is O(n log n) in the events and spine rows of a key and runs on every core (docs/semantics.md
 "Plans", bench/aggregations.py). The created cutoff does not use these plans (visibility then
-depends on t twice; aggregation_sql.py's range join handles it).
+depends on t twice; fsql/sql/aggregation.py's range join handles it).
 """
 
 from __future__ import annotations

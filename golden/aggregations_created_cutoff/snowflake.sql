@@ -17,13 +17,15 @@ WITH __fsql_spine AS (
     qty AS __fsql_x2,
     merchant_id AS __fsql_x3
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
     AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
 ), __fsql_activity_groups AS (
   SELECT

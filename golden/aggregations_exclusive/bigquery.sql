@@ -15,13 +15,15 @@ WITH __fsql_spine AS (
     qty AS __fsql_x2,
     merchant_id AS __fsql_x3
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
     AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_activity_frames AS (
   SELECT
@@ -171,60 +173,51 @@ WITH __fsql_spine AS (
 ), __fsql_activity_nav AS (
   SELECT
     __fsql_rid,
-    MAX(
-      CASE
-        WHEN __fsql_wi = 1
-        THEN CASE WHEN __fsql_fo1 < __fsql_t THEN __fsql_fv1 END
-      END
-    ) AS __fsql_a10,
-    MAX(
-      CASE
-        WHEN __fsql_wi = 0
-        THEN CASE WHEN __fsql_lo1 >= __fsql_t - 3600000000 THEN __fsql_lv1 END
-      END
-    ) AS __fsql_a11,
-    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_lv2 END) AS __fsql_a12
+    __fsql_a10,
+    __fsql_a11,
+    __fsql_a12
   FROM (
     SELECT
       __fsql_rid,
       __fsql_wi,
-      __fsql_t,
-      FIRST_VALUE(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0, __fsql_g1
-        ORDER BY CASE WHEN __fsql_x1 IS NULL THEN 1 ELSE 0 END
-      ) AS __fsql_lv1,
-      MAX(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g1) AS __fsql_lo1,
-      FIRST_VALUE(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0, __fsql_g1 - CASE WHEN NOT __fsql_x1 IS NULL THEN 1 ELSE 0 END
-        ORDER BY CASE WHEN __fsql_x1 IS NULL THEN 1 ELSE 0 END
-      ) AS __fsql_fv1,
-      MAX(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END) OVER (
-        PARTITION BY __fsql_k0, __fsql_g1 - CASE WHEN NOT __fsql_x1 IS NULL THEN 1 ELSE 0 END
-      ) AS __fsql_fo1,
-      FIRST_VALUE(__fsql_x2) OVER (
-        PARTITION BY __fsql_k0, __fsql_g2
-        ORDER BY CASE WHEN __fsql_x2 IS NULL THEN 1 ELSE 0 END
-      ) AS __fsql_lv2,
-      MAX(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g2) AS __fsql_lo2
+      FIRST_VALUE(CASE WHEN __fsql_fo1 < __fsql_t THEN __fsql_fv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END) AS __fsql_a10,
+      FIRST_VALUE(CASE WHEN __fsql_lo1 >= __fsql_t - 3600000000 THEN __fsql_lv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a11,
+      FIRST_VALUE(__fsql_lv2) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a12
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_o,
         __fsql_rid,
         __fsql_wi,
         __fsql_t,
-        __fsql_x1,
-        __fsql_x2,
-        COUNT(__fsql_x1) OVER (
+        LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
           PARTITION BY __fsql_k0
           ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_g1,
-        COUNT(__fsql_x2) OVER (
+        ) AS __fsql_lv1,
+        LAST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lo1,
+        FIRST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+        ) AS __fsql_fv1,
+        FIRST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+        ) AS __fsql_fo1,
+        LAST_VALUE(__fsql_x2 IGNORE NULLS) OVER (
           PARTITION BY __fsql_k0
           ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_g2
+        ) AS __fsql_lv2,
+        LAST_VALUE(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lo2
       FROM (
         SELECT
           __fsql_k0,
@@ -256,12 +249,12 @@ WITH __fsql_spine AS (
         WHERE
           NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
       ) AS __fsql_u
-    ) AS __fsql_n
-  ) AS __fsql_p
+    ) AS __fsql_p
+    WHERE
+      NOT __fsql_rid IS NULL
+  ) AS __fsql_q
   WHERE
-    NOT __fsql_rid IS NULL
-  GROUP BY
-    __fsql_rid
+    __fsql_wi = 0
 )
 SELECT
   __fsql_spine.*

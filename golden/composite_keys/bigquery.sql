@@ -13,19 +13,17 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     amount AS __fsql_f0
   FROM accounts AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT bank IS NULL
     AND NOT branch IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_balance_pit AS (
   SELECT
     __fsql_rid,
@@ -75,19 +73,17 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     tag AS __fsql_f0
   FROM names AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT first IS NULL
     AND NOT last IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_tagged_pit AS (
   SELECT
     __fsql_rid,

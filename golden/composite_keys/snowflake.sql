@@ -18,19 +18,17 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       amount AS __fsql_f0
     FROM accounts AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
       NOT bank IS NULL
       AND NOT branch IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MIN(__fsql_t)
-        FROM __fsql_spine
-      ) - 86400000000
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
@@ -48,19 +46,17 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       tag AS __fsql_f0
     FROM names AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
       NOT first IS NULL
       AND NOT last IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MIN(__fsql_t)
-        FROM __fsql_spine
-      ) - 86400000000
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (

@@ -14,18 +14,16 @@ WITH __fsql_spine AS (
     CASE WHEN amount > 0 THEN amount END AS __fsql_x1,
     CASE WHEN category = 'food' THEN 1 END AS __fsql_x2
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_activity_frames AS (
   SELECT
     __fsql_rid,
@@ -119,18 +117,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     age AS __fsql_f0
   FROM profiles AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 2592000000000
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 2592000000000
 ), __fsql_profile_pit AS (
   SELECT
     __fsql_rid,

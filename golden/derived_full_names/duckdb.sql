@@ -16,18 +16,16 @@ WITH RECURSIVE __fsql_spine AS (
     CASE WHEN amount > CAST(0 AS BIGINT) THEN amount END AS __fsql_x1,
     CASE WHEN category = 'food' THEN 1 END AS __fsql_x2
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_activity_good AS (
   SELECT
     __fsql_rid,
@@ -211,18 +209,16 @@ WITH RECURSIVE __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     age AS __fsql_f0
   FROM profiles AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 2592000000000
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 2592000000000
 ), __fsql_profile_pit AS (
   SELECT
     __fsql_m.__fsql_rid,

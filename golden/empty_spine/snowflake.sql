@@ -18,18 +18,16 @@ WITH __fsql_spine AS (
       score AS __fsql_f0,
       tier AS __fsql_f1
     FROM profiles AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
       NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, event_ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
-      AND DATE_PART(EPOCH_MICROSECOND, event_ts) >= (
-        SELECT
-          MIN(__fsql_t)
-        FROM __fsql_spine
-      ) - 3600000000
+      AND DATE_PART(EPOCH_MICROSECOND, event_ts) <= __fsql_b.__fsql_hi
+      AND DATE_PART(EPOCH_MICROSECOND, event_ts) >= __fsql_b.__fsql_lo - 3600000000
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (

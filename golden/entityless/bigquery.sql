@@ -12,13 +12,15 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     txn_count AS __fsql_f0
   FROM users AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
     AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_user_stats_pit AS (
   SELECT
@@ -65,17 +67,15 @@ WITH __fsql_spine AS (
     UNIX_MICROS(created) AS __fsql_c,
     eur_usd AS __fsql_f0
   FROM rates AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
-    UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 21600000000
+    UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 21600000000
 ), __fsql_fx_pit AS (
   SELECT
     __fsql_rid,

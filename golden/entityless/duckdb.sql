@@ -14,13 +14,15 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     txn_count AS __fsql_f0
   FROM users AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
     AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_user_stats_pit AS (
   SELECT
@@ -56,17 +58,15 @@ WITH __fsql_spine AS (
     EPOCH_US(created) AS __fsql_c,
     eur_usd AS __fsql_f0
   FROM rates AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
-    EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 21600000000
+    EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 21600000000
 ), __fsql_fx_pit AS (
   SELECT
     __fsql_m.__fsql_rid,

@@ -17,13 +17,15 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       txn_count AS __fsql_f0
     FROM users AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
       NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
       AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
@@ -40,17 +42,15 @@ WITH __fsql_spine AS (
       DATE_PART(EPOCH_MICROSECOND, created) AS __fsql_c,
       eur_usd AS __fsql_f0
     FROM rates AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
-      DATE_PART(EPOCH_MICROSECOND, ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MIN(__fsql_t)
-        FROM __fsql_spine
-      ) - 21600000000
+      DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 21600000000
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (

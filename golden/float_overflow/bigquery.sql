@@ -12,13 +12,15 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     x AS __fsql_x0
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
     AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_sums_frames AS (
   SELECT

@@ -13,13 +13,15 @@ WITH __fsql_spine AS (
     val AS __fsql_x0,
     CASE WHEN user_id <> 2 THEN val END AS __fsql_x1
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
     AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_sums_frames AS (
   SELECT
@@ -84,50 +86,41 @@ WITH __fsql_spine AS (
       __fsql_rid,
       __fsql_wi,
       __fsql_t,
-      FIRST_VALUE(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0, __fsql_g0
-        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END
+      LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS __fsql_lv0,
-      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0
+      LAST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+        PARTITION BY __fsql_k0
+        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ) AS __fsql_lo0
     FROM (
       SELECT
         __fsql_k0,
-        __fsql_o,
-        __fsql_rid,
-        __fsql_wi,
-        __fsql_t,
-        __fsql_x0,
-        COUNT(__fsql_x0) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_g0
-      FROM (
-        SELECT
-          __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          0 AS __fsql_side,
-          __fsql_c,
-          CAST(NULL AS INT64) AS __fsql_rid,
-          CAST(NULL AS INT64) AS __fsql_wi,
-          CAST(NULL AS INT64) AS __fsql_t,
-          __fsql_x0
-        FROM __fsql_sums_src
-        UNION ALL
-        SELECT
-          __fsql_spine.user_id AS __fsql_k0,
-          __fsql_spine.__fsql_t AS __fsql_o,
-          1 AS __fsql_side,
-          NULL AS __fsql_c,
-          __fsql_spine.__fsql_rid,
-          0 AS __fsql_wi,
-          __fsql_spine.__fsql_t,
-          NULL AS __fsql_x0
-        FROM __fsql_spine
-        WHERE
-          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_n
+        __fsql_ts AS __fsql_o,
+        0 AS __fsql_side,
+        __fsql_c,
+        CAST(NULL AS INT64) AS __fsql_rid,
+        CAST(NULL AS INT64) AS __fsql_wi,
+        CAST(NULL AS INT64) AS __fsql_t,
+        __fsql_x0
+      FROM __fsql_sums_src
+      UNION ALL
+      SELECT
+        __fsql_spine.user_id AS __fsql_k0,
+        __fsql_spine.__fsql_t AS __fsql_o,
+        1 AS __fsql_side,
+        NULL AS __fsql_c,
+        __fsql_spine.__fsql_rid,
+        0 AS __fsql_wi,
+        __fsql_spine.__fsql_t,
+        NULL AS __fsql_x0
+      FROM __fsql_spine
+      WHERE
+        NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    ) AS __fsql_u
   ) AS __fsql_p
   WHERE
     NOT __fsql_rid IS NULL

@@ -13,13 +13,15 @@ WITH __fsql_spine AS (
     val AS __fsql_x0,
     CASE WHEN user_id <> CAST(2 AS BIGINT) THEN val END AS __fsql_x1
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
     AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_sums_frames AS (
   SELECT

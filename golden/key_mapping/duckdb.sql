@@ -15,18 +15,16 @@ WITH __fsql_spine AS (
     temp_c AS __fsql_f0,
     rain AS __fsql_f1
   FROM weather AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT location_id IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 10800000000
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 10800000000
 ), __fsql_origin_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
@@ -66,18 +64,16 @@ WITH __fsql_spine AS (
     temp_c AS __fsql_f0,
     rain AS __fsql_f1
   FROM weather AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT location_id IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 10800000000
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 10800000000
 ), __fsql_destination_pit AS (
   SELECT
     __fsql_m.__fsql_rid,

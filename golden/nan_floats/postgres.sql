@@ -13,18 +13,16 @@ WITH __fsql_spine AS (
     score AS __fsql_f0,
     tag AS __fsql_f1
   FROM profiles AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_profile_pit AS (
   SELECT
     __fsql_rid,
@@ -57,18 +55,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     x AS __fsql_x0
   FROM events AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_stats_frames AS (
   SELECT
     __fsql_rid,
@@ -229,81 +225,84 @@ WITH __fsql_spine AS (
 ), __fsql_stats_nav AS (
   SELECT
     __fsql_rid,
-    MAX(
-      CASE
-        WHEN __fsql_wi = 1
-        THEN CASE WHEN __fsql_fo0 <= __fsql_t THEN __fsql_fv0 END
-      END
-    ) AS __fsql_a5,
-    MAX(
-      CASE
-        WHEN __fsql_wi = 0
-        THEN CASE WHEN __fsql_lo0 > __fsql_t - 86400000000 THEN __fsql_lv0 END
-      END
-    ) AS __fsql_a6
+    __fsql_a5,
+    __fsql_a6
   FROM (
     SELECT
       __fsql_rid,
       __fsql_wi,
-      __fsql_t,
-      FIRST_VALUE(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0, __fsql_g0
-        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
-      ) AS __fsql_lv0,
-      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0,
-      FIRST_VALUE(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
-        ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
-      ) AS __fsql_fv0,
-      MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (
-        PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
-      ) AS __fsql_fo0
+      FIRST_VALUE(CASE WHEN __fsql_fo0 <= __fsql_t THEN __fsql_fv0 END) OVER (
+        PARTITION BY __fsql_rid
+        ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END NULLS FIRST
+      ) AS __fsql_a5,
+      FIRST_VALUE(CASE WHEN __fsql_lo0 > __fsql_t - 86400000000 THEN __fsql_lv0 END) OVER (
+        PARTITION BY __fsql_rid
+        ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END NULLS FIRST
+      ) AS __fsql_a6
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_o,
         __fsql_rid,
         __fsql_wi,
         __fsql_t,
-        __fsql_x0,
-        COUNT(__fsql_x0) OVER (
-          ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_g0
+        FIRST_VALUE(__fsql_x0) OVER (
+          PARTITION BY __fsql_k0, __fsql_g0
+          ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+        ) AS __fsql_lv0,
+        MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (PARTITION BY __fsql_k0, __fsql_g0) AS __fsql_lo0,
+        FIRST_VALUE(__fsql_x0) OVER (
+          PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
+          ORDER BY CASE WHEN __fsql_x0 IS NULL THEN 1 ELSE 0 END NULLS FIRST
+        ) AS __fsql_fv0,
+        MAX(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) OVER (
+          PARTITION BY __fsql_k0, __fsql_g0 - CASE WHEN NOT __fsql_x0 IS NULL THEN 1 ELSE 0 END
+        ) AS __fsql_fo0
       FROM (
         SELECT
           __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          0 AS __fsql_side,
-          __fsql_c,
-          CAST(NULL AS BIGINT) AS __fsql_rid,
-          CAST(NULL AS INT) AS __fsql_wi,
-          CAST(NULL AS BIGINT) AS __fsql_t,
-          __fsql_x0
-        FROM __fsql_stats_src
-        UNION ALL
-        SELECT
-          __fsql_spine.user_id AS __fsql_k0,
-          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
-          1 AS __fsql_side,
-          NULL AS __fsql_c,
-          __fsql_spine.__fsql_rid,
-          __fsql_w.__fsql_wi AS __fsql_wi,
-          __fsql_spine.__fsql_t,
-          NULL AS __fsql_x0
-        FROM __fsql_spine
-        CROSS JOIN (VALUES
-          (0, 0),
-          (1, 86400000000)) AS __fsql_w(__fsql_wi, __fsql_us)
-        WHERE
-          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_n
-  ) AS __fsql_p
+          __fsql_o,
+          __fsql_rid,
+          __fsql_wi,
+          __fsql_t,
+          __fsql_x0,
+          COUNT(__fsql_x0) OVER (
+            ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_g0
+        FROM (
+          SELECT
+            __fsql_k0,
+            __fsql_ts AS __fsql_o,
+            0 AS __fsql_side,
+            __fsql_c,
+            CAST(NULL AS BIGINT) AS __fsql_rid,
+            CAST(NULL AS INT) AS __fsql_wi,
+            CAST(NULL AS BIGINT) AS __fsql_t,
+            __fsql_x0
+          FROM __fsql_stats_src
+          UNION ALL
+          SELECT
+            __fsql_spine.user_id AS __fsql_k0,
+            COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
+            1 AS __fsql_side,
+            NULL AS __fsql_c,
+            __fsql_spine.__fsql_rid,
+            __fsql_w.__fsql_wi AS __fsql_wi,
+            __fsql_spine.__fsql_t,
+            NULL AS __fsql_x0
+          FROM __fsql_spine
+          CROSS JOIN (VALUES
+            (0, 0),
+            (1, 86400000000)) AS __fsql_w(__fsql_wi, __fsql_us)
+          WHERE
+            NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        ) AS __fsql_u
+      ) AS __fsql_n
+    ) AS __fsql_p
+    WHERE
+      NOT __fsql_rid IS NULL
+  ) AS __fsql_q
   WHERE
-    NOT __fsql_rid IS NULL
-  GROUP BY
-    __fsql_rid
+    __fsql_wi = 0
 )
 SELECT
   __fsql_spine.spine_id,

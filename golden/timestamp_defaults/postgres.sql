@@ -13,18 +13,16 @@ WITH __fsql_spine AS (
     seen_at AS __fsql_f0,
     born AS __fsql_f1
   FROM profiles AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_profile_pit AS (
   SELECT
     __fsql_rid,
@@ -57,18 +55,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     seen_at AS __fsql_x0
   FROM profiles AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
+    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_visits_nav AS (
   SELECT
     __fsql_rid,

@@ -12,18 +12,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     txn_count AS __fsql_f0
   FROM users AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_user_stats_pit AS (
   SELECT
     __fsql_rid,
@@ -70,18 +68,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     risk AS __fsql_f0
   FROM `features.merchants` AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT merchant_id IS NULL
-    AND UNIX_MICROS(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND UNIX_MICROS(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 43200000000
+    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
+    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 43200000000
 ), __fsql_merchant_stats_pit AS (
   SELECT
     __fsql_rid,

@@ -15,18 +15,16 @@ WITH RECURSIVE __fsql_spine AS (
     "amount usd" AS __fsql_f0,
     tier AS __fsql_f1
   FROM profile AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT "kunden id" IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_kunden_profil_hffc81ee3_pit AS (
   SELECT
     __fsql_m.__fsql_rid,
@@ -66,18 +64,16 @@ WITH RECURSIVE __fsql_spine AS (
     "数量" AS __fsql_x0,
     1 AS __fsql_x1
   FROM orders AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT "kunden id" IS NULL
-    AND EPOCH_US(ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND EPOCH_US(ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
+    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_gr__e_bestellungen_h75bae90e_good AS (
   SELECT
     __fsql_rid,

@@ -18,18 +18,16 @@ WITH __fsql_spine AS (
       "amount usd" AS __fsql_f0,
       tier AS __fsql_f1
     FROM profile AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
       NOT "kunden id" IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MIN(__fsql_t)
-        FROM __fsql_spine
-      ) - 86400000000
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
@@ -44,18 +42,16 @@ WITH __fsql_spine AS (
     "数量" AS __fsql_x0,
     1 AS __fsql_x1
   FROM orders AS __fsql_s
+  CROSS JOIN (
+    SELECT
+      MIN(__fsql_t) AS __fsql_lo,
+      MAX(__fsql_t) AS __fsql_hi
+    FROM __fsql_spine
+  ) AS __fsql_b
   WHERE
     NOT "kunden id" IS NULL
-    AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-      SELECT
-        MAX(__fsql_t)
-      FROM __fsql_spine
-    )
-    AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
-      SELECT
-        MIN(__fsql_t)
-      FROM __fsql_spine
-    ) - 86400000000
+    AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
+    AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
 ), __fsql_gr__e_bestellungen_h75bae90e_frames AS (
   SELECT
     __fsql_rid,

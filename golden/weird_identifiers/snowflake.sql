@@ -16,18 +16,16 @@ WITH __fsql_spine AS (
       "total amount" AS __fsql_f0,
       "group" AS __fsql_f1
     FROM "order data" AS __fsql_s
+    CROSS JOIN (
+      SELECT
+        MIN(__fsql_t) AS __fsql_lo,
+        MAX(__fsql_t) AS __fsql_hi
+      FROM __fsql_spine
+    ) AS __fsql_b
     WHERE
       NOT "select" IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= (
-        SELECT
-          MAX(__fsql_t)
-        FROM __fsql_spine
-      )
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MIN(__fsql_t)
-        FROM __fsql_spine
-      ) - 86400000000
+      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
+      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (

@@ -1,0 +1,1 @@
+"""dbt projects from fsql's definitions: sources, incremental latest tables, training sets."""
