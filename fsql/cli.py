@@ -20,6 +20,7 @@ from fsql.materialize.cli import add_commands as add_materialize_commands
 from fsql.monitor.cli import add_commands as add_monitor_commands
 from fsql.online.cli import add_commands as add_online_commands
 from fsql.online.cli import after_materialize, online_consistency
+from fsql.online_cli import add_commands as add_serving_commands
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import spine_ref
 from fsql.repo import Repo
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_online_commands(commands)
     add_monitor_commands(commands)
     add_dbt_commands(commands)
+    add_serving_commands(commands)  # serve, freshness
     checks.add_commands(commands)
     return parser
 

@@ -32,5 +32,17 @@ class ExecutionError(FsqlError):
     """Running compiled SQL failed (missing file, engine error)."""
 
 
+class StoreUnavailableError(ExecutionError):
+    """The online store cannot answer as asked: unreachable, a view never synced, or synced
+    from another definition. The request is fine; the store needs fixing (a server answers
+    503)."""
+
+
+class StoreDefinitionError(StoreUnavailableError, DefinitionError):
+    """The online store holds a view synced from another definition (or cut) than the
+    request's: re-materialize and sync it. A DefinitionError for callers in Python, a 503
+    over HTTP (the store, not the request, needs fixing)."""
+
+
 class CheckError(FsqlError):
     """A check cannot run as asked (a golden directory holding files fsql did not write)."""

@@ -136,7 +136,8 @@ class Repo(Catalog):
         columns) from the online store (``online``, else ``[online] url`` of fsql.toml,
         else ``sqlite:///online.db``) as of ``at`` (default: now): a stored value outside its
         view's TTL at ``at`` is missing, and a missing value reads as a spine row with nothing
-        visible (counts 0, others NULL or their default). docs/serving.md.
+        visible (counts 0, others NULL or their default). docs/serving.md. For repeated
+        low-latency reads keep one ``fsql.online.server.OnlineServer`` (open store, plans).
 
         >>> repo.get_online_features("fraud_detection",          # doctest: +SKIP
         ...                          [{"user_id": 1, "merchant_id": 7}]).to_dict()

@@ -15,13 +15,14 @@ import sqlglot
 from fsql.discovery import listing, show
 from fsql.errors import DefinitionError
 from fsql.repo import Repo
+from tests.test_example import generated_example
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fraud"
 
 
 @pytest.fixture(scope="module")
-def repo() -> Repo:
-    return Repo.load(EXAMPLE)
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    return Repo.load(generated_example(tmp_path_factory.mktemp("example")))
 
 
 def test_every_definition_is_listed(repo: Repo) -> None:

@@ -28,6 +28,17 @@ def _load_generator(repo: Path) -> ModuleType:
     return module
 
 
+def generated_example(directory: Path) -> Path:
+    """A copy of the fraud example under ``directory`` with small generated data (a fresh
+    clone has no data: ``make example`` generates it)."""
+    repo = directory / "fraud"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("*.parquet", "*.sql",
+                                                                 "__pycache__"))
+    _load_generator(repo).generate(repo / "data", users=200, merchants=40, transactions=2000,
+                                   days=30)
+    return repo
+
+
 def test_fraud_example_builds_a_training_set(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     """One output row per spine row, spine untouched, every feature present and populated."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.engines import TableData
 from tests.engines.duckdb_engine import DuckDBEngine
 from tests.engines.fakesnow_engine import FakesnowEngine
 from tests.engines.zetasql_engine import ZetaSQLEngine
+from tests.test_example import generated_example
 
 X = StatsColumn("x", DType("float64"))
 ENGINES = {"duckdb": DuckDBEngine, "bigquery": ZetaSQLEngine, "snowflake": FakesnowEngine}
@@ -102,9 +102,7 @@ def test_bins_follow_the_edges_and_psi_the_floor() -> None:
 
 def test_the_cli_finds_no_drift_against_itself_and_a_breach_against_a_shifted_baseline(
         tmp_path: Path) -> None:
-    example = Path(__file__).resolve().parents[1] / "examples" / "fraud"
-    repo = tmp_path / "fraud"
-    shutil.copytree(example, repo, ignore=shutil.ignore_patterns("training_set*"))
+    repo = generated_example(tmp_path)
     spine = str(repo / "data" / "transactions.parquet")
     run = [sys.executable, "-m", "fsql.cli"]
     base = tmp_path / "base.json"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -26,6 +25,7 @@ from tests.engines import TableData
 from tests.engines.duckdb_engine import DuckDBEngine
 from tests.engines.fakesnow_engine import FakesnowEngine
 from tests.engines.zetasql_engine import ZetaSQLEngine
+from tests.test_example import generated_example
 
 COLUMNS = [StatsColumn("x", DType("float64")), StatsColumn("n", DType("int64")),
            StatsColumn("k", DType("float64")), StatsColumn("s", DType("string")),
@@ -119,9 +119,7 @@ def test_warehouse_statistics_equal_numpy(dialect: str, size: int, seed: int) ->
 
 
 def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> None:
-    example = Path(__file__).resolve().parents[1] / "examples" / "fraud"
-    repo = tmp_path / "fraud"
-    shutil.copytree(example, repo, ignore=shutil.ignore_patterns("training_set*"))
+    repo = generated_example(tmp_path)
     out = tmp_path / "baseline.json"
     run = [sys.executable, "-m", "fsql.cli", "stats", "--repo", str(repo)]
     done = subprocess.run([*run, "--service", "fraud_detection", "--spine",

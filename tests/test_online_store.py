@@ -174,3 +174,24 @@ def test_the_redis_store_is_unreachable_after_the_server_stops(tmp_path: Path) -
 def test_an_unknown_scheme_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="unknown scheme 'dynamo'"):
         open_store("dynamo://table", root=tmp_path)
+
+
+def test_batched_writes_keep_the_newest_row_per_key(store: OnlineStore) -> None:
+    # More rows than one compare-and-set batch, each key written several times in one call
+    # (in both orders of time), and older rows arriving after newer ones.
+    import random
+
+    rnd = random.Random(5)
+    rows = [_row(k % 300, rnd.randint(0, 9), rnd.choice([None, 1, 2]), f"{n}")
+            for n, k in enumerate(range(1_300))]
+    rnd.shuffle(rows)
+    written = store.write("v", rows[:700]) + store.write("v", rows[700:])
+    newest: dict[bytes, tuple[int, int]] = {}
+    for row in rows:
+        rank = (row.feature_ts, -1 if row.created_ts is None else row.created_ts)
+        newest[row.key] = max(newest.get(row.key, rank), rank)
+    keys = sorted(newest)
+    got = store.read("v", keys)
+    assert [(r.feature_ts, -1 if r.created_ts is None else r.created_ts) if r else None
+            for r in got] == [newest[k] for k in keys]
+    assert len(newest) == 300 <= written < len(rows)

@@ -23,7 +23,7 @@ import datetime as dt
 import decimal
 import numbers
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fsql.dtypes import DType
@@ -41,6 +41,32 @@ def encode_key(values: Sequence[Any], dtypes: Sequence[DType], *, where: str) ->
         tag, payload = _part(value, dtype, where=f"{where}, key part {n + 1}")
         out += [tag, struct.pack(">I", len(payload)), payload]
     return b"".join(out)
+
+
+def key_encoder(dtypes: Sequence[DType]) -> Callable[[Sequence[Any], str], bytes]:
+    """:func:`encode_key` prepared for one key layout (the read path encodes many keys):
+    ``encoder(values, where)`` gives the same bytes and the same errors."""
+    names = [t.name for t in dtypes]
+    pack_q, header = struct.Struct(">q").pack, b"i" + struct.pack(">I", 8)
+    if names == ["int64"]:
+        def one_int(values: Sequence[Any], where: str) -> bytes:
+            (value,) = values
+            if type(value) is int and -(2**63) <= value < 2**63:
+                return VERSION + header + pack_q(value)
+            return encode_key(values, dtypes, where=where)
+        return one_int
+    if names == ["string"]:
+        def one_str(values: Sequence[Any], where: str) -> bytes:
+            (value,) = values
+            if type(value) is str:
+                payload = value.encode("utf-8")
+                return VERSION + b"s" + struct.pack(">I", len(payload)) + payload
+            return encode_key(values, dtypes, where=where)
+        return one_str
+
+    def general(values: Sequence[Any], where: str) -> bytes:
+        return encode_key(values, dtypes, where=where)
+    return general
 
 
 def _part(value: Any, dtype: DType, *, where: str) -> tuple[bytes, bytes]:

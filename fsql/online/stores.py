@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from fsql.errors import DefinitionError, ExecutionError
+from fsql.errors import DefinitionError, StoreUnavailableError
 
 _OLDEST = -(2**63)  # a NULL created time compares below every other
 
 
-@dataclass(frozen=True)
-class OnlineRow:
+class OnlineRow(NamedTuple):
     """One entity's stored row: its encoded key, feature and created times (UTC
-    microseconds; created None when the source has none) and encoded values."""
+    microseconds; created None when the source has none) and encoded values. (A named
+    tuple: a sync makes millions of them.)"""
 
     key: bytes
     feature_ts: int
@@ -57,11 +58,25 @@ class ViewState:
 
     @classmethod
     def from_json(cls, text: str) -> ViewState:
-        """A stored state."""
+        """A stored state (parsed once per distinct text: readers parse it on every request)."""
+        state = _STATES.get(text)
+        if state is None:
+            if len(_STATES) > 1024:
+                _STATES.clear()
+            state = _STATES[text] = cls._parse(text)
+        return state
+
+    @classmethod
+    def _parse(cls, text: str) -> ViewState:
         data = json.loads(text)
         data["keys"] = tuple(tuple(k) for k in data["keys"])
         data["features"] = tuple(tuple(f) for f in data["features"])
         return cls(**data)
+
+
+_STATES: dict[str, ViewState] = {}
+
+ViewRead = tuple[ViewState | None, list[OnlineRow | None]]
 
 
 class OnlineStore(Protocol):
@@ -79,6 +94,11 @@ class OnlineStore(Protocol):
 
     def read(self, view: str, keys: Sequence[bytes]) -> list[OnlineRow | None]:
         """The stored rows of ``keys`` (None where absent), in order, in one round trip."""
+        ...
+
+    def read_views(self, requests: Sequence[tuple[str, Sequence[bytes]]]) -> list[ViewRead]:
+        """Per (view, keys): the view's state and its stored rows (as :meth:`read`), every
+        view in one round trip where the store allows it."""
         ...
 
     def keys(self, view: str) -> Iterator[bytes]:
@@ -125,6 +145,7 @@ class SQLiteStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._read_lock = threading.Lock()
             self._con.executescript("""
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
@@ -137,7 +158,8 @@ class SQLiteStore:
                 );
             """)
         except (sqlite3.Error, OSError) as err:
-            raise ExecutionError(f"Online store {url!r}: cannot open {path}: {err}") from None
+            raise StoreUnavailableError(
+                f"Online store {url!r}: cannot open {path}: {err}") from None
 
     def transaction(self) -> _SQLiteTransaction:
         """A transaction around a whole sync: it commits on success, else rolls back."""
@@ -153,7 +175,7 @@ class SQLiteStore:
             "payload = excluded.payload WHERE (excluded.feature_ts, "
             f"coalesce(excluded.created_ts, {_OLDEST})) > (fsql_online.feature_ts, "
             f"coalesce(fsql_online.created_ts, {_OLDEST}))",
-            [(view, r.key, r.feature_ts, r.created_ts, r.payload) for r in rows])
+            [(view, *r) for r in rows])
         return self._con.total_changes - before
 
     def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
@@ -178,6 +200,29 @@ class SQLiteStore:
                     f"WHERE view = ? AND key IN ({marks})", [view, *chunk]):
                 found[key] = OnlineRow(key, ts, created, payload)
         return [found.get(k) for k in keys]
+
+    def read_views(self, requests: Sequence[tuple[str, Sequence[bytes]]]) -> list[ViewRead]:
+        """States and rows of several views (one read transaction: a sync commits whole)."""
+        try:
+            with self._read_lock:
+                if len(requests) == 1:
+                    view, keys = requests[0]
+                    return [(self.state(view), self._read_one(view, keys))]
+                self._con.execute("BEGIN")
+                try:
+                    return [(self.state(v), self.read(v, k)) for v, k in requests]
+                finally:
+                    self._con.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
+
+    def _read_one(self, view: str, keys: Sequence[bytes]) -> list[OnlineRow | None]:
+        if len(keys) == 1:
+            row = self._con.execute(
+                "SELECT feature_ts, created_ts, payload FROM fsql_online WHERE view = ? AND "
+                "key = ?", (view, keys[0])).fetchone()
+            return [None if row is None else OnlineRow(keys[0], row[0], row[1], row[2])]
+        return self.read(view, keys)
 
     def keys(self, view: str) -> Iterator[bytes]:
         """Every stored key of the view."""
@@ -232,6 +277,31 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
+# The same compare-and-set for a batch of keys in one script call (KEYS[i]; ARGV holds value,
+# feature time, created time per key): a sync sends one command per batch, not one per key.
+# Each key is decided on its own, as above; the script runs atomically.
+_CAS_MANY = """
+local written = 0
+for i = 1, #KEYS do
+  local value, nts = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1])
+  local ncr = tonumber(ARGV[3 * i]) or -1e300
+  local cur = redis.call('GET', KEYS[i])
+  local newer = true
+  if cur then
+    local a = string.find(cur, '|', 1, true)
+    local b = string.find(cur, '|', a + 1, true)
+    local ts = tonumber(string.sub(cur, 1, a - 1))
+    local cr = tonumber(string.sub(cur, a + 1, b - 1)) or -1e300
+    newer = nts > ts or (nts == ts and ncr > cr)
+  end
+  if newer then
+    redis.call('SET', KEYS[i], value)
+    written = written + 1
+  end
+end
+return written
+"""
+_CAS_BATCH = 500
 _DELETE_IF = """
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
@@ -247,7 +317,7 @@ class RedisStore:
     """Redis: one string per (view, key) holding the times and values; one hash per view
     holding its state. Requests are pipelined: one round trip per call."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float = 2.0) -> None:
         try:
             import redis  # an optional dependency: the `redis` extra
         except ImportError:
@@ -256,13 +326,15 @@ class RedisStore:
             ) from None
         self.url = url
         self._redis = redis
-        self._r = redis.Redis.from_url(url)
+        # Bounded waits: a server that stops answering fails a read (503) instead of hanging it.
+        self._r = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self._cas = self._r.register_script(_CAS)
+        self._cas_many = self._r.register_script(_CAS_MANY)
         self._delete_if = self._r.register_script(_DELETE_IF)
         try:
             self._r.ping()
         except redis.RedisError as err:
-            raise ExecutionError(f"Online store {url!r}: cannot connect: {err}") from None
+            raise StoreUnavailableError(f"Online store {url!r}: cannot connect: {err}") from None
 
     @staticmethod
     def _key(view: str, key: bytes) -> bytes:
@@ -272,13 +344,25 @@ class RedisStore:
         return b"fsql:1:" + view.encode("utf-8") + b"\x00"
 
     def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
-        """Compare-and-set every row (pipelined)."""
-        pipe = self._r.pipeline(transaction=False)
-        for row in rows:
+        """Compare-and-set every row: batches of keys per script call, pipelined."""
+        if len(rows) == 1:
+            row = rows[0]
             created = "" if row.created_ts is None else str(row.created_ts)
-            value = f"{row.feature_ts}|{created}|{row.payload}"
-            self._cas(keys=[self._key(view, row.key)],
-                      args=[value, row.feature_ts, created], client=pipe)
+            try:
+                return int(self._cas(keys=[self._key(view, row.key)], args=[
+                    f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created]))
+            except self._redis.RedisError as err:
+                raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
+        pipe = self._r.pipeline(transaction=False)
+        prefix = self._prefix(view)
+        for start in range(0, len(rows), _CAS_BATCH):
+            keys: list[bytes] = []
+            args: list[Any] = []
+            for row in rows[start:start + _CAS_BATCH]:
+                created = "" if row.created_ts is None else str(row.created_ts)
+                keys.append(prefix + row.key)
+                args += [f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created]
+            self._cas_many(keys=keys, args=args, client=pipe)
         return sum(int(x) for x in self._execute(pipe))
 
     def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
@@ -295,37 +379,67 @@ class RedisStore:
         try:
             values = self._r.mget([self._key(view, k) for k in keys])
         except self._redis.RedisError as err:
-            raise ExecutionError(f"Online store {self.url!r}: {err}") from None
-        out: list[OnlineRow | None] = []
-        for key, value in zip(keys, values, strict=True):
-            if value is None:
-                out.append(None)
-                continue
-            ts, created, payload = _text(value).split("|", 2)
-            out.append(OnlineRow(key, int(ts), int(created) if created else None, payload))
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
+        return [_row(k, v) for k, v in zip(keys, values, strict=True)]
+
+    def read_views(self, requests: Sequence[tuple[str, Sequence[bytes]]]) -> list[ViewRead]:
+        """One MGET for every view's state and keys."""
+        names: list[bytes] = []
+        for view, keys in requests:
+            names.append(self._state_key(view))
+            names += [self._key(view, k) for k in keys]
+        try:
+            values = self._r.mget(names)
+        except self._redis.RedisError as err:
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
+        out: list[ViewRead] = []
+        at = 0
+        for _view, keys in requests:
+            raw = values[at]
+            state = ViewState.from_json(_text(raw)) if raw is not None else None
+            out.append((state, [_row(k, v) for k, v in
+                                zip(keys, values[at + 1:at + 1 + len(keys)], strict=True)]))
+            at += 1 + len(keys)
         return out
+
+    @staticmethod
+    def _state_key(view: str) -> bytes:
+        return b"fsql:1:state:" + view.encode("utf-8")
 
     def keys(self, view: str) -> Iterator[bytes]:
         """Every stored key of the view (SCAN)."""
         prefix = self._prefix(view)
-        for name in self._r.scan_iter(match=prefix.replace(b"*", b"\\*") + b"*", count=10_000):
-            yield name[len(prefix):]
+        pattern = prefix.replace(b"*", b"\\*") + b"*"
+        try:
+            for name in self._r.scan_iter(match=pattern, count=10_000):
+                yield name[len(prefix):]
+        except self._redis.RedisError as err:
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
 
     def state(self, view: str) -> ViewState | None:
         """The view's last sync."""
-        data = self._r.get(b"fsql:1:state:" + view.encode("utf-8"))
+        try:
+            data = self._r.get(self._state_key(view))
+        except self._redis.RedisError as err:
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
         return ViewState.from_json(_text(data)) if data is not None else None
 
     def set_state(self, view: str, state: ViewState) -> None:
         """Record a completed sync."""
-        self._r.set(b"fsql:1:state:" + view.encode("utf-8"), state.to_json())
+        try:
+            self._r.set(self._state_key(view), state.to_json())
+        except self._redis.RedisError as err:
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
 
     def clear(self, view: str) -> None:
         """Forget the view."""
         names = [self._key(view, k) for k in self.keys(view)]
-        for start in range(0, len(names), 10_000):
-            self._r.delete(*names[start:start + 10_000])
-        self._r.delete(b"fsql:1:state:" + view.encode("utf-8"))
+        try:
+            for start in range(0, len(names), 10_000):
+                self._r.delete(*names[start:start + 10_000])
+            self._r.delete(self._state_key(view))
+        except self._redis.RedisError as err:
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -335,7 +449,15 @@ class RedisStore:
         try:
             return list(pipe.execute())
         except self._redis.RedisError as err:
-            raise ExecutionError(f"Online store {self.url!r}: {err}") from None
+            raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
+
+
+def _row(key: bytes, value: bytes | str | None) -> OnlineRow | None:
+    """A stored Redis value ("<feature_ts>|<created_ts>|<payload>") as a row."""
+    if value is None:
+        return None
+    ts, created, payload = _text(value).split("|", 2)
+    return OnlineRow(key, int(ts), int(created) if created else None, payload)
 
 
 def _text(value: bytes | str) -> str:

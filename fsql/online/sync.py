@@ -13,12 +13,13 @@ from typing import Any
 
 from fsql.dtypes import parse_dtype
 from fsql.errors import DefinitionError
-from fsql.online.keys import encode_key
+from fsql.online.keys import key_encoder
 from fsql.online.stores import OnlineRow, OnlineStore, SQLiteStore, ViewState
-from fsql.online.values import encode_values
+from fsql.online.values import encoder
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _BATCH = 10_000
+_MICRO = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class SyncResult:
 def micros(value: dt.datetime) -> int:
     """UTC microseconds of a timestamp (naive: UTC)."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    return (aware - _EPOCH) // dt.timedelta(microseconds=1)
+    return (aware - _EPOCH) // _MICRO
 
 
 def micros_to_datetime(value: int) -> dt.datetime:
@@ -86,12 +87,14 @@ def _sync(store: OnlineStore, view: str, state: ViewState, rows: Iterable[Latest
     seen: set[bytes] = set()
     written = 0
     batch: list[OnlineRow] = []
+    encode, encode_row = key_encoder(key_dtypes), encoder(dtypes)
+    where = f"latest table of {view!r}"
     for key_values, feature_ts, created_ts, values in rows:
-        key = encode_key(key_values, key_dtypes, where=f"latest table of {view!r}")
+        key = encode(key_values, where)
         seen.add(key)
         batch.append(OnlineRow(key, micros(feature_ts),
                                None if created_ts is None else micros(created_ts),
-                               encode_values(values, dtypes)))
+                               encode_row(values)))
         if len(batch) >= _BATCH:
             written += store.write(view, batch)
             batch = []

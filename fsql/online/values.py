@@ -9,7 +9,7 @@ import datetime as dt
 import decimal
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fsql.dtypes import DType
@@ -24,9 +24,57 @@ def encode_values(values: Sequence[Any], dtypes: Sequence[DType | None]) -> str:
                       separators=(",", ":"))
 
 
+_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
+_PLAIN = ("int64", "string", "bool")  # stored as they are (NumPy scalars aside)
+
+
+def encoder(dtypes: Sequence[DType | None]) -> Callable[[Sequence[Any]], str]:
+    """:func:`encode_values` prepared for one layout (a sync encodes many rows): the same
+    text, with the per-value work only where a value's stored form differs from it."""
+    dtypes = list(dtypes)
+    if any(t is None or t.name not in (*_PLAIN, "float64") for t in dtypes):
+        return lambda values: encode_values(values, dtypes)
+    floats = [i for i, t in enumerate(dtypes) if t is not None and t.name == "float64"]
+    plain = [i for i, t in enumerate(dtypes) if t is not None and t.name in _PLAIN]
+    finite = math.isfinite
+
+    def encode(values: Sequence[Any]) -> str:
+        out = list(values)
+        for i in floats:
+            v = out[i]
+            if v is not None and (type(v) is not float or not finite(v)):
+                out[i] = _encode(v, dtypes[i])
+        for i in plain:
+            if hasattr(out[i], "item"):
+                out[i] = out[i].item()
+        return _DUMPS(out)
+
+    return encode
+
+
 def decode_values(text: str, dtypes: Sequence[DType | None]) -> list[Any]:
     """The feature values of a stored row, typed."""
     return [_decode(v, t) for v, t in zip(json.loads(text), dtypes, strict=True)]
+
+
+def decoder(dtypes: Sequence[DType | None]) -> Callable[[str], list[Any]]:
+    """A function decoding stored rows of ``dtypes`` (as :func:`decode_values`), prepared once
+    for many rows: values whose stored form is their value (int64, string, bool) are not
+    touched."""
+    steps = [(i, _DECODERS[t.name]) for i, t in enumerate(dtypes)
+             if t is not None and t.name in _DECODERS]
+    loads = json.loads
+    if not steps:
+        return loads
+
+    def decode(text: str) -> list[Any]:
+        values = loads(text)
+        for i, step in steps:
+            if values[i] is not None:
+                values[i] = step(values[i])
+        return values
+
+    return decode
 
 
 def _encode(value: Any, dtype: DType | None) -> Any:
@@ -44,6 +92,14 @@ def _encode(value: Any, dtype: DType | None) -> Any:
     if hasattr(value, "item"):  # a NumPy scalar
         return _encode(value.item(), dtype)
     return value
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "float64": float,
+    "decimal": decimal.Decimal,
+    "timestamp": lambda v: _EPOCH + int(v) * _MICRO,
+    "date": dt.date.fromisoformat,
+}
 
 
 def _decode(value: Any, dtype: DType | None) -> Any:
