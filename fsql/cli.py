@@ -1,5 +1,5 @@
 """The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB,
-``ls`` and ``show`` describe the repository."""
+``ls`` and ``show`` describe the repository, ``golden`` and ``validate`` check it in CI."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import NoReturn
 
+from fsql.checks import commands as checks
 from fsql.contracts import add_commands as add_contract_commands
 from fsql.dbt.cli import add_commands as add_dbt_commands
 from fsql.discovery import add_commands as add_discovery_commands
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_monitor_commands(commands)
     add_dbt_commands(commands)
     add_serving_commands(commands)  # serve, freshness
+    checks.add_commands(commands)
     return parser
 
 
@@ -110,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
+        if args.command in checks.COMMANDS:
+            return checks.run(args)
         repo = Repo.load(args.repo)
         if args.command == "consistency" and args.online is not None:
             return online_consistency(repo, args)

@@ -42,3 +42,7 @@ class StoreDefinitionError(StoreUnavailableError, DefinitionError):
     """The online store holds a view synced from another definition (or cut) than the
     request's: re-materialize and sync it. A DefinitionError for callers in Python, a 503
     over HTTP (the store, not the request, needs fixing)."""
+
+
+class CheckError(FsqlError):
+    """A check cannot run as asked (a golden directory holding files fsql did not write)."""

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from fsql import oracle
+from fsql.checks.outputs import TRAINING
+from fsql.checks.settings import GoldenRequest, GoldenSettings
 from fsql.engines.runner import feature_dtypes as runner_feature_dtypes
 from fsql.plan.nodes import PointInTimePlan, SpineRef
 from fsql.repo import Repo
-from fsql.sql.compiler import render_plan
-from fsql.sql.dialect import get_dialect
 from tests.engines import Result, TableData
 from tests.engines.duckdb_engine import duckdb_type
 
@@ -121,10 +121,26 @@ class GoldenCase:
             spine_types={c: duckdb_type(t) for c, t in columns.items()},
         )
 
+    @cached_property
+    def golden_request(self) -> tuple[Repo, GoldenSettings, str]:
+        """The case as ``fsql golden`` sees a repository: its definitions, the [golden]
+        settings its case.toml amounts to, and the service."""
+        request = self.config["request"]
+        spine_table = request.get("spine", "spine")
+        columns = self.config["tables"][spine_table]
+        spine = GoldenRequest(
+            spine_table, request.get("spine_timestamp", "event_timestamp"), tuple(columns),
+            tuple(columns.items()), where=str(self.path / "case.toml"),
+            full_names=request.get("full_names", False), cut=request.get("cut", "inclusive"),
+            created_cutoff=request.get("created_cutoff", False))
+        service = request["features"]
+        return (Repo.load(self.path / "features"),
+                GoldenSettings(self.path / "case.toml", services={service: spine}), service)
+
     def sql(self, dialect: str) -> str:
-        """The SQL fsql compiles for this case now."""
-        d = get_dialect(dialect)
-        return render_plan(self.plan, d)
+        """The SQL fsql compiles for this case now: the training-set file ``fsql golden``
+        writes for it (fsql/checks/outputs.py), so fsql's goldens and users' share the path."""
+        return TRAINING.render(*self.golden_request[:2], dialect, self.golden_request[2])
 
     @cached_property
     def output_dtypes(self) -> dict[str, str]:

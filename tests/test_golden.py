@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlglot
 
+from fsql.checks.golden import unified_diff
 from tests.engines import Result
 from tests.engines.duckdb_engine import DuckDBEngine
 from tests.golden_support import DIALECTS, GoldenCase, assert_result_matches, cases
@@ -21,7 +22,9 @@ def test_sql_matches_golden(case: GoldenCase, dialect: str, update_golden: bool)
     if update_golden:
         path.write_text(sql)
     assert path.exists(), f"{path} missing: run pytest --update-golden and review the diff"
-    assert sql == path.read_text(), f"{path} differs from fsql's output; review and --update-golden"
+    committed = path.read_text()
+    assert sql == committed, (f"{path} differs from fsql's output; review and --update-golden:\n"
+                              + unified_diff(f"{case.name}/{dialect}.sql", committed, sql))
     sqlglot.parse_one(path.read_text(), dialect=dialect)
 
 

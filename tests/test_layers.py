@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("fsql.online",),
     ("fsql.repo",),
     ("fsql.dbt",),
-    ("fsql.discovery", "fsql.contracts", "fsql.monitor"),
+    ("fsql.discovery", "fsql.contracts", "fsql.monitor", "fsql.checks"),
     ("fsql.cli", "fsql"),
 )
 

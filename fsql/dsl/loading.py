@@ -20,16 +20,18 @@ from fsql.errors import DefinitionError
 
 # The tables of fsql.toml: [project] and [environments.NAME] are read here; the others by the
 # modules they configure, from Catalog.config ([online]: fsql.online; [monitoring]:
-# fsql.monitor).
+# fsql.monitor; [golden]: fsql.checks.settings).
 TABLES = ("project", "environments", "targets", "online", "golden", "monitoring")
 
 
-def load_into(catalog: Catalog, directory: str | Path) -> None:
+def load_into(catalog: Catalog, directory: str | Path, *,
+              errors: list[DefinitionError] | None = None) -> None:
     """Import the ``.py`` files under ``directory`` into ``catalog``.
 
     Skipped: dot-directories, ``DEFAULT_EXCLUDE`` (tests, data, virtual environments...) and
     the globs of ``[project] exclude`` in ``fsql.toml`` and of ``.fsqlignore``. What
-    definition files print goes to stderr: stdout stays the compiled SQL.
+    definition files print goes to stderr: stdout stays the compiled SQL. With ``errors``,
+    a file that fails is appended there and the others still load (``fsql validate``).
     """
     root = Path(directory).resolve()
     catalog.root = root
@@ -45,13 +47,25 @@ def load_into(catalog: Catalog, directory: str | Path) -> None:
     files = sorted(p for p in root.rglob("*.py") if not catalog.excluded(p.relative_to(root)))
     with _repo_modules(root, files) as names, redirect_stdout(sys.stderr):
         for path, name in zip(files, names, strict=True):
-            for obj in _import_definitions(path, name):
-                catalog.add(obj)
-    check_environment_sources(catalog.environments, catalog.sources, where=str(root / "fsql.toml"))
+            try:
+                for obj in _import_definitions(path, name):
+                    catalog.add(obj)
+            except DefinitionError as err:
+                if errors is None:
+                    raise
+                errors.append(err)
+    try:
+        check_environment_sources(catalog.environments, catalog.sources,
+                                  where=str(root / "fsql.toml"))
+    except DefinitionError as err:
+        if errors is None:
+            raise
+        errors.append(err)
 
 
 def configure(catalog: Catalog, config: Path) -> None:
-    """Read ``fsql.toml``: [project] name, dialect, exclude; [environments.NAME]."""
+    """Read ``fsql.toml``: [project] name, dialect, exclude; [environments.NAME]. ([golden] is
+    read by :mod:`fsql.checks.settings`.)"""
     if not config.exists():
         return
     try:
@@ -114,7 +128,13 @@ def _import_definitions(path: Path, module_name: str) -> list[Any]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
-            spec.loader.exec_module(module)
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                # As Python's import does: a file that failed is not left half-imported, so
+                # a sibling importing it reports the same error instead of a missing name.
+                sys.modules.pop(module_name, None)
+                raise
         except SyntaxError as err:
             raise DefinitionError(
                 f"{err.filename}:{err.lineno}: Python syntax error in the feature repository: "

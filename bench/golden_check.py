@@ -1,0 +1,131 @@
+"""Benchmark of ``fsql golden update`` and ``fsql golden check`` at 10x growth.
+
+The repository is bench/compile.py's (one entity, views on table sources ``proj.ds.src_N``,
+one in five an aggregation view; services of 10 views), with ``[golden] spine =
+"proj.ds.spine"`` added to its fsql.toml, at ``--sizes`` views (default 50 and 500, i.e. 5
+and 50 services; the 50- and 200-view services of bench/compile.py are left out unless
+``--big-services``). Per size, wall seconds (``time.perf_counter``, in this process, the
+repository loaded by each call) of:
+
+- ``update`` into an empty directory (every file compiled and written; the local cache of
+  fsql/checks/cache.py cold, in a temporary ``FSQL_CACHE_DIR``);
+- ``check`` of the up-to-date directory with that cache (a developer's machine, a
+  pre-commit hook) and without it (a fresh CI machine: every file compiled), the latter also
+  in ``--jobs`` processes (default 2; each worker loads the repository, within the time);
+- ``check`` after one view's definition changed (the diff of every file that reads it);
+- with ``--validate``, ``fsql validate`` (every view alone and every service per dialect,
+  compiled and parsed back) in ``--jobs`` processes, then again in one process with the
+  local cache filled.
+
+    python bench/golden_check.py                      # 50 and 500 views, all dialects
+    python bench/golden_check.py --sizes 500 --dialects duckdb,bigquery
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import compile as compile_bench
+
+from fsql.checks import golden
+from fsql.checks.validate import validate
+
+
+def write_repository(root: Path, n_views: int, big_services: bool) -> int:
+    """bench/compile.py's repository with ``n_views`` views and a golden spine; returns the
+    number of services."""
+    if not big_services:
+        compile_bench.BIG_SERVICES = ()
+    services = compile_bench.write_repository(root, n_views)
+    with (root / "fsql.toml").open("a") as config:
+        config.write('\n[golden]\nspine = "proj.ds.spine"\n'
+                     'spine_columns = ["user_id", "event_timestamp"]\nfull_names = true\n')
+    return len(services)
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    """(seconds, result) of ``run()``."""
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
+
+
+def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
+            run_validate: bool) -> list[tuple[str, str]]:
+    """The rows of one size: (measurement, figure)."""
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="fsql-golden-bench-") as tmp:
+        root, out = Path(tmp) / "repo", Path(tmp) / "golden"
+        root.mkdir()
+        os.environ["FSQL_CACHE_DIR"] = str(Path(tmp) / "cache")  # cold at the start
+        n_services = write_repository(root, size, big)
+        took, changes = timed(lambda: golden.update(root, out, dialects=dialects))
+        files = len(changes.added)
+        rows.append((f"update, empty directory, cold cache ({files} files)", f"{took:.2f}"))
+        took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
+        assert changes.clean, changes.summary()
+        rows.append(("check, up to date (local cache)", f"{took:.2f}"))
+        took, changes = timed(lambda: golden.check(root, out, dialects=dialects, cache=False))
+        assert changes.clean, changes.summary()
+        rows.append(("check, up to date, no cache (a fresh CI machine)", f"{took:.2f}"))
+        if jobs > 1:
+            took, changes = timed(lambda: golden.check(root, out, dialects=dialects, jobs=jobs,
+                                                       cache=False))
+            assert changes.clean, changes.summary()
+            rows.append((f"check, up to date, no cache, {jobs} processes", f"{took:.2f}"))
+        views = root / "views_00.py"
+        views.write_text(views.read_text().replace('ttl="7d"', 'ttl="8d"', 1))
+        took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
+        rows.append((f"check, one view changed ({len(changes.changed)} files differ, local "
+                     "cache)", f"{took:.2f}"))
+        if run_validate:
+            took, report = timed(lambda: validate(root, dialects=dialects, jobs=jobs))
+            assert not report.problems, report.problems[0].format()
+            rows.append((f"validate, cold cache ({report.statements} statements compiled and "
+                         f"parsed, {jobs} processes)", f"{took:.2f}"))
+            took, report = timed(lambda: validate(root, dialects=dialects))
+            assert not report.problems, report.problems[0].format()
+            rows.append(("validate again (local cache: every request planned, none printed)",
+                         f"{took:.2f}"))
+    print(f"{size} views, {n_services} services, {len(dialects)} dialects", flush=True)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line; see the module docstring."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--sizes", default="50,500", help="views (default: 50,500)")
+    parser.add_argument("--dialects", default="duckdb,bigquery,snowflake,postgres",
+                        help="comma-separated dialects (default: all four)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="also check in this many processes (default: 2; 1: skip)")
+    parser.add_argument("--validate", action="store_true",
+                        help="also time fsql validate (every view and service, per dialect)")
+    parser.add_argument("--big-services", action="store_true",
+                        help="also the 50- and 200-view services of bench/compile.py")
+    args = parser.parse_args(argv)
+    dialects = [d for d in args.dialects.split(",") if d]
+    table: list[tuple[int, str, str]] = []
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        table += [(size, what, value)
+                  for what, value in measure(size, dialects, args.jobs, args.big_services,
+                                             args.validate)]
+    load = os.getloadavg()
+    print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs)\n")
+    print("| views | measurement | seconds |\n|---|---|---|")
+    for size, what, value in table:
+        print(f"| {size} | {what} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""Golden SQL files for a feature repository's CI: ``update`` writes what fsql compiles now,
+``check`` compares it with what is committed and reports a unified diff per file.
+
+>>> from fsql.checks import golden
+>>> changes = golden.check("examples/fraud", "golden_sql", dialects=["duckdb"])  # doctest: +SKIP
+>>> changes.clean, changes.changed, changes.added, changes.removed  # doctest: +SKIP
+
+The directory holds ``<dialect>/<kind>/<file>`` (:mod:`fsql.checks.outputs`). Dialect
+directories that were not asked for are left as they are; a file outside that layout (other
+than hidden files, ignored) fails the check (:class:`~fsql.errors.CheckError`) and is never
+deleted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from fsql.checks.cache import TextCache, default_directory, digest
+from fsql.checks.outputs import KINDS, Prepared
+from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
+from fsql.errors import CheckError, FsqlError
+from fsql.repo import Repo
+from fsql.sql.dialect import available
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How a golden directory differs from what fsql generates now (paths relative to
+    ``out``, sorted). ``diffs`` holds one unified diff per changed, added or removed file."""
+
+    out: Path
+    changed: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    diffs: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        """Whether the directory equals what fsql generates."""
+        return not (self.changed or self.added or self.removed)
+
+    def summary(self) -> str:
+        """One line: how many files were compared and how many changed, added, removed."""
+        total = len(self.changed) + len(self.removed) + self.unchanged + len(self.added)
+        counts = (f"{len(self.changed)} changed, {len(self.added)} added, "
+                  f"{len(self.removed)} removed, {self.unchanged} unchanged")
+        return f"{self.out}: {total} golden files, {counts}"
+
+
+Repository = Repo | str | Path
+
+
+def render(repo: Repository, *, dialects: Sequence[str] | str | None = None,
+           jobs: int = 1) -> dict[str, str]:
+    """Every golden file fsql generates now: relative path -> text, sorted by path.
+
+    ``dialects`` defaults to ``[golden] dialects`` of ``fsql.toml``, else every dialect;
+    ``jobs`` > 1 compiles in that many processes (each loads the repository).
+
+    >>> render("examples/fraud", dialects="duckdb")  # doctest: +SKIP
+    {'duckdb/training/fraud_detection.sql': '-- fsql ...'}
+    """
+    loaded = _load(repo)
+    settings = _settings(loaded)
+    texts, _ = _generate(loaded, settings, _dialects(settings, dialects), {}, jobs,
+                         TextCache(None))
+    return texts
+
+
+def compare(expected: Mapping[str, str], out: str | Path, *, dialects: Iterable[str],
+            unchanged: Iterable[str] = ()) -> Changes:
+    """Compare ``expected`` (relative path -> text) with the files under ``out`` that belong
+    to ``dialects``; ``unchanged`` are generated files known to equal the committed ones
+    (not in ``expected``). A file outside the layout raises :class:`~fsql.errors.CheckError`."""
+    root = Path(out)
+    committed = _golden_files(root, set(dialects))
+    return _compare(expected, root, committed, set(unchanged))
+
+
+def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
+          jobs: int = 1, cache: bool = True) -> Changes:
+    """How the golden directory ``out`` differs from what fsql generates now; changes
+    nothing. ``changes.clean`` is the verdict. ``cache=False`` compiles every file even when
+    its inputs match the local cache (:mod:`fsql.checks.cache`)."""
+    return _run(repo, out, dialects, jobs, cache, write=False)
+
+
+def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
+           jobs: int = 1, cache: bool = True) -> Changes:
+    """Write what fsql generates now under ``out`` (only files whose text changed) and delete
+    fsql's files that are no longer generated; returns what changed (as :func:`check` would
+    have reported it). Files that are not fsql's make it fail before anything is written."""
+    return _run(repo, out, dialects, jobs, cache, write=True)
+
+
+def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None, jobs: int,
+         cache: bool, *, write: bool) -> Changes:
+    loaded = _load(repo)
+    settings = _settings(loaded)
+    names = _dialects(settings, dialects)
+    root = Path(out)
+    _check_out(root)
+    committed = _golden_files(root, set(names))
+    store = TextCache(default_directory() if cache else None)
+    texts, same = _generate(loaded, settings, names, {p: root / p for p in committed}, jobs,
+                            store)
+    changes = _compare(texts, root, committed, same)
+    if write:
+        for path in (*changes.changed, *changes.added):
+            _write(root / path, texts[path])
+        for path in changes.removed:
+            (root / path).unlink()
+            _remove_empty_parents(root / path, root)
+    return changes
+
+
+def _compare(expected: Mapping[str, str], root: Path, committed: set[str],
+             same: set[str]) -> Changes:
+    changed: list[str] = []
+    added: list[str] = []
+    removed: list[str] = []
+    diffs: list[str] = []
+    unchanged = 0
+    for path in sorted(set(expected) | committed | same):
+        if path in same:
+            unchanged += 1
+            continue
+        new = expected.get(path)
+        old = _read(root / path) if path in committed else None
+        if old == new:
+            unchanged += 1
+            continue
+        (added if old is None else removed if new is None else changed).append(path)
+        diffs.append(unified_diff(path, old, new))
+    return Changes(root, tuple(changed), tuple(added), tuple(removed), unchanged, tuple(diffs))
+
+
+def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
+              committed: Mapping[str, Path], jobs: int,
+              store: TextCache) -> tuple[dict[str, str], set[str]]:
+    """The texts of the golden files, sorted by path, but for those whose key the cache says
+    produced the committed text (returned as the second value)."""
+    todo: list[tuple[str, str, str, Prepared]] = []
+    same: set[str] = set()
+    for name, kind in KINDS.items():
+        for dialect in dialects:
+            for item in kind.items(repo):
+                path = kind.path(dialect, item)
+                prepared = _prepare_one(repo, settings, name, dialect, item)
+                known = store.get(prepared.key)
+                if known is not None and path in committed and known == digest(
+                        _read(committed[path])):
+                    same.add(path)
+                else:
+                    todo.append((name, dialect, item, prepared))
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(min(jobs, len(todo)), initializer=_worker_load,
+                                 initargs=(str(repo.root),)) as pool:
+            work = [(name, dialect, item) for name, dialect, item, _ in todo]
+            texts = list(pool.map(_worker_render, work,
+                                  chunksize=max(1, len(work) // (4 * jobs))))
+    else:
+        texts = [_rendered(prepared, KINDS[name].path(dialect, item))
+                 for name, dialect, item, prepared in todo]
+    files = {}
+    for (name, dialect, item, prepared), text in zip(todo, texts, strict=True):
+        store.put(prepared.key, digest(text))
+        files[KINDS[name].path(dialect, item)] = text
+    return dict(sorted(files.items())), same
+
+
+def unified_diff(path: str, old: str | None, new: str | None) -> str:
+    """A unified diff of one golden file (``old``: committed, ``new``: generated now;
+    None: no such file), every line ending with a newline."""
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+        fromfile=f"a/{path}" if old is not None else "/dev/null",
+        tofile=f"b/{path}" if new is not None else "/dev/null")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def _load(repo: Repository) -> Repo:
+    return repo if isinstance(repo, Repo) else Repo.load(repo)
+
+
+def _settings(repo: Repo) -> GoldenSettings:
+    settings = read_settings(repo.root)
+    settings.check_services(repo.services)
+    return settings
+
+
+def _dialects(settings: GoldenSettings, dialects: Sequence[str] | str | None) -> tuple[str, ...]:
+    if dialects is not None:
+        return parse_dialects(dialects)
+    return settings.dialects or tuple(available())
+
+
+def _check_out(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise CheckError(f"The golden directory {str(root)!r} is a file; pass --out DIR (a "
+                         "directory, created by fsql golden update)")
+
+
+def _golden_files(root: Path, dialects: set[str]) -> set[str]:
+    """fsql's files under ``root`` for ``dialects``; files that are not fsql's raise."""
+    if not root.is_dir():
+        return set()
+    found: set[str] = set()
+    foreign: list[str] = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = Path(directory, name).relative_to(root).as_posix()
+            parts = path.split("/", 2)
+            kind = KINDS.get(parts[1]) if len(parts) == 3 else None
+            if parts[0] not in available() or kind is None or not kind.owns(parts[2]):
+                foreign.append(path)
+            elif parts[0] in dialects:
+                found.add(path)
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:10]) + (", ..." if len(foreign) > 10 else "")
+        raise CheckError(
+            f"The golden directory {str(root)!r} holds {len(foreign)} file(s) that fsql did not "
+            f"write: {shown}; move them out of it (fsql never deletes them). It holds only "
+            + ", ".join(f"<dialect>/{k.name}/<name>{k.suffix}" for k in KINDS.values()))
+    return found
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fsql-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and parent.is_relative_to(root):
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
+
+
+_worker: tuple[Repo, GoldenSettings] | None = None
+
+
+def _worker_load(root: str) -> None:
+    global _worker
+    repo = Repo.load(root)
+    _worker = (repo, read_settings(repo.root))
+
+
+def _worker_render(task: tuple[str, str, str]) -> str:
+    assert _worker is not None
+    kind, dialect, item = task
+    return _rendered(_prepare_one(*_worker, kind, dialect, item), KINDS[kind].path(dialect, item))
+
+
+def _prepare_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str,
+                 item: str) -> Prepared:
+    """One golden file, prepared; an error says which file it was for."""
+    try:
+        return KINDS[kind].prepare(repo, settings, dialect, item)
+    except FsqlError as err:
+        raise type(err)(f"{KINDS[kind].path(dialect, item)}: {err}") from None
+
+
+def _rendered(prepared: Prepared, path: str) -> str:
+    try:
+        return prepared.render()
+    except FsqlError as err:
+        raise type(err)(f"{path}: {err}") from None

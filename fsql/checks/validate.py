@@ -1,0 +1,227 @@
+"""``fsql validate``: load and type-check every definition, compile every service and every
+view (a view alone as a request) for each dialect, and parse each statement back with sqlglot
+in its dialect, reporting every problem at once.
+
+>>> report = validate("examples/fraud", dialects="duckdb,postgres")  # doctest: +SKIP
+>>> report.problems, report.summary()  # doctest: +SKIP
+((), 'fsql validate: ... 0 problems')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlglot
+from sqlglot.errors import SqlglotError
+
+from fsql.checks.cache import TextCache, default_directory
+from fsql.checks.outputs import spine_request
+from fsql.checks.settings import GoldenRequest, GoldenSettings, parse_dialects, read_settings
+from fsql.dsl.definitions import FeatureService, FeatureView
+from fsql.dsl.loading import load_into
+from fsql.errors import DefinitionError, FsqlError
+from fsql.repo import Repo
+from fsql.sql.compiler import render_plan
+from fsql.sql.dialect import available, get_dialect
+
+# A placeholder spine when fsql.toml names none: a table with the columns a request reads.
+PLACEHOLDER_SPINE = "spine"
+# What the cache records for a plan whose SQL printed and parsed back.
+PARSED = "parsed"
+_LOCATION = re.compile(r"(?P<file>[^\s()'\"]+\.py):(?P<line>\d+)")
+_CONFIG = re.compile(r"^(?P<file>[^\s()'\"]+\.toml)\b")
+
+
+@dataclass
+class Problem:
+    """One problem: where (``file:line`` of the definition), what, and where else it
+    appears (the requests and dialects that hit it)."""
+
+    where: str
+    message: str
+    requests: list[str] = field(default_factory=list)
+    dialects: list[str] = field(default_factory=list)
+
+    def format(self) -> str:
+        """``file:line: message (in: requests; dialects)`` on one line."""
+        context = "; ".join(p for p in (", ".join(self.requests), ", ".join(self.dialects)) if p)
+        text = self.message if self.message.startswith(self.where) else \
+            f"{self.where}: {self.message}"
+        return text + (f" (in: {context})" if context else "")
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``validate`` checked and the problems it found (by file and line)."""
+
+    root: Path
+    problems: tuple[Problem, ...]
+    services: int
+    views: int
+    dialects: tuple[str, ...]
+    statements: int
+
+    def summary(self) -> str:
+        """One line: what was checked and how many problems."""
+        return (f"fsql validate: {self.root}: {self.services} services and {self.views} views "
+                f"on {', '.join(self.dialects)}: {self.statements} statements compiled and "
+                f"parsed, {len(self.problems)} problem(s)")
+
+
+class _Problems:
+    """Problems keyed by place and message: one problem hit by several requests or dialects
+    is one entry that lists them."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], Problem] = {}
+
+    def add(self, where: str, message: str, request: str = "", dialect: str = "") -> None:
+        problem = self.found.setdefault((where, message), Problem(where, message))
+        if request and request not in problem.requests:
+            problem.requests.append(request)
+        if dialect and dialect not in problem.dialects:
+            problem.dialects.append(dialect)
+
+
+def validate(repo: str | Path, *, dialects: Sequence[str] | str | None = None,
+             jobs: int = 1, cache: bool = True) -> Report:
+    """Check the repository at ``repo`` on ``dialects`` (default: ``[golden] dialects`` of
+    fsql.toml, else every dialect); keeps going after each problem. ``jobs`` > 1 compiles
+    in that many processes (the report is the same). Every request is planned (which
+    type-checks it); the printing and parsing back of a plan that the local cache
+    (:mod:`fsql.checks.cache`) records as parsed already is skipped, unless ``cache=False``.
+
+    A directory that does not exist or an unknown dialect raises (a usage mistake); every
+    problem of the repository itself is in the report."""
+    root = Path(repo)
+    if not root.is_dir():
+        raise DefinitionError(f"Feature repository {str(repo)!r} is not a directory; pass "
+                              "--repo DIR")
+    problems = _Problems()
+    loaded, errors = _load(root)
+    for error in errors:
+        problems.add(_where(str(error), loaded.root / "fsql.toml"), str(error))
+    try:
+        settings = read_settings(loaded.root)
+        settings.check_services(loaded.services)
+    except DefinitionError as err:
+        problems.add(str(loaded.root / "fsql.toml"), str(err))
+        settings = GoldenSettings(loaded.root / "fsql.toml")
+    names = parse_dialects(dialects) if dialects is not None else (
+        settings.dialects or tuple(available()))
+    tasks = [(dialect, kind, name) for dialect in names
+             for kind, table in (("view", loaded.views), ("service", loaded.services))
+             for name in sorted(table)]
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_worker_load,
+                                 initargs=(str(loaded.root), settings, cache)) as pool:
+            results = list(pool.map(_worker_check, tasks,
+                                    chunksize=max(1, len(tasks) // (4 * jobs))))
+    else:
+        store = TextCache(default_directory() if cache else None)
+        results = [_check_request(loaded, settings, store, *task) for task in tasks]
+    statements = 0
+    for (dialect, kind, name), (found, compiled) in zip(tasks, results, strict=True):
+        statements += compiled
+        for where, message in found:
+            problems.add(where, message, f"{kind} {name}", dialect)
+    ordered = sorted(problems.found.values(), key=lambda p: _place(p.where))
+    return Report(loaded.root, tuple(ordered), len(loaded.services), len(loaded.views), names,
+                  statements)
+
+
+def _load(root: Path) -> tuple[Repo, list[DefinitionError]]:
+    """The repository's definitions that load, and the errors of the files that do not."""
+    loaded = Repo(root=root.resolve())
+    errors: list[DefinitionError] = []
+    try:
+        load_into(loaded, root, errors=errors)
+    except DefinitionError as fatal:  # fsql.toml itself: nothing else can load
+        errors.append(fatal)
+    return loaded, errors
+
+
+def _check_request(repo: Repo, settings: GoldenSettings, store: TextCache, dialect: str,
+                   kind: str, name: str) -> tuple[list[tuple[str, str]], int]:
+    """Compile one request for ``dialect`` and parse it back: its problems (where, message)
+    and 1 when it compiled."""
+    definition: FeatureView | FeatureService = (
+        repo.views[name] if kind == "view" else repo.services[name])
+    # A view is requested as the object: a service of the same name would win over a name.
+    request: str | list[FeatureView] = [definition] if isinstance(
+        definition, FeatureView) else name
+    try:
+        setting = _spine_setting(repo, settings, definition)
+        spine, types = spine_request(repo, setting, dialect)
+        plan = repo.plan(request, spine, dialect=dialect, spine_types=types,
+                         **settings.options(setting))
+        key = f"validate\0{dialect}\0{plan!r}"
+        if store.get(key) == PARSED:
+            return [], 1
+        target = get_dialect(dialect)
+        sql = render_plan(plan, target)
+    except FsqlError as err:
+        return [(_where(str(err), definition.location), str(err))], 0
+    except Exception as err:  # a bug in fsql: report it with the others, keep going
+        return [(definition.location, f"fsql failed compiling it ({type(err).__name__}: "
+                 f"{err}); this is a bug in fsql, please report it")], 0
+    try:
+        sqlglot.parse(sql, dialect=target.sqlglot)
+    except SqlglotError as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return [(definition.location, f"the compiled SQL does not parse back as {dialect}: "
+                 f"{first}; this is a bug in fsql, please report it")], 1
+    store.put(key, PARSED)
+    return [], 1
+
+
+_worker: tuple[Repo, GoldenSettings, TextCache] | None = None
+
+
+def _worker_load(root: str, settings: GoldenSettings, cache: bool) -> None:
+    global _worker
+    _worker = (_load(Path(root))[0], settings, TextCache(default_directory() if cache else None))
+
+
+def _worker_check(task: tuple[str, str, str]) -> tuple[list[tuple[str, str]], int]:
+    assert _worker is not None
+    return _check_request(*_worker, *task)
+
+
+def _spine_setting(repo: Repo, settings: GoldenSettings,
+                   definition: FeatureView | FeatureService) -> GoldenRequest:
+    """The golden spine of a service (or the default one for a view), else a placeholder
+    table with the columns the request reads: timestamp, join keys, request columns."""
+    found = settings.services.get(definition.name) if isinstance(
+        definition, FeatureService) else None
+    if found or settings.spine:
+        return found or settings.spine  # type: ignore[return-value]
+    timestamp = "event_timestamp"
+    columns = [timestamp]
+    request = [definition] if isinstance(definition, FeatureView) else definition.name
+    for projection in repo.resolve(request):
+        columns += [projection.spine_column(k) for k in projection.view.join_keys]
+    if isinstance(definition, FeatureService):
+        columns += list(definition.request_schema)
+    return GoldenRequest(PLACEHOLDER_SPINE, timestamp, tuple(dict.fromkeys(columns)),
+                        where=str(repo.root / "fsql.toml"))
+
+
+def _place(where: str) -> tuple[str, int]:
+    """``file:line`` as a sort key (line 12 after line 9)."""
+    file, _, line = where.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (where, 0)
+
+
+def _where(message: str, fallback: str | Path) -> str:
+    """The configuration file a message starts with, else the first ``file:line`` it names,
+    else ``fallback``."""
+    config = _CONFIG.match(message)
+    if config:
+        return config["file"]
+    match = _LOCATION.search(message)
+    return f"{match['file']}:{match['line']}" if match else str(fallback)

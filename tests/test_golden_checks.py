@@ -1,0 +1,290 @@
+"""``fsql golden update|check`` (fsql/checks/golden.py): update then check is clean, a changed
+definition gives a diff naming the file and the change, added and removed files are reported,
+the text is deterministic, the local cache never hides a change, and user mistakes exit 2
+with one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fsql.checks import golden
+from fsql.cli import main
+from fsql.errors import CheckError, DefinitionError
+
+ENTITIES = 'from fsql import Entity\n\nuser = Entity("user", join_keys=["user_id"])\n'
+VIEWS = '''from entities import user
+
+from fsql import Aggregate, FeatureView, Field, Source
+
+risk_src = Source("risk", table="ds.risk", timestamp_field="ts")
+risk = FeatureView("risk", entities=[user], source=risk_src, ttl="7d",
+                   features=[Field("score", "float64"), Field("level", "int64", default=0)])
+events = Source("events", table="ds.events", timestamp_field="ts",
+                schema={"user_id": "int64", "ts": "timestamp", "amount": "float64"})
+activity = FeatureView("activity", entities=[user], source=events, features=[
+    Aggregate("amount", "sum", window="1d"),
+    Aggregate("*", "count", window="7d"),
+])
+'''
+SERVICES = '''from views import activity, risk
+
+from fsql import Derived, FeatureService
+
+scoring = FeatureService("scoring", features=[risk, activity])
+payments = FeatureService("payments", features=[
+    activity, Derived("amount_share", "amount / amount_sum_1d")],
+    request_schema={"amount": "float64"})
+'''
+CONFIG = '''[project]
+name = "golden_checks"
+
+[golden]
+spine = "proj.ds.spine"
+spine_columns = {user_id = "int64", event_timestamp = "timestamp"}
+
+[golden.services.payments]
+spine = "proj.ds.payments"
+spine_columns = {user_id = "int64", event_timestamp = "timestamp", amount = "float64"}
+'''
+DIALECTS = ("bigquery", "duckdb", "postgres", "snowflake")
+SERVICES_NAMES = ("payments", "scoring")
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache of this test's own (never the user's ~/.cache)."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("FSQL_CACHE_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name, text in (("fsql.toml", CONFIG), ("entities.py", ENTITIES), ("views.py", VIEWS),
+                       ("services.py", SERVICES)):
+        (root / name).write_text(text)
+    return root
+
+
+def files_under(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_update_then_check_is_clean(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    changes = golden.update(repo, out)
+    expected = [f"{d}/training/{s}.sql" for d in DIALECTS for s in SERVICES_NAMES]
+    assert list(changes.added) == expected
+    assert sorted(files_under(out)) == expected
+    text = (out / "bigquery/training/payments.sql").read_text()
+    assert "`proj.ds.payments`" in text and "amount_share" in text
+    assert "proj.ds.spine" not in text  # the per-service spine replaced the default
+    again = golden.check(repo, out)
+    assert again.clean and again.unchanged == len(expected) and not again.diffs
+    assert golden.check(repo, out, cache=False).clean
+
+
+def test_text_is_deterministic(repo: Path, tmp_path: Path, cache_dir: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    golden.update(repo, first, cache=False)
+    golden.update(repo, second, cache=False)
+    assert files_under(first) == files_under(second)
+    assert golden.update(repo, first).clean  # nothing to write the second time
+    # In another process (string hashing differs per process): the same bytes.
+    code = ("import sys; from fsql.checks import golden; "
+            "print(golden.update(sys.argv[1], sys.argv[2]).summary())")
+    third = tmp_path / "c"
+    subprocess.run([sys.executable, "-c", code, str(repo), str(third)], check=True,
+                   env={**os.environ, "PYTHONHASHSEED": "123"}, capture_output=True)
+    assert files_under(third) == files_under(first)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_changed_definition_fails_with_a_diff(repo: Path, tmp_path: Path, cache: bool,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    edit(repo / "views.py", 'Aggregate("*", "count", window="7d")',
+         'Aggregate("*", "count", window="7d", name="events_7d")')
+    changes = golden.check(repo, out, cache=cache)
+    # Both services read the view.
+    assert set(changes.changed) == {f"{d}/training/{s}.sql" for d in DIALECTS
+                                    for s in SERVICES_NAMES}
+    diff = next(d for d in changes.diffs if "a/duckdb/training/scoring.sql" in d)
+    assert "+++ b/duckdb/training/scoring.sql" in diff
+    assert any(line.startswith("+") and "events_7d" in line for line in diff.splitlines())
+    assert any(line.startswith("-") and "count_7d" in line for line in diff.splitlines())
+    argv = ["golden", "check", "--repo", str(repo), "--out", str(out)]
+    assert main(argv) == 1
+    printed = capsys.readouterr().out
+    assert "--- a/duckdb/training/scoring.sql" in printed
+    assert f"{len(changes.changed)} changed, 0 added, 0 removed" in printed
+    assert "fsql golden update" in printed
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out)]) == 0
+    assert main(argv) == 0
+
+
+def test_hand_edited_golden_file_is_reported_despite_the_cache(repo: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    target = out / "snowflake/training/scoring.sql"
+    target.write_text(target.read_text().replace("SELECT", "SELECT DISTINCT", 1))
+    changes = golden.check(repo, out)
+    assert changes.changed == ("snowflake/training/scoring.sql",)
+    assert any(line.startswith("-") and "SELECT DISTINCT" in line
+               for line in changes.diffs[0].splitlines())
+
+
+def test_added_and_removed_files(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out, dialects="duckdb,bigquery")
+    with (repo / "services.py").open("a") as handle:
+        handle.write('fraud = FeatureService("fraud", features=[risk])\n')
+    edit(repo / "services.py", 'scoring = FeatureService("scoring", features=[risk, activity])',
+         "")
+    changes = golden.check(repo, out, dialects="duckdb,bigquery")
+    assert changes.added == ("bigquery/training/fraud.sql", "duckdb/training/fraud.sql")
+    assert changes.removed == ("bigquery/training/scoring.sql", "duckdb/training/scoring.sql")
+    assert changes.changed == ()
+    assert "--- /dev/null" in "".join(changes.diffs)
+    assert "+++ /dev/null" in "".join(changes.diffs)
+    assert "0 changed, 2 added, 2 removed, 2 unchanged" in changes.summary()
+    golden.update(repo, out, dialects="duckdb,bigquery")
+    assert sorted(files_under(out)) == [
+        "bigquery/training/fraud.sql", "bigquery/training/payments.sql",
+        "duckdb/training/fraud.sql", "duckdb/training/payments.sql"]
+
+
+def test_unselected_dialects_are_left_alone(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    (out / "postgres/training/scoring.sql").write_text("stale\n")
+    changes = golden.update(repo, out, dialects=["duckdb"])
+    assert changes.clean and (out / "postgres/training/scoring.sql").read_text() == "stale\n"
+
+
+def test_unexpected_files_exit_2_and_are_kept(repo: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    (out / "README.md").write_text("mine\n")
+    (out / "duckdb/training/notes.txt").write_text("mine too\n")
+    (out / "duckdb/training/old").mkdir()
+    (out / "duckdb/training/old/scoring.sql").write_text("kept\n")
+    (out / ".gitattributes").write_text("* text\n")  # hidden files are ignored
+    for command in ("check", "update"):
+        assert main(["golden", command, "--repo", str(repo), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("fsql: error: ")
+        assert "3 file(s)" in err and "never deletes" in err
+        assert "README.md, duckdb/training/notes.txt, duckdb/training/old/scoring.sql" in err
+    assert (out / "README.md").exists() and (out / "duckdb/training/notes.txt").exists()
+    assert (out / "duckdb/training/old/scoring.sql").exists()
+    with pytest.raises(CheckError):
+        golden.check(repo, out)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("--dialects", "duckbd"), "unknown dialect 'duckbd'. Did you mean 'duckdb'?"),
+    (("--dialects", ","), "name at least one dialect"),
+])
+def test_bad_dialects_exit_2(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             change: tuple[str, str], message: str) -> None:
+    argv = ["golden", "check", "--repo", str(repo), "--out", str(tmp_path / "g"), *change]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_missing_spine_setting_exit_2(repo: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "fsql.toml").write_text('[project]\nname = "x"\n')
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(tmp_path / "g")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "FeatureService 'payments'" in err and "services.py:6" in err
+    assert '[golden] spine = "proj.ds.spine"' in err
+    assert not (tmp_path / "g").exists()
+
+
+def test_postgres_needs_spine_columns(repo: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo / "fsql.toml", 'spine_columns = {user_id = "int64", event_timestamp = '
+         '"timestamp"}\n', "")
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(tmp_path / "g"),
+                 "--dialects", "postgres"]) == 2
+    err = capsys.readouterr().err
+    assert "postgres/training/scoring.sql" in err and "add spine_columns" in err
+    assert golden.update(repo, tmp_path / "g", dialects="duckdb").added == (
+        "duckdb/training/payments.sql", "duckdb/training/scoring.sql")
+
+
+@pytest.mark.parametrize(("golden_table", "message"), [
+    ('[golden]\nspin = "x"\n', "unknown setting 'spin'. Did you mean 'spine'?"),
+    ('[golden]\nspine = "x"\nspine_columns = ["user_id"]\n',
+     "lack the spine timestamp column 'event_timestamp'"),
+    ('[golden]\nspine = "x"\ndialects = ["duckdb", "oracle"]\n', "unknown dialect 'oracle'"),
+    ('[golden]\nspine = "x"\nspine_columns = {user_id = "int32"}\n', "int32"),
+    ('[golden.services.scoring]\nspine_timestamp = "ts"\n', "give spine ="),
+    ('[golden]\nspine = "x"\n[golden.services.scorng]\nspine = "y"\n',
+     "there is no FeatureService 'scorng'. Did you mean 'scoring'?"),
+])
+def test_bad_settings_are_one_line(repo: Path, tmp_path: Path, golden_table: str,
+                                   message: str) -> None:
+    (repo / "fsql.toml").write_text(golden_table)
+    with pytest.raises(DefinitionError, match=r"fsql\.toml") as caught:
+        golden.check(repo, tmp_path / "g")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_shared_settings_without_a_default_spine(repo: Path, tmp_path: Path) -> None:
+    (repo / "fsql.toml").write_text(
+        '[golden]\nspine_columns = {user_id = "int64", event_timestamp = "timestamp", '
+        'amount = "float64"}\n[golden.services.payments]\nspine = "proj.ds.payments"\n'
+        '[golden.services.scoring]\nspine = "proj.ds.scoring"\n')
+    files = golden.render(repo, dialects="postgres")  # postgres: the shared columns are used
+    assert "FROM proj.ds.scoring" in files["postgres/training/scoring.sql"]
+
+
+def test_out_is_a_file(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "g").write_text("")
+    with pytest.raises(CheckError, match="is a file"):
+        golden.update(repo, tmp_path / "g")
+
+
+def test_jobs_give_the_same_files(repo: Path, tmp_path: Path) -> None:
+    golden.update(repo, tmp_path / "one", cache=False)
+    golden.update(repo, tmp_path / "two", jobs=2, cache=False)
+    assert files_under(tmp_path / "one") == files_under(tmp_path / "two")
+
+
+def test_cli_subprocess(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    command = [sys.executable, "-m", "fsql.cli", "golden"]
+    options = ["--repo", str(repo), "--out", str(out), "--dialects", "duckdb"]
+    done = subprocess.run([*command, "update", *options], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "added duckdb/training/scoring.sql" in done.stdout
+    done = subprocess.run([*command, "check", *options], capture_output=True, text=True)
+    assert done.returncode == 0 and "up to date" in done.stdout
+    edit(repo / "views.py", 'ttl="7d"', 'ttl="8d"')
+    done = subprocess.run([*command, "check", *options, "--no-cache"], capture_output=True,
+                          text=True)
+    assert done.returncode == 1
+    assert "--- a/duckdb/training/scoring.sql" in done.stdout
+    assert "1 changed, 0 added, 0 removed" in done.stdout
