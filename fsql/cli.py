@@ -58,6 +58,9 @@ def _request_options(parser: argparse.ArgumentParser) -> None:
                         help="also hide rows created after the spine time")
     parser.add_argument("--full-names", action="store_true",
                         help="name feature columns view__feature")
+    parser.add_argument("--serving-lag", default=None, metavar="DURATION",
+                        help="features as of each spine time minus DURATION (e.g. 1h): train "
+                             "with the freshness the model is served with")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code = after_materialize(repo, args)
             return code
         options = dict(spine_timestamp=args.spine_timestamp, cut=args.cut, env=args.env,
-                       created_cutoff=args.created_cutoff, full_names=args.full_names)
+                       created_cutoff=args.created_cutoff, full_names=args.full_names,
+                       serving_lag=args.serving_lag)
         if args.command == "compile":
             sys.stdout.write(repo.compile(args.features, _spine(repo, args), dialect=args.dialect,
                                           **options))

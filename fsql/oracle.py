@@ -108,6 +108,8 @@ def _visible(
     if _unknown(lookup, plan, spine_row):
         return
     t = to_micros(spine_row[plan.spine.timestamp_column])
+    if t is not None:
+        t -= plan.serving_lag_us  # features as of t minus the serving lag
     assert t is not None
     key = tuple(spine_row[k.spine_column] for k in lookup.keys)
     visibility = plan.visibility(lookup, window_us)

@@ -4,7 +4,7 @@ requests made of them (plan, compile, run on embedded DuckDB)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,8 @@ class Repo(Catalog):
              dialect: str | None = None, env: str | None = None,
              spine_timestamp: str = "event_timestamp", cut: Cut | None = None,
              created_cutoff: bool = False, full_names: bool = False,
-             spine_types: Mapping[str, str] | None = None) -> PointInTimePlan:
+             spine_types: Mapping[str, str] | None = None,
+             serving_lag: timedelta | str | None = None) -> PointInTimePlan:
         """The validated plan of a training-set request for ``dialect`` (which decides, with
         ``env``, whether sources are read from their files or their tables).
 
@@ -70,7 +71,8 @@ class Repo(Catalog):
         return build_plan(self, features, ref,
                           target=Target(target.name, target.reads_local_files), schemas=files,
                           env=env, cut=cut, created_cutoff=created_cutoff,
-                          full_names=full_names, spine_types=spine_types)
+                          full_names=full_names, spine_types=spine_types,
+                          serving_lag=serving_lag)
 
     def tree(self, features: str | Sequence[Any], spine: str | SpineRef, *,
              dialect: str | None = None, env: str | None = None,

@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +259,8 @@ def load_spine(con: duckdb.DuckDBPyConnection, spine: Any, *, timestamp_column: 
 def training_set_sql(repo: Catalog, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                      spine: Any, *, spine_timestamp: str = "event_timestamp",
                      cut: Cut | None = None, created_cutoff: bool = False,
-                     full_names: bool = False, env: str | None = None
+                     full_names: bool = False, env: str | None = None,
+                     serving_lag: timedelta | str | None = None
                      ) -> tuple[str, tuple[str, ...]]:
     """Load ``spine`` into ``con`` and return the DuckDB query and its feature columns.
 
@@ -276,14 +278,15 @@ def training_set_sql(repo: Catalog, features: str | Sequence[Any], con: duckdb.D
     """
     tree, plan = _training_set(repo, features, con, spine, spine_timestamp=spine_timestamp,
                                cut=cut, created_cutoff=created_cutoff, full_names=full_names,
-                               env=env)
+                               env=env, serving_lag=serving_lag)
     return render(tree, get_dialect("duckdb"), copy=False), plan.output_names
 
 
 def _training_set(repo: Catalog, features: str | Sequence[Any], con: duckdb.DuckDBPyConnection,
                   spine: Any, *, spine_timestamp: str = "event_timestamp",
                   cut: Cut | None = None, created_cutoff: bool = False,
-                  full_names: bool = False, env: str | None = None
+                  full_names: bool = False, env: str | None = None,
+                  serving_lag: timedelta | str | None = None
                   ) -> tuple[exp.Expr, PointInTimePlan]:
     """The training-set query's tree (sources read by absolute paths, plans chosen for the
     spine loaded into ``con``) and its plan."""
@@ -299,7 +302,7 @@ def _training_set(repo: Catalog, features: str | Sequence[Any], con: duckdb.Duck
     dialect = get_dialect("duckdb")
     plan = build_plan(repo, features, ref, target=Target(dialect.name, dialect.reads_local_files),
                       schemas=DuckDBFiles(), env=env, cut=cut, created_cutoff=created_cutoff,
-                      full_names=full_names, spine_types=types)
+                      full_names=full_names, spine_types=types, serving_lag=serving_lag)
     plan = choose_plans(_absolute_sources(plan, repo.root), con, SPINE_INPUT, dialect)
     return compile_plan(plan, dialect), plan
 

@@ -182,6 +182,9 @@ class PointInTimePlan:
     request: str = ""
     full_names: bool = False
     env: str | None = None
+    # Features as of t minus this lag (``--serving-lag``): a training set with the freshness
+    # the model will be served with (docs/serving.md). The spine's own time is unchanged.
+    serving_lag_us: int = 0
 
     def visibility(self, lookup: Lookup | AggregationLookup,
                    span_us: int | None = None) -> Visibility:

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from fsql.dsl.definitions import FeatureService, FeatureView, Field, Source, Vie
 from fsql.dsl.environments import Environment, locate
 from fsql.dsl.functions import FUNCTIONS, INPUT_TYPED
 from fsql.dtypes import DType, parse_dtype
-from fsql.durations import to_micros
+from fsql.durations import parse_duration, to_micros
 from fsql.errors import CompileError, DefinitionError, did_you_mean
 from fsql.expr.types import result_dtype
 from fsql.plan.column_types import (
@@ -199,7 +200,8 @@ def build_plan(catalog: Catalog, features: str | Sequence[Any], spine: SpineRef,
                target: Target, schemas: FileSchemas, env: str | None = None,
                cut: Cut | None = None, created_cutoff: bool = False,
                full_names: bool = False,
-               spine_types: Mapping[str, str] | None = None) -> PointInTimePlan:
+               spine_types: Mapping[str, str] | None = None,
+               serving_lag: timedelta | str | None = None) -> PointInTimePlan:
     """Validate a request and build its plan for ``target``; ``schemas`` describes the local
     files it reads.
 
@@ -238,9 +240,12 @@ def build_plan(catalog: Catalog, features: str | Sequence[Any], spine: SpineRef,
         set(spine.columns) if spine.columns is not None else set())
     derived += _derived(catalog.derived(features), readable, owners, spine, request_columns,
                         service, dtypes)
+    lag = 0 if serving_lag is None else to_micros(
+        parse_duration(serving_lag, where="--serving-lag (serving_lag=)"))
     plan = PointInTimePlan(spine=spine, lookups=tuple(lookups), cut=cut,
                            created_cutoff=created_cutoff, derived=derived,
-                           request=_request_label(features), full_names=full_names, env=env)
+                           request=_request_label(features), full_names=full_names, env=env,
+                           serving_lag_us=lag)
     _check_case_collisions(plan)
     return plan
 

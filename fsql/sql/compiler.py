@@ -84,6 +84,9 @@ class PointInTimeCompiler:
                 "'SELECT ...' query, or compile for duckdb")
         source = from_item(spine.kind, spine.ref, self.dialect, what="the spine")
         t = self.dialect.epoch_micros_sql(col(spine.timestamp_column), spine.timestamp_dtype)
+        if self.plan.serving_lag_us:
+            t = exp.Sub(this=exp.paren(t, copy=False),
+                        expression=int_literal(self.plan.serving_lag_us))
         select = exp.select(exp.Star()).from_(source, copy=False)
         if spine.row_id_column != RID:
             if spine.row_id_column:
@@ -617,6 +620,8 @@ def header(plan: PointInTimePlan, dialect: Dialect) -> str:
         f"names {'full' if plan.full_names else 'short'}",
         f"env {plan.env or 'default'}",
     ]
+    if plan.serving_lag_us:
+        options.append(f"serving lag {plan.serving_lag_us} us")
     lines = ["-- " + " | ".join(options)]
     reads_files = plan.spine.kind == "file" or any(
         lk.source.kind == "path" for lk in plan.lookups)
