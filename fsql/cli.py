@@ -1,5 +1,6 @@
-"""The ``fsql`` command: ``compile`` prints SQL, ``run`` builds a training set on DuckDB,
-``ls`` and ``show`` describe the repository, ``golden`` and ``validate`` check it in CI."""
+"""The ``fsql`` command: ``compile`` prints SQL and ``run`` builds a training set on DuckDB;
+the other subcommands (materialize, sync, serve, dbt, golden, validate, stats, drift, skew,
+plan, ls, show, ...) are registered by the modules that implement them (``fsql --help``)."""
 
 from __future__ import annotations
 
