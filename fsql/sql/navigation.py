@@ -52,15 +52,12 @@ from fsql.sql.tree import (
     not_null,
     table,
     value_order_keys,
+    when,
 )
 from fsql.sql.visibility import inside_span, not_after, union_ranks
 
 _O, _SIDE, _WI, _US = "__fsql_o", "__fsql_side", "__fsql_wi", "__fsql_us"
 _LOWEST = INT64_MIN + 1  # a lifetime first's probe: before every event of the key
-
-
-def _when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
 def _flag_not_null(value: exp.Expr) -> exp.Expr:
@@ -208,7 +205,7 @@ class NavigationSQL:
         value = self.sorted_window(exp.IgnoreNulls(this=navigate(this=x.copy())), m,
                                    following=following)
         time = self.sorted_window(
-            exp.IgnoreNulls(this=navigate(this=_when(not_null(x.copy()), col(_O)))), m,
+            exp.IgnoreNulls(this=navigate(this=when(not_null(x.copy()), col(_O)))), m,
             following=following)
         tag = "l" if direction == "last" else "f"
         return [aliased(value, f"__fsql_{tag}v{m}"), aliased(time, f"__fsql_{tag}o{m}")]
@@ -238,7 +235,7 @@ class NavigationSQL:
         # FIRST_VALUE keeps any type (MAX would not take BOOL everywhere); its ORDER BY puts
         # the group's one non-NULL value first.
         value = over(exp.FirstValue(this=x.copy()), ordered=True)
-        time = over(exp.Max(this=_when(not_null(x.copy()), col(_O))), ordered=False)
+        time = over(exp.Max(this=when(not_null(x.copy()), col(_O))), ordered=False)
         tag = "l" if direction == "last" else "f"
         return [aliased(value, f"__fsql_{tag}v{m}"), aliased(time, f"__fsql_{tag}o{m}")]
 
@@ -255,7 +252,7 @@ class NavigationSQL:
         else:
             value, time = col(f"__fsql_fv{m}"), col(f"__fsql_fo{m}")
             inside = not_after(self.visible, time, t)
-        return _when(inside, value)
+        return when(inside, value)
 
     def cte(self) -> exp.Select:
         directions = [(m, d) for m in self.inputs for d in ("last", "first")

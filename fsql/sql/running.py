@@ -60,6 +60,7 @@ from fsql.sql.tree import (
     key_name,
     not_null,
     table,
+    when,
 )
 from fsql.sql.visibility import (
     inside_span,
@@ -72,10 +73,6 @@ from fsql.sql.visibility import (
 
 _BLOCK_LEVELS = 40  # dyadic levels: windows of up to 2^40 events
 _O, _KIND, _WI, _RANKV = "__fsql_o", "__fsql_kind", "__fsql_wi", "__fsql_rankv"
-
-
-def _when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
 def _shr(node: exp.Expr, bits: exp.Expr) -> exp.Expr:
@@ -195,7 +192,7 @@ class RunningSQL:
                 exp.Or(this=alone, expression=exp.GTE(this=gap, expression=int_literal(s.window))),
                 copy=False,
             )
-        return _when(and_all([not_null(x), alone]), exp.Literal.number(1))
+        return when(and_all([not_null(x), alone]), exp.Literal.number(1))
 
     def block_stats(self) -> list[tuple[str, int]]:
         """(function, input) of every block aggregate (avg reads its input's sums)."""
@@ -348,7 +345,7 @@ class RunningSQL:
 
     def at_probe(self, name: str, probe: int) -> exp.Expr:
         """The running count ``name`` at probe ``probe`` of the row (GROUP BY row id)."""
-        return exp.Max(this=_when(exp.EQ(this=col(_WI), expression=exp.Literal.number(probe)),
+        return exp.Max(this=when(exp.EQ(this=col(_WI), expression=exp.Literal.number(probe)),
                                   col(name)))
 
     def in_window(self, start: str, end: str, window: int | None) -> exp.Expr:
@@ -449,7 +446,7 @@ class RunningSQL:
             f = "sum" if f == "avg" else f
             in_window = exp.EQ(this=col(_WI, "__fsql_q"),
                                expression=exp.Literal.number(self.probe(self.agg(j).window_us)))
-            value = _when(in_window, col(self.block_col(f, m), "__fsql_blk"))
+            value = when(in_window, col(self.block_col(f, m), "__fsql_blk"))
             aggs.append(aliased(functions[f](this=value), f"__fsql_a{j}"))
         lookup = (
             exp.select(col(RID, "__fsql_q"), *aggs)
@@ -570,7 +567,7 @@ class RunningSQL:
             wanted = part if wanted is None else exp.union(wanted, part, distinct=False, copy=False)
         assert wanted is not None
         picks = [
-            aliased(exp.Max(this=_when(
+            aliased(exp.Max(this=when(
                 exp.EQ(this=col("__fsql_j", "__fsql_q"), expression=exp.Literal.number(j)),
                 col("__fsql_v", "__fsql_e"))), f"__fsql_a{j}")
             for j in self.ranked
@@ -686,4 +683,4 @@ class RunningSQL:
             return col("__fsql_v", hit)
         else:
             inside = inside_span(self.o.p.plan.visibility(self.lookup, agg.window_us), ts, t)
-        return _when(inside, col("__fsql_v", hit))
+        return when(inside, col("__fsql_v", hit))

@@ -261,3 +261,8 @@ def joined(this: exp.Expr, on: exp.Expr | None) -> exp.Join:
     if on is not None:
         join.set("on", on)
     return join
+
+
+def when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """``CASE WHEN condition THEN value END`` (NULL otherwise)."""
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
