@@ -217,6 +217,9 @@ class FeatureView:
     # How late (event time before the previous run's end) a row of a source without a
     # created timestamp may arrive and still reach the latest table (docs/materialization.md).
     late_arrival: timedelta = timedelta(0)
+    # How old the newest source event may be before the view counts as stale (fsql freshness
+    # --offline); None: the TTL.
+    freshness_sla: timedelta | None = None
     location: str = field(default="", compare=False, repr=False)
 
     @checked_arguments
@@ -224,7 +227,8 @@ class FeatureView:
                  entities: Sequence[Entity] = (), ttl: timedelta | str | None = None,
                  description: str = "", owner: str = "",
                  tags: Mapping[str, str] | None = None,
-                 late_arrival: timedelta | str = timedelta(0)) -> None:
+                 late_arrival: timedelta | str = timedelta(0),
+                 freshness_sla: timedelta | str | None = None) -> None:
         location = caller_location()
         where = f"FeatureView {name!r} ({location})"
         check_name("FeatureView", name, location)
@@ -293,10 +297,13 @@ class FeatureView:
                 f"{where}: features {clash} are join keys or timestamps, not features"
             )
         parsed_ttl = None if ttl is None else parse_duration(ttl, where=f"{where} ttl")
+        sla = None if freshness_sla is None else parse_duration(
+            freshness_sla, where=f"{where} freshness_sla")
         late = timedelta(0) if late_arrival in (timedelta(0), 0, "0") else parse_duration(
             late_arrival, where=f"{where} late_arrival")
         for attr, value in (("name", name), ("entities", tuple(entities)), ("source", source),
                             ("features", tuple(features)), ("ttl", parsed_ttl),
+                            ("freshness_sla", sla),
                             ("description", description), ("owner", owner),
                             ("tags", dict(tags or {})), ("derived", tuple(derived)),
                             ("late_arrival", late), ("location", location)):

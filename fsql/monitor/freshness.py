@@ -1,0 +1,118 @@
+"""Offline freshness (``fsql freshness --offline``): per view, the newest event and created
+time of its source and the as-of time of its last materialization, in one query, and the
+lag of each against the view's ``freshness_sla`` (else its TTL) at a given time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from fsql.dsl.catalog import Catalog
+from fsql.dsl.definitions import FeatureView
+from fsql.engines.runner import connect
+from fsql.errors import DefinitionError
+from fsql.materialize import statements as st
+from fsql.materialize.layout import STATE_TABLE
+from fsql.materialize.run import connect_target, last_run, layout_for
+from fsql.materialize.script import absolute
+from fsql.materialize.targets import executable, resolve_target
+from fsql.sql.dialect import Dialect, get_dialect
+from fsql.sql.tree import aliased, relation_for_source
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class OfflineFreshness:
+    """One view's newest source times, last materialization and staleness at ``now``."""
+
+    view: str
+    newest_event: dt.datetime | None
+    newest_created: dt.datetime | None
+    materialized: dt.datetime | None
+    limit: dt.timedelta | None  # the freshness SLA, else the TTL; None: never stale by age
+    now: dt.datetime
+
+    @property
+    def lag(self) -> dt.timedelta | None:
+        """How old the newest event is at ``now``."""
+        return None if self.newest_event is None else self.now - self.newest_event
+
+    @property
+    def stale(self) -> bool:
+        """No event at all, or the newest older than the limit."""
+        if self.newest_event is None:
+            return True
+        return self.limit is not None and self.lag is not None and self.lag > self.limit
+
+    def format(self) -> str:
+        """One line for the terminal."""
+        def at(value: dt.datetime | None) -> str:
+            return value.isoformat() if value is not None else "-"
+
+        verdict = "STALE" if self.stale else "fresh"
+        limit = "no limit" if self.limit is None else f"limit {self.limit}"
+        return (f"{self.view}: {verdict}, newest event {at(self.newest_event)} (lag "
+                f"{self.lag if self.lag is not None else '-'}, {limit}), newest created "
+                f"{at(self.newest_created)}, materialized as of {at(self.materialized)}")
+
+
+def freshness_query(catalog: Catalog, views: Sequence[FeatureView],
+                    dialect: Dialect) -> exp.Expr:
+    """One query: per view its name and its source's greatest event and created times in
+    epoch microseconds (``view``, ``newest_event_us``, ``newest_created_us``)."""
+    parts = []
+    for view in views:
+        layout = layout_for(catalog, view, "inclusive", dialect=dialect.name)
+        assert layout.source is not None
+        source = absolute(layout.source, catalog.root)
+        relation, ts, created = relation_for_source(dialect, source)
+        parts.append(exp.select(
+            aliased(exp.Literal.string(view.name), "view"),
+            aliased(exp.Max(this=ts), "newest_event_us"),
+            aliased(exp.Max(this=created) if source.created_column else exp.null(),
+                    "newest_created_us")).from_(relation))
+    query: exp.Expr = parts[0]
+    for part in parts[1:]:
+        query = exp.union(query, part, distinct=False)
+    return query
+
+
+def offline_freshness(catalog: Catalog, views: Sequence[str] | None = None, *,
+                      target: str | None = None,
+                      now: dt.datetime | None = None) -> list[OfflineFreshness]:
+    """Run the freshness query on DuckDB and read each view's last materialization."""
+    now = now or dt.datetime.now(dt.UTC)
+    chosen = [catalog.view(v) for v in views] if views else sorted(
+        (v for v in catalog.views.values() if v.join_keys), key=lambda v: v.name)
+    if not chosen:
+        raise DefinitionError("No feature view with entities to check; pass --views")
+    dialect = get_dialect("duckdb")
+    con = connect()
+    try:
+        rows = {r[0]: r[1:] for r in con.execute(
+            freshness_query(catalog, chosen, dialect).sql(dialect="duckdb")).fetchall()}
+    finally:
+        con.close()
+    where = executable(resolve_target(target, root=catalog.root))
+    materialized: dict[str, dt.datetime | None] = {}
+    if where.path is not None and where.path.exists():
+        target_con = connect_target(where)
+        try:
+            for view in chosen:
+                layout = layout_for(catalog, view, "inclusive", where.prefix)
+                names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+                run = last_run(target_con, names, view.name)
+                materialized[view.name] = None if run is None else _time(run[0])
+        finally:
+            target_con.close()
+    return [OfflineFreshness(v.name, _time(rows[v.name][0]), _time(rows[v.name][1]),
+                             materialized.get(v.name), v.freshness_sla or v.ttl, now)
+            for v in chosen]
+
+
+def _time(micros: int | None) -> dt.datetime | None:
+    return None if micros is None else _EPOCH + dt.timedelta(microseconds=int(micros))
