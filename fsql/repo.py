@@ -15,11 +15,9 @@ from fsql.dsl.loading import load_into
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
-from fsql.materialize.layout import definition_hash
 from fsql.materialize.run import materialize
-from fsql.online.config import online_url
-from fsql.online.serving import OnlineResponse, get_online_features, online_plan
-from fsql.online.stores import open_store
+from fsql.online.server import OnlineServer
+from fsql.online.serving import OnlineResponse
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
 from fsql.plan.planner import build_plan, spine_ref
 from fsql.plan.schemas import Target
@@ -144,12 +142,6 @@ class Repo(Catalog):
         >>> repo.get_online_features("fraud_detection",          # doctest: +SKIP
         ...                          [{"user_id": 1, "merchant_id": 7}]).to_dict()
         """
-        columns = list(dict.fromkeys(c for row in entity_rows for c in row))
-        plan = online_plan(self, features, columns, full_names=full_names)
-        hashes = {lk.view_name: definition_hash(self.views[lk.view_name], plan.cut)
-                  for lk in plan.lookups}
-        store = open_store(online_url(self, online), root=self.root)
-        try:
-            return get_online_features(plan, store, entity_rows, at=at, hashes=hashes)
-        finally:
-            store.close()
+        with OnlineServer(self, online) as server:
+            return server.get_online_features(features, entity_rows, at=at,
+                                              full_names=full_names)

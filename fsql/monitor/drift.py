@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.monitor.stats import NUMERIC, StatsColumn, _clean, _col, _double
+from fsql.monitor.stats import NUMERIC, StatsColumn, as_double, clean_value, column_ref
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import aliased
 
@@ -31,7 +31,7 @@ OTHER = "__fsql_other"
 
 def bin_index(column: StatsColumn, edges: Sequence[float], dialect: Dialect) -> exp.Expr:
     """The bin (0..len(edges)) of the column's value: how many edges it is at or above."""
-    value = _double(_clean(column, dialect), dialect)
+    value = as_double(clean_value(column, dialect), dialect)
     terms: list[exp.Expr] = [exp.Case(ifs=[exp.If(
         this=exp.GTE(this=value.copy(), expression=exp.Literal.number(repr(float(e)))),
         true=exp.Literal.number(1))], default=exp.Literal.number(0)) for e in edges]
@@ -45,11 +45,12 @@ def bins_query(relation: exp.Expr, column: StatsColumn, dialect: Dialect, *,
                edges: Sequence[float] = (), top: Sequence[Any] = ()) -> exp.Select:
     """(bin, count) of the non-NULL, non-NaN values: numeric bins by ``edges``; categorical
     bins by ``top`` (the bin is the value's index there, ``len(top)`` for any other)."""
-    clean = _clean(column, dialect)
+    clean = clean_value(column, dialect)
     if column.dtype.name in NUMERIC:
         index = bin_index(column, edges, dialect)
     else:
-        ifs = [exp.If(this=exp.EQ(this=_col(column.name), expression=_literal(v, column.dtype)),
+        ifs = [exp.If(this=exp.EQ(this=column_ref(column.name),
+                                  expression=_literal(v, column.dtype)),
                       true=exp.Literal.number(i)) for i, v in enumerate(top)]
         index = exp.Case(ifs=ifs, default=exp.Literal.number(len(top))) if ifs \
             else exp.Literal.number(0)
@@ -71,7 +72,7 @@ def ks_query(a: exp.Expr, b: exp.Expr, column_a: StatsColumn, column_b: StatsCol
     """One row: the KS statistic ``d`` and the sample sizes ``na``, ``nb`` of the numeric
     column in relations ``a`` and ``b`` (NULL and NaN left out)."""
     def side(relation: exp.Expr, column: StatsColumn, first: bool) -> exp.Select:
-        value = _double(_clean(column, dialect), dialect)
+        value = as_double(clean_value(column, dialect), dialect)
         one, zero = exp.Literal.number(1), exp.Literal.number(0)
         return exp.select(aliased(value.copy(), "v"), aliased(one if first else zero, "ca"),
                           aliased(zero.copy() if first else one.copy(), "cb")).from_(
@@ -97,7 +98,7 @@ def ks_query(a: exp.Expr, b: exp.Expr, column_a: StatsColumn, column_b: StatsCol
                      aliased(total("ca"), "na"), aliased(total("cb"), "nb")).from_(
         grouped.subquery("__fsql_g"), copy=False)
     def share(count: str, size: str) -> exp.Expr:  # NULL when the sample is empty
-        return exp.Div(this=_double(exp.column(count), dialect), expression=exp.Nullif(
+        return exp.Div(this=as_double(exp.column(count), dialect), expression=exp.Nullif(
             this=exp.column(size), expression=exp.Literal.number(0)))
 
     gap = exp.Abs(this=exp.Sub(this=share("fa", "na"), expression=share("fb", "nb")))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -187,8 +186,3 @@ def printed_query(relation: exp.Expr, columns: Sequence[StatsColumn], dialect: D
     parts += [top_query(relation, c, dialect).sql(dialect=dialect.sqlglot, pretty=True)
               for c in columns if c.dtype.name in CATEGORICAL]
     return ";\n\n".join(parts) + ";\n"
-
-
-def finite(value: float | None) -> bool:
-    """Whether a statistic is a finite number."""
-    return value is not None and math.isfinite(value)

@@ -38,21 +38,23 @@ class StatsColumn:
     dtype: DType
 
 
-def _col(name: str, table: str | None = None) -> exp.Column:
+def column_ref(name: str, table: str | None = None) -> exp.Column:
+    """A quoted column reference."""
     return exp.column(exp.to_identifier(name, quoted=True),
                       table=exp.to_identifier(table) if table else None)
 
 
-def _clean(column: StatsColumn, dialect: Dialect) -> exp.Expr:
-    """The value, NULL where it is NaN (floats)."""
-    value = _col(column.name)
+def clean_value(column: StatsColumn, dialect: Dialect) -> exp.Expr:
+    """The column's value, NULL where it is NaN (floats): what statistics are taken of."""
+    value = column_ref(column.name)
     if column.dtype.name != "float64":
         return value
     return exp.Case(ifs=[exp.If(this=dialect.is_nan(value.copy()), true=exp.null())],
                     default=value)
 
 
-def _double(value: exp.Expr, dialect: Dialect) -> exp.Expr:
+def as_double(value: exp.Expr, dialect: Dialect) -> exp.Expr:
+    """``value`` cast to float64."""
     return exp.Cast(this=value, to=dialect.type_sql(DType("float64")))
 
 
@@ -77,8 +79,8 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
     _check(columns)
     aggregates: list[exp.Expr] = [aliased(exp.Count(this=exp.Star()), "total")]
     for i, column in enumerate(columns):
-        value = _col(column.name)
-        clean = _clean(column, dialect)
+        value = column_ref(column.name)
+        clean = clean_value(column, dialect)
         aggregates.append(aliased(_count_if(exp.Is(this=value.copy(), expression=exp.null())),
                                   f"c{i}_nulls"))
         nans = _count_if(dialect.is_nan(value.copy())) if column.dtype.name == "float64" \
@@ -87,7 +89,7 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
         aggregates.append(aliased(exp.Count(this=exp.Distinct(expressions=[clean.copy()])),
                                   f"c{i}_distinct"))
         if column.dtype.name in NUMERIC:
-            number = _double(clean.copy(), dialect)
+            number = as_double(clean.copy(), dialect)
             aggregates += [aliased(exp.Avg(this=number.copy()), f"c{i}_mean"),
                            aliased(exp.StddevSamp(this=number.copy()), f"c{i}_std"),
                            aliased(exp.Min(this=clean.copy()), f"c{i}_min"),
@@ -109,7 +111,7 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
 
 def _deciles(i: int, column: StatsColumn, dialect: Dialect) -> tuple[exp.Select, exp.Select]:
     """The sorted non-NULL, non-NaN values with their rank and count, and the deciles."""
-    number = _double(_clean(column, dialect), dialect)
+    number = as_double(clean_value(column, dialect), dialect)
     ranked = exp.select(
         aliased(number.copy(), "v"),
         aliased(exp.Window(this=exp.RowNumber(), order=exp.Order(
@@ -120,7 +122,7 @@ def _deciles(i: int, column: StatsColumn, dialect: Dialect) -> tuple[exp.Select,
     n = exp.column("n")
     picks: list[exp.Expr] = []
     for k, p in enumerate(DECILES, start=1):
-        h = exp.Mul(this=_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)),
+        h = exp.Mul(this=as_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)),
                                  dialect), expression=exp.Literal.number(p))
         for side, rounding in (("lo", exp.Floor), ("hi", exp.Ceil)):
             at = exp.Add(this=rounding(this=h.copy()), expression=exp.Literal.number(1))
@@ -143,7 +145,7 @@ def top_query(relation: exp.Expr, column: StatsColumn, dialect: Dialect,
               limit: int = TOP) -> exp.Select:
     """The ``limit`` most frequent non-NULL values of ``column`` and their counts (``v``,
     ``c``), ties broken by value."""
-    value = _col(column.name)
+    value = column_ref(column.name)
     order = [exp.Ordered(this=exp.column("c"), desc=True)]
     order += [exp.Ordered(this=key) for key in value_order_keys(value.copy(), column.dtype,
                                                                  dialect)]

@@ -18,9 +18,7 @@ from fsql.materialize.layout import definition_hash
 from fsql.materialize.run import layout_for, select_views
 from fsql.materialize.script import absolute
 from fsql.materialize.targets import parse_end
-from fsql.online.config import online_url
-from fsql.online.serving import get_online_features, online_plan
-from fsql.online.stores import open_store
+from fsql.online.server import OnlineServer
 from fsql.sql.dialect import get_dialect
 from fsql.sql.tree import col, relation_for_source
 
@@ -45,15 +43,11 @@ def check_online_consistency(catalog: Catalog, *, view: str, at: str | dt.dateti
     training = run_training_set(catalog, [chosen], spine, spine_timestamp=_SPINE_TIME, cut=cut,
                                 arrow=True).to_pylist() if len(spine) else []
     rows = [{k: plain_value(r[k]) for k in keys} for r in spine.to_dict("records")]
-    plan = online_plan(catalog, [chosen], keys)
-    store = open_store(online_url(catalog, online), root=catalog.root)
-    try:
-        response = get_online_features(plan, store, rows, at=t1,
-                                       hashes={view: definition_hash(chosen, cut)})
-    finally:
-        store.close()
+    # The hash of the cut the view was materialized with (a service's, else inclusive).
+    with OnlineServer(catalog, online, hashes={view: definition_hash(chosen, cut)}) as server:
+        response = server.get_online_features([chosen], rows, at=t1)
     mismatches = []
-    first = plan.lookups[0].outputs[0].output_name  # the view's stored row, when PRESENT
+    first = response.features[0]  # a feature of the view's stored row, PRESENT when found
     present = sum(s == "PRESENT" for s in response.statuses.get(first, []))
     for n, record in enumerate(training):
         key = tuple(rows[n][k] for k in keys)

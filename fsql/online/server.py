@@ -104,7 +104,7 @@ class OnlineServer:
         self._lock = threading.Lock()
 
     # -- reads -------------------------------------------------------------------------------
-    def prepared(self, features: str | Sequence[str], columns: Sequence[str], *,
+    def prepared(self, features: str | Sequence[Any], columns: Sequence[str], *,
                  full_names: bool = False) -> OnlineRead:
         """The prepared read of a request shape (planned once, then reused)."""
         ident = (features if isinstance(features, str) else tuple(features), tuple(columns),
@@ -123,7 +123,7 @@ class OnlineServer:
                 self._reads[ident] = found
         return found
 
-    def get_online_features(self, features: str | Sequence[str],
+    def get_online_features(self, features: str | Sequence[Any],
                             entities: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
                             *, at: dt.datetime | None = None,
                             full_names: bool = False) -> OnlineResponse:
