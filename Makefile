@@ -12,6 +12,7 @@ example: $(VENV)/.installed-runtime
 # (the tests start and stop their own servers), warms the GoogleSQL engine cache, runs pytest.
 test: $(VENV)/.installed-dev
 	bash tests/engines/setup_fakesnow.sh
+	bash tests/engines/setup_bqemulator.sh
 	bash tests/engines/setup_dbt.sh
 	bash tests/engines/setup_postgres.sh
 	bash tests/engines/setup_redis.sh

@@ -133,7 +133,8 @@ def test_targets_named_and_urls(repo_dir: Path) -> None:
     ({"end": "yesterday"}, CompileError, "2024-03-01T12:00:00"),
     ({"target": "nosuch"}, CompileError, "Unknown target 'nosuch'"),
     ({"target": "duckbd:///x.duckdb"}, CompileError, "Did you mean 'duckdb'"),
-    ({"target": "bigquery://proj/ds"}, UnsupportedError, "--dialect bigquery --print"),
+    ({"target": "bigquery://proj/ds?api_endpoint=http://127.0.0.1:9"}, UnsupportedError,
+     "--dialect bigquery --print"),
 ])
 def test_bad_input_writes_nothing(repo_dir: Path, kwargs: dict[str, object],
                                   error: type[Exception], message: str) -> None:

@@ -19,7 +19,7 @@ from fsql.materialize import statements as st
 from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
-from fsql.materialize.targets import Target, executable, parse_end, resolve_target
+from fsql.materialize.targets import Target, credentials, executable, parse_end, resolve_target
 from fsql.plan.nodes import Cut, SpineRef
 from fsql.sql.dialect import get_dialect
 
@@ -156,7 +156,9 @@ def materialize(repo: Catalog, *, views: Sequence[str] | str | None = None,
     """
     chosen, cut = select_views(repo, views=views, service=service)
     t1 = parse_end(end)
-    where = executable(resolve_target(target, root=repo.root))
+    where = resolve_target(target, root=repo.root)
+    credentials(where)  # missing credentials first: the fix a user needs anyway
+    executable(where)
     layouts = [layout_for(repo, v, cut, where.prefix) for v in chosen]
     con = connect_target(where)
     try:

@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from fsql.engines.credentials import (
+    Credentials,
+    bigquery_credentials,
+    bigquery_endpoint,
+    snowflake_credentials,
+)
 from fsql.errors import CompileError, DefinitionError, UnsupportedError, did_you_mean
 
 DEFAULT_URL = "duckdb:///fsql_store.duckdb"
@@ -21,40 +30,106 @@ END_FORMATS = ("now", "2024-03-01", "2024-03-01T12:00:00", "2024-03-01 12:00:00+
 
 @dataclass(frozen=True)
 class Target:
-    """A parsed target: its scheme (the dialect), its DuckDB file (DuckDB only), and the
-    schema and name prefix of the tables it holds."""
+    """A parsed target: its scheme (the dialect), its DuckDB file (DuckDB only), the schema
+    and name prefix of the tables it holds, and the warehouse's coordinates: ``host`` (the
+    BigQuery project, the Snowflake account), ``database`` (the BigQuery dataset, the Snowflake
+    database), ``user`` and the URL's ``options``. ``url`` never holds a secret (a URL with a
+    password is refused)."""
 
     url: str
     scheme: str
     path: Path | None = None
     schema: str = ""
     prefix: str = ""
+    host: str = ""
+    database: str = ""
+    user: str = ""
+    options: tuple[tuple[str, str], ...] = ()
 
     def qualified(self, table: str) -> str:
         """``schema.table`` (or ``table`` without a schema)."""
         return f"{self.schema}.{table}" if self.schema else table
 
+    def option(self, name: str) -> str | None:
+        """The URL's ``?name=value``, or None."""
+        return dict(self.options).get(name)
+
+
+# What each scheme's URL may set after ``?`` (anything else is a typo, refused).
+OPTIONS = {
+    "duckdb": (),
+    "bigquery": ("location", "api_endpoint"),
+    "snowflake": ("warehouse", "role", "connection", "host", "port", "protocol"),
+}
+PASSWORD_HOME = {
+    "bigquery": "Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS or "
+                "`gcloud auth application-default login`)",
+    "snowflake": "SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY_FILE or ~/.snowflake/connections.toml",
+    "duckdb": "nothing (a DuckDB file needs no password)",
+}
+
 
 def parse_url(url: str, *, root: Path, schema: str = "", prefix: str = "") -> Target:
     """``duckdb:///relative/file.duckdb`` (relative to the repository root),
-    ``duckdb:////absolute/file.duckdb``, ``bigquery://project/dataset``,
-    ``snowflake://database/schema``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    ``duckdb:////absolute/file.duckdb``, ``bigquery://project/dataset?location=EU``,
+    ``snowflake://user@account/database/schema?warehouse=WH&role=R``, read by SQLAlchemy's
+    URL parser. Errors name the missing part; no error repeats a password."""
+    if "://" not in url:
         raise CompileError(
             f"Target {url!r} is not a URL; write it like {DEFAULT_URL!r} or name a "
             "[targets.NAME] of fsql.toml")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        scheme = url.partition("://")[0]
+        raise CompileError(
+            f"Target of scheme {scheme!r} is not a URL SQLAlchemy can read; write it like "
+            f"{DEFAULT_URL!r}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    scheme = parsed.drivername
     if scheme not in SCHEMES:
         raise CompileError(
-            f"Unknown target scheme {scheme!r} in {url!r}.{did_you_mean(scheme, SCHEMES)} "
+            f"Unknown target scheme {scheme!r} in {shown!r}.{did_you_mean(scheme, SCHEMES)} "
             f"Schemes: {', '.join(SCHEMES)}")
-    if scheme != "duckdb":
-        return Target(url, scheme, None, schema or rest.replace("/", "."), prefix)
-    file = rest[1:] if rest.startswith("/") else rest
-    if not file:
-        raise CompileError(f"Target {url!r} names no file; write it like {DEFAULT_URL!r}")
-    path = Path(file) if Path(file).is_absolute() else root / file
-    return Target(url, scheme, path, schema, prefix)
+    if parsed.password is not None:
+        raise CompileError(
+            f"Target {shown!r} holds a password: fsql takes none in a URL (it would show in "
+            f"logs and shell history); remove it and provide it by {PASSWORD_HOME[scheme]}")
+    options: list[tuple[str, str]] = []
+    for key, value in sorted(parsed.query.items()):
+        if key not in OPTIONS[scheme]:
+            allowed = ", ".join(OPTIONS[scheme]) or "none"
+            raise CompileError(
+                f"Target {shown!r}: unknown option {key!r}.{did_you_mean(key, OPTIONS[scheme])}"
+                f" Options of {scheme} targets: {allowed}")
+        options.append((key, value if isinstance(value, str) else value[-1]))
+    if scheme == "duckdb":
+        file = parsed.database or ""
+        if not file or parsed.host:
+            raise CompileError(
+                f"Target {shown!r} names no file; write it like {DEFAULT_URL!r}")
+        path = Path(file) if Path(file).is_absolute() else root / file
+        return Target(shown, scheme, path, schema, prefix)
+    parts = [p for p in (parsed.database or "").split("/") if p]
+    if scheme == "bigquery":
+        if not parsed.host:
+            raise CompileError(f"Target {shown!r} names no project; write it like "
+                               "'bigquery://project/dataset?location=EU'")
+        if len(parts) != 1:
+            raise CompileError(f"Target {shown!r} names {'no' if not parts else 'more than one'}"
+                               " dataset; write it like 'bigquery://project/dataset?location=EU'")
+        return Target(shown, scheme, None, schema or f"{parsed.host}.{parts[0]}", prefix,
+                      parsed.host, parts[0], parsed.username or "", tuple(options))
+    if not parsed.host:
+        raise CompileError(f"Target {shown!r} names no account; write it like "
+                           "'snowflake://user@account/database/schema?warehouse=WH'")
+    if len(parts) != 2:
+        missing = ("no database", "no schema")[len(parts)] if len(parts) < 2 else \
+            "more than a database and a schema"
+        raise CompileError(f"Target {shown!r} names {missing}; write it like "
+                           "'snowflake://user@account/database/schema?warehouse=WH'")
+    return Target(shown, scheme, None, schema or ".".join(parts), prefix, parsed.host,
+                  parts[0], parsed.username or "", tuple(options))
 
 
 def resolve_target(target: str | None, *, root: Path) -> Target:
@@ -96,6 +171,16 @@ def _from_config(name: str, table: dict[str, object], root: Path) -> Target:
             f"and prefix{'; unknown key ' + repr(unknown[0]) if unknown else ''}")
     return parse_url(str(table["url"]), root=root, schema=str(table.get("schema", "")),
                      prefix=str(table.get("prefix", "")))
+
+
+def credentials(target: Target) -> Credentials:
+    """The credentials a client of ``target`` uses (from the environment or the warehouse's
+    standard mechanism); none: a CredentialsError naming the variable or file to set."""
+    if target.scheme == "bigquery":
+        return bigquery_credentials(target.url, bigquery_endpoint(target.option("api_endpoint")))
+    if target.scheme == "snowflake":
+        return snowflake_credentials(target.url, target.user, target.option("connection"))
+    return Credentials("none (a DuckDB file)")
 
 
 def executable(target: Target) -> Target:
