@@ -1,4 +1,5 @@
-"""The ``fsql`` command: ``compile`` prints SQL and ``run`` builds a training set on DuckDB;
+"""The ``fsql`` command: ``compile`` prints SQL and ``run`` builds a training set on DuckDB
+(or in BigQuery with ``--target``);
 the other subcommands (materialize, sync, serve, dbt, golden, validate, stats, drift, skew,
 plan, ls, show, ...) are registered by the modules that implement them (``fsql --help``)."""
 
@@ -8,16 +9,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from fsql.checks import commands as checks
 from fsql.contracts import add_commands as add_contract_commands
 from fsql.dbt.cli import add_commands as add_dbt_commands
 from fsql.discovery import add_commands as add_discovery_commands
+from fsql.engines import bigquery
+from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.files import DuckDBFiles
-from fsql.engines.runner import run_to_file
-from fsql.errors import CompileError, FsqlError
+from fsql.engines.runner import RunSummary, run_to_file
+from fsql.errors import CompileError, FsqlError, UnsupportedError
 from fsql.materialize.cli import add_commands as add_materialize_commands
+from fsql.materialize.targets import credentials, resolve_target
 from fsql.monitor.cli import add_commands as add_monitor_commands
 from fsql.online.cli import add_commands as add_online_commands
 from fsql.online.cli import after_materialize, online_consistency
@@ -80,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="build a training set on embedded DuckDB")
     _request_options(run)
     run.add_argument("--out", required=True, help="output .parquet or .csv file")
+    run.add_argument("--target", default=None, metavar="NAME|URL",
+                     help="run in this warehouse (bigquery://project/dataset...; a local "
+                          "spine file is uploaded to a table that expires); default: DuckDB")
     run.add_argument("--no-progress", action="store_true", help="hide DuckDB's progress bar")
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
@@ -133,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(repo.compile(args.features, _spine(repo, args), dialect=args.dialect,
                                           **options))
             return 0
+        if args.target is not None:
+            summary = run_on_target(repo, args, options)
+            print(f"wrote {args.out}: {summary.format()}")
+            return 0
         summary = run_to_file(repo, args.features, args.spine, args.out,  # path or query
                               progress=not args.no_progress and sys.stderr.isatty(),
                               memory_limit=args.memory_limit, **options)
@@ -145,6 +156,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fsql: interrupted", file=sys.stderr)
         return 130
+
+
+def run_on_target(repo: Repo, args: argparse.Namespace, options: dict[str, Any]) -> RunSummary:
+    """``fsql run --target``: the training set computed in the warehouse (BigQuery)."""
+    where = resolve_target(args.target, root=repo.root)
+    if where.scheme != "bigquery":
+        raise UnsupportedError(
+            f"Target {where.url!r}: fsql run executes in BigQuery targets (and on embedded "
+            "DuckDB without --target); print the query with fsql compile --dialect "
+            f"{where.scheme} and run it there")
+    found = credentials(where)
+    endpoint = bigquery_endpoint(where.option("api_endpoint"))
+    bq = bigquery.client(where.host, location=where.option("location"), endpoint=endpoint,
+                         credentials=found)
+
+    def progress(message: str) -> None:
+        if not args.no_progress and sys.stderr.isatty():
+            print(message, file=sys.stderr)
+
+    return bigquery.run_to_file(repo, args.features, args.spine, args.out, bq=bq,
+                                dataset=f"{where.host}.{where.database}", progress=progress,
+                                **options)
 
 
 if __name__ == "__main__":

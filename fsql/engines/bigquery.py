@@ -1,0 +1,219 @@
+"""Training sets on BigQuery through google-cloud-bigquery: a local spine file uploaded to a
+table that expires, a table or query spine used in place, the result fetched as Arrow, job
+state shown as progress, and Ctrl-C cancelling the job."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from fsql.dsl.catalog import Catalog
+from fsql.engines.credentials import Credentials
+from fsql.engines.files import DuckDBFiles
+from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
+from fsql.engines.statements import describe, select_all, statement_sql, table
+from fsql.errors import CompileError, ExecutionError
+from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
+from fsql.plan.schemas import Target
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
+
+Progress = Callable[[str], None]
+SPINE_EXPIRES = timedelta(hours=1)  # an uploaded spine table is deleted by BigQuery after this
+_TYPES = ((pa.types.is_boolean, "BOOL"), (pa.types.is_integer, "INT64"),
+          (pa.types.is_floating, "FLOAT64"), (pa.types.is_string, "STRING"),
+          (pa.types.is_large_string, "STRING"), (pa.types.is_timestamp, "TIMESTAMP"),
+          (pa.types.is_date, "DATE"), (pa.types.is_decimal, "NUMERIC"))
+
+
+def client(project: str, *, location: str | None, endpoint: str | None,
+           credentials: Credentials) -> Any:
+    """A google-cloud-bigquery client of ``project`` (at ``endpoint``: a local server)."""
+    try:
+        from google.api_core.client_options import ClientOptions  # an extra
+        from google.cloud import bigquery
+    except ImportError:
+        raise ExecutionError("BigQuery targets need google-cloud-bigquery: pip install "
+                             "'fsql[bigquery]'") from None
+    options = ClientOptions(api_endpoint=endpoint) if endpoint else None
+    return bigquery.Client(project=project, location=location, client_options=options,
+                           **credentials.secret)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def upload(bq: Any, table_id: str, table: pa.Table, *, expires: timedelta = SPINE_EXPIRES
+           ) -> None:
+    """Load ``table`` into a new BigQuery table ``table_id`` (NDJSON) that expires."""
+    from google.cloud import bigquery
+
+    fields = []
+    for field in table.schema:
+        kind = next((name for test, name in _TYPES if test(field.type)), None)
+        if kind is None:
+            raise CompileError(f"Spine column {field.name!r} has type {field.type}, which fsql "
+                               "does not upload to BigQuery; cast it to a number, string, "
+                               "date or timestamp")
+        fields.append(bigquery.SchemaField(field.name, kind))
+    text = "\n".join(json.dumps({k: _json_value(v) for k, v in row.items()})
+                     for row in table.to_pylist())
+    created = bq.create_table(bigquery.Table(table_id, schema=fields))
+    created.expires = datetime.now(UTC) + expires
+    bq.update_table(created, ["expires"])
+    config = bigquery.LoadJobConfig(source_format="NEWLINE_DELIMITED_JSON", schema=fields)
+    wait(bq.load_table_from_file(io.BytesIO(text.encode()), table_id, job_config=config),
+         what=f"uploading the spine to {table_id}")
+
+
+def wait(job: Any, *, what: str, progress: Progress | None = None) -> Any:
+    """The job's result; its state (and bytes processed) reported each second; Ctrl-C
+    cancels the job in BigQuery before it is raised again."""
+    try:
+        while True:
+            try:
+                return job.result(timeout=1)
+            except concurrent.futures.TimeoutError:
+                if progress is not None:
+                    done = getattr(job, "total_bytes_processed", None)
+                    progress(f"{what}: job {job.job_id} {job.state}"
+                             + (f", {done} bytes processed" if done else ""))
+    except KeyboardInterrupt:
+        job.cancel()
+        raise
+    except Exception as err:
+        if type(err).__module__.startswith(("google.", "requests")):
+            message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ExecutionError(f"BigQuery failed {what}: {message}") from None
+        raise
+
+
+def query_arrow(bq: Any, sql: str, *, dataset: str, progress: Progress | None = None
+                ) -> pa.Table:
+    """Run ``sql`` (unqualified tables read from ``dataset``, ``project.dataset``) and fetch
+    its result as Arrow."""
+    from google.cloud import bigquery
+
+    job = bq.query(sql, job_config=bigquery.QueryJobConfig(default_dataset=dataset))
+    rows = wait(job, what="running the training-set query", progress=progress)
+    return rows.to_arrow(create_bqstorage_client=False)
+
+
+def _columns_of(bq: Any, spine: str, dataset: str) -> tuple[str, ...]:
+    """The columns of a table or query spine, asked of BigQuery (a dry run for a query)."""
+    from google.cloud import bigquery
+
+    if is_query(spine):
+        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False,
+                                         default_dataset=dataset)
+        job = wait_dry(bq.query(spine, job_config=config), what="reading the spine query")
+        schema = job.schema
+    else:
+        name = spine if spine.count(".") >= 1 else f"{dataset}.{spine}"
+        try:
+            schema = bq.get_table(name).schema
+        except Exception as err:
+            raise ExecutionError(f"BigQuery cannot read the spine table {spine!r}: "
+                                 f"{str(err).strip().splitlines()[0]}") from None
+    return tuple(f.name for f in schema)
+
+
+def wait_dry(job: Any, *, what: str) -> Any:
+    """A dry-run job (done when returned), or an ExecutionError naming ``what``."""
+    if job.error_result:
+        raise ExecutionError(f"BigQuery failed {what}: {job.error_result.get('message')}")
+    return job
+
+
+def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, bq: Any,
+                 dataset: str, progress: Progress | None = None,
+                 spine_timestamp: str = "event_timestamp",
+                 **options: Any) -> tuple[pa.Table, tuple[str, ...]]:
+    """The training set of ``spine`` (a local file: uploaded to a table of ``dataset`` that
+    expires; a table or query: used in place) computed by BigQuery, in the spine's order, and
+    its feature names."""
+    dialect = get_dialect("bigquery")
+    uploaded = None
+    types: Mapping[str, str] | None = None
+    if is_file_name(spine) and not is_query(spine):
+        con = connect()
+        try:
+            local = load_spine(con, spine, timestamp_column=spine_timestamp)
+            spine_rows = select_all(table(SPINE_INPUT))
+            types = {r[0]: str(r[1]) for r in con.execute(statement_sql(
+                describe(spine_rows))).fetchall() if r[0] != SPINE_ROW_ID}
+            rows = con.sql(statement_sql(spine_rows)).to_arrow_table()
+        finally:
+            con.close()
+        uploaded = f"{dataset}.fsql_spine_{uuid.uuid4().hex[:12]}"
+        if progress is not None:
+            progress(f"uploading the spine ({rows.num_rows} rows) to {uploaded}, expires in "
+                     f"{SPINE_EXPIRES}")
+        upload(bq, uploaded, rows)
+        ref = replace(local, kind="table", ref=uploaded)
+    else:
+        ref = SpineRef("query" if is_query(spine) else "table", spine, spine_timestamp,
+                       columns=_columns_of(bq, spine, dataset))
+    try:
+        plan = build_plan(repo, features, ref, target=Target(dialect.name,
+                                                             dialect.reads_local_files),
+                          schemas=DuckDBFiles(), spine_types=types, **options)
+        sql = render(compile_plan(plan, dialect), dialect)
+        result = query_arrow(bq, sql, dataset=dataset, progress=progress)
+    finally:
+        if uploaded is not None:
+            bq.delete_table(uploaded, not_found_ok=True)
+    drop = [n for n in result.column_names if n == SPINE_ROW_ID]
+    return (result.drop_columns(drop) if drop else result), plan.output_names
+
+
+def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: str, out: str | Path, *,
+                bq: Any, dataset: str, progress: Progress | None = None,
+                **options: Any) -> RunSummary:
+    """Write the training set BigQuery computes to ``out`` (.parquet or .csv) atomically."""
+    started = time.perf_counter()
+    out_path = Path(out).resolve()
+    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
+    if suffix is None:
+        raise ExecutionError(
+            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
+    result, names = training_set(repo, features, spine, bq=bq, dataset=dataset,
+                                 progress=progress, **options)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
+        os.close(fd)
+        try:
+            if suffix == ".parquet":
+                pq.write_table(result, tmp)
+            else:
+                pacsv.write_csv(result, tmp)
+            os.replace(tmp, out_path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as err:
+        raise ExecutionError(f"Output {str(out)!r}: cannot write it: {err}") from None
+    return RunSummary(rows=result.num_rows, features=names,
+                      null_counts={n: result.column(n).null_count for n in names},
+                      seconds=time.perf_counter() - started)
