@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fsql.errors import CompileError, DefinitionError, UnsupportedError
+from fsql.errors import CompileError, DefinitionError, ExecutionError
 from fsql.repo import Repo
 from tests.materialize_support import assert_contract, latest_rows, make_repo, t, write_sources
 
@@ -133,8 +133,8 @@ def test_targets_named_and_urls(repo_dir: Path) -> None:
     ({"end": "yesterday"}, CompileError, "2024-03-01T12:00:00"),
     ({"target": "nosuch"}, CompileError, "Unknown target 'nosuch'"),
     ({"target": "duckbd:///x.duckdb"}, CompileError, "Did you mean 'duckdb'"),
-    ({"target": "bigquery://proj/ds?api_endpoint=http://127.0.0.1:9"}, UnsupportedError,
-     "--dialect bigquery --print"),
+    ({"target": "snowflake://u@acct/db/sch"}, ExecutionError,
+     "no Snowflake credentials for user 'u'; set SNOWFLAKE_PASSWORD"),
 ])
 def test_bad_input_writes_nothing(repo_dir: Path, kwargs: dict[str, object],
                                   error: type[Exception], message: str) -> None:

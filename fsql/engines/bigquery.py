@@ -108,15 +108,21 @@ def wait(job: Any, *, what: str, progress: Progress | None = None) -> Any:
         raise
 
 
-def query_arrow(bq: Any, sql: str, *, dataset: str, progress: Progress | None = None
-                ) -> pa.Table:
-    """Run ``sql`` (unqualified tables read from ``dataset``, ``project.dataset``) and fetch
-    its result as Arrow."""
+def query_arrow(bq: Any, sql: str, *, dataset: str | None, progress: Progress | None = None,
+                what: str = "running the training-set query") -> pa.Table:
+    """Run ``sql`` (unqualified tables read from ``dataset``, ``project.dataset``, if given)
+    and fetch its result as Arrow."""
+    rows = execute(bq, sql, dataset=dataset, what=what, progress=progress)
+    return rows.to_arrow(create_bqstorage_client=False)
+
+
+def execute(bq: Any, sql: str, *, what: str, dataset: str | None = None,
+            progress: Progress | None = None) -> Any:
+    """Run ``sql`` (a query or a script) as one job and wait for it (Ctrl-C cancels it)."""
     from google.cloud import bigquery
 
     job = bq.query(sql, job_config=bigquery.QueryJobConfig(default_dataset=dataset))
-    rows = wait(job, what="running the training-set query", progress=progress)
-    return rows.to_arrow(create_bqstorage_client=False)
+    return wait(job, what=what, progress=progress)
 
 
 def _columns_of(bq: Any, spine: str, dataset: str) -> tuple[str, ...]:
