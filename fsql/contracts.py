@@ -16,65 +16,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fsql.dsl.aggregates import Aggregate, window_label
-from fsql.dsl.definitions import FeatureService, FeatureView, Field
+from fsql.dsl.contract_hash import canonical_hash, view_contract
+from fsql.dsl.definitions import FeatureService
 from fsql.errors import DefinitionError
 from fsql.repo import Repo
 
 LOCK_NAME = "fsql.lock.json"
 FORMAT = 1
-
-
-def _hash(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _view_context(view: FeatureView) -> dict[str, Any]:
-    source = view.source
-    return {
-        "source": [source.path, source.table, source.query],
-        "timestamp": [source.timestamp_field, source.timestamp_dtype],
-        "created": source.created_timestamp_field,
-        "mapping": sorted(source.field_mapping.items()),
-        "keys": list(view.join_keys),
-        "ttl": window_label(view.ttl) if view.ttl is not None else None,
-    }
-
-
-def feature_descriptions(view: FeatureView) -> dict[str, dict[str, Any]]:
-    """Each feature of ``view`` -> what decides its values (its dtype among them)."""
-    out: dict[str, dict[str, Any]] = {}
-    for feat in view.features:
-        if isinstance(feat, Field):
-            how: dict[str, Any] = {"field": view.source.column_for(feat.name)}
-        else:
-            assert isinstance(feat, Aggregate)
-            how = {"function": feat.function, "column": feat.column,
-                   "window": window_label(feat.window),
-                   "where": feat.where.text if feat.where is not None else None}
-        out[feat.name] = {"dtype": None if feat.dtype is None else str(feat.dtype),
-                          "how": how, "default": repr(feat.default)}
-    for derived in view.derived:
-        out[derived.name] = {"dtype": None if derived.dtype is None else str(derived.dtype),
-                             "how": {"derived": derived.expression.text}, "default": None}
-    return out
-
-
-def view_contract(view: FeatureView) -> dict[str, Any]:
-    """The view's schema hash and its features' dtypes and hashes."""
-    context = _view_context(view)
-    features = {name: {"dtype": d["dtype"], "hash": _hash([context, d]),
-                       "definition": {**context, **d}}
-                for name, d in feature_descriptions(view).items()}
-    return {"schema_hash": _hash([context, sorted((n, f["hash"]) for n, f in features.items())]),
-            "features": features}
 
 
 def service_contract(repo: Repo, service: FeatureService,
@@ -90,7 +43,7 @@ def service_contract(repo: Repo, service: FeatureService,
         "derived": derived, "cut": service.cut or "inclusive",
         "request_schema": sorted((k, str(v)) for k, v in service.request_schema.items()),
     }
-    return {"schema_hash": _hash(description), "features": features}
+    return {"schema_hash": canonical_hash(description), "features": features}
 
 
 @dataclass(frozen=True)
@@ -248,6 +201,10 @@ def _run(repo: Repo, args: argparse.Namespace) -> int:
     found, wrote = plan(repo, check=args.check, accept=args.accept)
     for change in found:
         print(change.format())
+    lock = read_lock(repo.root / LOCK_NAME) or {}
+    for name, view in current(repo)["views"].items():
+        version = lock.get("views", {}).get(name, {}).get("version", "-")
+        print(f"view {name}  version {version}  hash {view['schema_hash']}")
     breaking = [c for c in found if c.breaking]
     if not found:
         print("no changes")

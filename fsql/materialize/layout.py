@@ -3,13 +3,12 @@ the hash of the definition its rows were computed from (docs/materialization.md)
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from fsql.dsl.catalog import Catalog
-from fsql.dsl.definitions import FeatureView, Field
+from fsql.dsl.contract_hash import canonical_hash, view_contract
+from fsql.dsl.definitions import FeatureView
 from fsql.dtypes import DType, parse_dtype
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import feature_dtypes
@@ -137,28 +136,10 @@ def _key_dtype(view: FeatureView, key: str, types: dict[str, str]) -> DType:
 
 
 def definition_hash(view: FeatureView, cut: Cut) -> str:
-    """A hash of everything that decides the values of ``view``'s latest table: keys, source,
-    features (dtypes, defaults, windows, filters), TTL, derived features and the cut. The late
-    arrival allowance only decides which keys a run recomputes, not their values: not hashed."""
-    source = view.source
-    features: list[Any] = []
-    for feat in view.features:
-        if isinstance(feat, Field):
-            features.append(["field", feat.name, str(feat.dtype), repr(feat.default)])
-        else:
-            features.append(["aggregate", feat.name, feat.function, feat.column,
-                             _micros(feat.window), feat.where.text if feat.where else None,
-                             str(feat.dtype), repr(feat.default)])
-    description = {
-        "view": view.name,
-        "keys": list(view.join_keys),
-        "source": [source.name, source.path, source.table, source.query,
-                   source.timestamp_field, source.created_timestamp_field,
-                   sorted(source.field_mapping.items()), source.timestamp_dtype],
-        "features": features,
-        "ttl": _micros(view.ttl),
-        "derived": [[d.name, d.expression.text, str(d.dtype)] for d in view.derived],
-        "cut": cut,
-    }
-    text = json.dumps(description, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The hash of the definition a latest table's rows come from: the view's contract
+    ``schema_hash`` (fsql/dsl/contract_hash.py, what ``fsql plan`` records in the lock), and
+    the cut too when it is not the default ``inclusive``. Descriptions, tags and the late
+    arrival allowance (which decides which keys a run recomputes, not their values) are not
+    hashed, so editing them needs no --full-refresh."""
+    schema_hash = str(view_contract(view)["schema_hash"])
+    return schema_hash if cut == "inclusive" else canonical_hash([schema_hash, cut])
