@@ -52,14 +52,33 @@ class LatestTable:
         return self.view.source.created_timestamp_field is not None
 
     @property
+    def state_name(self) -> str:
+        """The view's ``view_name`` in the state table (one per version)."""
+        return state_name(self.view)
+
+    @property
     def columns(self) -> tuple[tuple[str, DType], ...]:
         """Every column of the table, in order."""
         return (*self.keys, *self.features, *((c, TIMESTAMP) for c in SYSTEM_COLUMNS))
 
 
 def table_name(view: FeatureView, prefix: str = "") -> str:
-    """``<prefix><view>_latest``."""
+    """``<prefix><view>_latest``; ``<prefix><view>_v<N>_latest`` for a version N >= 2 (then
+    ``<prefix><view>_latest`` is a SQL VIEW of the newest version's table: ``pointer_name``)."""
+    if view.version >= 2:
+        return f"{prefix}{view.name}_v{view.version}_latest"
+    return pointer_name(view, prefix)
+
+
+def pointer_name(view: FeatureView, prefix: str = "") -> str:
+    """``<prefix><view>_latest``: the name consumers read, whatever the version."""
     return f"{prefix}{view.name}_latest"
+
+
+def state_name(view: FeatureView) -> str:
+    """The ``view_name`` of the view's rows in the state table: ``<view>``, or ``<view>_v<N>``
+    for a version N >= 2 (each version's runs are its own)."""
+    return view.name if view.version < 2 else f"{view.name}_v{view.version}"
 
 
 def latest_table(repo: Catalog, view: FeatureView, plan: PointInTimePlan, *, cut: Cut,

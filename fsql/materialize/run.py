@@ -16,7 +16,7 @@ from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
 from fsql.materialize import statements as st
-from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table
+from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table, pointer_name
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
 from fsql.materialize.targets import Target, executable, parse_end, resolve_target
@@ -172,7 +172,7 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
     plans: list[tuple[LatestTable, st.Names, st.RunInfo, _Previous]] = []
     for layout in layouts:  # every check before the first write
         names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
-        prev = _previous(con, names, layout.view.name)
+        prev = _previous(con, names, layout.state_name)
         if prev.definition_hash not in (None, layout.definition_hash) and not full_refresh:
             raise DefinitionError(
                 f"FeatureView {layout.view.name!r} ({layout.view.location}) changed since its "
@@ -197,6 +197,8 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
             if progress:
                 progress(f"{current}: computing rows as of {t1.isoformat()}")
             results.append(_run_view(repo, con, layout, names, run, prev, hook))
+            if layout.view.version >= 2:
+                _point(con, where, layout)
         con.execute("COMMIT")
     except BaseException as err:
         con.execute("ROLLBACK")
@@ -206,6 +208,24 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
                 f"{str(err).strip().splitlines()[0]}") from None
         raise
     return MaterializeReport(where.url, tuple(results))
+
+
+def _point(con: duckdb.DuckDBPyConnection, where: Target, layout: LatestTable) -> None:
+    """(Re)create the SQL VIEW ``<view>_latest`` over this version's latest table; a version
+    1 base table of that name is first renamed ``<view>_v1_latest`` (kept, not dropped)."""
+    pointer = pointer_name(layout.view, where.prefix)
+    kinds = dict(con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name = ? "
+        "AND table_schema = coalesce(nullif(?, ''), current_schema())",
+        [pointer, where.schema]).fetchall())
+    if kinds.get(pointer) == "BASE TABLE":
+        con.execute(exp.Alter(this=exp.to_table(where.qualified(pointer)), kind="TABLE",
+                              actions=[exp.AlterRename(this=exp.to_table(
+                                  f"{where.prefix}{layout.view.name}_v1_latest"))]
+                              ).sql(dialect="duckdb"))
+    con.execute(exp.Create(this=exp.to_table(where.qualified(pointer)), kind="VIEW",
+                           replace=True, expression=exp.select(exp.Star()).from_(
+                               exp.to_table(where.qualified(layout.name)))).sql(dialect="duckdb"))
 
 
 def _run_view(repo: Catalog, con: duckdb.DuckDBPyConnection, layout: LatestTable,

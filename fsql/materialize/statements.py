@@ -149,7 +149,7 @@ def _ts(value: datetime, dialect: Dialect) -> exp.Expr:
 
 def _finished_runs(layout: LatestTable, names: Names) -> exp.Expr:
     return exp.and_(
-        exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+        exp.EQ(this=col("view_name"), expression=_string(layout.state_name)),
         exp.EQ(this=col("definition_hash"), expression=_string(layout.definition_hash)),
         exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False)
 
@@ -197,7 +197,7 @@ def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: Source
                  dialect: Dialect) -> exp.Insert:
     """The run's state row, unfinished."""
     values: list[exp.Expr] = [
-        _string(run.run_id), _string(layout.view.name), _string(layout.definition_hash),
+        _string(run.run_id), _string(layout.state_name), _string(layout.definition_hash),
         _ts(run.end, dialect), int_literal(run.end_us),
         created_watermark(source, dialect, layout=layout, names=names, run=run),
         exp.Boolean(this=run.full_refresh),
@@ -230,7 +230,7 @@ def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp
     rows, as ``fsql materialize`` does before it writes anything."""
     last = exp.select(col("definition_hash")).from_(
         table_ref(names.state, dialect), copy=False).where(exp.and_(
-            exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+            exp.EQ(this=col("view_name"), expression=_string(layout.state_name)),
             exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False),
         copy=False).order_by(exp.Ordered(this=col("finished_at"), desc=True), copy=False
                              ).limit(1, copy=False)
