@@ -143,21 +143,27 @@ def _difference(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 
 def updated_lock(lock: dict[str, Any] | None, now: dict[str, Any], found: list[Change], *,
-                 accept: bool, at: dt.datetime | None = None) -> dict[str, Any]:
+                 accept: bool, at: dt.datetime | None = None,
+                 declared: dict[str, int] | None = None) -> dict[str, Any]:
     """The lock recording ``now``: entries that did not change keep their version and
     ``generated_at`` (so that a run without changes gives the same file); a view with an
-    accepted breaking change gets version + 1."""
+    accepted breaking change gets version + 1; a view's version is never below its declared
+    ``FeatureView(version=N)`` (``declared``: view -> N)."""
+    declared = declared or {}
     stamp = (at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     broken = {c.what.split(" ", 1)[1].split(":")[0] for c in found if c.breaking and accept}
     out: dict[str, Any] = {"format": FORMAT, "views": {}, "services": {}}
     for kind in ("views", "services"):
         for name, entry in now[kind].items():
             old = (lock or {}).get(kind, {}).get(name)
-            if old is not None and old["schema_hash"] == entry["schema_hash"]:
+            least = declared.get(name, 1) if kind == "views" else 1
+            if old is not None and old["schema_hash"] == entry["schema_hash"] and \
+                    old["version"] >= least:
                 out[kind][name] = old
                 continue
             version = 1 if old is None else old["version"] + (
                 1 if kind == "views" and name in broken else 0)
+            version = max(version, least)
             out[kind][name] = {"version": version, "generated_at": stamp, **entry}
     return out
 
@@ -174,7 +180,8 @@ def plan(repo: Repo, *, check: bool = False, accept: bool = False,
     breaking = any(c.breaking for c in found)
     if check or (breaking and not accept):
         return found, False
-    new = updated_lock(lock, now, found, accept=accept)
+    new = updated_lock(lock, now, found, accept=accept,
+                       declared={n: v.version for n, v in repo.views.items()})
     if new != lock:
         text = json.dumps(new, indent=2, sort_keys=True) + "\n"
         tmp = path.with_suffix(".json.tmp")
@@ -205,6 +212,9 @@ def _run(repo: Repo, args: argparse.Namespace) -> int:
     for name, view in current(repo)["views"].items():
         version = lock.get("views", {}).get(name, {}).get("version", "-")
         print(f"view {name}  version {version}  hash {view['schema_hash']}")
+        if isinstance(version, int) and version > repo.views[name].version:
+            print(f"  declare FeatureView({name!r}, ..., version={version}) so that it "
+                  f"materializes to its own table {name}_v{version}_latest (docs/contracts.md)")
     breaking = [c for c in found if c.breaking]
     if not found:
         print("no changes")

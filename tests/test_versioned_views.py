@@ -8,7 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import sqlglot
+from sqlglot import exp
 
+from fsql.cli import main
 from fsql.errors import DefinitionError
 from fsql.repo import Repo
 from tests.materialize_support import assert_contract, latest_rows, make_repo, t, write_sources
@@ -69,3 +72,29 @@ def test_a_bad_version_is_refused(tmp_path: Path) -> None:
         ttl="4h"))
     with pytest.raises(DefinitionError, match="version= must be an integer >= 1"):
         Repo.load(root)
+
+
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "duckdb"])
+def test_printed_scripts_recreate_the_pointer_view(tmp_path: Path, dialect: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_repo(tmp_path / "repo", extra=V2.format(ttl="4h"))
+    write_sources(root, SNAP, EVENTS)
+    capsys.readouterr()
+    assert main(["materialize", "--repo", str(root), "--views", "snap", "--end",
+                 "2024-01-01T03:20:00", "--dialect", dialect, "--print"]) == 0
+    text = capsys.readouterr().out
+    statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    views = [s for s in statements if isinstance(s, exp.Create) and s.kind == "VIEW"]
+    assert len(views) == 1 and views[0].args.get("replace")
+    assert views[0].this.name == "snap_latest"
+    assert [t.name for t in views[0].expression.find_all(exp.Table)] == ["snap_v2_latest"]
+    assert statements[-1] is views[0]  # after the view's run
+    if dialect == "duckdb":  # and it runs: the pointer reads version 2's rows
+        con = duckdb.connect(str(root / "store.duckdb"))
+        con.execute(f"SET file_search_path = '{root}'")
+        con.execute("SET TimeZone = 'UTC'")
+        for statement in (s for s in text.split(";\n") if s.strip()):
+            con.execute(statement)
+        con.close()
+        repo = Repo.load(root)
+        assert_contract(root / "store.duckdb", repo, "snap", t(200), SNAP, tmp_path)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
+
 from fsql.dsl.catalog import Catalog
 from fsql.dsl.contract_hash import canonical_hash, view_contract
 from fsql.dsl.definitions import FeatureView
@@ -73,6 +75,13 @@ def table_name(view: FeatureView, prefix: str = "") -> str:
 def pointer_name(view: FeatureView, prefix: str = "") -> str:
     """``<prefix><view>_latest``: the name consumers read, whatever the version."""
     return f"{prefix}{view.name}_latest"
+
+
+def pointer_view(pointer: str, table: str) -> exp.Create:
+    """``CREATE OR REPLACE VIEW <pointer> AS SELECT * FROM <table>``: consumers of
+    ``<view>_latest`` read the newest version's latest table."""
+    return exp.Create(this=exp.to_table(pointer), kind="VIEW", replace=True,
+                      expression=exp.select(exp.Star()).from_(exp.to_table(table)))
 
 
 def state_name(view: FeatureView) -> str:

@@ -16,11 +16,18 @@ from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
 from fsql.materialize import statements as st
-from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table, pointer_name
+from fsql.materialize.layout import (
+    STATE_TABLE,
+    LatestTable,
+    latest_table,
+    pointer_name,
+    pointer_view,
+)
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
 from fsql.materialize.targets import Target, executable, parse_end, resolve_target
 from fsql.plan.nodes import Cut, SpineRef
+from fsql.sql.compiler import render
 from fsql.sql.dialect import get_dialect
 
 Hook = Callable[[str, str], None]  # (view, step name) -> None, called before each statement
@@ -223,9 +230,8 @@ def _point(con: duckdb.DuckDBPyConnection, where: Target, layout: LatestTable) -
                               actions=[exp.AlterRename(this=exp.to_table(
                                   f"{where.prefix}{layout.view.name}_v1_latest"))]
                               ).sql(dialect="duckdb"))
-    con.execute(exp.Create(this=exp.to_table(where.qualified(pointer)), kind="VIEW",
-                           replace=True, expression=exp.select(exp.Star()).from_(
-                               exp.to_table(where.qualified(layout.name)))).sql(dialect="duckdb"))
+    con.execute(pointer_view(where.qualified(pointer), where.qualified(layout.name))
+                .sql(dialect="duckdb"))
 
 
 def _run_view(repo: Catalog, con: duckdb.DuckDBPyConnection, layout: LatestTable,
@@ -280,6 +286,12 @@ def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | No
         run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
         parts += [render_step(s, dialect) for s in view_steps(repo, layout, names, run, dialect)]
+        if view.version >= 2:  # a version 1 base table of that name: rename it first
+            pointer = where.qualified(pointer_name(view, where.prefix))
+            parts.append(f"-- {pointer}: the newest version of {view.name} (rename a version 1 "
+                         f"table {pointer} to {view.name}_v1_latest before the first run)")
+            parts.append(render(pointer_view(pointer, names.latest), get_dialect(dialect))
+                         .rstrip() + ";")
     return "\n".join(parts) + "\n"
 
 
