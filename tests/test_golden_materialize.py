@@ -1,0 +1,111 @@
+"""Golden materialization scripts: golden/<case>/materialize.<dialect>.sql equals what
+``fsql materialize --print`` writes as of the case's end time, and the DuckDB one, executed
+on DuckDB, leaves latest tables equal to the oracle for a spine of (every key, end)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from fsql import oracle
+from fsql.checks.golden import unified_diff
+from fsql.materialize.layout import table_name
+from fsql.plan.nodes import SpineRef
+from tests.engines.duckdb_engine import duckdb_type
+from tests.golden_support import (
+    GOLDEN,
+    MATERIALIZE_CASES,
+    MATERIALIZE_DIALECTS,
+    GoldenCase,
+    cases,
+)
+from tests.materialize_support import same
+
+CASES = [c for c in cases() if c.name in MATERIALIZE_CASES]
+
+
+def test_materialization_goldens_are_the_listed_cases() -> None:
+    assert [c.name for c in CASES] == sorted(MATERIALIZE_CASES)
+    found = sorted(p.relative_to(GOLDEN).as_posix() for p in GOLDEN.glob("*/materialize.*"))
+    assert found == sorted(f"{c}/materialize.{d}.sql" for c in MATERIALIZE_CASES
+                           for d in MATERIALIZE_DIALECTS)
+
+
+@pytest.mark.parametrize("dialect", MATERIALIZE_DIALECTS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_materialize_sql_matches_golden(case: GoldenCase, dialect: str,
+                                        update_golden: bool) -> None:
+    path = case.path / f"materialize.{dialect}.sql"
+    sql = case.materialize_sql(dialect)
+    if update_golden:
+        path.write_text(sql)
+    assert path.exists(), f"{path} missing: run pytest --update-golden and review the diff"
+    committed = path.read_text()
+    assert sql == committed, (f"{path} differs from fsql's output; review and --update-golden:\n"
+                              + unified_diff(f"{case.name}/materialize.{dialect}.sql",
+                                             committed, sql))
+
+
+def _statements(script: str) -> list[str]:
+    body = "\n".join(line for line in script.splitlines() if not line.startswith("--"))
+    return [s.strip() for s in body.split(";\n") if s.strip().rstrip(";")]
+
+
+def _oracle(case: GoldenCase, view: str
+            ) -> tuple[dict[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
+    """key -> features, for a spine of (every non-NULL key of the view's source, end), and
+    what a key without a row reads (the oracle with nothing visible)."""
+    repo = case.golden_request[0]
+    keys = repo.views[view].join_keys
+    ref = repo.views[view].source
+    table = case.tables[ref.table]
+    names = [c for c, _ in table.columns]
+    rows = [dict(zip(names, r, strict=True)) for r in table.rows]
+    distinct = sorted({tuple(r[k] for k in keys) for r in rows
+                       if all(r[k] is not None for k in keys)}, key=repr)
+    spine = [dict(zip(keys, k, strict=True), event_timestamp=case.end) for k in distinct]
+    types = dict(table.columns)
+    plan = repo.plan([repo.views[view]],
+                     SpineRef("table", "spine", "event_timestamp", "timestamp",
+                              (*keys, "event_timestamp")),
+                     spine_types={**{k: duckdb_type(types[k]) for k in keys},
+                                  "event_timestamp": "TIMESTAMP"})
+    source = plan.lookups[0].source.name
+    result = oracle.evaluate(plan, spine, {source: rows})
+    (nothing,) = oracle.evaluate(plan, [spine[0]], {source: []})
+    return ({tuple(r[k] for k in keys): {n: r[n] for n in plan.output_names} for r in result},
+            {n: nothing[n] for n in plan.output_names})
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_duckdb_materialize_golden_executes_to_the_oracle(case: GoldenCase) -> None:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for name, data in case.tables.items():
+        columns = ", ".join(f'"{c}" {duckdb_type(t)}' for c, t in data.columns)
+        con.execute(f'CREATE TABLE "{name}" ({columns})')
+        if data.rows:
+            marks = ", ".join("?" for _ in data.columns)
+            con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', data.rows)
+    for statement in _statements((case.path / "materialize.duckdb.sql").read_text()):
+        con.execute(statement)
+    repo = case.golden_request[0]
+    for view in (v for v in repo.views.values() if v.join_keys):
+        expected, absent = _oracle(case, view.name)
+        cursor = con.execute(f'SELECT * FROM "{table_name(view)}"')
+        columns = [d[0] for d in cursor.description]
+        table = {}
+        for row in cursor.fetchall():
+            record = dict(zip(columns, row, strict=True))
+            table[tuple(record[k] for k in view.join_keys)] = record
+        assert table, f"{view.name}: the latest table is empty"
+        assert set(table) <= set(expected), set(table) - set(expected)
+        for key, want in expected.items():
+            got = table.get(key)
+            for name, value in want.items():
+                have = absent[name] if got is None else got[name]
+                if isinstance(value, int) and not isinstance(value, bool):
+                    have = None if have is None else int(have)
+                assert same(have, value), (view.name, key, name, have, value)
