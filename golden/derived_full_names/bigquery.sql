@@ -117,24 +117,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     age AS __fsql_f0
   FROM profiles AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 2592000000000
+    NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0
+    __fsql_x.__fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p1_f0
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC
@@ -147,25 +139,23 @@ WITH __fsql_spine AS (
         0 AS __fsql_side,
         __fsql_c,
         __fsql_f0,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
       FROM __fsql_profile_src
       UNION ALL
       SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
+        __fsql_q.user_id AS __fsql_k0,
+        __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+      FROM __fsql_spine AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
+    NOT __fsql_x.__fsql_whole IS NULL
 )
 SELECT
   __fsql_o.*
@@ -198,36 +188,37 @@ SELECT
   ) AS `spent_share`
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCEPT (__fsql_rid, __fsql_t),
+    __fsql_profile_pit.*
+    EXCEPT (__fsql_rid, __fsql_t, __fsql_p1_ts, __fsql_p1_f0),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN __fsql_activity_frames.__fsql_a0
       ELSE CAST(NULL AS FLOAT64)
     END AS `activity__amount_avg_1d`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN __fsql_activity_frames.__fsql_a1
       ELSE CAST(NULL AS FLOAT64)
     END AS `activity__spent_1d`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN COALESCE(__fsql_activity_frames.__fsql_a2, 0)
       ELSE CAST(NULL AS INT64)
     END AS `activity__food_count_1d`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-      THEN __fsql_profile_pit.__fsql_f0
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_p1_ts IS NULL
+      AND __fsql_profile_pit.__fsql_p1_ts > __fsql_profile_pit.__fsql_t - 2592000000000
+      THEN __fsql_profile_pit.__fsql_p1_f0
       ELSE CAST(NULL AS INT64)
     END AS `profile__age`,
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
+    __fsql_profile_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_profile_pit
   LEFT JOIN __fsql_activity_frames
-    ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
-  LEFT JOIN __fsql_profile_pit
-    ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+    ON __fsql_profile_pit.__fsql_rid = __fsql_activity_frames.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order

@@ -86,22 +86,22 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       age AS __fsql_f0
     FROM profiles AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 2592000000000
+      NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p1_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_profile_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 )
 SELECT
   __fsql_o.*
@@ -153,36 +153,37 @@ FROM (
     __fsql_o0."age" >= 18 AS "is_adult"
   FROM (
     SELECT
-      __fsql_spine.*
-      EXCLUDE (__fsql_rid, __fsql_t),
+      __fsql_profile_pit.*
+      EXCLUDE (__fsql_rid, __fsql_t, __fsql_p1_ts, __fsql_p1_f0),
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.user_id IS NULL
         THEN __fsql_activity_frames.__fsql_a0
         ELSE CAST(NULL AS DOUBLE)
       END AS "amount_avg_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.user_id IS NULL
         THEN COALESCE(__fsql_activity_frames.__fsql_a1, 0)
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "food_count_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.user_id IS NULL
         THEN COALESCE(__fsql_activity_frames.__fsql_a2, 0)
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "__fsql_activity__count_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL
-        AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-        AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-        THEN __fsql_profile_pit.__fsql_f0
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.__fsql_p1_ts IS NULL
+        AND __fsql_profile_pit.__fsql_p1_ts > __fsql_profile_pit.__fsql_t - 2592000000000
+        THEN __fsql_profile_pit.__fsql_p1_f0
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "age",
-      __fsql_spine.__fsql_rid AS __fsql_order
-    FROM __fsql_spine
+      __fsql_profile_pit.__fsql_rid AS __fsql_order
+    FROM __fsql_profile_pit
     LEFT JOIN __fsql_activity_frames
-      ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
-    ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
-      ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
+      ON __fsql_profile_pit.__fsql_rid = __fsql_activity_frames.__fsql_rid
   ) AS __fsql_o0
 ) AS __fsql_o
 ORDER BY

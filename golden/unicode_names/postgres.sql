@@ -15,41 +15,30 @@ WITH __fsql_spine AS (
     "amount usd" AS __fsql_f0,
     tier AS __fsql_f1
   FROM profile AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT "kunden id" IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
+    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_kunden_profil_hffc81ee3_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0,
-    __fsql_f1
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
-      __fsql_l.__fsql_f1,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+      __fsql_e.__fsql_f1 AS __fsql_p0_f1,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 COLLATE "C" DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_l
-      ON __fsql_spine."kunden id" = __fsql_l.__fsql_k0
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST, __fsql_e.__fsql_f1 COLLATE "C" DESC NULLS LAST
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_e
+      ON __fsql_q."kunden id" = __fsql_e.__fsql_k0
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 86400000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p0_rank = 1
 ), __fsql_gr__e_bestellungen_h75bae90e_src AS (
   SELECT
     "kunden id" AS __fsql_k0,
@@ -133,25 +122,26 @@ SELECT
   __fsql_o."数量 1d" * CAST(2 AS BIGINT) AS "数量 doppelt"
 FROM (
   SELECT
-    __fsql_spine."kunden id",
-    __fsql_spine.event_timestamp,
-    __fsql_spine."größe",
+    __fsql_kunden_profil_hffc81ee3_pit."kunden id",
+    __fsql_kunden_profil_hffc81ee3_pit.event_timestamp,
+    __fsql_kunden_profil_hffc81ee3_pit."größe",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f0
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts > __fsql_kunden_profil_hffc81ee3_pit.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_f0
       ELSE CAST(NULL AS DOUBLE PRECISION)
     END AS "amount usd",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f1
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts > __fsql_kunden_profil_hffc81ee3_pit.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_f1
       ELSE CAST(NULL AS TEXT)
     END AS "merchant's ""tier""",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit."kunden id" IS NULL
       THEN CASE
         WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 IS NULL
         THEN CAST(NULL AS BIGINT)
@@ -162,16 +152,15 @@ FROM (
       ELSE CAST(NULL AS BIGINT)
     END AS "数量 1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit."kunden id" IS NULL
       THEN COALESCE(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a1, 0)
       ELSE CAST(NULL AS BIGINT)
     END AS "anzahl bestellungen",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
-  LEFT JOIN __fsql_kunden_profil_hffc81ee3_pit
-    ON __fsql_spine.__fsql_rid = __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid
+    __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_kunden_profil_hffc81ee3_pit
   LEFT JOIN __fsql_gr__e_bestellungen_h75bae90e_frames
-    ON __fsql_spine.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid
+    ON __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

@@ -18,22 +18,23 @@ WITH __fsql_spine AS (
       "amount usd" AS __fsql_f0,
       tier AS __fsql_f1
     FROM profile AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT "kunden id" IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
+      NOT "kunden id" IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
+), __fsql_kunden_profil_hffc81ee3_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q."kunden id" = __fsql_e.__fsql_k0
 ), __fsql_gr__e_bestellungen_h75bae90e_src AS (
   SELECT
     "kunden id" AS __fsql_k0,
@@ -108,24 +109,25 @@ SELECT
   __fsql_o."数量 1d" * 2 AS "数量 doppelt"
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCLUDE (__fsql_rid, __fsql_t),
+    __fsql_kunden_profil_hffc81ee3_pit.*
+    EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f0
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts > __fsql_kunden_profil_hffc81ee3_pit.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_f0
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount usd",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f1
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts > __fsql_kunden_profil_hffc81ee3_pit.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_f1
       ELSE CAST(NULL AS VARCHAR)
     END AS "merchant's ""tier""",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit."kunden id" IS NULL
       THEN CASE
         WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 IS NULL
         THEN CAST(NULL AS DECIMAL(38, 0))
@@ -142,16 +144,15 @@ FROM (
       ELSE CAST(NULL AS DECIMAL(38, 0))
     END AS "数量 1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit."kunden id" IS NULL
       THEN COALESCE(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a1, 0)
       ELSE CAST(NULL AS DECIMAL(38, 0))
     END AS "anzahl bestellungen",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
-  ASOF JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_kunden_profil_hffc81ee3_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts)
-    ON __fsql_spine."kunden id" = __fsql_kunden_profil_hffc81ee3_pit.__fsql_k0
+    __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_kunden_profil_hffc81ee3_pit
   LEFT JOIN __fsql_gr__e_bestellungen_h75bae90e_frames
-    ON __fsql_spine.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid
+    ON __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST
