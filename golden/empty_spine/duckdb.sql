@@ -9,32 +9,41 @@ WITH __fsql_spine AS (
   FROM spine
 ), __fsql_profile_src AS (
   SELECT
-    *
-  FROM (
-    SELECT
-      user_id AS __fsql_k0,
-      EPOCH_US(event_ts) AS __fsql_ts,
-      EPOCH_US(created_ts) AS __fsql_c,
-      score AS __fsql_f0,
-      tier AS __fsql_f1
-    FROM profiles AS __fsql_s
-    WHERE
-      NOT user_id IS NULL AND NOT EPOCH_US(event_ts) IS NULL
-  ) AS __fsql_d
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_ts
-      ORDER BY __fsql_c DESC, __fsql_f0 DESC, __fsql_f1 DESC
-    ) = 1
+    user_id AS __fsql_k0,
+    EPOCH_US(event_ts) AS __fsql_ts,
+    EPOCH_US(created_ts) AS __fsql_c,
+    score AS __fsql_f0,
+    tier AS __fsql_f1
+  FROM profiles AS __fsql_s
+  WHERE
+    NOT user_id IS NULL AND NOT EPOCH_US(event_ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_q.*,
-    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_m.*,
     __fsql_e.__fsql_f0 AS __fsql_p0_f0,
     __fsql_e.__fsql_f1 AS __fsql_p0_f1
-  FROM __fsql_spine AS __fsql_q
-  ASOF LEFT JOIN __fsql_profile_src AS __fsql_e
-    ON __fsql_q.user_id = __fsql_e.__fsql_k0 AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+  FROM (
+    SELECT
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_ts
+      FROM __fsql_profile_src
+    ) AS __fsql_n
+      ON __fsql_q.user_id = __fsql_n.__fsql_k0 AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
+  ) AS __fsql_m
+  LEFT JOIN __fsql_profile_src AS __fsql_e
+    ON __fsql_m.user_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+    AND __fsql_m.__fsql_p0_ts > __fsql_m.__fsql_t - 3600000000
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
+    ) = 1
 )
 SELECT
   __fsql_profile_pit.*

@@ -9,62 +9,80 @@ WITH __fsql_spine AS (
   FROM spine
 ), __fsql_origin_src AS (
   SELECT
-    *
-  FROM (
-    SELECT
-      location_id AS __fsql_k0,
-      EPOCH_US(ts) AS __fsql_ts,
-      CAST(NULL AS BIGINT) AS __fsql_c,
-      temp_c AS __fsql_f0,
-      rain AS __fsql_f1
-    FROM weather AS __fsql_s
-    WHERE
-      NOT location_id IS NULL AND NOT EPOCH_US(ts) IS NULL
-  ) AS __fsql_d
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_ts
-      ORDER BY __fsql_c DESC, __fsql_f0 DESC, __fsql_f1 DESC
-    ) = 1
+    location_id AS __fsql_k0,
+    EPOCH_US(ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    temp_c AS __fsql_f0,
+    rain AS __fsql_f1
+  FROM weather AS __fsql_s
+  WHERE
+    NOT location_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_origin_pit AS (
   SELECT
-    __fsql_q.*,
-    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_m.*,
     __fsql_e.__fsql_f0 AS __fsql_p0_f0,
     __fsql_e.__fsql_f1 AS __fsql_p0_f1
-  FROM __fsql_spine AS __fsql_q
-  ASOF LEFT JOIN __fsql_origin_src AS __fsql_e
-    ON __fsql_q.origin_id = __fsql_e.__fsql_k0
-    AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
-), __fsql_destination_src AS (
-  SELECT
-    *
   FROM (
     SELECT
-      location_id AS __fsql_k0,
-      EPOCH_US(ts) AS __fsql_ts,
-      CAST(NULL AS BIGINT) AS __fsql_c,
-      temp_c AS __fsql_f0,
-      rain AS __fsql_f1
-    FROM weather AS __fsql_s
-    WHERE
-      NOT location_id IS NULL AND NOT EPOCH_US(ts) IS NULL
-  ) AS __fsql_d
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_ts
+      FROM __fsql_origin_src
+    ) AS __fsql_n
+      ON __fsql_q.origin_id = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
+  ) AS __fsql_m
+  LEFT JOIN __fsql_origin_src AS __fsql_e
+    ON __fsql_m.origin_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+    AND __fsql_m.__fsql_p0_ts > __fsql_m.__fsql_t - 10800000000
   QUALIFY
     ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_ts
-      ORDER BY __fsql_c DESC, __fsql_f0 DESC, __fsql_f1 DESC
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
     ) = 1
+), __fsql_destination_src AS (
+  SELECT
+    location_id AS __fsql_k0,
+    EPOCH_US(ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    temp_c AS __fsql_f0,
+    rain AS __fsql_f1
+  FROM weather AS __fsql_s
+  WHERE
+    NOT location_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_destination_pit AS (
   SELECT
-    __fsql_q.*,
-    __fsql_e.__fsql_ts AS __fsql_p1_ts,
+    __fsql_m.*,
     __fsql_e.__fsql_f0 AS __fsql_p1_f0,
     __fsql_e.__fsql_f1 AS __fsql_p1_f1
-  FROM __fsql_origin_pit AS __fsql_q
-  ASOF LEFT JOIN __fsql_destination_src AS __fsql_e
-    ON __fsql_q.destination_id = __fsql_e.__fsql_k0
-    AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+  FROM (
+    SELECT
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p1_ts
+    FROM __fsql_origin_pit AS __fsql_q
+    ASOF LEFT JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_ts
+      FROM __fsql_destination_src
+    ) AS __fsql_n
+      ON __fsql_q.destination_id = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
+  ) AS __fsql_m
+  LEFT JOIN __fsql_destination_src AS __fsql_e
+    ON __fsql_m.destination_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p1_ts
+    AND __fsql_m.__fsql_p1_ts > __fsql_m.__fsql_t - 10800000000
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
+    ) = 1
 )
 SELECT
   __fsql_destination_pit.*

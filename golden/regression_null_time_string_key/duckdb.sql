@@ -9,33 +9,43 @@ WITH __fsql_spine AS (
   FROM spine
 ), __fsql_balance_src AS (
   SELECT
-    *
-  FROM (
-    SELECT
-      bank AS __fsql_k0,
-      branch AS __fsql_k1,
-      EPOCH_US(ts) AS __fsql_ts,
-      CAST(NULL AS BIGINT) AS __fsql_c,
-      amount AS __fsql_f0
-    FROM accounts AS __fsql_s
-    WHERE
-      NOT bank IS NULL AND NOT branch IS NULL AND NOT EPOCH_US(ts) IS NULL
-  ) AS __fsql_d
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_k1, __fsql_ts
-      ORDER BY __fsql_c DESC, __fsql_f0 DESC
-    ) = 1
+    bank AS __fsql_k0,
+    branch AS __fsql_k1,
+    EPOCH_US(ts) AS __fsql_ts,
+    CAST(NULL AS BIGINT) AS __fsql_c,
+    amount AS __fsql_f0
+  FROM accounts AS __fsql_s
+  WHERE
+    NOT bank IS NULL AND NOT branch IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_balance_pit AS (
   SELECT
-    __fsql_q.*,
-    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_m.*,
     __fsql_e.__fsql_f0 AS __fsql_p0_f0
-  FROM __fsql_spine AS __fsql_q
-  ASOF LEFT JOIN __fsql_balance_src AS __fsql_e
-    ON __fsql_q.bank = __fsql_e.__fsql_k0
-    AND __fsql_q.branch = __fsql_e.__fsql_k1
-    AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+  FROM (
+    SELECT
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
+      SELECT
+        __fsql_k0,
+        __fsql_k1,
+        __fsql_ts
+      FROM __fsql_balance_src
+    ) AS __fsql_n
+      ON __fsql_q.bank = __fsql_n.__fsql_k0
+      AND __fsql_q.branch = __fsql_n.__fsql_k1
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
+  ) AS __fsql_m
+  LEFT JOIN __fsql_balance_src AS __fsql_e
+    ON __fsql_m.bank = __fsql_e.__fsql_k0
+    AND __fsql_m.branch = __fsql_e.__fsql_k1
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+  QUALIFY
+    ROW_NUMBER() OVER (
+      PARTITION BY __fsql_m.__fsql_rid
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
+    ) = 1
 )
 SELECT
   __fsql_balance_pit.*
