@@ -74,6 +74,7 @@ class PointInTimeCompiler:
         self.plan = plan
         self.dialect = dialect
         self.chain = SPINE  # the CTE the final SELECT reads (set by build)
+        self.sources: dict[str, str] = {}  # lookup name -> the CTE of its source rows
 
     # -- spine ---------------------------------------------------------------------------
     def spine_cte(self) -> exp.Select:
@@ -202,7 +203,7 @@ class PointInTimeCompiler:
         checked where the features are read."""
         q, e = "__fsql_q", "__fsql_e"
         keys = self.key_match(lookup, q, e)
-        right = table(src_cte_name(lookup.name), e)
+        right = table(self.sources[lookup.name], e)
         join = exp.Join(this=right, method="ASOF",
                         match_condition=sees(self.ttl(lookup), col(T, q), col(TS, e)))
         if keys:
@@ -224,7 +225,7 @@ class PointInTimeCompiler:
         q, n, m, e = "__fsql_q", "__fsql_n", "__fsql_m", "__fsql_e"
         n_keys = len(lookup.keys)
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
-            ident(src_cte_name(lookup.name)), copy=False)
+            ident(self.sources[lookup.name]), copy=False)
         asof = exp.Join(this=narrow.subquery(n, copy=False), method="ASOF", side="LEFT",
                         on=and_all([*self.key_match(lookup, q, n),
                                     not_after(self.ttl(lookup), col(TS, n), col(T, q))]))
@@ -247,7 +248,7 @@ class PointInTimeCompiler:
                          *[aliased(col(feat_name(k), e), carried(i, f"f{k}"))
                            for k in range(len(lookup.tie_columns))]],
             from_=exp.From(this=matched.subquery(m, copy=False)),
-            joins=[exp.Join(this=table(src_cte_name(lookup.name), e), side="LEFT",
+            joins=[exp.Join(this=table(self.sources[lookup.name], e), side="LEFT",
                             on=and_all(same_time))],
             qualify=exp.Qualify(this=exp.EQ(this=rank, expression=exp.Literal.number(1))))
 
@@ -270,7 +271,7 @@ class PointInTimeCompiler:
             *[col(feat_name(n)) for n in range(n_feats)],
             aliased(exp.null(), whole),
             aliased(row, "__fsql_row"),
-        ).from_(ident(src_cte_name(lookup.name)), copy=False)
+        ).from_(ident(self.sources[lookup.name]), copy=False)
         # Spine rows with a NULL key or time stay in the chain: no source row shares their
         # partition or precedes them, so they find nothing.
         spine_rows = exp.select(
@@ -338,7 +339,7 @@ class PointInTimeCompiler:
                                               lambda n: col(feat_name(n), e)),
                          aliased(rank, carried(i, "rank"))],
             from_=exp.From(this=table(chain, q)),
-            joins=[exp.Join(this=table(src_cte_name(lookup.name), e), side="LEFT",
+            joins=[exp.Join(this=table(self.sources[lookup.name], e), side="LEFT",
                             on=and_all(conds))])
         # A subquery rather than QUALIFY: the filter must keep every chain column, and
         # Postgres has no QUALIFY (sqlglot's rewrite of it cannot expand a star).
@@ -360,6 +361,7 @@ class PointInTimeCompiler:
         recursive = False
         chain = SPINE  # the CTE holding every spine row and the snapshot features so far
         internal: list[str] = []
+        source_bodies: dict[exp.Expr, str] = {}  # by structure: one hash per source
         aggregations: dict[int, tuple[AggregationSQL, list[exp.Join], dict[int, exp.Expr]]] = {}
         builders = {
             "window": self.window_cte,
@@ -370,13 +372,29 @@ class PointInTimeCompiler:
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
+                if aggregation.chained:  # frames only: a link of the chain
+                    ctes.append((aggregation.src, aggregation.source_cte()))
+                    body, added, values = aggregation.chain_cte(chain)
+                    chain = aggregation.cte_name("frames")
+                    ctes.append((chain, body))
+                    internal += added
+                    aggregations[i] = (aggregation, [], values)
+                    continue
                 agg_ctes, agg_joins, values = aggregation.parts()
                 ctes += agg_ctes
                 aggregations[i] = (aggregation, agg_joins, values)
                 materialized |= aggregation.materialized
                 recursive = recursive or aggregation.recursive
                 continue
-            ctes.append((src_cte_name(lookup.name), self.source_cte(lookup)))
+            source = self.source_cte(lookup)
+            # Views over the same source rows (one view under two names, key maps) share one
+            # source CTE: the table is read once (staged, where the engine stages a CTE read
+            # twice).
+            shared = source_bodies.get(source)
+            if shared is None:
+                shared = source_bodies[source] = src_cte_name(lookup.name)
+                ctes.append((shared, source))
+            self.sources[lookup.name] = shared
             body = builders[self.strategy(lookup)](i, lookup, chain)
             chain = view_cte_name(lookup.name)
             ctes.append((chain, body))

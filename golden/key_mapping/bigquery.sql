@@ -55,16 +55,6 @@ WITH __fsql_spine AS (
   ) AS __fsql_x
   WHERE
     NOT __fsql_x.__fsql_whole IS NULL
-), __fsql_destination_src AS (
-  SELECT
-    location_id AS __fsql_k0,
-    UNIX_MICROS(ts) AS __fsql_ts,
-    CAST(NULL AS INT64) AS __fsql_c,
-    temp_c AS __fsql_f0,
-    rain AS __fsql_f1
-  FROM weather AS __fsql_s
-  WHERE
-    NOT location_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_destination_pit AS (
   SELECT
     __fsql_x.__fsql_whole.*,
@@ -89,7 +79,7 @@ WITH __fsql_spine AS (
         __fsql_f1,
         NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_destination_src
+      FROM __fsql_origin_src
       UNION ALL
       SELECT
         __fsql_q.destination_id AS __fsql_k0,

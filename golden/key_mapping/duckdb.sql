@@ -45,16 +45,6 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_m.__fsql_rid
       ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
     ) = 1
-), __fsql_destination_src AS (
-  SELECT
-    location_id AS __fsql_k0,
-    EPOCH_US(ts) AS __fsql_ts,
-    CAST(NULL AS BIGINT) AS __fsql_c,
-    temp_c AS __fsql_f0,
-    rain AS __fsql_f1
-  FROM weather AS __fsql_s
-  WHERE
-    NOT location_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_destination_pit AS (
   SELECT
     __fsql_m.*,
@@ -69,12 +59,12 @@ WITH __fsql_spine AS (
       SELECT
         __fsql_k0,
         __fsql_ts
-      FROM __fsql_destination_src
+      FROM __fsql_origin_src
     ) AS __fsql_n
       ON __fsql_q.destination_id = __fsql_n.__fsql_k0
       AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  LEFT JOIN __fsql_destination_src AS __fsql_e
+  LEFT JOIN __fsql_origin_src AS __fsql_e
     ON __fsql_m.destination_id = __fsql_e.__fsql_k0
     AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p1_ts
     AND __fsql_m.__fsql_p1_ts > __fsql_m.__fsql_t - 10800000000

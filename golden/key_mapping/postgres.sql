@@ -39,17 +39,6 @@ WITH __fsql_spine AS (
   ) AS __fsql_z
   WHERE
     __fsql_z.__fsql_p0_rank = 1
-), __fsql_destination_src AS (
-  SELECT
-    location_id AS __fsql_k0,
-    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
-    CAST(NULL AS BIGINT) AS __fsql_c,
-    temp_c AS __fsql_f0,
-    rain AS __fsql_f1
-  FROM weather AS __fsql_s
-  WHERE
-    NOT location_id IS NULL
-    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_destination_pit AS (
   SELECT
     *
@@ -64,7 +53,7 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST, __fsql_e.__fsql_f1 DESC NULLS LAST
       ) AS __fsql_p1_rank
     FROM __fsql_origin_pit AS __fsql_q
-    LEFT JOIN __fsql_destination_src AS __fsql_e
+    LEFT JOIN __fsql_origin_src AS __fsql_e
       ON __fsql_q.destination_id = __fsql_e.__fsql_k0
       AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
       AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 10800000000

@@ -35,25 +35,6 @@ WITH __fsql_spine AS (
   FROM __fsql_spine AS __fsql_q
   ASOF JOIN __fsql_origin_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
     ON __fsql_q.origin_id = __fsql_e.__fsql_k0
-), __fsql_destination_src AS (
-  SELECT
-    *
-  FROM (
-    SELECT
-      location_id AS __fsql_k0,
-      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
-      CAST(NULL AS BIGINT) AS __fsql_c,
-      temp_c AS __fsql_f0,
-      rain AS __fsql_f1
-    FROM weather AS __fsql_s
-    WHERE
-      NOT location_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
-  ) AS __fsql_d
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_ts
-      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
-    ) = 1
 ), __fsql_destination_pit AS (
   SELECT
     __fsql_q.*,
@@ -61,7 +42,7 @@ WITH __fsql_spine AS (
     __fsql_e.__fsql_f0 AS __fsql_p1_f0,
     __fsql_e.__fsql_f1 AS __fsql_p1_f1
   FROM __fsql_origin_pit AS __fsql_q
-  ASOF JOIN __fsql_destination_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+  ASOF JOIN __fsql_origin_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
     ON __fsql_q.destination_id = __fsql_e.__fsql_k0
 )
 SELECT
