@@ -3,18 +3,33 @@
 Shape of every query (internal names start with ``__fsql`` so they never meet user columns):
 
     WITH __fsql_spine AS (spine rows + row id + timestamp in epoch microseconds),
-         __fsql_v<i>_src AS (view i's source: keys, ts, created, features; pruned to the spine),
-         [__fsql_v<i> AS (view i's winner per spine row id)]       -- strategies that need it
-    SELECT spine columns, features FROM __fsql_spine [joins] ORDER BY row id
+         __fsql_<v1>_src AS (view 1's source: keys, ts, created, features),
+         __fsql_<v1>_pit AS (every row of __fsql_spine + view 1's winner),
+         __fsql_<v2>_src AS (...),
+         __fsql_<v2>_pit AS (every row of __fsql_<v1>_pit + view 2's winner),  -- and so on
+         [aggregation CTEs of views with other plans than frames, read from __fsql_spine]
+    SELECT spine columns, features FROM <the chain's last CTE> [joins on row id]
+    ORDER BY row id
+
+The lookups form a chain: each snapshot view's CTE (and each aggregation view whose every
+aggregate is a frame, ``__fsql_<v>_frames``) reads the previous CTE of the chain and its source
+CTE once and returns every row it read, with the view's winner added as ``__fsql_p<i>_*``
+columns. So the spine and each source are read once per query, also on BigQuery, which
+evaluates a CTE at every reference (tests/test_base_table_reads.py). Views over the same
+source rows share one source CTE. Aggregation views with running, islands, blocks, join or
+navigation plans still read the spine CTE in their own CTEs, joined to the chain's end by row
+id, and prune their events to the spine's time range.
 
 The winner per spine row is computed by the dialect's strategy (dialects/<name>.toml):
-- ``asof_two_phase``: ASOF JOIN on a narrow (keys, ts) projection finds the winning event time,
-  an equi-join back to the rows at that time keeps the greatest by the tie order (DuckDB);
+- ``asof_two_phase``: ASOF LEFT JOIN on a narrow (keys, ts) projection finds the winning event
+  time, a LEFT JOIN back to the rows at that time keeps the greatest by the tie order (DuckDB;
+  it reads the source CTE twice, and DuckDB computes a CTE read twice once);
 - ``asof_dedup``: one row per (key, ts) by the tie order, then ASOF JOIN ... MATCH_CONDITION
   (Snowflake);
-- ``window``: UNION ALL of source and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) (BigQuery);
-- ``range_rank``: join on key and time range, keep ROW_NUMBER() = 1 (every dialect; used for
-  the created cutoff, which hides rows per spine time and so cannot be an ASOF match).
+- ``window``: UNION ALL of source rows and the chain's rows (each as one STRUCT value),
+  LAST_VALUE(STRUCT IGNORE NULLS) (BigQuery);
+- ``range_rank``: LEFT JOIN on key and time range, keep ROW_NUMBER() = 1 (every dialect; used
+  for the created cutoff, which hides rows per spine time and so cannot be an ASOF match).
 All timestamps are compared as integer microseconds since the epoch (UTC), so neither the
 session time zone nor the warehouse's interval arithmetic can change a result.
 """
