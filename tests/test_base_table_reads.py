@@ -23,14 +23,23 @@ _SHARED = ("two views over one source on the window strategy (BigQuery) or the A
            "stage a CTE")
 _MIXED = ("a snapshot view and an aggregation view over one source read it through two "
           "different CTEs")
+_STREAMED = ("DuckDB's two-phase ASOF reads a snapshot view's source twice, streamed (NOT "
+             "MATERIALIZED): staging it once took 2.3x the time and 1.8x the memory at 1M "
+             "spine rows x 10M source rows (bench/README.md)")
+_SNAPSHOT_ON_DUCKDB = (
+    "composite_keys", "created_tiebreak", "date_source", "derived", "derived_full_names",
+    "derived_in_view", "duplicate_spine", "empty_spine", "entityless", "exclusive_cut",
+    "full_tie", "key_mapping", "nan_floats", "no_ttl", "null_key",
+    "regression_null_time_string_key", "string_order", "timestamp_defaults", "ttl_basic",
+    "two_entities", "tz_offsets", "unicode_names", "weird_identifiers")
 NOT_YET: dict[tuple[str, str], str] = {
+    **{(case, "duckdb"): _STREAMED for case in _SNAPSHOT_ON_DUCKDB},
     **{(case, dialect): _PLANS
        for case in ("aggregations", "aggregations_created_cutoff", "aggregations_exclusive",
                     "int_sums", "nan_floats", "string_order", "timestamp_defaults")
        for dialect in ("bigquery", "snowflake")},
     ("key_mapping", "bigquery"): _SHARED,
     ("key_mapping", "snowflake"): _SHARED,
-    ("timestamp_defaults", "duckdb"): _MIXED,
     ("timestamp_defaults", "postgres"): _MIXED,
 }
 

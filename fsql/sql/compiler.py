@@ -15,7 +15,8 @@ The lookups form a chain: each snapshot view's CTE (and each aggregation view wh
 aggregate is a frame, ``__fsql_<v>_frames``) reads the previous CTE of the chain and its source
 CTE once and returns every row it read, with the view's winner added as ``__fsql_p<i>_*``
 columns. So the spine and each source are read once per query, also on BigQuery, which
-evaluates a CTE at every reference (tests/test_base_table_reads.py). Views over the same
+evaluates a CTE at every reference (tests/test_base_table_reads.py), except DuckDB's
+two-phase ASOF, which streams a snapshot source twice (cheaper than staging it). Views over the same
 source rows share one source CTE. Aggregation views with running, islands, blocks, join or
 navigation plans still read the spine CTE in their own CTEs, joined to the chain's end by row
 id, and prune their events to the spine's time range.
@@ -23,7 +24,7 @@ id, and prune their events to the spine's time range.
 The winner per spine row is computed by the dialect's strategy (dialects/<name>.toml):
 - ``asof_two_phase``: ASOF LEFT JOIN on a narrow (keys, ts) projection finds the winning event
   time, a LEFT JOIN back to the rows at that time keeps the greatest by the tie order (DuckDB;
-  it reads the source CTE twice, and DuckDB computes a CTE read twice once);
+  it reads the source CTE twice, streamed: cheaper than staging it once);
 - ``asof_dedup``: one row per (key, ts) by the tie order, then ASOF JOIN ... MATCH_CONDITION
   (Snowflake);
 - ``window``: UNION ALL of source rows and the chain's rows (each as one STRUCT value),
@@ -235,8 +236,8 @@ class PointInTimeCompiler:
         not matter yet); (2) LEFT JOIN (keys, ts) back to the source and keep the greatest row
         by the tie order. Sorting only (keys, ts) for the ASOF, instead of every feature,
         halves the time and memory of a one-phase ASOF on the whole tie order, and beats
-        deduplicating the whole source first (bench/README.md). The source CTE is read twice
-        and DuckDB computes it once (a CTE read more than once is materialized)."""
+        deduplicating the whole source first (bench/README.md). The source CTE is read twice,
+        ``NOT MATERIALIZED``: staging it once is slower and takes more memory."""
         q, n, m, e = "__fsql_q", "__fsql_n", "__fsql_m", "__fsql_e"
         n_keys = len(lookup.keys)
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
@@ -376,6 +377,7 @@ class PointInTimeCompiler:
         recursive = False
         chain = SPINE  # the CTE holding every spine row and the snapshot features so far
         internal: list[str] = []
+        streamed: set[str] = set()
         source_bodies: dict[exp.Expr, str] = {}  # by structure: one hash per source
         aggregations: dict[int, tuple[AggregationSQL, list[exp.Join], dict[int, exp.Expr]]] = {}
         builders = {
@@ -410,6 +412,11 @@ class PointInTimeCompiler:
                 shared = source_bodies[source] = src_cte_name(lookup.name)
                 ctes.append((shared, source))
             self.sources[lookup.name] = shared
+            if self.strategy(lookup) == "asof_two_phase":
+                # Read twice (narrow, then whole rows): streamed both times. Staging it once
+                # took 2.3x the time and 1.8x the memory at 1M spine rows x 10M source rows
+                # (bench/README.md, "Base-table reads").
+                streamed.add(shared)
             body = builders[self.strategy(lookup)](i, lookup, chain)
             chain = view_cte_name(lookup.name)
             ctes.append((chain, body))
@@ -448,7 +455,8 @@ class PointInTimeCompiler:
                 expressions=[exp.Ordered(this=col(RID, chain), nulls_first=True)]))
         with_ = exp.With(expressions=[
             exp.CTE(this=body, alias=ident(name),
-                    materialized=True if name in materialized else None)
+                    materialized=False if name in streamed else (
+                        True if name in materialized else None))
             for name, body in ctes
         ])
         if recursive:

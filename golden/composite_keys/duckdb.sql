@@ -7,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_balance_src AS (
+), __fsql_balance_src AS NOT MATERIALIZED (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,
@@ -47,7 +47,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_m.__fsql_rid
       ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
-), __fsql_tagged_src AS (
+), __fsql_tagged_src AS NOT MATERIALIZED (
   SELECT
     first AS __fsql_k0,
     last AS __fsql_k1,

@@ -197,7 +197,7 @@ WITH RECURSIVE __fsql_spine AS (
     AND __fsql_blk.__fsql_b = __fsql_q.__fsql_b
   GROUP BY
     __fsql_q.__fsql_rid
-), __fsql_profile_src AS (
+), __fsql_profile_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,

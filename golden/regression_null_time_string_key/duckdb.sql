@@ -7,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_balance_src AS (
+), __fsql_balance_src AS NOT MATERIALIZED (
   SELECT
     bank AS __fsql_k0,
     branch AS __fsql_k1,

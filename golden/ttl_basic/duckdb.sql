@@ -7,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_profile_src AS (
+), __fsql_profile_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(event_ts) AS __fsql_ts,

@@ -7,7 +7,7 @@ WITH __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_user_stats_src AS (
+), __fsql_user_stats_src AS NOT MATERIALIZED (
   SELECT
     user_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
@@ -42,7 +42,7 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_m.__fsql_rid
       ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
-), __fsql_merchant_stats_src AS (
+), __fsql_merchant_stats_src AS NOT MATERIALIZED (
   SELECT
     merchant_id AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,

@@ -7,7 +7,7 @@ WITH RECURSIVE __fsql_spine AS (
     ) AS __fsql_rid,
     EPOCH_US(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_kunden_profil_hffc81ee3_src AS (
+), __fsql_kunden_profil_hffc81ee3_src AS NOT MATERIALIZED (
   SELECT
     "kunden id" AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,

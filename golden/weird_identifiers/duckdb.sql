@@ -5,7 +5,7 @@ WITH __fsql_spine AS (
     ROW_NUMBER() OVER (ORDER BY "select" NULLS FIRST, "order" NULLS FIRST, "my label" NULLS FIRST) AS __fsql_rid,
     EPOCH_US("order") AS __fsql_t
   FROM "from"
-), __fsql_orders_src AS (
+), __fsql_orders_src AS NOT MATERIALIZED (
   SELECT
     "select" AS __fsql_k0,
     EPOCH_US(ts) AS __fsql_ts,
