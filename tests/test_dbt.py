@@ -85,13 +85,14 @@ def dbt_build(project: Path, end: datetime, *, select: str | None = None) -> str
 
 def rows(database: Path, table: str, drop: tuple[str, ...] = ("materialized_at",)
          ) -> list[tuple[Any, ...]]:
-    """The rows of ``table`` (minus ``drop``), sorted; floats rounded for comparison."""
+    """The rows of ``table`` (minus ``drop`` and fsql materialize's hidden state columns of
+    merged lifetime aggregates, which dbt models do not keep), sorted; floats rounded."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
         cursor = con.execute(f'SELECT * FROM "{table}"')
         names = [d[0] for d in cursor.description]
-        keep = [i for i, n in enumerate(names) if n not in drop]
+        keep = [i for i, n in enumerate(names) if n not in drop and not n.startswith("__fsql_")]
         out = [tuple(_norm(r[i]) for i in keep) for r in cursor.fetchall()]
     finally:
         con.close()
