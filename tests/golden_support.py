@@ -152,10 +152,11 @@ class GoldenCase:
                                                                  "event_timestamp"))
         return max(r[column] for r in table.rows if r[column] is not None)
 
-    def materialize_sql(self, dialect: str) -> str:
+    def materialize_sql(self, dialect: str, *, full_refresh: bool = True) -> str:
         """The materialization script of every view of the case with entities, as of
-        :attr:`end`: what ``fsql materialize --print`` writes."""
-        return print_script(self.golden_request[0], dialect=dialect, end=self.end)
+        :attr:`end`: what ``fsql materialize --print [--full-refresh]`` writes."""
+        return print_script(self.golden_request[0], dialect=dialect, end=self.end,
+                            full_refresh=full_refresh)
 
     def sql(self, dialect: str) -> str:
         """The SQL fsql compiles for this case now: the training-set file ``fsql golden``

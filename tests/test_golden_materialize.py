@@ -1,6 +1,7 @@
 """Golden materialization scripts: golden/<case>/materialize.<dialect>.sql equals what
-``fsql materialize --print`` writes as of the case's end time, and the DuckDB one, executed
-on DuckDB, leaves latest tables equal to the oracle for a spine of (every key, end)."""
+``fsql materialize --print --full-refresh`` writes as of the case's end time; the DuckDB one,
+executed on DuckDB, and the Snowflake one, on fakesnow, leave latest tables equal to the
+oracle for a spine of (every key, end)."""
 
 from __future__ import annotations
 
@@ -119,8 +120,7 @@ def test_snowflake_materialize_golden_runs_on_fakesnow_to_the_oracle(case: Golde
     _check(case, lambda table: _fakesnow(setup, f'SELECT * FROM "{table}"'))
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_duckdb_materialize_golden_executes_to_the_oracle(case: GoldenCase) -> None:
+def _run_duckdb(case: GoldenCase, script: str) -> None:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, data in case.tables.items():
@@ -129,7 +129,7 @@ def test_duckdb_materialize_golden_executes_to_the_oracle(case: GoldenCase) -> N
         if data.rows:
             marks = ", ".join("?" for _ in data.columns)
             con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', data.rows)
-    for statement in _statements((case.path / "materialize.duckdb.sql").read_text()):
+    for statement in _statements(script):
         con.execute(statement)
 
     def rows_of(table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -137,3 +137,18 @@ def test_duckdb_materialize_golden_executes_to_the_oracle(case: GoldenCase) -> N
         return [d[0] for d in cursor.description], cursor.fetchall()
 
     _check(case, rows_of)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_duckdb_materialize_golden_executes_to_the_oracle(case: GoldenCase) -> None:
+    _run_duckdb(case, (case.path / "materialize.duckdb.sql").read_text())
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug: a printed incremental script on a target with no finished run reads its "
+    "lifetime inputs through `ts >= (SELECT MAX(end_time_us) ...) - late` (NULL: no state "
+    "row) and only the last window of the source, so lifetime aggregates come out NULL; "
+    "--full-refresh and fsql's own DuckDB run are right"))
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_printed_first_run_without_full_refresh_equals_the_oracle(case: GoldenCase) -> None:
+    _run_duckdb(case, case.materialize_sql("duckdb", full_refresh=False))

@@ -1,5 +1,5 @@
 -- fsql materialization as of 2024-01-01T10:00:00+00:00 | dialect duckdb
--- view sums -> sums_latest (definition 819a88bf906a06e8)
+-- view sums -> sums_latest (definition 2a7b91150b2ad18e)
 CREATE TABLE IF NOT EXISTS fsql_materializations (
   run_id TEXT,
   view_name TEXT,
@@ -14,86 +14,17 @@ CREATE TABLE IF NOT EXISTS fsql_materializations (
   started_at TIMESTAMP,
   finished_at TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS sums_latest (
+CREATE OR REPLACE TABLE sums_latest (
   "user_id" BIGINT NOT NULL,
   "x_sum_1d" DOUBLE,
   "x_sum" DOUBLE,
+  "__fsql_s__x_sum" DOUBLE,
   "feature_timestamp" TIMESTAMP,
   "created_timestamp" TIMESTAMP,
   "materialized_at" TIMESTAMP,
   PRIMARY KEY ("user_id")
 );
-SELECT
-  CASE
-    WHEN (
-      SELECT
-        definition_hash
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums' AND NOT finished_at IS NULL
-      ORDER BY
-        finished_at DESC
-      LIMIT 1
-    ) <> '819a88bf906a06e8'
-    THEN CAST(ERROR(
-      'fsql: FeatureView ''sums'' changed since sums_latest was written (definition 819a88bf906a06e8); rebuild it with --full-refresh'
-    ) AS BIGINT)
-  END AS definition_check;
 BEGIN;
-CREATE OR REPLACE TEMPORARY TABLE __fsql_rows AS
-SELECT
-  CAST(user_id AS BIGINT) AS user_id,
-  CAST(ts AS TIMESTAMP) AS ts
-FROM events AS __fsql_s
-WHERE
-  NOT user_id IS NULL
-  AND (
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '819a88bf906a06e8'
-        AND NOT finished_at IS NULL
-    ) IS NULL
-    OR (
-      EPOCH_US(ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '819a88bf906a06e8'
-          AND NOT finished_at IS NULL
-      ) - 0 - 0
-      AND EPOCH_US(ts) <= 1704103200000000 - 0
-    )
-    OR (
-      EPOCH_US(ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '819a88bf906a06e8'
-          AND NOT finished_at IS NULL
-      ) - 86400000000 - 0
-      AND EPOCH_US(ts) <= 1704103200000000 - 86400000000
-    )
-  )
-  AND 1704103200000000 >= COALESCE(
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '819a88bf906a06e8'
-        AND NOT finished_at IS NULL
-    ),
-    1704103200000000
-  );
 INSERT INTO fsql_materializations (
   run_id,
   view_name,
@@ -109,13 +40,13 @@ INSERT INTO fsql_materializations (
   finished_at
 )
 SELECT
-  'ec00937d59ca0b9848f56152a98df29e',
+  '6b1e6934bd41766eb7e1430a673edf30',
   'sums',
-  '819a88bf906a06e8',
+  '2a7b91150b2ad18e',
   CAST('2024-01-01 10:00:00.000000' AS TIMESTAMP),
   1704103200000000,
   CAST(NULL AS BIGINT),
-  FALSE,
+  TRUE,
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
@@ -124,12 +55,15 @@ SELECT
 CREATE OR REPLACE TEMPORARY TABLE __fsql_keys AS
 SELECT DISTINCT
   user_id AS user_id
-FROM __fsql_rows;
+FROM events AS __fsql_s
+WHERE
+  NOT user_id IS NULL;
 CREATE OR REPLACE TEMPORARY TABLE __fsql_new AS
 SELECT
   __fsql_p.user_id AS "user_id",
   __fsql_p."x_sum_1d" AS "x_sum_1d",
   __fsql_p."x_sum" AS "x_sum",
+  __fsql_p."__fsql_s__x_sum" AS "__fsql_s__x_sum",
   CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMP) AS "feature_timestamp",
   CAST(NULL AS TIMESTAMP) AS "created_timestamp",
   CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS "materialized_at",
@@ -153,21 +87,23 @@ FROM (
       user_id AS __fsql_k0,
       EPOCH_US(ts) AS __fsql_ts,
       CAST(NULL AS BIGINT) AS __fsql_c,
-      x AS __fsql_x0,
-      1 AS __fsql_x1,
-      ts AS __fsql_x2
+      __fsql_i0 AS __fsql_x0,
+      __fsql_i1 AS __fsql_x1,
+      __fsql_si1 AS __fsql_x2,
+      1 AS __fsql_x3,
+      ts AS __fsql_x4
     FROM (
       SELECT
-        __fsql_s.*
+        user_id,
+        ts,
+        x AS __fsql_i0,
+        CAST(x AS DOUBLE) AS __fsql_i1,
+        CAST(CASE WHEN (
+          EPOCH_US(ts) < 1704103200000000
+        ) THEN x END AS DOUBLE) AS __fsql_si1,
+        1 AS __fsql_i2,
+        ts AS __fsql_i3
       FROM events AS __fsql_s
-      WHERE
-        EXISTS(
-          SELECT
-            1
-          FROM __fsql_keys AS __fsql_kk
-          WHERE
-            __fsql_kk.user_id = __fsql_s.user_id
-        )
     ) AS __fsql_s
     CROSS JOIN (
       SELECT
@@ -196,7 +132,9 @@ FROM (
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS __fsql_pos,
       __fsql_val0,
-      __fsql_val2
+      __fsql_val1,
+      __fsql_val2,
+      __fsql_val4
     FROM (
       SELECT
         __fsql_k0,
@@ -206,7 +144,9 @@ FROM (
         CAST(NULL AS INT) AS __fsql_wi,
         1 AS __fsql_pos,
         __fsql_x0 AS __fsql_val0,
-        __fsql_x2 AS __fsql_val2
+        __fsql_x1 AS __fsql_val1,
+        __fsql_x2 AS __fsql_val2,
+        __fsql_x4 AS __fsql_val4
       FROM __fsql_sums_src
       UNION ALL
       SELECT
@@ -217,7 +157,9 @@ FROM (
         __fsql_w.__fsql_wi,
         NULL AS __fsql_pos,
         NULL AS __fsql_val0,
-        NULL AS __fsql_val2
+        NULL AS __fsql_val1,
+        NULL AS __fsql_val2,
+        NULL AS __fsql_val4
       FROM __fsql_sums_good AS __fsql_g
       CROSS JOIN (VALUES
         (0, 0),
@@ -227,7 +169,7 @@ FROM (
   ), __fsql_sums_cnt AS (
     SELECT
       __fsql_rid,
-      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_a2,
+      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_a3,
       MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) AS __fsql_hi,
       MAX(CASE WHEN __fsql_wi = 2 THEN __fsql_pos END) AS __fsql_lo2,
       MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_lo1
@@ -241,7 +183,9 @@ FROM (
       0 AS __fsql_l,
       __fsql_pos - 1 AS __fsql_b,
       __fsql_val0 AS __fsql_sum0,
-      __fsql_val2 AS __fsql_max2
+      __fsql_val1 AS __fsql_sum1,
+      __fsql_val2 AS __fsql_sum2,
+      __fsql_val4 AS __fsql_max4
     FROM __fsql_sums_run
     WHERE
       __fsql_rid IS NULL
@@ -252,7 +196,9 @@ FROM (
         __fsql_b >> 1
       ) AS __fsql_b,
       SUM(__fsql_sum0) AS __fsql_sum0,
-      MAX(__fsql_max2) AS __fsql_max2
+      SUM(__fsql_sum1) AS __fsql_sum1,
+      SUM(__fsql_sum2) AS __fsql_sum2,
+      MAX(__fsql_max4) AS __fsql_max4
     FROM __fsql_sums_blocks
     WHERE
       __fsql_l < 39
@@ -346,8 +292,9 @@ FROM (
     SELECT
       __fsql_q.__fsql_rid,
       SUM(CASE WHEN __fsql_q.__fsql_wi = 2 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a0,
-      SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a1,
-      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max2 END) AS __fsql_a3
+      SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a1,
+      SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum2 END) AS __fsql_a2,
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max4 END) AS __fsql_a4
     FROM __fsql_sums_cover AS __fsql_q
     JOIN __fsql_sums_blocks AS __fsql_blk
       ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
@@ -370,12 +317,17 @@ FROM (
     END AS "x_sum",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_sums_cnt.__fsql_a2, 0)
+      THEN __fsql_sums_bk.__fsql_a2
+      ELSE CAST(NULL AS DOUBLE)
+    END AS "__fsql_s__x_sum",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN COALESCE(__fsql_sums_cnt.__fsql_a3, 0)
       ELSE CAST(0 AS BIGINT)
     END AS "__fsql_events",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_bk.__fsql_a3
+      THEN __fsql_sums_bk.__fsql_a4
       ELSE CAST(NULL AS TIMESTAMP)
     END AS "__fsql_winner_ts"
   FROM __fsql_spine
@@ -403,12 +355,14 @@ AND (
     AND (
       NOT __fsql_n."x_sum_1d" IS NOT DISTINCT FROM __fsql_tgt."x_sum_1d"
       OR NOT __fsql_n."x_sum" IS NOT DISTINCT FROM __fsql_tgt."x_sum"
+      OR NOT __fsql_n."__fsql_s__x_sum" IS NOT DISTINCT FROM __fsql_tgt."__fsql_s__x_sum"
     )
   )
   OR FALSE
 ) THEN UPDATE SET
   "x_sum_1d" = __fsql_n."x_sum_1d",
   "x_sum" = __fsql_n."x_sum",
+  "__fsql_s__x_sum" = __fsql_n."__fsql_s__x_sum",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -416,6 +370,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "user_id",
   "x_sum_1d",
   "x_sum",
+  "__fsql_s__x_sum",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -423,13 +378,14 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."user_id",
   __fsql_n."x_sum_1d",
   __fsql_n."x_sum",
+  __fsql_n."__fsql_s__x_sum",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"
 );
 UPDATE fsql_materializations SET finished_at = CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)
 WHERE
-  run_id = 'ec00937d59ca0b9848f56152a98df29e';
+  run_id = '6b1e6934bd41766eb7e1430a673edf30';
 DROP TABLE IF EXISTS __fsql_new;
 DROP TABLE IF EXISTS __fsql_keys;
 DROP TABLE IF EXISTS __fsql_rows;

@@ -1,5 +1,5 @@
 -- fsql materialization as of 2024-01-01T10:00:00+00:00 | dialect snowflake
--- view sums -> sums_latest (definition 819a88bf906a06e8)
+-- view sums -> sums_latest (definition 2a7b91150b2ad18e)
 CREATE TABLE IF NOT EXISTS fsql_materializations (
   run_id VARCHAR,
   view_name VARCHAR,
@@ -14,85 +14,16 @@ CREATE TABLE IF NOT EXISTS fsql_materializations (
   started_at TIMESTAMPNTZ,
   finished_at TIMESTAMPNTZ
 );
-CREATE TABLE IF NOT EXISTS sums_latest (
+CREATE OR REPLACE TABLE sums_latest (
   "user_id" DECIMAL(38, 0) NOT NULL,
   "x_sum_1d" DOUBLE,
   "x_sum" DOUBLE,
+  "__fsql_s__x_sum" DOUBLE,
   "feature_timestamp" TIMESTAMPNTZ,
   "created_timestamp" TIMESTAMPNTZ,
   "materialized_at" TIMESTAMPNTZ
 )
 CLUSTER BY ("user_id");
-SELECT
-  CASE
-    WHEN (
-      SELECT
-        definition_hash
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums' AND NOT finished_at IS NULL
-      ORDER BY
-        finished_at DESC NULLS LAST
-      LIMIT 1
-    ) <> '819a88bf906a06e8'
-    THEN CAST(TO_NUMBER(
-      'fsql: FeatureView \'sums\' changed since sums_latest was written (definition 819a88bf906a06e8); rebuild it with --full-refresh'
-    ) AS DECIMAL(38, 0))
-  END AS definition_check;
-CREATE OR REPLACE TEMPORARY TABLE __fsql_rows AS
-SELECT
-  CAST(user_id AS DECIMAL(38, 0)) AS user_id,
-  CAST(ts AS TIMESTAMPNTZ) AS ts
-FROM events AS __fsql_s
-WHERE
-  NOT user_id IS NULL
-  AND (
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '819a88bf906a06e8'
-        AND NOT finished_at IS NULL
-    ) IS NULL
-    OR (
-      DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '819a88bf906a06e8'
-          AND NOT finished_at IS NULL
-      ) - 0 - 0
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= 1704103200000000 - 0
-    )
-    OR (
-      DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '819a88bf906a06e8'
-          AND NOT finished_at IS NULL
-      ) - 86400000000 - 0
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= 1704103200000000 - 86400000000
-    )
-  )
-  AND 1704103200000000 >= COALESCE(
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '819a88bf906a06e8'
-        AND NOT finished_at IS NULL
-    ),
-    1704103200000000
-  );
 INSERT INTO fsql_materializations (
   run_id,
   view_name,
@@ -108,13 +39,13 @@ INSERT INTO fsql_materializations (
   finished_at
 )
 SELECT
-  'ec00937d59ca0b9848f56152a98df29e',
+  '6b1e6934bd41766eb7e1430a673edf30',
   'sums',
-  '819a88bf906a06e8',
+  '2a7b91150b2ad18e',
   TO_TIMESTAMP_NTZ('2024-01-01 10:00:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6'),
   1704103200000000,
   CAST(NULL AS DECIMAL(38, 0)),
-  FALSE,
+  TRUE,
   CAST(NULL AS DECIMAL(38, 0)),
   CAST(NULL AS DECIMAL(38, 0)),
   CAST(NULL AS DECIMAL(38, 0)),
@@ -123,13 +54,16 @@ SELECT
 CREATE OR REPLACE TEMPORARY TABLE __fsql_keys AS
 SELECT DISTINCT
   user_id AS user_id
-FROM __fsql_rows;
+FROM events AS __fsql_s
+WHERE
+  NOT user_id IS NULL;
 MERGE INTO sums_latest AS __fsql_tgt
 USING (
   SELECT
     __fsql_p.user_id AS "user_id",
     __fsql_p."x_sum_1d" AS "x_sum_1d",
     __fsql_p."x_sum" AS "x_sum",
+    __fsql_p."__fsql_s__x_sum" AS "__fsql_s__x_sum",
     CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMPNTZ) AS "feature_timestamp",
     CAST(NULL AS TIMESTAMPNTZ) AS "created_timestamp",
     CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS "materialized_at",
@@ -153,115 +87,122 @@ USING (
         user_id AS __fsql_k0,
         DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
         CAST(NULL AS BIGINT) AS __fsql_c,
-        x AS __fsql_x0,
-        1 AS __fsql_x1,
-        ts AS __fsql_x2
+        __fsql_i0 AS __fsql_x0,
+        __fsql_i1 AS __fsql_x1,
+        __fsql_si1 AS __fsql_x2,
+        1 AS __fsql_x3,
+        ts AS __fsql_x4
       FROM (
         SELECT
-          __fsql_s.*
+          user_id,
+          ts,
+          x AS __fsql_i0,
+          CAST(x AS DOUBLE) AS __fsql_i1,
+          CAST(CASE WHEN (
+            DATE_PART(EPOCH_MICROSECOND, ts) < 1704103200000000
+          ) THEN x END AS DOUBLE) AS __fsql_si1,
+          1 AS __fsql_i2,
+          ts AS __fsql_i3
         FROM events AS __fsql_s
-        WHERE
-          EXISTS(
-            SELECT
-              1
-            FROM __fsql_keys AS __fsql_kk
-            WHERE
-              __fsql_kk.user_id = __fsql_s.user_id
-          )
       ) AS __fsql_s
-      CROSS JOIN (
-        SELECT
-          MIN(__fsql_t) AS __fsql_lo,
-          MAX(__fsql_t) AS __fsql_hi
-        FROM __fsql_spine
-      ) AS __fsql_b
       WHERE
-        NOT user_id IS NULL
-        AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-        AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
+        NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
     ), __fsql_sums_frames AS (
       SELECT
-        __fsql_rid,
-        __fsql_a0,
-        __fsql_a1,
-        __fsql_a2,
-        __fsql_a3
+        *
       FROM (
         SELECT
-          __fsql_rid,
-          SUM(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
+          __fsql_j.*,
+          SUM(__fsql_p0_x0) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
             RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_a0,
-          SUM(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
+          ) AS __fsql_p0_a0,
+          SUM(__fsql_p0_x1) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_a1,
-          COUNT(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
+          ) AS __fsql_p0_a1,
+          SUM(__fsql_p0_x2) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_a2,
-          MAX(__fsql_x2) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
+          ) AS __fsql_p0_a2,
+          COUNT(__fsql_p0_x3) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_a3
+          ) AS __fsql_p0_a3,
+          MAX(__fsql_p0_x4) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_p0_a4
         FROM (
           SELECT
-            __fsql_k0,
-            __fsql_ts AS __fsql_o,
-            __fsql_c,
-            CAST(NULL AS BIGINT) AS __fsql_rid,
-            __fsql_x0,
-            __fsql_x1,
-            __fsql_x2
-          FROM __fsql_sums_src
-          UNION ALL
-          SELECT
-            user_id AS __fsql_k0,
-            __fsql_t AS __fsql_o,
-            NULL AS __fsql_c,
-            __fsql_rid,
-            NULL AS __fsql_x0,
-            NULL AS __fsql_x1,
-            NULL AS __fsql_x2
-          FROM __fsql_spine
-          WHERE
-            NOT __fsql_t IS NULL AND NOT user_id IS NULL
-        ) AS __fsql_u
+            __fsql_q.*,
+            COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_p0_k0,
+            COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_p0_o,
+            __fsql_e.__fsql_c AS __fsql_p0_c,
+            __fsql_e.__fsql_x0 AS __fsql_p0_x0,
+            __fsql_e.__fsql_x1 AS __fsql_p0_x1,
+            __fsql_e.__fsql_x2 AS __fsql_p0_x2,
+            __fsql_e.__fsql_x3 AS __fsql_p0_x3,
+            __fsql_e.__fsql_x4 AS __fsql_p0_x4
+          FROM __fsql_spine AS __fsql_q
+          FULL JOIN (
+            SELECT
+              __fsql_k0,
+              __fsql_ts,
+              __fsql_c,
+              CAST(NULL AS BIGINT) AS __fsql_none,
+              __fsql_x0,
+              __fsql_x1,
+              __fsql_x2,
+              __fsql_x3,
+              __fsql_x4
+            FROM __fsql_sums_src
+          ) AS __fsql_e
+            ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+        ) AS __fsql_j
       ) AS __fsql_w
       WHERE
         NOT __fsql_rid IS NULL
     )
     SELECT
-      __fsql_spine.*
-      EXCLUDE (__fsql_rid, __fsql_t),
+      __fsql_sums_frames.*
+      EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_k0, __fsql_p0_o, __fsql_p0_c, __fsql_p0_x0, __fsql_p0_x1, __fsql_p0_x2, __fsql_p0_x3, __fsql_p0_x4, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4),
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_sums_frames.__fsql_a0
+        WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+        AND NOT __fsql_sums_frames.user_id IS NULL
+        THEN __fsql_sums_frames.__fsql_p0_a0
         ELSE CAST(NULL AS DOUBLE)
       END AS "x_sum_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_sums_frames.__fsql_a1
+        WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+        AND NOT __fsql_sums_frames.user_id IS NULL
+        THEN __fsql_sums_frames.__fsql_p0_a1
         ELSE CAST(NULL AS DOUBLE)
       END AS "x_sum",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN COALESCE(__fsql_sums_frames.__fsql_a2, 0)
+        WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+        AND NOT __fsql_sums_frames.user_id IS NULL
+        THEN __fsql_sums_frames.__fsql_p0_a2
+        ELSE CAST(NULL AS DOUBLE)
+      END AS "__fsql_s__x_sum",
+      CASE
+        WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+        AND NOT __fsql_sums_frames.user_id IS NULL
+        THEN COALESCE(__fsql_sums_frames.__fsql_p0_a3, 0)
         ELSE CAST(0 AS DECIMAL(38, 0))
       END AS "__fsql_events",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_sums_frames.__fsql_a3
+        WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+        AND NOT __fsql_sums_frames.user_id IS NULL
+        THEN __fsql_sums_frames.__fsql_p0_a4
         ELSE CAST(NULL AS TIMESTAMPNTZ)
       END AS "__fsql_winner_ts"
-    FROM __fsql_spine
-    LEFT JOIN __fsql_sums_frames
-      ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
+    FROM __fsql_sums_frames
   ) AS __fsql_p
 ) AS __fsql_n
 ON __fsql_tgt."user_id" = __fsql_n."user_id"
@@ -281,12 +222,14 @@ AND (
     AND (
       NOT __fsql_n."x_sum_1d" IS NOT DISTINCT FROM __fsql_tgt."x_sum_1d"
       OR NOT __fsql_n."x_sum" IS NOT DISTINCT FROM __fsql_tgt."x_sum"
+      OR NOT __fsql_n."__fsql_s__x_sum" IS NOT DISTINCT FROM __fsql_tgt."__fsql_s__x_sum"
     )
   )
   OR FALSE
 ) THEN UPDATE SET
   "x_sum_1d" = __fsql_n."x_sum_1d",
   "x_sum" = __fsql_n."x_sum",
+  "__fsql_s__x_sum" = __fsql_n."__fsql_s__x_sum",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -294,6 +237,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "user_id",
   "x_sum_1d",
   "x_sum",
+  "__fsql_s__x_sum",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -301,10 +245,11 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."user_id",
   __fsql_n."x_sum_1d",
   __fsql_n."x_sum",
+  __fsql_n."__fsql_s__x_sum",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"
 );
 UPDATE fsql_materializations SET finished_at = CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ)
 WHERE
-  run_id = 'ec00937d59ca0b9848f56152a98df29e';
+  run_id = '6b1e6934bd41766eb7e1430a673edf30';

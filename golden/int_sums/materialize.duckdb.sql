@@ -1,5 +1,5 @@
 -- fsql materialization as of 2024-01-01T03:00:00+00:00 | dialect duckdb
--- view sums -> sums_latest (definition 60b756409cacc592)
+-- view sums -> sums_latest (definition beec9791579217c6)
 CREATE TABLE IF NOT EXISTS fsql_materializations (
   run_id TEXT,
   view_name TEXT,
@@ -14,101 +14,22 @@ CREATE TABLE IF NOT EXISTS fsql_materializations (
   started_at TIMESTAMP,
   finished_at TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS sums_latest (
+CREATE OR REPLACE TABLE sums_latest (
   "user_id" BIGINT NOT NULL,
   "sum_1s" BIGINT,
   "sum_1d" BIGINT,
   "sum_lifetime" DECIMAL(30, 0),
   "max_1d" BIGINT,
   "last_val" BIGINT,
+  "__fsql_s__sum_lifetime" DECIMAL(30, 0),
+  "__fsql_r__last_val" BIGINT,
+  "__fsql_rt__last_val" TIMESTAMP,
   "feature_timestamp" TIMESTAMP,
   "created_timestamp" TIMESTAMP,
   "materialized_at" TIMESTAMP,
   PRIMARY KEY ("user_id")
 );
-SELECT
-  CASE
-    WHEN (
-      SELECT
-        definition_hash
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums' AND NOT finished_at IS NULL
-      ORDER BY
-        finished_at DESC
-      LIMIT 1
-    ) <> '60b756409cacc592'
-    THEN CAST(ERROR(
-      'fsql: FeatureView ''sums'' changed since sums_latest was written (definition 60b756409cacc592); rebuild it with --full-refresh'
-    ) AS BIGINT)
-  END AS definition_check;
 BEGIN;
-CREATE OR REPLACE TEMPORARY TABLE __fsql_rows AS
-SELECT
-  CAST(user_id AS BIGINT) AS user_id,
-  CAST(ts AS TIMESTAMP) AS ts
-FROM events AS __fsql_s
-WHERE
-  NOT user_id IS NULL
-  AND (
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '60b756409cacc592'
-        AND NOT finished_at IS NULL
-    ) IS NULL
-    OR (
-      EPOCH_US(ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '60b756409cacc592'
-          AND NOT finished_at IS NULL
-      ) - 0 - 0
-      AND EPOCH_US(ts) <= 1704078000000000 - 0
-    )
-    OR (
-      EPOCH_US(ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '60b756409cacc592'
-          AND NOT finished_at IS NULL
-      ) - 1000000 - 0
-      AND EPOCH_US(ts) <= 1704078000000000 - 1000000
-    )
-    OR (
-      EPOCH_US(ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '60b756409cacc592'
-          AND NOT finished_at IS NULL
-      ) - 86400000000 - 0
-      AND EPOCH_US(ts) <= 1704078000000000 - 86400000000
-    )
-  )
-  AND 1704078000000000 >= COALESCE(
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '60b756409cacc592'
-        AND NOT finished_at IS NULL
-    ),
-    1704078000000000
-  );
 INSERT INTO fsql_materializations (
   run_id,
   view_name,
@@ -124,13 +45,13 @@ INSERT INTO fsql_materializations (
   finished_at
 )
 SELECT
-  '0c7760dc4ba90d7feb4668e4544c692a',
+  '8ab047c6676e750dd2f521cda46db035',
   'sums',
-  '60b756409cacc592',
+  'beec9791579217c6',
   CAST('2024-01-01 03:00:00.000000' AS TIMESTAMP),
   1704078000000000,
   CAST(NULL AS BIGINT),
-  FALSE,
+  TRUE,
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
@@ -139,7 +60,9 @@ SELECT
 CREATE OR REPLACE TEMPORARY TABLE __fsql_keys AS
 SELECT DISTINCT
   user_id AS user_id
-FROM __fsql_rows;
+FROM events AS __fsql_s
+WHERE
+  NOT user_id IS NULL;
 CREATE OR REPLACE TEMPORARY TABLE __fsql_new AS
 SELECT
   __fsql_p.user_id AS "user_id",
@@ -148,6 +71,9 @@ SELECT
   __fsql_p."sum_lifetime" AS "sum_lifetime",
   __fsql_p."max_1d" AS "max_1d",
   __fsql_p."last_val" AS "last_val",
+  __fsql_p."__fsql_s__sum_lifetime" AS "__fsql_s__sum_lifetime",
+  __fsql_p."__fsql_r__last_val" AS "__fsql_r__last_val",
+  __fsql_p."__fsql_rt__last_val" AS "__fsql_rt__last_val",
   CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMP) AS "feature_timestamp",
   CAST(NULL AS TIMESTAMP) AS "created_timestamp",
   CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS "materialized_at",
@@ -171,22 +97,33 @@ FROM (
       user_id AS __fsql_k0,
       EPOCH_US(ts) AS __fsql_ts,
       CAST(NULL AS BIGINT) AS __fsql_c,
-      val AS __fsql_x0,
-      CASE WHEN user_id <> CAST(2 AS BIGINT) THEN val END AS __fsql_x1,
-      1 AS __fsql_x2,
-      ts AS __fsql_x3
+      __fsql_i0 AS __fsql_x0,
+      __fsql_i1 AS __fsql_x1,
+      __fsql_i2 AS __fsql_x2,
+      __fsql_si2 AS __fsql_x3,
+      __fsql_i3 AS __fsql_x4,
+      __fsql_i4 AS __fsql_x5,
+      __fsql_ti4 AS __fsql_x6,
+      1 AS __fsql_x7,
+      ts AS __fsql_x8
     FROM (
       SELECT
-        __fsql_s.*
+        user_id,
+        ts,
+        val AS __fsql_i0,
+        CASE WHEN (
+          user_id <> CAST(2 AS BIGINT)
+        ) THEN val END AS __fsql_i1,
+        CAST(val AS DECIMAL(30, 0)) AS __fsql_i2,
+        CAST(CASE WHEN (
+          EPOCH_US(ts) < 1704078000000000
+        ) THEN val END AS DECIMAL(30, 0)) AS __fsql_si2,
+        val AS __fsql_i3,
+        CAST(val AS BIGINT) AS __fsql_i4,
+        CASE WHEN NOT val IS NULL THEN ts END AS __fsql_ti4,
+        1 AS __fsql_i5,
+        ts AS __fsql_i6
       FROM events AS __fsql_s
-      WHERE
-        EXISTS(
-          SELECT
-            1
-          FROM __fsql_keys AS __fsql_kk
-          WHERE
-            __fsql_kk.user_id = __fsql_s.user_id
-        )
     ) AS __fsql_s
     CROSS JOIN (
       SELECT
@@ -214,13 +151,17 @@ FROM (
         ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST, __fsql_c NULLS FIRST, __fsql_rankv NULLS FIRST
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
       ) AS __fsql_pos,
-      COUNT(__fsql_n0) OVER (
+      COUNT(__fsql_n5) OVER (
         ORDER BY __fsql_k0 NULLS FIRST, __fsql_o NULLS FIRST, __fsql_kind NULLS FIRST, __fsql_c NULLS FIRST, __fsql_rankv NULLS FIRST
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_n0,
+      ) AS __fsql_n5,
       __fsql_val0,
       __fsql_val1,
+      __fsql_val2,
       __fsql_val3,
+      __fsql_val4,
+      __fsql_val6,
+      __fsql_val8,
       __fsql_rankv
     FROM (
       SELECT
@@ -230,12 +171,16 @@ FROM (
         CAST(NULL AS BIGINT) AS __fsql_rid,
         CAST(NULL AS INT) AS __fsql_wi,
         1 AS __fsql_pos,
-        __fsql_x0 AS __fsql_n0,
+        __fsql_x5 AS __fsql_n5,
         __fsql_x0 AS __fsql_val0,
         __fsql_x1 AS __fsql_val1,
+        __fsql_x2 AS __fsql_val2,
         __fsql_x3 AS __fsql_val3,
+        __fsql_x4 AS __fsql_val4,
+        __fsql_x6 AS __fsql_val6,
+        __fsql_x8 AS __fsql_val8,
         __fsql_c,
-        __fsql_x0 AS __fsql_rankv
+        __fsql_x5 AS __fsql_rankv
       FROM __fsql_sums_src
       UNION ALL
       SELECT
@@ -245,10 +190,14 @@ FROM (
         __fsql_g.__fsql_rid,
         __fsql_w.__fsql_wi,
         NULL AS __fsql_pos,
-        NULL AS __fsql_n0,
+        NULL AS __fsql_n5,
         NULL AS __fsql_val0,
         NULL AS __fsql_val1,
+        NULL AS __fsql_val2,
         NULL AS __fsql_val3,
+        NULL AS __fsql_val4,
+        NULL AS __fsql_val6,
+        NULL AS __fsql_val8,
         NULL AS __fsql_c,
         NULL AS __fsql_rankv
       FROM __fsql_sums_good AS __fsql_g
@@ -261,9 +210,11 @@ FROM (
   ), __fsql_sums_cnt AS (
     SELECT
       __fsql_rid,
-      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_a5,
-      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n0 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n0 END) AS __fsql_n4,
-      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n0 END) AS __fsql_r4,
+      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_pos END) AS __fsql_a8,
+      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n5 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n5 END) AS __fsql_n5,
+      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n5 END) AS __fsql_r5,
+      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n5 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_n5 END) AS __fsql_n6,
+      MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_n5 END) AS __fsql_r6,
       MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_pos END) AS __fsql_hi,
       MAX(CASE WHEN __fsql_wi = 2 THEN __fsql_pos END) AS __fsql_lo2,
       MAX(CASE WHEN __fsql_wi = 3 THEN __fsql_pos END) AS __fsql_lo3,
@@ -279,8 +230,11 @@ FROM (
       __fsql_pos - 1 AS __fsql_b,
       CAST(__fsql_val0 AS INT128) AS __fsql_sum0,
       CAST(__fsql_val1 AS INT128) AS __fsql_sum1,
-      __fsql_val0 AS __fsql_max0,
-      __fsql_val3 AS __fsql_max3
+      CAST(__fsql_val2 AS INT128) AS __fsql_sum2,
+      CAST(__fsql_val3 AS INT128) AS __fsql_sum3,
+      __fsql_val4 AS __fsql_max4,
+      __fsql_val6 AS __fsql_max6,
+      __fsql_val8 AS __fsql_max8
     FROM __fsql_sums_run
     WHERE
       __fsql_rid IS NULL
@@ -292,8 +246,11 @@ FROM (
       ) AS __fsql_b,
       SUM(__fsql_sum0) AS __fsql_sum0,
       SUM(__fsql_sum1) AS __fsql_sum1,
-      MAX(__fsql_max0) AS __fsql_max0,
-      MAX(__fsql_max3) AS __fsql_max3
+      SUM(__fsql_sum2) AS __fsql_sum2,
+      SUM(__fsql_sum3) AS __fsql_sum3,
+      MAX(__fsql_max4) AS __fsql_max4,
+      MAX(__fsql_max6) AS __fsql_max6,
+      MAX(__fsql_max8) AS __fsql_max8
     FROM __fsql_sums_blocks
     WHERE
       __fsql_l < 39
@@ -397,9 +354,11 @@ FROM (
       __fsql_q.__fsql_rid,
       SUM(CASE WHEN __fsql_q.__fsql_wi = 2 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a0,
       SUM(CASE WHEN __fsql_q.__fsql_wi = 3 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a1,
-      SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a2,
-      MAX(CASE WHEN __fsql_q.__fsql_wi = 3 THEN __fsql_blk.__fsql_max0 END) AS __fsql_a3,
-      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max3 END) AS __fsql_a6
+      SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum2 END) AS __fsql_a2,
+      SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum3 END) AS __fsql_a3,
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 3 THEN __fsql_blk.__fsql_max4 END) AS __fsql_a4,
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max6 END) AS __fsql_a7,
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max8 END) AS __fsql_a9
     FROM __fsql_sums_cover AS __fsql_q
     JOIN __fsql_sums_blocks AS __fsql_blk
       ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
@@ -408,7 +367,7 @@ FROM (
       __fsql_q.__fsql_rid
   ), __fsql_sums_ranked AS (
     SELECT
-      __fsql_n0 AS __fsql_rank,
+      __fsql_n5 AS __fsql_rank,
       __fsql_rankv AS __fsql_v
     FROM __fsql_sums_run
     WHERE
@@ -416,15 +375,24 @@ FROM (
   ), __fsql_sums_rk AS (
     SELECT
       __fsql_q.__fsql_rid,
-      MAX(CASE WHEN __fsql_q.__fsql_j = 4 THEN __fsql_e.__fsql_v END) AS __fsql_a4
+      MAX(CASE WHEN __fsql_q.__fsql_j = 5 THEN __fsql_e.__fsql_v END) AS __fsql_a5,
+      MAX(CASE WHEN __fsql_q.__fsql_j = 6 THEN __fsql_e.__fsql_v END) AS __fsql_a6
     FROM (
       SELECT
         __fsql_rid,
-        4 AS __fsql_j,
-        __fsql_r4 AS __fsql_rank
+        5 AS __fsql_j,
+        __fsql_r5 AS __fsql_rank
       FROM __fsql_sums_cnt
       WHERE
-        __fsql_n4 > 0
+        __fsql_n5 > 0
+      UNION ALL
+      SELECT
+        __fsql_rid,
+        6 AS __fsql_j,
+        __fsql_r6 AS __fsql_rank
+      FROM __fsql_sums_cnt
+      WHERE
+        __fsql_n6 > 0
     ) AS __fsql_q
     JOIN __fsql_sums_ranked AS __fsql_e
       ON __fsql_e.__fsql_rank = __fsql_q.__fsql_rank
@@ -467,22 +435,37 @@ FROM (
     END AS "sum_lifetime",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_bk.__fsql_a3
+      THEN CAST(__fsql_sums_bk.__fsql_a3 AS DECIMAL(30, 0))
+      ELSE CAST(NULL AS DECIMAL(30, 0))
+    END AS "__fsql_s__sum_lifetime",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN __fsql_sums_bk.__fsql_a4
       ELSE CAST(NULL AS BIGINT)
     END AS "max_1d",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_rk.__fsql_a4
+      THEN __fsql_sums_rk.__fsql_a5
       ELSE CAST(NULL AS BIGINT)
     END AS "last_val",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_sums_cnt.__fsql_a5, 0)
+      THEN __fsql_sums_rk.__fsql_a6
+      ELSE CAST(NULL AS BIGINT)
+    END AS "__fsql_r__last_val",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN __fsql_sums_bk.__fsql_a7
+      ELSE CAST(NULL AS TIMESTAMP)
+    END AS "__fsql_rt__last_val",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN COALESCE(__fsql_sums_cnt.__fsql_a8, 0)
       ELSE CAST(0 AS BIGINT)
     END AS "__fsql_events",
     CASE
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_bk.__fsql_a6
+      THEN __fsql_sums_bk.__fsql_a9
       ELSE CAST(NULL AS TIMESTAMP)
     END AS "__fsql_winner_ts"
   FROM __fsql_spine
@@ -515,6 +498,9 @@ AND (
       OR NOT __fsql_n."sum_lifetime" IS NOT DISTINCT FROM __fsql_tgt."sum_lifetime"
       OR NOT __fsql_n."max_1d" IS NOT DISTINCT FROM __fsql_tgt."max_1d"
       OR NOT __fsql_n."last_val" IS NOT DISTINCT FROM __fsql_tgt."last_val"
+      OR NOT __fsql_n."__fsql_s__sum_lifetime" IS NOT DISTINCT FROM __fsql_tgt."__fsql_s__sum_lifetime"
+      OR NOT __fsql_n."__fsql_r__last_val" IS NOT DISTINCT FROM __fsql_tgt."__fsql_r__last_val"
+      OR NOT __fsql_n."__fsql_rt__last_val" IS NOT DISTINCT FROM __fsql_tgt."__fsql_rt__last_val"
     )
   )
   OR FALSE
@@ -524,6 +510,9 @@ AND (
   "sum_lifetime" = __fsql_n."sum_lifetime",
   "max_1d" = __fsql_n."max_1d",
   "last_val" = __fsql_n."last_val",
+  "__fsql_s__sum_lifetime" = __fsql_n."__fsql_s__sum_lifetime",
+  "__fsql_r__last_val" = __fsql_n."__fsql_r__last_val",
+  "__fsql_rt__last_val" = __fsql_n."__fsql_rt__last_val",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -534,6 +523,9 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "sum_lifetime",
   "max_1d",
   "last_val",
+  "__fsql_s__sum_lifetime",
+  "__fsql_r__last_val",
+  "__fsql_rt__last_val",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -544,13 +536,16 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."sum_lifetime",
   __fsql_n."max_1d",
   __fsql_n."last_val",
+  __fsql_n."__fsql_s__sum_lifetime",
+  __fsql_n."__fsql_r__last_val",
+  __fsql_n."__fsql_rt__last_val",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"
 );
 UPDATE fsql_materializations SET finished_at = CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)
 WHERE
-  run_id = '0c7760dc4ba90d7feb4668e4544c692a';
+  run_id = '8ab047c6676e750dd2f521cda46db035';
 DROP TABLE IF EXISTS __fsql_new;
 DROP TABLE IF EXISTS __fsql_keys;
 DROP TABLE IF EXISTS __fsql_rows;

@@ -1,5 +1,5 @@
 -- fsql materialization as of 2024-01-01T03:00:00+00:00 | dialect snowflake
--- view sums -> sums_latest (definition 60b756409cacc592)
+-- view sums -> sums_latest (definition beec9791579217c6)
 CREATE TABLE IF NOT EXISTS fsql_materializations (
   run_id VARCHAR,
   view_name VARCHAR,
@@ -14,100 +14,21 @@ CREATE TABLE IF NOT EXISTS fsql_materializations (
   started_at TIMESTAMPNTZ,
   finished_at TIMESTAMPNTZ
 );
-CREATE TABLE IF NOT EXISTS sums_latest (
+CREATE OR REPLACE TABLE sums_latest (
   "user_id" DECIMAL(38, 0) NOT NULL,
   "sum_1s" DECIMAL(38, 0),
   "sum_1d" DECIMAL(38, 0),
   "sum_lifetime" DECIMAL(30, 0),
   "max_1d" DECIMAL(38, 0),
   "last_val" DECIMAL(38, 0),
+  "__fsql_s__sum_lifetime" DECIMAL(30, 0),
+  "__fsql_r__last_val" DECIMAL(38, 0),
+  "__fsql_rt__last_val" TIMESTAMPNTZ,
   "feature_timestamp" TIMESTAMPNTZ,
   "created_timestamp" TIMESTAMPNTZ,
   "materialized_at" TIMESTAMPNTZ
 )
 CLUSTER BY ("user_id");
-SELECT
-  CASE
-    WHEN (
-      SELECT
-        definition_hash
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums' AND NOT finished_at IS NULL
-      ORDER BY
-        finished_at DESC NULLS LAST
-      LIMIT 1
-    ) <> '60b756409cacc592'
-    THEN CAST(TO_NUMBER(
-      'fsql: FeatureView \'sums\' changed since sums_latest was written (definition 60b756409cacc592); rebuild it with --full-refresh'
-    ) AS DECIMAL(38, 0))
-  END AS definition_check;
-CREATE OR REPLACE TEMPORARY TABLE __fsql_rows AS
-SELECT
-  CAST(user_id AS DECIMAL(38, 0)) AS user_id,
-  CAST(ts AS TIMESTAMPNTZ) AS ts
-FROM events AS __fsql_s
-WHERE
-  NOT user_id IS NULL
-  AND (
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '60b756409cacc592'
-        AND NOT finished_at IS NULL
-    ) IS NULL
-    OR (
-      DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '60b756409cacc592'
-          AND NOT finished_at IS NULL
-      ) - 0 - 0
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= 1704078000000000 - 0
-    )
-    OR (
-      DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '60b756409cacc592'
-          AND NOT finished_at IS NULL
-      ) - 1000000 - 0
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= 1704078000000000 - 1000000
-    )
-    OR (
-      DATE_PART(EPOCH_MICROSECOND, ts) >= (
-        SELECT
-          MAX(end_time_us)
-        FROM fsql_materializations
-        WHERE
-          view_name = 'sums'
-          AND definition_hash = '60b756409cacc592'
-          AND NOT finished_at IS NULL
-      ) - 86400000000 - 0
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= 1704078000000000 - 86400000000
-    )
-  )
-  AND 1704078000000000 >= COALESCE(
-    (
-      SELECT
-        MAX(end_time_us)
-      FROM fsql_materializations
-      WHERE
-        view_name = 'sums'
-        AND definition_hash = '60b756409cacc592'
-        AND NOT finished_at IS NULL
-    ),
-    1704078000000000
-  );
 INSERT INTO fsql_materializations (
   run_id,
   view_name,
@@ -123,13 +44,13 @@ INSERT INTO fsql_materializations (
   finished_at
 )
 SELECT
-  '0c7760dc4ba90d7feb4668e4544c692a',
+  '8ab047c6676e750dd2f521cda46db035',
   'sums',
-  '60b756409cacc592',
+  'beec9791579217c6',
   TO_TIMESTAMP_NTZ('2024-01-01 03:00:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6'),
   1704078000000000,
   CAST(NULL AS DECIMAL(38, 0)),
-  FALSE,
+  TRUE,
   CAST(NULL AS DECIMAL(38, 0)),
   CAST(NULL AS DECIMAL(38, 0)),
   CAST(NULL AS DECIMAL(38, 0)),
@@ -138,7 +59,9 @@ SELECT
 CREATE OR REPLACE TEMPORARY TABLE __fsql_keys AS
 SELECT DISTINCT
   user_id AS user_id
-FROM __fsql_rows;
+FROM events AS __fsql_s
+WHERE
+  NOT user_id IS NULL;
 MERGE INTO sums_latest AS __fsql_tgt
 USING (
   SELECT
@@ -148,6 +71,9 @@ USING (
     __fsql_p."sum_lifetime" AS "sum_lifetime",
     __fsql_p."max_1d" AS "max_1d",
     __fsql_p."last_val" AS "last_val",
+    __fsql_p."__fsql_s__sum_lifetime" AS "__fsql_s__sum_lifetime",
+    __fsql_p."__fsql_r__last_val" AS "__fsql_r__last_val",
+    __fsql_p."__fsql_rt__last_val" AS "__fsql_rt__last_val",
     CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMPNTZ) AS "feature_timestamp",
     CAST(NULL AS TIMESTAMPNTZ) AS "created_timestamp",
     CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS "materialized_at",
@@ -171,22 +97,33 @@ USING (
         user_id AS __fsql_k0,
         DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
         CAST(NULL AS BIGINT) AS __fsql_c,
-        val AS __fsql_x0,
-        CASE WHEN user_id <> 2 THEN val END AS __fsql_x1,
-        1 AS __fsql_x2,
-        ts AS __fsql_x3
+        __fsql_i0 AS __fsql_x0,
+        __fsql_i1 AS __fsql_x1,
+        __fsql_i2 AS __fsql_x2,
+        __fsql_si2 AS __fsql_x3,
+        __fsql_i3 AS __fsql_x4,
+        __fsql_i4 AS __fsql_x5,
+        __fsql_ti4 AS __fsql_x6,
+        1 AS __fsql_x7,
+        ts AS __fsql_x8
       FROM (
         SELECT
-          __fsql_s.*
+          user_id,
+          ts,
+          val AS __fsql_i0,
+          CASE WHEN (
+            user_id <> 2
+          ) THEN val END AS __fsql_i1,
+          CAST(val AS DECIMAL(30, 0)) AS __fsql_i2,
+          CAST(CASE WHEN (
+            DATE_PART(EPOCH_MICROSECOND, ts) < 1704078000000000
+          ) THEN val END AS DECIMAL(30, 0)) AS __fsql_si2,
+          val AS __fsql_i3,
+          CAST(val AS DECIMAL(38, 0)) AS __fsql_i4,
+          CASE WHEN NOT val IS NULL THEN ts END AS __fsql_ti4,
+          1 AS __fsql_i5,
+          ts AS __fsql_i6
         FROM events AS __fsql_s
-        WHERE
-          EXISTS(
-            SELECT
-              1
-            FROM __fsql_keys AS __fsql_kk
-            WHERE
-              __fsql_kk.user_id = __fsql_s.user_id
-          )
       ) AS __fsql_s
       CROSS JOIN (
         SELECT
@@ -205,8 +142,10 @@ USING (
         __fsql_a1,
         __fsql_a2,
         __fsql_a3,
-        __fsql_a5,
-        __fsql_a6
+        __fsql_a4,
+        __fsql_a7,
+        __fsql_a8,
+        __fsql_a9
       FROM (
         SELECT
           __fsql_rid,
@@ -220,26 +159,36 @@ USING (
             ORDER BY __fsql_o NULLS FIRST
             RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
           ) AS __fsql_a1,
-          SUM(CAST(__fsql_x0 AS DECIMAL(38, 0))) OVER (
+          SUM(CAST(__fsql_x2 AS DECIMAL(38, 0))) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o NULLS FIRST
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
           ) AS __fsql_a2,
-          MAX(__fsql_x0) OVER (
+          SUM(CAST(__fsql_x3 AS DECIMAL(38, 0))) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_a3,
+          MAX(__fsql_x4) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o NULLS FIRST
             RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_a3,
-          COUNT(__fsql_x2) OVER (
+          ) AS __fsql_a4,
+          MAX(__fsql_x6) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o NULLS FIRST
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_a5,
-          MAX(__fsql_x3) OVER (
+          ) AS __fsql_a7,
+          COUNT(__fsql_x7) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o NULLS FIRST
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_a6
+          ) AS __fsql_a8,
+          MAX(__fsql_x8) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_a9
         FROM (
           SELECT
             __fsql_k0,
@@ -249,7 +198,11 @@ USING (
             __fsql_x0,
             __fsql_x1,
             __fsql_x2,
-            __fsql_x3
+            __fsql_x3,
+            __fsql_x4,
+            __fsql_x6,
+            __fsql_x7,
+            __fsql_x8
           FROM __fsql_sums_src
           UNION ALL
           SELECT
@@ -260,7 +213,11 @@ USING (
             NULL AS __fsql_x0,
             NULL AS __fsql_x1,
             NULL AS __fsql_x2,
-            NULL AS __fsql_x3
+            NULL AS __fsql_x3,
+            NULL AS __fsql_x4,
+            NULL AS __fsql_x6,
+            NULL AS __fsql_x7,
+            NULL AS __fsql_x8
           FROM __fsql_spine
           WHERE
             NOT __fsql_t IS NULL AND NOT user_id IS NULL
@@ -271,22 +228,23 @@ USING (
     ), __fsql_sums_nav AS (
       SELECT
         __fsql_rid,
-        __fsql_lv0 AS __fsql_a4
+        __fsql_lv5 AS __fsql_a5,
+        __fsql_lv5 AS __fsql_a6
       FROM (
         SELECT
           __fsql_rid,
           __fsql_wi,
           __fsql_t,
-          LAST_VALUE(__fsql_x0) IGNORE NULLS OVER (
+          LAST_VALUE(__fsql_x5) IGNORE NULLS OVER (
             PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
+            ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x5 NULLS FIRST
             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_lv0,
-          LAST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END) IGNORE NULLS OVER (
+          ) AS __fsql_lv5,
+          LAST_VALUE(CASE WHEN NOT __fsql_x5 IS NULL THEN __fsql_o END) IGNORE NULLS OVER (
             PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
+            ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x5 NULLS FIRST
             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS __fsql_lo0
+          ) AS __fsql_lo5
         FROM (
           SELECT
             __fsql_k0,
@@ -296,7 +254,7 @@ USING (
             CAST(NULL AS BIGINT) AS __fsql_rid,
             CAST(NULL AS INT) AS __fsql_wi,
             CAST(NULL AS BIGINT) AS __fsql_t,
-            __fsql_x0
+            __fsql_x5
           FROM __fsql_sums_src
           UNION ALL
           SELECT
@@ -307,7 +265,7 @@ USING (
             __fsql_spine.__fsql_rid,
             0 AS __fsql_wi,
             __fsql_spine.__fsql_t,
-            NULL AS __fsql_x0
+            NULL AS __fsql_x5
           FROM __fsql_spine
           WHERE
             NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
@@ -360,22 +318,37 @@ USING (
       END AS "sum_lifetime",
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_sums_frames.__fsql_a3
+        THEN CAST(__fsql_sums_frames.__fsql_a3 AS DECIMAL(30, 0))
+        ELSE CAST(NULL AS DECIMAL(30, 0))
+      END AS "__fsql_s__sum_lifetime",
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        THEN __fsql_sums_frames.__fsql_a4
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "max_1d",
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_sums_nav.__fsql_a4
+        THEN __fsql_sums_nav.__fsql_a5
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "last_val",
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN COALESCE(__fsql_sums_frames.__fsql_a5, 0)
+        THEN __fsql_sums_nav.__fsql_a6
+        ELSE CAST(NULL AS DECIMAL(38, 0))
+      END AS "__fsql_r__last_val",
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        THEN __fsql_sums_frames.__fsql_a7
+        ELSE CAST(NULL AS TIMESTAMPNTZ)
+      END AS "__fsql_rt__last_val",
+      CASE
+        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+        THEN COALESCE(__fsql_sums_frames.__fsql_a8, 0)
         ELSE CAST(0 AS DECIMAL(38, 0))
       END AS "__fsql_events",
       CASE
         WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_sums_frames.__fsql_a6
+        THEN __fsql_sums_frames.__fsql_a9
         ELSE CAST(NULL AS TIMESTAMPNTZ)
       END AS "__fsql_winner_ts"
     FROM __fsql_spine
@@ -405,6 +378,9 @@ AND (
       OR NOT __fsql_n."sum_lifetime" IS NOT DISTINCT FROM __fsql_tgt."sum_lifetime"
       OR NOT __fsql_n."max_1d" IS NOT DISTINCT FROM __fsql_tgt."max_1d"
       OR NOT __fsql_n."last_val" IS NOT DISTINCT FROM __fsql_tgt."last_val"
+      OR NOT __fsql_n."__fsql_s__sum_lifetime" IS NOT DISTINCT FROM __fsql_tgt."__fsql_s__sum_lifetime"
+      OR NOT __fsql_n."__fsql_r__last_val" IS NOT DISTINCT FROM __fsql_tgt."__fsql_r__last_val"
+      OR NOT __fsql_n."__fsql_rt__last_val" IS NOT DISTINCT FROM __fsql_tgt."__fsql_rt__last_val"
     )
   )
   OR FALSE
@@ -414,6 +390,9 @@ AND (
   "sum_lifetime" = __fsql_n."sum_lifetime",
   "max_1d" = __fsql_n."max_1d",
   "last_val" = __fsql_n."last_val",
+  "__fsql_s__sum_lifetime" = __fsql_n."__fsql_s__sum_lifetime",
+  "__fsql_r__last_val" = __fsql_n."__fsql_r__last_val",
+  "__fsql_rt__last_val" = __fsql_n."__fsql_rt__last_val",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -424,6 +403,9 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "sum_lifetime",
   "max_1d",
   "last_val",
+  "__fsql_s__sum_lifetime",
+  "__fsql_r__last_val",
+  "__fsql_rt__last_val",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -434,10 +416,13 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."sum_lifetime",
   __fsql_n."max_1d",
   __fsql_n."last_val",
+  __fsql_n."__fsql_s__sum_lifetime",
+  __fsql_n."__fsql_r__last_val",
+  __fsql_n."__fsql_rt__last_val",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"
 );
 UPDATE fsql_materializations SET finished_at = CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ)
 WHERE
-  run_id = '0c7760dc4ba90d7feb4668e4544c692a';
+  run_id = '8ab047c6676e750dd2f521cda46db035';
