@@ -1,10 +1,13 @@
 """Golden materialization scripts: golden/<case>/materialize.<dialect>.sql equals what
 ``fsql materialize --print --full-refresh`` writes as of the case's end time; the DuckDB one,
 executed on DuckDB, and the Snowflake one, on fakesnow, leave latest tables equal to the
-oracle for a spine of (every key, end)."""
+oracle for a spine of (every key, end). Printed incremental scripts (a first run, and runs
+after each kind of state: a --full-refresh, an incremental run, an older end, a run that
+stopped after its MERGE) leave the same tables on DuckDB."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +17,7 @@ import pytest
 from fsql import oracle
 from fsql.checks.golden import unified_diff
 from fsql.materialize.layout import table_name
+from fsql.materialize.run import print_script
 from fsql.plan.nodes import SpineRef
 from tests.engines.duckdb_engine import duckdb_type
 from tests.golden_support import (
@@ -120,7 +124,8 @@ def test_snowflake_materialize_golden_runs_on_fakesnow_to_the_oracle(case: Golde
     _check(case, lambda table: _fakesnow(setup, f'SELECT * FROM "{table}"'))
 
 
-def _run_duckdb(case: GoldenCase, script: str) -> None:
+def _run_duckdb(case: GoldenCase, *scripts: str) -> None:
+    """Load the case's tables, run ``scripts`` in order, check the latest tables."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, data in case.tables.items():
@@ -129,8 +134,9 @@ def _run_duckdb(case: GoldenCase, script: str) -> None:
         if data.rows:
             marks = ", ".join("?" for _ in data.columns)
             con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', data.rows)
-    for statement in _statements(script):
-        con.execute(statement)
+    for script in scripts:
+        for statement in _statements(script):
+            con.execute(statement)
 
     def rows_of(table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = con.execute(f'SELECT * FROM "{table}"')
@@ -144,11 +150,44 @@ def test_duckdb_materialize_golden_executes_to_the_oracle(case: GoldenCase) -> N
     _run_duckdb(case, (case.path / "materialize.duckdb.sql").read_text())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug: a printed incremental script on a target with no finished run reads its "
-    "lifetime inputs through `ts >= (SELECT MAX(end_time_us) ...) - late` (NULL: no state "
-    "row) and only the last window of the source, so lifetime aggregates come out NULL; "
-    "--full-refresh and fsql's own DuckDB run are right"))
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_printed_first_run_without_full_refresh_equals_the_oracle(case: GoldenCase) -> None:
     _run_duckdb(case, case.materialize_sql("duckdb", full_refresh=False))
+
+
+def _script(case: GoldenCase, back: timedelta, *, full_refresh: bool = False) -> str:
+    return print_script(case.golden_request[0], dialect="duckdb", end=case.end - back,
+                        full_refresh=full_refresh)
+
+
+def _crashed_after_merge(script: str) -> str:
+    """``script`` as run by a warehouse that stopped after the MERGE (Snowflake's MERGE is
+    atomic but outside a transaction): the latest table written, the state row unfinished."""
+    kept = [s for s in _statements(script) if not s.startswith("UPDATE")]
+    assert len(kept) < len(_statements(script)), "the script has no finish_state UPDATE"
+    return ";\n".join(kept) + ";\n"
+
+
+@pytest.mark.parametrize("scenario", ["after_full_refresh", "older_end_after", "after_crash",
+                                      "after_incremental"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_printed_runs_read_everything_the_previous_state_does_not_cover(
+        case: GoldenCase, scenario: str) -> None:
+    """Every way the printed scripts read the state table: a run after a --full-refresh at an
+    earlier end, an older end after the latest run (changes nothing), a run after a first run
+    that stopped after its MERGE (no finished run: its stored state is not counted again), a
+    run after an incremental first run."""
+    (view,) = (v for v in case.golden_request[0].views.values() if v.join_keys)
+    table = case.tables[view.source.table]
+    at = [c for c, _ in table.columns].index(view.source.timestamp_field)
+    times = sorted({r[at] for r in table.rows if r[at] is not None})
+    # the earlier run ends at an event time inside the data: some rows before, some after
+    earlier, now = case.end - (times[0] + (times[-1] - times[0]) / 2), timedelta(0)
+    assert times[0] < case.end - earlier < times[-1]
+    scripts = {
+        "after_full_refresh": [_script(case, earlier, full_refresh=True), _script(case, now)],
+        "older_end_after": [_script(case, now), _script(case, earlier)],
+        "after_crash": [_crashed_after_merge(_script(case, earlier)), _script(case, now)],
+        "after_incremental": [_script(case, earlier), _script(case, now)],
+    }[scenario]
+    _run_duckdb(case, *scripts)

@@ -173,7 +173,11 @@ def _delta(r: _Rows, ts: exp.Expr, created: exp.Expr) -> exp.Expr | None:
         return None
     late = int_literal(r.layout.late_us)
     prev_end = st.previous("end_time_us", r.layout, r.names, r.dialect, r.run)
-    by_time = exp.GTE(this=ts.copy(), expression=exp.Sub(this=prev_end, expression=late))
+    # No previous finished run (NULL): nothing is settled, every row is new.
+    by_time: exp.Expr = exp.Paren(this=exp.or_(
+        exp.Is(this=prev_end.copy(), expression=exp.null()),
+        exp.GTE(this=ts.copy(), expression=exp.Sub(this=prev_end, expression=late)),
+        copy=False))
     if r.lookup.source.created_column is None:
         return by_time
     mark = exp.Coalesce(this=exp.Sub(
@@ -279,7 +283,8 @@ def _source_rows(r: _Rows, source: SourceRef) -> exp.Select:
 def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Select]:
     """The stored state of the recomputed keys as source rows: one row per key (count, sum,
     min, max; event time the stored feature_timestamp, the latest event seen), one per
-    first/last winner."""
+    first/last winner. No rows without a previous finished run: a stored row then belongs to
+    no finished run (a run that failed after its MERGE) and every source row is read."""
     lookup, dialect = r.lookup, r.dialect
     ts_type = DType(source.timestamp_dtype)
     merged = dict(_merged(lookup))
@@ -293,7 +298,10 @@ def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Sel
                               for c in columns])
         column_of = {k: stored(k) for k, _ in r.layout.keys}
         return select.from_(table_ref(r.names.latest, dialect, alias=alias), copy=False).where(
-            exp.and_(_keys_match(r, column_of), where, copy=False), copy=False)
+            exp.and_(_keys_match(r, column_of), after.copy(), where, copy=False), copy=False)
+
+    after = exp.Not(this=exp.Is(this=st.previous("end_time_us", r.layout, r.names, dialect,
+                                                 r.run), expression=exp.null()))
 
     keys = {k.source_column: stored(layout_key) for k, (layout_key, _) in
             zip(lookup.keys, r.layout.keys, strict=True)}
