@@ -124,6 +124,20 @@ def test_snowflake_materialize_golden_runs_on_fakesnow_to_the_oracle(case: Golde
     _check(case, lambda table: _fakesnow(setup, f'SELECT * FROM "{table}"'))
 
 
+@pytest.mark.engine
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_snowflake_printed_first_run_without_full_refresh_runs_on_fakesnow_to_the_oracle(
+        case: GoldenCase) -> None:
+    from tests.engines.fakesnow_engine import load_statements
+    from tests.engines.fakesnow_rewrite import rewrite_for_fakesnow
+    from tests.test_materialize_engines import _fakesnow
+
+    script = case.materialize_sql("snowflake", full_refresh=False)
+    setup = [*load_statements(case.tables),
+             *(rewrite_for_fakesnow(s + ";") for s in _statements(script))]
+    _check(case, lambda table: _fakesnow(setup, f'SELECT * FROM "{table}"'))
+
+
 def _run_duckdb(case: GoldenCase, *scripts: str) -> None:
     """Load the case's tables, run ``scripts`` in order, check the latest tables."""
     con = duckdb.connect()
