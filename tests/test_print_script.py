@@ -5,12 +5,14 @@ equal to the oracle's and a warehouse-clock ``materialized_at``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from fsql.materialize.run import print_script
 from fsql.repo import Repo
-from tests.materialize_support import t
+from tests.materialize_support import assert_contract, make_repo, t, write_sources
 from tests.test_materialize_engines import (
     EVENTS,
     SNAP,
@@ -19,6 +21,8 @@ from tests.test_materialize_engines import (
     _tables,
     repo,  # noqa: F401  (fixture)
 )
+from tests.test_materialize_guarantees import _arrived
+from tests.test_materialize_lifetime import LEDGER
 
 
 def statements(script: str) -> list[str]:
@@ -63,3 +67,44 @@ def test_printed_snowflake_script_runs_on_fakesnow_equal_oracle(
     for started, finished in state:  # the warehouse's clock in UTC, not a printed literal
         assert before <= started.replace(tzinfo=None) <= after, started
         assert finished is not None
+
+
+# A created-time source with late rows (lag > late_arrival of 30m), corrections, NULL created
+# times and a full tie of `last` split over runs.
+LEDGER_ROWS = [
+    {"bank": 1, "branch": "3", "ts": 30, "lag": 0, "score": 0.5, "n": 2, "label": "a"},
+    {"bank": 1, "branch": "3", "ts": 30, "lag": 100, "score": 1.5, "n": 5, "label": "b"},
+    {"bank": 2, "branch": "23", "ts": 45, "lag": None, "score": 1.5, "n": 2, "label": "a"},
+    {"bank": 2, "branch": "23", "ts": 45, "lag": None, "score": 0.5, "n": 2, "label": "b"},
+    {"bank": 12, "branch": "3", "ts": 0, "lag": 200, "score": None, "n": 1, "label": None},
+    {"bank": 12, "branch": "3", "ts": 150, "lag": -30, "score": 0.5, "n": None, "label": "a"},
+    {"bank": 1, "branch": "23", "ts": 240, "lag": 60, "score": 1.5, "n": 5, "label": "b"},
+    {"bank": 2, "branch": "3", "ts": 90, "lag": 5, "score": 0.5, "n": 1, "label": "a"},
+]
+
+
+def test_printed_duckdb_runs_of_a_merging_view_equal_the_oracle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Printed DuckDB scripts of a view whose lifetime aggregates merge, over a created-time
+    source: a first run without --full-refresh, incremental runs as rows land, an older end,
+    a --full-refresh and a run after it; the table equals the oracle after each (it is read
+    relative to the repository, as the script names its files)."""
+    root = make_repo(tmp_path / "repo", extra=LEDGER)
+    ledger = Repo.load(root)
+    monkeypatch.chdir(root)
+    store = root / "printed.duckdb"
+    latest = 0
+    for point, full_refresh in [(50, False), (60, False), (120, False), (100, False),
+                                (200, True), (420, False)]:
+        write_sources(root, _arrived(LEDGER_ROWS, point, snapshot=True), [])
+        script = print_script(ledger, dialect="duckdb", views=["ledger"], end=t(point),
+                              full_refresh=full_refresh)
+        con = duckdb.connect(str(store))
+        try:
+            for statement in statements(script):
+                con.execute(statement)
+        finally:
+            con.close()
+        latest = point if full_refresh else max(latest, point)  # an older end changes nothing
+        assert_contract(store, ledger, "ledger", t(latest),
+                        _arrived(LEDGER_ROWS, latest, snapshot=True), tmp_path)
