@@ -86,16 +86,17 @@ LEDGER_ROWS = [
 def test_printed_duckdb_runs_of_a_merging_view_equal_the_oracle(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Printed DuckDB scripts of a view whose lifetime aggregates merge, over a created-time
-    source: a first run without --full-refresh, incremental runs as rows land, an older end,
-    a --full-refresh and a run after it; the table equals the oracle after each (it is read
+    source: a first run without --full-refresh, incremental runs as rows land, the same
+    script twice (two state rows with one run id), an older end, a --full-refresh and a run
+    after it; the table equals the oracle after each (it is read
     relative to the repository, as the script names its files)."""
     root = make_repo(tmp_path / "repo", extra=LEDGER)
     ledger = Repo.load(root)
     monkeypatch.chdir(root)
     store = root / "printed.duckdb"
     latest = 0
-    for point, full_refresh in [(50, False), (60, False), (120, False), (100, False),
-                                (200, True), (420, False)]:
+    for point, full_refresh in [(50, False), (60, False), (120, False), (120, False),
+                                (100, False), (200, True), (420, False)]:
         write_sources(root, _arrived(LEDGER_ROWS, point, snapshot=True), [])
         script = print_script(ledger, dialect="duckdb", views=["ledger"], end=t(point),
                               full_refresh=full_refresh)

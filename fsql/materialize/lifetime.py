@@ -201,8 +201,9 @@ def _settles(r: _Rows, ts: exp.Expr, created: exp.Expr) -> exp.Expr:
 
 def _bounds(r: _Rows) -> exp.Expr:
     """A one-row relation with this run's created watermark (its state row, written before
-    the new rows), cross joined: one scalar read, not one per source row."""
-    mark = exp.select(col("created_watermark_us")).from_(
+    the new rows), cross joined: one scalar read, not one per source row. The greatest of
+    the run id's rows: a printed script run twice writes two state rows with one run id."""
+    mark = exp.select(exp.Max(this=col("created_watermark_us"))).from_(
         table_ref(r.names.state, r.dialect), copy=False).where(
         exp.EQ(this=col("run_id"), expression=exp.Literal.string(r.run.run_id)), copy=False)
     return exp.select(exp.alias_(mark.subquery(copy=False), NEW_WATERMARK, copy=False)
