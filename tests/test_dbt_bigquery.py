@@ -75,7 +75,7 @@ def _bq_rows(client: Any, table: str) -> list[tuple[Any, ...]]:
     for record in arrow.to_pylist():
         values = []
         for name, value in record.items():
-            if name == "materialized_at":
+            if name == "materialized_at" or name.startswith("__fsql_"):
                 continue
             if isinstance(value, datetime) and value.tzinfo:
                 value = value.astimezone(UTC).replace(tzinfo=None)
