@@ -20,6 +20,7 @@ PINS=(
   "dbt-core==1.11.16"
   "dbt-duckdb==1.11.1"
   "dbt-bigquery==1.12.1"
+  "dbt-snowflake==1.12.4"
   "duckdb==2.0.0"
 )
 
@@ -31,6 +32,7 @@ from importlib.metadata import version
 
 import dbt.adapters.bigquery  # noqa: F401
 import dbt.adapters.duckdb  # noqa: F401
+import dbt.adapters.snowflake  # noqa: F401
 import duckdb  # noqa: F401
 
 for pin in sys.argv[1:]:
