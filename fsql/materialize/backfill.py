@@ -71,7 +71,8 @@ def grid(start: datetime, end: datetime, every: timedelta) -> list[datetime]:
     return [start + i * every for i in range(points)]
 
 
-def _table(layout: LatestTable, prefix: str) -> str:
+def table_name(layout: LatestTable, prefix: str) -> str:
+    """``<prefix><view>_backfill``."""
     return f"{prefix}{layout.view.name}_backfill"
 
 
@@ -137,7 +138,7 @@ def backfill(repo: Catalog, *, view: str, start: str | datetime, end: str | date
         raise CompileError(f"--chunk {chunk}: give a positive number of grid times")
     where = executable(resolve_target(target, root=repo.root))
     layout = layout_for(repo, repo.view(view), cut, where.prefix)
-    name = where.qualified(_table(layout, where.prefix))
+    name = where.qualified(table_name(layout, where.prefix))
     state = where.qualified(STATE)
     dialect = get_dialect("duckdb")
     started = time.perf_counter()
