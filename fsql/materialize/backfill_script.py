@@ -17,14 +17,20 @@ from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.dtypes import DType
-from fsql.durations import parse_duration
-from fsql.errors import CompileError, DefinitionError, UnsupportedError
+from fsql.errors import CompileError, UnsupportedError
 from fsql.materialize import statements as st
-from fsql.materialize.backfill import FEATURE_TIME, STATE, chunk_rows, grid, table_name
-from fsql.materialize.layout import CREATED_TIMESTAMP, FEATURE_TIMESTAMP, TIMESTAMP, LatestTable
-from fsql.materialize.run import layout_for, select_views
+from fsql.materialize.backfill import (
+    FEATURE_TIME,
+    STATE,
+    backfill_columns,
+    backfill_grid,
+    chunk_rows,
+    table_name,
+)
+from fsql.materialize.layout import TIMESTAMP, LatestTable
+from fsql.materialize.run import layout_for
 from fsql.materialize.script import Step, key_source, render_step
-from fsql.materialize.targets import Target, parse_end, resolve_target
+from fsql.materialize.targets import Target, resolve_target
 from fsql.sql.dialect import Dialect, get_dialect
 from fsql.sql.tree import literal, table_ref
 
@@ -71,8 +77,7 @@ def create_warehouse_table(layout: LatestTable, name: str, dialect: Dialect) -> 
     """The offline table on a warehouse: clustered by the join keys (partitioned by the grid
     time's date where the dialect's style says so)."""
     how = backfill_style(dialect)
-    columns = (*layout.keys, (FEATURE_TIME, TIMESTAMP), *layout.features,
-               (FEATURE_TIMESTAMP, TIMESTAMP), (CREATED_TIMESTAMP, TIMESTAMP))
+    columns = backfill_columns(layout)
     keys = tuple(k for k, _ in layout.keys)
     create = st.create_table(name, columns, dialect, not_null=(*keys, FEATURE_TIME),
                              primary_key=keys, quote=True)
@@ -150,14 +155,8 @@ def print_backfill(repo: Catalog, *, view: str, start: str | datetime, end: str 
     ...       start="2024-06-01", end="2024-06-08", every="1d", dialect="bigquery"))
     """
     backfill_style(get_dialect(dialect))
-    chosen, cut = select_views(repo, service=service) if service else \
-        select_views(repo, views=[view])
-    if view not in {v.name for v in chosen}:
-        raise DefinitionError(f"FeatureService {service!r} does not use view {view!r}")
-    step = parse_duration(every, where="--every")
-    times = grid(parse_end(start), parse_end(end), step)
-    if chunk < 1:
-        raise CompileError(f"--chunk {chunk}: give a positive number of grid times")
+    cut, step, times = backfill_grid(repo, view=view, start=start, end=end, every=every,
+                                     service=service, chunk=chunk)
     where = resolve_target(target, root=repo.root) if target else Target(dialect, dialect)
     if where.scheme != dialect:
         raise CompileError(f"--target {where.url} is a {where.scheme} target; the script is "
