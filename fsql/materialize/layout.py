@@ -139,7 +139,8 @@ def _key_dtype(view: FeatureView, key: str, types: dict[str, str]) -> DType:
 def definition_hash(view: FeatureView, cut: Cut) -> str:
     """A hash of everything that decides the values of ``view``'s latest table: keys, source,
     features (dtypes, defaults, windows, filters), TTL, derived features and the cut. The late
-    arrival allowance only decides which keys a run recomputes, not their values: not hashed."""
+    arrival allowance only decides which keys a run recomputes, not their values: not hashed,
+    except for an aggregation view with lifetime aggregates (their merge state depends on it)."""
     source = view.source
     features: list[Any] = []
     for feat in view.features:
@@ -160,5 +161,9 @@ def definition_hash(view: FeatureView, cut: Cut) -> str:
         "derived": [[d.name, d.expression.text, str(d.dtype)] for d in view.derived],
         "cut": cut,
     }
+    if view.is_aggregation and any(getattr(f, "window", 0) is None for f in view.features):
+        # The latest table holds the lifetime aggregates' merge state (materialize/lifetime),
+        # whose settled rows are defined by the late-arrival allowance: hashed here.
+        description["lifetime_state"] = [1, _micros(view.late_arrival) or 0]
     text = json.dumps(description, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
