@@ -21,7 +21,7 @@ def canonical_hash(value: Any) -> str:
 def view_context(view: FeatureView) -> dict[str, Any]:
     """What the view contributes to every feature: source, timestamps, mapping, keys, TTL."""
     source = view.source
-    return {
+    context: dict[str, Any] = {
         "source": [source.path, source.table, source.query],
         "timestamp": [source.timestamp_field, source.timestamp_dtype],
         "created": source.created_timestamp_field,
@@ -29,6 +29,11 @@ def view_context(view: FeatureView) -> dict[str, Any]:
         "keys": list(view.join_keys),
         "ttl": window_label(view.ttl) if view.ttl is not None else None,
     }
+    if view.is_aggregation and any(getattr(f, "window", 0) is None for f in view.features):
+        # Lifetime aggregates: the latest table holds their merge state, whose settled rows
+        # the late-arrival allowance defines (fsql/materialize/lifetime.py): it decides values.
+        context["lifetime_late_us"] = int(view.late_arrival.total_seconds() * 1_000_000)
+    return context
 
 
 def feature_descriptions(view: FeatureView) -> dict[str, dict[str, Any]]:

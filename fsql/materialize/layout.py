@@ -168,6 +168,7 @@ def definition_hash(view: FeatureView, cut: Cut) -> str:
     ``schema_hash`` (fsql/dsl/contract_hash.py, what ``fsql plan`` records in the lock), and
     the cut too when it is not the default ``inclusive``. Descriptions, tags and the late
     arrival allowance (which decides which keys a run recomputes, not their values) are not
-    hashed, so editing them needs no --full-refresh."""
+    hashed, so editing them needs no --full-refresh (except for lifetime aggregates, whose
+    merge state depends on it: the contract hashes it for them)."""
     schema_hash = str(view_contract(view)["schema_hash"])
     return schema_hash if cut == "inclusive" else canonical_hash([schema_hash, cut])
