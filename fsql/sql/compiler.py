@@ -322,7 +322,10 @@ class PointInTimeCompiler:
 
         return (
             exp.select(
-                exp.Column(this=exp.Star(), table=ident(whole), db=ident(x)),
+                # `whole.*`, not `x.whole.*`: the same in GoogleSQL (x has no column
+                # named like its alias), and what sqlglot's DuckDB translation can run
+                # (bqemulator: "more than one column in front of a star expression")
+                exp.Column(this=exp.Star(), table=ident(whole)),
                 *self.winner_columns(i, lookup, field("ts"), lambda n: field(f"v{n}")),
             )
             .from_(inner.subquery(x, copy=False), copy=False)

@@ -17,7 +17,7 @@ WITH __fsql_spine AS (
     NOT bank IS NULL AND NOT branch IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_balance_pit AS (
   SELECT
-    __fsql_x.__fsql_whole.*,
+    __fsql_whole.*,
     __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
     __fsql_x.__fsql_w.v0 AS __fsql_p0_f0
   FROM (
@@ -66,7 +66,7 @@ WITH __fsql_spine AS (
     NOT first IS NULL AND NOT last IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_tagged_pit AS (
   SELECT
-    __fsql_x.__fsql_whole.*,
+    __fsql_whole.*,
     __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
     __fsql_x.__fsql_w.v0 AS __fsql_p1_f0
   FROM (

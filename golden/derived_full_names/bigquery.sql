@@ -110,7 +110,7 @@ WITH __fsql_spine AS (
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_x.__fsql_whole.*,
+    __fsql_whole.*,
     __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
     __fsql_x.__fsql_w.v0 AS __fsql_p1_f0
   FROM (

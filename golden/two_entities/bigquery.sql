@@ -16,7 +16,7 @@ WITH __fsql_spine AS (
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_user_stats_pit AS (
   SELECT
-    __fsql_x.__fsql_whole.*,
+    __fsql_whole.*,
     __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
     __fsql_x.__fsql_w.v0 AS __fsql_p0_f0
   FROM (
@@ -62,7 +62,7 @@ WITH __fsql_spine AS (
     NOT merchant_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_merchant_stats_pit AS (
   SELECT
-    __fsql_x.__fsql_whole.*,
+    __fsql_whole.*,
     __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
     __fsql_x.__fsql_w.v0 AS __fsql_p1_f0
   FROM (
