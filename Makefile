@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 example: $(VENV)/.installed-runtime
 	$(BIN)/python examples/run_fraud.py
 
-# The test command: installs the emulator and dbt envs and the PostgreSQL and Redis binaries
+# The test command: installs the emulator (fakesnow, bqemulator) and dbt envs and the PostgreSQL and Redis binaries
 # (the tests start and stop their own servers), warms the GoogleSQL engine cache, runs pytest.
 test: $(VENV)/.installed-dev
 	bash tests/engines/setup_fakesnow.sh

@@ -16,65 +16,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fsql.dsl.aggregates import Aggregate, window_label
-from fsql.dsl.definitions import FeatureService, FeatureView, Field
+from fsql.dsl.contract_hash import canonical_hash, view_contract
+from fsql.dsl.definitions import FeatureService
 from fsql.errors import DefinitionError
 from fsql.repo import Repo
 
 LOCK_NAME = "fsql.lock.json"
 FORMAT = 1
-
-
-def _hash(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _view_context(view: FeatureView) -> dict[str, Any]:
-    source = view.source
-    return {
-        "source": [source.path, source.table, source.query],
-        "timestamp": [source.timestamp_field, source.timestamp_dtype],
-        "created": source.created_timestamp_field,
-        "mapping": sorted(source.field_mapping.items()),
-        "keys": list(view.join_keys),
-        "ttl": window_label(view.ttl) if view.ttl is not None else None,
-    }
-
-
-def feature_descriptions(view: FeatureView) -> dict[str, dict[str, Any]]:
-    """Each feature of ``view`` -> what decides its values (its dtype among them)."""
-    out: dict[str, dict[str, Any]] = {}
-    for feat in view.features:
-        if isinstance(feat, Field):
-            how: dict[str, Any] = {"field": view.source.column_for(feat.name)}
-        else:
-            assert isinstance(feat, Aggregate)
-            how = {"function": feat.function, "column": feat.column,
-                   "window": window_label(feat.window),
-                   "where": feat.where.text if feat.where is not None else None}
-        out[feat.name] = {"dtype": None if feat.dtype is None else str(feat.dtype),
-                          "how": how, "default": repr(feat.default)}
-    for derived in view.derived:
-        out[derived.name] = {"dtype": None if derived.dtype is None else str(derived.dtype),
-                             "how": {"derived": derived.expression.text}, "default": None}
-    return out
-
-
-def view_contract(view: FeatureView) -> dict[str, Any]:
-    """The view's schema hash and its features' dtypes and hashes."""
-    context = _view_context(view)
-    features = {name: {"dtype": d["dtype"], "hash": _hash([context, d]),
-                       "definition": {**context, **d}}
-                for name, d in feature_descriptions(view).items()}
-    return {"schema_hash": _hash([context, sorted((n, f["hash"]) for n, f in features.items())]),
-            "features": features}
 
 
 def service_contract(repo: Repo, service: FeatureService,
@@ -90,7 +43,7 @@ def service_contract(repo: Repo, service: FeatureService,
         "derived": derived, "cut": service.cut or "inclusive",
         "request_schema": sorted((k, str(v)) for k, v in service.request_schema.items()),
     }
-    return {"schema_hash": _hash(description), "features": features}
+    return {"schema_hash": canonical_hash(description), "features": features}
 
 
 @dataclass(frozen=True)
@@ -190,21 +143,27 @@ def _difference(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 
 def updated_lock(lock: dict[str, Any] | None, now: dict[str, Any], found: list[Change], *,
-                 accept: bool, at: dt.datetime | None = None) -> dict[str, Any]:
+                 accept: bool, at: dt.datetime | None = None,
+                 declared: dict[str, int] | None = None) -> dict[str, Any]:
     """The lock recording ``now``: entries that did not change keep their version and
     ``generated_at`` (so that a run without changes gives the same file); a view with an
-    accepted breaking change gets version + 1."""
+    accepted breaking change gets version + 1; a view's version is never below its declared
+    ``FeatureView(version=N)`` (``declared``: view -> N)."""
+    declared = declared or {}
     stamp = (at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     broken = {c.what.split(" ", 1)[1].split(":")[0] for c in found if c.breaking and accept}
     out: dict[str, Any] = {"format": FORMAT, "views": {}, "services": {}}
     for kind in ("views", "services"):
         for name, entry in now[kind].items():
             old = (lock or {}).get(kind, {}).get(name)
-            if old is not None and old["schema_hash"] == entry["schema_hash"]:
+            least = declared.get(name, 1) if kind == "views" else 1
+            if old is not None and old["schema_hash"] == entry["schema_hash"] and \
+                    old["version"] >= least:
                 out[kind][name] = old
                 continue
             version = 1 if old is None else old["version"] + (
                 1 if kind == "views" and name in broken else 0)
+            version = max(version, least)
             out[kind][name] = {"version": version, "generated_at": stamp, **entry}
     return out
 
@@ -221,7 +180,8 @@ def plan(repo: Repo, *, check: bool = False, accept: bool = False,
     breaking = any(c.breaking for c in found)
     if check or (breaking and not accept):
         return found, False
-    new = updated_lock(lock, now, found, accept=accept)
+    new = updated_lock(lock, now, found, accept=accept,
+                       declared={n: v.version for n, v in repo.views.items()})
     if new != lock:
         text = json.dumps(new, indent=2, sort_keys=True) + "\n"
         tmp = path.with_suffix(".json.tmp")
@@ -248,6 +208,13 @@ def _run(repo: Repo, args: argparse.Namespace) -> int:
     found, wrote = plan(repo, check=args.check, accept=args.accept)
     for change in found:
         print(change.format())
+    lock = read_lock(repo.root / LOCK_NAME) or {}
+    for name, view in current(repo)["views"].items():
+        version = lock.get("views", {}).get(name, {}).get("version", "-")
+        print(f"view {name}  version {version}  hash {view['schema_hash']}")
+        if isinstance(version, int) and version > repo.views[name].version:
+            print(f"  declare FeatureView({name!r}, ..., version={version}) so that it "
+                  f"materializes to its own table {name}_v{version}_latest (docs/contracts.md)")
     breaking = [c for c in found if c.breaking]
     if not found:
         print("no changes")

@@ -21,6 +21,7 @@ from fsql import oracle
 from fsql.checks.outputs import TRAINING
 from fsql.checks.settings import GoldenRequest, GoldenSettings
 from fsql.engines.runner import feature_dtypes as runner_feature_dtypes
+from fsql.materialize.run import print_script
 from fsql.plan.nodes import PointInTimePlan, SpineRef
 from fsql.repo import Repo
 from tests.engines import Result, TableData
@@ -28,6 +29,10 @@ from tests.engines.duckdb_engine import duckdb_type
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 DIALECTS = ("duckdb", "bigquery", "snowflake", "postgres")
+# Cases whose views can be materialized (their sources type the join keys) and the dialects
+# fsql writes materialization scripts for: golden/<case>/materialize.<dialect>.sql.
+MATERIALIZE_CASES = ("float_overflow", "int_sums")
+MATERIALIZE_DIALECTS = ("duckdb", "bigquery", "snowflake")
 
 
 def parse_value(text: str, dtype: str) -> Any:
@@ -136,6 +141,22 @@ class GoldenCase:
         service = request["features"]
         return (Repo.load(self.path / "features"),
                 GoldenSettings(self.path / "case.toml", services={service: spine}), service)
+
+    @cached_property
+    def end(self) -> datetime:
+        """The case's end time: its spine's latest timestamp (what a materialization is
+        run as of)."""
+        request = self.config["request"]
+        table = self.tables[request.get("spine", "spine")]
+        column = [c for c, _ in table.columns].index(request.get("spine_timestamp",
+                                                                 "event_timestamp"))
+        return max(r[column] for r in table.rows if r[column] is not None)
+
+    def materialize_sql(self, dialect: str, *, full_refresh: bool = True) -> str:
+        """The materialization script of every view of the case with entities, as of
+        :attr:`end`: what ``fsql materialize --print [--full-refresh]`` writes."""
+        return print_script(self.golden_request[0], dialect=dialect, end=self.end,
+                            full_refresh=full_refresh)
 
     def sql(self, dialect: str) -> str:
         """The SQL fsql compiles for this case now: the training-set file ``fsql golden``

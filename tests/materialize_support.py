@@ -84,7 +84,7 @@ def t(minutes: float) -> datetime:
 
 def latest_rows(target: Path, view: str) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The latest table of ``view`` on the DuckDB file ``target``: key tuple -> row."""
-    repo_keys = {"snap": ("bank", "branch"), "activity": ("user_id",)}[view]
+    repo_keys = ("user_id",) if view in ("activity", "plain", "averaged") else ("bank", "branch")
     con = duckdb.connect(str(target), read_only=True)
     try:
         cursor = con.execute(f"SELECT * FROM {view}_latest")
@@ -104,7 +104,8 @@ def expected_rows(repo: Repo, view: str, end: datetime, source_rows: Sequence[di
                        if all(r[k] is not None for k in keys)}, key=repr)
     spine = [dict(zip(keys, key, strict=True), event_timestamp=end) for key in distinct]
     spine_path = tmp / f"spine_{view}.parquet"
-    fields = [f for f in (SNAP_SCHEMA if view == "snap" else EVENT_SCHEMA) if f.name in keys]
+    fields = [f for f in (EVENT_SCHEMA if list(keys) == ["user_id"] else SNAP_SCHEMA)
+              if f.name in keys]
     write_table(spine_path, pa.schema([*fields, ("event_timestamp", pa.timestamp("us", tz="UTC"))]),
                 spine or [dict.fromkeys(keys, None) | {"event_timestamp": end}])
     plan = repo.plan([repo.views[view]], str(spine_path))
@@ -112,7 +113,7 @@ def expected_rows(repo: Repo, view: str, end: datetime, source_rows: Sequence[di
     result = oracle.evaluate(plan, spine, {source: list(source_rows)})
     names = plan.output_names
     expected = {tuple(r[k] for k in keys): {n: r[n] for n in names} for r in result}
-    probe = dict.fromkeys(keys, "__absent__") if view == "snap" else {"user_id": -1}
+    probe = {"user_id": -1} if list(keys) == ["user_id"] else dict.fromkeys(keys, "__absent__")
     (absent,) = oracle.evaluate(plan, [probe | {"event_timestamp": end}], {source: []})
     return expected, {n: absent[n] for n in names}
 

@@ -1,9 +1,10 @@
 """How often each golden's query reads each base table (the spine's and every source's),
-counting through CTEs: BigQuery does not materialize CTEs, so a CTE referenced k times scans
-the tables it reads k times. Issue 11 asks for one read per base table on every dialect; the
-compiler does not do that yet (each lookup's plan reads the spine CTE, the source pruning reads
-it twice more), so that test is an expected failure until it does, and flips to an error the
-day one golden reads its tables once (then remove the mark)."""
+counting through CTEs as each engine evaluates them (tests/table_reads.py: BigQuery and
+Snowflake evaluate a CTE at every reference; DuckDB and Postgres compute a CTE read twice
+once). Issue 11 asks for one read per base table on every dialect. The compiler chains the
+lookups (each lookup's CTE reads the previous one, carrying every spine row), so snapshot views
+and frames-only aggregation views read spine and source once; the cases below do not yet, on
+the dialects named, and are strict expected failures (an error the day they read once)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,34 @@ from tests.table_reads import base_table_reads, table_reads
 
 CASES = cases()
 
+_PLANS = ("the running, islands, blocks, join and navigation plans of an aggregation view read "
+          "spine rows and events in several CTEs joined back by row id, which BigQuery and "
+          "Snowflake evaluate at every reference (not chained yet)")
+_SHARED = ("two views over one source on the window strategy (BigQuery) or the ASOF "
+           "(Snowflake) read their shared source CTE once each, and these engines do not "
+           "stage a CTE")
+_MIXED = ("a snapshot view and an aggregation view over one source read it through two "
+          "different CTEs")
+_STREAMED = ("DuckDB's two-phase ASOF reads a snapshot view's source twice, streamed (NOT "
+             "MATERIALIZED): staging it once took 2.3x the time and 1.8x the memory at 1M "
+             "spine rows x 10M source rows (bench/README.md)")
+_SNAPSHOT_ON_DUCKDB = (
+    "composite_keys", "created_tiebreak", "date_source", "derived", "derived_full_names",
+    "derived_in_view", "duplicate_spine", "empty_spine", "entityless", "exclusive_cut",
+    "full_tie", "key_mapping", "nan_floats", "no_ttl", "null_key",
+    "regression_null_time_string_key", "string_order", "timestamp_defaults", "ttl_basic",
+    "two_entities", "tz_offsets", "unicode_names", "weird_identifiers")
+NOT_YET: dict[tuple[str, str], str] = {
+    **{(case, "duckdb"): _STREAMED for case in _SNAPSHOT_ON_DUCKDB},
+    **{(case, dialect): _PLANS
+       for case in ("aggregations", "aggregations_created_cutoff", "aggregations_exclusive",
+                    "int_sums", "nan_floats", "string_order", "timestamp_defaults")
+       for dialect in ("bigquery", "snowflake")},
+    ("key_mapping", "bigquery"): _SHARED,
+    ("key_mapping", "snowflake"): _SHARED,
+    ("timestamp_defaults", "postgres"): _MIXED,
+}
+
 
 def test_reads_are_counted_through_ctes() -> None:
     sql = """
@@ -22,8 +51,18 @@ def test_reads_are_counted_through_ctes() -> None:
              c AS (SELECT * FROM u WHERE x > (SELECT MIN(y) FROM a))
         SELECT * FROM b, b AS b2, c
     """
-    assert table_reads(sql, "duckdb") == {"b": 2, "a": 5, "db.t": 5, "c": 1, "u": 1}
-    assert base_table_reads(sql, "duckdb") == {"db.t": 5, "u": 1}
+    assert table_reads(sql, "bigquery") == {"b": 2, "a": 5, "db.t": 5, "c": 1, "u": 1}
+    assert base_table_reads(sql, "bigquery") == {"db.t": 5, "u": 1}
+    # DuckDB and Postgres compute a CTE referenced more than once once: a (read 3 times in
+    # the text) and b (twice) are staged, so db.t is read once.
+    for dialect in ("duckdb", "postgres"):
+        assert table_reads(sql, dialect) == {"b": 2, "a": 3, "db.t": 1, "c": 1, "u": 1}
+    not_materialized = """
+        WITH a AS NOT MATERIALIZED (SELECT * FROM db.t),
+             m AS MATERIALIZED (SELECT * FROM v)
+        SELECT * FROM a, a AS a2, m
+    """
+    assert base_table_reads(not_materialized, "postgres") == {"db.t": 2, "v": 1}
     recursive = """
         WITH RECURSIVE r AS (SELECT 1 AS n FROM s UNION ALL SELECT n + 1 FROM r WHERE n < 3)
         SELECT * FROM r
@@ -31,10 +70,15 @@ def test_reads_are_counted_through_ctes() -> None:
     assert base_table_reads(recursive, "duckdb") == {"s": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: one read per base table is not done yet "
-                                       "(counts: bench/README.md, 'Base-table reads')")
-@pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+PARAMS = [
+    pytest.param(case, dialect, id=f"{case.name}-{dialect}",
+                 marks=[pytest.mark.xfail(strict=True, reason=NOT_YET[case.name, dialect])]
+                 if (case.name, dialect) in NOT_YET else [])
+    for case in CASES for dialect in DIALECTS
+]
+
+
+@pytest.mark.parametrize(("case", "dialect"), PARAMS)
 def test_each_base_table_is_read_once(case: GoldenCase, dialect: str) -> None:
     reads = base_table_reads((case.path / f"{dialect}.sql").read_text(), dialect)
     assert reads == dict.fromkeys(reads, 1), reads

@@ -100,3 +100,26 @@ def test_a_lock_of_another_format_is_refused(tmp_path: Path) -> None:
     (tmp_path / LOCK_NAME).write_text('{"format": 99}')
     with pytest.raises(DefinitionError, match="not an fsql lock file"):
         read_lock(tmp_path / LOCK_NAME)
+
+
+def test_the_lock_version_follows_a_declared_version(tmp_path: Path) -> None:
+    plan(write(tmp_path))
+    text = DEFINITIONS.replace('profile = FeatureView("profile",',
+                               'profile = FeatureView("profile", version=3,')
+    (tmp_path / "defs.py").write_text(text.format(ttl="7d", age_dtype="int64", extra="",
+                                                  window="1d", description="v1"))
+    found, wrote = plan(Repo.load(tmp_path))
+    lock = read_lock(tmp_path / LOCK_NAME)
+    assert found == [] and wrote and lock is not None
+    assert lock["views"]["profile"]["version"] == 3 and lock["views"]["events"]["version"] == 1
+
+
+def test_plan_asks_to_declare_an_accepted_version(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "fsql.cli", "plan", "--repo", str(tmp_path)]
+    write(tmp_path)
+    subprocess.run(run, check=True, capture_output=True)
+    write(tmp_path, ttl="30d")
+    done = subprocess.run([*run, "--accept"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "view profile  version 2  hash " in done.stdout
+    assert "declare FeatureView('profile', ..., version=2)" in done.stdout

@@ -126,7 +126,7 @@ def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData]
     on GoogleSQL: the second reads the first's result as table ``__fsql_keys``."""
     from fsql.materialize import statements as st
     from fsql.materialize.run import layout_for
-    from fsql.materialize.script import key_source, rows_plan
+    from fsql.materialize.script import key_source, rows_plan, table_layout
     from tests.engines.zetasql_engine import ZetaSQLEngine
 
     dialect = get_dialect("bigquery")
@@ -145,7 +145,8 @@ def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData]
                       tables)
     key_types = [(c, types[c]) for c in keys.columns]
     plan = rows_plan(repo, layout, names, run, dialect, local=False)
-    sql = render(st.new_rows(compile_plan(plan, dialect), layout, run, dialect), dialect)
+    written = table_layout(repo, layout, dialect)  # with a merging view's state columns
+    sql = render(st.new_rows(compile_plan(plan, dialect), written, run, dialect), dialect)
     return engine.run(sql, {**tables, st.KEYS: TableData(key_types, keys.rows)})
 
 
@@ -157,6 +158,19 @@ def test_bigquery_new_rows_on_googlesql_equal_oracle(repo: Repo, tmp_path: Path,
                if not dict(zip(result.columns, r, strict=True))["__fsql_absent"]]
     source = SNAP if view == "snap" else EVENTS
     _check_rows(repo, view, result.columns, present, t(200), source, tmp_path)
+
+
+def _latest_table(repo: Repo, rows: Any) -> TableData:
+    """A latest table holding the present rows of a MERGE source (GoogleSQL result)."""
+    from fsql.materialize.run import layout_for
+    from fsql.materialize.script import table_layout
+
+    layout = layout_for(repo, repo.views["activity"], "inclusive", dialect="bigquery")
+    written = table_layout(repo, layout, get_dialect("bigquery"))
+    columns = [(c, str(d)) for c, d in written.columns]
+    index = [rows.columns.index(c) for c, _ in columns]
+    present = [r for r in rows.rows if not r[rows.columns.index("__fsql_absent")]]
+    return TableData(columns, [tuple(r[i] for i in index) for r in present])
 
 
 def test_bigquery_incremental_spine_reads_the_state_table(repo: Repo, tmp_path: Path) -> None:
@@ -171,6 +185,9 @@ def test_bigquery_incremental_spine_reads_the_state_table(repo: Repo, tmp_path: 
                 to_micros(t(300)), None, datetime(2030, 1, 1, tzinfo=UTC))
     tables = {**_tables(SNAP, EVENTS),
               "fsql_materializations": TableData(state_columns, [previous])}
+    # the latest table as the previous run left it (lifetime aggregates merge with it)
+    stored = _new_rows(repo, "activity", t(300), tables, full=True)
+    tables["activity_latest"] = _latest_table(repo, stored)
     result = _new_rows(repo, "activity", t(310), tables, full=False)
     keys = {r[result.columns.index("user_id")] for r in result.rows}
     # from t(300) to t(310), with the 1h allowance, only user 1's events (100 .. 200) leave

@@ -34,6 +34,8 @@ from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import col, ident, int_literal, relation_for_source
 
+DEFINITION = "__fsql_definition"  # the view's definition hash, on every row of a latest model
+
 # T1 of a build: the dbt variable, else when the dbt run started (UTC), as a timestamp text.
 END_JINJA = ("{{ var('fsql_end', run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) }}")
 _END = "__fsql_dbt_end__"
@@ -199,6 +201,8 @@ def latest_select(repo: Catalog, layout: LatestTable, shell: Shell, dialect: Dia
     out = [exp.alias_(exp.Cast(this=st.quoted(name, st.NEW_ALIAS), to=dialect.type_sql(dtype)),
                       exp.to_identifier(name, quoted=True), copy=False)
            for name, dtype in layout.columns]
+    out.append(exp.alias_(exp.Literal.string(layout.definition_hash),
+                          exp.to_identifier(DEFINITION, quoted=True), copy=False))
     select = exp.select(*out).from_(rows.subquery(st.NEW_ALIAS, copy=False), copy=False)
     absent = exp.Column(this=ident(st.ABSENT), table=ident(st.NEW_ALIAS))
     if not incremental:
@@ -221,6 +225,26 @@ def latest_select(repo: Catalog, layout: LatestTable, shell: Shell, dialect: Dia
                                                   incremental=incremental), copy=False)
 
 
+def definition_guard(layout: LatestTable) -> str:
+    """The incremental branch's first line: a Jinja expression that stops the build when the
+    stored rows were written by another definition of the view (same columns, other
+    semantics: a TTL, a window, a filter), which dbt's ``on_schema_change`` cannot see."""
+    wanted = layout.definition_hash
+
+    def text(value: str) -> str:  # a Jinja string literal
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    message = (text(f"fsql: FeatureView {layout.view.name!r} changed since {layout.name} was "
+                    "built (definition ") + " ~ __fsql_stored ~ "
+               + text(f" -> {wanted}): rebuild it with dbt build --full-refresh --select "
+                      f"{layout.name}"))
+    stored = (f"run_query('SELECT DISTINCT ' ~ adapter.quote('{DEFINITION}') ~ ' FROM ' ~ this)"
+              ".columns[0].values()")
+    return ("{%- set __fsql_stored = (" + stored + " | reject('equalto', '" + wanted
+            + "') | join(', ')) if execute else '' -%}\n"
+            "{{ exceptions.raise_compiler_error(" + message + ") if __fsql_stored else '' }}")
+
+
 def latest_sql(repo: Catalog, layout: LatestTable, shell: Shell, dialect: Dialect
                ) -> tuple[str, str]:
     """(first build, incremental build) SQL texts of the latest model, Jinja filled in."""
@@ -229,7 +253,7 @@ def latest_sql(repo: Catalog, layout: LatestTable, shell: Shell, dialect: Dialec
         branch = Shell(shell.sources)  # each branch names the relations it reads
         tree = latest_select(repo, layout, branch, dialect, incremental=incremental)
         texts.append(branch.fill(render(tree, dialect, copy=False)).rstrip())
-    return texts[0], texts[1]
+    return texts[0], definition_guard(layout) + "\n" + texts[1]
 
 
 def delete_sql(layout: LatestTable, shell: Shell, dialect: Dialect) -> str:

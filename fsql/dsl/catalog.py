@@ -32,7 +32,8 @@ class Catalog:
     default_dialect: str = "duckdb"
     entities: dict[str, Entity] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
-    views: dict[str, FeatureView] = field(default_factory=dict)
+    views: dict[str, FeatureView] = field(default_factory=dict)  # the newest version of each
+    view_versions: dict[str, dict[int, FeatureView]] = field(default_factory=dict)
     services: dict[str, FeatureService] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
@@ -95,6 +96,9 @@ class Catalog:
         if type(obj) not in kinds:
             return
         kind, table = kinds[type(obj)]
+        if isinstance(obj, FeatureView):
+            self._add_version(obj)
+            return
         existing = table.get(obj.name)
         if existing is not None and existing is not obj and existing != obj:
             raise DefinitionError(
@@ -103,6 +107,18 @@ class Catalog:
                 "import it where it is needed"
             )
         table[obj.name] = obj
+
+    def _add_version(self, view: FeatureView) -> None:
+        """Versions of one view name coexist; ``views`` holds the newest of each name."""
+        versions = self.view_versions.setdefault(view.name, {})
+        existing = versions.get(view.version)
+        if existing is not None and existing is not view and existing != view:
+            raise DefinitionError(
+                f"Two different FeatureView definitions are named {view.name!r} with version "
+                f"{view.version} ({existing.location} and {view.location}); rename one, give "
+                "the new one version=N+1, or define it once and import it where it is needed")
+        versions[view.version] = view
+        self.views[view.name] = versions[max(versions)]
 
     def view(self, name: str) -> FeatureView:
         """The view called ``name``, or an error that lists the views."""

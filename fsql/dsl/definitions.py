@@ -220,6 +220,9 @@ class FeatureView:
     # How old the newest source event may be before the view counts as stale (fsql freshness
     # --offline); None: the TTL.
     freshness_sla: timedelta | None = None
+    # Versions of one name coexist in a repository; the newest is what names resolve to, and
+    # a version >= 2 has its own latest table <name>_v<N>_latest (docs/contracts.md).
+    version: int = 1
     location: str = field(default="", compare=False, repr=False)
 
     @checked_arguments
@@ -228,10 +231,12 @@ class FeatureView:
                  description: str = "", owner: str = "",
                  tags: Mapping[str, str] | None = None,
                  late_arrival: timedelta | str = timedelta(0),
-                 freshness_sla: timedelta | str | None = None) -> None:
+                 freshness_sla: timedelta | str | None = None, version: int = 1) -> None:
         location = caller_location()
         where = f"FeatureView {name!r} ({location})"
         check_name("FeatureView", name, location)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise DefinitionError(f"{where}: version= must be an integer >= 1, got {version!r}")
         if not isinstance(source, Source):
             raise DefinitionError(f"{where}: source= must be a Source, got {source!r}")
         entities = _as_list(entities, where=where, what="entities", example="entities=[user]")
@@ -306,7 +311,8 @@ class FeatureView:
                             ("freshness_sla", sla),
                             ("description", description), ("owner", owner),
                             ("tags", dict(tags or {})), ("derived", tuple(derived)),
-                            ("late_arrival", late), ("location", location)):
+                            ("late_arrival", late), ("version", version),
+                            ("location", location)):
             object.__setattr__(self, attr, value)
 
     def __hash__(self) -> int:

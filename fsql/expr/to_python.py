@@ -209,6 +209,24 @@ def _cast_value(value: Any, source: DType, target: DType) -> Any:
 
 def _strict(fn: Callable[..., Any], args: Sequence[Fn]) -> Fn:
     """A NULL-propagating function of the argument closures."""
+    if len(args) == 1:
+        (a,) = args
+
+        def run1(row: Row) -> Any:
+            x = a(row)
+            return None if x is None else fn(x)
+        return run1
+    if len(args) == 2:
+        a, b = args
+
+        def run2(row: Row) -> Any:
+            x = a(row)
+            if x is None:
+                return None
+            y = b(row)
+            return None if y is None else fn(x, y)
+        return run2
+
     def run(row: Row) -> Any:
         values = [a(row) for a in args]
         return None if any(v is None for v in values) else fn(*values)
@@ -392,20 +410,23 @@ def _substr(s: str, start: int, length: int | None = None) -> str | None:
     return s[start - 1:] if length is None else s[start - 1:start - 1 + length]
 
 
+_INPUT_CHECKS: dict[str, Callable[[Any], bool]] = {  # built once: this is the serving hot path
+    "int64": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float64": lambda v: isinstance(v, (int, float, decimal.Decimal)) and not isinstance(
+        v, bool),
+    "decimal": lambda v: isinstance(v, (int, decimal.Decimal)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
+    "timestamp": lambda v: isinstance(v, dt.datetime),
+    "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+}
+
+
 def _input_value(name: str, value: Any, dtype: DType) -> Any:
     """An input value checked against its dtype, numbers widened, naive timestamps as UTC."""
     kind = dtype.name
     if dtype == NULL:  # an untyped input (evaluate() without dtypes) is always None
         return None
-    ok = value is None or {
-        "int64": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float64": lambda v: isinstance(v, (int, float, decimal.Decimal)) and not isinstance(
-            v, bool),
-        "decimal": lambda v: isinstance(v, (int, decimal.Decimal)) and not isinstance(v, bool),
-        "string": lambda v: isinstance(v, str), "bool": lambda v: isinstance(v, bool),
-        "timestamp": lambda v: isinstance(v, dt.datetime),
-        "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
-    }[kind](value)
+    ok = value is None or _INPUT_CHECKS[kind](value)
     if not ok:
         raise EvaluationError(f"input {name!r} = {value!r} is not a {dtype}")
     if value is None:

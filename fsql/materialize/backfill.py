@@ -17,6 +17,7 @@ import duckdb
 from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
+from fsql.dtypes import DType
 from fsql.durations import parse_duration
 from fsql.errors import CompileError, DefinitionError, ExecutionError
 from fsql.materialize import statements as st
@@ -30,7 +31,7 @@ from fsql.materialize.pit import AS_OF, latest_rows_plan
 from fsql.materialize.run import connect_target, layout_for, select_views
 from fsql.materialize.script import absolute
 from fsql.materialize.targets import executable, parse_end, resolve_target
-from fsql.plan.nodes import SpineRef
+from fsql.plan.nodes import Cut, SpineRef
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import Dialect, get_dialect
 from fsql.sql.tree import col, ident, literal
@@ -71,14 +72,36 @@ def grid(start: datetime, end: datetime, every: timedelta) -> list[datetime]:
     return [start + i * every for i in range(points)]
 
 
-def _table(layout: LatestTable, prefix: str) -> str:
+def backfill_grid(repo: Catalog, *, view: str, start: str | datetime, end: str | datetime,
+                  every: str | timedelta, service: str | None, chunk: int
+                  ) -> tuple[Cut, timedelta, list[datetime]]:
+    """The checked request of a backfill (a run or a printed script): the cut (the
+    ``service``'s, if given), the grid step and the grid times."""
+    chosen, cut = select_views(repo, service=service) if service else \
+        select_views(repo, views=[view])
+    if view not in {v.name for v in chosen}:
+        raise DefinitionError(f"FeatureService {service!r} does not use view {view!r}")
+    step = parse_duration(every, where="--every")
+    times = grid(parse_end(start), parse_end(end), step)
+    if chunk < 1:
+        raise CompileError(f"--chunk {chunk}: give a positive number of grid times")
+    return cut, step, times
+
+
+def table_name(layout: LatestTable, prefix: str) -> str:
+    """``<prefix><view>_backfill``."""
     return f"{prefix}{layout.view.name}_backfill"
 
 
+def backfill_columns(layout: LatestTable) -> tuple[tuple[str, DType], ...]:
+    """The offline table's columns: keys, grid time, features, and the winner's times."""
+    return (*layout.keys, (FEATURE_TIME, TIMESTAMP), *layout.features,
+            (FEATURE_TIMESTAMP, TIMESTAMP), (CREATED_TIMESTAMP, TIMESTAMP))
+
+
 def create_backfill_table(layout: LatestTable, name: str, dialect: Dialect) -> exp.Create:
-    """The offline table: keys, grid time, features, and the winner's times."""
-    columns = (*layout.keys, (FEATURE_TIME, TIMESTAMP), *layout.features,
-               (FEATURE_TIMESTAMP, TIMESTAMP), (CREATED_TIMESTAMP, TIMESTAMP))
+    """The offline table on DuckDB, keyed by (keys, grid time)."""
+    columns = backfill_columns(layout)
     keys = (*(k for k, _ in layout.keys), FEATURE_TIME)
     return st.create_table(name, columns, dialect, not_null=keys, primary_key=keys, quote=True)
 
@@ -109,9 +132,7 @@ def chunk_rows(repo: Catalog, layout: LatestTable, times: list[datetime], dialec
                                            for lk in plan.lookups))
     run = st.RunInfo("backfill", times[-1], times[-1], full_refresh=True)
     rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect, with_time=FEATURE_TIME)
-    columns = [st.quoted(c) for c, _ in (*layout.keys, (FEATURE_TIME, TIMESTAMP),
-                                         *layout.features, (FEATURE_TIMESTAMP, TIMESTAMP),
-                                         (CREATED_TIMESTAMP, TIMESTAMP))]
+    columns = [st.quoted(c) for c, _ in backfill_columns(layout)]
     return exp.select(*columns).from_(rows.subquery("__fsql_b", copy=False), copy=False).where(
         exp.Not(this=col(st.ABSENT)), copy=False)
 
@@ -127,17 +148,11 @@ def backfill(repo: Catalog, *, view: str, start: str | datetime, end: str | date
     >>> backfill(Repo.load("examples/fraud"), view="user_risk",   # doctest: +SKIP
     ...          start="2024-06-01", end="2024-06-08", every="1d")
     """
-    chosen, cut = select_views(repo, service=service) if service else \
-        select_views(repo, views=[view])
-    if view not in {v.name for v in chosen}:
-        raise DefinitionError(f"FeatureService {service!r} does not use view {view!r}")
-    step = parse_duration(every, where="--every")
-    times = grid(parse_end(start), parse_end(end), step)
-    if chunk < 1:
-        raise CompileError(f"--chunk {chunk}: give a positive number of grid times")
+    cut, step, times = backfill_grid(repo, view=view, start=start, end=end, every=every,
+                                     service=service, chunk=chunk)
     where = executable(resolve_target(target, root=repo.root))
     layout = layout_for(repo, repo.view(view), cut, where.prefix)
-    name = where.qualified(_table(layout, where.prefix))
+    name = where.qualified(table_name(layout, where.prefix))
     state = where.qualified(STATE)
     dialect = get_dialect("duckdb")
     started = time.perf_counter()

@@ -10,6 +10,7 @@ from typing import Any
 from fsql.dsl.catalog import Catalog
 from fsql.errors import CompileError
 from fsql.materialize.backfill import backfill
+from fsql.materialize.backfill_script import print_backfill
 from fsql.materialize.consistency import check_consistency
 from fsql.materialize.run import materialize, print_script
 
@@ -55,7 +56,8 @@ def add_commands(commands: Any) -> None:
                           "latest table")
     back = commands.add_parser(
         "backfill", help="write a view's offline feature table: per key and grid time, the "
-                         "training-set value (DuckDB targets; chunked, resumable)")
+                         "training-set value (DuckDB targets; chunked, resumable), or print a "
+                         "warehouse script")
     back.add_argument("--repo", default=".", help="feature repository directory (default: .)")
     back.add_argument("--view", required=True, help="the view to backfill")
     back.add_argument("--start", required=True, metavar="T0", help="first grid time")
@@ -67,6 +69,11 @@ def add_commands(commands: Any) -> None:
     back.add_argument("--target", default=None, metavar="NAME|URL", help="as for materialize")
     back.add_argument("--service", default=None, metavar="S",
                       help="the service whose cut applies")
+    back.add_argument("--dialect", default=None,
+                      help="with --print: bigquery or snowflake")
+    back.add_argument("--print", action="store_true", dest="print_script",
+                      help="print the warehouse script instead of running it (resumable: run "
+                           "it again after a failure)")
     for parser in (mat, con, back):
         parser.set_defaults(handler=run_command)
 
@@ -78,7 +85,16 @@ def run_command(repo: Catalog, args: argparse.Namespace) -> int:
                                    service=args.service)
         print(result.format())
         return 0 if result.ok else 1
+    if args.command == "backfill" and args.print_script:
+        sys.stdout.write(print_backfill(repo, view=args.view, start=args.start, end=args.end,
+                                        every=args.every,
+                                        dialect=args.dialect or repo.default_dialect,
+                                        target=args.target, service=args.service,
+                                        chunk=args.chunk))
+        return 0
     if args.command == "backfill":
+        if args.dialect:
+            raise CompileError("--dialect goes with --print; a backfill runs on its --target")
         def note(message: str) -> None:
             if sys.stderr.isatty():
                 print(message, file=sys.stderr)

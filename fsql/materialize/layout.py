@@ -3,13 +3,14 @@ the hash of the definition its rows were computed from (docs/materialization.md)
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
+
 from fsql.dsl.catalog import Catalog
-from fsql.dsl.definitions import FeatureView, Field
+from fsql.dsl.contract_hash import canonical_hash, view_contract
+from fsql.dsl.definitions import FeatureView
 from fsql.dtypes import DType, parse_dtype
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import feature_dtypes
@@ -53,14 +54,40 @@ class LatestTable:
         return self.view.source.created_timestamp_field is not None
 
     @property
+    def state_name(self) -> str:
+        """The view's ``view_name`` in the state table (one per version)."""
+        return state_name(self.view)
+
+    @property
     def columns(self) -> tuple[tuple[str, DType], ...]:
         """Every column of the table, in order."""
         return (*self.keys, *self.features, *((c, TIMESTAMP) for c in SYSTEM_COLUMNS))
 
 
 def table_name(view: FeatureView, prefix: str = "") -> str:
-    """``<prefix><view>_latest``."""
+    """``<prefix><view>_latest``; ``<prefix><view>_v<N>_latest`` for a version N >= 2 (then
+    ``<prefix><view>_latest`` is a SQL VIEW of the newest version's table: ``pointer_name``)."""
+    if view.version >= 2:
+        return f"{prefix}{view.name}_v{view.version}_latest"
+    return pointer_name(view, prefix)
+
+
+def pointer_name(view: FeatureView, prefix: str = "") -> str:
+    """``<prefix><view>_latest``: the name consumers read, whatever the version."""
     return f"{prefix}{view.name}_latest"
+
+
+def pointer_view(pointer: str, table: str) -> exp.Create:
+    """``CREATE OR REPLACE VIEW <pointer> AS SELECT * FROM <table>``: consumers of
+    ``<view>_latest`` read the newest version's latest table."""
+    return exp.Create(this=exp.to_table(pointer), kind="VIEW", replace=True,
+                      expression=exp.select(exp.Star()).from_(exp.to_table(table)))
+
+
+def state_name(view: FeatureView) -> str:
+    """The ``view_name`` of the view's rows in the state table: ``<view>``, or ``<view>_v<N>``
+    for a version N >= 2 (each version's runs are its own)."""
+    return view.name if view.version < 2 else f"{view.name}_v{view.version}"
 
 
 def latest_table(repo: Catalog, view: FeatureView, plan: PointInTimePlan, *, cut: Cut,
@@ -137,28 +164,11 @@ def _key_dtype(view: FeatureView, key: str, types: dict[str, str]) -> DType:
 
 
 def definition_hash(view: FeatureView, cut: Cut) -> str:
-    """A hash of everything that decides the values of ``view``'s latest table: keys, source,
-    features (dtypes, defaults, windows, filters), TTL, derived features and the cut. The late
-    arrival allowance only decides which keys a run recomputes, not their values: not hashed."""
-    source = view.source
-    features: list[Any] = []
-    for feat in view.features:
-        if isinstance(feat, Field):
-            features.append(["field", feat.name, str(feat.dtype), repr(feat.default)])
-        else:
-            features.append(["aggregate", feat.name, feat.function, feat.column,
-                             _micros(feat.window), feat.where.text if feat.where else None,
-                             str(feat.dtype), repr(feat.default)])
-    description = {
-        "view": view.name,
-        "keys": list(view.join_keys),
-        "source": [source.name, source.path, source.table, source.query,
-                   source.timestamp_field, source.created_timestamp_field,
-                   sorted(source.field_mapping.items()), source.timestamp_dtype],
-        "features": features,
-        "ttl": _micros(view.ttl),
-        "derived": [[d.name, d.expression.text, str(d.dtype)] for d in view.derived],
-        "cut": cut,
-    }
-    text = json.dumps(description, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The hash of the definition a latest table's rows come from: the view's contract
+    ``schema_hash`` (fsql/dsl/contract_hash.py, what ``fsql plan`` records in the lock), and
+    the cut too when it is not the default ``inclusive``. Descriptions, tags and the late
+    arrival allowance (which decides which keys a run recomputes, not their values) are not
+    hashed, so editing them needs no --full-refresh (except for lifetime aggregates, whose
+    merge state depends on it: the contract hashes it for them)."""
+    schema_hash = str(view_contract(view)["schema_hash"])
+    return schema_hash if cut == "inclusive" else canonical_hash([schema_hash, cut])

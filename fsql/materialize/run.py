@@ -4,6 +4,7 @@ each view's warehouse script as one job (its own transaction)."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -20,12 +21,21 @@ from fsql.engines import bigquery
 from fsql.engines.credentials import bigquery_endpoint
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
 from fsql.materialize import statements as st
-from fsql.materialize.layout import STATE_TABLE, LatestTable, latest_table
+from fsql.materialize.layout import (
+    STATE_TABLE,
+    TIMESTAMP,
+    LatestTable,
+    latest_table,
+    pointer_name,
+    pointer_view,
+)
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
 from fsql.materialize.targets import Target, credentials, executable, parse_end, resolve_target
 from fsql.plan.nodes import Cut, SpineRef
+from fsql.sql.compiler import render
 from fsql.sql.dialect import get_dialect
+from fsql.sql.tree import literal
 
 Hook = Callable[[str, str], None]  # (view, step name) -> None, called before each statement
 
@@ -185,7 +195,7 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
     plans: list[tuple[LatestTable, st.Names, st.RunInfo, _Previous]] = []
     for layout in layouts:  # every check before the first write
         names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
-        prev = _previous(con, names, layout.view.name)
+        prev = _previous(con, names, layout.state_name)
         if prev.definition_hash not in (None, layout.definition_hash) and not full_refresh:
             raise DefinitionError(
                 f"FeatureView {layout.view.name!r} ({layout.view.location}) changed since its "
@@ -210,6 +220,8 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
             if progress:
                 progress(f"{current}: computing rows as of {t1.isoformat()}")
             results.append(_run_view(repo, con, layout, names, run, prev, hook))
+            if layout.view.version >= 2:
+                _point(con, where, layout)
         con.execute("COMMIT")
     except BaseException as err:
         con.execute("ROLLBACK")
@@ -255,6 +267,23 @@ def _run_bigquery(repo: Catalog, bq: Any, where: Target, chosen: list[FeatureVie
     return MaterializeReport(where.url, tuple(results))
 
 
+def _point(con: duckdb.DuckDBPyConnection, where: Target, layout: LatestTable) -> None:
+    """(Re)create the SQL VIEW ``<view>_latest`` over this version's latest table; a version
+    1 base table of that name is first renamed ``<view>_v1_latest`` (kept, not dropped)."""
+    pointer = pointer_name(layout.view, where.prefix)
+    kinds = dict(con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_name = ? "
+        "AND table_schema = coalesce(nullif(?, ''), current_schema())",
+        [pointer, where.schema]).fetchall())
+    if kinds.get(pointer) == "BASE TABLE":
+        con.execute(exp.Alter(this=exp.to_table(where.qualified(pointer)), kind="TABLE",
+                              actions=[exp.AlterRename(this=exp.to_table(
+                                  f"{where.prefix}{layout.view.name}_v1_latest"))]
+                              ).sql(dialect="duckdb"))
+    con.execute(pointer_view(where.qualified(pointer), where.qualified(layout.name))
+                .sql(dialect="duckdb"))
+
+
 def _run_view(repo: Catalog, con: duckdb.DuckDBPyConnection, layout: LatestTable,
               names: st.Names, run: st.RunInfo, prev: _Previous, hook: Hook | None) -> ViewRun:
     clock = time.perf_counter()
@@ -295,19 +324,58 @@ def _counts(con: duckdb.DuckDBPyConnection, layout: LatestTable, names: st.Names
 def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | None = None,
                  service: str | None = None, end: str | datetime | date | None = None,
                  target: str | None = None, full_refresh: bool = False) -> str:
-    """The statements of a run for ``dialect`` as one script (what a warehouse job runs)."""
+    """The statements of a run for ``dialect`` as one script (what a warehouse job runs).
+
+    The text depends only on the definitions, ``end`` and the options, so a script can be a
+    golden file: a run's id is derived from them (:func:`script_run_id`), and the time it
+    started (``materialized_at``, the state row's ``started_at`` and ``finished_at``) is the
+    warehouse's clock in UTC when the script runs (:func:`utc_now`)."""
     chosen, cut = select_views(repo, views=views, service=service)
     t1 = parse_end(end)
     where = resolve_target(target, root=repo.root) if target else Target(dialect, dialect)
-    started = datetime.now(UTC)
+    sql_dialect = get_dialect(dialect)
+    marker = literal(_CLOCK, TIMESTAMP, sql_dialect)
+    now = utc_now(dialect)
     parts = [f"-- fsql materialization as of {t1.isoformat()} | dialect {dialect}"]
     for view in chosen:
         layout = layout_for(repo, view, cut, where.prefix, dialect=dialect)
         names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
-        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
+        run = st.RunInfo(script_run_id(layout.definition_hash, names, t1, full_refresh), t1,
+                         _CLOCK, full_refresh=full_refresh)
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
-        parts += [render_step(s, dialect) for s in view_steps(repo, layout, names, run, dialect)]
+        for step in view_steps(repo, layout, names, run, dialect):
+            tree = step.tree.transform(lambda n: now.copy() if n == marker else n)
+            parts.append(render_step(Step(step.name, tree), dialect))
+        if view.version >= 2:  # a version 1 base table of that name: rename it first
+            pointer = where.qualified(pointer_name(view, where.prefix))
+            parts.append(f"-- {pointer}: the newest version of {view.name} (rename a version 1 "
+                         f"table {pointer} to {view.name}_v1_latest before the first run)")
+            parts.append(render(pointer_view(pointer, names.latest), sql_dialect)
+                         .rstrip() + ";")
     return "\n".join(parts) + "\n"
+
+
+# A stand-in for the start time of a printed run, replaced by utc_now() in its statements.
+_CLOCK = datetime(1111, 11, 11, 11, 11, 11, 111111, tzinfo=UTC)
+
+
+def script_run_id(definition_hash: str, names: st.Names, end: datetime, full_refresh: bool
+                  ) -> str:
+    """The run id of a printed script: a digest of what the run writes (the view's
+    definition, its tables, T1 and whether it rebuilds), the same for every print."""
+    text = "\x00".join((definition_hash, names.latest, names.state, end.isoformat(),
+                        str(full_refresh)))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def utc_now(dialect: str) -> exp.Expr:
+    """The warehouse's current time as a UTC timestamp of the latest table's type (never the
+    session's time zone)."""
+    if dialect == "bigquery":
+        return exp.CurrentTimestamp()  # a BigQuery TIMESTAMP is an instant
+    return exp.Cast(this=exp.AtTimeZone(this=exp.CurrentTimestamp(),
+                                        zone=exp.Literal.string("UTC")),
+                    to=get_dialect(dialect).type_sql(TIMESTAMP))
 
 
 def last_run(con: duckdb.DuckDBPyConnection, names: st.Names, view: str

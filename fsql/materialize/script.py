@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
+from fsql.materialize import lifetime
 from fsql.materialize import statements as st
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.pit import AS_OF, latest_rows_plan
 from fsql.materialize.styles import style
-from fsql.plan.nodes import PointInTimePlan, SourceRef, SpineRef
+from fsql.plan.nodes import AggregationLookup, Lookup, PointInTimePlan, SourceRef, SpineRef
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import Dialect, get_dialect
 from fsql.sql.tree import ident
@@ -39,14 +40,20 @@ def absolute(source: SourceRef, root: Path) -> SourceRef:
 def rows_plan(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunInfo,
               dialect: Dialect, *, local: bool) -> PointInTimePlan:
     """The training-set plan (plus the MERGE's columns) for the spine of the keys in table
-    ``KEYS``; an incremental run reads only those keys' rows of the source."""
+    ``KEYS``; an incremental run reads only those keys' rows of the source, and a view whose
+    lifetime aggregates merge with the stored values (:mod:`fsql.materialize.lifetime`) only
+    their new rows and the rows of the finite windows."""
     keys = tuple(k for k, _ in layout.keys)
     text = st.spine(layout, run, dialect).sql(dialect=dialect.sqlglot)
     plan = latest_rows_plan(repo, layout, SpineRef("query", text, AS_OF, columns=(*keys, AS_OF)),
                             dialect=dialect.name)
-    lookups = []
+    lookups: list[Lookup | AggregationLookup] = []
     for lookup in plan.lookups:
         source = absolute(lookup.source, repo.root) if local else lookup.source
+        if lifetime.merges(layout):
+            assert isinstance(lookup, AggregationLookup)
+            lookups.append(lifetime.merged_lookup(lookup, layout, names, run, dialect, source))
+            continue
         if not run.full_refresh and layout.is_aggregation:
             source = st.pruned_source(source, layout, dialect)  # the keys' history
         elif not run.full_refresh:
@@ -61,6 +68,18 @@ def key_source(repo: Catalog, layout: LatestTable, *, local: bool) -> SourceRef:
     return absolute(layout.source, repo.root) if local else layout.source
 
 
+def table_layout(repo: Catalog, layout: LatestTable, dialect: Dialect) -> LatestTable:
+    """The columns a run writes: ``layout``'s, plus the hidden state columns of a view whose
+    lifetime aggregates merge with the stored values (data columns for the MERGE)."""
+    if not lifetime.merges(layout):
+        return layout
+    keys = tuple(k for k, _ in layout.keys)
+    (original,) = latest_rows_plan(repo, layout, SpineRef(
+        "query", "SELECT 1", AS_OF, columns=(*keys, AS_OF)), dialect=dialect.name).lookups
+    assert isinstance(original, AggregationLookup)
+    return lifetime.with_state(layout, original)
+
+
 def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunInfo,
                dialect_name: str, *, local: bool = False) -> list[Step]:
     """The statements of one view's run, in order. ``local``: file sources by absolute path
@@ -69,6 +88,7 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     how = style(dialect)
     source = key_source(repo, layout, local=local)
     plan = rows_plan(repo, layout, names, run, dialect, local=local)
+    layout = table_layout(repo, layout, dialect)
     rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect)
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,

@@ -149,7 +149,7 @@ def _ts(value: datetime, dialect: Dialect) -> exp.Expr:
 
 def _finished_runs(layout: LatestTable, names: Names) -> exp.Expr:
     return exp.and_(
-        exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+        exp.EQ(this=col("view_name"), expression=_string(layout.state_name)),
         exp.EQ(this=col("definition_hash"), expression=_string(layout.definition_hash)),
         exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False)
 
@@ -197,7 +197,7 @@ def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: Source
                  dialect: Dialect) -> exp.Insert:
     """The run's state row, unfinished."""
     values: list[exp.Expr] = [
-        _string(run.run_id), _string(layout.view.name), _string(layout.definition_hash),
+        _string(run.run_id), _string(layout.state_name), _string(layout.definition_hash),
         _ts(run.end, dialect), int_literal(run.end_us),
         created_watermark(source, dialect, layout=layout, names=names, run=run),
         exp.Boolean(this=run.full_refresh),
@@ -230,7 +230,7 @@ def definition_guard(layout: LatestTable, names: Names, dialect: Dialect) -> exp
     rows, as ``fsql materialize`` does before it writes anything."""
     last = exp.select(col("definition_hash")).from_(
         table_ref(names.state, dialect), copy=False).where(exp.and_(
-            exp.EQ(this=col("view_name"), expression=_string(layout.view.name)),
+            exp.EQ(this=col("view_name"), expression=_string(layout.state_name)),
             exp.Not(this=exp.Is(this=col("finished_at"), expression=exp.null())), copy=False),
         copy=False).order_by(exp.Ordered(this=col("finished_at"), desc=True), copy=False
                              ).limit(1, copy=False)
@@ -248,12 +248,21 @@ def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: Source
                  dialect: Dialect) -> list[exp.Expr]:
     """The conditions (ANDed) on a source row that make its key one to recompute: see
     :func:`changed_keys`. On a full run: a key that is not NULL."""
+    conds, changed = _changed_terms(layout, names, run, source, dialect)
+    if changed:
+        conds.insert(len(conds) - 1, exp.Paren(this=exp.or_(*changed, copy=False)))
+    return conds
+
+
+def _changed_terms(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
+                   dialect: Dialect) -> tuple[list[exp.Expr], list[exp.Expr]]:
+    """(conditions ANDed, terms ORed) of :func:`changed_rows`."""
     _, ts, created = relation_for_source(dialect, source)
     key_columns = [layout.view.source.column_for(k) for k, _ in layout.keys]
     conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(c), expression=exp.null()))
                              for c in key_columns]
     if run.full_refresh:
-        return conds
+        return conds, []
     end = int_literal(run.end_us)
     prev_t = previous("end_time_us", layout, names, dialect, run)
     late = int_literal(layout.late_us)
@@ -265,7 +274,9 @@ def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: Source
         return exp.and_(exp.GTE(this=ts.copy(), expression=low),
                         exp.LTE(this=ts.copy(), expression=high), copy=False)
 
-    changed: list[exp.Expr] = [exp.Is(this=prev_t.copy(), expression=exp.null()), since(0)]
+    changed: list[exp.Expr] = [since(0)]
+    if run.known_previous is None or run.known_previous[0] is None:
+        changed.insert(0, exp.Is(this=prev_t.copy(), expression=exp.null()))
     if source.created_column is not None:
         # No watermark yet (the source had no created time at the previous run): every row
         # with one is new.
@@ -274,11 +285,10 @@ def changed_rows(layout: LatestTable, names: Names, run: RunInfo, source: Source
             expression=late.copy()), expressions=[int_literal(INT64_MIN_PLUS_1)])
         changed.append(exp.GTE(this=created.copy(), expression=watermark))
     changed += [since(w) for w in layout.windows_us]
-    conds.append(exp.Paren(this=exp.or_(*changed, copy=False)))
     # A run older than the table's changes nothing.
     conds.append(exp.GTE(this=end.copy(), expression=exp.Coalesce(
         this=prev_t.copy(), expressions=[end.copy()])))
-    return conds
+    return conds, changed
 
 
 def _candidate_columns(source: SourceRef, layout: LatestTable, dialect: Dialect
@@ -308,10 +318,29 @@ def candidate_rows(source: SourceRef, layout: LatestTable, names: Names, run: Ru
     (:func:`changed_rows`), with the columns of :func:`_candidate_columns`. The recomputed
     keys, the new created watermark and (snapshot views) the training-set query's rows all
     come from this table."""
-    relation, _, _ = relation_for_source(dialect, source)
     columns = [_cast(col(c), to, c) for c, _, to in _candidate_columns(source, layout, dialect)]
-    return exp.select(*columns).from_(relation, copy=False).where(
-        exp.and_(*changed_rows(layout, names, run, source, dialect), copy=False), copy=False)
+    conds, changed = _changed_terms(layout, names, run, source, dialect)
+    if run.known_previous is None or len(changed) < 2:
+        relation, _, _ = relation_for_source(dialect, source)
+        return exp.select(*columns).from_(relation, copy=False).where(
+            exp.and_(*changed_rows(layout, names, run, source, dialect), copy=False),
+            copy=False)
+    # The bounds are constants (the caller read the previous run): one disjoint branch per
+    # term, UNION ALL, so that each term's range on one column is pushed into the scan (a
+    # file's row-group statistics prune it; an OR across two columns prunes nothing).
+    branches: list[exp.Select] = []
+    for i, term in enumerate(changed):
+        earlier = [exp.Not(this=exp.Coalesce(this=exp.Paren(this=t.copy()),
+                                              expressions=[exp.false()]))
+                   for t in changed[:i]]
+        relation, _, _ = relation_for_source(dialect, source)
+        branches.append(exp.select(*[c.copy() for c in columns]).from_(relation, copy=False)
+                        .where(exp.and_(*[c.copy() for c in conds], term.copy(), *earlier,
+                                        copy=False), copy=False))
+    query: exp.Query = branches[0]
+    for branch in branches[1:]:
+        query = exp.union(query, branch, distinct=False, copy=False)
+    return exp.select(exp.Star()).from_(query.subquery("__fsql_c", copy=False), copy=False)
 
 
 def snapshot_candidates(source: SourceRef, layout: LatestTable, names: Names, run: RunInfo,

@@ -15,8 +15,9 @@ from fsql.engines.runner import connect, feature_dtypes, training_table
 from fsql.errors import CompileError, DefinitionError
 from fsql.materialize.run import connect_target, layout_for, select_views
 from fsql.materialize.script import absolute
-from fsql.materialize.targets import executable, resolve_target
+from fsql.materialize.targets import executable, parse_end, resolve_target
 from fsql.monitor.compare import drift, read_baseline, skew, thresholds
+from fsql.monitor.online import online_values
 from fsql.monitor.run import StatsReport, columns_of, compute, printed_query, training_stats
 from fsql.monitor.stats import StatsColumn
 from fsql.repo import Repo
@@ -25,6 +26,7 @@ from fsql.sql.tree import relation_for_source
 
 ON = ("training", "latest", "source")
 _TRAINING = "__fsql_training_set"
+_ONLINE = "__fsql_online_values"
 
 
 def add_commands(commands: Any) -> None:
@@ -68,6 +70,11 @@ def add_commands(commands: Any) -> None:
     sk.add_argument("--spine", required=True, help="the training set's spine")
     sk.add_argument("--target", default=None, metavar="NAME|URL",
                     help="where the latest tables are (as for fsql materialize)")
+    sk.add_argument("--online", nargs="?", const="", default=None, metavar="URL",
+                    help="compare with the online store instead (its values for the spine's "
+                         "keys; URL default: fsql.toml's [online] url)")
+    sk.add_argument("--at", default=None, metavar="TIME",
+                    help="with --online: the read time (default now)")
     sk.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sk.set_defaults(handler=run_skew)
 
@@ -187,9 +194,14 @@ def run_drift(repo: Repo, args: argparse.Namespace) -> int:
 
 
 def run_skew(repo: Repo, args: argparse.Namespace) -> int:
-    """The service's training set against its views' latest tables; exit 1 on a breach."""
+    """The service's training set against its views' latest tables (or the online store);
+    exit 1 on a breach."""
     table, plan = training_table(repo, args.service, args.spine)
     chosen, cut = select_views(repo, service=args.service)
+    if args.online is not None:
+        return _online_skew(repo, args, table, plan, chosen)
+    if args.at is not None:
+        raise DefinitionError("--at goes with --online (the online store's read time)")
     where = executable(resolve_target(args.target, root=repo.root))
     layouts = {v.name: layout_for(repo, v, cut, where.prefix) for v in chosen}
     con = connect_target(where)
@@ -207,6 +219,32 @@ def run_skew(repo: Repo, args: argparse.Namespace) -> int:
                               StatsColumn(out.feature, dtype)))
         result = skew(con, exp.to_table(_TRAINING), pairs, thresholds(repo),
                       label=f"{args.service!r}")
+    finally:
+        con.close()
+    sys.stdout.write(result.to_json() if args.json else result.table())
+    return 1 if result.breaches else 0
+
+
+def _online_skew(repo: Repo, args: argparse.Namespace, table: Any, plan: Any,
+                 chosen: Any) -> int:
+    keys = list(dict.fromkeys([*(k for v in chosen for k in v.join_keys),
+                               *repo.services[args.service].request_schema]))
+    at = parse_end(args.at) if args.at is not None else None
+    served = online_values(repo, args.service, table, keys, online=args.online or None, at=at)
+    dtypes = feature_dtypes(plan)
+    pairs = []
+    for name in served.column_names:
+        dtype = dtypes.get(name)
+        if dtype is None or not columns_of({name: dtype}):
+            continue
+        column = StatsColumn(name, dtype)
+        pairs.append((column, exp.to_table(_ONLINE), column))
+    con = connect()
+    try:
+        con.register(_TRAINING, table)
+        con.register(_ONLINE, served)
+        result = skew(con, exp.to_table(_TRAINING), pairs, thresholds(repo),
+                      label=f"{args.service!r} against the online store")
     finally:
         con.close()
     sys.stdout.write(result.to_json() if args.json else result.table())

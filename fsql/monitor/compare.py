@@ -18,7 +18,7 @@ from fsql.dtypes import parse_dtype
 from fsql.engines.files import first_line
 from fsql.errors import DefinitionError, ExecutionError
 from fsql.monitor.drift import ks_pvalue, ks_query, psi
-from fsql.monitor.run import FORMAT, FeatureStats, bin_counts, compute
+from fsql.monitor.run import FORMAT, FeatureStats, bin_counts, compute, many_bin_counts
 from fsql.monitor.stats import NUMERIC, StatsColumn
 from fsql.sql.dialect import get_dialect
 
@@ -121,12 +121,13 @@ def drift(con: duckdb.DuckDBPyConnection, relation: exp.Expr, baseline: Sequence
     if missing:
         raise DefinitionError(f"The baseline's features {missing} are not in {label}; compare "
                               "the relation the baseline was computed on")
-    now = compute(con, relation, columns, label=label)
+    now = compute(con, relation, columns, label=label, bins=False)
+    bases = [f for f in baseline if f.name in available]
     metrics: list[Metric] = []
-    for column, current, base in zip(columns, now.features, [f for f in baseline
-                                                             if f.name in available],
-                                     strict=True):
-        counts = bin_counts(con, relation, column, base, label=label)
+    for column, current, base, counts in zip(
+            columns, now.features, bases,
+            many_bin_counts(con, relation, list(zip(columns, bases, strict=True)), label=label),
+            strict=True):
         if base.bins and counts:
             metrics.append(_metric(column.name, "psi", psi(counts, base.bins), limits))
         metrics += _changes(column.name, current, base, limits)

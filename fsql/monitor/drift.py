@@ -61,6 +61,29 @@ def bins_query(relation: exp.Expr, column: StatsColumn, dialect: Dialect, *,
             .group_by(exp.column("bin"), copy=False).order_by(exp.column("bin"), copy=False))
 
 
+def numeric_bins_query(relation: exp.Expr, items: Sequence[tuple[StatsColumn, Sequence[float]]],
+                       dialect: Dialect) -> exp.Select:
+    """The bins of many numeric columns in one pass: per column i, ``n{i}`` (values neither
+    NULL nor NaN) and ``g{i}_{k}`` (values at or above edge k). With sorted edges, bin 0 holds
+    n - g_1, bin k holds g_k - g_(k+1) and the last bin g_last: the counts of ``bins_query``."""
+    aggregates: list[exp.Expr] = []
+    for i, (column, edges) in enumerate(items):
+        value = as_double(clean_value(column, dialect), dialect)
+        aggregates.append(aliased(exp.Count(this=value.copy()), f"n{i}"))
+        for k, edge in enumerate(edges, start=1):
+            above = exp.GTE(this=value.copy(), expression=exp.Literal.number(repr(float(edge))))
+            aggregates.append(aliased(exp.Sum(this=exp.Case(
+                ifs=[exp.If(this=above, true=exp.Literal.number(1))],
+                default=exp.Literal.number(0))), f"g{i}_{k}"))
+    return exp.select(*aggregates).from_(relation, copy=False)
+
+
+def numeric_bin_counts(total: int, above: Sequence[int]) -> list[int]:
+    """Bin counts from the number of values and the numbers at or above each sorted edge."""
+    bounds = [total, *above, 0]
+    return [bounds[k] - bounds[k + 1] for k in range(len(above) + 1)]
+
+
 def _literal(value: Any, dtype: DType) -> exp.Expr:
     if dtype.name == "bool":
         return exp.Boolean(this=bool(value))

@@ -105,7 +105,7 @@ def offline_freshness(catalog: Catalog, views: Sequence[str] | None = None, *,
             for view in chosen:
                 layout = layout_for(catalog, view, "inclusive", where.prefix)
                 names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
-                run = last_run(target_con, names, view.name)
+                run = last_run(target_con, names, layout.state_name)
                 materialized[view.name] = None if run is None else _time(run[0])
         finally:
             target_con.close()

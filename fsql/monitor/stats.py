@@ -5,7 +5,8 @@ the values that are neither NULL nor NaN: mean, sample standard deviation, min, 
 distinct count and the deciles. Deciles are exact and the same on every dialect: for the n
 sorted values x[0..n-1] and p in 0.1..0.9, h = (n - 1) * p and the decile is
 x[floor h] + (h - floor h) * (x[ceil h] - x[floor h]) (NumPy's default, "linear"), computed
-with ROW_NUMBER rather than each warehouse's percentile function. Per string or bool feature:
+with ROW_NUMBER rather than each warehouse's percentile function (on DuckDB with its exact
+``quantile_cont``, the same formula, in the one aggregate pass). Per string or bool feature:
 rows, NULL count, distinct count, and the 20 most frequent values with their counts (ties
 by value, strings by code point). docs/monitoring.md.
 """
@@ -86,20 +87,33 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
         nans = _count_if(dialect.is_nan(value.copy())) if column.dtype.name == "float64" \
             else exp.Literal.number(0)
         aggregates.append(aliased(nans, f"c{i}_nans"))
-        aggregates.append(aliased(exp.Count(this=exp.Distinct(expressions=[clean.copy()])),
-                                  f"c{i}_distinct"))
+        if dialect.name != "duckdb":  # DuckDB: a GROUP BY per column (below), 5x faster
+            aggregates.append(aliased(exp.Count(this=exp.Distinct(
+                expressions=[clean.copy()])), f"c{i}_distinct"))
         if column.dtype.name in NUMERIC:
             number = as_double(clean.copy(), dialect)
             aggregates += [aliased(exp.Avg(this=number.copy()), f"c{i}_mean"),
                            aliased(exp.StddevSamp(this=number.copy()), f"c{i}_std"),
                            aliased(exp.Min(this=clean.copy()), f"c{i}_min"),
                            aliased(exp.Max(this=clean.copy()), f"c{i}_max")]
+    exact = dialect.name == "duckdb"  # one exact quantile aggregate, no window per column
+    picks: list[exp.Expr] = [exp.Star()]
+    if exact:
+        for i, column in enumerate(columns):
+            if column.dtype.name in NUMERIC:
+                aggregates.append(aliased(_quantiles(column, dialect), f"c{i}_dq"))
+                picks += [aliased(exp.Bracket(this=exp.column(f"c{i}_dq"), expressions=[
+                    exp.Literal.number(k - 1)]), f"c{i}_d{k}") for k in range(1, 10)]
+                # (sqlglot's index is 0-based and rendered 1-based for DuckDB)
     query = exp.select(*aggregates).from_(exp.to_table(_REL), copy=False)
-    final = exp.select(exp.Star()).from_(exp.to_table(_AGG), copy=False)
+    final = exp.select(*picks).from_(exp.to_table(_AGG), copy=False)
     ctes: list[tuple[str, exp.Expr]] = [(_REL, exp.select(exp.Star()).from_(relation)),
                                         (_AGG, query)]
     for i, column in enumerate(columns):
-        if column.dtype.name not in NUMERIC:
+        if exact:
+            ctes.append((f"__fsql_n{i}", _distinct(i, column, dialect)))
+            final = final.join(joined(exp.to_table(f"__fsql_n{i}"), None), copy=False)
+        if column.dtype.name not in NUMERIC or exact:
             continue
         ranked, deciles = _deciles(i, column, dialect)
         ctes += [(f"__fsql_v{i}", ranked), (f"__fsql_q{i}", deciles)]
@@ -107,6 +121,24 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
     for name, body in ctes:
         final = final.with_(name, as_=body, copy=False)
     return final
+
+
+def _distinct(i: int, column: StatsColumn, dialect: Dialect) -> exp.Select:
+    """``c{i}_distinct``: the number of distinct non-NULL, non-NaN values, by one GROUP BY."""
+    clean = clean_value(column, dialect)
+    groups = (exp.select(aliased(clean.copy(), "v")).from_(exp.to_table(_REL), copy=False)
+              .where(exp.Not(this=exp.Is(this=clean, expression=exp.null())), copy=False)
+              .group_by(exp.column("v"), copy=False))
+    return exp.select(aliased(exp.Count(this=exp.Star()), f"c{i}_distinct")).from_(
+        groups.subquery("__fsql_g"), copy=False)
+
+
+def _quantiles(column: StatsColumn, dialect: Dialect) -> exp.Expr:
+    """DuckDB's exact ``quantile_cont`` of the deciles as one list (linear interpolation
+    between the two closest ranks, the same formula as the window form below)."""
+    number = as_double(clean_value(column, dialect), dialect)
+    return exp.Anonymous(this="quantile_cont", expressions=[
+        number, exp.Array(expressions=[exp.Literal.number(p) for p in DECILES])])
 
 
 def _deciles(i: int, column: StatsColumn, dialect: Dialect) -> tuple[exp.Select, exp.Select]:

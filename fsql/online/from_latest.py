@@ -56,7 +56,7 @@ def sync(catalog: Catalog, *, views: Sequence[str] | str | None = None,
 
 
 def _state(con: duckdb.DuckDBPyConnection, names: st.Names, layout: LatestTable) -> ViewState:
-    run = last_run(con, names, layout.view.name)
+    run = last_run(con, names, layout.state_name)
     name = layout.view.name
     if run is None:
         raise ExecutionError(f"Feature view {name!r} has no latest table on this target: run "

@@ -42,6 +42,7 @@ from fsql.sql.tree import (
     aliased,
     col,
     exact_int64,
+    ident,
     input_name,
     int_literal,
     is_null,
@@ -52,6 +53,7 @@ from fsql.sql.tree import (
     not_null,
     relation_for_source,
     src_cte_name,
+    table,
     tie_struct,
     value_order_keys,
 )
@@ -93,6 +95,10 @@ class AggregationSQL:
         self.input_of = [self.inputs.index(key) for key in inputs]
         self.materialized: set[str] = set()
         self.recursive = False
+        # Only frames: one union of events and the chain's rows computes every aggregate, so
+        # the lookup is a link of the chain (fsql/sql/compiler.py) and reads spine and source
+        # once. The other plans read spine rows and events in several CTEs joined by row id.
+        self.chained = bool(self.framed) and len(self.framed) == len(lookup.outputs)
         nan_aware = parent.dialect.nan_sorts_lowest or parent.dialect.min_max_propagate_nan
         for agg in lookup.outputs:
             if nan_aware and agg.function in ("min", "first", "last") and agg.column and \
@@ -138,11 +144,19 @@ class AggregationSQL:
         for m in dict.fromkeys(self.input_of):
             agg = lookup.outputs[self.input_of.index(m)]
             projections.append(aliased(self.input_value(agg), input_name(m)))
-        low, high = p.spine_bounds()
         conds: list[exp.Expr] = [
             not_null(col(k.source_column))
             for k in lookup.keys
         ]
+        if self.chained:
+            # The frames read the chain once and prune nothing: a second read of the spine
+            # for its time range would read the spine twice (the frames bound each row's
+            # events by themselves).
+            conds.append(not_null(ts.copy()))
+            return exp.select(*projections).from_(relation, copy=False).where(
+                exp.and_(*conds, copy=False), copy=False)
+        # The other plans read the spine again anyway: prune the events to its time range.
+        low, high = p.spine_bounds()
         conds.append(exp.LTE(this=ts.copy(), expression=high))
         longest = lookup.longest_window_us
         if longest is not None:
@@ -173,6 +187,69 @@ class AggregationSQL:
             input_dtypes=self.lookup.source_dtypes,
         )
         return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+    # frames, chained ---------------------------------------------------------------------------
+    def chain_name(self, part: str) -> str:
+        """A column this lookup's link adds to the chain (numbered by lookup)."""
+        return f"__fsql_p{self.i}_{part}"
+
+    def chain_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
+        """The lookup as a link of the chain: every row of ``chain`` with each aggregate's
+        frame added. The chain's rows and the events meet in one relation through a FULL
+        JOIN on a row id the events do not have (every row unmatched: a UNION ALL whose
+        chain side need not list the chain's columns, unknown for a table spine), and the
+        frames run over the key and time of whichever side a row comes from. A chain row
+        with a NULL key or time shares no partition or instant with an event, and its
+        output is the default anyway. Returns the CTE, the columns it adds, each value."""
+        lookup = self.lookup
+        q, e, j1 = "__fsql_q", "__fsql_e", "__fsql_j"
+        n_keys = len(lookup.keys)
+        inputs = list(dict.fromkeys(self.input_of[j] for j in self.framed))
+        events = exp.select(
+            *[col(key_name(k)) for k in range(n_keys)],
+            col("__fsql_ts"), col("__fsql_c"),
+            aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), "__fsql_none"),
+            *[col(input_name(m)) for m in inputs],
+        ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
+        rename = {key_name(k): self.chain_name(f"k{k}") for k in range(n_keys)}
+        rename.update({"__fsql_o": self.chain_name("o"), CREATED: self.chain_name("c")})
+        rename.update({input_name(m): self.chain_name(f"x{m}") for m in inputs})
+        meet = [
+            *[aliased(exp.Coalesce(this=col(k.spine_column, q),
+                                   expressions=[col(key_name(n), e)]), rename[key_name(n)])
+              for n, k in enumerate(lookup.keys)],
+            aliased(exp.Coalesce(this=col(T, q), expressions=[col("__fsql_ts", e)]),
+                    rename["__fsql_o"]),
+            aliased(col(CREATED, e), rename[CREATED]),
+            *[aliased(col(input_name(m), e), rename[input_name(m)]) for m in inputs],
+        ]
+        met = exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(q)), *meet],
+            from_=exp.From(this=table(chain, q)),
+            joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
+                            on=exp.EQ(this=col(RID, q), expression=col("__fsql_none", e)))])
+        windows: list[exp.Expr] = []
+        values: dict[int, exp.Expr] = {}
+        for j in self.framed:
+            window = self.framed_aggregate(j, lookup.outputs[j])
+            for column in window.find_all(exp.Column):
+                if column.name in rename and column.table == "":
+                    column.set("this", ident(rename[column.name]))
+            windows.append(aliased(window, self.chain_name(f"a{j}")))
+            value: exp.Expr = col(self.chain_name(f"a{j}"), SPINE)
+            if lookup.outputs[j].function in ("first", "last"):
+                value = exp.Anonymous(this="struct_extract",
+                                      expressions=[value, exp.Literal.string("v")])
+            values[j] = value
+        framed = exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(j1)), *windows],
+            from_=exp.From(this=met.subquery(j1, copy=False)))
+        # The chain's rows kept after the frames (a WHERE beside them would drop the events
+        # before the windows see them).
+        body = exp.select(exp.Star()).from_(framed.subquery("__fsql_w", copy=False),
+                                            copy=False).where(not_null(col(RID)), copy=False)
+        added = [*rename.values(), *[self.chain_name(f"a{j}") for j in self.framed]]
+        return body, added, values
 
     # frames ----------------------------------------------------------------------------------
     def frame_cte(self) -> exp.Select:

@@ -3,18 +3,34 @@
 Shape of every query (internal names start with ``__fsql`` so they never meet user columns):
 
     WITH __fsql_spine AS (spine rows + row id + timestamp in epoch microseconds),
-         __fsql_v<i>_src AS (view i's source: keys, ts, created, features; pruned to the spine),
-         [__fsql_v<i> AS (view i's winner per spine row id)]       -- strategies that need it
-    SELECT spine columns, features FROM __fsql_spine [joins] ORDER BY row id
+         __fsql_<v1>_src AS (view 1's source: keys, ts, created, features),
+         __fsql_<v1>_pit AS (every row of __fsql_spine + view 1's winner),
+         __fsql_<v2>_src AS (...),
+         __fsql_<v2>_pit AS (every row of __fsql_<v1>_pit + view 2's winner),  -- and so on
+         [aggregation CTEs of views with other plans than frames, read from __fsql_spine]
+    SELECT spine columns, features FROM <the chain's last CTE> [joins on row id]
+    ORDER BY row id
+
+The lookups form a chain: each snapshot view's CTE (and each aggregation view whose every
+aggregate is a frame, ``__fsql_<v>_frames``) reads the previous CTE of the chain and its source
+CTE once and returns every row it read, with the view's winner added as ``__fsql_p<i>_*``
+columns. So the spine and each source are read once per query, also on BigQuery, which
+evaluates a CTE at every reference (tests/test_base_table_reads.py), except DuckDB's
+two-phase ASOF, which streams a snapshot source twice (cheaper than staging it). Views over the same
+source rows share one source CTE. Aggregation views with running, islands, blocks, join or
+navigation plans still read the spine CTE in their own CTEs, joined to the chain's end by row
+id, and prune their events to the spine's time range.
 
 The winner per spine row is computed by the dialect's strategy (dialects/<name>.toml):
-- ``asof_two_phase``: ASOF JOIN on a narrow (keys, ts) projection finds the winning event time,
-  an equi-join back to the rows at that time keeps the greatest by the tie order (DuckDB);
+- ``asof_two_phase``: ASOF LEFT JOIN on a narrow (keys, ts) projection finds the winning event
+  time, a LEFT JOIN back to the rows at that time keeps the greatest by the tie order (DuckDB;
+  it reads the source CTE twice, streamed: cheaper than staging it once);
 - ``asof_dedup``: one row per (key, ts) by the tie order, then ASOF JOIN ... MATCH_CONDITION
   (Snowflake);
-- ``window``: UNION ALL of source and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) (BigQuery);
-- ``range_rank``: join on key and time range, keep ROW_NUMBER() = 1 (every dialect; used for
-  the created cutoff, which hides rows per spine time and so cannot be an ASOF match).
+- ``window``: UNION ALL of source rows and the chain's rows (each as one STRUCT value),
+  LAST_VALUE(STRUCT IGNORE NULLS) (BigQuery);
+- ``range_rank``: LEFT JOIN on key and time range, keep ROW_NUMBER() = 1 (every dialect; used
+  for the created cutoff, which hides rows per spine time and so cannot be an ASOF match).
 All timestamps are compared as integer microseconds since the epoch (UTC), so neither the
 session time zone nor the warehouse's interval arithmetic can change a result.
 """
@@ -39,7 +55,7 @@ from fsql.plan.nodes import (
     Visibility,
 )
 from fsql.sql.aggregation import AggregationSQL
-from fsql.sql.dialect import Dialect, SnapshotStrategy, data_type
+from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
 from fsql.sql.tree import (
     CREATED,
@@ -73,6 +89,8 @@ class PointInTimeCompiler:
     def __init__(self, plan: PointInTimePlan, dialect: Dialect) -> None:
         self.plan = plan
         self.dialect = dialect
+        self.chain = SPINE  # the CTE the final SELECT reads (set by build)
+        self.sources: dict[str, str] = {}  # lookup name -> the CTE of its source rows
 
     # -- spine ---------------------------------------------------------------------------
     def spine_cte(self) -> exp.Select:
@@ -120,34 +138,23 @@ class PointInTimeCompiler:
 
     # -- sources -------------------------------------------------------------------------
     def source_cte(self, lookup: Lookup) -> exp.Select:
+        """The view's source rows: keys, ts, created, features; rows with a NULL key or time
+        dropped. Not pruned to the spine's time range by a second read of the spine: the
+        lookup's join or window is what bounds the rows each spine row sees (and reading the
+        spine once per query is worth more on a warehouse that does not stage CTEs)."""
         relation, ts, created = relation_for_source(self.dialect, lookup.source)
         projections = [
             aliased(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
         ]
         projections += [aliased(ts, TS), aliased(created, CREATED)]
         projections += [aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
-        low, high = self.spine_bounds()
         conds: list[exp.Expr] = [
             exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
             for k in lookup.keys
         ]
-        conds.append(exp.LTE(this=ts.copy(), expression=high))
-        if lookup.ttl_us is not None:
-            # >= keeps the exclusive cut's closed lower bound; the inclusive cut re-checks it.
-            conds.append(
-                exp.GTE(
-                    this=ts.copy(),
-                    expression=exp.Sub(this=low, expression=int_literal(lookup.ttl_us)),
-                )
-            )
-        else:
-            conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
-        select = (
-            exp.select(*projections)
-            .from_(relation, copy=False)
-            .join(self.bounds_join(), copy=False)
-            .where(and_all(conds), copy=False)
-        )
+        conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
+        select = exp.select(*projections).from_(relation, copy=False).where(
+            and_all(conds), copy=False)
         if self.strategy(lookup) == "asof_dedup":
             # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
             # then has no ties left to pick arbitrarily.
@@ -180,6 +187,10 @@ class PointInTimeCompiler:
         return [exp.Ordered(this=k, desc=desc, nulls_first=not desc) for k in keys]
 
     # -- strategies ----------------------------------------------------------------------
+    # Each strategy builds one CTE of the chain: it reads the previous CTE of the chain (every
+    # spine row, with the features found so far) and the view's source CTE once each, and
+    # returns every row of the previous CTE with the winner's ts and tie columns added as
+    # carried(i, ...) columns. So the spine and each source are read once per query.
     def strategy(self, lookup: Lookup) -> SnapshotStrategy:
         if self.plan.created_cutoff and lookup.source.created_column:
             return self.dialect.created_cutoff_strategy
@@ -195,72 +206,74 @@ class PointInTimeCompiler:
             for i, k in enumerate(lookup.keys)
         ]
 
-    def asof_join(self, i: int, lookup: Lookup) -> exp.Join:
-        """Snowflake: ``ASOF JOIN src MATCH_CONDITION (t >= ts) ON keys`` on the deduplicated
-        source (one row per key and ts), so no ties are left for the ASOF to pick among."""
-        alias = view_cte_name(lookup.name)
-        right = table(src_cte_name(lookup.name), alias)
-        keys = self.key_match(lookup, SPINE, alias)
-        condition = sees(self.ttl(lookup), col(T, SPINE), col(TS, alias))
-        join = exp.Join(this=right, method="ASOF", match_condition=condition)
+    def winner_columns(self, i: int, lookup: Lookup, ts: exp.Expr,
+                       value: Callable[[int], exp.Expr]) -> list[exp.Expr]:
+        """The winner's ts and tie columns, named as the chain carries them."""
+        return [aliased(ts, carried(i, "ts"))] + [
+            aliased(value(n), carried(i, f"f{n}")) for n in range(len(lookup.tie_columns))]
+
+    def asof_cte(self, i: int, lookup: Lookup, chain: str) -> exp.Select:
+        """ASOF JOIN of the chain to the deduplicated source (one row per key and ts, so no
+        ties are left for the ASOF to pick among), Snowflake: the inequality is
+        ``MATCH_CONDITION (t >= ts)``, and its ASOF JOIN keeps unmatched rows. The TTL is
+        checked where the features are read."""
+        q, e = "__fsql_q", "__fsql_e"
+        keys = self.key_match(lookup, q, e)
+        right = table(self.sources[lookup.name], e)
+        join = exp.Join(this=right, method="ASOF",
+                        match_condition=sees(self.ttl(lookup), col(T, q), col(TS, e)))
         if keys:
             join.set("on", and_all(keys))
-        return join
+        return exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(q)),
+                         *self.winner_columns(i, lookup, col(TS, e),
+                                              lambda n: col(feat_name(n), e))],
+            from_=exp.From(this=table(chain, q)), joins=[join])
 
-    def two_phase_cte(self, i: int, lookup: Lookup) -> exp.Select:
-        """DuckDB: (1) ASOF JOIN the spine to a narrow (keys, ts) projection of the source:
-        the winning event time per spine row (rows tied on it share it, so ties do not matter
-        yet), TTL applied; (2) equi-join (keys, ts) back to the source and keep the greatest
-        row by the tie order. Sorting only (keys, ts) for the ASOF, instead of every feature,
-        halves the time and memory of a one-phase ASOF on the whole tie order (bench/)."""
-        narrow_alias, match_alias, rows_alias = "__fsql_n", "__fsql_m", "__fsql_l"
+    def two_phase_cte(self, i: int, lookup: Lookup, chain: str) -> exp.Select:
+        """DuckDB: (1) ASOF LEFT JOIN the chain to a narrow (keys, ts) projection of the
+        source: the winning event time per spine row (rows tied on it share it, so ties do
+        not matter yet); (2) LEFT JOIN (keys, ts) back to the source and keep the greatest row
+        by the tie order. Sorting only (keys, ts) for the ASOF, instead of every feature,
+        halves the time and memory of a one-phase ASOF on the whole tie order, and beats
+        deduplicating the whole source first (bench/README.md). The source CTE is read twice,
+        ``NOT MATERIALIZED``: staging it once is slower and takes more memory."""
+        q, n, m, e = "__fsql_q", "__fsql_n", "__fsql_m", "__fsql_e"
         n_keys = len(lookup.keys)
         narrow = exp.select(*[col(key_name(k)) for k in range(n_keys)], col(TS)).from_(
-            ident(src_cte_name(lookup.name)), copy=False)
-        conds: list[exp.Expr] = self.key_match(lookup, SPINE, narrow_alias)
-        conds.append(not_after(self.ttl(lookup), col(TS, narrow_alias), col(T, SPINE)))
-        asof = exp.Join(this=narrow.subquery(narrow_alias, copy=False), method="ASOF",
-                        on=and_all(conds))
-        matched = (
-            exp.select(
-                col(RID, SPINE),
-                *[
-                    aliased(col(k.spine_column, SPINE), key_name(n))
-                    for n, k in enumerate(lookup.keys)
-                ],
-                col(TS, narrow_alias),
-            )
-            .from_(ident(SPINE), copy=False)
-            .join(asof, copy=False)
-        )
-        if lookup.ttl_us is not None:
-            matched = matched.where(
-                inside_span(self.ttl(lookup), col(TS, narrow_alias), col(T, SPINE)), copy=False)
-        same_time = [
-            exp.EQ(this=col(key_name(n), rows_alias), expression=col(key_name(n), match_alias))
-            for n in range(n_keys)
-        ]
-        same_time.append(exp.EQ(this=col(TS, rows_alias), expression=col(TS, match_alias)))
+            ident(self.sources[lookup.name]), copy=False)
+        asof = exp.Join(this=narrow.subquery(n, copy=False), method="ASOF", side="LEFT",
+                        on=and_all([*self.key_match(lookup, q, n),
+                                    not_after(self.ttl(lookup), col(TS, n), col(T, q))]))
+        matched = exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(q)),
+                         aliased(col(TS, n), carried(i, "ts"))],
+            from_=exp.From(this=table(chain, q)), joins=[asof])
+        same_time = self.key_match(lookup, m, e)
+        same_time.append(exp.EQ(this=col(TS, e), expression=col(carried(i, "ts"), m)))
+        if lookup.ttl_us is not None:  # a winner older than the TTL: nothing to join back
+            same_time.append(
+                inside_span(self.ttl(lookup), col(carried(i, "ts"), m), col(T, m)))
         rank = exp.Window(
             this=exp.RowNumber(),
-            partition_by=[col(RID, match_alias)],
-            order=exp.Order(expressions=self.tie_order(lookup, rows_alias, desc=True)),
+            partition_by=[col(RID, m)],
+            order=exp.Order(expressions=self.tie_order(lookup, e, desc=True)),
         )
-        return (
-            exp.select(
-                col(RID, match_alias),
-                col(TS, rows_alias),
-                *[col(feat_name(n), rows_alias) for n in range(len(lookup.tie_columns))],
-            )
-            .from_(matched.subquery(match_alias, copy=False), copy=False)
-            .join(joined(table(src_cte_name(lookup.name), rows_alias), and_all(same_time)),
-                  copy=False)
-            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)), copy=False)
-        )
+        return exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(m)),
+                         *[aliased(col(feat_name(k), e), carried(i, f"f{k}"))
+                           for k in range(len(lookup.tie_columns))]],
+            from_=exp.From(this=matched.subquery(m, copy=False)),
+            joins=[exp.Join(this=table(self.sources[lookup.name], e), side="LEFT",
+                            on=and_all(same_time))],
+            qualify=exp.Qualify(this=exp.EQ(this=rank, expression=exp.Literal.number(1))))
 
-    def window_cte(self, i: int, lookup: Lookup) -> exp.Select:
-        """UNION ALL of source rows and spine rows, LAST_VALUE(STRUCT IGNORE NULLS) per key."""
+    def window_cte(self, i: int, lookup: Lookup, chain: str) -> exp.Select:
+        """UNION ALL of source rows and the chain's rows, LAST_VALUE(STRUCT IGNORE NULLS) per
+        key. A chain row crosses the union whole, as one STRUCT value (its columns are not
+        all known: a table spine's are not), and is unpacked after the window (BigQuery)."""
         n_keys, n_feats = len(lookup.keys), len(lookup.tie_columns)
+        q, whole = "__fsql_q", "__fsql_whole"
         src_side, spine_side = union_ranks(self.ttl(lookup))
         row = exp.Struct(
             expressions=[aliased(col(TS), "ts")]
@@ -272,26 +285,20 @@ class PointInTimeCompiler:
             aliased(exp.Literal.number(src_side), "__fsql_side"),
             col(CREATED),
             *[col(feat_name(n)) for n in range(n_feats)],
-            aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), RID),
+            aliased(exp.null(), whole),
             aliased(row, "__fsql_row"),
-        ).from_(ident(src_cte_name(lookup.name)), copy=False)
-        spine_conds = [exp.Not(this=exp.Is(this=col(T), expression=exp.null()))] + [
-            exp.Not(this=exp.Is(this=col(k.spine_column), expression=exp.null()))
-            for k in lookup.keys
-        ]
-        spine_rows = (
-            exp.select(
-                *[aliased(col(k.spine_column), key_name(n)) for n, k in enumerate(lookup.keys)],
-                aliased(col(T), "__fsql_o"),
-                aliased(exp.Literal.number(spine_side), "__fsql_side"),
-                aliased(exp.null(), CREATED),
-                *[aliased(exp.null(), feat_name(n)) for n in range(n_feats)],
-                col(RID),
-                aliased(exp.null(), "__fsql_row"),
-            )
-            .from_(ident(SPINE), copy=False)
-            .where(and_all(spine_conds), copy=False)
-        )
+        ).from_(ident(self.sources[lookup.name]), copy=False)
+        # Spine rows with a NULL key or time stay in the chain: no source row shares their
+        # partition or precedes them, so they find nothing.
+        spine_rows = exp.select(
+            *[aliased(col(k.spine_column, q), key_name(n)) for n, k in enumerate(lookup.keys)],
+            aliased(col(T, q), "__fsql_o"),
+            aliased(exp.Literal.number(spine_side), "__fsql_side"),
+            aliased(exp.null(), CREATED),
+            *[aliased(exp.null(), feat_name(n)) for n in range(n_feats)],
+            aliased(col(q), whole),
+            aliased(exp.null(), "__fsql_row"),
+        ).from_(table(chain, q), copy=False)
         union = exp.union(source_rows, spine_rows, distinct=False, copy=False)
         order = [
             exp.Ordered(this=col("__fsql_o"), nulls_first=True),
@@ -306,117 +313,149 @@ class PointInTimeCompiler:
                 kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"
             ),
         )
-        inner = exp.select(col(RID), aliased(last, "__fsql_w")).from_(
+        inner = exp.select(col(whole), aliased(last, "__fsql_w")).from_(
             union.subquery("__fsql_u", copy=False), copy=False)
-        winner = (
-            exp.select(
-                col(RID),
-                aliased(exp.Dot(this=col("__fsql_w"), expression=ident("ts")), TS),
-                *[
-                    aliased(
-                        exp.Dot(this=col("__fsql_w"), expression=ident(f"v{n}")), feat_name(n)
-                    )
-                    for n in range(n_feats)
-                ],
-            )
-            .from_(inner.subquery("__fsql_x", copy=False), copy=False)
-            .where(exp.Not(this=exp.Is(this=col(RID), expression=exp.null())), copy=False)
-        )
-        return winner
+        x = "__fsql_x"
 
-    def range_rank_cte(self, i: int, lookup: Lookup) -> exp.Select:
-        """Join each spine row to its visible rows and keep the greatest by the tie order."""
-        alias = "__fsql_l"
-        conds = self.key_match(lookup, SPINE, alias)
-        conds.append(not_after(self.ttl(lookup), col(TS, alias), col(T, SPINE)))
+        def field(name: str) -> exp.Expr:
+            return exp.Dot(this=col("__fsql_w", x), expression=ident(name))
+
+        return (
+            exp.select(
+                # `whole.*`, not `x.whole.*`: the same in GoogleSQL (x has no column
+                # named like its alias), and what sqlglot's DuckDB translation can run
+                # (bqemulator: "more than one column in front of a star expression")
+                exp.Column(this=exp.Star(), table=ident(whole)),
+                *self.winner_columns(i, lookup, field("ts"), lambda n: field(f"v{n}")),
+            )
+            .from_(inner.subquery(x, copy=False), copy=False)
+            .where(exp.Not(this=exp.Is(this=col(whole, x), expression=exp.null())), copy=False)
+        )
+
+    def range_rank_cte(self, i: int, lookup: Lookup, chain: str) -> exp.Select:
+        """LEFT JOIN each chain row to its visible rows and keep the greatest by the tie
+        order (an unmatched row is its own rank 1, with NULLs)."""
+        q, e, ranked = "__fsql_q", "__fsql_e", "__fsql_z"
+        conds = self.key_match(lookup, q, e)
+        conds.append(not_after(self.ttl(lookup), col(TS, e), col(T, q)))
         if lookup.ttl_us is not None:
-            conds.append(inside_span(self.ttl(lookup), col(TS, alias), col(T, SPINE)))
+            conds.append(inside_span(self.ttl(lookup), col(TS, e), col(T, q)))
         if self.plan.created_cutoff and lookup.source.created_column:
             conds.append(
                 exp.Or(
-                    this=exp.Is(this=col(CREATED, alias), expression=exp.null()),
-                    expression=exp.LTE(this=col(CREATED, alias), expression=col(T, SPINE)),
+                    this=exp.Is(this=col(CREATED, e), expression=exp.null()),
+                    expression=exp.LTE(this=col(CREATED, e), expression=col(T, q)),
                 )
             )
         rank = exp.Window(
             this=exp.RowNumber(),
-            partition_by=[col(RID, SPINE)],
-            order=exp.Order(expressions=self.tie_order(lookup, alias, desc=True, with_ts=True)),
+            partition_by=[col(RID, q)],
+            order=exp.Order(expressions=self.tie_order(lookup, e, desc=True, with_ts=True)),
         )
-        return (
-            exp.select(
-                col(RID, SPINE),
-                col(TS, alias),
-                *[col(feat_name(n), alias) for n in range(len(lookup.tie_columns))],
-            )
-            .from_(exp.Table(this=ident(SPINE)), copy=False)
-            .join(
-                joined(table(src_cte_name(lookup.name), alias),
-                       and_all(conds[: len(lookup.keys)]) if lookup.keys else None),
-                copy=False,
-            )
-            .where(and_all(conds[len(lookup.keys) :]), copy=False)
-            .qualify(exp.EQ(this=rank, expression=exp.Literal.number(1)), copy=False)
-        )
+        inner = exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(q)),
+                         *self.winner_columns(i, lookup, col(TS, e),
+                                              lambda n: col(feat_name(n), e)),
+                         aliased(rank, carried(i, "rank"))],
+            from_=exp.From(this=table(chain, q)),
+            joins=[exp.Join(this=table(self.sources[lookup.name], e), side="LEFT",
+                            on=and_all(conds))])
+        # A subquery rather than QUALIFY: the filter must keep every chain column, and
+        # Postgres has no QUALIFY (sqlglot's rewrite of it cannot expand a star).
+        return exp.select(exp.Star()).from_(inner.subquery(ranked, copy=False), copy=False).where(
+            exp.EQ(this=col(carried(i, "rank"), ranked), expression=exp.Literal.number(1)),
+            copy=False)
+
+    def chain_columns(self, i: int, lookup: Lookup) -> list[str]:
+        """The columns lookup ``i``'s CTE adds to the chain."""
+        names = [carried(i, "ts"), *[carried(i, f"f{n}") for n in range(len(lookup.tie_columns))]]
+        if self.strategy(lookup) == "range_rank":
+            names.append(carried(i, "rank"))
+        return names
 
     # -- the query -----------------------------------------------------------------------
     def build(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expr]] = [(SPINE, self.spine_cte())]
-        streamed: set[str] = set()
         materialized: set[str] = set()
         recursive = False
+        chain = SPINE  # the CTE holding every spine row and the snapshot features so far
+        internal: list[str] = []
+        streamed: set[str] = set()
+        source_bodies: dict[exp.Expr, str] = {}  # by structure: one hash per source
+        aggregations: dict[int, tuple[AggregationSQL, list[exp.Join], dict[int, exp.Expr]]] = {}
+        builders = {
+            "window": self.window_cte,
+            "range_rank": self.range_rank_cte,
+            "asof_two_phase": self.two_phase_cte,
+            "asof_dedup": self.asof_cte,
+        }
+        for i, lookup in enumerate(self.plan.lookups):
+            if isinstance(lookup, AggregationLookup):
+                aggregation = AggregationSQL(self, i, lookup)
+                if aggregation.chained:  # frames only: a link of the chain
+                    ctes.append((aggregation.src, aggregation.source_cte()))
+                    body, added, values = aggregation.chain_cte(chain)
+                    chain = aggregation.cte_name("frames")
+                    ctes.append((chain, body))
+                    internal += added
+                    aggregations[i] = (aggregation, [], values)
+                    continue
+                agg_ctes, agg_joins, values = aggregation.parts()
+                ctes += agg_ctes
+                aggregations[i] = (aggregation, agg_joins, values)
+                materialized |= aggregation.materialized
+                recursive = recursive or aggregation.recursive
+                continue
+            source = self.source_cte(lookup)
+            # Views over the same source rows (one view under two names, key maps) share one
+            # source CTE: the table is read once (staged, where the engine stages a CTE read
+            # twice).
+            shared = source_bodies.get(source)
+            if shared is None:
+                shared = source_bodies[source] = src_cte_name(lookup.name)
+                ctes.append((shared, source))
+            self.sources[lookup.name] = shared
+            if self.strategy(lookup) == "asof_two_phase":
+                # Read twice (narrow, then whole rows): streamed both times. Staging it once
+                # took 2.3x the time and 1.8x the memory at 1M spine rows x 10M source rows
+                # (bench/README.md, "Base-table reads").
+                streamed.add(shared)
+            body = builders[self.strategy(lookup)](i, lookup, chain)
+            chain = view_cte_name(lookup.name)
+            ctes.append((chain, body))
+            internal += self.chain_columns(i, lookup)
+        self.chain = chain
         joins: list[exp.Join] = []
         columns: list[exp.Expr] = []
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
-                aggregation = AggregationSQL(self, i, lookup)
-                agg_ctes, agg_joins, values = aggregation.parts()
-                ctes += agg_ctes
+                aggregation, agg_joins, values = aggregations[i]
                 joins += agg_joins
                 columns += aggregation.columns(values)
-                materialized |= aggregation.materialized
-                recursive = recursive or aggregation.recursive
-                continue
-            columns += self.feature_columns(i, lookup)
-            ctes.append((src_cte_name(lookup.name), self.source_cte(lookup)))
-            strategy = self.strategy(lookup)
-            alias = view_cte_name(lookup.name)
-            if strategy == "asof_dedup":
-                joins.append(self.asof_join(i, lookup))
-                continue
-            if strategy == "asof_two_phase":
-                # The source is read twice (narrow, then whole rows): stream it both times
-                # rather than buffer every source row (peak memory, bench/pit_join.py).
-                streamed.add(src_cte_name(lookup.name))
-            builders = {
-                "window": self.window_cte,
-                "range_rank": self.range_rank_cte,
-                "asof_two_phase": self.two_phase_cte,
-            }
-            body = builders[strategy](i, lookup)
-            ctes.append((alias, body))
-            joins.append(
-                exp.Join(
-                    this=exp.Table(this=ident(alias)),
-                    side="LEFT",
-                    on=exp.EQ(this=col(RID, SPINE), expression=col(RID, alias)),
-                )
-            )
+            else:
+                columns += self.feature_columns(i, lookup)
+        for join in joins:  # aggregations are joined to the chain's last CTE on the row id
+            for column in join.find_all(exp.Column):
+                if column.table == SPINE:
+                    column.set("table", ident(chain))
+        for column in (c for out in columns for c in out.find_all(exp.Column)):
+            if column.table == SPINE:
+                column.set("table", ident(chain))
         hidden = [ident(RID), ident(T)] + (
             [ident(self.plan.spine.row_id_column)]
             if self.plan.spine.row_id_column not in (None, RID)
             else []
-        )
-        projections = self.all_columns_but(SPINE, hidden, self.spine_columns()) + columns
+        ) + [ident(name) for name in internal]
+        projections = self.all_columns_but(chain, hidden, self.spine_columns()) + columns
         # Assembled once from lists: a builder call per join or CTE (.join, .with_) would copy
         # the growing tree each time, quadratic in the number of views.
-        query = exp.Select(expressions=projections, from_=exp.From(this=ident(SPINE)),
+        query = exp.Select(expressions=projections, from_=exp.From(this=ident(chain)),
                            joins=joins)
         if self.plan.derived:
             query = self.with_derived(query)
         else:
             query.set("order", exp.Order(
-                expressions=[exp.Ordered(this=col(RID, SPINE), nulls_first=True)]))
+                expressions=[exp.Ordered(this=col(RID, chain), nulls_first=True)]))
         with_ = exp.With(expressions=[
             exp.CTE(this=body, alias=ident(name),
                     materialized=False if name in streamed else (
@@ -433,7 +472,7 @@ class PointInTimeCompiler:
         more level per derived feature that reads another derived feature)."""
 
         order = "__fsql_order"
-        query = inner.select(aliased(col(RID, SPINE), order), copy=False)
+        query = inner.select(aliased(col(RID, self.chain), order), copy=False)
         features = {o.output_name for lk in self.plan.lookups for o in lk.outputs}
         pending = list(self.plan.derived)
         layers: list[list[DerivedColumn]] = []
@@ -513,25 +552,33 @@ class PointInTimeCompiler:
         return self.dialect.string_order(key) if dtype == "string" else key
 
     def feature_columns(self, i: int, lookup: Lookup) -> list[exp.Expr]:
-        alias = view_cte_name(lookup.name)
+        """A snapshot view's features, read from the columns the chain carries (the
+        spine's table name stands for the chain's last CTE, set by :meth:`build`)."""
+        ts = col(carried(i, "ts"), SPINE)
         hit: exp.Expr = exp.and_(
             exp.Not(this=exp.Is(this=col(T, SPINE), expression=exp.null())),
-            exp.Not(this=exp.Is(this=col(TS, alias), expression=exp.null())),
+            exp.Not(this=exp.Is(this=ts, expression=exp.null())),
             copy=False,
         )
         if lookup.ttl_us is not None:
             hit = exp.And(
-                this=hit, expression=inside_span(self.ttl(lookup), col(TS, alias), col(T, SPINE))
+                this=hit, expression=inside_span(self.ttl(lookup), ts.copy(), col(T, SPINE))
             )
         out: list[exp.Expr] = []
         for feature in lookup.outputs:
             position = lookup.tie_columns.index(feature.source_column)
             value = exp.Case(
-                ifs=[exp.If(this=hit.copy(), true=col(feat_name(position), alias))],
+                ifs=[exp.If(this=hit.copy(), true=col(carried(i, f"f{position}"), SPINE))],
                 default=literal(feature.default, feature.dtype, self.dialect),
             )
             out.append(aliased(value, exp.to_identifier(feature.output_name, quoted=True)))
         return out
+
+
+def carried(i: int, part: str) -> str:
+    """A column lookup ``i``'s CTE adds to the chain (the winner's ``ts``, tie column
+    ``f<n>``, its rank): numbered by lookup, so that no two lookups' columns meet."""
+    return f"__fsql_p{i}_{part}"
 
 
 def finalize(tree: exp.Expr, dialect: Dialect) -> exp.Expr:

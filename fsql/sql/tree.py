@@ -93,12 +93,13 @@ def lookup_cte_name(lookup: str, part: str) -> str:
 
 
 def src_cte_name(lookup: str) -> str:
-    """The CTE holding lookup ``lookup``'s source rows (pruned to the spine's time range)."""
+    """The CTE holding lookup ``lookup``'s source rows."""
     return lookup_cte_name(lookup, "src")
 
 
 def view_cte_name(lookup: str) -> str:
-    """The CTE holding lookup ``lookup``'s point-in-time winner per spine row."""
+    """The CTE of the chain that adds lookup ``lookup``'s point-in-time winner to every
+    spine row (fsql/sql/compiler.py)."""
     return lookup_cte_name(lookup, "pit")
 
 

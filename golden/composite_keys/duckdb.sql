@@ -15,50 +15,37 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     amount AS __fsql_f0
   FROM accounts AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT bank IS NULL
-    AND NOT branch IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT bank IS NULL AND NOT branch IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_balance_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine.bank AS __fsql_k0,
-      __fsql_spine.branch AS __fsql_k1,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_k1,
         __fsql_ts
       FROM __fsql_balance_src
     ) AS __fsql_n
-      ON __fsql_spine.bank = __fsql_n.__fsql_k0
-      AND __fsql_spine.branch = __fsql_n.__fsql_k1
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      ON __fsql_q.bank = __fsql_n.__fsql_k0
+      AND __fsql_q.branch = __fsql_n.__fsql_k1
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_balance_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_balance_src AS __fsql_e
+    ON __fsql_m.bank = __fsql_e.__fsql_k0
+    AND __fsql_m.branch = __fsql_e.__fsql_k1
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+    AND __fsql_m.__fsql_p0_ts > __fsql_m.__fsql_t - 86400000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
 ), __fsql_tagged_src AS NOT MATERIALIZED (
   SELECT
@@ -68,73 +55,56 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     tag AS __fsql_f0
   FROM names AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT first IS NULL
-    AND NOT last IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT first IS NULL AND NOT last IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_tagged_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine.first AS __fsql_k0,
-      __fsql_spine.last AS __fsql_k1,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p1_ts
+    FROM __fsql_balance_pit AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_k1,
         __fsql_ts
       FROM __fsql_tagged_src
     ) AS __fsql_n
-      ON __fsql_spine.first = __fsql_n.__fsql_k0
-      AND __fsql_spine.last = __fsql_n.__fsql_k1
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      ON __fsql_q.first = __fsql_n.__fsql_k0
+      AND __fsql_q.last = __fsql_n.__fsql_k1
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_tagged_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_k1 = __fsql_m.__fsql_k1
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_tagged_src AS __fsql_e
+    ON __fsql_m.first = __fsql_e.__fsql_k0
+    AND __fsql_m.last = __fsql_e.__fsql_k1
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p1_ts
+    AND __fsql_m.__fsql_p1_ts > __fsql_m.__fsql_t - 86400000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_tagged_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p1_ts, __fsql_p1_f0),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_balance_pit.__fsql_f0
+    WHEN NOT __fsql_tagged_pit.__fsql_t IS NULL
+    AND NOT __fsql_tagged_pit.__fsql_p0_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_p0_ts > __fsql_tagged_pit.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_p0_f0
     ELSE CAST(NULL AS BIGINT)
   END AS "amount",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_tagged_pit.__fsql_ts IS NULL
-    AND __fsql_tagged_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_tagged_pit.__fsql_f0
+    WHEN NOT __fsql_tagged_pit.__fsql_t IS NULL
+    AND NOT __fsql_tagged_pit.__fsql_p1_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_p1_ts > __fsql_tagged_pit.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_p1_f0
     ELSE CAST(NULL AS TEXT)
   END AS "tag"
-FROM __fsql_spine
-LEFT JOIN __fsql_balance_pit
-  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
-LEFT JOIN __fsql_tagged_pit
-  ON __fsql_spine.__fsql_rid = __fsql_tagged_pit.__fsql_rid
+FROM __fsql_tagged_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_tagged_pit.__fsql_rid NULLS FIRST

@@ -15,41 +15,31 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     amount AS __fsql_f0
   FROM accounts AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT bank IS NULL
     AND NOT branch IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
+    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_balance_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_balance_src AS __fsql_l
-      ON __fsql_spine.bank = __fsql_l.__fsql_k0
-      AND __fsql_spine.branch = __fsql_l.__fsql_k1
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_balance_src AS __fsql_e
+      ON __fsql_q.bank = __fsql_e.__fsql_k0
+      AND __fsql_q.branch = __fsql_e.__fsql_k1
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 86400000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p0_rank = 1
 ), __fsql_tagged_src AS (
   SELECT
     first AS __fsql_k0,
@@ -58,67 +48,53 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     tag AS __fsql_f0
   FROM names AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT first IS NULL
     AND NOT last IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
+    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_tagged_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p1_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p1_f0,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 COLLATE "C" DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_tagged_src AS __fsql_l
-      ON __fsql_spine.first = __fsql_l.__fsql_k0
-      AND __fsql_spine.last = __fsql_l.__fsql_k1
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 COLLATE "C" DESC NULLS LAST
+      ) AS __fsql_p1_rank
+    FROM __fsql_balance_pit AS __fsql_q
+    LEFT JOIN __fsql_tagged_src AS __fsql_e
+      ON __fsql_q.first = __fsql_e.__fsql_k0
+      AND __fsql_q.last = __fsql_e.__fsql_k1
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 86400000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p1_rank = 1
 )
 SELECT
-  __fsql_spine.spine_id,
-  __fsql_spine.bank,
-  __fsql_spine.branch,
-  __fsql_spine.first,
-  __fsql_spine.last,
-  __fsql_spine.event_timestamp,
+  __fsql_tagged_pit.spine_id,
+  __fsql_tagged_pit.bank,
+  __fsql_tagged_pit.branch,
+  __fsql_tagged_pit.first,
+  __fsql_tagged_pit.last,
+  __fsql_tagged_pit.event_timestamp,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_balance_pit.__fsql_f0
+    WHEN NOT __fsql_tagged_pit.__fsql_t IS NULL
+    AND NOT __fsql_tagged_pit.__fsql_p0_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_p0_ts > __fsql_tagged_pit.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_p0_f0
     ELSE CAST(NULL AS BIGINT)
   END AS "amount",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_tagged_pit.__fsql_ts IS NULL
-    AND __fsql_tagged_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_tagged_pit.__fsql_f0
+    WHEN NOT __fsql_tagged_pit.__fsql_t IS NULL
+    AND NOT __fsql_tagged_pit.__fsql_p1_ts IS NULL
+    AND __fsql_tagged_pit.__fsql_p1_ts > __fsql_tagged_pit.__fsql_t - 86400000000
+    THEN __fsql_tagged_pit.__fsql_p1_f0
     ELSE CAST(NULL AS TEXT)
   END AS "tag"
-FROM __fsql_spine
-LEFT JOIN __fsql_balance_pit
-  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
-LEFT JOIN __fsql_tagged_pit
-  ON __fsql_spine.__fsql_rid = __fsql_tagged_pit.__fsql_rid
+FROM __fsql_tagged_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_tagged_pit.__fsql_rid NULLS FIRST

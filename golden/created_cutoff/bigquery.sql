@@ -13,56 +13,50 @@ WITH __fsql_spine AS (
     score AS __fsql_f0,
     tier AS __fsql_f1
   FROM profiles AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(event_ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(event_ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT user_id IS NULL AND NOT UNIX_MICROS(event_ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_spine.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0,
-    __fsql_l.__fsql_f1
-  FROM __fsql_spine
-  INNER JOIN __fsql_profile_src AS __fsql_l
-    ON __fsql_spine.user_id = __fsql_l.__fsql_k0
+    *
+  FROM (
+    SELECT
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+      __fsql_e.__fsql_f1 AS __fsql_p0_f1,
+      ROW_NUMBER() OVER (
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC, __fsql_e.__fsql_c DESC, IS_NAN(__fsql_e.__fsql_f0) DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_profile_src AS __fsql_e
+      ON __fsql_q.user_id = __fsql_e.__fsql_k0
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 86400000000
+      AND (
+        __fsql_e.__fsql_c IS NULL OR __fsql_e.__fsql_c <= __fsql_q.__fsql_t
+      )
+  ) AS __fsql_z
   WHERE
-    __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-    AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    AND (
-      __fsql_l.__fsql_c IS NULL OR __fsql_l.__fsql_c <= __fsql_spine.__fsql_t
-    )
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_spine.__fsql_rid
-      ORDER BY __fsql_l.__fsql_ts DESC, __fsql_l.__fsql_c DESC, IS_NAN(__fsql_l.__fsql_f0) DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
-    ) = 1
+    __fsql_z.__fsql_p0_rank = 1
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_profile_pit.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p0_rank),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_f0
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_p0_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `score`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_f1
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_p0_f1
     ELSE CAST('none' AS STRING)
   END AS `tier`
-FROM __fsql_spine
-LEFT JOIN __fsql_profile_pit
-  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+FROM __fsql_profile_pit
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_profile_pit.__fsql_rid

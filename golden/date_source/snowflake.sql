@@ -18,42 +18,42 @@ WITH __fsql_spine AS (
       balance AS __fsql_f0,
       active AS __fsql_f1
     FROM daily AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
       NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, CAST(day AS TIMESTAMPNTZ)) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, CAST(day AS TIMESTAMPNTZ)) >= __fsql_b.__fsql_lo - 172800000000
+      AND NOT DATE_PART(EPOCH_MICROSECOND, CAST(day AS TIMESTAMPNTZ)) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
+), __fsql_balance_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_balance_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_balance_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 172800000000
-    THEN __fsql_balance_pit.__fsql_f0
+    WHEN NOT __fsql_balance_pit.__fsql_t IS NULL
+    AND NOT __fsql_balance_pit.__fsql_p0_ts IS NULL
+    AND __fsql_balance_pit.__fsql_p0_ts > __fsql_balance_pit.__fsql_t - 172800000000
+    THEN __fsql_balance_pit.__fsql_p0_f0
     ELSE CAST(NULL AS DECIMAL(12, 2))
   END AS "balance",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    AND __fsql_balance_pit.__fsql_ts > __fsql_spine.__fsql_t - 172800000000
-    THEN __fsql_balance_pit.__fsql_f1
+    WHEN NOT __fsql_balance_pit.__fsql_t IS NULL
+    AND NOT __fsql_balance_pit.__fsql_p0_ts IS NULL
+    AND __fsql_balance_pit.__fsql_p0_ts > __fsql_balance_pit.__fsql_t - 172800000000
+    THEN __fsql_balance_pit.__fsql_p0_f1
     ELSE CAST(NULL AS BOOLEAN)
   END AS "active"
-FROM __fsql_spine
-ASOF JOIN __fsql_balance_src AS __fsql_balance_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_balance_pit.__fsql_ts)
-  ON __fsql_spine.user_id = __fsql_balance_pit.__fsql_k0
+FROM __fsql_balance_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_balance_pit.__fsql_rid NULLS FIRST

@@ -209,45 +209,33 @@ WITH RECURSIVE __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     age AS __fsql_f0
   FROM profiles AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 2592000000000
+    NOT user_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine.user_id AS __fsql_k0,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p1_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_ts
       FROM __fsql_profile_src
     ) AS __fsql_n
-      ON __fsql_spine.user_id = __fsql_n.__fsql_k0
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
+      ON __fsql_q.user_id = __fsql_n.__fsql_k0 AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_profile_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_profile_src AS __fsql_e
+    ON __fsql_m.user_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p1_ts
+    AND __fsql_m.__fsql_p1_ts > __fsql_m.__fsql_t - 2592000000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
 )
 SELECT
@@ -281,38 +269,39 @@ SELECT
   ) AS "spent_share"
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCLUDE (__fsql_rid, __fsql_t),
+    __fsql_profile_pit.*
+    EXCLUDE (__fsql_rid, __fsql_t, __fsql_p1_ts, __fsql_p1_f0),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN CAST(__fsql_activity_bk.__fsql_a0 AS DOUBLE) / NULLIF(__fsql_activity_cnt.__fsql_n0, 0)
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount_avg_1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN __fsql_activity_bk.__fsql_a1
       ELSE CAST(NULL AS DOUBLE)
     END AS "spent_1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN COALESCE(__fsql_activity_cnt.__fsql_a2, 0)
       ELSE CAST(NULL AS BIGINT)
     END AS "food_count_1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-      THEN __fsql_profile_pit.__fsql_f0
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_p1_ts IS NULL
+      AND __fsql_profile_pit.__fsql_p1_ts > __fsql_profile_pit.__fsql_t - 2592000000000
+      THEN __fsql_profile_pit.__fsql_p1_f0
       ELSE CAST(NULL AS BIGINT)
     END AS "age",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
+    __fsql_profile_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_profile_pit
   LEFT JOIN __fsql_activity_cnt
-    ON __fsql_spine.__fsql_rid = __fsql_activity_cnt.__fsql_rid
+    ON __fsql_profile_pit.__fsql_rid = __fsql_activity_cnt.__fsql_rid
   LEFT JOIN __fsql_activity_bk
-    ON __fsql_spine.__fsql_rid = __fsql_activity_bk.__fsql_rid
-  LEFT JOIN __fsql_profile_pit
-    ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+    ON __fsql_profile_pit.__fsql_rid = __fsql_activity_bk.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

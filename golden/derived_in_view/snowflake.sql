@@ -16,63 +16,52 @@ WITH __fsql_spine AS (
     CASE WHEN category = 'food' THEN 1 END AS __fsql_x1,
     1 AS __fsql_x2
   FROM events AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-    AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
 ), __fsql_activity_frames AS (
   SELECT
-    __fsql_rid,
-    __fsql_a0,
-    __fsql_a1,
-    __fsql_a2
+    *
   FROM (
     SELECT
-      __fsql_rid,
-      CAST(AVG(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      __fsql_j.*,
+      CAST(AVG(__fsql_p0_x0) OVER (
+        PARTITION BY __fsql_p0_k0
+        ORDER BY __fsql_p0_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS DOUBLE) AS __fsql_a0,
-      COUNT(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      ) AS DOUBLE) AS __fsql_p0_a0,
+      COUNT(__fsql_p0_x1) OVER (
+        PARTITION BY __fsql_p0_k0
+        ORDER BY __fsql_p0_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1,
-      COUNT(__fsql_x2) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      ) AS __fsql_p0_a1,
+      COUNT(__fsql_p0_x2) OVER (
+        PARTITION BY __fsql_p0_k0
+        ORDER BY __fsql_p0_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a2
+      ) AS __fsql_p0_a2
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS BIGINT) AS __fsql_rid,
-        __fsql_x0,
-        __fsql_x1,
-        __fsql_x2
-      FROM __fsql_activity_src
-      UNION ALL
-      SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
-        __fsql_rid,
-        NULL AS __fsql_x0,
-        NULL AS __fsql_x1,
-        NULL AS __fsql_x2
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
-    ) AS __fsql_u
+        __fsql_q.*,
+        COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_p0_k0,
+        COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_p0_o,
+        __fsql_e.__fsql_c AS __fsql_p0_c,
+        __fsql_e.__fsql_x0 AS __fsql_p0_x0,
+        __fsql_e.__fsql_x1 AS __fsql_p0_x1,
+        __fsql_e.__fsql_x2 AS __fsql_p0_x2
+      FROM __fsql_spine AS __fsql_q
+      FULL JOIN (
+        SELECT
+          __fsql_k0,
+          __fsql_ts,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_none,
+          __fsql_x0,
+          __fsql_x1,
+          __fsql_x2
+        FROM __fsql_activity_src
+      ) AS __fsql_e
+        ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+    ) AS __fsql_j
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
@@ -86,22 +75,22 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       age AS __fsql_f0
     FROM profiles AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 2592000000000
+      NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p1_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0
+  FROM __fsql_activity_frames AS __fsql_q
+  ASOF JOIN __fsql_profile_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 )
 SELECT
   __fsql_o.*
@@ -153,36 +142,35 @@ FROM (
     __fsql_o0."age" >= 18 AS "is_adult"
   FROM (
     SELECT
-      __fsql_spine.*
-      EXCLUDE (__fsql_rid, __fsql_t),
+      __fsql_profile_pit.*
+      EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_k0, __fsql_p0_o, __fsql_p0_c, __fsql_p0_x0, __fsql_p0_x1, __fsql_p0_x2, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p1_ts, __fsql_p1_f0),
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN __fsql_activity_frames.__fsql_a0
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.user_id IS NULL
+        THEN __fsql_profile_pit.__fsql_p0_a0
         ELSE CAST(NULL AS DOUBLE)
       END AS "amount_avg_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN COALESCE(__fsql_activity_frames.__fsql_a1, 0)
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.user_id IS NULL
+        THEN COALESCE(__fsql_profile_pit.__fsql_p0_a1, 0)
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "food_count_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-        THEN COALESCE(__fsql_activity_frames.__fsql_a2, 0)
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.user_id IS NULL
+        THEN COALESCE(__fsql_profile_pit.__fsql_p0_a2, 0)
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "__fsql_activity__count_1d",
       CASE
-        WHEN NOT __fsql_spine.__fsql_t IS NULL
-        AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-        AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 2592000000000
-        THEN __fsql_profile_pit.__fsql_f0
+        WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+        AND NOT __fsql_profile_pit.__fsql_p1_ts IS NULL
+        AND __fsql_profile_pit.__fsql_p1_ts > __fsql_profile_pit.__fsql_t - 2592000000000
+        THEN __fsql_profile_pit.__fsql_p1_f0
         ELSE CAST(NULL AS DECIMAL(38, 0))
       END AS "age",
-      __fsql_spine.__fsql_rid AS __fsql_order
-    FROM __fsql_spine
-    LEFT JOIN __fsql_activity_frames
-      ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
-    ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
-      ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
+      __fsql_profile_pit.__fsql_rid AS __fsql_order
+    FROM __fsql_profile_pit
   ) AS __fsql_o0
 ) AS __fsql_o
 ORDER BY

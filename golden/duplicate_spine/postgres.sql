@@ -15,63 +15,50 @@ WITH __fsql_spine AS (
     score AS __fsql_f0,
     tier AS __fsql_f1
   FROM profiles AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM event_ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM event_ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 86400000000
+    AND NOT CAST(EXTRACT(EPOCH FROM event_ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0,
-    __fsql_f1
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
-      __fsql_l.__fsql_f1,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+      __fsql_e.__fsql_f1 AS __fsql_p0_f1,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 COLLATE "C" DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_profile_src AS __fsql_l
-      ON __fsql_spine.user_id = __fsql_l.__fsql_k0
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST, __fsql_e.__fsql_f1 COLLATE "C" DESC NULLS LAST
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_profile_src AS __fsql_e
+      ON __fsql_q.user_id = __fsql_e.__fsql_k0
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 86400000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p0_rank = 1
 )
 SELECT
-  __fsql_spine.spine_id,
-  __fsql_spine.user_id,
-  __fsql_spine.event_timestamp,
-  __fsql_spine.label,
+  __fsql_profile_pit.spine_id,
+  __fsql_profile_pit.user_id,
+  __fsql_profile_pit.event_timestamp,
+  __fsql_profile_pit.label,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_f0
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_p0_f0
     ELSE CAST(NULL AS DOUBLE PRECISION)
   END AS "score",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_f1
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_p0_f1
     ELSE CAST('none' AS TEXT)
   END AS "tier"
-FROM __fsql_spine
-LEFT JOIN __fsql_profile_pit
-  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+FROM __fsql_profile_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_profile_pit.__fsql_rid NULLS FIRST

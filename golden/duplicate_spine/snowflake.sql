@@ -18,42 +18,41 @@ WITH __fsql_spine AS (
       score AS __fsql_f0,
       tier AS __fsql_f1
     FROM profiles AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, event_ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, event_ts) >= __fsql_b.__fsql_lo - 86400000000
+      NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, event_ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_profile_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_profile_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_f0
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_p0_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "score",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_f1
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+    THEN __fsql_profile_pit.__fsql_p0_f1
     ELSE CAST('none' AS VARCHAR)
   END AS "tier"
-FROM __fsql_spine
-ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
-  ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
+FROM __fsql_profile_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_profile_pit.__fsql_rid NULLS FIRST

@@ -14,97 +14,72 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     txn_count AS __fsql_f0
   FROM users AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT user_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
     AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_user_stats_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_user_stats_src AS __fsql_l
-      ON __fsql_spine.user_id = __fsql_l.__fsql_k0
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_user_stats_src AS __fsql_e
+      ON __fsql_q.user_id = __fsql_e.__fsql_k0 AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p0_rank = 1
 ), __fsql_fx_src AS (
   SELECT
     CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
     CAST(EXTRACT(EPOCH FROM created) * 1000000 AS BIGINT) AS __fsql_c,
     eur_usd AS __fsql_f0
   FROM rates AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 21600000000
+    NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_fx_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p1_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p1_f0,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    CROSS JOIN __fsql_fx_src AS __fsql_l
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST
+      ) AS __fsql_p1_rank
+    FROM __fsql_user_stats_pit AS __fsql_q
+    LEFT JOIN __fsql_fx_src AS __fsql_e
+      ON __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 21600000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p1_rank = 1
 )
 SELECT
-  __fsql_spine.spine_id,
-  __fsql_spine.user_id,
-  __fsql_spine.event_timestamp,
-  __fsql_spine.label,
+  __fsql_fx_pit.spine_id,
+  __fsql_fx_pit.user_id,
+  __fsql_fx_pit.event_timestamp,
+  __fsql_fx_pit.label,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
-    THEN __fsql_user_stats_pit.__fsql_f0
+    WHEN NOT __fsql_fx_pit.__fsql_t IS NULL AND NOT __fsql_fx_pit.__fsql_p0_ts IS NULL
+    THEN __fsql_fx_pit.__fsql_p0_f0
     ELSE CAST(NULL AS BIGINT)
   END AS "txn_count",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_fx_pit.__fsql_ts IS NULL
-    AND __fsql_fx_pit.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
-    THEN __fsql_fx_pit.__fsql_f0
+    WHEN NOT __fsql_fx_pit.__fsql_t IS NULL
+    AND NOT __fsql_fx_pit.__fsql_p1_ts IS NULL
+    AND __fsql_fx_pit.__fsql_p1_ts > __fsql_fx_pit.__fsql_t - 21600000000
+    THEN __fsql_fx_pit.__fsql_p1_f0
     ELSE CAST(NULL AS DOUBLE PRECISION)
   END AS "eur_usd"
-FROM __fsql_spine
-LEFT JOIN __fsql_user_stats_pit
-  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
-LEFT JOIN __fsql_fx_pit
-  ON __fsql_spine.__fsql_rid = __fsql_fx_pit.__fsql_rid
+FROM __fsql_fx_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_fx_pit.__fsql_rid NULLS FIRST

@@ -17,22 +17,22 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       txn_count AS __fsql_f0
     FROM users AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
+      NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
+), __fsql_user_stats_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_user_stats_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 ), __fsql_fx_src AS (
   SELECT
     *
@@ -42,40 +42,37 @@ WITH __fsql_spine AS (
       DATE_PART(EPOCH_MICROSECOND, created) AS __fsql_c,
       eur_usd AS __fsql_f0
     FROM rates AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 21600000000
+      NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
+), __fsql_fx_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p1_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0
+  FROM __fsql_user_stats_pit AS __fsql_q
+  ASOF JOIN __fsql_fx_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_fx_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p1_ts, __fsql_p1_f0),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
-    THEN __fsql_user_stats_pit.__fsql_f0
+    WHEN NOT __fsql_fx_pit.__fsql_t IS NULL AND NOT __fsql_fx_pit.__fsql_p0_ts IS NULL
+    THEN __fsql_fx_pit.__fsql_p0_f0
     ELSE CAST(NULL AS DECIMAL(38, 0))
   END AS "txn_count",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_fx_pit.__fsql_ts IS NULL
-    AND __fsql_fx_pit.__fsql_ts > __fsql_spine.__fsql_t - 21600000000
-    THEN __fsql_fx_pit.__fsql_f0
+    WHEN NOT __fsql_fx_pit.__fsql_t IS NULL
+    AND NOT __fsql_fx_pit.__fsql_p1_ts IS NULL
+    AND __fsql_fx_pit.__fsql_p1_ts > __fsql_fx_pit.__fsql_t - 21600000000
+    THEN __fsql_fx_pit.__fsql_p1_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "eur_usd"
-FROM __fsql_spine
-ASOF JOIN __fsql_user_stats_src AS __fsql_user_stats_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_user_stats_pit.__fsql_ts)
-  ON __fsql_spine.user_id = __fsql_user_stats_pit.__fsql_k0
-ASOF JOIN __fsql_fx_src AS __fsql_fx_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_fx_pit.__fsql_ts)
+FROM __fsql_fx_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_fx_pit.__fsql_rid NULLS FIRST

@@ -13,25 +13,17 @@ WITH __fsql_spine AS (
     score AS __fsql_f0,
     tier AS __fsql_f1
   FROM profiles AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(event_ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(event_ts) >= __fsql_b.__fsql_lo - 3600000000
+    NOT user_id IS NULL AND NOT UNIX_MICROS(event_ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0,
-    __fsql_w.v1 AS __fsql_f1
+    __fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p0_f0,
+    __fsql_x.__fsql_w.v1 AS __fsql_p0_f1
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC, __fsql_f1 ASC
@@ -45,46 +37,42 @@ WITH __fsql_spine AS (
         __fsql_c,
         __fsql_f0,
         __fsql_f1,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
       FROM __fsql_profile_src
       UNION ALL
       SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
+        __fsql_q.user_id AS __fsql_k0,
+        __fsql_q.__fsql_t AS __fsql_o,
         0 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
         NULL AS __fsql_f1,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+      FROM __fsql_spine AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
+    NOT __fsql_x.__fsql_whole IS NULL
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_profile_pit.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts >= __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_profile_pit.__fsql_f0
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts >= __fsql_profile_pit.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_p0_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `score`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-    AND __fsql_profile_pit.__fsql_ts >= __fsql_spine.__fsql_t - 3600000000
-    THEN __fsql_profile_pit.__fsql_f1
+    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+    AND __fsql_profile_pit.__fsql_p0_ts >= __fsql_profile_pit.__fsql_t - 3600000000
+    THEN __fsql_profile_pit.__fsql_p0_f1
     ELSE CAST('none' AS STRING)
   END AS `tier`
-FROM __fsql_spine
-LEFT JOIN __fsql_profile_pit
-  ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+FROM __fsql_profile_pit
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_profile_pit.__fsql_rid

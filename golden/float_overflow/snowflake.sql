@@ -12,72 +12,62 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     x AS __fsql_x0
   FROM events AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-    AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
+    NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
 ), __fsql_sums_frames AS (
   SELECT
-    __fsql_rid,
-    __fsql_a0,
-    __fsql_a1
+    *
   FROM (
     SELECT
-      __fsql_rid,
-      SUM(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      __fsql_j.*,
+      SUM(__fsql_p0_x0) OVER (
+        PARTITION BY __fsql_p0_k0
+        ORDER BY __fsql_p0_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a0,
-      SUM(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      ) AS __fsql_p0_a0,
+      SUM(__fsql_p0_x0) OVER (
+        PARTITION BY __fsql_p0_k0
+        ORDER BY __fsql_p0_o NULLS FIRST
         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1
+      ) AS __fsql_p0_a1
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS BIGINT) AS __fsql_rid,
-        __fsql_x0
-      FROM __fsql_sums_src
-      UNION ALL
-      SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
-        __fsql_rid,
-        NULL AS __fsql_x0
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
-    ) AS __fsql_u
+        __fsql_q.*,
+        COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_p0_k0,
+        COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_p0_o,
+        __fsql_e.__fsql_c AS __fsql_p0_c,
+        __fsql_e.__fsql_x0 AS __fsql_p0_x0
+      FROM __fsql_spine AS __fsql_q
+      FULL JOIN (
+        SELECT
+          __fsql_k0,
+          __fsql_ts,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_none,
+          __fsql_x0
+        FROM __fsql_sums_src
+      ) AS __fsql_e
+        ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+    ) AS __fsql_j
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_sums_frames.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_k0, __fsql_p0_o, __fsql_p0_c, __fsql_p0_x0, __fsql_p0_a0, __fsql_p0_a1),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_sums_frames.__fsql_a0
+    WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+    AND NOT __fsql_sums_frames.user_id IS NULL
+    THEN __fsql_sums_frames.__fsql_p0_a0
     ELSE CAST(NULL AS DOUBLE)
   END AS "x_sum_1d",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_sums_frames.__fsql_a1
+    WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+    AND NOT __fsql_sums_frames.user_id IS NULL
+    THEN __fsql_sums_frames.__fsql_p0_a1
     ELSE CAST(NULL AS DOUBLE)
   END AS "x_sum"
-FROM __fsql_spine
-LEFT JOIN __fsql_sums_frames
-  ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
+FROM __fsql_sums_frames
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_sums_frames.__fsql_rid NULLS FIRST

@@ -13,25 +13,17 @@ WITH __fsql_spine AS (
     temp_c AS __fsql_f0,
     rain AS __fsql_f1
   FROM weather AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT location_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 10800000000
+    NOT location_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_origin_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0,
-    __fsql_w.v1 AS __fsql_f1
+    __fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p0_f0,
+    __fsql_x.__fsql_w.v1 AS __fsql_p0_f1
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC, __fsql_f1 ASC
@@ -45,53 +37,33 @@ WITH __fsql_spine AS (
         __fsql_c,
         __fsql_f0,
         __fsql_f1,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
       FROM __fsql_origin_src
       UNION ALL
       SELECT
-        origin_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
+        __fsql_q.origin_id AS __fsql_k0,
+        __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
         NULL AS __fsql_f1,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT origin_id IS NULL
+      FROM __fsql_spine AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
-), __fsql_destination_src AS (
-  SELECT
-    location_id AS __fsql_k0,
-    UNIX_MICROS(ts) AS __fsql_ts,
-    CAST(NULL AS INT64) AS __fsql_c,
-    temp_c AS __fsql_f0,
-    rain AS __fsql_f1
-  FROM weather AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
-  WHERE
-    NOT location_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 10800000000
+    NOT __fsql_x.__fsql_whole IS NULL
 ), __fsql_destination_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0,
-    __fsql_w.v1 AS __fsql_f1
+    __fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p1_f0,
+    __fsql_x.__fsql_w.v1 AS __fsql_p1_f1
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC, __fsql_f1 ASC
@@ -105,55 +77,49 @@ WITH __fsql_spine AS (
         __fsql_c,
         __fsql_f0,
         __fsql_f1,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_destination_src
+      FROM __fsql_origin_src
       UNION ALL
       SELECT
-        destination_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
+        __fsql_q.destination_id AS __fsql_k0,
+        __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
         NULL AS __fsql_f1,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT destination_id IS NULL
+      FROM __fsql_origin_pit AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
+    NOT __fsql_x.__fsql_whole IS NULL
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_destination_pit.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p1_ts, __fsql_p1_f0, __fsql_p1_f1),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
-    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_origin_pit.__fsql_f0
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p0_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `origin__temp_c`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
-    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_origin_pit.__fsql_f1
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p0_f1
     ELSE CAST(NULL AS BOOL)
   END AS `origin__rain`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_ts IS NULL
-    AND __fsql_destination_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_f0
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p1_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p1_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p1_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `destination__temp_c`
-FROM __fsql_spine
-LEFT JOIN __fsql_origin_pit
-  ON __fsql_spine.__fsql_rid = __fsql_origin_pit.__fsql_rid
-LEFT JOIN __fsql_destination_pit
-  ON __fsql_spine.__fsql_rid = __fsql_destination_pit.__fsql_rid
+FROM __fsql_destination_pit
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_destination_pit.__fsql_rid

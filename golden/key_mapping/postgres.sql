@@ -15,115 +15,78 @@ WITH __fsql_spine AS (
     temp_c AS __fsql_f0,
     rain AS __fsql_f1
   FROM weather AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT location_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 10800000000
+    AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_origin_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0,
-    __fsql_f1
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
-      __fsql_l.__fsql_f1,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+      __fsql_e.__fsql_f1 AS __fsql_p0_f1,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_origin_src AS __fsql_l
-      ON __fsql_spine.origin_id = __fsql_l.__fsql_k0
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST, __fsql_e.__fsql_f1 DESC NULLS LAST
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_origin_src AS __fsql_e
+      ON __fsql_q.origin_id = __fsql_e.__fsql_k0
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 10800000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
-), __fsql_destination_src AS (
-  SELECT
-    location_id AS __fsql_k0,
-    CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
-    CAST(NULL AS BIGINT) AS __fsql_c,
-    temp_c AS __fsql_f0,
-    rain AS __fsql_f1
-  FROM weather AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
-  WHERE
-    NOT location_id IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) >= __fsql_b.__fsql_lo - 10800000000
+    __fsql_z.__fsql_p0_rank = 1
 ), __fsql_destination_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0,
-    __fsql_f1
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
-      __fsql_l.__fsql_f1,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p1_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p1_f0,
+      __fsql_e.__fsql_f1 AS __fsql_p1_f1,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST, __fsql_l.__fsql_f1 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_destination_src AS __fsql_l
-      ON __fsql_spine.destination_id = __fsql_l.__fsql_k0
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-      AND __fsql_l.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST, __fsql_e.__fsql_f1 DESC NULLS LAST
+      ) AS __fsql_p1_rank
+    FROM __fsql_origin_pit AS __fsql_q
+    LEFT JOIN __fsql_origin_src AS __fsql_e
+      ON __fsql_q.destination_id = __fsql_e.__fsql_k0
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+      AND __fsql_e.__fsql_ts > __fsql_q.__fsql_t - 10800000000
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p1_rank = 1
 )
 SELECT
-  __fsql_spine.trip_id,
-  __fsql_spine.origin_id,
-  __fsql_spine.destination_id,
-  __fsql_spine.event_timestamp,
+  __fsql_destination_pit.trip_id,
+  __fsql_destination_pit.origin_id,
+  __fsql_destination_pit.destination_id,
+  __fsql_destination_pit.event_timestamp,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
-    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_origin_pit.__fsql_f0
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p0_f0
     ELSE CAST(NULL AS DOUBLE PRECISION)
   END AS "origin__temp_c",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
-    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_origin_pit.__fsql_f1
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p0_f1
     ELSE CAST(NULL AS BOOLEAN)
   END AS "origin__rain",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_ts IS NULL
-    AND __fsql_destination_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_f0
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p1_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p1_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p1_f0
     ELSE CAST(NULL AS DOUBLE PRECISION)
   END AS "destination__temp_c"
-FROM __fsql_spine
-LEFT JOIN __fsql_origin_pit
-  ON __fsql_spine.__fsql_rid = __fsql_origin_pit.__fsql_rid
-LEFT JOIN __fsql_destination_pit
-  ON __fsql_spine.__fsql_rid = __fsql_destination_pit.__fsql_rid
+FROM __fsql_destination_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_destination_pit.__fsql_rid NULLS FIRST

@@ -18,78 +18,57 @@ WITH __fsql_spine AS (
       temp_c AS __fsql_f0,
       rain AS __fsql_f1
     FROM weather AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT location_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 10800000000
+      NOT location_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
-), __fsql_destination_src AS (
+), __fsql_origin_pit AS (
   SELECT
-    *
-  FROM (
-    SELECT
-      location_id AS __fsql_k0,
-      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
-      CAST(NULL AS BIGINT) AS __fsql_c,
-      temp_c AS __fsql_f0,
-      rain AS __fsql_f1
-    FROM weather AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
-    WHERE
-      NOT location_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 10800000000
-  ) AS __fsql_d
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_ts
-      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
-    ) = 1
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_origin_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.origin_id = __fsql_e.__fsql_k0
+), __fsql_destination_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p1_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p1_f1
+  FROM __fsql_origin_pit AS __fsql_q
+  ASOF JOIN __fsql_origin_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.destination_id = __fsql_e.__fsql_k0
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_destination_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p1_ts, __fsql_p1_f0, __fsql_p1_f1),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
-    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_origin_pit.__fsql_f0
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p0_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "origin__temp_c",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_origin_pit.__fsql_ts IS NULL
-    AND __fsql_origin_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_origin_pit.__fsql_f1
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p0_f1
     ELSE CAST(NULL AS BOOLEAN)
   END AS "origin__rain",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_ts IS NULL
-    AND __fsql_destination_pit.__fsql_ts > __fsql_spine.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_f0
+    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
+    AND NOT __fsql_destination_pit.__fsql_p1_ts IS NULL
+    AND __fsql_destination_pit.__fsql_p1_ts > __fsql_destination_pit.__fsql_t - 10800000000
+    THEN __fsql_destination_pit.__fsql_p1_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "destination__temp_c"
-FROM __fsql_spine
-ASOF JOIN __fsql_origin_src AS __fsql_origin_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_origin_pit.__fsql_ts)
-  ON __fsql_spine.origin_id = __fsql_origin_pit.__fsql_k0
-ASOF JOIN __fsql_destination_src AS __fsql_destination_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_destination_pit.__fsql_ts)
-  ON __fsql_spine.destination_id = __fsql_destination_pit.__fsql_k0
+FROM __fsql_destination_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_destination_pit.__fsql_rid NULLS FIRST

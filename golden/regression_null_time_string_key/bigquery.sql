@@ -13,25 +13,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     amount AS __fsql_f0
   FROM accounts AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT bank IS NULL
-    AND NOT branch IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND NOT UNIX_MICROS(ts) IS NULL
+    NOT bank IS NULL AND NOT branch IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_balance_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0
+    __fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p0_f0
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0, __fsql_k1
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC
@@ -45,37 +36,34 @@ WITH __fsql_spine AS (
         0 AS __fsql_side,
         __fsql_c,
         __fsql_f0,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
       FROM __fsql_balance_src
       UNION ALL
       SELECT
-        bank AS __fsql_k0,
-        branch AS __fsql_k1,
-        __fsql_t AS __fsql_o,
+        __fsql_q.bank AS __fsql_k0,
+        __fsql_q.branch AS __fsql_k1,
+        __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT bank IS NULL AND NOT branch IS NULL
+      FROM __fsql_spine AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
+    NOT __fsql_x.__fsql_whole IS NULL
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_balance_pit.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    THEN __fsql_balance_pit.__fsql_f0
+    WHEN NOT __fsql_balance_pit.__fsql_t IS NULL
+    AND NOT __fsql_balance_pit.__fsql_p0_ts IS NULL
+    THEN __fsql_balance_pit.__fsql_p0_f0
     ELSE CAST(42 AS INT64)
   END AS `amount`
-FROM __fsql_spine
-LEFT JOIN __fsql_balance_pit
-  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
+FROM __fsql_balance_pit
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_balance_pit.__fsql_rid

@@ -15,53 +15,42 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     amount AS __fsql_f0
   FROM accounts AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
     NOT bank IS NULL
     AND NOT branch IS NULL
-    AND CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) <= __fsql_b.__fsql_hi
     AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
 ), __fsql_balance_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_ts,
-    __fsql_f0
+    *
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_l.__fsql_ts,
-      __fsql_l.__fsql_f0,
+      __fsql_q.*,
+      __fsql_e.__fsql_ts AS __fsql_p0_ts,
+      __fsql_e.__fsql_f0 AS __fsql_p0_f0,
       ROW_NUMBER() OVER (
-        PARTITION BY __fsql_spine.__fsql_rid
-        ORDER BY __fsql_l.__fsql_ts DESC NULLS LAST, __fsql_l.__fsql_c DESC NULLS LAST, __fsql_l.__fsql_f0 DESC NULLS LAST
-      ) AS _w
-    FROM __fsql_spine
-    INNER JOIN __fsql_balance_src AS __fsql_l
-      ON __fsql_spine.bank = __fsql_l.__fsql_k0
-      AND __fsql_spine.branch = __fsql_l.__fsql_k1
-    WHERE
-      __fsql_l.__fsql_ts <= __fsql_spine.__fsql_t
-  ) AS _t
+        PARTITION BY __fsql_q.__fsql_rid
+        ORDER BY __fsql_e.__fsql_ts DESC NULLS LAST, __fsql_e.__fsql_c DESC NULLS LAST, __fsql_e.__fsql_f0 DESC NULLS LAST
+      ) AS __fsql_p0_rank
+    FROM __fsql_spine AS __fsql_q
+    LEFT JOIN __fsql_balance_src AS __fsql_e
+      ON __fsql_q.bank = __fsql_e.__fsql_k0
+      AND __fsql_q.branch = __fsql_e.__fsql_k1
+      AND __fsql_e.__fsql_ts <= __fsql_q.__fsql_t
+  ) AS __fsql_z
   WHERE
-    _w = 1
+    __fsql_z.__fsql_p0_rank = 1
 )
 SELECT
-  __fsql_spine.spine_id,
-  __fsql_spine.bank,
-  __fsql_spine.branch,
-  __fsql_spine.event_timestamp,
+  __fsql_balance_pit.spine_id,
+  __fsql_balance_pit.bank,
+  __fsql_balance_pit.branch,
+  __fsql_balance_pit.event_timestamp,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    THEN __fsql_balance_pit.__fsql_f0
+    WHEN NOT __fsql_balance_pit.__fsql_t IS NULL
+    AND NOT __fsql_balance_pit.__fsql_p0_ts IS NULL
+    THEN __fsql_balance_pit.__fsql_p0_f0
     ELSE CAST(42 AS BIGINT)
   END AS "amount"
-FROM __fsql_spine
-LEFT JOIN __fsql_balance_pit
-  ON __fsql_spine.__fsql_rid = __fsql_balance_pit.__fsql_rid
+FROM __fsql_balance_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_balance_pit.__fsql_rid NULLS FIRST

@@ -18,16 +18,9 @@ WITH __fsql_spine AS (
       CAST(NULL AS BIGINT) AS __fsql_c,
       amount AS __fsql_f0
     FROM accounts AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
       NOT bank IS NULL
       AND NOT branch IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
       AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
@@ -35,18 +28,24 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_k0, __fsql_k1, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST
     ) = 1
+), __fsql_balance_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_balance_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.bank = __fsql_e.__fsql_k0 AND __fsql_q.branch = __fsql_e.__fsql_k1
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_balance_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_balance_pit.__fsql_ts IS NULL
-    THEN __fsql_balance_pit.__fsql_f0
+    WHEN NOT __fsql_balance_pit.__fsql_t IS NULL
+    AND NOT __fsql_balance_pit.__fsql_p0_ts IS NULL
+    THEN __fsql_balance_pit.__fsql_p0_f0
     ELSE CAST(42 AS DECIMAL(38, 0))
   END AS "amount"
-FROM __fsql_spine
-ASOF JOIN __fsql_balance_src AS __fsql_balance_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_balance_pit.__fsql_ts)
-  ON __fsql_spine.bank = __fsql_balance_pit.__fsql_k0
-  AND __fsql_spine.branch = __fsql_balance_pit.__fsql_k1
+FROM __fsql_balance_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_balance_pit.__fsql_rid NULLS FIRST

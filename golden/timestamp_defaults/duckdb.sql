@@ -13,46 +13,34 @@ WITH __fsql_spine AS (
     seen_at AS __fsql_f0,
     born AS __fsql_f1
   FROM profiles AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT user_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_profile_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0,
-    __fsql_l.__fsql_f1
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine.user_id AS __fsql_k0,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_ts
       FROM __fsql_profile_src
     ) AS __fsql_n
-      ON __fsql_spine.user_id = __fsql_n.__fsql_k0
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      ON __fsql_q.user_id = __fsql_n.__fsql_k0 AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_profile_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_profile_src AS __fsql_e
+    ON __fsql_m.user_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+    AND __fsql_m.__fsql_p0_ts > __fsql_m.__fsql_t - 86400000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
     ) = 1
 ), __fsql_visits_src AS (
   SELECT
@@ -155,35 +143,34 @@ SELECT
   __fsql_o."seen_at" > CAST('2000-01-01 11:59:59.000000' AS TIMESTAMP) AS "after_2000"
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCLUDE (__fsql_rid, __fsql_t),
+    __fsql_profile_pit.*
+    EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_profile_pit.__fsql_f0
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+      AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_p0_f0
       ELSE CAST('2000-01-01 12:00:00.000000' AS TIMESTAMP)
     END AS "seen_at",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_profile_pit.__fsql_f1
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+      AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_p0_f1
       ELSE CAST('1999-12-31' AS DATE)
     END AS "born",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN COALESCE(__fsql_visits_rk.__fsql_a0, CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP))
       ELSE CAST('2000-01-01 06:30:00.000000' AS TIMESTAMP)
     END AS "last_seen",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
-  LEFT JOIN __fsql_profile_pit
-    ON __fsql_spine.__fsql_rid = __fsql_profile_pit.__fsql_rid
+    __fsql_profile_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_profile_pit
   LEFT JOIN __fsql_visits_cnt
-    ON __fsql_spine.__fsql_rid = __fsql_visits_cnt.__fsql_rid
+    ON __fsql_profile_pit.__fsql_rid = __fsql_visits_cnt.__fsql_rid
   LEFT JOIN __fsql_visits_rk
-    ON __fsql_spine.__fsql_rid = __fsql_visits_rk.__fsql_rid
+    ON __fsql_profile_pit.__fsql_rid = __fsql_visits_rk.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

@@ -16,22 +16,23 @@ WITH __fsql_spine AS (
       seen_at AS __fsql_f0,
       born AS __fsql_f1
     FROM profiles AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT user_id IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
+      NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
+), __fsql_profile_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_profile_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 ), __fsql_visits_src AS (
   SELECT
     user_id AS __fsql_k0,
@@ -103,36 +104,35 @@ SELECT
   __fsql_o."seen_at" > TO_TIMESTAMP_NTZ('2000-01-01 11:59:59.000000', 'yyyy-mm-DD hh24:mi:ss.ff6') AS "after_2000"
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCLUDE (__fsql_rid, __fsql_t),
+    __fsql_profile_pit.*
+    EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_profile_pit.__fsql_f0
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+      AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_p0_f0
       ELSE TO_TIMESTAMP_NTZ('2000-01-01 12:00:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6')
     END AS "seen_at",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_profile_pit.__fsql_ts IS NULL
-      AND __fsql_profile_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_profile_pit.__fsql_f1
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
+      AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
+      THEN __fsql_profile_pit.__fsql_p0_f1
       ELSE TO_DATE('1999-12-31', 'yyyy-mm-DD')
     END AS "born",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
+      AND NOT __fsql_profile_pit.user_id IS NULL
       THEN COALESCE(
         __fsql_visits_nav.__fsql_a0,
         TO_TIMESTAMP_NTZ('2000-01-01 06:30:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6')
       )
       ELSE TO_TIMESTAMP_NTZ('2000-01-01 06:30:00.000000', 'yyyy-mm-DD hh24:mi:ss.ff6')
     END AS "last_seen",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
-  ASOF JOIN __fsql_profile_src AS __fsql_profile_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_profile_pit.__fsql_ts)
-    ON __fsql_spine.user_id = __fsql_profile_pit.__fsql_k0
+    __fsql_profile_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_profile_pit
   LEFT JOIN __fsql_visits_nav
-    ON __fsql_spine.__fsql_rid = __fsql_visits_nav.__fsql_rid
+    ON __fsql_profile_pit.__fsql_rid = __fsql_visits_nav.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

@@ -12,24 +12,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     txn_count AS __fsql_f0
   FROM users AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_user_stats_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0
+    __fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p0_f0
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC
@@ -42,25 +34,23 @@ WITH __fsql_spine AS (
         0 AS __fsql_side,
         __fsql_c,
         __fsql_f0,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
       FROM __fsql_user_stats_src
       UNION ALL
       SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
+        __fsql_q.user_id AS __fsql_k0,
+        __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
+      FROM __fsql_spine AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
+    NOT __fsql_x.__fsql_whole IS NULL
 ), __fsql_merchant_stats_src AS (
   SELECT
     merchant_id AS __fsql_k0,
@@ -68,24 +58,16 @@ WITH __fsql_spine AS (
     CAST(NULL AS INT64) AS __fsql_c,
     risk AS __fsql_f0
   FROM `features.merchants` AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT merchant_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND UNIX_MICROS(ts) >= __fsql_b.__fsql_lo - 43200000000
+    NOT merchant_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_merchant_stats_pit AS (
   SELECT
-    __fsql_rid,
-    __fsql_w.ts AS __fsql_ts,
-    __fsql_w.v0 AS __fsql_f0
+    __fsql_whole.*,
+    __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
+    __fsql_x.__fsql_w.v0 AS __fsql_p1_f0
   FROM (
     SELECT
-      __fsql_rid,
+      __fsql_whole,
       LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC
@@ -98,47 +80,41 @@ WITH __fsql_spine AS (
         0 AS __fsql_side,
         __fsql_c,
         __fsql_f0,
-        CAST(NULL AS INT64) AS __fsql_rid,
+        NULL AS __fsql_whole,
         STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0) AS __fsql_row
       FROM __fsql_merchant_stats_src
       UNION ALL
       SELECT
-        merchant_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
+        __fsql_q.merchant_id AS __fsql_k0,
+        __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
         NULL AS __fsql_f0,
-        __fsql_rid,
+        __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT merchant_id IS NULL
+      FROM __fsql_user_stats_pit AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
-    NOT __fsql_rid IS NULL
+    NOT __fsql_x.__fsql_whole IS NULL
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_merchant_stats_pit.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p1_ts, __fsql_p1_f0),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
-    AND __fsql_user_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_user_stats_pit.__fsql_f0
+    WHEN NOT __fsql_merchant_stats_pit.__fsql_t IS NULL
+    AND NOT __fsql_merchant_stats_pit.__fsql_p0_ts IS NULL
+    AND __fsql_merchant_stats_pit.__fsql_p0_ts > __fsql_merchant_stats_pit.__fsql_t - 86400000000
+    THEN __fsql_merchant_stats_pit.__fsql_p0_f0
     ELSE CAST(0 AS INT64)
   END AS `txn_count`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_merchant_stats_pit.__fsql_ts IS NULL
-    AND __fsql_merchant_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
-    THEN __fsql_merchant_stats_pit.__fsql_f0
+    WHEN NOT __fsql_merchant_stats_pit.__fsql_t IS NULL
+    AND NOT __fsql_merchant_stats_pit.__fsql_p1_ts IS NULL
+    AND __fsql_merchant_stats_pit.__fsql_p1_ts > __fsql_merchant_stats_pit.__fsql_t - 43200000000
+    THEN __fsql_merchant_stats_pit.__fsql_p1_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `merchant_risk`
-FROM __fsql_spine
-LEFT JOIN __fsql_user_stats_pit
-  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
-LEFT JOIN __fsql_merchant_stats_pit
-  ON __fsql_spine.__fsql_rid = __fsql_merchant_stats_pit.__fsql_rid
+FROM __fsql_merchant_stats_pit
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_merchant_stats_pit.__fsql_rid

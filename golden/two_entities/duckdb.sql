@@ -14,45 +14,33 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     txn_count AS __fsql_f0
   FROM users AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT user_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_user_stats_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine.user_id AS __fsql_k0,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_ts
       FROM __fsql_user_stats_src
     ) AS __fsql_n
-      ON __fsql_spine.user_id = __fsql_n.__fsql_k0
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      ON __fsql_q.user_id = __fsql_n.__fsql_k0 AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_user_stats_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_user_stats_src AS __fsql_e
+    ON __fsql_m.user_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+    AND __fsql_m.__fsql_p0_ts > __fsql_m.__fsql_t - 86400000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
 ), __fsql_merchant_stats_src AS NOT MATERIALIZED (
   SELECT
@@ -61,68 +49,53 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     risk AS __fsql_f0
   FROM features.merchants AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT merchant_id IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 43200000000
+    NOT merchant_id IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_merchant_stats_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p1_f0
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine.merchant_id AS __fsql_k0,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p1_ts
+    FROM __fsql_user_stats_pit AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_ts
       FROM __fsql_merchant_stats_src
     ) AS __fsql_n
-      ON __fsql_spine.merchant_id = __fsql_n.__fsql_k0
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
+      ON __fsql_q.merchant_id = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_merchant_stats_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_merchant_stats_src AS __fsql_e
+    ON __fsql_m.merchant_id = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p1_ts
+    AND __fsql_m.__fsql_p1_ts > __fsql_m.__fsql_t - 43200000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC
     ) = 1
 )
 SELECT
-  __fsql_spine.*
-  EXCLUDE (__fsql_rid, __fsql_t),
+  __fsql_merchant_stats_pit.*
+  EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p1_ts, __fsql_p1_f0),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_user_stats_pit.__fsql_ts IS NULL
-    AND __fsql_user_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-    THEN __fsql_user_stats_pit.__fsql_f0
+    WHEN NOT __fsql_merchant_stats_pit.__fsql_t IS NULL
+    AND NOT __fsql_merchant_stats_pit.__fsql_p0_ts IS NULL
+    AND __fsql_merchant_stats_pit.__fsql_p0_ts > __fsql_merchant_stats_pit.__fsql_t - 86400000000
+    THEN __fsql_merchant_stats_pit.__fsql_p0_f0
     ELSE CAST(0 AS BIGINT)
   END AS "txn_count",
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL
-    AND NOT __fsql_merchant_stats_pit.__fsql_ts IS NULL
-    AND __fsql_merchant_stats_pit.__fsql_ts > __fsql_spine.__fsql_t - 43200000000
-    THEN __fsql_merchant_stats_pit.__fsql_f0
+    WHEN NOT __fsql_merchant_stats_pit.__fsql_t IS NULL
+    AND NOT __fsql_merchant_stats_pit.__fsql_p1_ts IS NULL
+    AND __fsql_merchant_stats_pit.__fsql_p1_ts > __fsql_merchant_stats_pit.__fsql_t - 43200000000
+    THEN __fsql_merchant_stats_pit.__fsql_p1_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "merchant_risk"
-FROM __fsql_spine
-LEFT JOIN __fsql_user_stats_pit
-  ON __fsql_spine.__fsql_rid = __fsql_user_stats_pit.__fsql_rid
-LEFT JOIN __fsql_merchant_stats_pit
-  ON __fsql_spine.__fsql_rid = __fsql_merchant_stats_pit.__fsql_rid
+FROM __fsql_merchant_stats_pit
 ORDER BY
-  __fsql_spine.__fsql_rid NULLS FIRST
+  __fsql_merchant_stats_pit.__fsql_rid NULLS FIRST

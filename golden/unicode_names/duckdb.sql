@@ -15,46 +15,35 @@ WITH RECURSIVE __fsql_spine AS (
     "amount usd" AS __fsql_f0,
     tier AS __fsql_f1
   FROM profile AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT "kunden id" IS NULL
-    AND EPOCH_US(ts) <= __fsql_b.__fsql_hi
-    AND EPOCH_US(ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT "kunden id" IS NULL AND NOT EPOCH_US(ts) IS NULL
 ), __fsql_kunden_profil_hffc81ee3_pit AS (
   SELECT
-    __fsql_m.__fsql_rid,
-    __fsql_l.__fsql_ts,
-    __fsql_l.__fsql_f0,
-    __fsql_l.__fsql_f1
+    __fsql_m.*,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
   FROM (
     SELECT
-      __fsql_spine.__fsql_rid,
-      __fsql_spine."kunden id" AS __fsql_k0,
-      __fsql_n.__fsql_ts
-    FROM __fsql_spine
-    ASOF JOIN (
+      __fsql_q.*,
+      __fsql_n.__fsql_ts AS __fsql_p0_ts
+    FROM __fsql_spine AS __fsql_q
+    ASOF LEFT JOIN (
       SELECT
         __fsql_k0,
         __fsql_ts
       FROM __fsql_kunden_profil_hffc81ee3_src
     ) AS __fsql_n
-      ON __fsql_spine."kunden id" = __fsql_n.__fsql_k0
-      AND __fsql_n.__fsql_ts <= __fsql_spine.__fsql_t
-    WHERE
-      __fsql_n.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
+      ON __fsql_q."kunden id" = __fsql_n.__fsql_k0
+      AND __fsql_n.__fsql_ts <= __fsql_q.__fsql_t
   ) AS __fsql_m
-  INNER JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_l
-    ON __fsql_l.__fsql_k0 = __fsql_m.__fsql_k0
-    AND __fsql_l.__fsql_ts = __fsql_m.__fsql_ts
+  LEFT JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_e
+    ON __fsql_m."kunden id" = __fsql_e.__fsql_k0
+    AND __fsql_e.__fsql_ts = __fsql_m.__fsql_p0_ts
+    AND __fsql_m.__fsql_p0_ts > __fsql_m.__fsql_t - 86400000000
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_m.__fsql_rid
-      ORDER BY __fsql_l.__fsql_c DESC, __fsql_l.__fsql_f0 DESC, __fsql_l.__fsql_f1 DESC
+      ORDER BY __fsql_e.__fsql_c DESC, __fsql_e.__fsql_f0 DESC, __fsql_e.__fsql_f1 DESC
     ) = 1
 ), __fsql_gr__e_bestellungen_h75bae90e_src AS (
   SELECT
@@ -245,24 +234,25 @@ SELECT
   __fsql_o."数量 1d" * CAST(2 AS BIGINT) AS "数量 doppelt"
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCLUDE (__fsql_rid, __fsql_t),
+    __fsql_kunden_profil_hffc81ee3_pit.*
+    EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f0
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts > __fsql_kunden_profil_hffc81ee3_pit.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_f0
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount usd",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f1
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts IS NULL
+      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_ts > __fsql_kunden_profil_hffc81ee3_pit.__fsql_t - 86400000000
+      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_p0_f1
       ELSE CAST(NULL AS TEXT)
     END AS "merchant's ""tier""",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit."kunden id" IS NULL
       THEN CASE
         WHEN __fsql_gr__e_bestellungen_h75bae90e_bk.__fsql_a0 IS NULL
         THEN CAST(NULL AS BIGINT)
@@ -275,18 +265,17 @@ FROM (
       ELSE CAST(NULL AS BIGINT)
     END AS "数量 1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_t IS NULL
+      AND NOT __fsql_kunden_profil_hffc81ee3_pit."kunden id" IS NULL
       THEN COALESCE(__fsql_gr__e_bestellungen_h75bae90e_cnt.__fsql_a1, 0)
       ELSE CAST(NULL AS BIGINT)
     END AS "anzahl bestellungen",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
-  LEFT JOIN __fsql_kunden_profil_hffc81ee3_pit
-    ON __fsql_spine.__fsql_rid = __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid
+    __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid AS __fsql_order
+  FROM __fsql_kunden_profil_hffc81ee3_pit
   LEFT JOIN __fsql_gr__e_bestellungen_h75bae90e_cnt
-    ON __fsql_spine.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_cnt.__fsql_rid
+    ON __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_cnt.__fsql_rid
   LEFT JOIN __fsql_gr__e_bestellungen_h75bae90e_bk
-    ON __fsql_spine.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_bk.__fsql_rid
+    ON __fsql_kunden_profil_hffc81ee3_pit.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_bk.__fsql_rid
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

@@ -18,22 +18,23 @@ WITH __fsql_spine AS (
       "amount usd" AS __fsql_f0,
       tier AS __fsql_f1
     FROM profile AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT "kunden id" IS NULL
-      AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-      AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
+      NOT "kunden id" IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
   ) AS __fsql_d
   QUALIFY
     ROW_NUMBER() OVER (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
+), __fsql_kunden_profil_hffc81ee3_pit AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_e.__fsql_ts AS __fsql_p0_ts,
+    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
+    __fsql_e.__fsql_f1 AS __fsql_p0_f1
+  FROM __fsql_spine AS __fsql_q
+  ASOF JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
+    ON __fsql_q."kunden id" = __fsql_e.__fsql_k0
 ), __fsql_gr__e_bestellungen_h75bae90e_src AS (
   SELECT
     "kunden id" AS __fsql_k0,
@@ -42,55 +43,45 @@ WITH __fsql_spine AS (
     "数量" AS __fsql_x0,
     1 AS __fsql_x1
   FROM orders AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT "kunden id" IS NULL
-    AND DATE_PART(EPOCH_MICROSECOND, ts) <= __fsql_b.__fsql_hi
-    AND DATE_PART(EPOCH_MICROSECOND, ts) >= __fsql_b.__fsql_lo - 86400000000
+    NOT "kunden id" IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
 ), __fsql_gr__e_bestellungen_h75bae90e_frames AS (
   SELECT
-    __fsql_rid,
-    __fsql_a0,
-    __fsql_a1
+    *
   FROM (
     SELECT
-      __fsql_rid,
-      SUM(CAST(__fsql_x0 AS DECIMAL(38, 0))) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      __fsql_j.*,
+      SUM(CAST(__fsql_p1_x0 AS DECIMAL(38, 0))) OVER (
+        PARTITION BY __fsql_p1_k0
+        ORDER BY __fsql_p1_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a0,
-      COUNT(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
+      ) AS __fsql_p1_a0,
+      COUNT(__fsql_p1_x1) OVER (
+        PARTITION BY __fsql_p1_k0
+        ORDER BY __fsql_p1_o NULLS FIRST
         RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1
+      ) AS __fsql_p1_a1
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS BIGINT) AS __fsql_rid,
-        __fsql_x0,
-        __fsql_x1
-      FROM __fsql_gr__e_bestellungen_h75bae90e_src
-      UNION ALL
-      SELECT
-        "kunden id" AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
-        __fsql_rid,
-        NULL AS __fsql_x0,
-        NULL AS __fsql_x1
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT "kunden id" IS NULL
-    ) AS __fsql_u
+        __fsql_q.*,
+        COALESCE(__fsql_q."kunden id", __fsql_e.__fsql_k0) AS __fsql_p1_k0,
+        COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_p1_o,
+        __fsql_e.__fsql_c AS __fsql_p1_c,
+        __fsql_e.__fsql_x0 AS __fsql_p1_x0,
+        __fsql_e.__fsql_x1 AS __fsql_p1_x1
+      FROM __fsql_kunden_profil_hffc81ee3_pit AS __fsql_q
+      FULL JOIN (
+        SELECT
+          __fsql_k0,
+          __fsql_ts,
+          __fsql_c,
+          CAST(NULL AS BIGINT) AS __fsql_none,
+          __fsql_x0,
+          __fsql_x1
+        FROM __fsql_gr__e_bestellungen_h75bae90e_src
+      ) AS __fsql_e
+        ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+    ) AS __fsql_j
   ) AS __fsql_w
   WHERE
     NOT __fsql_rid IS NULL
@@ -108,33 +99,34 @@ SELECT
   __fsql_o."数量 1d" * 2 AS "数量 doppelt"
 FROM (
   SELECT
-    __fsql_spine.*
-    EXCLUDE (__fsql_rid, __fsql_t),
+    __fsql_gr__e_bestellungen_h75bae90e_frames.*
+    EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p1_k0, __fsql_p1_o, __fsql_p1_c, __fsql_p1_x0, __fsql_p1_x1, __fsql_p1_a0, __fsql_p1_a1),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f0
+      WHEN NOT __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_t IS NULL
+      AND NOT __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p0_ts IS NULL
+      AND __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p0_ts > __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_t - 86400000000
+      THEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p0_f0
       ELSE CAST(NULL AS DOUBLE)
     END AS "amount usd",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL
-      AND NOT __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts IS NULL
-      AND __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts > __fsql_spine.__fsql_t - 86400000000
-      THEN __fsql_kunden_profil_hffc81ee3_pit.__fsql_f1
+      WHEN NOT __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_t IS NULL
+      AND NOT __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p0_ts IS NULL
+      AND __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p0_ts > __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_t - 86400000000
+      THEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p0_f1
       ELSE CAST(NULL AS VARCHAR)
     END AS "merchant's ""tier""",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
+      WHEN NOT __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_t IS NULL
+      AND NOT __fsql_gr__e_bestellungen_h75bae90e_frames."kunden id" IS NULL
       THEN CASE
-        WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 IS NULL
+        WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p1_a0 IS NULL
         THEN CAST(NULL AS DECIMAL(38, 0))
-        WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
-        THEN CAST(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 AS DECIMAL(38, 0))
+        WHEN __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p1_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p1_a0 AS DECIMAL(38, 0))
         ELSE CAST(TO_NUMBER(
           CONCAT(
             'fsql: sum größe bestellungen.数量 1d overflows int64 at a spine row: ',
-            CAST(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a0 AS VARCHAR),
+            CAST(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p1_a0 AS VARCHAR),
             '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
           )
         ) AS DECIMAL(38, 0))
@@ -142,16 +134,13 @@ FROM (
       ELSE CAST(NULL AS DECIMAL(38, 0))
     END AS "数量 1d",
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine."kunden id" IS NULL
-      THEN COALESCE(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_a1, 0)
+      WHEN NOT __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_t IS NULL
+      AND NOT __fsql_gr__e_bestellungen_h75bae90e_frames."kunden id" IS NULL
+      THEN COALESCE(__fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_p1_a1, 0)
       ELSE CAST(NULL AS DECIMAL(38, 0))
     END AS "anzahl bestellungen",
-    __fsql_spine.__fsql_rid AS __fsql_order
-  FROM __fsql_spine
-  ASOF JOIN __fsql_kunden_profil_hffc81ee3_src AS __fsql_kunden_profil_hffc81ee3_pit MATCH_CONDITION (__fsql_spine.__fsql_t >= __fsql_kunden_profil_hffc81ee3_pit.__fsql_ts)
-    ON __fsql_spine."kunden id" = __fsql_kunden_profil_hffc81ee3_pit.__fsql_k0
-  LEFT JOIN __fsql_gr__e_bestellungen_h75bae90e_frames
-    ON __fsql_spine.__fsql_rid = __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid
+    __fsql_gr__e_bestellungen_h75bae90e_frames.__fsql_rid AS __fsql_order
+  FROM __fsql_gr__e_bestellungen_h75bae90e_frames
 ) AS __fsql_o
 ORDER BY
   __fsql_o.__fsql_order NULLS FIRST

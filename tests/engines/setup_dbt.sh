@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Create the virtualenv the dbt tests (tests/test_dbt.py) run `dbt build` from.
+# Create the virtualenv the dbt tests (tests/test_dbt.py on DuckDB, tests/test_dbt_bigquery.py
+# against the local BigQuery API server) run `dbt build` from.
 #
 # dbt-core pins its own dependency ranges (protobuf, jsonschema, ...), which must not constrain
 # fsql's environment, so dbt lives in $REPO/.venv-dbt and the tests run `.venv-dbt/bin/dbt` as a
-# subprocess. These three versions were found to install together here; dbt-core 1.12 needs a
+# subprocess. These versions were found to install together here (dbt-bigquery
+# 1.12.1 runs on dbt-core 1.11); dbt-core 1.12 needs a
 # package whose build downloads a binary and does not install.
 #
 # Idempotent: does nothing when the venv exists and holds the pinned versions; otherwise
@@ -17,15 +19,20 @@ PYTHON="${PYTHON:-python3}"
 PINS=(
   "dbt-core==1.11.16"
   "dbt-duckdb==1.11.1"
+  "dbt-bigquery==1.12.1"
+  "dbt-snowflake==1.12.4"
   "duckdb==2.0.0"
 )
 
 check() {
-  "$VENV/bin/python" -I - "${PINS[@]}" <<'PY'
+  # (an `if !`: inside `if check`, set -e does not stop at a failed command)
+  if ! "$VENV/bin/python" -I - "${PINS[@]}" <<'PY'
 import sys
 from importlib.metadata import version
 
+import dbt.adapters.bigquery  # noqa: F401
 import dbt.adapters.duckdb  # noqa: F401
+import dbt.adapters.snowflake  # noqa: F401
 import duckdb  # noqa: F401
 
 for pin in sys.argv[1:]:
@@ -33,6 +40,7 @@ for pin in sys.argv[1:]:
     if version(name) != wanted:
         sys.exit(f"{name} {version(name)} != {wanted}")
 PY
+  then return 1; fi
   [[ -x "$VENV/bin/dbt" ]]
 }
 

@@ -3,7 +3,8 @@
 #
 # fakesnow 0.12.1 needs snowflake-connector-python 4.x and pins sqlglot~=30.22, which must not
 # constrain fsql's own environment, so it lives in $REPO/.venv-fakesnow. Patch mode
-# (fakesnow.patch()) needs no extra; the "server" extra is not installed.
+# (fakesnow.patch()) needs no extra; server mode (tests/engines/fakesnow_server.py, used by
+# the dbt-snowflake test) needs the "server" extra's starlette and uvicorn, pinned here.
 #
 # Idempotent: does nothing when the venv exists and imports the pinned versions; otherwise
 # (re)creates it. Environment: PYTHON (base interpreter, Python >= 3.11; default python3),
@@ -18,6 +19,8 @@ PINS=(
   "snowflake-connector-python==4.8.1"
   "sqlglot==30.22.0"
   "duckdb==2.0.0"
+  "starlette==1.10.0"
+  "uvicorn==0.55.0"
 )
 
 check() {
@@ -27,6 +30,7 @@ from importlib.metadata import version
 
 import fakesnow  # noqa: F401
 import snowflake.connector  # noqa: F401
+import uvicorn  # noqa: F401
 
 for pin in sys.argv[1:]:
     name, wanted = pin.split("==")

@@ -1,0 +1,95 @@
+"""Statistics and drift of 20 numeric features on DuckDB: ``fsql stats`` of a baseline table
+then ``fsql drift`` of a shifted table against it (PSI over the baseline's deciles, mean,
+NULL-rate and max changes), the same compiled queries the CLI runs.
+
+    python bench/monitor.py --sizes 1m,10m [--features 20] [--threads 2]
+
+Each size is one subprocess (wall time and peak RSS from ``os.wait4``); the tables are made in
+DuckDB (1% NULLs, a tenth of the features int64), then stats and drift are timed separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from fsql.dtypes import DType  # noqa: E402
+from fsql.monitor.compare import DEFAULTS, drift  # noqa: E402
+from fsql.monitor.run import compute  # noqa: E402
+from fsql.monitor.stats import StatsColumn  # noqa: E402
+
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, rows: int, features: int,
+           shift: float) -> list[StatsColumn]:
+    columns, exprs = [], []
+    for j in range(features):
+        kind = "int64" if j % 10 == 9 else "float64"
+        value = f"(hash(i, {j}) % 1000000) / 1000.0 + {shift * j}"
+        if kind == "int64":
+            value = f"CAST(hash(i, {j}) % 1000 AS BIGINT)"
+        exprs.append(f"CASE WHEN hash(i, {j + 100}) % 100 = 0 THEN NULL ELSE {value} END "
+                     f"AS f{j}")
+        columns.append(StatsColumn(f"f{j}", DType(kind)))
+    con.execute(f"CREATE TABLE {name} AS SELECT {', '.join(exprs)} FROM range({rows}) t(i)")
+    return columns
+
+
+def one(rows: int, features: int, threads: int) -> dict[str, float]:
+    """Build the tables, then time stats of the baseline and drift of the current table."""
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    columns = _table(con, "baseline", rows, features, 0.0)
+    _table(con, "current", rows, features, 0.01)
+    t0 = time.perf_counter()
+    report = compute(con, exp.to_table("baseline"), columns, label="baseline")
+    t1 = time.perf_counter()
+    result = drift(con, exp.to_table("current"), report.features,
+                   {c.name: c.dtype for c in columns}, dict(DEFAULTS), label="current")
+    t2 = time.perf_counter()
+    assert len(report.features) == features and result.metrics
+    return {"stats_s": t1 - t0, "drift_s": t2 - t1}
+
+
+def main() -> None:
+    """Run each size in a subprocess and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1m,10m")
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(one(args.one, args.features, args.threads)))
+        return
+    print(f"{'size':>5} {'features':>8} {'stats s':>8} {'drift s':>8} {'total s':>8} "
+          f"{'peak RSS GiB':>12}")
+    for size in args.sizes.split(","):
+        proc = subprocess.Popen([sys.executable, __file__, "--one", str(SIZES[size]),
+                                 "--features", str(args.features), "--threads",
+                                 str(args.threads)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            raise SystemExit(f"size {size} failed (status {status})")
+        figures = json.loads(out)
+        rss = usage.ru_maxrss / 1024 / 1024  # KiB -> GiB (Linux)
+        print(f"{size:>5} {args.features:>8} {figures['stats_s']:8.2f} {figures['drift_s']:8.2f} "
+              f"{figures['stats_s'] + figures['drift_s']:8.2f} {rss:12.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
