@@ -150,11 +150,12 @@ def test_ctrl_c_cancels_the_job_and_progress_shows_its_state() -> None:
 
 
 def assert_latest(server: BigQueryEmulator, repo: Repo, view: str, end: Any,
-                  rows: list[dict[str, Any]], tmp: Path) -> None:
+                  rows: list[dict[str, Any]], tmp: Path, dataset: str = "ds") -> None:
     """SEMANTICS.md, Materialization, on the BigQuery latest table: every key reads what the
     oracle gives a spine row (key, end); a key without a row reads as nothing visible."""
     keys = {"snap": ("bank", "branch"), "activity": ("user_id",)}[view]
-    result = server.client().query(f"SELECT * FROM `{server.project}.ds.{view}_latest`").result()
+    result = server.client().query(
+        f"SELECT * FROM `{server.project}.{dataset}.{view}_latest`").result()
     table = {tuple(r[k] for k in keys): r
              for r in result.to_arrow(create_bqstorage_client=False).to_pylist()}
     want, absent = expected_rows(repo, view, end, rows, tmp)
@@ -190,3 +191,30 @@ def test_materialize_on_bigquery_equals_the_oracle_at_each_end(
         f"SELECT COUNT(*) AS n FROM `{emulator.project}.ds.fsql_materializations` "
         "WHERE finished_at IS NOT NULL").result()
     assert next(iter(state))["n"] >= 6  # the three forward runs of both views finished
+
+
+def test_a_versioned_view_gets_its_pointer_view_on_bigquery(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A version 2 view materializes to ``<view>_v2_latest`` and ``<view>_latest`` is a SQL
+    VIEW over it, as ``--print`` shows and as DuckDB runs do."""
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text()
+                        .replace('table="snap"', f'table="{emulator.project}.ds.snap"')
+                        .replace('snap = FeatureView("snap", ', 'snap = FeatureView("snap", '
+                                 'version=2, '))
+    write_sources(root, SNAP, EVENTS)
+    bq = emulator.client()
+    bq.create_dataset("versioned")  # its own dataset: no version 1 snap_latest table there
+    target = f"bigquery://{emulator.project}/versioned?api_endpoint={emulator.endpoint}"
+    code = main(["materialize", "--repo", str(root), "--views", "snap", "--end",
+                 t(200).isoformat(), "--target", target])
+    assert code == 0, capsys.readouterr().err
+    table = bq.get_table(f"{emulator.project}.versioned.snap_latest")
+    assert table.table_type == "VIEW"
+    rows = [f"SELECT * FROM `{emulator.project}.versioned.{name}` ORDER BY bank, branch"
+            for name in ("snap_v2_latest", "snap_latest")]
+    got = [bq.query(q).result().to_arrow(create_bqstorage_client=False).to_pylist()
+           for q in rows]
+    assert got[0] and got[0] == got[1]
+    assert_latest(emulator, Repo.load(root), "snap", t(200), SNAP, tmp_path, "versioned")

@@ -246,8 +246,13 @@ def _run_bigquery(repo: Catalog, bq: Any, where: Target, chosen: list[FeatureVie
         layout = layout_for(repo, view, cut, where.prefix, dialect="bigquery")
         names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
         run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
-        script = "\n".join(render_step(step, "bigquery")
-                           for step in view_steps(repo, layout, names, run, "bigquery"))
+        steps = [render_step(step, "bigquery")
+                 for step in view_steps(repo, layout, names, run, "bigquery")]
+        if view.version >= 2:  # as --print: the pointer view over the newest version
+            pointer = where.qualified(pointer_name(view, where.prefix))
+            steps.append(render(pointer_view(pointer, names.latest), get_dialect("bigquery"))
+                         .rstrip() + ";")
+        script = "\n".join(steps)
         if progress:
             progress(f"{view.name}: computing rows as of {t1.isoformat()}")
         bigquery.execute(bq, script, what=f"materializing view {view.name!r}",
