@@ -256,7 +256,7 @@ def test_qualified_names_follow_the_dialect(repo: Repo) -> None:
                         dialect="bigquery", target="bigquery://proj/feat")
     assert "DELETE FROM `proj.feat.snap_backfill`" in bq and "`proj.feat.fsql_backfills`" in bq
     sf = print_backfill(repo, view="snap", start=GRID[0], end=GRID[1], every="30m",
-                        dialect="snowflake", target="snowflake://DB/FEAT")
+                        dialect="snowflake", target="snowflake://me@acct/DB/FEAT?warehouse=WH")
     assert "DELETE FROM DB.FEAT.snap_backfill" in sf and "FROM DB.FEAT.fsql_backfills" in sf
     with pytest.raises(CompileError, match="bigquery target"):
         print_backfill(repo, view="snap", start=GRID[0], end=GRID[1], every="30m",
