@@ -95,6 +95,19 @@ def latest_rows(target: Path, view: str) -> dict[tuple[Any, ...], dict[str, Any]
     return {tuple(r[k] for k in repo_keys): r for r in rows}
 
 
+def assert_stores_equal(a: Path, b: Path, views: Sequence[str]) -> None:
+    """The latest tables of ``views`` in two DuckDB stores hold the same keys and columns
+    (hidden state included), ``materialized_at`` aside: it says when a row was written."""
+    for view in views:
+        left, right = latest_rows(a, view), latest_rows(b, view)
+        assert set(left) == set(right), (view, set(left) ^ set(right))
+        for key, row in left.items():
+            for name, value in row.items():
+                if name != "materialized_at":
+                    assert same(value, right[key][name]), (view, key, name, value,
+                                                           right[key][name])
+
+
 def expected_rows(repo: Repo, view: str, end: datetime, source_rows: Sequence[dict[str, Any]],
                   tmp: Path) -> tuple[dict[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
     """What the oracle gives a spine of (every key of the source, ``end``): key -> features,

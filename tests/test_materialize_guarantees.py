@@ -23,9 +23,9 @@ from fsql.repo import Repo
 from tests.materialize_support import (
     SYSTEM,
     assert_contract,
+    assert_stores_equal,
     latest_rows,
     make_repo,
-    same,
     t,
     write_sources,
 )
@@ -44,19 +44,6 @@ def _snapshot_of_store(store: Path) -> dict[str, Any]:
                 for name in tables}
     finally:
         con.close()
-
-
-def _tables_equal(a: Path, b: Path) -> None:
-    """The latest tables of two stores hold the same keys and values (materialized_at aside:
-    it says when a row was written)."""
-    for view in VIEWS:
-        left, right = latest_rows(a, view), latest_rows(b, view)
-        assert set(left) == set(right), (view, set(left) ^ set(right))
-        for key, row in left.items():
-            for name, value in row.items():
-                if name != "materialized_at":
-                    assert same(value, right[key][name]), (view, key, name, value,
-                                                           right[key][name])
 
 
 @pytest.fixture
@@ -172,7 +159,7 @@ def test_any_split_converges_to_one_full_run(snap: list[dict[str, Any]],
             for view, rows in zip(VIEWS, arrived, strict=True):
                 assert_contract(root / "split.duckdb", repo, view, t(point), rows, Path(tmp))
         repo.materialize(end=t(end), target="duckdb:///full.duckdb", full_refresh=True)
-        _tables_equal(root / "split.duckdb", root / "full.duckdb")
+        assert_stores_equal(root / "split.duckdb", root / "full.duckdb", VIEWS)
 
 
 # -- atomicity ---------------------------------------------------------------------------

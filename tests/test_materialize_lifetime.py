@@ -18,9 +18,9 @@ from fsql.materialize.run import layout_for
 from fsql.repo import Repo
 from tests.materialize_support import (
     assert_contract,
+    assert_stores_equal,
     latest_rows,
     make_repo,
-    same,
     t,
     write_sources,
 )
@@ -47,23 +47,6 @@ averaged = FeatureView("averaged", entities=[user], source=events, features=[
 ])
 '''
 VIEWS = ("ledger", "activity")
-
-
-def _table(store: Path, view: str) -> dict[tuple[Any, ...], dict[str, Any]]:
-    return latest_rows(store, view)
-
-
-def _equal(a: Path, b: Path) -> None:
-    """Two stores' latest tables hold the same keys and columns (the hidden state included),
-    materialized_at aside."""
-    for view in VIEWS:
-        left, right = _table(a, view), _table(b, view)
-        assert set(left) == set(right), (view, set(left) ^ set(right))
-        for key, row in left.items():
-            for name, value in row.items():
-                if name != "materialized_at":
-                    assert same(value, right[key][name]), (view, key, name, value,
-                                                           right[key][name])
 
 
 GRID = list(range(0, 301, 15))
@@ -109,7 +92,7 @@ def test_merged_runs_equal_the_oracle_and_a_full_refresh(snap: list[dict[str, An
                 assert_contract(root / "split.duckdb", repo, view, t(point), rows, Path(tmp))
         repo.materialize(views=list(VIEWS), end=t(end), target="duckdb:///full.duckdb",
                          full_refresh=True)
-        _equal(root / "split.duckdb", root / "full.duckdb")
+        assert_stores_equal(root / "split.duckdb", root / "full.duckdb", VIEWS)
 
 
 def test_settled_history_is_not_read_again(tmp_path: Path) -> None:
