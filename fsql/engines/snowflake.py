@@ -1,0 +1,296 @@
+"""Training sets and statements on Snowflake through snowflake-connector-python: a connection
+from the target's parts and credentials, a local spine file uploaded to a TEMPORARY table, a
+table or query spine used in place, results fetched as Arrow, each query's state shown as
+progress, and Ctrl-C cancelling the running query (``SYSTEM$CANCEL_QUERY``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from fsql.dsl.catalog import Catalog
+from fsql.dtypes import DType
+from fsql.engines.credentials import Credentials
+from fsql.engines.files import DuckDBFiles
+from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
+from fsql.engines.statements import describe, select_all, statement_sql, table
+from fsql.errors import CompileError, ExecutionError
+from fsql.plan.nodes import SpineRef
+from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
+from fsql.plan.schemas import Target
+from fsql.sql.compiler import compile_plan, render
+from fsql.sql.dialect import get_dialect
+from fsql.sql.tree import ident, literal
+
+Progress = Callable[[str], None]
+LOGIN_TIMEOUT = 20  # seconds: an unreachable account fails in this time, not the default 120
+_UPPER_IDENTIFIER = re.compile(r"[A-Z_][A-Z0-9_$]*")
+INSERT_BATCH = 1000  # spine rows per INSERT (Snowflake takes up to 16,384 rows per VALUES)
+# The fsql dtype of each spine column, which gives its Snowflake type (dialects/snowflake.toml).
+_DTYPES = ((pa.types.is_boolean, "bool"), (pa.types.is_integer, "int64"),
+           (pa.types.is_floating, "float64"), (pa.types.is_string, "string"),
+           (pa.types.is_large_string, "string"), (pa.types.is_timestamp, "timestamp"),
+           (pa.types.is_date, "date"))
+
+
+def connection(account: str, *, database: str, schema: str, options: Mapping[str, str],
+               credentials: Credentials) -> Any:
+    """A snowflake-connector-python connection to ``database.schema`` of ``account``; the
+    URL's ``warehouse``, ``role``, ``host``, ``port`` and ``protocol`` options are passed on
+    (``host``/``port``/``protocol=http`` point it at a local server of the Snowflake API).
+    The session's time zone is UTC. Failing to connect is an ExecutionError without secrets.
+    """
+    connector = _connector()
+    settings: dict[str, Any] = {"account": account, "database": database, "schema": schema,
+                                "login_timeout": LOGIN_TIMEOUT,
+                                "session_parameters": {"TIMEZONE": "UTC"}}
+    for name in ("warehouse", "role", "host", "protocol"):
+        if options.get(name):
+            settings[name] = options[name]
+    if options.get("port"):
+        try:
+            settings["port"] = int(options["port"])
+        except ValueError:
+            raise CompileError(f"Snowflake target: ?port={options['port']!r} is not a number"
+                               ) from None
+    try:
+        return connector.connect(**settings, **credentials.secret)
+    except connector.errors.Error as err:
+        raise ExecutionError(f"Snowflake account {account!r}: cannot connect: "
+                             f"{_first_line(err, credentials)}") from None
+
+
+def _connector() -> Any:
+    try:
+        import snowflake.connector  # an extra: imported when a target needs it
+    except ImportError:
+        raise ExecutionError("Snowflake targets need snowflake-connector-python: pip install "
+                             "'fsql[snowflake]'") from None
+    return snowflake.connector
+
+
+def _first_line(err: BaseException, credentials: Credentials | None = None) -> str:
+    """The error's first line, with every secret value of ``credentials`` masked."""
+    text = str(err).strip()
+    line = text.splitlines()[0] if text else type(err).__name__
+    for value in (credentials.secret.values() if credentials else ()):
+        if isinstance(value, str) and len(value) >= 4:
+            line = line.replace(value, "***")
+    return line
+
+
+def execute(con: Any, sql: str, *, what: str, progress: Progress | None = None,
+            params: Sequence[Any] | None = None, poll: float = 1.0) -> Any:
+    """Run one statement and return its cursor (holding the result). The query runs
+    asynchronously: its state is reported about every ``poll`` seconds, and Ctrl-C cancels it
+    in Snowflake (``SYSTEM$CANCEL_QUERY``) before the KeyboardInterrupt goes on."""
+    errors = _connector().errors
+    cursor = con.cursor()
+    qid = None
+    try:
+        qid = cursor.execute_async(sql, params)["queryId"]
+        started, wait = time.monotonic(), 0.02
+        while con.is_still_running(con.get_query_status_throw_if_error(qid)):
+            time.sleep(min(wait, poll))
+            wait *= 2
+            if progress is not None and wait > poll:
+                progress(f"{what}: query {qid} running, {time.monotonic() - started:.0f} s")
+        cursor.get_results_from_sfqid(qid)
+    except KeyboardInterrupt:
+        if qid is not None:  # (before it has an id, the connector's own handler cancels it)
+            cancel(con, qid)
+        raise
+    except errors.Error as err:
+        raise ExecutionError(f"Snowflake failed {what}: {_first_line(err)}") from None
+    return cursor
+
+
+def cancel(con: Any, qid: str) -> None:
+    """Cancel query ``qid`` in Snowflake.
+    https://docs.snowflake.com/en/sql-reference/functions/system_cancel_query"""
+    con.cursor().execute("SELECT SYSTEM$CANCEL_QUERY(%s)", (qid,))
+
+
+def query_arrow(con: Any, sql: str, *, what: str, progress: Progress | None = None
+                ) -> pa.Table:
+    """Run ``sql`` and fetch its result as Arrow (``fetch_arrow_all``)."""
+    cursor = execute(con, sql, what=what, progress=progress)
+    try:
+        result = cursor.fetch_arrow_all(force_return_table=True)
+    except _connector().errors.Error as err:
+        raise ExecutionError(f"Snowflake failed {what}: {_first_line(err)}") from None
+    assert result is not None
+    return result
+
+
+def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
+           progress: Progress | None = None) -> None:
+    """Create table ``name`` (TEMPORARY: dropped with the session) with ``rows``' columns,
+    typed as fsql's Snowflake SQL types them (timestamps as TIMESTAMP_NTZ, UTC wall-clock
+    time), and insert the rows as typed literals, ``INSERT_BATCH`` rows per statement."""
+    dialect = get_dialect("snowflake")
+    dtypes = [_dtype(field) for field in rows.schema]
+    columns = [exp.ColumnDef(this=ident(f.name), kind=dialect.type_sql(d))
+               for f, d in zip(rows.schema, dtypes, strict=True)]
+    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
+    create = exp.Create(this=exp.Schema(this=exp.to_table(name, dialect="snowflake"),
+                                        expressions=columns),
+                        kind="TABLE", properties=properties)
+    execute(con, render(create, dialect).rstrip(), what=f"creating {name}", progress=progress)
+    records = rows.to_pylist()
+    for start in range(0, len(records), INSERT_BATCH):
+        values = exp.Values(expressions=[
+            exp.Tuple(expressions=[literal(v, d, dialect) for v, d in
+                                   zip(record.values(), dtypes, strict=True)])
+            for record in records[start:start + INSERT_BATCH]])
+        insert = exp.Insert(this=exp.to_table(name, dialect="snowflake"), expression=values)
+        execute(con, render(insert, dialect).rstrip(), what=f"loading {name}",
+                progress=progress)
+
+
+def _dtype(field: pa.Field) -> DType:
+    if pa.types.is_decimal(field.type):
+        return DType("decimal", field.type.precision, field.type.scale)
+    kind = next((name for test, name in _DTYPES if test(field.type)), None)
+    if kind is None:
+        raise CompileError(f"Spine column {field.name!r} has type {field.type}, which fsql "
+                           "does not upload to Snowflake; cast it to a number, string, "
+                           "date or timestamp")
+    return DType(kind)
+
+
+def _columns_of(con: Any, spine: str) -> tuple[str, ...]:
+    """The columns of a table or query spine, as Snowflake describes them (nothing runs:
+    the connector's ``describe``)."""
+    dialect = get_dialect("snowflake")
+    sql = spine if is_query(spine) else render(
+        exp.select(exp.Star()).from_(exp.to_table(spine, dialect="snowflake")), dialect)
+    try:
+        described = con.cursor().describe(sql)
+    except _connector().errors.Error as err:
+        raise ExecutionError(f"Snowflake cannot read the spine {spine!r}: {_first_line(err)}"
+                             ) from None
+    return tuple(_unquoted(d.name) for d in described or ())
+
+
+def _unquoted(name: str) -> str:
+    """A column name as fsql's definitions write it: Snowflake stores an unquoted identifier
+    upper-cased and resolves it case-insensitively, so ``USER_ID`` is read as ``user_id``
+    (which fsql prints unquoted); any other name (created quoted) is kept as it is.
+    https://docs.snowflake.com/en/sql-reference/identifiers-syntax"""
+    return name.lower() if _UPPER_IDENTIFIER.fullmatch(name) else name
+
+
+def _restore_names(result: pa.Table, names: Iterable[str]) -> pa.Table:
+    """``result`` with Snowflake's upper-cased names of unquoted identifiers given back
+    their definitions' spelling, and timestamps (TIMESTAMP_NTZ: UTC wall-clock time) as UTC
+    instants in microseconds (the connector's Arrow has nanoseconds)."""
+    spelled = {n.upper(): n for n in names}
+    columns, fields = [], []
+    for field, column in zip(result.schema, result.columns, strict=True):
+        name = field.name if field.name in spelled.values() else \
+            spelled.get(field.name, field.name)
+        if pa.types.is_timestamp(field.type):  # fsql's resolution: the microsecond
+            column = pc.cast(column, pa.timestamp("us", tz="UTC"))
+        columns.append(column)
+        fields.append(pa.field(name, column.type))
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
+
+
+def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, con: Any,
+                 progress: Progress | None = None,
+                 spine_timestamp: str = "event_timestamp",
+                 **options: Any) -> tuple[pa.Table, tuple[str, ...]]:
+    """The training set of ``spine`` (a local file: uploaded to a TEMPORARY table of the
+    connection's schema; a table or query: used in place, unqualified names read from the
+    connection's schema) computed by Snowflake, in a file spine's order, and its feature
+    names."""
+    dialect = get_dialect("snowflake")
+    uploaded = None
+    types: Mapping[str, str] | None = None
+    if is_file_name(spine) and not is_query(spine):
+        local_con = connect()
+        try:
+            local = load_spine(local_con, spine, timestamp_column=spine_timestamp)
+            spine_rows = select_all(table(SPINE_INPUT))
+            types = {r[0]: str(r[1]) for r in local_con.execute(statement_sql(
+                describe(spine_rows))).fetchall() if r[0] != SPINE_ROW_ID}
+            rows = local_con.sql(statement_sql(spine_rows)).to_arrow_table()
+        finally:
+            local_con.close()
+        # Unqualified: a temporary table lives in the session's schema (fakesnow's server
+        # refuses a qualified one: "TEMPORARY table names can only use the temp catalog").
+        uploaded = f"fsql_spine_{uuid.uuid4().hex[:12]}"
+        if progress is not None:
+            progress(f"uploading the spine ({rows.num_rows} rows) to {uploaded} (TEMPORARY)")
+        upload(con, uploaded, rows, progress=progress)
+        ref = replace(local, kind="table", ref=uploaded)
+        spine_names: tuple[str, ...] = tuple(rows.column_names)
+    else:
+        spine_names = _columns_of(con, spine)
+        ref = SpineRef("query" if is_query(spine) else "table", spine, spine_timestamp,
+                       columns=spine_names)
+    try:
+        plan = build_plan(repo, features, ref, target=Target(dialect.name,
+                                                             dialect.reads_local_files),
+                          schemas=DuckDBFiles(), spine_types=types, **options)
+        sql = render(compile_plan(plan, dialect), dialect)
+        result = query_arrow(con, sql, what="running the training-set query",
+                             progress=progress)
+    finally:
+        if uploaded is not None:
+            drop = exp.Drop(tables=[exp.to_table(uploaded, dialect="snowflake")], kind="TABLE",
+                            exists=True)
+            execute(con, render(drop, dialect).rstrip(), what=f"dropping {uploaded}")
+    result = _restore_names(result, (*spine_names, *plan.output_names, SPINE_ROW_ID))
+    drop_ids = [n for n in result.column_names if n == SPINE_ROW_ID]
+    return (result.drop_columns(drop_ids) if drop_ids else result), plan.output_names
+
+
+def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: str, out: str | Path, *,
+                con: Any, progress: Progress | None = None,
+                **options: Any) -> RunSummary:
+    """Write the training set Snowflake computes to ``out`` (.parquet or .csv) atomically.
+
+    >>> run_to_file(repo, "svc", "spine.parquet", "out.parquet",      # doctest: +SKIP
+    ...             con=connection(...))
+    """
+    started = time.perf_counter()
+    out_path = Path(out).resolve()
+    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
+    if suffix is None:
+        raise ExecutionError(
+            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
+    result, names = training_set(repo, features, spine, con=con,
+                                 progress=progress, **options)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
+        os.close(fd)
+        try:
+            if suffix == ".parquet":
+                pq.write_table(result, tmp)
+            else:
+                pacsv.write_csv(result, tmp)
+            os.replace(tmp, out_path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as err:
+        raise ExecutionError(f"Output {str(out)!r}: cannot write it: {err}") from None
+    return RunSummary(rows=result.num_rows, features=names,
+                      null_counts={n: result.column(n).null_count for n in names},
+                      seconds=time.perf_counter() - started)
