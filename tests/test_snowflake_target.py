@@ -22,8 +22,11 @@ do, and how it is covered instead:
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ import pytest
 
 from fsql.cli import main
 from fsql.engines import snowflake
+from fsql.errors import ExecutionError
 from fsql.repo import Repo
 from tests.engines import TableData
 from tests.engines.fakesnow_engine import load_statements
@@ -159,3 +163,184 @@ def test_run_on_snowflake_equals_duckdb(sf: Fixture, password: str, tmp_path: Pa
     left = sf.rows("SELECT table_name FROM information_schema.tables "
                    "WHERE table_name ILIKE 'fsql_spine_%'")
     assert not left  # the temporary upload is dropped
+
+
+# Appended before the second run: a late correction (old event time, created after the first
+# run), a new key, and late and new events (activity allows 1h of late arrival).
+SNAP_MORE = [
+    {"bank": 1, "branch": "23", "ts": t(100), "created": t(130), "score": 5.5, "n": 8,
+     "label": "late"},
+    {"bank": 5, "branch": "q", "ts": t(190), "created": t(190), "score": 6.0, "n": 6,
+     "label": "h"},
+]
+EVENTS_MORE = [
+    {"user_id": 1, "ts": t(115), "amount": 2.5},
+    {"user_id": 4, "ts": t(180), "amount": 4.0},
+    {"user_id": 3, "ts": t(195), "amount": None},
+]
+KEYS = {"snap": ("bank", "branch"), "activity": ("user_id",)}
+# fakesnow's server reads NULL timestamps back as 1970-01-01 (its Arrow encoder drops the null
+# mask): where DuckDB has NULL, that reading is accepted; ``materialized_at`` says when a row
+# was written.
+EPOCH = datetime(1970, 1, 1)
+
+
+def _latest_duckdb(store: Path, view: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        cursor = con.execute(f"SELECT * FROM {view}_latest")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    return {tuple(r[k] for k in KEYS[view]): r for r in rows}
+
+
+def _comparable(value: Any, want: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == int(value) else float(value)
+    if isinstance(value, datetime) and value.tzinfo is None:  # TIMESTAMP_NTZ: UTC
+        return None if value == EPOCH and want is None else value.replace(tzinfo=UTC)
+    return value
+
+
+def assert_same_latest(sf: Fixture, schema: str, store: Path) -> None:
+    for view, keys in KEYS.items():
+        want = _latest_duckdb(store, view)
+        got = {tuple(r[k] for k in keys): r for r in
+               sf.rows(f"SELECT * FROM DB.{schema}.{view}_latest")}
+        assert set(got) == set(want), (view, set(got) ^ set(want))
+        for key, row in want.items():
+            assert set(got[key]) == {n.lower() for n in row}, (view, key)
+            for name, value in row.items():
+                if name == "materialized_at":
+                    continue
+                if isinstance(value, datetime):
+                    value = value.astimezone(UTC)
+                assert same(_comparable(got[key][name.lower()], value), value), (
+                    view, key, name, got[key][name.lower()], value)
+
+
+def test_materialize_on_snowflake_equals_duckdb_first_and_incremental(
+        sf: Fixture, password: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    sf.load({"DB.MAT.snap": table_data(SNAP_SCHEMA, SNAP),
+             "DB.MAT.events": table_data(EVENT_SCHEMA, EVENTS)})
+    root = make_repo(tmp_path / "repo")
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    target = sf.url.replace("/DB/SC?", "/DB/MAT?")
+    store = "duckdb:///store.duckdb"
+    first = repo.materialize(end=t(120), target=target)
+    first_duck = repo.materialize(end=t(120), target=store)
+    assert_same_latest(sf, "MAT", root / "store.duckdb")
+    for rows, schema in ((SNAP_MORE, SNAP_SCHEMA), (EVENTS_MORE, EVENT_SCHEMA)):
+        name = "snap" if schema is SNAP_SCHEMA else "events"
+        loaded = load_statements({f"DB.MAT.{name}": table_data(schema, rows)})
+        sf.con.cursor().execute(next(s for s in loaded if s.startswith("INSERT")))
+    write_sources(root, SNAP + SNAP_MORE, EVENTS + EVENTS_MORE)
+    code = main(["materialize", "--repo", str(root), "--end", t(200).isoformat(),
+                 "--target", target])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    second_duck = repo.materialize(end=t(200), target=store)
+    assert_same_latest(sf, "MAT", root / "store.duckdb")
+    assert printed.out.startswith("target snowflake://fake@fakesnow/DB/MAT?")
+    # the same rows written and the same watermarks as the DuckDB runs report
+    for line, duck in zip(printed.out.splitlines()[1:], second_duck.views, strict=True):
+        assert line.startswith(f"{duck.view} -> DB.MAT.{duck.view}_latest: {duck.inserted} "
+                               f"inserted, {duck.updated} updated, {duck.deleted} deleted, ")
+        assert f"watermark {duck.end.isoformat()}" in line
+    for mine, duck in zip(first.views, first_duck.views, strict=True):
+        assert (mine.inserted, mine.updated, mine.deleted, mine.created_watermark) == \
+            (duck.inserted, duck.updated, duck.deleted, duck.created_watermark)
+    assert sum(v.inserted for v in first.views) > 0
+    assert second_duck.views[0].updated > 0 or second_duck.views[1].updated > 0
+    assert password not in printed.out + printed.err + caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again when the block ends
+
+
+def test_bad_input_one_line_and_no_secret(sf: Fixture, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str],
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    root = make_repo(tmp_path / "repo", SERVICE)
+    write_table(root / "spine.parquet", SPINE_SCHEMA, SPINE)
+    run = ["run", "--repo", str(root), "--features", "svc", "--spine",
+           str(root / "spine.parquet"), "--out", str(tmp_path / "o.parquet"), "--target"]
+    for name in ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_FILE", "SNOWFLAKE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    assert main([*run, sf.url]) == 2  # no credentials: names the variables that give them
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SNOWFLAKE_PASSWORD" in err and \
+        "SNOWFLAKE_PRIVATE_KEY_FILE" in err, err
+    monkeypatch.setenv("SNOWFLAKE_PASSWORD", SECRET)
+    unreachable = f"snowflake://fake@acct/DB/SC?host=127.0.0.1&port={_closed_port()}&protocol=http"
+    started = time.monotonic()
+    assert main([*run, unreachable]) == 2
+    seconds = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot connect" in err and "127.0.0.1" in err, err
+    assert seconds < snowflake.LOGIN_TIMEOUT + 10, seconds
+    assert main([*run[:6], "no_such_table", *run[7:], sf.url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no_such_table" in err, err
+    with pytest.raises(ExecutionError) as raised:  # the Python API: a typed error
+        Repo.load(root).materialize(end=t(10), target=unreachable)
+    assert main(["materialize", "--repo", str(root), "--dialect", "snowflake", "--print",
+                 "--end", t(10).isoformat(), "--target", sf.url]) == 0
+    printed = capsys.readouterr()
+    assert "MERGE" in printed.out
+    for text in (str(raised.value), repr(raised.value), printed.out, printed.err, caplog.text):
+        assert SECRET not in text
+
+
+class _Cursor:
+    def __init__(self, log: list[tuple[str, Any]]) -> None:
+        self.log = log
+
+    def execute_async(self, sql: str, params: Any = None) -> dict[str, str]:
+        self.log.append(("async", sql))
+        return {"queryId": "01b2-q"}
+
+    def execute(self, sql: str, params: Any = None) -> _Cursor:
+        self.log.append((sql, params))
+        return self
+
+
+class _Running:
+    """A connection whose query stays RUNNING until the third look, where Ctrl-C comes."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, Any]] = []
+        self.looks = 0
+
+    def cursor(self) -> _Cursor:
+        return _Cursor(self.log)
+
+    def get_query_status_throw_if_error(self, qid: str) -> str:
+        self.looks += 1
+        if self.looks == 4:
+            raise KeyboardInterrupt
+        return "RUNNING"
+
+    @staticmethod
+    def is_still_running(status: str) -> bool:
+        return status == "RUNNING"
+
+
+def test_ctrl_c_cancels_the_query_and_progress_shows_its_state() -> None:
+    con, seen = _Running(), []
+    with pytest.raises(KeyboardInterrupt):
+        snowflake.execute(con, "SELECT 1", what="running", progress=seen.append, poll=0.05)
+    assert con.log == [("async", "SELECT 1"), ("SELECT SYSTEM$CANCEL_QUERY(%s)", ("01b2-q",))]
+    assert seen and all(line.startswith("running: query 01b2-q running, ") for line in seen)

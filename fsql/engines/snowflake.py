@@ -69,7 +69,9 @@ def connection(account: str, *, database: str, schema: str, options: Mapping[str
     try:
         return connector.connect(**settings, **credentials.secret)
     except connector.errors.Error as err:
-        raise ExecutionError(f"Snowflake account {account!r}: cannot connect: "
+        at = f" at {options['host']}{':' + options['port'] if options.get('port') else ''}" \
+            if options.get("host") else ""
+        raise ExecutionError(f"Snowflake account {account!r}{at}: cannot connect: "
                              f"{_first_line(err, credentials)}") from None
 
 
