@@ -25,7 +25,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ class Fixture:
     def load(self, tables: dict[str, TableData]) -> None:
         for statement in load_statements(tables)[:-1]:  # (its last: USE SCHEMA FSQL.PUBLIC)
             self.con.cursor().execute(statement)
+        self.con.cursor().execute("USE SCHEMA DB.SC")  # CREATE SCHEMA made another current
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
         cursor = self.con.cursor().execute(sql)
@@ -402,3 +403,75 @@ def test_explain_on_fakesnow_server_is_a_typed_error(sf: Fixture, password: str)
     finally:
         con.close()
     assert "\n" not in str(raised.value) and password not in str(raised.value)
+
+
+def test_connections_toml_and_a_versioned_view(sf: Fixture, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Credentials from a [NAME] of $SNOWFLAKE_HOME/connections.toml (the connector reads
+    it); a version 2 view materializes to ``snap_v2_latest`` with ``snap_latest`` a SQL VIEW
+    over it, as ``--print`` shows."""
+    for name in ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "sfhome"
+    home.mkdir()
+    (home / "connections.toml").write_text(
+        f'[dev]\naccount = "fakesnow"\nuser = "fake"\npassword = "{SECRET}"\n')
+    (home / "connections.toml").chmod(0o600)  # the connector warns about a readable one
+    monkeypatch.setenv("SNOWFLAKE_HOME", str(home))
+    sf.load({"DB.VER.snap": table_data(SNAP_SCHEMA, SNAP)})
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text().replace(
+        'snap = FeatureView("snap", ', 'snap = FeatureView("snap", version=2, '))
+    write_sources(root, SNAP, EVENTS)
+    target = (f"snowflake://fakesnow/DB/VER?connection=dev&host={sf.server.host}"
+              f"&port={sf.server.port}&protocol=http")
+    code = main(["materialize", "--repo", str(root), "--views", "snap", "--end",
+                 t(200).isoformat(), "--target", target])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert SECRET not in printed.out + printed.err
+    tables = {r["table_name"].lower() for r in sf.rows(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'VER' "
+        "AND table_type = 'BASE TABLE'")}
+    assert "snap_v2_latest" in tables and "snap_latest" not in tables, tables  # a VIEW
+    through_view, table = (sf.rows(f"SELECT bank, branch, score, n, label FROM DB.VER.{name} "
+                                   "ORDER BY bank, branch")
+                           for name in ("snap_latest", "snap_v2_latest"))
+    assert through_view and through_view == table
+    duck = Repo.load(root).materialize(views=["snap"], end=t(200), target="duckdb:///v.duckdb")
+    assert duck.views[0].table.endswith("snap_v2_latest")
+    assert len(table) == len(_latest_duckdb(root / "v.duckdb", "snap"))
+
+
+def test_upload_keeps_every_value(sf: Fixture, password: str) -> None:
+    """Strings that need escaping, NaN and infinities, NULLs, dates, decimals and aware
+    timestamps (stored as UTC wall-clock time) survive the JSON-literal upload."""
+    rows = pa.table({
+        "s": ["it's", 'a "quote"', "back\\slash", "new\nline", "ünï ☃", None],
+        "f": [1.5, float("nan"), float("inf"), float("-inf"), -0.0, None],
+        "i": [2**62, -1, 0, 7, 8, None],
+        "b": [True, False, None, True, False, None],
+        "d": [date(2024, 2, 29), None, date(1970, 1, 1), date(2000, 1, 1), None, None],
+        "m": pa.array([Decimal("12.34"), None, Decimal("-0.01"), None, None, None],
+                      pa.decimal128(10, 2)),
+        "ts": pa.array([datetime(2024, 1, 1, 12, 30, 1, 5, tzinfo=UTC), None, None, None,
+                        None, datetime(2024, 6, 30, 23, 59, 59, 999999, tzinfo=UTC)],
+                       pa.timestamp("us", tz="UTC")),
+    })
+    con = snowflake.connection("fakesnow", database="DB", schema="SC", options={
+        "host": sf.server.host, "port": str(sf.server.port), "protocol": "http"},
+        credentials=snowflake_credentials("t", "fake", None))
+    try:
+        snowflake.upload(con, "uploaded", rows, temporary=False)
+    finally:
+        con.close()
+    got = sorted(sf.rows("SELECT * FROM DB.SC.uploaded"), key=lambda r: r["s"] or "~")
+    want = sorted(rows.to_pylist(), key=lambda r: r["s"] or "~")
+    for g, w in zip(got, want, strict=True):
+        for name in ("s", "f", "i", "b", "d", "m"):
+            assert same(g[name], w[name]), (name, g[name], w[name])
+        stamp = g["ts"]  # naive UTC; NULL reads as 1970 through the server (module doc)
+        assert (stamp == EPOCH if w["ts"] is None else
+                stamp.replace(tzinfo=UTC) == w["ts"]), (stamp, w["ts"])

@@ -5,6 +5,8 @@ progress, and Ctrl-C cancelling the running query (``SYSTEM$CANCEL_QUERY``)."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import tempfile
@@ -12,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +35,13 @@ from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
 from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, render
-from fsql.sql.dialect import get_dialect
-from fsql.sql.tree import ident, literal
+from fsql.sql.dialect import Dialect, get_dialect
+from fsql.sql.tree import ident
 
 Progress = Callable[[str], None]
 LOGIN_TIMEOUT = 20  # seconds: an unreachable account fails in this time, not the default 120
 _UPPER_IDENTIFIER = re.compile(r"[A-Z_][A-Z0-9_$]*")
-INSERT_BATCH = 1000  # spine rows per INSERT (Snowflake takes up to 16,384 rows per VALUES)
+INSERT_BATCH = 10_000  # spine rows per INSERT: one JSON text, well under the 16 MB limit
 # The fsql dtype of each spine column, which gives its Snowflake type (dialects/snowflake.toml).
 _DTYPES = ((pa.types.is_boolean, "bool"), (pa.types.is_integer, "int64"),
            (pa.types.is_floating, "float64"), (pa.types.is_string, "string"),
@@ -188,7 +191,10 @@ def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
            progress: Progress | None = None) -> None:
     """Create table ``name`` (TEMPORARY: dropped with the session) with ``rows``' columns,
     typed as fsql's Snowflake SQL types them (timestamps as TIMESTAMP_NTZ, UTC wall-clock
-    time), and insert the rows as typed literals, ``INSERT_BATCH`` rows per statement."""
+    time), and insert the rows, ``INSERT_BATCH`` per statement, each batch one JSON string
+    literal flattened into rows (one token to parse, however many rows) whose values are
+    exact texts cast to the column types with explicit formats (no session format reads
+    them)."""
     dialect = get_dialect("snowflake")
     dtypes = [_dtype(field) for field in rows.schema]
     columns = [exp.ColumnDef(this=ident(f.name), kind=dialect.type_sql(d))
@@ -198,15 +204,47 @@ def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
                                         expressions=columns),
                         kind="TABLE", properties=properties)
     execute(con, render(create, dialect).rstrip(), what=f"creating {name}", progress=progress)
-    records = rows.to_pylist()
+    values = [_value(dialect, i, dtype) for i, dtype in enumerate(dtypes)]
+    records = [[_text(v) for v in row.values()] for row in rows.to_pylist()]
     for start in range(0, len(records), INSERT_BATCH):
-        values = exp.Values(expressions=[
-            exp.Tuple(expressions=[literal(v, d, dialect) for v, d in
-                                   zip(record.values(), dtypes, strict=True)])
-            for record in records[start:start + INSERT_BATCH]])
-        insert = exp.Insert(this=exp.to_table(name, dialect="snowflake"), expression=values)
+        text = json.dumps(records[start:start + INSERT_BATCH], ensure_ascii=False)
+        flattened = exp.TableFromRows(this=exp.Explode(this=exp.Kwarg(
+            this=exp.var("INPUT"), expression=exp.ParseJSON(this=exp.Literal.string(text)))))
+        select = exp.select(*[v.copy() for v in values]).from_(flattened)
+        insert = exp.Insert(this=exp.to_table(name, dialect="snowflake"), expression=select)
         execute(con, render(insert, dialect).rstrip(), what=f"loading {name}",
                 progress=progress)
+
+
+def _value(dialect: Dialect, index: int, dtype: DType) -> exp.Expr:
+    """Column ``index`` of a flattened row (``value[index]::VARCHAR``) as ``dtype``."""
+    text = exp.Cast(this=exp.Bracket(this=exp.column("value"),
+                                     expressions=[exp.Literal.number(index)]),
+                    to=exp.DataType.build("VARCHAR"))
+    if dtype.name == "string":
+        return text
+    if dtype.name == "timestamp":
+        return dialect.template("timestamp_literal", x=text)
+    if dtype.name == "date":
+        return dialect.template("date_literal", x=text)
+    return exp.Cast(this=text, to=dialect.type_sql(dtype))
+
+
+def _text(value: Any) -> str | None:
+    """The exact text of a spine value (aware timestamps in UTC); None for NULL."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else \
+            ("NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+    if isinstance(value, datetime):
+        utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return utc.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)  # int, Decimal: exact
 
 
 def _dtype(field: pa.Field) -> DType:
