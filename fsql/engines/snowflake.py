@@ -34,9 +34,9 @@ from fsql.errors import CompileError, ExecutionError
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
 from fsql.plan.schemas import Target
-from fsql.sql.compiler import compile_plan, render
+from fsql.sql.compiler import compile_plan, finalize, render
 from fsql.sql.dialect import Dialect, get_dialect
-from fsql.sql.tree import ident
+from fsql.sql.tree import ident, table_ref
 
 Progress = Callable[[str], None]
 LOGIN_TIMEOUT = 20  # seconds: an unreachable account fails in this time, not the default 120
@@ -76,6 +76,13 @@ def connection(account: str, *, database: str, schema: str, options: Mapping[str
             if options.get("host") else ""
         raise ExecutionError(f"Snowflake account {account!r}{at}: cannot connect: "
                              f"{_first_line(err, credentials)}") from None
+
+
+def _sql(tree: exp.Expr) -> str:
+    """A statement fsql builds here, as Snowflake SQL: reserved words quoted as the compiler
+    quotes them (a spine table or column may be called ``from`` or ``order``)."""
+    dialect = get_dialect("snowflake")
+    return render(finalize(tree, dialect), dialect).rstrip()
 
 
 def _connector() -> Any:
@@ -203,7 +210,7 @@ def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
     create = exp.Create(this=exp.Schema(this=exp.to_table(name, dialect="snowflake"),
                                         expressions=columns),
                         kind="TABLE", properties=properties)
-    execute(con, render(create, dialect).rstrip(), what=f"creating {name}", progress=progress)
+    execute(con, _sql(create), what=f"creating {name}", progress=progress)
     values = [_value(dialect, i, dtype) for i, dtype in enumerate(dtypes)]
     records = [[_text(v) for v in row.values()] for row in rows.to_pylist()]
     for start in range(0, len(records), INSERT_BATCH):
@@ -212,7 +219,7 @@ def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
             this=exp.var("INPUT"), expression=exp.ParseJSON(this=exp.Literal.string(text)))))
         select = exp.select(*[v.copy() for v in values]).from_(flattened)
         insert = exp.Insert(this=exp.to_table(name, dialect="snowflake"), expression=select)
-        execute(con, render(insert, dialect).rstrip(), what=f"loading {name}",
+        execute(con, _sql(insert), what=f"loading {name}",
                 progress=progress)
 
 
@@ -262,8 +269,8 @@ def _columns_of(con: Any, spine: str) -> tuple[str, ...]:
     """The columns of a table or query spine, as Snowflake describes them (nothing runs:
     the connector's ``describe``)."""
     dialect = get_dialect("snowflake")
-    sql = spine if is_query(spine) else render(
-        exp.select(exp.Star()).from_(exp.to_table(spine, dialect="snowflake")), dialect)
+    sql = spine if is_query(spine) else _sql(  # the table named as the query names it
+        exp.select(exp.Star()).from_(table_ref(spine, dialect)))
     try:
         described = con.cursor().describe(sql)
     except _connector().errors.Error as err:
@@ -340,7 +347,7 @@ def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, co
         if uploaded is not None:
             drop = exp.Drop(tables=[exp.to_table(uploaded, dialect="snowflake")], kind="TABLE",
                             exists=True)
-            execute(con, render(drop, dialect).rstrip(), what=f"dropping {uploaded}")
+            execute(con, _sql(drop), what=f"dropping {uploaded}")
     result = _restore_names(result, (*spine_names, *plan.output_names, SPINE_ROW_ID))
     drop_ids = [n for n in result.column_names if n == SPINE_ROW_ID]
     return (result.drop_columns(drop_ids) if drop_ids else result), plan.output_names
