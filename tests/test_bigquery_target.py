@@ -130,7 +130,7 @@ class _Job:
     def __init__(self) -> None:
         self.calls, self.cancelled = 0, False
 
-    def result(self, timeout: float) -> None:
+    def result(self, timeout: float, **bounds: object) -> None:
         self.calls += 1
         if self.calls == 1:
             raise concurrent.futures.TimeoutError
