@@ -112,6 +112,7 @@ def test_statements_bigquery_refuses_are_problems_at_their_definitions(
     for line, request in zip(problems, ["service good", "service derived", "view activity"],
                              strict=True):
         assert "BigQuery failed dry-running" in line and "no_events" in line, line
+        assert "POST" not in line, line  # BigQuery's message, not the HTTP request
         assert line.endswith(f"(in: {request}; bigquery)"), line
     assert printed.err.splitlines()[-1].endswith("1 accepted by "
                                                  f"{shown(emulator)} in a dry run (0 bytes would "

@@ -77,7 +77,9 @@ def endpoint_of(err: BaseException) -> str | None:
 def first_line(err: BaseException) -> str:
     """The first line of ``err``'s message (its type when it has none): for an HTTP error
     of the API, BigQuery's own message, without the request line."""
-    message = getattr(err, "message", None)
+    errors = getattr(err, "errors", None)
+    first = errors[0] if isinstance(errors, list) and errors else None
+    message = first.get("message") if isinstance(first, dict) else None
     text = (message if isinstance(message, str) and message.strip() else str(err)).strip()
     return text.splitlines()[0] if text else type(err).__name__
 
