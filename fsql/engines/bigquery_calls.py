@@ -79,9 +79,11 @@ def first_line(err: BaseException) -> str:
     of the API, BigQuery's own message, without the request line."""
     errors = getattr(err, "errors", None)
     first = errors[0] if isinstance(errors, list) and errors else None
-    message = first.get("message") if isinstance(first, dict) else None
-    text = (message if isinstance(message, str) and message.strip() else str(err)).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    for text in (first.get("message") if isinstance(first, dict) else None,
+                 getattr(err, "message", None), str(err)):
+        if isinstance(text, str) and text.strip():
+            return text.strip().splitlines()[0]
+    return type(err).__name__
 
 
 def as_execution_error(err: BaseException, what: str) -> ExecutionError:
