@@ -218,3 +218,46 @@ def test_a_versioned_view_gets_its_pointer_view_on_bigquery(
            for q in rows]
     assert got[0] and got[0] == got[1]
     assert_latest(emulator, Repo.load(root), "snap", t(200), SNAP, tmp_path, "versioned")
+
+
+def test_consistency_on_bigquery_reads_the_warehouse_and_finds_a_planted_change(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``fsql consistency --target bigquery://...``: the latest tables written by a BigQuery
+    materialization (equal to the oracle, as checked first) agree with BigQuery's own
+    training-set query for every key; a value changed in the table is reported."""
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text()
+                        .replace('table="snap"', f'table="{emulator.project}.ds.snap"')
+                        .replace('table="events"', f'table="{emulator.project}.ds.events"'))
+    write_sources(root, SNAP, EVENTS)
+    bq = emulator.client()
+    bq.create_dataset("checked")
+    target = f"bigquery://{emulator.project}/checked?api_endpoint={emulator.endpoint}"
+    end = t(120).isoformat()
+    assert main(["materialize", "--repo", str(root), "--end", end, "--target", target]) == 0
+    capsys.readouterr()
+    for view, rows in (("snap", SNAP), ("activity", EVENTS)):
+        assert_latest(emulator, Repo.load(root), view, t(120), rows, tmp_path, "checked")
+    # By hand: every key of the source without a NULL: snap (1,'23'), (12,'3'), (2,'x'),
+    # (3,'old'), (4,'new'); with a row at t(120) under the 2h TTL: (2,'x') and (3,'old').
+    # activity: users 1, 2 and 3.
+    for view, keys in (("snap", "5 keys (2 with a row)"), ("activity", "3 keys")):
+        code = main(["consistency", "--repo", str(root), "--view", view, "--at", end,
+                     "--target", target])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert out.startswith(f"{view} at {t(120).isoformat()}: {keys}") and \
+            out.rstrip().endswith(", 0 mismatches"), out
+    bq.query(f"UPDATE `{emulator.project}.checked.snap_latest` SET score = 99.0 "
+             "WHERE bank = 2 AND branch = 'x'").result()
+    code = main(["consistency", "--repo", str(root), "--view", "snap", "--at", end,
+                 "--target", target])
+    out = capsys.readouterr().out
+    assert code == 1 and ", 1 mismatches" in out.splitlines()[0], out
+    assert "key (2, 'x') score: latest table 99.0, training set 2.0" in out  # the later row
+    missing = main(["consistency", "--repo", str(root), "--view", "snap", "--at", end,
+                    "--target", target.replace("/checked?", "/ds_none?")])
+    assert missing == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run fsql materialize --views snap first" in err, err
