@@ -31,6 +31,8 @@ from tests.materialize_support import (
     write_sources,
     write_table,
 )
+from tests.test_backfill_warehouse import GRID
+from tests.test_backfill_warehouse import _check_grid as check_grid
 from tests.test_materialize import EVENTS, SNAP
 
 pytestmark = pytest.mark.skipif(
@@ -261,3 +263,50 @@ def test_consistency_on_bigquery_reads_the_warehouse_and_finds_a_planted_change(
     assert missing == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "run fsql materialize --views snap first" in err, err
+
+
+def test_backfill_on_bigquery_equals_the_oracle_and_resumes(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``fsql backfill --target bigquery://...`` runs the ``--print`` script as one job: every
+    (key, grid time) equals the oracle; a run stopped after two chunks (the third chunk's rows
+    and record gone) resumes with that chunk alone; a changed definition is refused."""
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text()
+                        .replace('table="snap"', f'table="{emulator.project}.ds.snap"')
+                        .replace('table="events"', f'table="{emulator.project}.ds.events"'))
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    bq = emulator.client()
+    bq.create_dataset("filled")
+    target = f"bigquery://{emulator.project}/filled?api_endpoint={emulator.endpoint}"
+    table = f"`{emulator.project}.filled.activity_backfill`"
+    args = ["backfill", "--repo", str(root), "--view", "activity", "--start",
+            GRID[0].isoformat(), "--end", GRID[-1].isoformat(), "--every", "30m",
+            "--chunk", "4", "--target", target]
+
+    def check() -> int:
+        result = bq.query(f"SELECT * FROM {table}").result()
+        rows = result.to_arrow(create_bqstorage_client=False).to_pylist()
+        columns = list(rows[0])
+        check_grid(repo, "activity", columns, [tuple(r.values()) for r in rows], tmp_path, GRID)
+        return len(rows)
+
+    assert main(args) == 0  # 9 grid times: chunks of 4, 4 and 1
+    out = capsys.readouterr().out
+    rows = check()
+    assert f"9 grid times, 3 chunks written ({rows} rows), 0 already done" in out, out
+    bq.query(f"DELETE FROM {table} WHERE feature_time >= TIMESTAMP '{GRID[8].isoformat()}'"
+             ).result()
+    bq.query(f"DELETE FROM `{emulator.project}.filled.fsql_backfills` "
+             f"WHERE chunk_start = TIMESTAMP '{GRID[8].isoformat()}'").result()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert check() == rows
+    assert "3 chunks" not in out and "1 chunks written" in out and "2 already done" in out, out
+    assert main(args) == 0
+    assert "0 chunks written (0 rows), 3 already done" in capsys.readouterr().out
+    features.write_text(features.read_text().replace('window="3h"', 'window="4h"'))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "changed since" in err, err
