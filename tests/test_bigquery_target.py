@@ -5,7 +5,6 @@ oracle."""
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -130,19 +129,22 @@ class _Job:
     job_id, state, total_bytes_processed = "job_1", "RUNNING", 2048
 
     def __init__(self) -> None:
-        self.calls, self.cancelled = 0, False
+        self.polls, self.cancelled = 0, False
 
-    def result(self, timeout: float, **bounds: object) -> None:
-        self.calls += 1
-        if self.calls == 1:
-            raise concurrent.futures.TimeoutError
+    def done(self, **bounds: object) -> bool:
+        assert set(bounds) == {"retry", "timeout"}  # every poll is bounded
+        self.polls += 1
+        if self.polls == 1:
+            return False
         raise KeyboardInterrupt
 
-    def cancel(self) -> None:
+    def cancel(self, **bounds: object) -> None:
         self.cancelled = True
 
 
-def test_ctrl_c_cancels_the_job_and_progress_shows_its_state() -> None:
+def test_ctrl_c_cancels_the_job_and_progress_shows_its_state(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bigquery, "POLL", 0.0)
     job, seen = _Job(), []
     with pytest.raises(KeyboardInterrupt):
         bigquery.wait(job, what="running", progress=seen.append)

@@ -41,6 +41,7 @@ from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
 
 Progress = Callable[[str], None]
+POLL = 1.0  # seconds between two looks at a running job's state
 SPINE_EXPIRES = timedelta(hours=1)  # an uploaded spine table is deleted by BigQuery after this
 _TYPES = ((pa.types.is_boolean, "BOOL"), (pa.types.is_integer, "INT64"),
           (pa.types.is_floating, "FLOAT64"), (pa.types.is_string, "STRING"),
@@ -99,23 +100,26 @@ def upload(bq: Any, table_id: str, table: pa.Table, *, expires: timedelta = SPIN
 
 def wait(job: Any, *, what: str, progress: Progress | None = None) -> Any:
     """The job's result; its state (and bytes processed) reported each second; Ctrl-C
-    cancels the job in BigQuery before it is raised again. Each poll is bounded (no job
-    retry: a failed job fails the run)."""
+    cancels the job in BigQuery before it is raised again. Each call is bounded, and a
+    failed job is not restarted (``job_retry=None``: it fails the command)."""
     bounds: dict[str, Any] = {"retry": retry()}
     if hasattr(job, "query"):  # a QueryJob would also restart a failed job for 40 minutes
         bounds["job_retry"] = None
     try:
-        while True:
-            try:
-                return job.result(timeout=1, **bounds)
-            except concurrent.futures.TimeoutError:
-                if progress is not None:
-                    done = getattr(job, "total_bytes_processed", None)
-                    progress(f"{what}: job {job.job_id} {job.state}"
-                             + (f", {done} bytes processed" if done else ""))
+        # Poll the job's state (a small request) rather than result(timeout=1): result()
+        # hands its timeout on to every page request of the rows.
+        while not job.done(retry=retry(), timeout=TIMEOUT):
+            if progress is not None:
+                done = getattr(job, "total_bytes_processed", None)
+                progress(f"{what}: job {job.job_id} {job.state}"
+                         + (f", {done} bytes processed" if done else ""))
+            time.sleep(POLL)
+        return job.result(timeout=TIMEOUT, **bounds)
     except KeyboardInterrupt:
-        job.cancel()
+        job.cancel(retry=retry(), timeout=TIMEOUT)
         raise
+    except concurrent.futures.TimeoutError:
+        raise ExecutionError(f"BigQuery did not answer {what} within {TIMEOUT:g} s") from None
     except Exception as err:
         if is_client_error(err):
             raise as_execution_error(err, what) from None
