@@ -188,9 +188,10 @@ def executable(target: Target) -> Target:
     fix (print the script with ``--dialect D --print`` and run it in the warehouse)."""
     if target.scheme != "duckdb":
         raise UnsupportedError(
-            f"Target {target.url!r}: fsql executes materializations on DuckDB targets only; "
-            f"print the {target.scheme} script with --dialect {target.scheme} --print and run "
-            "it in the warehouse")
+            f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize, "
+            "consistency and backfill also on BigQuery ones); print the "
+            f"{target.scheme} script with --dialect {target.scheme} --print and run it in the "
+            "warehouse")
     return target
 
 
