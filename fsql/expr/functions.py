@@ -210,7 +210,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("NULL", "copy", "literal", "literal", "literal", nodes=(exp.Null,)),
     _operator("+", exp.Add, type="arith", python="arith", sql="same", op=operator.add),
     _operator("-", exp.Sub, type="arith", python="arith", sql="same", op=operator.sub),
-    _operator("*", exp.Mul, type="arith", python="arith", sql="mul", op=operator.mul),
+    _operator("*", exp.Mul, type="product", python="arith", sql="mul", op=operator.mul),
     _operator("/", exp.Div, type="fixed", python="strict", sql="div", op=_div,
               signature=_TO_FLOAT),
     _operator("%", exp.Mod, type="fixed", python="strict", sql="mod", op=_mod,

@@ -61,6 +61,13 @@ def _supertype(a: DType, b: DType) -> DType | None:
     return None
 
 
+def _sum_type(t: DType) -> DType:
+    """The type of ``a + b`` for operands of common type ``t``."""
+    if t.name == "decimal":
+        return _decimal((t.precision or 0) - (t.scale or 0) + 1, t.scale or 0)
+    return t
+
+
 class _Typer:
     """Infers the dtype of every node of a core tree and the type each operand is used as:
     each function's ``type_<rule>`` of :data:`fsql.expr.functions.FUNCTIONS`."""
@@ -132,20 +139,27 @@ class _Typer:
             self.use(x, f.signature.use)
         return f.signature.result
 
-    def type_arith(self, node: exp.Expr, f: Function) -> DType:
+    def numeric_operands(self, node: exp.Expr) -> tuple[DType, DType, DType]:
+        """The types of a binary operator's numeric operands, and their common type."""
         a, b = (self.expect(node, x, *NUMERIC) for x in (node.this, node.expression))
-        t = self.unify(node, [node.this, node.expression])
-        if t.name == "decimal" and isinstance(node, exp.Mul) and ANY not in (a, b):
-            (p1, s1), (p2, s2) = _as_decimal(a if a != NULL else t), _as_decimal(
-                b if b != NULL else t)
-            if s1 + s2 > _MAX_DECIMAL_SCALE:
-                raise self.fail(node, f"a decimal product has scale {s1 + s2} > "
-                                      f"{_MAX_DECIMAL_SCALE} (BigQuery NUMERIC); ROUND or "
-                                      "CAST an operand to fewer decimals or to float64")
-            return _decimal(p1 + p2 - s1 - s2, s1 + s2)
-        if t.name == "decimal":
-            return _decimal((t.precision or 0) - (t.scale or 0) + 1, t.scale or 0)
-        return t
+        return a, b, self.unify(node, [node.this, node.expression])
+
+    def type_arith(self, node: exp.Expr, f: Function) -> DType:
+        """``+ -``: a decimal result has one more integer digit."""
+        return _sum_type(self.numeric_operands(node)[2])
+
+    def type_product(self, node: exp.Expr, f: Function) -> DType:
+        """``*``: a decimal product is exact, decimal(p1 + p2, s1 + s2)."""
+        a, b, t = self.numeric_operands(node)
+        if t.name != "decimal" or ANY in (a, b):
+            return _sum_type(t)
+        (p1, s1), (p2, s2) = _as_decimal(a if a != NULL else t), _as_decimal(
+            b if b != NULL else t)
+        if s1 + s2 > _MAX_DECIMAL_SCALE:
+            raise self.fail(node, f"a decimal product has scale {s1 + s2} > "
+                                  f"{_MAX_DECIMAL_SCALE} (BigQuery NUMERIC); ROUND or "
+                                  "CAST an operand to fewer decimals or to float64")
+        return _decimal(p1 + p2 - s1 - s2, s1 + s2)
 
     def type_same_numeric(self, node: exp.Expr, f: Function) -> DType:
         return self.expect(node, node.this, *NUMERIC)
