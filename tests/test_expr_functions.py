@@ -5,7 +5,9 @@ SIGN: parsed, typed, evaluated in Python and executed on DuckDB against a hand c
 
 from __future__ import annotations
 
+import doctest
 import math
+from types import ModuleType
 
 import duckdb
 import pytest
@@ -13,11 +15,13 @@ import sqlglot
 from sqlglot import exp
 
 from fsql.errors import CompileError, DefinitionError
-from fsql.expr import functions
+from fsql.expr import core, functions, parse, to_python
+from fsql.expr import types as expr_types
 from fsql.expr.functions import FUNCTIONS, Function, Signature, check_rules, function_of
 from fsql.expr.parse import INPUT_DIALECT, SUPPORTED, _Normalizer, parse_expression
 from fsql.expr.to_python import _Py, evaluate
 from fsql.expr.types import _Typer, result_dtype
+from fsql.sql import expressions
 from fsql.sql.dialect import get_dialect
 from fsql.sql.expressions import _Sql, to_sql
 from tests.test_expressions import CASES
@@ -111,3 +115,10 @@ def test_a_new_function_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [r[0] for r in rows] == want
     with pytest.raises(DefinitionError, match="expected float64, got string"):
         result_dtype(parse_expression("SIGN(s)", where="x"), {"s": "string"})
+
+
+@pytest.mark.parametrize("module", [core, functions, parse, expr_types, to_python, expressions],
+                         ids=lambda m: m.__name__)
+def test_docstring_examples(module: ModuleType) -> None:
+    result = doctest.testmod(module)
+    assert result.failed == 0

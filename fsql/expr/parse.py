@@ -7,6 +7,7 @@ path). Both follow the rules below, which every dialect's SQL honours by constru
 warehouse's native behaviour differs, fsql emits an explicit form (declared per dialect in the
 ``[expressions]`` table of ``dialects/<name>.toml``) instead of trusting the native one.
 
+>>> from fsql.expr.to_python import evaluate
 >>> e = parse_expression("amount / NULLIF(amount_avg_7d, 0)", where="Derived 'ratio'")
 >>> evaluate(e, {"amount": 5, "amount_avg_7d": 2})
 2.5

@@ -392,6 +392,7 @@ def compile_python(expr: Expression, input_dtypes: Mapping[str, DType | str]
                    ) -> Callable[[Mapping[str, Any]], Any]:
     """Compile ``expr`` once into a function of an input mapping (the online-serving path).
 
+    >>> from fsql.expr.parse import parse_expression
     >>> f = compile_python(parse_expression("ROUND(x)", where="r"), {"x": "float64"})
     >>> f({"x": -2.5}), f({"x": None})
     (-3.0, None)
@@ -420,6 +421,7 @@ def evaluate(expr: Expression, inputs: Mapping[str, Any], *,
     MissingInputError for an input the expression reads but ``inputs`` lacks, and
     EvaluationError where the SQL raises too (int64 overflow, a value that does not fit a CAST).
 
+    >>> from fsql.expr.parse import parse_expression
     >>> evaluate(parse_expression("BUCKET(age, 18, 26, 36)", where="b"), {"age": 30})
     '26-35'
     """

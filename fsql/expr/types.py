@@ -266,6 +266,7 @@ def _cast_kind(source: DType, target: DType) -> str | None:
 def result_dtype(expr: Expression, input_dtypes: Mapping[str, DType | str]) -> DType:
     """The dtype of ``expr`` given the dtypes of the columns it reads.
 
+    >>> from fsql.expr.parse import parse_expression
     >>> result_dtype(parse_expression("a / b", where="x"), {"a": "int64", "b": "int64"})
     DType(name='float64', precision=None, scale=None)
     """

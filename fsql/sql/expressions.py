@@ -496,6 +496,7 @@ def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expr
     CompileError instead of guessing. Given dtypes also catch type errors and widen DuckDB's
     decimal products, so pass every dtype you know.
 
+    >>> from fsql.expr.parse import parse_expression
     >>> from fsql.sql.dialect import get_dialect
     >>> e = parse_expression("a / b", where="x")
     >>> to_sql(e, get_dialect("bigquery"), exp.column, input_dtypes={"a": "int64", "b": "int64"}
