@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from google.api_core import exceptions as api_exceptions
 
 from fsql.checks.validate import validate
 from fsql.cli import main
-from fsql.engines import bigquery_calls
+from fsql.engines import bigquery, bigquery_calls
 from fsql.errors import ExecutionError, QueryRejectedError
 from fsql.materialize.targets import parse_url
 from tests.engines.bqemulator_server import VENV, BigQueryEmulator
@@ -189,3 +190,47 @@ def test_snowflake_and_duckdb_targets_are_refused_in_one_line(
         assert main(["validate", "--repo", str(good_repo), "--target", target]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and says in err and "planted-secret" not in err, err
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A server on 127.0.0.1 that accepts connections and never answers (a hung endpoint)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.1)
+    stop, held = threading.Event(), []
+
+    def hold() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_an_endpoint_that_never_answers_is_bounded_by_timeout_and_deadline(
+        good_repo: Path, silent_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request times out (here 0.3 s instead of 30 s) and the retries stop at the
+    deadline (here 1 s instead of 60 s): one error saying so, not a hang."""
+    monkeypatch.setattr(bigquery, "TIMEOUT", 0.3)
+    monkeypatch.setattr(bigquery_calls, "DEADLINE", 1.0)
+    bigquery_calls.retry.cache_clear()
+    try:
+        with pytest.raises(ExecutionError, match=r"did not answer dry-running view 'activity' "
+                                                 r"within 1 s of retries"):
+            validate(good_repo, dialects="bigquery",
+                     target=f"bigquery://p/ds?api_endpoint={silent_endpoint}")
+    finally:
+        bigquery_calls.retry.cache_clear()
