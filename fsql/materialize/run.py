@@ -105,7 +105,16 @@ def select_views(repo: Catalog, *, views: Sequence[str] | str | None = None,
         views = [v.strip() for v in views.split(",") if v.strip()]
     if views is None:
         return [v for v in repo.views.values() if v.join_keys], "inclusive"
-    return [repo.view(name) for name in views], "inclusive"
+    chosen = [repo.view(name) for name in views]
+    for view in chosen:
+        newest = repo.views[view.name]
+        if view is not newest:
+            raise CompileError(
+                f"FeatureView {view.name!r} version {view.version} ({view.location}): fsql "
+                f"materialize keeps the newest version's latest table fresh (version "
+                f"{newest.version}, {newest.location}); an older version's table is kept for "
+                f"reading, not refreshed. Materialize {view.name!r}")
+    return chosen, "inclusive"
 
 
 def layout_for(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
