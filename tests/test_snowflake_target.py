@@ -13,8 +13,9 @@ do, and how it is covered instead:
   fakesnow (tests/test_golden_materialize.py).
 - ``SYSTEM$CANCEL_QUERY`` does not exist there and its queries finish before they are
   polled: Ctrl-C cancelling and progress lines are tested with a stand-in connection.
-- ``EXPLAIN`` fails with HTTP 500: :func:`fsql.engines.snowflake.explain` is tested on the
-  statement it sends and on a stand-in connection.
+- ``EXPLAIN USING TABULAR`` is a parser error there (a plain ``EXPLAIN``, HTTP 500):
+  :func:`fsql.engines.snowflake.explain` is tested on the statement it sends and on a
+  stand-in connection.
 - MERGE inside an explicit transaction: never sent (the Snowflake merge style has no
   transaction; fsql/materialize/styles.py).
 """
@@ -37,7 +38,7 @@ import pytest
 from fsql.cli import main
 from fsql.engines import snowflake
 from fsql.engines.credentials import snowflake_credentials
-from fsql.errors import ExecutionError
+from fsql.errors import ExecutionError, QueryRejectedError
 from fsql.repo import Repo
 from tests.engines import Result, TableData
 from tests.engines.fakesnow_engine import load_statements
@@ -303,6 +304,7 @@ def test_bad_input_one_line_and_no_secret(sf: Fixture, tmp_path: Path,
     assert err.count("\n") == 1 and "no_such_table" in err, err
     with pytest.raises(ExecutionError) as raised:  # the Python API: a typed error
         Repo.load(root).materialize(end=t(10), target=unreachable)
+    assert not isinstance(raised.value, QueryRejectedError)  # an outage, not a bad statement
     assert main(["materialize", "--repo", str(root), "--dialect", "snowflake", "--print",
                  "--end", t(10).isoformat(), "--target", sf.url]) == 0
     printed = capsys.readouterr()
@@ -397,17 +399,22 @@ def test_explain_sends_the_statement_and_reads_the_pruning(tmp_path: Path) -> No
 
 
 def test_explain_on_fakesnow_server_is_a_typed_error(sf: Fixture, password: str) -> None:
-    """fakesnow's server answers EXPLAIN with HTTP 500: the connector's error comes back as
-    one ExecutionError line (what real Snowflake would return is tested above)."""
+    """fakesnow's server cannot parse ``EXPLAIN USING TABULAR`` (a plain ``EXPLAIN`` is an
+    HTTP 500 there): the connector's error comes back as one typed line (what real
+    Snowflake returns is read by the test above)."""
     con = snowflake.connection("fakesnow", database="DB", schema="SC", options={
         "host": sf.server.host, "port": str(sf.server.port), "protocol": "http"},
         credentials=snowflake_credentials("t", "fake", None))
     try:
         with pytest.raises(ExecutionError, match="explaining the spine") as raised:
             snowflake.explain(con, "SELECT * FROM spine", what="the spine")
+        # a refused statement is a problem of that statement, not an outage
+        with pytest.raises(QueryRejectedError, match=r"running a test.*NO_SUCH") as refused:
+            snowflake.execute(con, "SELECT * FROM no_such", what="running a test")
     finally:
         con.close()
-    assert "\n" not in str(raised.value) and password not in str(raised.value)
+    for err in (raised.value, refused.value):
+        assert "\n" not in str(err) and password not in str(err)
 
 
 def test_connections_toml_and_a_versioned_view(sf: Fixture, tmp_path: Path,

@@ -30,7 +30,7 @@ from fsql.engines.credentials import Credentials
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
 from fsql.engines.statements import describe, select_all, statement_sql, table
-from fsql.errors import CompileError, ExecutionError
+from fsql.errors import CompileError, ExecutionError, QueryRejectedError
 from fsql.plan.nodes import SpineRef
 from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
 from fsql.plan.schemas import Target
@@ -108,7 +108,8 @@ def execute(con: Any, sql: str, *, what: str, progress: Progress | None = None,
             params: Sequence[Any] | None = None, poll: float = 1.0) -> Any:
     """Run one statement and return its cursor (holding the result). The query runs
     asynchronously: its state is reported about every ``poll`` seconds, and Ctrl-C cancels it
-    in Snowflake (``SYSTEM$CANCEL_QUERY``) before the KeyboardInterrupt goes on."""
+    in Snowflake (``SYSTEM$CANCEL_QUERY``) before the KeyboardInterrupt goes on. A refused
+    statement is a QueryRejectedError, a service that cannot answer an ExecutionError."""
     errors = _connector().errors
     cursor = con.cursor()
     qid = None
@@ -126,8 +127,19 @@ def execute(con: Any, sql: str, *, what: str, progress: Progress | None = None,
             cancel(con, qid)
         raise
     except errors.Error as err:
-        raise ExecutionError(f"Snowflake failed {what}: {_first_line(err)}") from None
+        raise _failed(err, what) from None
     return cursor
+
+
+def _failed(err: Exception, what: str) -> ExecutionError:
+    """A QueryRejectedError when Snowflake refused the statement (compilation, a missing
+    object, a value that does not convert: a problem of that statement), else an
+    ExecutionError (the service could not answer)."""
+    errors = _connector().errors
+    refused = (errors.ProgrammingError, errors.DataError, errors.IntegrityError,
+               errors.NotSupportedError)
+    kind = QueryRejectedError if isinstance(err, refused) else ExecutionError
+    return kind(f"Snowflake failed {what}: {_first_line(err)}")
 
 
 def cancel(con: Any, qid: str) -> None:
@@ -143,7 +155,7 @@ def query_arrow(con: Any, sql: str, *, what: str, progress: Progress | None = No
     try:
         result = cursor.fetch_arrow_all(force_return_table=True)
     except _connector().errors.Error as err:
-        raise ExecutionError(f"Snowflake failed {what}: {_first_line(err)}") from None
+        raise _failed(err, what) from None
     assert result is not None
     return result
 
@@ -170,7 +182,9 @@ class Explained:
 
 def explain(con: Any, sql: str, *, what: str) -> Explained:
     """Snowflake's plan of ``sql`` (one statement: compiled, not executed, no warehouse
-    needed), from ``EXPLAIN USING TABULAR``. The tables it reads must exist: a
+    needed), from ``EXPLAIN USING TABULAR``; a refused statement is a QueryRejectedError
+    (what ``fsql validate --target`` reports at the definition). The tables it reads must
+    exist: a
     materialization step that reads the run's temporary tables cannot be explained alone.
     https://docs.snowflake.com/en/sql-reference/sql/explain
 
@@ -274,8 +288,7 @@ def _columns_of(con: Any, spine: str) -> tuple[str, ...]:
     try:
         described = con.cursor().describe(sql)
     except _connector().errors.Error as err:
-        raise ExecutionError(f"Snowflake cannot read the spine {spine!r}: {_first_line(err)}"
-                             ) from None
+        raise _failed(err, f"reading the spine {spine!r}") from None
     return tuple(_unquoted(d.name) for d in described or ())
 
 
