@@ -541,3 +541,22 @@ def test_golden_case_on_snowflake_target_equals_expected(
         rows.sort(key=repr)
         expected = sorted(expected, key=repr)
     assert_result_matches(Result(got.column_names, rows), expected, dtypes)
+
+
+class _Refusing(_Running):
+    """As _Running, and Snowflake refuses the cancel."""
+
+    def cursor(self) -> _Cursor:
+        log = self.log
+
+        class Refusing(_Cursor):
+            def execute(self, sql: str, params: Any = None) -> _Cursor:
+                raise snowflake._connector().errors.ProgrammingError("cancel refused")
+
+        return Refusing(log)
+
+
+def test_a_refused_cancel_says_how_to_cancel_by_hand() -> None:
+    with pytest.raises(ExecutionError, match=r"did not cancel query 01b2-q.*"
+                                             r"SYSTEM\$CANCEL_QUERY\('01b2-q'\)"):
+        snowflake.execute(_Refusing(), "SELECT 1", what="running", poll=0.05)

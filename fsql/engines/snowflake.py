@@ -105,7 +105,7 @@ def _first_line(err: BaseException, credentials: Credentials | None = None) -> s
 
 
 def execute(con: Any, sql: str, *, what: str, progress: Progress | None = None,
-            params: Sequence[Any] | None = None, poll: float = 1.0) -> Any:
+            poll: float = 1.0) -> Any:
     """Run one statement and return its cursor (holding the result). The query runs
     asynchronously: its state is reported about every ``poll`` seconds, and Ctrl-C cancels it
     in Snowflake (``SYSTEM$CANCEL_QUERY``) before the KeyboardInterrupt goes on. A refused
@@ -114,7 +114,7 @@ def execute(con: Any, sql: str, *, what: str, progress: Progress | None = None,
     cursor = con.cursor()
     qid = None
     try:
-        qid = cursor.execute_async(sql, params)["queryId"]
+        qid = cursor.execute_async(sql)["queryId"]
         started, wait = time.monotonic(), 0.02
         while con.is_still_running(con.get_query_status_throw_if_error(qid)):
             time.sleep(min(wait, poll))
@@ -143,9 +143,15 @@ def _failed(err: Exception, what: str) -> ExecutionError:
 
 
 def cancel(con: Any, qid: str) -> None:
-    """Cancel query ``qid`` in Snowflake.
+    """Cancel query ``qid`` in Snowflake; when Snowflake does not, an ExecutionError saying
+    how to cancel it by hand (the query would go on running).
     https://docs.snowflake.com/en/sql-reference/functions/system_cancel_query"""
-    con.cursor().execute("SELECT SYSTEM$CANCEL_QUERY(%s)", (qid,))
+    try:
+        con.cursor().execute("SELECT SYSTEM$CANCEL_QUERY(%s)", (qid,))
+    except _connector().errors.Error as err:
+        raise ExecutionError(f"Interrupted, but Snowflake did not cancel query {qid}: "
+                             f"{_first_line(err)}; cancel it with SELECT "
+                             f"SYSTEM$CANCEL_QUERY('{qid}')") from None
 
 
 def query_arrow(con: Any, sql: str, *, what: str, progress: Progress | None = None
@@ -184,8 +190,8 @@ def explain(con: Any, sql: str, *, what: str) -> Explained:
     """Snowflake's plan of ``sql`` (one statement: compiled, not executed, no warehouse
     needed), from ``EXPLAIN USING TABULAR``; a refused statement is a QueryRejectedError
     (what ``fsql validate --target`` reports at the definition). The tables it reads must
-    exist: a
-    materialization step that reads the run's temporary tables cannot be explained alone.
+    exist: a materialization step that reads the run's temporary tables cannot be explained
+    alone.
     https://docs.snowflake.com/en/sql-reference/sql/explain
 
     >>> explain(con, repo.compile("svc", "spine", dialect="snowflake"),  # doctest: +SKIP
