@@ -43,7 +43,7 @@ from fsql.repo import Repo
 from tests.engines import Result, TableData
 from tests.engines.fakesnow_engine import load_statements
 from tests.engines.fakesnow_server import PYTHON, FakesnowServer
-from tests.golden_support import GoldenCase, assert_result_matches, cases
+from tests.golden_support import MATERIALIZE_CASES, GoldenCase, assert_result_matches, cases
 from tests.materialize_support import (
     EVENT_SCHEMA,
     SNAP_SCHEMA,
@@ -53,6 +53,7 @@ from tests.materialize_support import (
     write_sources,
     write_table,
 )
+from tests.test_golden_materialize import _check as check_latest_tables
 from tests.test_materialize import EVENTS, SNAP
 
 pytestmark = [pytest.mark.engine, pytest.mark.skipif(
@@ -560,3 +561,24 @@ def test_a_refused_cancel_says_how_to_cancel_by_hand() -> None:
     with pytest.raises(ExecutionError, match=r"did not cancel query 01b2-q.*"
                                              r"SYSTEM\$CANCEL_QUERY\('01b2-q'\)"):
         snowflake.execute(_Refusing(), "SELECT 1", what="running", poll=0.05)
+
+
+@pytest.mark.parametrize("case", [c for c in cases() if c.name in MATERIALIZE_CASES],
+                         ids=lambda c: c.name)
+def test_golden_materialization_on_snowflake_target_equals_the_oracle(
+        sf: Fixture, password: str, case: GoldenCase, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    """The materialization goldens' cases through ``fsql materialize --target``: every
+    view's latest table equals the oracle for a spine of (every key, the case's end)."""
+    schema = f"M_{case.name.upper()}"
+    sf.load({f"DB.{schema}.{name}": data for name, data in case.tables.items()})
+    code = main(["materialize", "--repo", str(case.path / "features"), "--end",
+                 case.end.isoformat(), "--target", sf.url.replace("/DB/SC?", f"/DB/{schema}?")])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+
+    def rows_of(table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = sf.con.cursor().execute(f"SELECT * FROM DB.{schema}.{table}")
+        return [d.name for d in cursor.description], cursor.fetchall()
+
+    check_latest_tables(case, rows_of)
