@@ -266,6 +266,8 @@ def test_materialize_on_snowflake_equals_duckdb_first_and_incremental(
     assert second_duck.views[0].updated > 0 or second_duck.views[1].updated > 0
     older = repo.materialize(end=t(120), target=target)  # older than the tables: no change
     assert [(v.inserted, v.updated, v.deleted) for v in older.views] == [(0, 0, 0)] * 2
+    assert [v.format() for v in older.views] == [  # as DuckDB says it
+        v.format() for v in repo.materialize(end=t(120), target=store).views]
     repo.materialize(end=t(120), target=store)
     assert_same_latest(sf, "MAT", root / "store.duckdb")
     assert password not in printed.out + printed.err + caplog.text
