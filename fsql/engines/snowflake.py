@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,19 +18,18 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.dtypes import DType
 from fsql.engines.credentials import Credentials
 from fsql.engines.files import DuckDBFiles
-from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
-from fsql.engines.statements import describe, select_all, statement_sql, table
+from fsql.engines.runner import SPINE_ROW_ID, RunSummary
+from fsql.engines.warehouse_run import local_spine
+from fsql.engines.warehouse_run import run_to_file as write_run
 from fsql.errors import CompileError, ExecutionError, QueryRejectedError
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
+from fsql.plan.planner import build_plan, is_file_name, is_query
 from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, finalize, render
 from fsql.sql.dialect import Dialect, get_dialect
@@ -334,15 +331,7 @@ def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, co
     uploaded = None
     types: Mapping[str, str] | None = None
     if is_file_name(spine) and not is_query(spine):
-        local_con = connect()
-        try:
-            local = load_spine(local_con, spine, timestamp_column=spine_timestamp)
-            spine_rows = select_all(table(SPINE_INPUT))
-            types = {r[0]: str(r[1]) for r in local_con.execute(statement_sql(
-                describe(spine_rows))).fetchall() if r[0] != SPINE_ROW_ID}
-            rows = local_con.sql(statement_sql(spine_rows)).to_arrow_table()
-        finally:
-            local_con.close()
+        local, rows, types = local_spine(spine, timestamp_column=spine_timestamp)
         # Unqualified: a temporary table lives in the session's schema (fakesnow's server
         # refuses a qualified one: "TEMPORARY table names can only use the temp catalog").
         uploaded = f"fsql_spine_{uuid.uuid4().hex[:12]}"
@@ -380,29 +369,5 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: str, out: s
     >>> run_to_file(repo, "svc", "spine.parquet", "out.parquet",      # doctest: +SKIP
     ...             con=connection(...))
     """
-    started = time.perf_counter()
-    out_path = Path(out).resolve()
-    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
-    if suffix is None:
-        raise ExecutionError(
-            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
-    result, names = training_set(repo, features, spine, con=con,
-                                 progress=progress, **options)
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
-        os.close(fd)
-        try:
-            if suffix == ".parquet":
-                pq.write_table(result, tmp)
-            else:
-                pacsv.write_csv(result, tmp)
-            os.replace(tmp, out_path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as err:
-        raise ExecutionError(f"Output {str(out)!r}: cannot write it: {err}") from None
-    return RunSummary(rows=result.num_rows, features=names,
-                      null_counts={n: result.column(n).null_count for n in names},
-                      seconds=time.perf_counter() - started)
+    return write_run(lambda: training_set(repo, features, spine, con=con, progress=progress,
+                                          **options), out)
