@@ -38,7 +38,7 @@ import pytest
 from fsql.cli import main
 from fsql.engines import snowflake
 from fsql.engines.credentials import snowflake_credentials
-from fsql.errors import ExecutionError, QueryRejectedError
+from fsql.errors import CompileError, ExecutionError, QueryRejectedError
 from fsql.repo import Repo
 from tests.engines import Result, TableData
 from tests.engines.fakesnow_engine import load_statements
@@ -165,9 +165,6 @@ def test_run_on_snowflake_equals_duckdb(sf: Fixture, password: str, tmp_path: Pa
         assert_rows(sorted(got, key=_key), sorted(want, key=_key))
     seen = printed.out + printed.err + caplog.text
     assert password not in seen
-    left = sf.rows("SELECT table_name FROM information_schema.tables "
-                   "WHERE table_name ILIKE 'fsql_spine_%'")
-    assert not left  # the temporary upload is dropped
 
 
 # Appended before the second run: a late correction (old event time, created after the first
@@ -584,3 +581,36 @@ def test_golden_materialization_on_snowflake_target_equals_the_oracle(
         return [d.name for d in cursor.description], cursor.fetchall()
 
     check_latest_tables(case, rows_of)
+
+
+def test_a_failed_run_reports_its_own_error_and_drops_the_upload(
+        sf: Fixture, password: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The uploaded spine is dropped after a run, and after a run that fails (whose own
+    error is the one raised). fakesnow lists no temporary table, so the test names it."""
+    root = make_repo(tmp_path / "repo", SERVICE)
+    write_table(root / "spine.parquet", SPINE_SCHEMA, SPINE)
+    keyless = pa.schema([f for f in SPINE_SCHEMA if f.name != "user_id"])
+    write_table(root / "keyless.parquet", keyless, SPINE)  # uploaded, then the plan refuses it
+    con = snowflake.connection("fakesnow", database="DB", schema="SC", options={
+        "host": sf.server.host, "port": str(sf.server.port), "protocol": "http"},
+        credentials=snowflake_credentials("t", "fake", None))
+    repo = Repo.load(root)
+    names = iter(["fsql_spine_failed", "fsql_spine_done"])
+    monkeypatch.setattr(snowflake, "upload_name", lambda: next(names))
+
+    def exists(name: str) -> bool:
+        try:
+            con.cursor().execute(f"SELECT COUNT(*) FROM {name}")
+        except snowflake._connector().errors.ProgrammingError:
+            return False
+        return True
+
+    try:
+        with pytest.raises(CompileError, match="user_id"):
+            snowflake.training_set(repo, "svc", str(root / "keyless.parquet"), con=con)
+        snowflake.training_set(repo, "svc", str(root / "spine.parquet"), con=con)
+        assert not exists("fsql_spine_failed") and not exists("fsql_spine_done")
+        snowflake.upload(con, "fsql_spine_probe", pa.table({"a": [1]}))
+        assert exists("fsql_spine_probe")  # the probe sees a temporary table
+    finally:
+        con.close()

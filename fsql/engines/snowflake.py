@@ -5,6 +5,7 @@ progress, and Ctrl-C cancelling the running query (``SYSTEM$CANCEL_QUERY``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -330,35 +331,48 @@ def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, co
     dialect = get_dialect("snowflake")
     uploaded = None
     types: Mapping[str, str] | None = None
-    if is_file_name(spine) and not is_query(spine):
-        local, rows, types = local_spine(spine, timestamp_column=spine_timestamp)
-        # Unqualified: a temporary table lives in the session's schema (fakesnow's server
-        # refuses a qualified one: "TEMPORARY table names can only use the temp catalog").
-        uploaded = f"fsql_spine_{uuid.uuid4().hex[:12]}"
-        if progress is not None:
-            progress(f"uploading the spine ({rows.num_rows} rows) to {uploaded} (TEMPORARY)")
-        upload(con, uploaded, rows, progress=progress)
-        ref = replace(local, kind="table", ref=uploaded)
-        spine_names: tuple[str, ...] = tuple(rows.column_names)
-    else:
-        spine_names = _columns_of(con, spine)
-        ref = SpineRef("query" if is_query(spine) else "table", spine, spine_timestamp,
-                       columns=spine_names)
     try:
+        if is_file_name(spine) and not is_query(spine):
+            local, rows, types = local_spine(spine, timestamp_column=spine_timestamp)
+            # Unqualified: a temporary table lives in the session's schema (fakesnow's server
+            # refuses a qualified one: "TEMPORARY table names can only use the temp catalog").
+            uploaded = upload_name()
+            if progress is not None:
+                progress(f"uploading the spine ({rows.num_rows} rows) to {uploaded} "
+                         "(TEMPORARY)")
+            upload(con, uploaded, rows, progress=progress)
+            ref = replace(local, kind="table", ref=uploaded)
+            spine_names: tuple[str, ...] = tuple(rows.column_names)
+        else:
+            spine_names = _columns_of(con, spine)
+            ref = SpineRef("query" if is_query(spine) else "table", spine, spine_timestamp,
+                           columns=spine_names)
         plan = build_plan(repo, features, ref, target=Target(dialect.name,
                                                              dialect.reads_local_files),
                           schemas=DuckDBFiles(), spine_types=types, **options)
         sql = render(compile_plan(plan, dialect), dialect)
         result = query_arrow(con, sql, what="running the training-set query",
                              progress=progress)
-    finally:
-        if uploaded is not None:
-            drop = exp.Drop(tables=[exp.to_table(uploaded, dialect="snowflake")], kind="TABLE",
-                            exists=True)
-            execute(con, _sql(drop), what=f"dropping {uploaded}")
+    except BaseException:
+        if uploaded is not None:  # the first error is the one to report; the session's end
+            with contextlib.suppress(ExecutionError):  # drops the table anyway
+                _drop(con, uploaded)
+        raise
+    if uploaded is not None:
+        _drop(con, uploaded)
     result = _restore_names(result, (*spine_names, *plan.output_names, SPINE_ROW_ID))
     drop_ids = [n for n in result.column_names if n == SPINE_ROW_ID]
     return (result.drop_columns(drop_ids) if drop_ids else result), plan.output_names
+
+
+def upload_name() -> str:
+    """A fresh name for an uploaded spine table."""
+    return f"fsql_spine_{uuid.uuid4().hex[:12]}"
+
+
+def _drop(con: Any, name: str) -> None:
+    drop = exp.Drop(tables=[exp.to_table(name, dialect="snowflake")], kind="TABLE", exists=True)
+    execute(con, _sql(drop), what=f"dropping {name}")
 
 
 def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: str, out: str | Path, *,
