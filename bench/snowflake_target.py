@@ -6,8 +6,8 @@
 The repository of tests/materialize_support.py (a snapshot view and an aggregation view), its
 sources loaded into fakesnow's server (tests/engines/fakesnow_server.py) as tables of 20 rows
 per user, and a local Parquet spine of N rows over N/10 users. Each run goes through the real
-snowflake-connector-python: the spine uploaded to a TEMPORARY table (typed literals, 1,000
-rows per INSERT), the training-set query, the Arrow fetch. Prints, per size, the seconds of
+snowflake-connector-python: the spine uploaded to a TEMPORARY table (one JSON literal per
+450 KB of rows), the training-set query, the Arrow fetch. Prints, per size, the seconds of
 the upload alone and of the whole training set (the fastest of ``--runs``), and the growth
 against the first size. fakesnow is DuckDB behind a sqlglot translation and an HTTP server
 on this machine: the figures measure fsql's client path on it, not Snowflake's speed.

@@ -457,9 +457,15 @@ def test_connections_toml_and_a_versioned_view(sf: Fixture, tmp_path: Path,
     assert len(table) == len(_latest_duckdb(root / "v.duckdb", "snap"))
 
 
-def test_upload_keeps_every_value(sf: Fixture, password: str) -> None:
+def test_upload_keeps_every_value(sf: Fixture, password: str,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Strings that need escaping, NaN and infinities, NULLs, dates, decimals and aware
-    timestamps (stored as UTC wall-clock time) survive the JSON-literal upload."""
+    timestamps (stored as UTC wall-clock time) survive the JSON-literal upload, sent in
+    batches of at most BATCH_BYTES (here small: several INSERTs, one row longer alone)."""
+    monkeypatch.setattr(snowflake, "BATCH_BYTES", 120)
+    batches = list(snowflake._batches(['[1,"a"]', '[2,"b"]', "[" + "9" * 200 + "]", "[3]"]))
+    assert batches == ['[[1,"a"],[2,"b"]]', "[[" + "9" * 200 + "]]", "[[3]]"]
+    assert len(list(snowflake._batches(["[1]"] * 100))) == 4  # 4 bytes a row, 120 a batch
     rows = pa.table({
         "s": ["it's", 'a "quote"', "back\\slash", "new\nline", "ünï ☃", None],
         "f": [1.5, float("nan"), float("inf"), float("-inf"), -0.0, None],

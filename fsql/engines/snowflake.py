@@ -11,7 +11,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +39,10 @@ from fsql.sql.tree import ident, table_ref
 Progress = Callable[[str], None]
 LOGIN_TIMEOUT = 20  # seconds: an unreachable account fails in this time, not the default 120
 _UPPER_IDENTIFIER = re.compile(r"[A-Z_][A-Z0-9_$]*")
-INSERT_BATCH = 10_000  # spine rows per INSERT: one JSON text, well under the 16 MB limit
+# The JSON text of one INSERT of spine rows. Snowflake asks for statements under 1 MB (larger
+# ones run but cannot be retried): https://docs.snowflake.com/en/user-guide/query-size-limits;
+# printing the text as a SQL string can double its backslashes.
+BATCH_BYTES = 450_000
 # The fsql dtype of each spine column, which gives its Snowflake type (dialects/snowflake.toml).
 _DTYPES = ((pa.types.is_boolean, "bool"), (pa.types.is_integer, "int64"),
            (pa.types.is_floating, "float64"), (pa.types.is_string, "string"),
@@ -216,9 +219,9 @@ def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
            progress: Progress | None = None) -> None:
     """Create table ``name`` (TEMPORARY: dropped with the session) with ``rows``' columns,
     typed as fsql's Snowflake SQL types them (timestamps as TIMESTAMP_NTZ, UTC wall-clock
-    time), and insert the rows, ``INSERT_BATCH`` per statement, each batch one JSON string
-    literal flattened into rows (one token to parse, however many rows) whose values are
-    exact texts cast to the column types with explicit formats (no session format reads
+    time), and insert the rows, ``BATCH_BYTES`` of JSON per statement, each batch one JSON
+    string literal flattened into rows (one token to parse, however many rows) whose values
+    are exact texts cast to the column types with explicit formats (no session format reads
     them)."""
     dialect = get_dialect("snowflake")
     dtypes = [_dtype(field) for field in rows.schema]
@@ -230,15 +233,29 @@ def upload(con: Any, name: str, rows: pa.Table, *, temporary: bool = True,
                         kind="TABLE", properties=properties)
     execute(con, _sql(create), what=f"creating {name}", progress=progress)
     values = [_value(dialect, i, dtype) for i, dtype in enumerate(dtypes)]
-    records = [[_text(v) for v in row.values()] for row in rows.to_pylist()]
-    for start in range(0, len(records), INSERT_BATCH):
-        text = json.dumps(records[start:start + INSERT_BATCH], ensure_ascii=False)
+    for batch in _batches(json.dumps([_text(v) for v in row.values()], ensure_ascii=False)
+                          for row in rows.to_pylist()):
         flattened = exp.TableFromRows(this=exp.Explode(this=exp.Kwarg(
-            this=exp.var("INPUT"), expression=exp.ParseJSON(this=exp.Literal.string(text)))))
+            this=exp.var("INPUT"), expression=exp.ParseJSON(this=exp.Literal.string(batch)))))
         select = exp.select(*[v.copy() for v in values]).from_(flattened)
         insert = exp.Insert(this=exp.to_table(name, dialect="snowflake"), expression=select)
-        execute(con, _sql(insert), what=f"loading {name}",
-                progress=progress)
+        execute(con, _sql(insert), what=f"loading {name}", progress=progress)
+
+
+def _batches(rows: Iterable[str]) -> Iterator[str]:
+    """JSON arrays of the rows (each a JSON array), each at most ``BATCH_BYTES`` (a row
+    longer than that alone)."""
+    batch: list[str] = []
+    size = 0
+    for row in rows:
+        length = len(row.encode()) + 1
+        if batch and size + length > BATCH_BYTES:
+            yield "[" + ",".join(batch) + "]"
+            batch, size = [], 0
+        batch.append(row)
+        size += length
+    if batch:
+        yield "[" + ",".join(batch) + "]"
 
 
 def _value(dialect: Dialect, index: int, dtype: DType) -> exp.Expr:
