@@ -200,7 +200,7 @@ def executable(target: Target) -> Target:
     if target.scheme != "duckdb":
         raise UnsupportedError(
             f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize and run "
-            "also on BigQuery and Snowflake ones, consistency and backfill on BigQuery ones); "
+            "consistency and backfill also on BigQuery and Snowflake ones); "
             f"print the {target.scheme} script with --dialect {target.scheme} --print and run "
             "it in the warehouse")
     return target

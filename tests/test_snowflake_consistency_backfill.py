@@ -1,0 +1,132 @@
+"""``fsql consistency --target snowflake://...`` and ``fsql backfill --target snowflake://...``
+end to end through snowflake-connector-python against fakesnow's server mode (the fixture
+and what that server cannot run: tests/test_snowflake_target.py). Expectations: the oracle
+(backfill: every key and grid time; consistency: the latest tables first checked equal to
+fsql's DuckDB runs, which the materialization tests check against the oracle)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fsql.cli import main
+from fsql.repo import Repo
+from tests.engines.fakesnow_server import PYTHON, FakesnowServer
+from tests.materialize_support import EVENT_SCHEMA, SNAP_SCHEMA, make_repo, t, write_sources
+from tests.test_backfill_warehouse import GRID
+from tests.test_backfill_warehouse import _check_grid as check_grid
+from tests.test_materialize import EVENTS, SNAP
+from tests.test_snowflake_target import Fixture, assert_same_latest, table_data
+
+pytestmark = [pytest.mark.engine, pytest.mark.skipif(
+    not PYTHON.exists(), reason="fakesnow not installed: tests/engines/setup_fakesnow.sh")]
+
+
+@pytest.fixture(scope="module")
+def sf() -> Iterator[Fixture]:
+    server = FakesnowServer()
+    try:
+        fixture = Fixture(server)
+        yield fixture
+        fixture.con.close()
+    finally:
+        server.close()
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SNOWFLAKE_PASSWORD", "x")
+    for name in ("SNOWFLAKE_PRIVATE_KEY_FILE", "SNOWFLAKE_PRIVATE_KEY_FILE_PWD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _schema(sf: Fixture, schema: str) -> str:
+    """A schema of its own holding the two sources; its target URL."""
+    sf.load({f"DB.{schema}.snap": table_data(SNAP_SCHEMA, SNAP),
+             f"DB.{schema}.events": table_data(EVENT_SCHEMA, EVENTS)})
+    return sf.url.replace("/DB/SC?", f"/DB/{schema}?")
+
+
+def test_consistency_on_snowflake_reads_the_warehouse_and_finds_a_planted_change(
+        sf: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The latest tables written by ``fsql materialize --target snowflake://`` (equal to the
+    DuckDB run's, checked first) agree with Snowflake's own training-set query for a spine of
+    (every key, T1); a value changed in the table is reported; no table: one line, exit 2."""
+    target = _schema(sf, "CHK")
+    root = make_repo(tmp_path / "repo")
+    write_sources(root, SNAP, EVENTS)
+    end = t(120).isoformat()
+    assert main(["materialize", "--repo", str(root), "--end", end, "--target", target]) == 0
+    Repo.load(root).materialize(end=t(120), target="duckdb:///store.duckdb")
+    assert_same_latest(sf, "CHK", root / "store.duckdb")
+    capsys.readouterr()
+    # By hand: every key of the source without a NULL: snap (1,'23'), (12,'3'), (2,'x'),
+    # (3,'old'), (4,'new'); with a row at t(120) under the 2h TTL: (2,'x') and (3,'old').
+    # activity: users 1, 2 and 3.
+    for view, keys in (("snap", "5 keys (2 with a row)"), ("activity", "3 keys")):
+        code = main(["consistency", "--repo", str(root), "--view", view, "--at", end,
+                     "--target", target])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert out.startswith(f"{view} at {t(120).isoformat()}: {keys}") and \
+            out.rstrip().endswith(", 0 mismatches"), out
+    sf.con.cursor().execute("UPDATE DB.CHK.snap_latest SET score = 99.0 "
+                            "WHERE bank = 2 AND branch = 'x'")
+    code = main(["consistency", "--repo", str(root), "--view", "snap", "--at", end,
+                 "--target", target])
+    out = capsys.readouterr().out
+    assert code == 1 and ", 1 mismatches" in out.splitlines()[0], out
+    assert "key (2, 'x') score: latest table 99.0, training set 2.0" in out  # the later row
+    sf.con.cursor().execute("CREATE SCHEMA IF NOT EXISTS DB.EMPTY")
+    missing = main(["consistency", "--repo", str(root), "--view", "snap", "--at", end,
+                    "--target", target.replace("/DB/CHK?", "/DB/EMPTY?")])
+    assert missing == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run fsql materialize --views snap first" in err, err
+
+
+def test_backfill_on_snowflake_equals_the_oracle_and_resumes(
+        sf: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``fsql backfill --target snowflake://...`` runs the ``--print`` script statement by
+    statement: every (key, grid time) equals the oracle; a run stopped after two chunks (the
+    third chunk's rows and record gone) resumes with that chunk alone; a changed definition
+    is refused."""
+    target = _schema(sf, "FILLED")
+    root = make_repo(tmp_path / "repo")
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    args = ["backfill", "--repo", str(root), "--view", "activity", "--start",
+            GRID[0].isoformat(), "--end", GRID[-1].isoformat(), "--every", "30m",
+            "--chunk", "4", "--target", target]
+
+    def check() -> int:
+        cursor = sf.con.cursor().execute("SELECT * FROM DB.FILLED.activity_backfill")
+        columns = [d.name for d in cursor.description]
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        check_grid(repo, "activity", columns, rows, tmp_path, GRID)
+        return len(rows)
+
+    assert main(args) == 0  # 9 grid times: chunks of 4, 4 and 1
+    out = capsys.readouterr().out
+    rows = check()
+    assert f"9 grid times, 3 chunks written ({rows} rows), 0 already done" in out, out
+    last = GRID[8].strftime("%Y-%m-%d %H:%M:%S")
+    sf.con.cursor().execute(f"DELETE FROM DB.FILLED.activity_backfill "
+                            f"WHERE feature_time >= '{last}'::TIMESTAMP_NTZ")
+    sf.con.cursor().execute(f"DELETE FROM DB.FILLED.fsql_backfills "
+                            f"WHERE chunk_start = '{last}'::TIMESTAMP_NTZ")
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert check() == rows
+    assert "3 chunks" not in out and "1 chunks written" in out and "2 already done" in out, out
+    assert main(args) == 0
+    assert "0 chunks written (0 rows), 3 already done" in capsys.readouterr().out
+    assert check() == rows
+    features = root / "features.py"
+    features.write_text(features.read_text().replace('window="3h"', 'window="4h"'))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "changed since" in err, err
