@@ -7,12 +7,15 @@ fsql's DuckDB runs, which the materialization tests check against the oracle).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fsql.cli import main
+from fsql.engines import snowflake
+from fsql.materialize import backfill_snowflake
 from fsql.repo import Repo
 from tests.engines.fakesnow_server import PYTHON, FakesnowServer
 from tests.materialize_support import EVENT_SCHEMA, SNAP_SCHEMA, make_repo, t, write_sources
@@ -130,3 +133,48 @@ def test_backfill_on_snowflake_equals_the_oracle_and_resumes(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "changed since" in err, err
+
+
+def test_a_backfill_interrupted_inside_a_chunk_keeps_the_chunks_before_it(
+        sf: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C after the second chunk's INSERT: a ROLLBACK is sent and that chunk is gone (its
+    rows and its record; fakesnow would also roll it back when the session ends, real
+    Snowflake may keep a detached transaction open), the first stays; the next run writes
+    the other two chunks once."""
+    target = _schema(sf, "STOPPED")
+    root = make_repo(tmp_path / "repo")
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    real = snowflake.execute
+    inserts: list[str] = []
+    sent: list[str] = []
+
+    def stopping(con: Any, sql: str, **kw: Any) -> Any:
+        sent.append(sql)
+        cursor = real(con, sql, **kw)
+        if "(step insert_chunk" in kw["what"]:
+            inserts.append(sql)
+            if len(inserts) == 2:
+                raise KeyboardInterrupt
+        return cursor
+
+    run = {"view": "activity", "start": GRID[0], "end": GRID[-1], "every": "30m", "chunk": 4,
+           "target": target}
+    monkeypatch.setattr(backfill_snowflake.snowflake, "execute", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        backfill_snowflake.backfill_in_snowflake(repo, **run)
+    monkeypatch.setattr(backfill_snowflake.snowflake, "execute", real)
+    assert sent[-2:] == [inserts[-1], "ROLLBACK"]
+    times = {_utc(r["feature_time"]) for r in
+             sf.rows("SELECT feature_time FROM DB.STOPPED.activity_backfill")}
+    assert times == set(GRID[:4])
+    assert len(sf.rows("SELECT * FROM DB.STOPPED.fsql_backfills")) == 1
+    done = backfill_snowflake.backfill_in_snowflake(repo, **run)
+    assert (done.chunks_written, done.chunks_skipped) == (2, 1)
+    cursor = sf.con.cursor().execute("SELECT * FROM DB.STOPPED.activity_backfill")
+    check_grid(repo, "activity", [d.name for d in cursor.description], cursor.fetchall(),
+               tmp_path, GRID)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
