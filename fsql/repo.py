@@ -16,10 +16,11 @@ from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
 from fsql.materialize.run import materialize
+from fsql.materialize.target_run import warehouse_training_set
 from fsql.online.server import OnlineServer
 from fsql.online.serving import OnlineResponse
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
-from fsql.plan.planner import build_plan, spine_ref
+from fsql.plan.planner import build_plan, is_file_name, is_query, spine_ref
 from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, render_plan
 from fsql.sql.dialect import get_dialect
@@ -99,18 +100,28 @@ class Repo(Catalog):
         return render_plan(self.plan(features, spine, dialect=name, env=env, **options), target)
 
     def get_historical_features(self, features: str | Sequence[Any], spine: Any, *,
-                                arrow: bool = False, **options: Any) -> Any:
+                                arrow: bool = False, target: str | None = None,
+                                **options: Any) -> Any:
         """Run the request on embedded DuckDB; ``spine`` is a DataFrame, Arrow table, a
         .parquet/.csv file or a SELECT query (run on DuckDB, relative paths from the
         repository root). Options as :meth:`plan` (``env``, ``cut``, ``full_names``...),
         plus ``memory_limit="4GB"``.
+
+        With ``target`` (a ``bigquery://`` or ``snowflake://`` URL or a ``[targets.NAME]``
+        profile) the warehouse computes it, as ``fsql run --target`` does: a DataFrame, Arrow
+        table or file spine is uploaded to a table that expires (the result in its order), a
+        table name or SELECT query is run in place (docs/targets.md).
 
         Returns a pandas DataFrame (an Arrow table with ``arrow=True``) in the spine's order.
 
         >>> Repo.load("examples/fraud").get_historical_features(  # doctest: +SKIP
         ...     "fraud_detection", "examples/fraud/data/transactions.parquet")
         """
-
+        if target is not None:
+            if isinstance(spine, str) and is_file_name(spine) and not is_query(spine):
+                spine = str(self.root / spine)  # (an absolute path stays as it is)
+            table, _ = warehouse_training_set(self, features, spine, target=target, **options)
+            return table if arrow else table.to_pandas()
         return run_training_set(self, features, spine, arrow=arrow, **options)
 
     def materialize(self, views: Sequence[str] | str | None = None, *,
