@@ -64,6 +64,9 @@ def backfill_in_snowflake(repo: Catalog, *, view: str, start: str | datetime,
                 snowflake.execute(con, render_step(s, "snowflake"), what=what,
                                   progress=progress)
             except BaseException:
+                # A failed statement does not end the transaction, and a disconnected
+                # session's one stays open holding its locks until it is aborted:
+                # https://docs.snowflake.com/en/sql-reference/transactions#aborting-transactions
                 with contextlib.suppress(ExecutionError):  # the statement's error is the one
                     snowflake.execute(con, "ROLLBACK", what="rolling the chunk back")
                 raise
