@@ -3,6 +3,7 @@ requests made of them (plan, compile, run on embedded DuckDB)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from fsql.materialize.target_run import warehouse_training_set
 from fsql.online.server import OnlineServer
 from fsql.online.serving import OnlineResponse
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
-from fsql.plan.planner import build_plan, is_file_name, is_query, spine_ref
+from fsql.plan.planner import build_plan, spine_ref
 from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, render_plan
 from fsql.sql.dialect import get_dialect
@@ -110,7 +111,8 @@ class Repo(Catalog):
         With ``target`` (a ``bigquery://`` or ``snowflake://`` URL or a ``[targets.NAME]``
         profile) the warehouse computes it, as ``fsql run --target`` does: a DataFrame, Arrow
         table or file spine is uploaded to a table that expires (the result in its order), a
-        table name or SELECT query is run in place (docs/targets.md).
+        table name or SELECT query is run in place (docs/targets.md); ``progress=True``
+        prints each query's state to stderr.
 
         Returns a pandas DataFrame (an Arrow table with ``arrow=True``) in the spine's order.
 
@@ -118,9 +120,13 @@ class Repo(Catalog):
         ...     "fraud_detection", "examples/fraud/data/transactions.parquet")
         """
         if target is not None:
-            if isinstance(spine, str) and is_file_name(spine) and not is_query(spine):
-                spine = str(self.root / spine)  # (an absolute path stays as it is)
-            table, _ = warehouse_training_set(self, features, spine, target=target, **options)
+            if options.pop("memory_limit", None) is not None:
+                raise CompileError("get_historical_features: memory_limit limits embedded "
+                                   f"DuckDB; the {target!r} warehouse computes this request "
+                                   "(drop memory_limit or target)")
+            shown = _print_to_stderr if options.pop("progress", False) else None
+            table, _ = warehouse_training_set(self, features, spine, target=target,
+                                              progress=shown, **options)
             return table if arrow else table.to_pandas()
         return run_training_set(self, features, spine, arrow=arrow, **options)
 
@@ -156,3 +162,8 @@ class Repo(Catalog):
         with OnlineServer(self, online) as server:
             return server.get_online_features(features, entity_rows, at=at,
                                               full_names=full_names)
+
+
+def _print_to_stderr(message: str) -> None:
+    """One progress line on stderr."""
+    print(message, file=sys.stderr)

@@ -325,7 +325,7 @@ def test_get_historical_features_on_bigquery_equals_the_oracle(
     write_table(root / "spine.parquet", SPINE_SCHEMA, SPINE)
     repo = Repo.load(root)
     rows = pa.Table.from_pylist(SPINE, schema=SPINE_SCHEMA)
-    arg: Any = {"file": "spine.parquet", "frame": rows.to_pandas(), "arrow": rows,
+    arg: Any = {"file": root / "spine.parquet", "frame": rows.to_pandas(), "arrow": rows,
                 "table": "spine", "query": f"SELECT * FROM `{emulator.project}.ds.spine`"
                 }[spine]
     target = f"bigquery://{emulator.project}/ds?api_endpoint={emulator.endpoint}"

@@ -18,7 +18,7 @@ import pytest
 from fsql import oracle
 from fsql.cli import main
 from fsql.engines import snowflake
-from fsql.errors import UnsupportedError
+from fsql.errors import CompileError, UnsupportedError
 from fsql.materialize import backfill_snowflake
 from fsql.repo import Repo
 from tests.engines.fakesnow_server import PYTHON, FakesnowServer
@@ -202,7 +202,7 @@ def _utc(value: datetime) -> datetime:
 
 @pytest.mark.parametrize("spine", ["file", "frame", "arrow", "table", "query"])
 def test_get_historical_features_on_snowflake_equals_the_oracle(
-        sf: Fixture, tmp_path: Path, spine: str) -> None:
+        sf: Fixture, tmp_path: Path, spine: str, capsys: pytest.CaptureFixture[str]) -> None:
     """``Repo.get_historical_features(..., target="snowflake://...")``: Snowflake computes
     the training set of a file, DataFrame or Arrow spine (uploaded; the result in its order)
     or of a table or query spine (in place), equal to the oracle."""
@@ -214,7 +214,7 @@ def test_get_historical_features_on_snowflake_equals_the_oracle(
     write_table(root / "spine.parquet", SPINE_SCHEMA, SPINE)
     repo = Repo.load(root)
     rows = pa.Table.from_pylist(SPINE, schema=SPINE_SCHEMA)
-    arg: Any = {"file": "spine.parquet", "frame": rows.to_pandas(), "arrow": rows,
+    arg: Any = {"file": root / "spine.parquet", "frame": rows.to_pandas(), "arrow": rows,
                 "table": "spine", "query": f"SELECT * FROM DB.{schema}.spine WHERE bank > 0"
                 }[spine]
     got = repo.get_historical_features("svc", arg, target=target, arrow=True).to_pylist()
@@ -226,13 +226,18 @@ def test_get_historical_features_on_snowflake_equals_the_oracle(
     else:
         assert_rows(got, want)
         assert [r["cnt_life"] for r in got] == [7, 1, 2, 2, 0, 1]  # by hand, from EVENTS
-    frame = repo.get_historical_features("svc", arg, target=target)
+    frame = repo.get_historical_features("svc", arg, target=target, progress=True)
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(SPINE)
     assert list(frame.columns) == list(got[0])
+    uploaded = "uploading the spine (6 rows)" in capsys.readouterr().err
+    assert uploaded == (spine not in ("table", "query"))
 
 
-def test_get_historical_features_on_a_duckdb_target_is_refused(tmp_path: Path) -> None:
+def test_get_historical_features_refuses_a_duckdb_target_and_duckdb_options(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", SERVICE)
     with pytest.raises(UnsupportedError, match="BigQuery and Snowflake"):
         Repo.load(root).get_historical_features("svc", "spine.parquet",
                                                 target="duckdb:///store.duckdb")
+    with pytest.raises(CompileError, match="memory_limit limits embedded DuckDB"):
+        Repo.load(root).get_historical_features("svc", "spine.parquet", memory_limit="1GB",
+                                                target="snowflake://u@acct/db/sch")

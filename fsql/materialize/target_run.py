@@ -31,7 +31,8 @@ def warehouse_training_set(repo: Catalog, features: str | Sequence[Any], spine: 
                            ) -> tuple[pa.Table, tuple[str, ...]]:
     """The training set of ``spine`` computed by ``target`` (a ``bigquery://`` or
     ``snowflake://`` URL or the name of a ``[targets.NAME]`` profile), as Arrow, and its
-    feature names. ``spine``: a .parquet/.csv path, a pandas DataFrame or an Arrow table (all
+    feature names. ``spine``: a .parquet/.csv path (str or Path; a relative one from the
+    working directory, as on DuckDB), a pandas DataFrame or an Arrow table (all
     uploaded to a table that expires, in their row order), or a table name or SELECT query
     run in place in the warehouse (no order of its own)."""
     where = resolve_target(target, root=repo.root)
@@ -46,6 +47,8 @@ def warehouse_training_set(repo: Catalog, features: str | Sequence[Any], spine: 
             path = Path(tmp) / "spine.parquet"
             pq.write_table(table, path)
             spine = str(path)
+        elif isinstance(spine, Path):
+            spine = str(spine)
         elif not isinstance(spine, str):
             raise CompileError(f"A spine on a {where.scheme} target is a file path, table "
                                f"name, SELECT query, DataFrame or Arrow table, not "
