@@ -189,7 +189,7 @@ def executable(target: Target) -> Target:
     if target.scheme != "duckdb":
         raise UnsupportedError(
             f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize, "
-            "consistency and backfill also on BigQuery ones); print the "
+            "consistency, backfill, sync and freshness also on BigQuery ones); print the "
             f"{target.scheme} script with --dialect {target.scheme} --print and run it in the "
             "warehouse")
     return target
