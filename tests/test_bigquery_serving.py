@@ -204,6 +204,17 @@ def test_freshness_on_bigquery_is_two_queries_and_equals_the_data(
     assert [f.materialized for f in nothing] == [None, None]  # no state table there
 
 
+def test_freshness_reads_unqualified_source_tables_from_the_target_dataset(
+        emulator: BigQueryEmulator, tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")  # table="snap", table="events": in dataset ds
+    write_sources(root, SNAP, EVENTS)
+    found = {f.view: f for f in offline_freshness(Repo.load(root), target=target_of(
+        emulator, "ds"), now=t(260))}
+    assert found["snap"].newest_event == max(r["ts"] for r in SNAP)
+    assert found["activity"].newest_event == max(r["ts"] for r in EVENTS)
+    assert found["snap"].materialized is None  # no state table in ds
+
+
 @pytest.mark.parametrize("command", ["sync", "freshness"])
 def test_snowflake_targets_are_refused_in_one_line(
         tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -144,7 +144,9 @@ def _bigquery_figures(catalog: Catalog, chosen: Sequence[FeatureView], where: Ta
     bq = last_runs.client_of(where)
     try:
         query = freshness_query(catalog, chosen, get_dialect("bigquery"))
-        rows = bigquery.query_arrow(bq, query.sql(dialect="bigquery"), dataset=None,
+        # No temporary table here: unqualified source tables are read from the target's dataset.
+        rows = bigquery.query_arrow(bq, query.sql(dialect="bigquery"),
+                                    dataset=f"{where.host}.{where.database}",
                                     what="reading the sources' newest times").to_pylist()
         layouts = [layout_for(catalog, v, "inclusive", where.prefix, dialect="bigquery")
                    for v in chosen]
