@@ -142,6 +142,19 @@ def test_sync_from_bigquery_serves_the_oracle_and_syncs_incrementally(
     assert {r.keys for r in again} == {r.keys for r in sync(repo, online=local)}
 
 
+def test_materialize_online_on_bigquery_syncs_after_the_run(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``fsql materialize --target bigquery://... --online URL``: the run, then the sync."""
+    repo = bigquery_repo(emulator, tmp_path / "repo")
+    online = f"sqlite:///{tmp_path / 'after.db'}"
+    code = main(["materialize", "--repo", str(repo.root), "--end", t(200).isoformat(),
+                 "--target", target_of(emulator, "then_online"), "--online", online])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "online snap: " in printed.out and f"(as of {t(200)})" in printed.out, printed.out
+    assert_reads_equal_the_oracle(repo, online, t(200), tmp_path)
+
+
 def test_latest_rows_are_fetched_in_pages(emulator: BigQueryEmulator, tmp_path: Path) -> None:
     repo = bigquery_repo(emulator, tmp_path / "repo")
     target = target_of(emulator, "paged")
