@@ -113,7 +113,11 @@ class BigQueryReader:
     def __init__(self, where: Target, layouts: Sequence[LatestTable]) -> None:
         self.where = where
         self.bq = last_runs.client_of(where)
-        self.runs = last_runs.last_runs(self.bq, where, layouts)
+        try:
+            self.runs = last_runs.last_runs(self.bq, where, layouts)
+        except BaseException:
+            self.bq.close()
+            raise
 
     def last_run(self, layout: LatestTable) -> tuple[int, str] | None:
         """The view's last run, as read when the reader opened."""
