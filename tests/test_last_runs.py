@@ -3,9 +3,11 @@ freshness read) on hand-made state rows, and against ``run.last_run`` on a DuckD
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from fsql.materialize import statements as st
 from fsql.materialize.last_runs import last_runs_query
@@ -13,31 +15,46 @@ from fsql.materialize.layout import STATE_TABLE
 from fsql.materialize.run import last_run
 from fsql.online.sync import micros
 from fsql.repo import Repo
+from tests.engines import TableData
 from tests.materialize_support import make_repo, t, write_sources
 from tests.test_materialize import EVENTS, SNAP
 
-
-def _run(con: duckdb.DuckDBPyConnection, views: list[str]) -> set[tuple[str, str, int]]:
-    return set(con.execute(last_runs_query("state", views).sql(dialect="duckdb")).fetchall())
+STATE_COLUMNS = [("view_name", "string"), ("definition_hash", "string"),
+                 ("end_time_us", "int64"), ("finished_at", "timestamp")]
+STATE_ROWS = [
+    ("a", "h1", 50, datetime(2024, 1, 1, tzinfo=UTC)),
+    ("a", "h2", 10, datetime(2024, 1, 2, tzinfo=UTC)),  # a full refresh to h2 ...
+    ("a", "h2", 30, datetime(2024, 1, 3, tzinfo=UTC)),
+    ("a", "h2", 20, datetime(2024, 1, 4, tzinfo=UTC)),  # ... whose greatest end is 30
+    ("a", "h3", 99, None),  # never finished: not a run
+    ("b", "x", 5, datetime(2024, 1, 1, tzinfo=UTC)),  # tied on finished_at: greater end wins
+    ("b", "y", 7, datetime(2024, 1, 1, tzinfo=UTC)),
+    ("c", "z", 1, datetime(2024, 1, 1, tzinfo=UTC)),  # not asked for
+    ("d", "w", 1, None),  # only an unfinished run: absent
+]
+# By hand, from the rows above.
+EXPECTED = {("a", "h2", 30), ("b", "y", 7)}
 
 
 def test_the_last_finished_run_decides_the_hash_and_its_greatest_end_counts() -> None:
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE TABLE state (view_name VARCHAR, definition_hash VARCHAR, "
-                "end_time_us BIGINT, finished_at TIMESTAMP)")
-    con.executemany("INSERT INTO state VALUES (?, ?, ?, ?)", [
-        ("a", "h1", 50, "2024-01-01 00:00"),
-        ("a", "h2", 10, "2024-01-02 00:00"),  # a full refresh to h2 ...
-        ("a", "h2", 30, "2024-01-03 00:00"),
-        ("a", "h2", 20, "2024-01-04 00:00"),  # ... whose greatest end is 30
-        ("a", "h3", 99, None),  # never finished: not a run
-        ("b", "x", 5, "2024-01-01 00:00"),  # tied on finished_at: the greater end wins
-        ("b", "y", 7, "2024-01-01 00:00"),
-        ("c", "z", 1, "2024-01-01 00:00"),  # not asked for
-        ("d", "w", 1, None),  # only an unfinished run: absent
-    ])
-    assert _run(con, ["a", "b", "d"]) == {("a", "h2", 30), ("b", "y", 7)}
-    assert _run(con, ["nope"]) == set()
+                "end_time_us BIGINT, finished_at TIMESTAMPTZ)")
+    con.executemany("INSERT INTO state VALUES (?, ?, ?, ?)", STATE_ROWS)
+    assert set(con.execute(last_runs_query("state", ["a", "b", "d"]).sql(dialect="duckdb"))
+               .fetchall()) == EXPECTED
+    assert not con.execute(last_runs_query("state", ["nope"]).sql(dialect="duckdb")).fetchall()
+
+
+@pytest.mark.engine
+def test_the_bigquery_query_on_googlesql_reads_the_same() -> None:
+    """BigQuery semantics (bqemulator is DuckDB underneath): the GoogleSQL evaluator."""
+    from tests.engines.zetasql_engine import ZetaSQLEngine
+
+    sql = last_runs_query("state", ["a", "b", "d"]).sql(dialect="bigquery")
+    result = ZetaSQLEngine().run(sql, {"state": TableData(STATE_COLUMNS, STATE_ROWS)})
+    assert set(result.rows) == EXPECTED
 
 
 def test_it_reads_what_last_run_reads_on_a_duckdb_target(tmp_path: Path) -> None:
