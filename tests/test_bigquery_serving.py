@@ -184,6 +184,26 @@ def test_sync_without_a_materialization_names_the_fix(
     assert "run fsql materialize --views snap first" in err, err
 
 
+def test_sync_of_a_changed_definition_or_a_dropped_table_is_one_line(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = bigquery_repo(emulator, tmp_path / "repo")
+    target = target_of(emulator, "changed")
+    repo.materialize(views=["activity"], end=t(200), target=target)
+    args = ["sync", "--repo", str(repo.root), "--online", f"sqlite:///{tmp_path}/o.db",
+            "--views", "activity", "--target", target]
+    features = repo.root / "features.py"
+    before = features.read_text()
+    features.write_text(before.replace('window="3h"', 'window="4h"'))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "materialized from another definition" in err, err
+    features.write_text(before)
+    emulator.client().delete_table(f"{emulator.project}.changed.activity_latest")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run fsql materialize --views activity first" in err, err
+
+
 def test_freshness_on_bigquery_is_two_queries_and_equals_the_data(
         emulator: BigQueryEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
