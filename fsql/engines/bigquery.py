@@ -7,8 +7,6 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
-import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from fsql.dsl.catalog import Catalog
 from fsql.engines.bigquery_calls import (
@@ -31,11 +27,12 @@ from fsql.engines.bigquery_calls import (
 )
 from fsql.engines.credentials import Credentials
 from fsql.engines.files import DuckDBFiles
-from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
-from fsql.engines.statements import describe, select_all, statement_sql, table
+from fsql.engines.runner import SPINE_ROW_ID, RunSummary
+from fsql.engines.warehouse_run import local_spine
+from fsql.engines.warehouse_run import run_to_file as write_run
 from fsql.errors import CompileError, ExecutionError, QueryRejectedError
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
+from fsql.plan.planner import build_plan, is_file_name, is_query
 from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
@@ -201,15 +198,7 @@ def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, bq
     uploaded = None
     types: Mapping[str, str] | None = None
     if is_file_name(spine) and not is_query(spine):
-        con = connect()
-        try:
-            local = load_spine(con, spine, timestamp_column=spine_timestamp)
-            spine_rows = select_all(table(SPINE_INPUT))
-            types = {r[0]: str(r[1]) for r in con.execute(statement_sql(
-                describe(spine_rows))).fetchall() if r[0] != SPINE_ROW_ID}
-            rows = con.sql(statement_sql(spine_rows)).to_arrow_table()
-        finally:
-            con.close()
+        local, rows, types = local_spine(spine, timestamp_column=spine_timestamp)
         uploaded = f"{dataset}.fsql_spine_{uuid.uuid4().hex[:12]}"
         if progress is not None:
             progress(f"uploading the spine ({rows.num_rows} rows) to {uploaded}, expires in "
@@ -237,29 +226,5 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: str, out: s
                 bq: Any, dataset: str, progress: Progress | None = None,
                 **options: Any) -> RunSummary:
     """Write the training set BigQuery computes to ``out`` (.parquet or .csv) atomically."""
-    started = time.perf_counter()
-    out_path = Path(out).resolve()
-    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
-    if suffix is None:
-        raise ExecutionError(
-            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
-    result, names = training_set(repo, features, spine, bq=bq, dataset=dataset,
-                                 progress=progress, **options)
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
-        os.close(fd)
-        try:
-            if suffix == ".parquet":
-                pq.write_table(result, tmp)
-            else:
-                pacsv.write_csv(result, tmp)
-            os.replace(tmp, out_path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as err:
-        raise ExecutionError(f"Output {str(out)!r}: cannot write it: {err}") from None
-    return RunSummary(rows=result.num_rows, features=names,
-                      null_counts={n: result.column(n).null_count for n in names},
-                      seconds=time.perf_counter() - started)
+    return write_run(lambda: training_set(repo, features, spine, bq=bq, dataset=dataset,
+                                          progress=progress, **options), out)
