@@ -21,7 +21,6 @@ from fsql.materialize.targets import resolve_target
 from fsql.monitor.freshness import offline_freshness
 from fsql.online import bigquery_latest
 from fsql.online.from_latest import sync
-from fsql.online.serving import NOT_FOUND
 from fsql.repo import Repo
 from tests.engines.bqemulator_server import VENV, BigQueryEmulator
 from tests.engines.redis_server import RedisServer
@@ -35,14 +34,11 @@ from tests.materialize_support import (
     write_sources,
 )
 from tests.test_materialize import EVENTS, SNAP
+from tests.warehouse_serving import UNKNOWN, assert_reads_equal_the_oracle, read
 
 pytestmark = pytest.mark.skipif(
     not (VENV / "bin" / "python").exists(),
     reason="bqemulator not installed: tests/engines/setup_bqemulator.sh")
-KEYS = {"snap": ("bank", "branch"), "activity": ("user_id",)}
-UNKNOWN = {"snap": (99, "nope"), "activity": (99,)}
-
-
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[BigQueryEmulator]:
     server = BigQueryEmulator()
@@ -79,25 +75,6 @@ def bigquery_repo(server: BigQueryEmulator, root: Path) -> Repo:
 def target_of(server: BigQueryEmulator, dataset: str) -> str:
     server.client().create_dataset(dataset, exists_ok=True)
     return f"bigquery://{server.project}/{dataset}?api_endpoint={server.endpoint}"
-
-
-def read(repo: Repo, view: str, keys: list[tuple[Any, ...]], at: Any, online: str) -> Any:
-    rows = [dict(zip(KEYS[view], key, strict=True)) for key in keys]
-    return repo.get_online_features([repo.views[view]], rows, at=at, online=online)
-
-
-def assert_reads_equal_the_oracle(repo: Repo, online: str, at: Any, tmp: Path) -> None:
-    """SEMANTICS.md, Online reads: at ``at`` every key reads the oracle's training-set row
-    for (key, ``at``); an unknown key reads as nothing visible and is NOT_FOUND."""
-    for view, source in (("snap", SNAP), ("activity", EVENTS)):
-        expected, absent = expected_rows(repo, view, at, source, tmp)
-        keys = [*expected, UNKNOWN[view]]
-        response = read(repo, view, keys, at, online)
-        for n, key in enumerate(keys):
-            for name, value in expected.get(key, absent).items():
-                got = response.values[name][n]
-                assert same(got, value), (view, key, name, got, value)
-        assert next(iter(response.statuses.values()))[-1] == NOT_FOUND
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -246,16 +223,3 @@ def test_freshness_reads_unqualified_source_tables_from_the_target_dataset(
     assert found["snap"].newest_event == max(r["ts"] for r in SNAP)
     assert found["activity"].newest_event == max(r["ts"] for r in EVENTS)
     assert found["snap"].materialized is None  # no state table in ds
-
-
-@pytest.mark.parametrize("command", ["sync", "freshness"])
-def test_snowflake_targets_are_refused_in_one_line(
-        tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    root = make_repo(tmp_path / "repo")
-    args = [command, "--repo", str(root), "--target", "snowflake://me@acct/db/sch"]
-    if command == "sync":
-        args += ["--online", f"sqlite:///{tmp_path}/o.db"]
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1, err
-    assert "not yet" in err and "snowflake" in err, err

@@ -1,7 +1,7 @@
 """Each view's last completed run read from a warehouse's state table (``fsql_materializations``)
-in one query (BigQuery: :func:`last_runs`): per view, the definition hash of its last
-finished run and the greatest T1 of the finished runs of that definition, what
-``run.last_run`` reads from a DuckDB target.
+in one query (BigQuery: :func:`last_runs`; Snowflake: :func:`snowflake_last_runs`): per
+view, the definition hash of its last finished run and the greatest T1 of the finished runs
+of that definition, what ``run.last_run`` reads from a DuckDB target.
 
 >>> print(last_runs_query("p.ds.fsql_materializations", ["snap"])
 ...       .sql(dialect="bigquery"))  # doctest: +ELLIPSIS
@@ -15,11 +15,13 @@ from typing import Any
 
 from sqlglot import exp
 
-from fsql.engines import bigquery
+from fsql.engines import bigquery, snowflake
 from fsql.engines.credentials import bigquery_endpoint
 from fsql.errors import QueryRejectedError
 from fsql.materialize.layout import STATE_TABLE, LatestTable
 from fsql.materialize.targets import Target, credentials
+from fsql.sql.compiler import finalize, render
+from fsql.sql.dialect import get_dialect
 
 VIEW, HASH, END = "view_name", "definition_hash", "end_time_us"
 
@@ -64,14 +66,44 @@ def client_of(where: Target) -> Any:
 def last_runs(bq: Any, where: Target, layouts: Sequence[LatestTable]
               ) -> dict[str, tuple[int, str]]:
     """State name -> (T1 in microseconds, definition hash) of each view's last completed run on
-    ``where``, read in one query; a view without one (or no state table at all) is absent."""
+    the BigQuery target ``where``, read in one query; a view without one (or no state table
+    at all) is absent."""
     state = where.qualified(STATE_TABLE)
     query = last_runs_query(state, [layout.state_name for layout in layouts])
     try:
         rows = bigquery.query_arrow(bq, query.sql(dialect="bigquery"), dataset=None,
                                     what=f"reading the last runs from {state}").to_pylist()
     except QueryRejectedError as err:
-        if "not found" in str(err).lower():  # no run ever finished on this dataset
+        if no_such_table(err):  # no run ever finished on this dataset
             return {}
         raise
-    return {r[VIEW]: (int(r[END]), str(r[HASH])) for r in rows if r[END] is not None}
+    return runs_of([(r[VIEW], r[HASH], r[END]) for r in rows])
+
+
+def snowflake_last_runs(con: Any, where: Target, layouts: Sequence[LatestTable]
+                        ) -> dict[str, tuple[int, str]]:
+    """The same on the Snowflake target ``where`` (connection ``con``)."""
+    state = where.qualified(STATE_TABLE)
+    query = last_runs_query(state, [layout.state_name for layout in layouts])
+    dialect = get_dialect("snowflake")
+    try:
+        rows = snowflake.execute(con, render(finalize(query, dialect), dialect),
+                                 what=f"reading the last runs from {state}").fetchall()
+    except QueryRejectedError as err:
+        if no_such_table(err):
+            return {}
+        raise
+    return runs_of(rows)
+
+
+def no_such_table(err: BaseException) -> bool:
+    """Whether the warehouse refused a statement because a table does not exist (BigQuery:
+    "Not found: Table ..."; Snowflake: "... does not exist or not authorized")."""
+    text = str(err).lower()
+    return "not found" in text or "does not exist" in text
+
+
+def runs_of(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[int, str]]:
+    """The query's rows (view, hash, T1; a warehouse may return T1 as a decimal) by view."""
+    return {str(view): (int(end), str(digest)) for view, digest, end in rows
+            if end is not None}

@@ -13,15 +13,16 @@ from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
-from fsql.engines import bigquery
+from fsql.engines import bigquery, snowflake
 from fsql.engines.runner import connect
 from fsql.errors import DefinitionError, UnsupportedError
 from fsql.materialize import last_runs
 from fsql.materialize import statements as st
-from fsql.materialize.layout import STATE_TABLE
+from fsql.materialize.layout import STATE_TABLE, LatestTable
 from fsql.materialize.run import connect_target, last_run, layout_for
 from fsql.materialize.script import absolute
-from fsql.materialize.targets import Target, resolve_target
+from fsql.materialize.targets import Target, resolve_target, snowflake_connection
+from fsql.sql.compiler import finalize, render
 from fsql.sql.dialect import Dialect, get_dialect
 from fsql.sql.tree import aliased, relation_for_source
 
@@ -97,15 +98,12 @@ def offline_freshness(catalog: Catalog, views: Sequence[str] | None = None, *,
     if not chosen:
         raise DefinitionError("No feature view with entities to check; pass --views")
     where = resolve_target(target, root=catalog.root)
-    if where.scheme == "bigquery":
-        newest, materialized = _bigquery_figures(catalog, chosen, where)
-    elif where.scheme == "duckdb":
-        newest, materialized = _duckdb_figures(catalog, chosen, where)
-    else:
-        raise UnsupportedError(
-            f"Target {where.url!r}: fsql freshness --offline reads DuckDB and BigQuery "
-            f"targets, not yet {where.scheme} ones; print the {where.scheme} query with "
-            "fsql compile and run it in the warehouse")
+    figures = {"duckdb": _duckdb_figures, "bigquery": _bigquery_figures,
+               "snowflake": _snowflake_figures}.get(where.scheme)
+    if figures is None:
+        raise UnsupportedError(f"Target {where.url!r}: fsql freshness reads DuckDB, BigQuery "
+                               f"and Snowflake targets, not {where.scheme} ones")
+    newest, materialized = figures(catalog, chosen, where)
     return [OfflineFreshness(v.name, _time(newest[v.name][0]), _time(newest[v.name][1]),
                              materialized.get(v.name), v.freshness_sla or v.ttl, now)
             for v in chosen]
@@ -154,9 +152,33 @@ def _bigquery_figures(catalog: Catalog, chosen: Sequence[FeatureView], where: Ta
     finally:
         bq.close()
     newest = {r["view"]: (r["newest_event_us"], r["newest_created_us"]) for r in rows}
-    materialized = {layout.view.name: _time(runs[layout.state_name][0])
-                    if layout.state_name in runs else None for layout in layouts}
-    return newest, materialized
+    return newest, _materialized(layouts, runs)
+
+
+def _snowflake_figures(catalog: Catalog, chosen: Sequence[FeatureView], where: Target
+                       ) -> Figures:
+    """Both queries in Snowflake (unqualified source tables: the target's schema)."""
+    dialect = get_dialect("snowflake")
+    con = snowflake_connection(where)
+    try:
+        query = render(finalize(freshness_query(catalog, chosen, dialect), dialect), dialect)
+        rows = snowflake.execute(con, query, what="reading the sources' newest times"
+                                 ).fetchall()
+        layouts = [layout_for(catalog, v, "inclusive", where.prefix, dialect="snowflake")
+                   for v in chosen]
+        runs = last_runs.snowflake_last_runs(con, where, layouts)
+    finally:
+        con.close()
+    newest = {str(view): (None if event is None else int(event),
+                          None if created is None else int(created))
+              for view, event, created in rows}
+    return newest, _materialized(layouts, runs)
+
+
+def _materialized(layouts: Sequence[LatestTable], runs: dict[str, tuple[int, str]]
+                  ) -> dict[str, dt.datetime | None]:
+    return {layout.view.name: _time(runs[layout.state_name][0])
+            if layout.state_name in runs else None for layout in layouts}
 
 
 def _time(micros: int | None) -> dt.datetime | None:

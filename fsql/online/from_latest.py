@@ -1,6 +1,7 @@
-"""Sync latest tables (fsql materialize's DuckDB or BigQuery target) into the online store: per
-view, the rows of ``<view>_latest`` as of its last run, with the view's layout and definition
-hash. Each target scheme has its reader (``open_reader``); the sync itself is the same."""
+"""Sync latest tables (fsql materialize's DuckDB, BigQuery or Snowflake target) into the
+online store: per view, the rows of ``<view>_latest`` as of its last run, with the view's
+layout and definition hash. Each target scheme has its reader (``open_reader``); the sync
+itself is the same."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from fsql.materialize import last_runs
 from fsql.materialize import statements as st
 from fsql.materialize.layout import CREATED_TIMESTAMP, FEATURE_TIMESTAMP, STATE_TABLE, LatestTable
 from fsql.materialize.run import connect_target, last_run, layout_for, select_views
-from fsql.materialize.targets import Target, resolve_target
-from fsql.online import bigquery_latest
+from fsql.materialize.targets import Target, resolve_target, snowflake_connection
+from fsql.online import bigquery_latest, snowflake_latest
 from fsql.online.config import online_url
 from fsql.online.stores import ViewState, open_store
 from fsql.online.sync import LatestRow, SyncResult, sync_view
@@ -35,12 +36,12 @@ def sync(catalog: Catalog, *, views: Sequence[str] | str | None = None,
          full_refresh: bool = False,
          progress: Callable[[str], None] | None = None) -> list[SyncResult]:
     """Copy the latest tables of ``views`` (or of ``service``'s, default: every view with
-    entities) from ``target`` (a DuckDB file or a BigQuery dataset) into the online store
-    ``online`` (default: fsql.toml's)."""
+    entities) from ``target`` (a DuckDB file, a BigQuery dataset or a Snowflake schema) into
+    the online store ``online`` (default: fsql.toml's)."""
     chosen, cut = select_views(catalog, views=views, service=service)
     where = resolve_target(target, root=catalog.root)
-    dialect = where.scheme if where.scheme in READERS else "duckdb"
-    layouts = [layout_for(catalog, view, cut, where.prefix, dialect=dialect) for view in chosen]
+    layouts = [layout_for(catalog, view, cut, where.prefix, dialect=where.scheme)
+               for view in chosen]
     store = open_store(online_url(catalog, online), root=catalog.root)
     results = []
     try:
@@ -132,19 +133,44 @@ class BigQueryReader:
         self.bq.close()
 
 
-READERS = ("duckdb", "bigquery")
+class SnowflakeReader:
+    """Latest tables in a Snowflake schema: every view's last run read in one query."""
+
+    def __init__(self, where: Target, layouts: Sequence[LatestTable]) -> None:
+        self.where = where
+        self.con = snowflake_connection(where)
+        try:
+            self.runs = last_runs.snowflake_last_runs(self.con, where, layouts)
+        except BaseException:
+            self.con.close()
+            raise
+
+    def last_run(self, layout: LatestTable) -> tuple[int, str] | None:
+        """The view's last run, as read when the reader opened."""
+        return self.runs.get(layout.state_name)
+
+    def rows(self, layout: LatestTable) -> Iterator[LatestRow]:
+        """The latest table's rows, a batch at a time."""
+        return snowflake_latest.latest_rows(self.con, self.where, layout)
+
+    def close(self) -> None:
+        """Close the Snowflake connection."""
+        self.con.close()
+
+
+READERS = ("duckdb", "bigquery", "snowflake")
 
 
 def open_reader(where: Target, layouts: Sequence[LatestTable]) -> LatestReader:
-    """The reader of ``where``'s scheme; Snowflake is not read yet (UnsupportedError)."""
+    """The reader of ``where``'s scheme."""
     if where.scheme == "duckdb":
         return DuckDBReader(where)
     if where.scheme == "bigquery":
         return BigQueryReader(where, layouts)
-    raise UnsupportedError(
-        f"Target {where.url!r}: fsql sync reads latest tables from DuckDB and BigQuery "
-        f"targets, not yet from {where.scheme}; export the {where.scheme} latest tables to a "
-        "DuckDB target, or sync from a BigQuery one")
+    if where.scheme == "snowflake":
+        return SnowflakeReader(where, layouts)
+    raise UnsupportedError(f"Target {where.url!r}: fsql sync reads latest tables from "
+                           f"{', '.join(READERS)} targets, not from {where.scheme} ones")
 
 
 def checked_state(layout: LatestTable, run: tuple[int, str] | None) -> ViewState:
