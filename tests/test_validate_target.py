@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from google.api_core import exceptions as api_exceptions
+from snowflake.connector.errors import ProgrammingError
 
 from fsql.checks.validate import validate
 from fsql.cli import main
@@ -181,15 +182,71 @@ def test_retries_are_bounded_and_skip_unreachable_endpoints() -> None:
     assert isinstance(auth, ExecutionError) and not isinstance(auth, QueryRejectedError)
 
 
-def test_snowflake_and_duckdb_targets_are_refused_in_one_line(
-        good_repo: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_duckdb_target_is_refused_in_one_line(
+        good_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--repo", str(good_repo), "--target", "duckdb:///x.duckdb"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "asks a warehouse" in err, err
+
+
+class _Snowflake:
+    """A connection answering ``EXPLAIN USING TABULAR`` as Snowflake documents it (fakesnow's
+    server cannot parse it: tests/test_snowflake_target.py), refusing what reads ``refused``."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused, self.sent, self.rows = refused, [], []
+
+    def cursor(self) -> _Snowflake:
+        return self
+
+    def execute_async(self, sql: str, params: object = None) -> dict[str, str]:
+        self.sent.append(sql)
+        return {"queryId": str(len(self.sent))}
+
+    def get_query_status_throw_if_error(self, qid: str) -> str:
+        if self.refused in self.sent[int(qid) - 1]:
+            raise _connector_error(f"SQL compilation error: Object '{self.refused.upper()}' "
+                                   "does not exist or not authorized.")
+        return "SUCCESS"
+
+    @staticmethod
+    def is_still_running(status: str) -> bool:
+        return False
+
+    def get_results_from_sfqid(self, qid: str) -> None:
+        self.description = [type("Meta", (), {"name": n}) for n in (
+            "operation", "partitionsTotal", "partitionsAssigned", "bytesAssigned")]
+        self.rows = [("GlobalStats", 4, 2, 1000 * int(qid)), ("TableScan", 4, 2, 1000)]
+
+    def fetchall(self) -> list[tuple[object, ...]]:
+        return self.rows
+
+
+def _connector_error(message: str) -> Exception:
+    return ProgrammingError(msg=message, errno=2003)
+
+
+def test_snowflake_explain_per_statement(good_repo: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SNOWFLAKE_PASSWORD", "planted-secret-4711")
-    for target, says in (("snowflake://me@acct/db/sch", "Snowflake EXPLAIN check is not built"),
-                         ("duckdb:///x.duckdb", "asks a warehouse")):
-        assert main(["validate", "--repo", str(good_repo), "--target", target]) == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and says in err and "planted-secret" not in err, err
+    for refused, code in (("no_such_table", 0), ("events", 1)):
+        con = _Snowflake(refused)
+        monkeypatch.setattr("fsql.engines.snowflake.connection", lambda *a, con=con, **k: con)
+        assert main(["validate", "--repo", str(good_repo), "--target",
+                     "snowflake://me@acct/db/sch"]) == code
+        out = capsys.readouterr()
+        assert "planted-secret" not in out.out + out.err
+        assert con.sent and all(s.startswith("EXPLAIN USING TABULAR\n") for s in con.sent)
+        explained = [line for line in out.out.splitlines() if "(snowflake EXPLAIN)" in line]
+        if code == 0:
+            # one line per statement, each with the bytes its plan assigns
+            assert len(explained) == len(con.sent) == len(REQUESTS), out.out
+            assert {line.split(": ")[-1] for line in explained} == {
+                f"{1000 * n} bytes would be processed" for n in range(1, len(REQUESTS) + 1)}
+        else:  # every statement reading events is a problem at its definition
+            problems = [line for line in out.err.splitlines() if "not authorized" in line]
+            assert len(problems) == 3 and all(".py:" in line for line in problems), out.err
+            assert "1 accepted by snowflake://me@acct/db/sch in an EXPLAIN" in out.err
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """``fsql validate``: load and type-check every definition, compile every service and every
 view (a view alone as a request) for each dialect, and parse each statement back with sqlglot
 in its dialect, reporting every problem at once. With a target, each statement of the target's
-dialect is also put to the warehouse (a BigQuery dry run, :mod:`fsql.checks.warehouse`): the
-bytes it would process are reported, a refusal is a problem at the definition.
+dialect is also put to the warehouse (a BigQuery dry run or a Snowflake EXPLAIN,
+:mod:`fsql.checks.warehouse`): the bytes it would process are reported, a refusal is a
+problem at the definition.
 
 >>> report = validate("examples/fraud", dialects="duckdb,postgres")  # doctest: +SKIP
 >>> report.problems, report.summary()  # doctest: +SKIP
@@ -23,7 +24,7 @@ from sqlglot.errors import SqlglotError
 from fsql.checks.cache import TextCache, default_directory
 from fsql.checks.outputs import spine_request
 from fsql.checks.settings import GoldenRequest, GoldenSettings, parse_dialects, read_settings
-from fsql.checks.warehouse import Ask, asker
+from fsql.checks.warehouse import HOW, Ask, asker
 from fsql.dsl.definitions import FeatureService, FeatureView
 from fsql.dsl.loading import load_into
 from fsql.errors import DefinitionError, FsqlError, QueryRejectedError
@@ -70,7 +71,8 @@ class DryRun:
     def format(self) -> str:
         """``service good (bigquery dry run): 1234 bytes would be processed``."""
         amount = "an unknown number of" if self.bytes is None else str(self.bytes)
-        return f"{self.request} ({self.dialect} dry run): {amount} bytes would be processed"
+        how = HOW.get(self.dialect, "dry run")
+        return f"{self.request} ({self.dialect} {how}): {amount} bytes would be processed"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ class Report:
         asked = ""
         if self.target:
             total = sum(d.bytes or 0 for d in self.dry_runs)
-            asked = (f", {len(self.dry_runs)} accepted by {self.target} in a dry run "
+            how = HOW.get(self.dry_runs[0].dialect if self.dry_runs else "", "dry run")
+            asked = (f", {len(self.dry_runs)} accepted by {self.target} in "
+                     f"{'an' if how[0] in 'AEIOU' else 'a'} {how} "
                      f"({total} bytes would be processed in all)")
         return (f"fsql validate: {self.root}: {self.services} services and {self.views} views "
                 f"on {', '.join(self.dialects)}: {self.statements} statements compiled and "
@@ -182,7 +186,7 @@ def _ask(ask: Ask, repo: Repo, settings: GoldenSettings, problems: _Problems, di
         repo.views[name] if kind == "view" else repo.services[name])
     label = f"{'FeatureView' if kind == 'view' else 'FeatureService'} {name!r}"
     try:
-        return [DryRun(f"{kind} {name}", dialect, ask(sql, f"dry-running {kind} {name!r}"))]
+        return [DryRun(f"{kind} {name}", dialect, ask(sql, f"{kind} {name!r}"))]
     except QueryRejectedError as err:
         message = f"{label} ({definition.location}): {err}"
         placeholder = not settings.spine and not (kind == "service" and name in settings.services)
