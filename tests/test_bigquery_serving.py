@@ -207,7 +207,8 @@ def test_freshness_on_bigquery_is_two_queries_and_equals_the_data(
     monkeypatch.undo()
     args = ["freshness", "--repo", str(repo.root), "--target", target]
     assert main([*args, "--at", t(260).isoformat()]) == 0
-    assert f"snap: fresh, newest event {t(150).isoformat()}" in capsys.readouterr().out
+    assert f"snap: fresh, limit 2:00:00; newest event {t(150).isoformat()}" in capsys.readouterr(
+    ).out
     assert main([*args, "--at", t(300).isoformat(), "--views", "snap"]) == 1
     assert "snap: STALE" in capsys.readouterr().out
     nothing = offline_freshness(repo, target=target_of(emulator, "no_state"), now=t(260))

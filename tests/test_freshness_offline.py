@@ -45,8 +45,19 @@ def test_newest_times_lags_and_the_last_materialization(repo: Repo) -> None:
     assert activity.limit is None and not activity.stale  # no TTL, no SLA: never by age
     assert recent.newest_created is None  # the source has no created timestamp
     assert recent.lag == timedelta(minutes=60) and recent.stale  # SLA 30m
+    assert snap.lags == {"event": timedelta(minutes=110), "created": timedelta(minutes=110),
+                         "materialized": timedelta(minutes=60)}
     later = {f.view: f for f in offline_freshness(repo, ["snap"], now=t(300))}
-    assert later["snap"].stale
+    assert later["snap"].stale and later["snap"].late == ["event", "created"]  # run: 100 min
+    assert "STALE (event, created over the limit)" in later["snap"].format()
+
+
+def test_a_materialization_behind_its_source_is_stale(repo: Repo) -> None:
+    repo.materialize(views=["snap"], end=t(100))  # before the newest event, t(150)
+    (snap,) = offline_freshness(repo, ["snap"], now=t(260))
+    assert snap.lag == timedelta(minutes=110)  # the source is fresh (2h TTL)...
+    assert snap.late == ["materialized"] and snap.stale  # ...its latest table is not: 160 min
+    assert snap.format().startswith("snap: STALE (materialized over the limit), limit 2:00:00")
 
 
 def test_the_cli_exits_1_when_stale_and_2_on_an_unknown_view(repo: Repo) -> None:

@@ -144,6 +144,7 @@ def test_freshness_on_snowflake_is_two_queries_and_equals_the_data(
     monkeypatch.setenv("SNOWFLAKE_PASSWORD", "x")
     args = ["freshness", "--repo", str(repo.root), "--target", target, "--views", "snap"]
     assert main([*args, "--at", t(260).isoformat()]) == 0
-    assert f"snap: fresh, newest event {t(150).isoformat()}" in capsys.readouterr().out
+    assert f"snap: fresh, limit 2:00:00; newest event {t(150).isoformat()}" in capsys.readouterr(
+    ).out
     assert main([*args, "--at", t(300).isoformat()]) == 1
     assert "snap: STALE" in capsys.readouterr().out

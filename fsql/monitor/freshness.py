@@ -46,22 +46,42 @@ class OfflineFreshness:
         return None if self.newest_event is None else self.now - self.newest_event
 
     @property
+    def lags(self) -> dict[str, dt.timedelta | None]:
+        """The age at ``now`` of the newest event, the newest created row and the last
+        materialization's as-of time (None: the source has no created times, or the view
+        was never materialized on the target)."""
+        return {name: None if value is None else self.now - value for name, value in (
+            ("event", self.newest_event), ("created", self.newest_created),
+            ("materialized", self.materialized))}
+
+    @property
+    def late(self) -> list[str]:
+        """The lags over the limit (``event``, ``created``, ``materialized``)."""
+        if self.limit is None:
+            return []
+        return [name for name, lag in self.lags.items() if lag is not None and lag > self.limit]
+
+    @property
     def stale(self) -> bool:
-        """No event at all, or the newest older than the limit."""
-        if self.newest_event is None:
-            return True
-        return self.limit is not None and self.lag is not None and self.lag > self.limit
+        """No event at all, or any lag (event, created, materialized) over the limit."""
+        return self.newest_event is None or bool(self.late)
 
     def format(self) -> str:
         """One line for the terminal."""
-        def at(value: dt.datetime | None) -> str:
-            return value.isoformat() if value is not None else "-"
+        def at(name: str, value: dt.datetime | None) -> str:
+            lag = self.lags[name]
+            return "-" if value is None else f"{value.isoformat()} (lag {lag})"
 
         verdict = "STALE" if self.stale else "fresh"
+        if self.late:
+            verdict += f" ({', '.join(self.late)} over the limit)"
+        elif self.newest_event is None:
+            verdict += " (no event)"
         limit = "no limit" if self.limit is None else f"limit {self.limit}"
-        return (f"{self.view}: {verdict}, newest event {at(self.newest_event)} (lag "
-                f"{self.lag if self.lag is not None else '-'}, {limit}), newest created "
-                f"{at(self.newest_created)}, materialized as of {at(self.materialized)}")
+        return (f"{self.view}: {verdict}, {limit}; newest event "
+                f"{at('event', self.newest_event)}, newest created "
+                f"{at('created', self.newest_created)}, materialized as of "
+                f"{at('materialized', self.materialized)}")
 
 
 def freshness_query(catalog: Catalog, views: Sequence[FeatureView],
