@@ -200,7 +200,7 @@ def executable(target: Target) -> Target:
     if target.scheme != "duckdb":
         raise UnsupportedError(
             f"Target {target.url!r}: fsql executes this on DuckDB targets (run, materialize, "
-            "consistency and backfill also on BigQuery and Snowflake ones); "
+            "sync, freshness, consistency and backfill also on BigQuery and Snowflake ones); "
             f"print the {target.scheme} script with --dialect {target.scheme} --print and run "
             "it in the warehouse")
     return target
