@@ -1,7 +1,8 @@
 """``fsql golden update|check`` (fsql/checks/golden.py): update then check is clean, a changed
 definition gives a diff naming the file and the change, added and removed files are reported,
 the text is deterministic, the local cache never hides a change, and user mistakes exit 2
-with one line."""
+with one line. The materialization scripts and dbt models equal what ``fsql materialize
+--print`` and ``fsql dbt`` write."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ VIEWS = '''from entities import user
 
 from fsql import Aggregate, FeatureView, Field, Source
 
-risk_src = Source("risk", table="ds.risk", timestamp_field="ts")
+risk_src = Source("risk", table="ds.risk", timestamp_field="ts", schema={"user_id": "int64"})
 risk = FeatureView("risk", entities=[user], source=risk_src, ttl="7d",
                    features=[Field("score", "float64"), Field("level", "int64", default=0)])
 events = Source("events", table="ds.events", timestamp_field="ts",
@@ -52,7 +53,19 @@ spine = "proj.ds.payments"
 spine_columns = {user_id = "int64", event_timestamp = "timestamp", amount = "float64"}
 '''
 DIALECTS = ("bigquery", "duckdb", "postgres", "snowflake")
+SCRIPT_DIALECTS = ("bigquery", "duckdb", "snowflake")  # materialize and dbt: not postgres
 SERVICES_NAMES = ("payments", "scoring")
+VIEW_NAMES = ("activity", "risk")
+
+
+def expected_files(dialects: tuple[str, ...] = DIALECTS) -> list[str]:
+    """Every golden file of the fixture repository for ``dialects``, sorted."""
+    files = [f"{d}/training/{s}.sql" for d in dialects for s in SERVICES_NAMES]
+    for d in (d for d in dialects if d in SCRIPT_DIALECTS):
+        files += [f"{d}/materialize/{v}.sql" for v in VIEW_NAMES]
+        files += [f"{d}/dbt/{v}_latest.sql" for v in VIEW_NAMES]
+        files += [f"{d}/dbt/schema.yml", f"{d}/dbt/sources.yml"]
+    return sorted(files)
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +100,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_update_then_check_is_clean(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "golden"
     changes = golden.update(repo, out)
-    expected = [f"{d}/training/{s}.sql" for d in DIALECTS for s in SERVICES_NAMES]
+    expected = expected_files()
     assert list(changes.added) == expected
     assert sorted(files_under(out)) == expected
     text = (out / "bigquery/training/payments.sql").read_text()
@@ -121,9 +134,11 @@ def test_changed_definition_fails_with_a_diff(repo: Path, tmp_path: Path, cache:
     edit(repo / "views.py", 'Aggregate("*", "count", window="7d")',
          'Aggregate("*", "count", window="7d", name="events_7d")')
     changes = golden.check(repo, out, cache=cache)
-    # Both services read the view.
+    # Both services read the view; its script, its model and schema.yml (its definition hash)
     assert set(changes.changed) == {f"{d}/training/{s}.sql" for d in DIALECTS
-                                    for s in SERVICES_NAMES}
+                                    for s in SERVICES_NAMES} | {
+        f"{d}/{f}" for d in SCRIPT_DIALECTS
+        for f in ("materialize/activity.sql", "dbt/activity_latest.sql", "dbt/schema.yml")}
     diff = next(d for d in changes.diffs if "a/duckdb/training/scoring.sql" in d)
     assert "+++ b/duckdb/training/scoring.sql" in diff
     assert any(line.startswith("+") and "events_7d" in line for line in diff.splitlines())
@@ -163,9 +178,10 @@ def test_added_and_removed_files(repo: Path, tmp_path: Path) -> None:
     assert changes.changed == ()
     assert "--- /dev/null" in "".join(changes.diffs)
     assert "+++ /dev/null" in "".join(changes.diffs)
-    assert "0 changed, 2 added, 2 removed, 2 unchanged" in changes.summary()
+    # unchanged: payments, and each dialect's 2 scripts and 4 dbt files
+    assert "0 changed, 2 added, 2 removed, 14 unchanged" in changes.summary()
     golden.update(repo, out, dialects="duckdb,bigquery")
-    assert sorted(files_under(out)) == [
+    assert [p for p in files_under(out) if "/training/" in p] == [
         "bigquery/training/fraud.sql", "bigquery/training/payments.sql",
         "duckdb/training/fraud.sql", "duckdb/training/payments.sql"]
 
@@ -230,8 +246,8 @@ def test_postgres_needs_spine_columns(repo: Path, tmp_path: Path,
                  "--dialects", "postgres"]) == 2
     err = capsys.readouterr().err
     assert "postgres/training/scoring.sql" in err and "add spine_columns" in err
-    assert golden.update(repo, tmp_path / "g", dialects="duckdb").added == (
-        "duckdb/training/payments.sql", "duckdb/training/scoring.sql")
+    assert golden.update(repo, tmp_path / "g", dialects="duckdb").added == tuple(
+        expected_files(("duckdb",)))
 
 
 @pytest.mark.parametrize(("golden_table", "message"), [
@@ -287,4 +303,7 @@ def test_cli_subprocess(repo: Path, tmp_path: Path) -> None:
                           text=True)
     assert done.returncode == 1
     assert "--- a/duckdb/training/scoring.sql" in done.stdout
-    assert "1 changed, 0 added, 0 removed" in done.stdout
+    assert "--- a/duckdb/materialize/risk.sql" in done.stdout
+    assert "--- a/duckdb/dbt/risk_latest.sql" in done.stdout
+    # the training file, the script, the model and schema.yml (the view's definition hash)
+    assert "4 changed, 0 added, 0 removed" in done.stdout

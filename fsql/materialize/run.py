@@ -32,7 +32,7 @@ from fsql.materialize.layout import (
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
 from fsql.materialize.targets import Target, credentials, executable, parse_end, resolve_target
-from fsql.plan.nodes import Cut, SpineRef
+from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
 from fsql.sql.compiler import render
 from fsql.sql.dialect import get_dialect
 from fsql.sql.tree import literal
@@ -104,11 +104,18 @@ def layout_for(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
                dialect: str = "duckdb") -> LatestTable:
     """The latest table of ``view`` (its column dtypes come from the training-set plan for
     ``dialect``, which also decides whether the source is read from its file or table)."""
+    return layout_and_plan(repo, view, cut, prefix, dialect=dialect)[0]
+
+
+def layout_and_plan(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
+                    dialect: str = "duckdb") -> tuple[LatestTable, PointInTimePlan]:
+    """:func:`layout_for` and the training-set plan it was typed from (everything a run's
+    statements are a function of, with the view's definition in the layout)."""
     probe = LatestTable(view, cut, "", (), (), None, (), 0, "")
     keys = view.join_keys
     plan = training_plan(repo, probe, SpineRef("query", "SELECT 1", AS_OF,
                                                columns=(*keys, AS_OF)), dialect=dialect)
-    return latest_table(repo, view, plan, cut=cut, prefix=prefix)
+    return latest_table(repo, view, plan, cut=cut, prefix=prefix), plan
 
 
 def connect_target(target: Target) -> duckdb.DuckDBPyConnection:
