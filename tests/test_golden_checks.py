@@ -259,6 +259,11 @@ def test_postgres_needs_spine_columns(repo: Path, tmp_path: Path,
     ('[golden.services.scoring]\nspine_timestamp = "ts"\n', "give spine ="),
     ('[golden]\nspine = "x"\n[golden.services.scorng]\nspine = "y"\n',
      "there is no FeatureService 'scorng'. Did you mean 'scoring'?"),
+    ('[golden]\nspine = "x"\nkinds = ["dbtt"]\n', "unknown kind 'dbtt'. Did you mean 'dbt'?"),
+    ('[golden]\nspine = "x"\nkinds = "dbt"\n', "kinds must be a non-empty list"),
+    ('[golden]\nspine = "x"\nend = "now"\n', "end = 'now' is not a fixed time"),
+    ('[golden]\nspine = "x"\nend = "yesterday"\n', "write a date or timestamp"),
+    ('[golden]\nspine = "x"\nfull_refresh = "yes"\n', "full_refresh must be true or false"),
 ])
 def test_bad_settings_are_one_line(repo: Path, tmp_path: Path, golden_table: str,
                                    message: str) -> None:
@@ -307,3 +312,118 @@ def test_cli_subprocess(repo: Path, tmp_path: Path) -> None:
     assert "--- a/duckdb/dbt/risk_latest.sql" in done.stdout
     # the training file, the script, the model and schema.yml (the view's definition hash)
     assert "4 changed, 0 added, 0 removed" in done.stdout
+
+
+@pytest.mark.parametrize("dialect", SCRIPT_DIALECTS)
+def test_scripts_and_models_are_what_materialize_and_dbt_write(
+        repo: Path, tmp_path: Path, dialect: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out, dialects=dialect)
+    for view in VIEW_NAMES:  # the documented default end
+        assert main(["materialize", "--repo", str(repo), "--views", view, "--dialect", dialect,
+                     "--print", "--end", "2000-01-01"]) == 0
+        assert (out / dialect / "materialize" / f"{view}.sql").read_text() == \
+            capsys.readouterr().out
+    project = tmp_path / "dbt_project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text("name: p\n")
+    assert main(["dbt", "--repo", str(repo), "--out", str(project), "--dialect", dialect]) == 0
+    models = project / "models" / "fsql"
+    assert files_under(models) == files_under(out / dialect / "dbt")
+    capsys.readouterr()
+    # [golden] end and full_refresh are the scripts' --end and --full-refresh
+    edit(repo / "fsql.toml", "[golden]\n",
+         '[golden]\nend = "2024-06-01T12:30:00+02:00"\nfull_refresh = true\n')
+    changes = golden.update(repo, out, dialects=dialect)
+    assert set(changes.changed) == {f"{dialect}/materialize/{v}.sql" for v in VIEW_NAMES}
+    assert main(["materialize", "--repo", str(repo), "--views", "risk", "--dialect", dialect,
+                 "--print", "--full-refresh", "--end", "2024-06-01T10:30:00Z"]) == 0
+    printed = capsys.readouterr().out
+    assert (out / dialect / "materialize" / "risk.sql").read_text() == printed
+    assert "as of 2024-06-01T10:30:00+00:00" in printed
+
+
+def test_changed_view_fails_with_the_diff_of_its_script_and_model(
+        repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    edit(repo / "views.py", 'ttl="7d"', 'ttl="8d"')
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    for path in ("duckdb/materialize/risk.sql", "snowflake/dbt/risk_latest.sql"):
+        assert f"--- a/{path}\n+++ b/{path}\n" in printed
+    # the horizon of the view's rows, in microseconds: 7 days before, 8 days now
+    diff = printed.split("--- a/duckdb/materialize/risk.sql")[1].split("--- a/")[0]
+    assert any(line.startswith("-") and str(7 * 86400 * 10**6) in line
+               for line in diff.splitlines())
+    assert any(line.startswith("+") and str(8 * 86400 * 10**6) in line
+               for line in diff.splitlines())
+    assert "duckdb/materialize/activity.sql" not in printed
+    # training (4 dialects) + script, model and schema.yml (3 dialects)
+    assert "13 changed, 0 added, 0 removed" in printed
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out)]) == 0
+    assert "0 changed, 0 added, 0 removed" in capsys.readouterr().out
+
+
+def test_hand_edited_dbt_model_is_reported_despite_the_cache(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    target = out / "bigquery/dbt/activity_latest.sql"
+    target.write_text(target.read_text().replace("incremental", "table", 1))
+    changes = golden.check(repo, out)
+    assert changes.changed == ("bigquery/dbt/activity_latest.sql",)
+
+
+def test_kinds_a_dialect_has_no_files_of_are_skipped(repo: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    # postgres has no materialization scripts or dbt models: its training files only
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out),
+                 "--dialects", "postgres"]) == 0
+    assert sorted(files_under(out)) == expected_files(("postgres",))
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out),
+                 "--dialects", "postgres,duckdb"]) == 1
+    assert f"0 changed, {len(expected_files(('duckdb',)))} added" in capsys.readouterr().out
+
+
+def test_unexpected_script_and_model_files_are_listed(repo: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    extra = ["duckdb/dbt/notes.md", "duckdb/materialize/risk.txt",
+             "postgres/dbt/risk_latest.sql", "postgres/materialize/risk.sql"]
+    for path in extra:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text("mine\n")
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{len(extra)} file(s)" in err and ", ".join(extra) in err
+    assert "<dialect>/dbt/<name>.yml" in err
+    assert all((out / path).exists() for path in extra)
+
+
+def test_kinds_setting_chooses_the_files(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    edit(repo / "fsql.toml", "[golden]\n", '[golden]\nkinds = ["training"]\n')
+    edit(repo / "views.py", 'ttl="7d"', 'ttl="8d"')
+    changes = golden.update(repo, out)  # the other kinds' files are left as they are
+    assert set(changes.changed) == {f"{d}/training/scoring.sql" for d in DIALECTS}
+    assert sorted(files_under(out)) == expected_files()
+    assert golden.render(repo).keys() == {f"{d}/training/{s}.sql" for d in DIALECTS
+                                          for s in SERVICES_NAMES}
+
+
+def test_untyped_key_says_how_to_fix_it(repo: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo / "views.py", ', schema={"user_id": "int64"})', ")")
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(tmp_path / "g")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bigquery/materialize/risk.sql" in err
+    assert "the type of join key 'user_id'" in err and "schema={'user_id': 'int64'}" in err
+    assert 'kinds = ["training"]' in err
+    edit(repo / "fsql.toml", "[golden]\n", '[golden]\nkinds = ["training"]\n')
+    assert golden.update(repo, tmp_path / "g").added == tuple(
+        f"{d}/training/{s}.sql" for d in DIALECTS for s in SERVICES_NAMES)

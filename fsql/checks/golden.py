@@ -288,10 +288,9 @@ def _prepare_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str,
         return KINDS[kind].prepare(repo, settings, dialect, item)
     except FsqlError as err:
         hint = ""
-        if isinstance(err, UnsupportedError) and kind != "training":
-            others = ", ".join(f'"{k}"' for k in settings.kinds if k != kind)
-            hint = (f" (or leave the {kind} files out: [golden] kinds = [{others}] in "
-                    f"{settings.config})")
+        if isinstance(err, UnsupportedError) and kind != "training":  # a latest table's
+            hint = (" (or, to write no materialization scripts and dbt models, set [golden] "
+                    f"kinds = [\"training\"] in {settings.config})")
         raise type(err)(f"{KINDS[kind].path(dialect, item)}: {err}{hint}") from None
 
 

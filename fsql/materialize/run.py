@@ -356,8 +356,11 @@ def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | No
                          _CLOCK, full_refresh=full_refresh)
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
         for step in view_steps(repo, layout, names, run, dialect):
-            tree = step.tree.transform(lambda n: now.copy() if n == marker else n)
-            parts.append(render_step(Step(step.name, tree), dialect))
+            # A copy with the clock put in (nodes of the marker's type compared only: equality
+            # of two trees compares their whole subtrees), which the generator may then rewrite.
+            tree = step.tree.transform(
+                lambda n: now.copy() if type(n) is type(marker) and n == marker else n)
+            parts.append(render_step(Step(step.name, tree), dialect, copy=False))
         if view.version >= 2:  # a version 1 base table of that name: rename it first
             pointer = where.qualified(pointer_name(view, where.prefix))
             parts.append(f"-- {pointer}: the newest version of {view.name} (rename a version 1 "
