@@ -427,3 +427,25 @@ def test_untyped_key_says_how_to_fix_it(repo: Path, tmp_path: Path,
     edit(repo / "fsql.toml", "[golden]\n", '[golden]\nkinds = ["training"]\n')
     assert golden.update(repo, tmp_path / "g").added == tuple(
         f"{d}/training/{s}.sql" for d in DIALECTS for s in SERVICES_NAMES)
+
+
+def test_versioned_view_files(repo: Path, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    with (repo / "views.py").open("a") as handle:
+        handle.write('risk_v2 = FeatureView("risk", version=2, entities=[user], source=risk_src, '
+                     'ttl="7d", features=[Field("score", "float64")])\n')
+    out = tmp_path / "golden"
+    golden.update(repo, out, dialects="duckdb")
+    assert sorted(files_under(out / "duckdb/dbt")) == [
+        "activity_latest.sql", "risk_v2_latest.sql", "schema.yml", "sources.yml"]
+    project = tmp_path / "dbt_project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text("name: p\n")
+    assert main(["dbt", "--repo", str(repo), "--out", str(project), "--dialect", "duckdb"]) == 0
+    assert files_under(project / "models/fsql") == files_under(out / "duckdb/dbt")
+    capsys.readouterr()
+    assert main(["materialize", "--repo", str(repo), "--views", "risk", "--dialect", "duckdb",
+                 "--print", "--end", "2000-01-01"]) == 0
+    printed = capsys.readouterr().out
+    assert "risk_v2_latest" in printed and "CREATE OR REPLACE VIEW risk_latest" in printed
+    assert (out / "duckdb/materialize/risk.sql").read_text() == printed

@@ -27,6 +27,7 @@ dialect, e.g.::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
@@ -199,12 +200,24 @@ def dbt_file(repo: Repo, settings: GoldenSettings, dialect: str, item: str) -> P
             sources = dbt.project_sources(repo, layouts, repo.root, target)
             text = dbt.sources_yaml(list(sources.values()))
         return Prepared(f"dbt\0{dialect}\0{item}\0{text}", lambda: text)
-    (view,) = (v for v in views(repo) if f"{table_name(repo.views[v])}.sql" == item)
+    view = _model_view(repo, item)
     layout, plan = latest(repo, dialect, view)
     relations = dbt.source_relations(dbt.project_sources(repo, [layout], repo.root, target,
                                                          [plan]))
     return Prepared(f"dbt\0{dialect}\0{item}\0{layout!r}\0{plan!r}\0{relations!r}",
                     lambda: dbt.latest_model(repo, layout, relations, target))
+
+
+def _model_view(repo: Repo, item: str) -> str:
+    """The view whose latest model is ``item`` (``<view>_latest.sql``, or
+    ``<view>_v<N>_latest.sql`` for a version N >= 2)."""
+    stem = item.removesuffix(".sql").removesuffix("_latest")
+    for name in (stem, re.sub(r"_v[0-9]+$", "", stem)):
+        view = repo.views.get(name)
+        if view is not None and view.join_keys and f"{table_name(view)}.sql" == item:
+            return name
+    raise DefinitionError(f"There is no latest model {item!r}: no view with entities is "
+                          "materialized as that table")
 
 
 TRAINING = Kind("training", ".sql", services, training_set)
