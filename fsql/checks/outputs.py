@@ -149,21 +149,31 @@ def views(repo: Repo) -> list[str]:
     return sorted(name for name, view in repo.views.items() if view.join_keys)
 
 
-# The latest tables of the last repository asked about, per dialect: view -> (layout, plan).
-# Both kinds below read them, the dbt files of a dialect all of them.
-_LATEST: dict[str, tuple[Repo, dict[str, tuple[LatestTable, PointInTimePlan]]]] = {}
+@dataclass(frozen=True)
+class Latest:
+    """A view's latest table for a dialect, the plan it is typed from, and ``key``: both as
+    text (what its script and model are a function of, with the dialect)."""
+
+    layout: LatestTable
+    plan: PointInTimePlan
+    key: str
 
 
-def latest(repo: Repo, dialect: str, view: str) -> tuple[LatestTable, PointInTimePlan]:
-    """The latest table of ``view`` for ``dialect`` and the plan it is typed from (as
-    ``fsql materialize`` and ``fsql dbt`` build them: every view's own, inclusive cut)."""
+# The latest tables of the last repository asked about, per dialect, by view. Both kinds
+# below read them, the dbt files of a dialect all of them.
+_LATEST: dict[str, tuple[Repo, dict[str, Latest]]] = {}
+
+
+def latest(repo: Repo, dialect: str, view: str) -> Latest:
+    """The latest table of ``view`` for ``dialect`` (as ``fsql materialize`` and ``fsql dbt``
+    build it: the view's own, inclusive cut)."""
     entry = _LATEST.get(dialect)
     if entry is None or entry[0] is not repo:
         entry = _LATEST[dialect] = (repo, {})
     found = entry[1].get(view)
     if found is None:
-        found = entry[1][view] = layout_and_plan(repo, repo.view(view), "inclusive",
-                                                 dialect=dialect)
+        layout, plan = layout_and_plan(repo, repo.view(view), "inclusive", dialect=dialect)
+        found = entry[1][view] = Latest(layout, plan, f"{dialect}\0{layout!r}\0{plan!r}")
     return found
 
 
@@ -172,9 +182,8 @@ def materialization(repo: Repo, settings: GoldenSettings, dialect: str,
     """The materialization script of ``view`` for ``dialect``: ``fsql materialize --views
     VIEW --dialect DIALECT --print`` with ``[golden] end`` (and ``full_refresh``). The
     layout and its plan are the key, with the end and the flag."""
-    layout, plan = latest(repo, dialect, view)
-    key = (f"materialize\0{dialect}\0{view}\0{settings.end.isoformat()}\0"
-           f"{settings.full_refresh}\0{layout!r}\0{plan!r}")
+    key = (f"materialize\0{view}\0{settings.end.isoformat()}\0{settings.full_refresh}\0"
+           f"{latest(repo, dialect, view).key}")
     return Prepared(key, lambda: print_script(repo, dialect=dialect, views=[view],
                                               end=settings.end,
                                               full_refresh=settings.full_refresh))
@@ -192,7 +201,7 @@ def dbt_file(repo: Repo, settings: GoldenSettings, dialect: str, item: str) -> P
     files are cheap, their text is their key."""
     target = dbt.check_dialect(dialect)
     if item in ("schema.yml", "sources.yml"):
-        layouts = [latest(repo, dialect, v.name)[0] for v in repo.views.values()
+        layouts = [latest(repo, dialect, v.name).layout for v in repo.views.values()
                    if v.join_keys]  # definition order, as fsql dbt writes them
         if item == "schema.yml":
             text = dbt.schema_yaml([dbt.latest_schema(layout, target) for layout in layouts])
@@ -200,12 +209,11 @@ def dbt_file(repo: Repo, settings: GoldenSettings, dialect: str, item: str) -> P
             sources = dbt.project_sources(repo, layouts, repo.root, target)
             text = dbt.sources_yaml(list(sources.values()))
         return Prepared(f"dbt\0{dialect}\0{item}\0{text}", lambda: text)
-    view = _model_view(repo, item)
-    layout, plan = latest(repo, dialect, view)
-    relations = dbt.source_relations(dbt.project_sources(repo, [layout], repo.root, target,
-                                                         [plan]))
-    return Prepared(f"dbt\0{dialect}\0{item}\0{layout!r}\0{plan!r}\0{relations!r}",
-                    lambda: dbt.latest_model(repo, layout, relations, target))
+    found = latest(repo, dialect, _model_view(repo, item))
+    relations = dbt.source_relations(dbt.project_sources(repo, [found.layout], repo.root,
+                                                         target, [found.plan]))
+    return Prepared(f"dbt\0{item}\0{relations!r}\0{found.key}",
+                    lambda: dbt.latest_model(repo, found.layout, relations, target))
 
 
 def _model_view(repo: Repo, item: str) -> str:
