@@ -40,15 +40,22 @@ from fsql.checks import golden
 from fsql.checks.validate import validate
 
 
-def write_repository(root: Path, n_views: int, big_services: bool) -> int:
-    """bench/compile.py's repository with ``n_views`` views and a golden spine; returns the
-    number of services."""
+def write_repository(root: Path, n_views: int, big_services: bool,
+                     kinds: Sequence[str]) -> int:
+    """bench/compile.py's repository with ``n_views`` views and a golden spine, golden files
+    of ``kinds``; returns the number of services."""
     if not big_services:
         compile_bench.BIG_SERVICES = ()
     services = compile_bench.write_repository(root, n_views)
+    for module in sorted(root.glob("views_*.py")):  # a latest table (the materialize and
+        # dbt files) needs the type of its key: declare it on the snapshot views' sources
+        module.write_text(module.read_text().replace(
+            'timestamp_field="event_ts")',
+            'timestamp_field="event_ts", schema={"user_id": "int64"})'))
     with (root / "fsql.toml").open("a") as config:
         config.write('\n[golden]\nspine = "proj.ds.spine"\n'
-                     'spine_columns = ["user_id", "event_timestamp"]\nfull_names = true\n')
+                     'spine_columns = ["user_id", "event_timestamp"]\nfull_names = true\n'
+                     f'kinds = [{", ".join(repr(k) for k in kinds)}]\n')
     return len(services)
 
 
@@ -60,14 +67,14 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
-            run_validate: bool) -> list[tuple[str, str]]:
+            run_validate: bool, kinds: Sequence[str]) -> list[tuple[str, str]]:
     """The rows of one size: (measurement, figure)."""
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="fsql-golden-bench-") as tmp:
         root, out = Path(tmp) / "repo", Path(tmp) / "golden"
         root.mkdir()
         os.environ["FSQL_CACHE_DIR"] = str(Path(tmp) / "cache")  # cold at the start
-        n_services = write_repository(root, size, big)
+        n_services = write_repository(root, size, big, kinds)
         took, changes = timed(lambda: golden.update(root, out, dialects=dialects))
         files = len(changes.added)
         rows.append((f"update, empty directory, cold cache ({files} files)", f"{took:.2f}"))
@@ -96,7 +103,8 @@ def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
             assert not report.problems, report.problems[0].format()
             rows.append(("validate again (local cache: every request planned, none printed)",
                          f"{took:.2f}"))
-    print(f"{size} views, {n_services} services, {len(dialects)} dialects", flush=True)
+    print(f"{size} views, {n_services} services, {len(dialects)} dialects, kinds "
+          f"{', '.join(kinds)}", flush=True)
     return rows
 
 
@@ -110,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also check in this many processes (default: 2; 1: skip)")
     parser.add_argument("--validate", action="store_true",
                         help="also time fsql validate (every view and service, per dialect)")
+    parser.add_argument("--kinds", default="training,materialize,dbt",
+                        help="kinds of golden files (default: all three)")
     parser.add_argument("--big-services", action="store_true",
                         help="also the 50- and 200-view services of bench/compile.py")
     args = parser.parse_args(argv)
@@ -118,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in (int(s) for s in args.sizes.split(",") if s):
         table += [(size, what, value)
                   for what, value in measure(size, dialects, args.jobs, args.big_services,
-                                             args.validate)]
+                                             args.validate, args.kinds.split(","))]
     load = os.getloadavg()
     print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs)\n")
     print("| views | measurement | seconds |\n|---|---|---|")

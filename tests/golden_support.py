@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from fsql import oracle
-from fsql.checks.outputs import TRAINING
+from fsql.checks.outputs import MATERIALIZE, TRAINING
 from fsql.checks.settings import GoldenRequest, GoldenSettings
 from fsql.engines.runner import feature_dtypes as runner_feature_dtypes
-from fsql.materialize.run import print_script
 from fsql.plan.nodes import PointInTimePlan, SpineRef
 from fsql.repo import Repo
 from tests.engines import Result, TableData
@@ -153,10 +152,13 @@ class GoldenCase:
         return max(r[column] for r in table.rows if r[column] is not None)
 
     def materialize_sql(self, dialect: str, *, full_refresh: bool = True) -> str:
-        """The materialization script of every view of the case with entities, as of
-        :attr:`end`: what ``fsql materialize --print [--full-refresh]`` writes."""
-        return print_script(self.golden_request[0], dialect=dialect, end=self.end,
-                            full_refresh=full_refresh)
+        """The materialization script of the case's view with entities, as of :attr:`end`:
+        the ``materialize`` file ``fsql golden`` writes for it (fsql/checks/outputs.py), i.e.
+        what ``fsql materialize --print [--full-refresh]`` writes."""
+        repo, settings, _ = self.golden_request
+        (view,) = MATERIALIZE.items(repo)  # golden/<case>/materialize.<d>.sql: one view
+        return MATERIALIZE.render(repo, replace(settings, end=self.end,
+                                                full_refresh=full_refresh), dialect, view)
 
     def sql(self, dialect: str) -> str:
         """The SQL fsql compiles for this case now: the training-set file ``fsql golden``

@@ -1,7 +1,8 @@
 """``fsql golden update|check`` (fsql/checks/golden.py): update then check is clean, a changed
 definition gives a diff naming the file and the change, added and removed files are reported,
 the text is deterministic, the local cache never hides a change, and user mistakes exit 2
-with one line."""
+with one line. The materialization scripts and dbt models equal what ``fsql materialize
+--print`` and ``fsql dbt`` write."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ VIEWS = '''from entities import user
 
 from fsql import Aggregate, FeatureView, Field, Source
 
-risk_src = Source("risk", table="ds.risk", timestamp_field="ts")
+risk_src = Source("risk", table="ds.risk", timestamp_field="ts", schema={"user_id": "int64"})
 risk = FeatureView("risk", entities=[user], source=risk_src, ttl="7d",
                    features=[Field("score", "float64"), Field("level", "int64", default=0)])
 events = Source("events", table="ds.events", timestamp_field="ts",
@@ -52,7 +53,19 @@ spine = "proj.ds.payments"
 spine_columns = {user_id = "int64", event_timestamp = "timestamp", amount = "float64"}
 '''
 DIALECTS = ("bigquery", "duckdb", "postgres", "snowflake")
+SCRIPT_DIALECTS = ("bigquery", "duckdb", "snowflake")  # materialize and dbt: not postgres
 SERVICES_NAMES = ("payments", "scoring")
+VIEW_NAMES = ("activity", "risk")
+
+
+def expected_files(dialects: tuple[str, ...] = DIALECTS) -> list[str]:
+    """Every golden file of the fixture repository for ``dialects``, sorted."""
+    files = [f"{d}/training/{s}.sql" for d in dialects for s in SERVICES_NAMES]
+    for d in (d for d in dialects if d in SCRIPT_DIALECTS):
+        files += [f"{d}/materialize/{v}.sql" for v in VIEW_NAMES]
+        files += [f"{d}/dbt/{v}_latest.sql" for v in VIEW_NAMES]
+        files += [f"{d}/dbt/schema.yml", f"{d}/dbt/sources.yml"]
+    return sorted(files)
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +100,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_update_then_check_is_clean(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "golden"
     changes = golden.update(repo, out)
-    expected = [f"{d}/training/{s}.sql" for d in DIALECTS for s in SERVICES_NAMES]
+    expected = expected_files()
     assert list(changes.added) == expected
     assert sorted(files_under(out)) == expected
     text = (out / "bigquery/training/payments.sql").read_text()
@@ -121,9 +134,11 @@ def test_changed_definition_fails_with_a_diff(repo: Path, tmp_path: Path, cache:
     edit(repo / "views.py", 'Aggregate("*", "count", window="7d")',
          'Aggregate("*", "count", window="7d", name="events_7d")')
     changes = golden.check(repo, out, cache=cache)
-    # Both services read the view.
+    # Both services read the view; its script, its model and schema.yml (its definition hash)
     assert set(changes.changed) == {f"{d}/training/{s}.sql" for d in DIALECTS
-                                    for s in SERVICES_NAMES}
+                                    for s in SERVICES_NAMES} | {
+        f"{d}/{f}" for d in SCRIPT_DIALECTS
+        for f in ("materialize/activity.sql", "dbt/activity_latest.sql", "dbt/schema.yml")}
     diff = next(d for d in changes.diffs if "a/duckdb/training/scoring.sql" in d)
     assert "+++ b/duckdb/training/scoring.sql" in diff
     assert any(line.startswith("+") and "events_7d" in line for line in diff.splitlines())
@@ -163,9 +178,10 @@ def test_added_and_removed_files(repo: Path, tmp_path: Path) -> None:
     assert changes.changed == ()
     assert "--- /dev/null" in "".join(changes.diffs)
     assert "+++ /dev/null" in "".join(changes.diffs)
-    assert "0 changed, 2 added, 2 removed, 2 unchanged" in changes.summary()
+    # unchanged: payments, and each dialect's 2 scripts and 4 dbt files
+    assert "0 changed, 2 added, 2 removed, 14 unchanged" in changes.summary()
     golden.update(repo, out, dialects="duckdb,bigquery")
-    assert sorted(files_under(out)) == [
+    assert [p for p in files_under(out) if "/training/" in p] == [
         "bigquery/training/fraud.sql", "bigquery/training/payments.sql",
         "duckdb/training/fraud.sql", "duckdb/training/payments.sql"]
 
@@ -230,8 +246,8 @@ def test_postgres_needs_spine_columns(repo: Path, tmp_path: Path,
                  "--dialects", "postgres"]) == 2
     err = capsys.readouterr().err
     assert "postgres/training/scoring.sql" in err and "add spine_columns" in err
-    assert golden.update(repo, tmp_path / "g", dialects="duckdb").added == (
-        "duckdb/training/payments.sql", "duckdb/training/scoring.sql")
+    assert golden.update(repo, tmp_path / "g", dialects="duckdb").added == tuple(
+        expected_files(("duckdb",)))
 
 
 @pytest.mark.parametrize(("golden_table", "message"), [
@@ -243,6 +259,11 @@ def test_postgres_needs_spine_columns(repo: Path, tmp_path: Path,
     ('[golden.services.scoring]\nspine_timestamp = "ts"\n', "give spine ="),
     ('[golden]\nspine = "x"\n[golden.services.scorng]\nspine = "y"\n',
      "there is no FeatureService 'scorng'. Did you mean 'scoring'?"),
+    ('[golden]\nspine = "x"\nkinds = ["dbtt"]\n', "unknown kind 'dbtt'. Did you mean 'dbt'?"),
+    ('[golden]\nspine = "x"\nkinds = "dbt"\n', "kinds must be a non-empty list"),
+    ('[golden]\nspine = "x"\nend = "now"\n', "end = 'now' is not a fixed time"),
+    ('[golden]\nspine = "x"\nend = "yesterday"\n', "write a date or timestamp"),
+    ('[golden]\nspine = "x"\nfull_refresh = "yes"\n', "full_refresh must be true or false"),
 ])
 def test_bad_settings_are_one_line(repo: Path, tmp_path: Path, golden_table: str,
                                    message: str) -> None:
@@ -287,4 +308,144 @@ def test_cli_subprocess(repo: Path, tmp_path: Path) -> None:
                           text=True)
     assert done.returncode == 1
     assert "--- a/duckdb/training/scoring.sql" in done.stdout
-    assert "1 changed, 0 added, 0 removed" in done.stdout
+    assert "--- a/duckdb/materialize/risk.sql" in done.stdout
+    assert "--- a/duckdb/dbt/risk_latest.sql" in done.stdout
+    # the training file, the script, the model and schema.yml (the view's definition hash)
+    assert "4 changed, 0 added, 0 removed" in done.stdout
+
+
+@pytest.mark.parametrize("dialect", SCRIPT_DIALECTS)
+def test_scripts_and_models_are_what_materialize_and_dbt_write(
+        repo: Path, tmp_path: Path, dialect: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out, dialects=dialect)
+    for view in VIEW_NAMES:  # the documented default end
+        assert main(["materialize", "--repo", str(repo), "--views", view, "--dialect", dialect,
+                     "--print", "--end", "2000-01-01"]) == 0
+        assert (out / dialect / "materialize" / f"{view}.sql").read_text() == \
+            capsys.readouterr().out
+    project = tmp_path / "dbt_project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text("name: p\n")
+    assert main(["dbt", "--repo", str(repo), "--out", str(project), "--dialect", dialect]) == 0
+    models = project / "models" / "fsql"
+    assert files_under(models) == files_under(out / dialect / "dbt")
+    capsys.readouterr()
+    # [golden] end and full_refresh are the scripts' --end and --full-refresh
+    edit(repo / "fsql.toml", "[golden]\n",
+         '[golden]\nend = "2024-06-01T12:30:00+02:00"\nfull_refresh = true\n')
+    changes = golden.update(repo, out, dialects=dialect)
+    assert set(changes.changed) == {f"{dialect}/materialize/{v}.sql" for v in VIEW_NAMES}
+    assert main(["materialize", "--repo", str(repo), "--views", "risk", "--dialect", dialect,
+                 "--print", "--full-refresh", "--end", "2024-06-01T10:30:00Z"]) == 0
+    printed = capsys.readouterr().out
+    assert (out / dialect / "materialize" / "risk.sql").read_text() == printed
+    assert "as of 2024-06-01T10:30:00+00:00" in printed
+
+
+def test_changed_view_fails_with_the_diff_of_its_script_and_model(
+        repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    edit(repo / "views.py", 'ttl="7d"', 'ttl="8d"')
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    for path in ("duckdb/materialize/risk.sql", "snowflake/dbt/risk_latest.sql"):
+        assert f"--- a/{path}\n+++ b/{path}\n" in printed
+    # the horizon of the view's rows, in microseconds: 7 days before, 8 days now
+    diff = printed.split("--- a/duckdb/materialize/risk.sql")[1].split("--- a/")[0]
+    assert any(line.startswith("-") and str(7 * 86400 * 10**6) in line
+               for line in diff.splitlines())
+    assert any(line.startswith("+") and str(8 * 86400 * 10**6) in line
+               for line in diff.splitlines())
+    assert "duckdb/materialize/activity.sql" not in printed
+    # training (4 dialects) + script, model and schema.yml (3 dialects)
+    assert "13 changed, 0 added, 0 removed" in printed
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out)]) == 0
+    assert "0 changed, 0 added, 0 removed" in capsys.readouterr().out
+
+
+def test_hand_edited_dbt_model_is_reported_despite_the_cache(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    target = out / "bigquery/dbt/activity_latest.sql"
+    target.write_text(target.read_text().replace("incremental", "table", 1))
+    changes = golden.check(repo, out)
+    assert changes.changed == ("bigquery/dbt/activity_latest.sql",)
+
+
+def test_kinds_a_dialect_has_no_files_of_are_skipped(repo: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    # postgres has no materialization scripts or dbt models: its training files only
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(out),
+                 "--dialects", "postgres"]) == 0
+    assert sorted(files_under(out)) == expected_files(("postgres",))
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out),
+                 "--dialects", "postgres,duckdb"]) == 1
+    assert f"0 changed, {len(expected_files(('duckdb',)))} added" in capsys.readouterr().out
+
+
+def test_unexpected_script_and_model_files_are_listed(repo: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    extra = ["duckdb/dbt/notes.md", "duckdb/materialize/risk.txt",
+             "postgres/dbt/risk_latest.sql", "postgres/materialize/risk.sql"]
+    for path in extra:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text("mine\n")
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{len(extra)} file(s)" in err and ", ".join(extra) in err
+    assert "<dialect>/dbt/<name>.yml" in err
+    assert all((out / path).exists() for path in extra)
+
+
+def test_kinds_setting_chooses_the_files(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    edit(repo / "fsql.toml", "[golden]\n", '[golden]\nkinds = ["training"]\n')
+    edit(repo / "views.py", 'ttl="7d"', 'ttl="8d"')
+    changes = golden.update(repo, out)  # the other kinds' files are left as they are
+    assert set(changes.changed) == {f"{d}/training/scoring.sql" for d in DIALECTS}
+    assert sorted(files_under(out)) == expected_files()
+    assert golden.render(repo).keys() == {f"{d}/training/{s}.sql" for d in DIALECTS
+                                          for s in SERVICES_NAMES}
+
+
+def test_untyped_key_says_how_to_fix_it(repo: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo / "views.py", ', schema={"user_id": "int64"})', ")")
+    assert main(["golden", "update", "--repo", str(repo), "--out", str(tmp_path / "g")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bigquery/materialize/risk.sql" in err
+    assert "the type of join key 'user_id'" in err and "schema={'user_id': 'int64'}" in err
+    assert 'kinds = ["training"]' in err
+    edit(repo / "fsql.toml", "[golden]\n", '[golden]\nkinds = ["training"]\n')
+    assert golden.update(repo, tmp_path / "g").added == tuple(
+        f"{d}/training/{s}.sql" for d in DIALECTS for s in SERVICES_NAMES)
+
+
+def test_versioned_view_files(repo: Path, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    with (repo / "views.py").open("a") as handle:
+        handle.write('risk_v2 = FeatureView("risk", version=2, entities=[user], source=risk_src, '
+                     'ttl="7d", features=[Field("score", "float64")])\n')
+    out = tmp_path / "golden"
+    golden.update(repo, out, dialects="duckdb")
+    assert sorted(files_under(out / "duckdb/dbt")) == [
+        "activity_latest.sql", "risk_v2_latest.sql", "schema.yml", "sources.yml"]
+    project = tmp_path / "dbt_project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text("name: p\n")
+    assert main(["dbt", "--repo", str(repo), "--out", str(project), "--dialect", "duckdb"]) == 0
+    assert files_under(project / "models/fsql") == files_under(out / "duckdb/dbt")
+    capsys.readouterr()
+    assert main(["materialize", "--repo", str(repo), "--views", "risk", "--dialect", "duckdb",
+                 "--print", "--end", "2000-01-01"]) == 0
+    printed = capsys.readouterr().out
+    assert "risk_v2_latest" in printed and "CREATE OR REPLACE VIEW risk_latest" in printed
+    assert (out / "duckdb/materialize/risk.sql").read_text() == printed

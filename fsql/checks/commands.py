@@ -21,12 +21,14 @@ def add_commands(commands: Any) -> None:
     """Add ``golden`` and ``validate`` to the ``fsql`` parser's subcommands."""
     gold = commands.add_parser("golden", help="write or check golden SQL files for CI")
     actions = gold.add_subparsers(dest="golden_command", required=True)
-    for name, text in (("update", "write every service's training-set SQL per dialect"),
+    for name, text in (("update", "write every service's training-set SQL, every view's "
+                                  "materialization script and the dbt models per dialect"),
                        ("check", "exit 1 with a diff when compiled SQL differs from --out")):
         action = actions.add_parser(name, help=text)
         _repo_options(action)
         action.add_argument("--out", required=True, metavar="DIR",
-                            help="the golden directory (<dialect>/training/<service>.sql)")
+                            help="the golden directory (<dialect>/training/<service>.sql, "
+                                 "<dialect>/materialize/<view>.sql, <dialect>/dbt/<file>)")
         action.add_argument("--jobs", type=int, default=1, metavar="N",
                             help="compile in N processes (default: 1)")
         action.add_argument("--no-cache", action="store_true",

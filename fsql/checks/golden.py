@@ -24,7 +24,7 @@ from pathlib import Path
 from fsql.checks.cache import TextCache, default_directory, digest
 from fsql.checks.outputs import KINDS, Prepared
 from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
-from fsql.errors import CheckError, FsqlError
+from fsql.errors import CheckError, FsqlError, UnsupportedError
 from fsql.repo import Repo
 from fsql.sql.dialect import available
 
@@ -80,7 +80,7 @@ def compare(expected: Mapping[str, str], out: str | Path, *, dialects: Iterable[
     to ``dialects``; ``unchanged`` are generated files known to equal the committed ones
     (not in ``expected``). A file outside the layout raises :class:`~fsql.errors.CheckError`."""
     root = Path(out)
-    committed = _golden_files(root, set(dialects))
+    committed = _golden_files(root, set(dialects), tuple(KINDS))
     return _compare(expected, root, committed, set(unchanged))
 
 
@@ -107,7 +107,7 @@ def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None
     names = _dialects(settings, dialects)
     root = Path(out)
     _check_out(root)
-    committed = _golden_files(root, set(names))
+    committed = _golden_files(root, set(names), settings.kinds)
     store = TextCache(default_directory() if cache else None)
     texts, same = _generate(loaded, settings, names, {p: root / p for p in committed}, jobs,
                             store)
@@ -149,8 +149,9 @@ def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
     produced the committed text (returned as the second value)."""
     todo: list[tuple[str, str, str, Prepared]] = []
     same: set[str] = set()
-    for name, kind in KINDS.items():
-        for dialect in dialects:
+    for name in settings.kinds:
+        kind = KINDS[name]
+        for dialect in (d for d in dialects if kind.writes(d)):
             for item in kind.items(repo):
                 path = kind.path(dialect, item)
                 prepared = _prepare_one(repo, settings, name, dialect, item)
@@ -209,8 +210,9 @@ def _check_out(root: Path) -> None:
                          "directory, created by fsql golden update)")
 
 
-def _golden_files(root: Path, dialects: set[str]) -> set[str]:
-    """fsql's files under ``root`` for ``dialects``; files that are not fsql's raise."""
+def _golden_files(root: Path, dialects: set[str], kinds: Sequence[str]) -> set[str]:
+    """fsql's files under ``root`` of ``kinds`` for ``dialects``; files that are not fsql's
+    raise (a file of a kind for a dialect it is not written for is not fsql's)."""
     if not root.is_dir():
         return set()
     found: set[str] = set()
@@ -223,16 +225,17 @@ def _golden_files(root: Path, dialects: set[str]) -> set[str]:
             path = Path(directory, name).relative_to(root).as_posix()
             parts = path.split("/", 2)
             kind = KINDS.get(parts[1]) if len(parts) == 3 else None
-            if parts[0] not in available() or kind is None or not kind.owns(parts[2]):
+            if parts[0] not in available() or kind is None or not kind.owns(parts[2]) or \
+                    not kind.writes(parts[0]):
                 foreign.append(path)
-            elif parts[0] in dialects:
+            elif parts[0] in dialects and kind.name in kinds:
                 found.add(path)
     if foreign:
         shown = ", ".join(sorted(foreign)[:10]) + (", ..." if len(foreign) > 10 else "")
         raise CheckError(
             f"The golden directory {str(root)!r} holds {len(foreign)} file(s) that fsql did not "
             f"write: {shown}; move them out of it (fsql never deletes them). It holds only "
-            + ", ".join(f"<dialect>/{k.name}/<name>{k.suffix}" for k in KINDS.values()))
+            + ", ".join(k.layout() for k in KINDS.values()))
     return found
 
 
@@ -284,7 +287,11 @@ def _prepare_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str,
     try:
         return KINDS[kind].prepare(repo, settings, dialect, item)
     except FsqlError as err:
-        raise type(err)(f"{KINDS[kind].path(dialect, item)}: {err}") from None
+        hint = ""
+        if isinstance(err, UnsupportedError) and kind != "training":  # a latest table's
+            hint = (" (or, to write no materialization scripts and dbt models, set [golden] "
+                    f"kinds = [\"training\"] in {settings.config})")
+        raise type(err)(f"{KINDS[kind].path(dialect, item)}: {err}{hint}") from None
 
 
 def _rendered(prepared: Prepared, path: str) -> str:

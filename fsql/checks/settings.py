@@ -9,10 +9,13 @@ compiled for, and the default dialects of ``fsql golden``.
     spine_columns = ["user_id", "event_timestamp", "label"]   # optional; or a table of dtypes:
     # spine_columns = {user_id = "int64", event_timestamp = "timestamp", label = "bool"}
     dialects = ["duckdb", "bigquery"]        # optional default of --dialects (default: all)
+    kinds = ["training", "materialize"]      # optional: the kinds of files (default: all)
     env = "prod"                             # optional: compile for an [environments.NAME]
     full_names = true                        # optional: columns named view__feature
     created_cutoff = true                    # optional: hide rows created after the spine time
     cut = "exclusive"                        # optional (default: each service's own cut)
+    end = "2024-06-01"                       # optional: --end of the materialization scripts
+    full_refresh = true                      # optional: --full-refresh scripts (default: false)
 
     [golden.services.fraud_detection]        # optional, per service: overrides the above
     spine = "proj.fraud.transactions"
@@ -24,18 +27,24 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from fsql.dsl.definitions import FeatureService
 from fsql.dtypes import parse_dtype
-from fsql.errors import DefinitionError, did_you_mean
+from fsql.errors import CompileError, DefinitionError, did_you_mean
+from fsql.materialize.targets import parse_end
 from fsql.sql.dialect import available, get_dialect
 
 SPINE_KEYS = ("spine", "spine_timestamp", "spine_columns", "full_names", "cut",
               "created_cutoff")
-TOP_KEYS = (*SPINE_KEYS, "dialects", "env", "services")
+TOP_KEYS = (*SPINE_KEYS, "dialects", "kinds", "env", "end", "full_refresh", "services")
+KIND_NAMES = ("training", "materialize", "dbt")  # fsql/checks/outputs.py KINDS
 EXAMPLE = '[golden]\nspine = "proj.ds.spine"'
+# The --end of the golden materialization scripts when [golden] names none: a fixed time, so
+# the text is the same on every run (it only appears as T1 and in the run id).
+DEFAULT_END = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -58,13 +67,20 @@ class GoldenRequest:
 
 @dataclass(frozen=True)
 class GoldenSettings:
-    """The ``[golden]`` table of a repository's ``fsql.toml`` (empty when there is none)."""
+    """The ``[golden]`` table of a repository's ``fsql.toml`` (empty when there is none).
+
+    ``kinds`` are the kinds of golden files written (:data:`KIND_NAMES`); ``end`` and
+    ``full_refresh`` the ``--end`` and ``--full-refresh`` of the golden materialization
+    scripts (``fsql materialize --print``)."""
 
     config: Path
     spine: GoldenRequest | None = None
     services: Mapping[str, GoldenRequest] = field(default_factory=dict)
     dialects: tuple[str, ...] | None = None
     env: str | None = None
+    end: datetime = DEFAULT_END
+    kinds: tuple[str, ...] = KIND_NAMES
+    full_refresh: bool = False
 
     def request_for(self, service: FeatureService) -> GoldenRequest:
         """How ``service``'s golden training set is asked for, or an error saying what to add."""
@@ -126,9 +142,42 @@ def read_settings(root: Path) -> GoldenSettings:
             if key in table:
                 raise DefinitionError(f"{where}: {key} without spine; add spine = "
                                       "\"proj.ds.spine\"")
+    full_refresh = table.get("full_refresh", False)
+    if not isinstance(full_refresh, bool):
+        raise DefinitionError(f"{where}: full_refresh must be true or false")
     return GoldenSettings(config, template if template.relation else None, overrides,
                           _dialects(table.get("dialects"), where),
-                          _optional_str(table, "env", where))
+                          _optional_str(table, "env", where), _end(table.get("end"), where),
+                          _kinds(table.get("kinds"), where), full_refresh)
+
+
+def _kinds(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return KIND_NAMES
+    if not isinstance(value, list) or not value or not all(isinstance(k, str) for k in value):
+        raise DefinitionError(f"{where}: kinds must be a non-empty list, e.g. kinds = "
+                              f"[\"training\", \"materialize\"] (of {', '.join(KIND_NAMES)})")
+    for kind in value:
+        if kind not in KIND_NAMES:
+            raise DefinitionError(f"{where} kinds: unknown kind {kind!r}."
+                                  f"{did_you_mean(kind, KIND_NAMES)} Kinds: "
+                                  f"{', '.join(KIND_NAMES)}")
+    return tuple(k for k in KIND_NAMES if k in value)
+
+
+def _end(value: Any, where: str) -> datetime:
+    """The scripts' end: a date or timestamp (TOML's or a string), never "now" (the text
+    must be the same on every run)."""
+    if value is None:
+        return DEFAULT_END
+    if (isinstance(value, str) and value.strip().lower() != "now") or \
+            isinstance(value, date):
+        try:
+            return parse_end(value)
+        except CompileError:
+            pass
+    raise DefinitionError(f"{where}: end = {value!r} is not a fixed time; write a date or "
+                          "timestamp, e.g. end = \"2024-06-01\" or \"2024-06-01T12:00:00Z\"")
 
 
 def parse_dialects(text: str | Sequence[str], *, where: str = "--dialects") -> tuple[str, ...]:

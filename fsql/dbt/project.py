@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Template
@@ -37,6 +38,7 @@ from fsql.dbt.models import (
 from fsql.dsl.catalog import Catalog
 from fsql.dtypes import DType
 from fsql.errors import CompileError, DefinitionError, did_you_mean
+from fsql.materialize.layout import LatestTable
 from fsql.materialize.run import layout_for, select_views
 from fsql.materialize.script import style
 from fsql.plan.nodes import PointInTimePlan, SourceRef, SpineRef
@@ -289,6 +291,79 @@ class Generated:
     files: dict[str, str]
 
 
+def check_dialect(dialect: str) -> Dialect:
+    """``dialect``, or an error naming the dialects fsql writes dbt models for."""
+    target = get_dialect(dialect)
+    if target.name not in DIALECTS:
+        raise CompileError(f"fsql dbt writes models for {', '.join(DIALECTS)}, not "
+                           f"{target.name}")
+    style(target)  # the materialization statements exist for this dialect
+    return target
+
+
+def latest_layouts(repo: Catalog, dialect: str) -> list[LatestTable]:
+    """The latest tables of the models: every view with entities, in definition order."""
+    views, cut = select_views(repo)
+    return [layout_for(repo, v, cut, dialect=dialect) for v in views]
+
+
+def project_sources(repo: Catalog, layouts: list[LatestTable], out: Path, target: Dialect,
+                    plans: Sequence[PointInTimePlan] = ()) -> dict[str, DbtSource]:
+    """The dbt sources the models read: each latest table's source and each training plan's
+    (query sources stay inline), by fsql source name."""
+    sources: dict[str, DbtSource] = {}
+    refs = [layout.source for layout in layouts] + [
+        lookup.source for plan in plans for lookup in plan.lookups]
+    for ref in refs:
+        assert ref is not None
+        if ref.kind != "query":
+            sources.setdefault(ref.name, dbt_source(ref, target, out, repo.root))
+    return sources
+
+
+def source_relations(sources: dict[str, DbtSource]) -> dict[str, Relation]:
+    """fsql source name -> the ``source('name', 'table')`` the models read it by."""
+    return {name: Relation("source", (s.source, s.table)) for name, s in sources.items()}
+
+
+def latest_model(repo: Catalog, layout: LatestTable, relations: dict[str, Relation],
+                 target: Dialect) -> str:
+    """The text of ``<view>_latest.sql``: the incremental model of one latest table."""
+    adapter = ADAPTERS[target.name]
+    full, incremental = latest_sql(repo, layout, Shell(relations), target)
+    unique = [f'"{k}"' if adapter.quote_keys else k for k, _ in layout.keys]
+    options: dict[str, Any] = {"materialized": "incremental",
+                               "incremental_strategy": adapter.strategy,
+                               "unique_key": unique, "on_schema_change": "fail"}
+    if adapter.pre_hook:
+        options["pre_hook"] = adapter.pre_hook
+    options["post_hook"] = delete_sql(layout, Shell(relations), target)
+    return _MODEL.substitute(marker=MARKER, config=_config(options), incremental=incremental,
+                             full=full)
+
+
+def latest_schema(layout: LatestTable, target: Dialect) -> dict[str, Any]:
+    """The schema.yml entry of a latest model: its description and key tests."""
+    keys = [k for k, _ in layout.keys]
+    model: dict[str, Any] = {
+        "name": layout.name,
+        "description": f"fsql latest table of FeatureView {layout.view.name!r}: one row "
+                       f"per key as of the build's T1 (var fsql_end); definition "
+                       f"{layout.definition_hash}",
+    }
+    if len(keys) > 1:
+        model["data_tests"] = [{"unique": {"column_name": key_tuple(keys, target)}}]
+    model["columns"] = [{"name": k, "quote": True,
+                         "data_tests": ["not_null"] if len(keys) > 1 else
+                         ["unique", "not_null"]} for k in keys]
+    return model
+
+
+def schema_yaml(models: list[dict[str, Any]]) -> str:
+    """schema.yml: the models and their tests."""
+    return "\n".join([YAML_MARKER, "version: 2", *_yaml({"models": models}), ""])
+
+
 def generate(repo: Repo, out: Path, *, dialect: str = "duckdb",
              training: list[tuple[str, Relation]] | None = None,
              spine_timestamp: str = "event_timestamp") -> Generated:
@@ -296,62 +371,24 @@ def generate(repo: Repo, out: Path, *, dialect: str = "duckdb",
 
     >>> generate(Repo.load("examples/fraud"), Path("my_dbt"))  # doctest: +SKIP
     """
-    target = get_dialect(dialect)
-    if target.name not in DIALECTS:
-        raise CompileError(f"fsql dbt writes models for {', '.join(DIALECTS)}, not "
-                           f"{target.name}")
-    style(target)  # the materialization statements exist for this dialect
+    target = check_dialect(dialect)
     adapter = ADAPTERS[target.name]
-    views, cut = select_views(repo)
-    layouts = [layout_for(repo, v, cut, dialect=target.name) for v in views]
-    sources: dict[str, DbtSource] = {}
-
-    def add_source(ref: SourceRef) -> None:
-        if ref.kind != "query":
-            sources.setdefault(ref.name, dbt_source(ref, target, out, repo.root))
-
-    for layout in layouts:
-        assert layout.source is not None
-        add_source(layout.source)
-    plans = []
-    for service, relation in training or []:
-        plan = repo.plan(service, SpineRef("table", "__fsql_dbt_spine__",
-                                           timestamp_column=spine_timestamp),
-                         dialect=target.name)
-        for lookup in plan.lookups:
-            add_source(lookup.source)
-        plans.append((service, relation, plan))
-    relations = {name: Relation("source", (s.source, s.table)) for name, s in sources.items()}
+    layouts = latest_layouts(repo, target.name)
+    plans = [(service, relation,
+              repo.plan(service, SpineRef("table", "__fsql_dbt_spine__",
+                                          timestamp_column=spine_timestamp),
+                        dialect=target.name))
+             for service, relation in training or []]
+    sources = project_sources(repo, layouts, out, target, [p for _, _, p in plans])
+    relations = source_relations(sources)
     for _, relation, _ in plans:
         check_relation(relation, out, relations)
 
     files: dict[str, str] = {}
     models: list[dict[str, Any]] = []
     for layout in layouts:
-        shell = Shell(relations)
-        keys = [k for k, _ in layout.keys]
-        full, incremental = latest_sql(repo, layout, shell, target)
-        unique = [f'"{k}"' if adapter.quote_keys else k for k in keys]
-        options: dict[str, Any] = {"materialized": "incremental",
-                                   "incremental_strategy": adapter.strategy,
-                                   "unique_key": unique, "on_schema_change": "fail"}
-        if adapter.pre_hook:
-            options["pre_hook"] = adapter.pre_hook
-        options["post_hook"] = delete_sql(layout, Shell(relations), target)
-        files[f"{layout.name}.sql"] = _MODEL.substitute(
-            marker=MARKER, config=_config(options), incremental=incremental, full=full)
-        model: dict[str, Any] = {
-            "name": layout.name,
-            "description": f"fsql latest table of FeatureView {layout.view.name!r}: one row "
-                           f"per key as of the build's T1 (var fsql_end); definition "
-                           f"{layout.definition_hash}",
-        }
-        if len(keys) > 1:
-            model["data_tests"] = [{"unique": {"column_name": key_tuple(keys, target)}}]
-        model["columns"] = [{"name": k, "quote": True,
-                             "data_tests": ["not_null"] if len(keys) > 1 else
-                             ["unique", "not_null"]} for k in keys]
-        models.append(model)
+        files[f"{layout.name}.sql"] = latest_model(repo, layout, relations, target)
+        models.append(latest_schema(layout, target))
     for service, relation, plan in plans:
         shell = Shell(relations)
         spine = shell.table(relation).name
@@ -377,8 +414,7 @@ def generate(repo: Repo, out: Path, *, dialect: str = "duckdb",
                              "arguments": {"values": [True], "quote": False}}}]}],
         })
     files["sources.yml"] = sources_yaml(list(sources.values()))
-    files["schema.yml"] = "\n".join([YAML_MARKER, "version: 2",
-                                     *_yaml({"models": models}), ""])
+    files["schema.yml"] = schema_yaml(models)
     return Generated(files)
 
 

@@ -40,7 +40,7 @@ from fsql.materialize.targets import (
     resolve_target,
     snowflake_connection,
 )
-from fsql.plan.nodes import Cut, SpineRef
+from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
 from fsql.sql.compiler import render
 from fsql.sql.dialect import get_dialect
 from fsql.sql.tree import literal
@@ -121,11 +121,18 @@ def layout_for(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
                dialect: str = "duckdb") -> LatestTable:
     """The latest table of ``view`` (its column dtypes come from the training-set plan for
     ``dialect``, which also decides whether the source is read from its file or table)."""
+    return layout_and_plan(repo, view, cut, prefix, dialect=dialect)[0]
+
+
+def layout_and_plan(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
+                    dialect: str = "duckdb") -> tuple[LatestTable, PointInTimePlan]:
+    """:func:`layout_for` and the training-set plan it was typed from (everything a run's
+    statements are a function of, with the view's definition in the layout)."""
     probe = LatestTable(view, cut, "", (), (), None, (), 0, "")
     keys = view.join_keys
     plan = training_plan(repo, probe, SpineRef("query", "SELECT 1", AS_OF,
                                                columns=(*keys, AS_OF)), dialect=dialect)
-    return latest_table(repo, view, plan, cut=cut, prefix=prefix)
+    return latest_table(repo, view, plan, cut=cut, prefix=prefix), plan
 
 
 def connect_target(target: Target) -> duckdb.DuckDBPyConnection:
@@ -450,8 +457,11 @@ def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | No
                          _CLOCK, full_refresh=full_refresh)
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
         for step in view_steps(repo, layout, names, run, dialect):
-            tree = step.tree.transform(lambda n: now.copy() if n == marker else n)
-            parts.append(render_step(Step(step.name, tree), dialect))
+            # A copy with the clock put in (nodes of the marker's type compared only: equality
+            # of two trees compares their whole subtrees), which the generator may then rewrite.
+            tree = step.tree.transform(
+                lambda n: now.copy() if type(n) is type(marker) and n == marker else n)
+            parts.append(render_step(Step(step.name, tree), dialect, copy=False))
         if view.version >= 2:  # a version 1 base table of that name: rename it first
             pointer = where.qualified(pointer_name(view, where.prefix))
             parts.append(f"-- {pointer}: the newest version of {view.name} (rename a version 1 "

@@ -123,10 +123,11 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     return steps
 
 
-def render_step(step: Step, dialect_name: str) -> str:
-    """One statement as text, ending with ``;``."""
+def render_step(step: Step, dialect_name: str, *, copy: bool = True) -> str:
+    """One statement as text, ending with ``;`` (``copy=False``: the generator may rewrite
+    the step's tree in place, for a tree nothing else reads)."""
     dialect = get_dialect(dialect_name)
-    text = render(step.tree, dialect).rstrip()
+    text = render(step.tree, dialect, copy=copy).rstrip()
     if isinstance(step.tree, exp.Transaction) and style(dialect).transaction_words:
         text = "BEGIN TRANSACTION"
     if isinstance(step.tree, exp.Commit) and style(dialect).transaction_words:
