@@ -65,6 +65,23 @@ def _reference(rows: list[list[Any]], i: int, column: StatsColumn) -> dict[str, 
     return out
 
 
+def _reference_bins(rows: list[list[Any]], i: int, column: StatsColumn,
+                    deciles: list[float | None]) -> list[int]:
+    """The PSI bins a baseline records, by NumPy: for numbers the counts of the values in the
+    10 bins the (computed) deciles make, for strings and bools the top-20 counts and the
+    rest ("other")."""
+    clean = [r[i] for r in rows if r[i] is not None
+             and not (isinstance(r[i], float) and math.isnan(r[i]))]
+    if column.dtype.name in NUMERIC:
+        if not clean:
+            return []
+        edges = [float(d) for d in deciles if d is not None]
+        return np.bincount(np.digitize(np.array(clean, dtype=float), edges, right=False),
+                           minlength=10).tolist()
+    counts = sorted(Counter(clean).items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    return [c for _, c in counts] + [len(clean) - sum(c for _, c in counts)]
+
+
 def _close(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -95,6 +112,7 @@ def _check(dialect: str, rows: list[list[Any]]) -> None:
                              {"t": table}).rows
         got = _feature(i, column, values, [tuple(r) for r in top])
         want = _reference(rows, i, column)
+        want["bins"] = _reference_bins(rows, i, column, got.deciles)
         for name, expected in want.items():
             actual = getattr(got, name)
             if isinstance(expected, list):
@@ -135,4 +153,4 @@ def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> 
     assert bad.returncode == 2 and "aggregates events" in bad.stderr
     printed = subprocess.run([*run, "--view", "user_risk", "--on", "source", "--print",
                               "--dialect", "snowflake"], capture_output=True, text=True)
-    assert printed.returncode == 0 and "ROW_NUMBER() OVER" in printed.stdout
+    assert printed.returncode == 0 and "SUM(c) OVER (ORDER BY v" in printed.stdout

@@ -21,7 +21,14 @@ from typing import Any
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.monitor.stats import NUMERIC, StatsColumn, as_double, clean_value, column_ref
+from fsql.monitor.stats import (
+    NUMERIC,
+    StatsColumn,
+    as_double,
+    clean_value,
+    column_ref,
+    count_if,
+)
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import aliased
 
@@ -61,20 +68,29 @@ def bins_query(relation: exp.Expr, column: StatsColumn, dialect: Dialect, *,
             .group_by(exp.column("bin"), copy=False).order_by(exp.column("bin"), copy=False))
 
 
-def numeric_bins_query(relation: exp.Expr, items: Sequence[tuple[StatsColumn, Sequence[float]]],
-                       dialect: Dialect) -> exp.Select:
-    """The bins of many numeric columns in one pass: per column i, ``n{i}`` (values neither
-    NULL nor NaN) and ``g{i}_{k}`` (values at or above edge k). With sorted edges, bin 0 holds
-    n - g_1, bin k holds g_k - g_(k+1) and the last bin g_last: the counts of ``bins_query``."""
-    aggregates: list[exp.Expr] = []
+def current_query(relation: exp.Expr, items: Sequence[tuple[StatsColumn, Sequence[float]]],
+                  dialect: Dialect) -> exp.Select:
+    """What drift compares, in one pass over the rows: ``total`` and per column i
+    ``c{i}_nulls`` and, for numbers, ``c{i}_mean`` and ``c{i}_max`` (as the statistics
+    compute them) and, with edges, ``n{i}`` (values neither NULL nor NaN) and ``g{i}_{k}``
+    (values at or above edge k). With sorted edges, bin 0 holds n - g_1, bin k holds
+    g_k - g_(k+1) and the last bin g_last: the counts of ``bins_query``."""
+    aggregates: list[exp.Expr] = [aliased(exp.Count(this=exp.Star()), "total")]
     for i, (column, edges) in enumerate(items):
-        value = as_double(clean_value(column, dialect), dialect)
+        aggregates.append(aliased(count_if(exp.Is(this=column_ref(column.name),
+                                                  expression=exp.null())), f"c{i}_nulls"))
+        if column.dtype.name not in NUMERIC:
+            continue
+        clean = clean_value(column, dialect)
+        value = as_double(clean.copy(), dialect)
+        aggregates += [aliased(exp.Avg(this=value.copy()), f"c{i}_mean"),
+                       aliased(exp.Max(this=clean), f"c{i}_max")]
+        if not edges:
+            continue
         aggregates.append(aliased(exp.Count(this=value.copy()), f"n{i}"))
         for k, edge in enumerate(edges, start=1):
             above = exp.GTE(this=value.copy(), expression=exp.Literal.number(repr(float(edge))))
-            aggregates.append(aliased(exp.Sum(this=exp.Case(
-                ifs=[exp.If(this=above, true=exp.Literal.number(1))],
-                default=exp.Literal.number(0))), f"g{i}_{k}"))
+            aggregates.append(aliased(count_if(above), f"g{i}_{k}"))
     return exp.select(*aggregates).from_(relation, copy=False)
 
 
