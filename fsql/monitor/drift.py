@@ -123,7 +123,7 @@ def ks_query(a: exp.Expr, b: exp.Expr, column_a: StatsColumn, column_b: StatsCol
                           aliased(exp.Sum(this=exp.column("cb")), "cb"))
                .from_(union.subquery("__fsql_u"), copy=False)
                .group_by(exp.column("v"), copy=False))
-    order = exp.Order(expressions=[exp.Ordered(this=exp.column("v"))])
+    order = exp.Order(expressions=[exp.Ordered(this=exp.column("v"), nulls_first=True)])
 
     def running(name: str) -> exp.Expr:
         return exp.Window(this=exp.Sum(this=exp.column(name)), order=order.copy(),
