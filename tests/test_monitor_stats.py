@@ -136,6 +136,49 @@ def test_warehouse_statistics_equal_numpy(dialect: str, size: int, seed: int) ->
     _check(dialect, _rows(size, seed))
 
 
+def _wide(size: int, seed: int, kind: str) -> list[float]:
+    """Values whose deciles fall in few of the query's buckets: a tight cluster with far
+    outliers and ties, or a span too wide for a float64 (every value in one bucket)."""
+    rnd = random.Random(seed)
+    if kind == "cluster":
+        return [rnd.choice([1e12, -3.0, rnd.gauss(5.0, 1e-6), 5.0, round(rnd.gauss(5, 1), 2)])
+                for _ in range(size)]
+    return [rnd.choice([1.7e308, -1.7e308, rnd.uniform(-1e300, 1e300), 0.0, 2.5])
+            for _ in range(size)]
+
+
+def _check_one(dialect: str, values: list[float]) -> None:
+    target = get_dialect(dialect)
+    column = StatsColumn("x", DType("float64"))
+    result = ENGINES[dialect]().run(
+        stats_query(exp.to_table("t"), [column], target).sql(dialect=target.sqlglot),
+        {"t": TableData([("x", "float64")], [[v] for v in values])})
+    got = _feature(0, column, {c.lower(): v for c, v in zip(result.columns, result.rows[0],
+                                                            strict=True)}, [])
+    rows = [[v] for v in values]
+    with np.errstate(all="ignore"):  # (the mean and std of the overflowing values)
+        want = _reference(rows, 0, column)
+    assert got.distinct == want["distinct"]
+    assert all(_close(a, e) for a, e in zip(got.deciles, want["deciles"], strict=True)), \
+        (dialect, got.deciles, want["deciles"])
+    assert got.bins == _reference_bins(rows, 0, column, got.deciles)
+
+
+@pytest.mark.parametrize("kind", ["cluster", "overflow"])
+@pytest.mark.parametrize("size, seed", [(5000, 7), (2, 8)])
+def test_duckdb_deciles_of_clustered_and_overflowing_values_equal_numpy(
+        kind: str, size: int, seed: int) -> None:
+    _check_one("duckdb", _wide(size, seed, kind))
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
+@pytest.mark.parametrize("kind", ["cluster", "overflow"])
+def test_warehouse_deciles_of_clustered_and_overflowing_values_equal_numpy(
+        dialect: str, kind: str) -> None:
+    _check_one(dialect, _wide(300, 9, kind))
+
+
 def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> None:
     repo = generated_example(tmp_path)
     out = tmp_path / "baseline.json"

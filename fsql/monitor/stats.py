@@ -26,6 +26,7 @@ NUMERIC = ("int64", "float64", "decimal")
 CATEGORICAL = ("string", "bool")
 DECILES = tuple(round(0.1 * k, 1) for k in range(1, 10))
 TOP = 20
+BUCKETS = 1000  # slices of [min, max] the deciles' ranks are found in before any sort
 _REL = "__fsql_rel"
 _AGG = "__fsql_agg"
 
@@ -115,7 +116,9 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
     for i, column in enumerate(columns):
         ctes.append((f"__fsql_h{i}", _histogram(table, column, dialect)))
         if column.dtype.name in NUMERIC:
-            ctes += [(f"__fsql_r{i}", _running(i)), (f"__fsql_q{i}", _deciles(i, dialect))]
+            ctes += [(f"__fsql_x{i}", _bucketed(i, dialect)), (f"__fsql_k{i}", _buckets(i)),
+                     (f"__fsql_t{i}", _targets(i, dialect)), (f"__fsql_r{i}", _running(i)),
+                     (f"__fsql_q{i}", _deciles(i, dialect))]
         else:
             ctes.append((f"__fsql_q{i}", exp.select(aliased(
                 exp.Count(this=exp.Star()), f"c{i}_distinct")).from_(
@@ -138,19 +141,84 @@ def _histogram(table: exp.Table, column: StatsColumn, dialect: Dialect) -> exp.S
             .group_by(value, copy=False))
 
 
-def _running(i: int) -> exp.Select:
-    """The distinct values ``v`` with their count ``c``, ``cum`` (the
-    values at or below) and ``n`` (all values)."""
-    def total(spec: exp.WindowSpec | None) -> exp.Expr:
-        order = exp.Order(expressions=[exp.Ordered(this=exp.column("v"), nulls_first=True)]) \
-            if spec else None  # (v is never NULL: one order on every dialect, no warning)
-        return exp.Window(this=exp.Sum(this=exp.column("c")), order=order, spec=spec)
+def _cumulative(of: exp.Expr, *, partition: exp.Expr | None = None,
+                order: exp.Expr) -> exp.Window:
+    """``SUM(of)`` over the rows up to this one in ``order`` (within ``partition``)."""
+    spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                          end="CURRENT ROW")
+    return exp.Window(this=exp.Sum(this=of), partition_by=[partition] if partition else None,
+                      order=exp.Order(expressions=[exp.Ordered(this=order, nulls_first=True)]),
+                      spec=spec)  # (never NULL: one order on every dialect, no warning)
 
-    running = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
-                             end="CURRENT ROW")
-    return exp.select(exp.column("v"), exp.column("c"), aliased(total(running), "cum"),
-                      aliased(total(None), "n")).from_(exp.to_table(f"__fsql_h{i}"),
+
+def _bucketed(i: int, dialect: Dialect) -> exp.Select:
+    """The histogram with each value's bucket ``b``: one of BUCKETS equal slices of
+    [min, max], a non-decreasing function of the value. Halves, so that no finite value
+    overflows (GoogleSQL raises on it); all in bucket 0 when the span is not finite."""
+    def half(value: exp.Expr) -> exp.Expr:
+        return exp.Div(this=as_double(value, dialect), expression=exp.Literal.number(2))
+
+    span = exp.Sub(this=half(exp.column(f"c{i}_max")), expression=half(exp.column(f"c{i}_min")))
+    scale = exp.Div(this=exp.Literal.number(BUCKETS), expression=exp.Greatest(
+        this=span.copy(), expressions=[exp.Literal.number("1e-300")]))
+    offset = exp.Sub(this=half(exp.column("v")), expression=half(exp.column(f"c{i}_min")))
+    bucket = exp.Case(ifs=[exp.If(
+        this=exp.LT(this=span, expression=exp.Literal.number("1e308")),
+        true=exp.Floor(this=exp.Mul(this=exp.paren(offset), expression=exp.paren(scale))))],
+        default=exp.Literal.number(0))
+    key = exp.Cast(this=bucket, to=dialect.type_sql(DType("int64")))  # no FLOAT64 keys
+    return exp.select(exp.column("v"), exp.column("c"), aliased(key, "b")).from_(
+        exp.to_table(f"__fsql_h{i}"), copy=False).join(joined(exp.to_table(_AGG), None),
                                                        copy=False)
+
+
+def _buckets(i: int) -> exp.Select:
+    """Per bucket ``b``: its values ``bc``, the values up to its end ``cb``, and over all
+    buckets the values ``n`` and the distinct values ``nd``."""
+    count = exp.Sum(this=exp.column("c"))
+    return (exp.select(exp.column("b"), aliased(count.copy(), "bc"),
+                       aliased(_cumulative(count.copy(), order=exp.column("b")), "cb"),
+                       aliased(exp.Window(this=exp.Sum(this=count)), "n"),
+                       aliased(exp.Window(this=exp.Sum(this=exp.Count(this=exp.Star()))),
+                               "nd"))
+            .from_(exp.to_table(f"__fsql_x{i}"), copy=False)
+            .group_by(exp.column("b"), copy=False))
+
+
+def _ranks(n: exp.Expr, dialect: Dialect) -> list[tuple[int, str, exp.Expr]]:
+    """(decile, "lo" or "hi", its rank (1-based) among the n values)."""
+    out: list[tuple[int, str, exp.Expr]] = []
+    for k, p in enumerate(DECILES, start=1):
+        h = exp.Mul(this=as_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)),
+                                 dialect), expression=exp.Literal.number(p))
+        for side, rounding in (("lo", exp.Floor), ("hi", exp.Ceil)):
+            out.append((k, side, exp.Add(this=rounding(this=h.copy()),
+                                         expression=exp.Literal.number(1))))
+    return out
+
+
+def _targets(i: int, dialect: Dialect) -> exp.Select:
+    """The buckets holding a rank a decile needs, with ``before``: the values in the
+    buckets before it."""
+    before = exp.Sub(this=exp.column("cb"), expression=exp.column("bc"))
+    holds = [exp.and_(exp.LT(this=before.copy(), expression=rank.copy()),
+                      exp.GTE(this=exp.column("cb"), expression=rank), copy=False)
+             for _, _, rank in _ranks(exp.column("n"), dialect)]
+    return exp.select(aliased(exp.column("b"), "tb"), aliased(before, "before"),
+                      exp.column("n"), exp.column("nd")).from_(
+        exp.to_table(f"__fsql_k{i}"), copy=False).where(exp.or_(*holds, copy=False),
+                                                        copy=False)
+
+
+def _running(i: int) -> exp.Select:
+    """The distinct values ``v`` of the target buckets with their count ``c`` and ``cum``,
+    the values at or below (those of earlier buckets included), and ``n``, ``nd``."""
+    cum = exp.Add(this=exp.column("before"), expression=_cumulative(
+        exp.column("c"), partition=exp.column("b"), order=exp.column("v")))
+    return exp.select(exp.column("v"), exp.column("c"), aliased(cum, "cum"), exp.column("n"),
+                      exp.column("nd")).from_(exp.to_table(f"__fsql_x{i}"), copy=False).join(
+        joined(exp.to_table(f"__fsql_t{i}"), exp.EQ(this=exp.column("b"),
+                                                   expression=exp.column("tb"))), copy=False)
 
 
 def _deciles(i: int, dialect: Dialect) -> exp.Select:
@@ -161,7 +229,7 @@ def _deciles(i: int, dialect: Dialect) -> exp.Select:
     it are n minus those below: ``cum - c`` of the ``lo`` value when the decile equals it,
     else that value's ``cum`` (no value lies strictly between ``lo`` and ``hi``)."""
     n, cum, count = exp.column("n"), exp.column("cum"), exp.column("c")
-    picks: list[exp.Expr] = [aliased(exp.Count(this=exp.Star()), f"c{i}_distinct"),
+    picks: list[exp.Expr] = [aliased(exp.Max(this=exp.column("nd")), f"c{i}_distinct"),
                              aliased(exp.Max(this=n.copy()), f"c{i}_n")]
     for k, p in enumerate(DECILES, start=1):
         h = exp.Mul(this=as_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)),
