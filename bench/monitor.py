@@ -7,8 +7,9 @@ NULL-rate and max changes), the same compiled queries the CLI runs.
 Each size is one subprocess (wall time and peak RSS from ``os.wait4``, which includes the
 tables); the two tables are made in DuckDB first (1% NULLs, a tenth of the features int64,
 timed apart as ``tables s``: the bench's data, not the tool), then stats and drift are timed
-separately, and the exact KS statistic of one feature (``fsql skew``'s sort of the union of
-both samples) for scale.
+separately (``cpu s``: the CPU time of both, all threads: steadier than wall time on a shared
+machine), and the exact KS statistic of one feature (``fsql skew``'s sort of the union of both
+samples) for scale.
 """
 
 from __future__ import annotations
@@ -59,18 +60,19 @@ def one(rows: int, features: int, threads: int) -> dict[str, float]:
     start = time.perf_counter()
     columns = _table(con, "baseline", rows, features, 0.0)
     _table(con, "current", rows, features, 0.01)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     report = compute(con, exp.to_table("baseline"), columns, label="baseline")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     result = drift(con, exp.to_table("current"), report.features,
                    {c.name: c.dtype for c in columns}, dict(DEFAULTS), label="current")
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     query = ks_query(exp.to_table("baseline"), exp.to_table("current"), columns[0], columns[0],
                      get_dialect("duckdb"))
     ((d, _, _),) = con.execute(query.sql(dialect="duckdb")).fetchall()
     t3 = time.perf_counter()
     assert len(report.features) == features and result.metrics and d is not None
-    return {"tables_s": t0 - start, "stats_s": t1 - t0, "drift_s": t2 - t1, "ks_s": t3 - t2}
+    return {"tables_s": t0 - start, "stats_s": t1 - t0, "drift_s": t2 - t1, "ks_s": t3 - t2,
+            "cpu_s": (c1 - c0) + (c2 - c1)}
 
 
 def main() -> None:
@@ -87,7 +89,7 @@ def main() -> None:
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
           f"{args.threads} DuckDB threads")
     print(f"{'size':>5} {'features':>8} {'tables s':>8} {'stats s':>8} {'drift s':>8} "
-          f"{'total s':>8} {'ks1 s':>6} {'peak RSS GiB':>12}")
+          f"{'total s':>8} {'cpu s':>6} {'ks1 s':>6} {'peak RSS GiB':>12}")
     for size in args.sizes.split(","):
         proc = subprocess.Popen([sys.executable, __file__, "--one", str(SIZES[size]),
                                  "--features", str(args.features), "--threads",
@@ -101,7 +103,8 @@ def main() -> None:
         rss = usage.ru_maxrss / 1024 / 1024  # KiB -> GiB (Linux)
         print(f"{size:>5} {args.features:>8} {figures['tables_s']:8.2f} "
               f"{figures['stats_s']:8.2f} {figures['drift_s']:8.2f} "
-              f"{figures['stats_s'] + figures['drift_s']:8.2f} {figures['ks_s']:6.2f} "
+              f"{figures['stats_s'] + figures['drift_s']:8.2f} {figures['cpu_s']:6.2f} "
+              f"{figures['ks_s']:6.2f} "
               f"{rss:12.2f}", flush=True)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -196,4 +196,4 @@ def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> 
     assert bad.returncode == 2 and "aggregates events" in bad.stderr
     printed = subprocess.run([*run, "--view", "user_risk", "--on", "source", "--print",
                               "--dialect", "snowflake"], capture_output=True, text=True)
-    assert printed.returncode == 0 and "SUM(c) OVER (ORDER BY v" in printed.stdout
+    assert printed.returncode == 0 and "SUM(SUM(c)) OVER (ORDER BY b" in printed.stdout
