@@ -185,40 +185,48 @@ def _buckets(i: int) -> exp.Select:
             .group_by(exp.column("b"), copy=False))
 
 
-def _ranks(n: exp.Expr, dialect: Dialect) -> list[tuple[int, str, exp.Expr]]:
-    """(decile, "lo" or "hi", its rank (1-based) among the n values)."""
-    out: list[tuple[int, str, exp.Expr]] = []
-    for k, p in enumerate(DECILES, start=1):
-        h = exp.Mul(this=as_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)),
-                                 dialect), expression=exp.Literal.number(p))
-        for side, rounding in (("lo", exp.Floor), ("hi", exp.Ceil)):
-            out.append((k, side, exp.Add(this=rounding(this=h.copy()),
-                                         expression=exp.Literal.number(1))))
-    return out
+_SIDES = (("lo", exp.Floor), ("hi", exp.Ceil))
+_CARRIED = ("n", "nd", *(f"h{k}" for k in range(1, 10)),
+            *(f"r{side}{k}" for k in range(1, 10) for side, _ in _SIDES))
 
 
 def _targets(i: int, dialect: Dialect) -> exp.Select:
-    """The buckets holding a rank a decile needs, with ``before``: the values in the
-    buckets before it."""
-    before = exp.Sub(this=exp.column("cb"), expression=exp.column("bc"))
-    holds = [exp.and_(exp.LT(this=before.copy(), expression=rank.copy()),
-                      exp.GTE(this=exp.column("cb"), expression=rank), copy=False)
-             for _, _, rank in _ranks(exp.column("n"), dialect)]
-    return exp.select(aliased(exp.column("b"), "tb"), aliased(before, "before"),
-                      exp.column("n"), exp.column("nd")).from_(
-        exp.to_table(f"__fsql_k{i}"), copy=False).where(exp.or_(*holds, copy=False),
-                                                        copy=False)
+    """The buckets holding a rank a decile needs, with ``before`` (the values in the
+    buckets before it), ``n``, ``nd``, and per decile k its index ``h{k}`` = (n - 1) p and
+    the ranks (1-based) ``rlo{k}`` = floor h + 1 and ``rhi{k}`` = ceil h + 1."""
+    n = exp.column("n")
+    index = [aliased(exp.Mul(this=as_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(
+        1)), dialect), expression=exp.Literal.number(p)), f"h{k}")
+        for k, p in enumerate(DECILES, start=1)]
+    inner = exp.select(aliased(exp.column("b"), "tb"), aliased(exp.Sub(
+        this=exp.column("cb"), expression=exp.column("bc")), "before"), exp.column("cb"), n,
+        exp.column("nd"), *index).from_(exp.to_table(f"__fsql_k{i}"), copy=False)
+    ranks, holds = [], []
+    for k in range(1, 10):
+        for side, rounding in _SIDES:
+            rank = exp.Add(this=rounding(this=exp.column(f"h{k}")),
+                           expression=exp.Literal.number(1))
+            holds.append(exp.and_(exp.LT(this=exp.column("before"), expression=rank.copy()),
+                                  exp.GTE(this=exp.column("cb"), expression=rank.copy()),
+                                  copy=False))
+            ranks.append(aliased(rank, f"r{side}{k}"))
+    return exp.select(exp.column("tb"), exp.column("before"), exp.column("n"),
+                      exp.column("nd"), *[exp.column(f"h{k}") for k in range(1, 10)],
+                      *ranks).from_(inner.subquery("__fsql_i"), copy=False).where(
+        exp.or_(*holds, copy=False), copy=False)
 
 
 def _running(i: int) -> exp.Select:
     """The distinct values ``v`` of the target buckets with their count ``c`` and ``cum``,
-    the values at or below (those of earlier buckets included), and ``n``, ``nd``."""
+    the values at or below (those of earlier buckets included), and the columns of
+    ``_targets``."""
     cum = exp.Add(this=exp.column("before"), expression=_cumulative(
         exp.column("c"), partition=exp.column("b"), order=exp.column("v")))
-    return exp.select(exp.column("v"), exp.column("c"), aliased(cum, "cum"), exp.column("n"),
-                      exp.column("nd")).from_(exp.to_table(f"__fsql_x{i}"), copy=False).join(
-        joined(exp.to_table(f"__fsql_t{i}"), exp.EQ(this=exp.column("b"),
-                                                   expression=exp.column("tb"))), copy=False)
+    return exp.select(exp.column("v"), exp.column("c"), aliased(cum, "cum"),
+                      *[exp.column(name) for name in _CARRIED]).from_(
+        exp.to_table(f"__fsql_x{i}"), copy=False).join(joined(
+            exp.to_table(f"__fsql_t{i}"), exp.EQ(this=exp.column("b"),
+                                                 expression=exp.column("tb"))), copy=False)
 
 
 def _deciles(i: int, dialect: Dialect) -> exp.Select:
@@ -228,15 +236,12 @@ def _deciles(i: int, dialect: Dialect) -> exp.Select:
     interpolates ranks floor h + 1 (``lo``) and ceil h + 1 (``hi``). The values at or above
     it are n minus those below: ``cum - c`` of the ``lo`` value when the decile equals it,
     else that value's ``cum`` (no value lies strictly between ``lo`` and ``hi``)."""
-    n, cum, count = exp.column("n"), exp.column("cum"), exp.column("c")
+    cum, count = exp.column("cum"), exp.column("c")
     picks: list[exp.Expr] = [aliased(exp.Max(this=exp.column("nd")), f"c{i}_distinct"),
-                             aliased(exp.Max(this=n.copy()), f"c{i}_n")]
-    for k, p in enumerate(DECILES, start=1):
-        h = exp.Mul(this=as_double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)),
-                                 dialect), expression=exp.Literal.number(p))
-        for side, rounding in (("lo", exp.Floor), ("hi", exp.Ceil)):
-            at = exp.GTE(this=cum.copy(), expression=exp.Add(this=rounding(this=h.copy()),
-                                                             expression=exp.Literal.number(1)))
+                             aliased(exp.Max(this=exp.column("n")), f"c{i}_n")]
+    for k in range(1, 10):
+        for side, _ in _SIDES:
+            at = exp.GTE(this=cum.copy(), expression=exp.column(f"r{side}{k}"))
             picks.append(aliased(exp.Min(this=exp.Case(ifs=[exp.If(
                 this=at, true=as_double(exp.column("v"), dialect))])), f"{side}{k}"))
             if side == "lo":
@@ -244,7 +249,7 @@ def _deciles(i: int, dialect: Dialect) -> exp.Select:
                     this=at.copy(), true=exp.Sub(this=cum.copy(), expression=count.copy()))])),
                     f"below{k}"), aliased(exp.Min(this=exp.Case(ifs=[exp.If(
                         this=at.copy(), true=cum.copy())])), f"upto{k}")]
-        picks.append(aliased(exp.Max(this=h), f"h{k}"))
+        picks.append(aliased(exp.Max(this=exp.column(f"h{k}")), f"h{k}"))
     inner = exp.select(*picks).from_(exp.to_table(f"__fsql_r{i}"), copy=False)
     out: list[exp.Expr] = [exp.column(f"c{i}_distinct"), exp.column(f"c{i}_n")]
     for k in range(1, 10):
