@@ -32,8 +32,9 @@ from fsql.dtypes import DType  # noqa: E402
 from fsql.monitor.compare import DEFAULTS, drift  # noqa: E402
 from fsql.monitor.drift import ks_query  # noqa: E402
 from fsql.monitor.run import compute  # noqa: E402
-from fsql.monitor.stats import StatsColumn  # noqa: E402
+from fsql.monitor.stats import StatsColumn, summary_aggregates  # noqa: E402
 from fsql.sql.dialect import get_dialect  # noqa: E402
+from fsql.sql.tree import aliased  # noqa: E402
 
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 
@@ -53,7 +54,7 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, rows: int, features: int,
     return columns
 
 
-def one(rows: int, features: int, threads: int) -> dict[str, float]:
+def one(rows: int, features: int, threads: int, parts: bool) -> dict[str, float]:
     """Build the tables, then time stats of the baseline and drift of the current table."""
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
@@ -71,6 +72,21 @@ def one(rows: int, features: int, threads: int) -> dict[str, float]:
     ((d, _, _),) = con.execute(query.sql(dialect="duckdb")).fetchall()
     t3 = time.perf_counter()
     assert len(report.features) == features and result.metrics and d is not None
+    if parts:  # what the statistics cost at least: the one pass, and a GROUP BY per feature
+        summary = [aliased(exp.Count(this=exp.Star()), "total")]
+        for i, column in enumerate(columns):
+            summary += summary_aggregates(i, column, get_dialect("duckdb"))
+        t4 = time.perf_counter()
+        con.execute(exp.select(*summary).from_("baseline").sql(dialect="duckdb")).fetchall()
+        t5 = time.perf_counter()
+        for column in columns:
+            keep = f"{column.name} IS NOT NULL" + (f" AND NOT isnan({column.name})"
+                                                    if column.dtype.name == "float64" else "")
+            con.execute(f"SELECT count(*) FROM (SELECT {column.name}, count(*) FROM baseline "
+                        f"WHERE {keep} GROUP BY {column.name})").fetchall()
+        t6 = time.perf_counter()
+        print(json.dumps({"summary_pass_s": round(t5 - t4, 2),
+                          "histograms_s": round(t6 - t5, 2)}), file=sys.stderr)
     return {"tables_s": t0 - start, "stats_s": t1 - t0, "drift_s": t2 - t1, "ks_s": t3 - t2,
             "cpu_s": (c1 - c0) + (c2 - c1)}
 
@@ -81,10 +97,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="1m,10m")
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--parts", action="store_true",
+                        help="also time the statistics' one pass over the rows and the GROUP "
+                             "BY per feature alone (printed on stderr)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(one(args.one, args.features, args.threads)))
+        print(json.dumps(one(args.one, args.features, args.threads, args.parts)))
         return
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
           f"{args.threads} DuckDB threads")
@@ -93,7 +112,8 @@ def main() -> None:
     for size in args.sizes.split(","):
         proc = subprocess.Popen([sys.executable, __file__, "--one", str(SIZES[size]),
                                  "--features", str(args.features), "--threads",
-                                 str(args.threads)], stdout=subprocess.PIPE, text=True)
+                                 str(args.threads), *(["--parts"] if args.parts else [])],
+                                stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
