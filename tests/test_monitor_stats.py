@@ -97,15 +97,16 @@ ENGINES = {
 }
 
 
-def _check(dialect: str, rows: list[list[Any]]) -> None:
+def _check(dialect: str, rows: list[list[Any]],
+           columns: list[StatsColumn] = COLUMNS) -> None:
     target = get_dialect(dialect)
-    table = TableData([(c.name, str(c.dtype)) for c in COLUMNS], rows)
+    table = TableData([(c.name, str(c.dtype)) for c in columns], rows)
     engine = ENGINES[dialect]()
     relation = exp.to_table("t")
-    result = engine.run(stats_query(relation, COLUMNS, target).sql(dialect=target.sqlglot),
+    result = engine.run(stats_query(relation, columns, target).sql(dialect=target.sqlglot),
                         {"t": table})
     values = {c.lower(): v for c, v in zip(result.columns, result.rows[0], strict=True)}
-    for i, column in enumerate(COLUMNS):
+    for i, column in enumerate(columns):
         top = []
         if column.dtype.name in CATEGORICAL:
             top = engine.run(top_query(relation, column, target).sql(dialect=target.sqlglot),
@@ -134,6 +135,18 @@ def test_duckdb_statistics_equal_numpy(size: int, seed: int) -> None:
 @pytest.mark.parametrize("size, seed", [(60, 5), (0, 6)])
 def test_warehouse_statistics_equal_numpy(dialect: str, size: int, seed: int) -> None:
     _check(dialect, _rows(size, seed))
+
+
+# Features named like the query's own aliases (GoogleSQL resolves GROUP BY and ORDER BY names
+# to SELECT aliases first): the same five columns renamed.
+NAMED = [StatsColumn(n, c.dtype) for n, c in zip(["c", "v", "cum", "b", "n"], COLUMNS,
+                                                  strict=True)]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", pytest.param("bigquery", marks=pytest.mark.engine),
+                                     pytest.param("snowflake", marks=pytest.mark.engine)])
+def test_features_named_like_the_query_aliases(dialect: str) -> None:
+    _check(dialect, _rows(40, 11), NAMED)
 
 
 def _wide(size: int, seed: int, kind: str) -> list[float]:

@@ -29,6 +29,9 @@ TOP = 20
 BUCKETS = 1000  # slices of [min, max] the deciles' ranks are found in before any sort
 _REL = "__fsql_rel"
 _AGG = "__fsql_agg"
+# A count's alias where the feature's own column is in scope: GoogleSQL resolves GROUP BY and
+# ORDER BY names to SELECT aliases first, so "c" would shadow a feature named c.
+_COUNT = "__fsql_c"
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,9 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
     (``fsql.monitor.drift.numeric_bin_counts``).
 
     One pass over the rows for the summary aggregates; per column one GROUP BY of its values
-    (the histogram: the distinct count), then the running count over the distinct values in
-    order, from which one aggregate picks the deciles and the bins. What is sorted is the
+    (the histogram: the distinct count); BUCKETS slices of [min, max] locate the ranks the
+    deciles need, a window over only those slices' values gives their running counts, and
+    one aggregate picks the deciles and the bins. What is sorted is a few slices of the
     distinct values, not the rows, and no column's values are held all at once."""
     _check(columns)
     aggregates: list[exp.Expr] = [aliased(exp.Count(this=exp.Star()), "total")]
@@ -136,7 +140,7 @@ def _histogram(table: exp.Table, column: StatsColumn, dialect: Dialect) -> exp.S
     keep: exp.Expr = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
     if column.dtype.name == "float64":
         keep = exp.and_(keep, exp.Not(this=dialect.is_nan(value.copy())), copy=False)
-    return (exp.select(aliased(value.copy(), "v"), aliased(exp.Count(this=exp.Star()), "c"))
+    return (exp.select(aliased(value.copy(), "v"), aliased(exp.Count(this=exp.Star()), _COUNT))
             .from_(table.copy(), copy=False).where(keep, copy=False)
             .group_by(value, copy=False))
 
@@ -167,7 +171,7 @@ def _bucketed(i: int, dialect: Dialect) -> exp.Select:
         true=exp.Floor(this=exp.Mul(this=exp.paren(offset), expression=exp.paren(scale))))],
         default=exp.Literal.number(0))
     key = exp.Cast(this=bucket, to=dialect.type_sql(DType("int64")))  # no FLOAT64 keys
-    return exp.select(exp.column("v"), exp.column("c"), aliased(key, "b")).from_(
+    return exp.select(exp.column("v"), aliased(exp.column(_COUNT), "c"), aliased(key, "b")).from_(
         exp.to_table(f"__fsql_h{i}"), copy=False).join(joined(exp.to_table(_AGG), None),
                                                        copy=False)
 
@@ -268,12 +272,12 @@ def _deciles(i: int, dialect: Dialect) -> exp.Select:
 def top_query(relation: exp.Expr, column: StatsColumn, dialect: Dialect,
               limit: int = TOP) -> exp.Select:
     """The ``limit`` most frequent non-NULL values of ``column`` and their counts (``v``,
-    ``c``), ties broken by value."""
+    ``__fsql_c``), ties broken by value."""
     value = column_ref(column.name)
-    order = [exp.Ordered(this=exp.column("c"), desc=True)]
+    order = [exp.Ordered(this=exp.column(_COUNT), desc=True)]
     order += [exp.Ordered(this=key) for key in value_order_keys(value.copy(), column.dtype,
                                                                  dialect)]
-    return (exp.select(aliased(value.copy(), "v"), aliased(exp.Count(this=exp.Star()), "c"))
+    return (exp.select(aliased(value.copy(), "v"), aliased(exp.Count(this=exp.Star()), _COUNT))
             .from_(relation, copy=False)
             .where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), copy=False)
             .group_by(value.copy(), copy=False)
