@@ -28,6 +28,7 @@ from fsql.monitor.stats import (
     clean_value,
     column_ref,
     count_if,
+    present,
 )
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import aliased
@@ -111,12 +112,14 @@ def ks_query(a: exp.Expr, b: exp.Expr, column_a: StatsColumn, column_b: StatsCol
     """One row: the KS statistic ``d`` and the sample sizes ``na``, ``nb`` of the numeric
     column in relations ``a`` and ``b`` (NULL and NaN left out)."""
     def side(relation: exp.Expr, column: StatsColumn, first: bool) -> exp.Select:
-        value = as_double(clean_value(column, dialect), dialect)
-        one, zero = exp.Literal.number(1), exp.Literal.number(0)
-        return exp.select(aliased(value.copy(), "v"), aliased(one if first else zero, "ca"),
-                          aliased(zero.copy() if first else one.copy(), "cb")).from_(
-            relation, copy=False).where(
-            exp.Not(this=exp.Is(this=value, expression=exp.null())), copy=False)
+        """One sample's distinct values and their counts, grouped before the union."""
+        value = column_ref(column.name)
+        count, zero = exp.Count(this=exp.Star()), exp.Literal.number(0)
+        return exp.select(aliased(as_double(value.copy(), dialect), "v"),
+                          aliased(count if first else zero, "ca"),
+                          aliased(zero.copy() if first else count.copy(), "cb")).from_(
+            relation, copy=False).where(present(column, dialect), copy=False).group_by(
+            value, copy=False)
 
     union = exp.union(side(a, column_a, True), side(b, column_b, False), distinct=False)
     grouped = (exp.select(exp.column("v"), aliased(exp.Sum(this=exp.column("ca")), "ca"),

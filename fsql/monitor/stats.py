@@ -133,15 +133,21 @@ def stats_query(relation: exp.Expr, columns: Sequence[StatsColumn],
     return final
 
 
-def _histogram(table: exp.Table, column: StatsColumn, dialect: Dialect) -> exp.Select:
-    """Each distinct non-NULL, non-NaN value ``v`` of ``table`` and its count ``c`` (grouped
-    by the column itself, NaN filtered out first: cheaper than grouping ``clean_value``)."""
+def present(column: StatsColumn, dialect: Dialect) -> exp.Expr:
+    """The column's value is neither NULL nor NaN: a filter before grouping the column
+    itself, cheaper than grouping ``clean_value``."""
     value = column_ref(column.name)
     keep: exp.Expr = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
     if column.dtype.name == "float64":
-        keep = exp.and_(keep, exp.Not(this=dialect.is_nan(value.copy())), copy=False)
+        keep = exp.and_(keep, exp.Not(this=dialect.is_nan(value)), copy=False)
+    return keep
+
+
+def _histogram(table: exp.Table, column: StatsColumn, dialect: Dialect) -> exp.Select:
+    """Each distinct non-NULL, non-NaN value ``v`` of ``table`` and its count."""
+    value = column_ref(column.name)
     return (exp.select(aliased(value.copy(), "v"), aliased(exp.Count(this=exp.Star()), _COUNT))
-            .from_(table.copy(), copy=False).where(keep, copy=False)
+            .from_(table.copy(), copy=False).where(present(column, dialect), copy=False)
             .group_by(value, copy=False))
 
 
