@@ -199,10 +199,10 @@ def executable(target: Target) -> Target:
     fix (print the script with ``--dialect D --print`` and run it in the warehouse)."""
     if target.scheme != "duckdb":
         raise UnsupportedError(
-            f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize and run "
-            "also on BigQuery and Snowflake ones, consistency and backfill on BigQuery ones); "
-            f"print the {target.scheme} script with --dialect {target.scheme} --print and run "
-            "it in the warehouse")
+            f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize, run, "
+            "sync and freshness also on BigQuery and Snowflake ones, consistency and backfill "
+            f"on BigQuery ones); print the {target.scheme} script with --dialect "
+            f"{target.scheme} --print and run it in the warehouse")
     return target
 
 
