@@ -4,6 +4,7 @@ empty input."""
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import random
@@ -147,6 +148,15 @@ NAMED = [StatsColumn(n, c.dtype) for n, c in zip(["c", "v", "cum", "b", "n"], CO
                                      pytest.param("snowflake", marks=pytest.mark.engine)])
 def test_features_named_like_the_query_aliases(dialect: str) -> None:
     _check(dialect, _rows(40, 11), NAMED)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", pytest.param("bigquery", marks=pytest.mark.engine),
+                                     pytest.param("snowflake", marks=pytest.mark.engine)])
+def test_decimal_statistics_equal_numpy(dialect: str) -> None:
+    rnd = random.Random(12)
+    rows = [[rnd.choice([None, decimal.Decimal(rnd.randint(-500, 500)) / 100,
+                         decimal.Decimal("1.25")])] for _ in range(80)]
+    _check(dialect, rows, [StatsColumn("d", DType("decimal", 18, 2))])
 
 
 def _wide(size: int, seed: int, kind: str) -> list[float]:
