@@ -18,7 +18,15 @@ from scipy import stats as scipy_stats
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.monitor.drift import FLOOR, bins_query, ks_pvalue, ks_query, psi
+from fsql.monitor.drift import (
+    FLOOR,
+    bins_query,
+    current_query,
+    ks_pvalue,
+    ks_query,
+    numeric_bin_counts,
+    psi,
+)
 from fsql.monitor.stats import StatsColumn
 from fsql.sql.dialect import get_dialect
 from tests.engines import TableData
@@ -98,6 +106,54 @@ def test_bins_follow_the_edges_and_psi_the_floor() -> None:
     assert math.isclose(psi(current, baseline) or 0.0, float(np.sum((p - q) * np.log(p / q))),
                         rel_tol=1e-12)
     assert psi([0, 0], [1, 1]) is None
+
+
+def _current(dialect: str, values: list[Any], ints: list[Any],
+             edges: list[float]) -> dict[str, Any]:
+    target = get_dialect(dialect)
+    n = StatsColumn("n", DType("int64"))
+    query = current_query(exp.to_table("t"), [(X, edges), (n, edges[:3]), (X, [])], target)
+    table = TableData([("x", "float64"), ("n", "int64")], [list(r) for r in zip(
+        values, ints, strict=True)])
+    result = ENGINES[dialect]().run(query.sql(dialect=target.sqlglot), {"t": table})
+    return {c.lower(): v for c, v in zip(result.columns, result.rows[0], strict=True)}
+
+
+def _check_current(dialect: str, size: int, seed: int) -> None:
+    values = _sample(size, seed, 0.0)
+    rnd = random.Random(seed)
+    ints = [rnd.choice([None, rnd.randint(-3, 3)]) for _ in values]
+    edges = [-1.0, -0.5, 0.0, 0.5, 0.5000001, 1.0, 1.5, 2.0, 2.5]
+    got = _current(dialect, values, ints, edges)
+    clean = np.array(_clean(values))
+    whole = np.array([v for v in ints if v is not None], dtype=float)
+    assert int(got["total"]) == size
+    for i, sample, cut, kind in ((0, clean, edges, "x"), (1, whole, edges[:3], "n")):
+        counts = numeric_bin_counts(int(got[f"n{i}"]), [int(got[f"g{i}_{k}"] or 0)
+                                                         for k in range(1, len(cut) + 1)])
+        assert counts == np.bincount(np.digitize(sample, cut, right=False),
+                                     minlength=len(cut) + 1).tolist(), (dialect, kind)
+        column = values if kind == "x" else ints
+        assert int(got[f"c{i}_nulls"] or 0) == sum(v is None for v in column)
+        if len(sample):
+            assert math.isclose(got[f"c{i}_mean"], float(sample.mean()), rel_tol=1e-9,
+                                abs_tol=1e-12)
+            assert float(got[f"c{i}_max"]) == float(sample.max())
+        else:
+            assert got[f"c{i}_mean"] is None and got[f"c{i}_max"] is None
+    assert "n2" not in got and "c2_mean" in got  # no edges: the summary only
+
+
+@pytest.mark.parametrize("size, seed", [(300, 1), (0, 2), (1, 3)])
+def test_the_drift_pass_counts_bins_and_summaries_as_numpy_on_duckdb(size: int,
+                                                                      seed: int) -> None:
+    _check_current("duckdb", size, seed)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
+def test_the_drift_pass_counts_bins_and_summaries_as_numpy_on_warehouses(dialect: str) -> None:
+    _check_current(dialect, 60, 4)
 
 
 def test_the_cli_finds_no_drift_against_itself_and_a_breach_against_a_shifted_baseline(

@@ -4,6 +4,7 @@ empty input."""
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import random
@@ -65,6 +66,23 @@ def _reference(rows: list[list[Any]], i: int, column: StatsColumn) -> dict[str, 
     return out
 
 
+def _reference_bins(rows: list[list[Any]], i: int, column: StatsColumn,
+                    deciles: list[float | None]) -> list[int]:
+    """The PSI bins a baseline records, by NumPy: for numbers the counts of the values in the
+    10 bins the (computed) deciles make, for strings and bools the top-20 counts and the
+    rest ("other")."""
+    clean = [r[i] for r in rows if r[i] is not None
+             and not (isinstance(r[i], float) and math.isnan(r[i]))]
+    if column.dtype.name in NUMERIC:
+        if not clean:
+            return []
+        edges = [float(d) for d in deciles if d is not None]
+        return np.bincount(np.digitize(np.array(clean, dtype=float), edges, right=False),
+                           minlength=10).tolist()
+    counts = sorted(Counter(clean).items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    return [c for _, c in counts] + [len(clean) - sum(c for _, c in counts)]
+
+
 def _close(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -80,21 +98,23 @@ ENGINES = {
 }
 
 
-def _check(dialect: str, rows: list[list[Any]]) -> None:
+def _check(dialect: str, rows: list[list[Any]],
+           columns: list[StatsColumn] = COLUMNS) -> None:
     target = get_dialect(dialect)
-    table = TableData([(c.name, str(c.dtype)) for c in COLUMNS], rows)
+    table = TableData([(c.name, str(c.dtype)) for c in columns], rows)
     engine = ENGINES[dialect]()
     relation = exp.to_table("t")
-    result = engine.run(stats_query(relation, COLUMNS, target).sql(dialect=target.sqlglot),
+    result = engine.run(stats_query(relation, columns, target).sql(dialect=target.sqlglot),
                         {"t": table})
     values = {c.lower(): v for c, v in zip(result.columns, result.rows[0], strict=True)}
-    for i, column in enumerate(COLUMNS):
+    for i, column in enumerate(columns):
         top = []
         if column.dtype.name in CATEGORICAL:
             top = engine.run(top_query(relation, column, target).sql(dialect=target.sqlglot),
                              {"t": table}).rows
         got = _feature(i, column, values, [tuple(r) for r in top])
         want = _reference(rows, i, column)
+        want["bins"] = _reference_bins(rows, i, column, got.deciles)
         for name, expected in want.items():
             actual = getattr(got, name)
             if isinstance(expected, list):
@@ -118,6 +138,70 @@ def test_warehouse_statistics_equal_numpy(dialect: str, size: int, seed: int) ->
     _check(dialect, _rows(size, seed))
 
 
+# Features named like the query's own aliases (GoogleSQL resolves GROUP BY and ORDER BY names
+# to SELECT aliases first): the same five columns renamed.
+NAMED = [StatsColumn(n, c.dtype) for n, c in zip(["c", "v", "cum", "b", "n"], COLUMNS,
+                                                  strict=True)]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", pytest.param("bigquery", marks=pytest.mark.engine),
+                                     pytest.param("snowflake", marks=pytest.mark.engine)])
+def test_features_named_like_the_query_aliases(dialect: str) -> None:
+    _check(dialect, _rows(40, 11), NAMED)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", pytest.param("bigquery", marks=pytest.mark.engine),
+                                     pytest.param("snowflake", marks=pytest.mark.engine)])
+def test_decimal_statistics_equal_numpy(dialect: str) -> None:
+    rnd = random.Random(12)
+    rows = [[rnd.choice([None, decimal.Decimal(rnd.randint(-500, 500)) / 100,
+                         decimal.Decimal("1.25")])] for _ in range(80)]
+    _check(dialect, rows, [StatsColumn("d", DType("decimal", 18, 2))])
+
+
+def _wide(size: int, seed: int, kind: str) -> list[float]:
+    """Values whose deciles fall in few of the query's buckets: a tight cluster with far
+    outliers and ties, or a span too wide for a float64 (every value in one bucket)."""
+    rnd = random.Random(seed)
+    if kind == "cluster":
+        return [rnd.choice([1e12, -3.0, rnd.gauss(5.0, 1e-6), 5.0, round(rnd.gauss(5, 1), 2)])
+                for _ in range(size)]
+    return [rnd.choice([1.7e308, -1.7e308, rnd.uniform(-1e300, 1e300), 0.0, 2.5])
+            for _ in range(size)]
+
+
+def _check_one(dialect: str, values: list[float]) -> None:
+    target = get_dialect(dialect)
+    column = StatsColumn("x", DType("float64"))
+    result = ENGINES[dialect]().run(
+        stats_query(exp.to_table("t"), [column], target).sql(dialect=target.sqlglot),
+        {"t": TableData([("x", "float64")], [[v] for v in values])})
+    got = _feature(0, column, {c.lower(): v for c, v in zip(result.columns, result.rows[0],
+                                                            strict=True)}, [])
+    rows = [[v] for v in values]
+    with np.errstate(all="ignore"):  # (the mean and std of the overflowing values)
+        want = _reference(rows, 0, column)
+    assert got.distinct == want["distinct"]
+    assert all(_close(a, e) for a, e in zip(got.deciles, want["deciles"], strict=True)), \
+        (dialect, got.deciles, want["deciles"])
+    assert got.bins == _reference_bins(rows, 0, column, got.deciles)
+
+
+@pytest.mark.parametrize("kind", ["cluster", "overflow"])
+@pytest.mark.parametrize("size, seed", [(5000, 7), (2, 8)])
+def test_duckdb_deciles_of_clustered_and_overflowing_values_equal_numpy(
+        kind: str, size: int, seed: int) -> None:
+    _check_one("duckdb", _wide(size, seed, kind))
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
+@pytest.mark.parametrize("kind", ["cluster", "overflow"])
+def test_warehouse_deciles_of_clustered_and_overflowing_values_equal_numpy(
+        dialect: str, kind: str) -> None:
+    _check_one(dialect, _wide(300, 9, kind))
+
+
 def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> None:
     repo = generated_example(tmp_path)
     out = tmp_path / "baseline.json"
@@ -135,4 +219,4 @@ def test_the_cli_reports_a_training_set_and_saves_a_baseline(tmp_path: Path) -> 
     assert bad.returncode == 2 and "aggregates events" in bad.stderr
     printed = subprocess.run([*run, "--view", "user_risk", "--on", "source", "--print",
                               "--dialect", "snowflake"], capture_output=True, text=True)
-    assert printed.returncode == 0 and "ROW_NUMBER() OVER" in printed.stdout
+    assert printed.returncode == 0 and "SUM(SUM(c)) OVER (ORDER BY b" in printed.stdout

@@ -17,8 +17,8 @@ from fsql.dsl.catalog import Catalog
 from fsql.dtypes import parse_dtype
 from fsql.engines.files import first_line
 from fsql.errors import DefinitionError, ExecutionError
-from fsql.monitor.drift import ks_pvalue, ks_query, psi
-from fsql.monitor.run import FORMAT, FeatureStats, bin_counts, compute, many_bin_counts
+from fsql.monitor.drift import current_query, ks_pvalue, ks_query, numeric_bin_counts, psi
+from fsql.monitor.run import FORMAT, FeatureStats, bin_counts, compute
 from fsql.monitor.stats import NUMERIC, StatsColumn
 from fsql.sql.dialect import get_dialect
 
@@ -96,41 +96,59 @@ def _metric(feature: str, name: str, value: float | None, limits: dict[str, floa
     return Metric(feature, name, value, limit, breached)
 
 
-def _changes(feature: str, now: FeatureStats, base: FeatureStats,
+def _changes(feature: str, now: dict[str, Any], base: FeatureStats,
              limits: dict[str, float]) -> list[Metric]:
+    """NULL-rate change, mean change and max ratio of ``now`` (``null_rate``, ``mean``,
+    ``max``) against the baseline."""
     out = []
-    if now.null_rate is not None and base.null_rate is not None:
-        out.append(_metric(feature, "null_rate_change", abs(now.null_rate - base.null_rate),
+    if now["null_rate"] is not None and base.null_rate is not None:
+        out.append(_metric(feature, "null_rate_change", abs(now["null_rate"] - base.null_rate),
                            limits))
-    if now.mean is not None and base.mean is not None and base.mean != 0:
-        out.append(_metric(feature, "mean_change", abs(now.mean - base.mean) / abs(base.mean),
-                           limits))
-    if isinstance(now.max, (int, float)) and isinstance(base.max, (int, float)) and \
-            base.max > 0 and math.isfinite(float(now.max)):
-        out.append(_metric(feature, "max_ratio", float(now.max) / float(base.max), limits))
+    mean, top = now["mean"], now["max"]
+    if mean is not None and base.mean is not None and base.mean != 0:
+        out.append(_metric(feature, "mean_change", abs(float(mean) - base.mean) /
+                           abs(base.mean), limits))
+    if isinstance(top, (int, float)) and \
+            isinstance(base.max, (int, float)) and base.max > 0 and math.isfinite(float(top)):
+        out.append(_metric(feature, "max_ratio", float(top) / float(base.max), limits))
     return out
 
 
 def drift(con: duckdb.DuckDBPyConnection, relation: exp.Expr, baseline: Sequence[FeatureStats],
           available: dict[str, Any], limits: dict[str, float], *, label: str) -> Comparison:
     """The current statistics of ``relation`` against ``baseline``: PSI over the baseline's
-    bins, mean change, NULL-rate change and max ratio, per feature in both."""
+    bins, mean change, NULL-rate change and max ratio, per feature in both. One pass over the
+    rows for every numeric feature's bins and summary, one GROUP BY per string or bool."""
     columns = [StatsColumn(f.name, parse_dtype(f.dtype, where=f"baseline feature {f.name!r}"))
                for f in baseline if f.name in available]
     missing = [f.name for f in baseline if f.name not in available]
     if missing:
         raise DefinitionError(f"The baseline's features {missing} are not in {label}; compare "
                               "the relation the baseline was computed on")
-    now = compute(con, relation, columns, label=label, bins=False)
     bases = [f for f in baseline if f.name in available]
+    edges = [[d for d in b.deciles if d is not None] for b in bases]
+    query = current_query(relation, list(zip(columns, edges, strict=True)),
+                          get_dialect("duckdb"))
+    try:
+        cursor = con.execute(query.sql(dialect="duckdb"))
+        names = [d[0] for d in cursor.description]
+        (row,) = cursor.fetchall()
+    except duckdb.Error as err:
+        raise ExecutionError(f"Drift of {label}: DuckDB failed: {first_line(err)}") from None
+    values = dict(zip(names, row, strict=True))
+    total = int(values["total"])
     metrics: list[Metric] = []
-    for column, current, base, counts in zip(
-            columns, now.features, bases,
-            many_bin_counts(con, relation, list(zip(columns, bases, strict=True)), label=label),
-            strict=True):
+    for i, (column, base, cut) in enumerate(zip(columns, bases, edges, strict=True)):
+        if column.dtype.name in NUMERIC:
+            counts = numeric_bin_counts(int(values[f"n{i}"]), [
+                int(values[f"g{i}_{k}"] or 0) for k in range(1, len(cut) + 1)]) if cut else []
+        else:
+            counts = bin_counts(con, relation, column, base, label=label)
         if base.bins and counts:
             metrics.append(_metric(column.name, "psi", psi(counts, base.bins), limits))
-        metrics += _changes(column.name, current, base, limits)
+        now = {"null_rate": int(values[f"c{i}_nulls"] or 0) / total if total else None,
+               "mean": values.get(f"c{i}_mean"), "max": values.get(f"c{i}_max")}
+        metrics += _changes(column.name, now, base, limits)
     return Comparison(f"drift of {label}", tuple(metrics))
 
 
@@ -141,8 +159,8 @@ def skew(con: duckdb.DuckDBPyConnection, training: exp.Expr, pairs: Sequence[tup
     set's bins and, for numbers, the exact two-sample KS statistic and its p-value."""
     metrics: list[Metric] = []
     dialect = get_dialect("duckdb")
-    for train_col, latest, latest_col in pairs:
-        (base,) = compute(con, training, [train_col], label="the training set").features
+    bases = compute(con, training, [p[0] for p in pairs], label="the training set").features
+    for (train_col, latest, latest_col), base in zip(pairs, bases, strict=True):
         counts = bin_counts(con, latest, latest_col, base, label="the latest table")
         if base.bins and counts:
             metrics.append(_metric(train_col.name, "psi", psi(counts, base.bins), limits))

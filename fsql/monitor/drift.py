@@ -21,7 +21,15 @@ from typing import Any
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.monitor.stats import NUMERIC, StatsColumn, as_double, clean_value, column_ref
+from fsql.monitor.stats import (
+    NUMERIC,
+    StatsColumn,
+    as_double,
+    clean_value,
+    column_ref,
+    count_if,
+    present,
+)
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import aliased
 
@@ -61,20 +69,29 @@ def bins_query(relation: exp.Expr, column: StatsColumn, dialect: Dialect, *,
             .group_by(exp.column("bin"), copy=False).order_by(exp.column("bin"), copy=False))
 
 
-def numeric_bins_query(relation: exp.Expr, items: Sequence[tuple[StatsColumn, Sequence[float]]],
-                       dialect: Dialect) -> exp.Select:
-    """The bins of many numeric columns in one pass: per column i, ``n{i}`` (values neither
-    NULL nor NaN) and ``g{i}_{k}`` (values at or above edge k). With sorted edges, bin 0 holds
-    n - g_1, bin k holds g_k - g_(k+1) and the last bin g_last: the counts of ``bins_query``."""
-    aggregates: list[exp.Expr] = []
+def current_query(relation: exp.Expr, items: Sequence[tuple[StatsColumn, Sequence[float]]],
+                  dialect: Dialect) -> exp.Select:
+    """What drift compares, in one pass over the rows: ``total`` and per column i
+    ``c{i}_nulls`` and, for numbers, ``c{i}_mean`` and ``c{i}_max`` (as the statistics
+    compute them) and, with edges, ``n{i}`` (values neither NULL nor NaN) and ``g{i}_{k}``
+    (values at or above edge k). With sorted edges, bin 0 holds n - g_1, bin k holds
+    g_k - g_(k+1) and the last bin g_last: the counts of ``bins_query``."""
+    aggregates: list[exp.Expr] = [aliased(exp.Count(this=exp.Star()), "total")]
     for i, (column, edges) in enumerate(items):
-        value = as_double(clean_value(column, dialect), dialect)
+        aggregates.append(aliased(count_if(exp.Is(this=column_ref(column.name),
+                                                  expression=exp.null())), f"c{i}_nulls"))
+        if column.dtype.name not in NUMERIC:
+            continue
+        clean = clean_value(column, dialect)
+        value = as_double(clean.copy(), dialect)
+        aggregates += [aliased(exp.Avg(this=value.copy()), f"c{i}_mean"),
+                       aliased(exp.Max(this=clean), f"c{i}_max")]
+        if not edges:
+            continue
         aggregates.append(aliased(exp.Count(this=value.copy()), f"n{i}"))
         for k, edge in enumerate(edges, start=1):
             above = exp.GTE(this=value.copy(), expression=exp.Literal.number(repr(float(edge))))
-            aggregates.append(aliased(exp.Sum(this=exp.Case(
-                ifs=[exp.If(this=above, true=exp.Literal.number(1))],
-                default=exp.Literal.number(0))), f"g{i}_{k}"))
+            aggregates.append(aliased(count_if(above), f"g{i}_{k}"))
     return exp.select(*aggregates).from_(relation, copy=False)
 
 
@@ -95,19 +112,21 @@ def ks_query(a: exp.Expr, b: exp.Expr, column_a: StatsColumn, column_b: StatsCol
     """One row: the KS statistic ``d`` and the sample sizes ``na``, ``nb`` of the numeric
     column in relations ``a`` and ``b`` (NULL and NaN left out)."""
     def side(relation: exp.Expr, column: StatsColumn, first: bool) -> exp.Select:
-        value = as_double(clean_value(column, dialect), dialect)
-        one, zero = exp.Literal.number(1), exp.Literal.number(0)
-        return exp.select(aliased(value.copy(), "v"), aliased(one if first else zero, "ca"),
-                          aliased(zero.copy() if first else one.copy(), "cb")).from_(
-            relation, copy=False).where(
-            exp.Not(this=exp.Is(this=value, expression=exp.null())), copy=False)
+        """One sample's distinct values and their counts, grouped before the union."""
+        value = column_ref(column.name)
+        count, zero = exp.Count(this=exp.Star()), exp.Literal.number(0)
+        return exp.select(aliased(as_double(value.copy(), dialect), "v"),
+                          aliased(count if first else zero, "ca"),
+                          aliased(zero.copy() if first else count.copy(), "cb")).from_(
+            relation, copy=False).where(present(column, dialect), copy=False).group_by(
+            value, copy=False)
 
     union = exp.union(side(a, column_a, True), side(b, column_b, False), distinct=False)
     grouped = (exp.select(exp.column("v"), aliased(exp.Sum(this=exp.column("ca")), "ca"),
                           aliased(exp.Sum(this=exp.column("cb")), "cb"))
                .from_(union.subquery("__fsql_u"), copy=False)
                .group_by(exp.column("v"), copy=False))
-    order = exp.Order(expressions=[exp.Ordered(this=exp.column("v"))])
+    order = exp.Order(expressions=[exp.Ordered(this=exp.column("v"), nulls_first=True)])
 
     def running(name: str) -> exp.Expr:
         return exp.Window(this=exp.Sum(this=exp.column(name)), order=order.copy(),

@@ -19,7 +19,7 @@ from fsql.dtypes import DType
 from fsql.engines.files import first_line
 from fsql.engines.runner import connect, feature_dtypes, training_table
 from fsql.errors import ExecutionError
-from fsql.monitor.drift import bins_query, numeric_bin_counts, numeric_bins_query
+from fsql.monitor.drift import bins_query, numeric_bin_counts
 from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
 from fsql.sql.dialect import Dialect, get_dialect
 
@@ -100,9 +100,9 @@ def _plain(value: Any) -> Any:
 
 
 def compute(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
-            columns: Sequence[StatsColumn], *, label: str, bins: bool = True) -> StatsReport:
-    """Run the statistics of ``columns`` of ``relation`` on ``con`` (DuckDB); ``bins``: also
-    the counts in the PSI bins of its own deciles (what a baseline records)."""
+            columns: Sequence[StatsColumn], *, label: str) -> StatsReport:
+    """Run the statistics of ``columns`` of ``relation`` on ``con`` (DuckDB), with the counts
+    in the PSI bins of its own deciles and top values (what a baseline records)."""
     dialect = get_dialect("duckdb")
     try:
         cursor = con.execute(stats_query(relation, columns, dialect).sql(dialect="duckdb"))
@@ -113,39 +113,8 @@ def compute(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
                 .fetchall() for c in columns if c.dtype.name in CATEGORICAL}
     except duckdb.Error as err:
         raise ExecutionError(f"Statistics of {label}: DuckDB failed: {first_line(err)}") from None
-    features = [_feature(i, c, values, tops.get(c.name, [])) for i, c in enumerate(columns)]
-    if not bins:
-        return StatsReport(label, "duckdb", features)
-    for stats, counts in zip(features, many_bin_counts(con, relation, list(zip(
-            columns, features, strict=True)), label=label), strict=True):
-        stats.bins = counts
-    return StatsReport(label, "duckdb", features)
-
-
-def many_bin_counts(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
-                    items: Sequence[tuple[StatsColumn, FeatureStats]], *,
-                    label: str) -> list[list[int]]:
-    """``bin_counts`` of each (column, baseline) pair: the numeric ones in one pass."""
-    numeric = [(c, [d for d in b.deciles if d is not None]) for c, b in items
-               if c.dtype.name in NUMERIC]
-    numeric = [(c, e) for c, e in numeric if e]
-    found: dict[str, list[int]] = {}
-    if numeric:
-        query = numeric_bins_query(relation, numeric, get_dialect("duckdb"))
-        try:
-            cursor = con.execute(query.sql(dialect="duckdb"))
-            names = [d[0] for d in cursor.description]
-            (row,) = cursor.fetchall()
-        except duckdb.Error as err:
-            raise ExecutionError(f"Bins of {label}: DuckDB failed: {first_line(err)}") from None
-        values = dict(zip(names, row, strict=True))
-        for i, (column, edges) in enumerate(numeric):
-            found[column.name] = numeric_bin_counts(
-                int(values[f"n{i}"]), [int(values[f"g{i}_{k}"] or 0)
-                                       for k in range(1, len(edges) + 1)])
-    return [found[c.name] if c.name in found else
-            [] if c.dtype.name in NUMERIC else bin_counts(con, relation, c, b, label=label)
-            for c, b in items]
+    return StatsReport(label, "duckdb", [_feature(i, c, values, tops.get(c.name, []))
+                                         for i, c in enumerate(columns)])
 
 
 def bin_counts(con: duckdb.DuckDBPyConnection, relation: exp.Expr, column: StatsColumn,
@@ -176,8 +145,13 @@ def _feature(i: int, column: StatsColumn, values: dict[str, Any],
         stats.std = _float(values[f"c{i}_std"])
         stats.min, stats.max = values[f"c{i}_min"], values[f"c{i}_max"]
         stats.deciles = [_float(values[f"c{i}_d{k}"]) for k in range(1, 10)]
+        if stats.deciles[0] is not None:
+            stats.bins = numeric_bin_counts(int(values[f"c{i}_n"]), [
+                int(values[f"c{i}_g{k}"] or 0) for k in range(1, 10)])
     else:
         stats.top = [[v, int(c)] for v, c in top]
+        # the top values' counts, then "other": the values that are not among them
+        stats.bins = [c for _, c in stats.top] + [rows - nulls - sum(c for _, c in stats.top)]
     return stats
 
 
