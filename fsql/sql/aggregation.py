@@ -40,6 +40,7 @@ from fsql.sql.tree import (
     TS,
     T,
     aliased,
+    and_all,
     col,
     exact_int64,
     ident,
@@ -57,7 +58,17 @@ from fsql.sql.tree import (
     tie_struct,
     value_order_keys,
 )
-from fsql.sql.visibility import inside_span, not_after, range_frame
+from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
+
+# What a linked aggregation (AggregationSQL.link_cte) needs of the engine besides the plans'
+# own needs: the link drops its working columns by SELECT * EXCEPT, and reads first/last by
+# IGNORE NULLS.
+LINK_NEEDS = frozenset({"star_except", "ignore_nulls", "values_lists"})
+
+
+# A linked lifetime probe's time: before every timestamp BigQuery and Snowflake hold (year 1 is
+# -6.2e16 us), and 2^62 us from INT64_MIN, so that a RANGE frame's offset cannot overflow.
+_BEFORE_EVENTS = -(2**62)
 
 
 def _a(j: int) -> str:
@@ -99,6 +110,12 @@ class AggregationSQL:
         # the lookup is a link of the chain (fsql/sql/compiler.py) and reads spine and source
         # once. The other plans read spine rows and events in several CTEs joined by row id.
         self.chained = bool(self.framed) and len(self.framed) == len(lookup.outputs)
+        # Frames, islands and navigation together, where the engine partitions running
+        # windows by key: one link of the chain too (link_cte), reading spine and source once.
+        dialect = parent.dialect
+        self.linked = not self.chained and dialect.running_partitioned and \
+            dialect.capabilities >= LINK_NEEDS and \
+            all(plan in ("frames", "islands", "navigation") for plan in self.plan_of)
         nan_aware = parent.dialect.nan_sorts_lowest or parent.dialect.min_max_propagate_nan
         for agg in lookup.outputs:
             if nan_aware and agg.function in ("min", "first", "last") and agg.column and \
@@ -148,10 +165,10 @@ class AggregationSQL:
             not_null(col(k.source_column))
             for k in lookup.keys
         ]
-        if self.chained:
-            # The frames read the chain once and prune nothing: a second read of the spine
-            # for its time range would read the spine twice (the frames bound each row's
-            # events by themselves).
+        if self.chained or self.linked:
+            # The link reads the chain once and prunes nothing: a second read of the spine
+            # for its time range would read the spine twice (the frames, islands and probes
+            # bound each row's events by themselves).
             conds.append(not_null(ts.copy()))
             return exp.select(*projections).from_(relation, copy=False).where(
                 exp.and_(*conds, copy=False), copy=False)
@@ -249,6 +266,170 @@ class AggregationSQL:
         body = exp.select(exp.Star()).from_(framed.subquery("__fsql_w", copy=False),
                                             copy=False).where(not_null(col(RID)), copy=False)
         added = [*rename.values(), *[self.chain_name(f"a{j}") for j in self.framed]]
+        return body, added, values
+
+    # frames, islands and navigation, linked ------------------------------------------------
+    def link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
+        """The lookup as a link of the chain when its plans are frames, islands (count_distinct)
+        and navigation (first/last) only, on an engine that partitions running windows by key
+        (BigQuery, Snowflake): every row of ``chain`` with each aggregate added, from one
+        stream read once, instead of CTEs that each read the spine and the events and are
+        joined back by row id (both engines evaluate a CTE at every reference).
+
+        1. The chain's rows and the events meet through a FULL JOIN on a row id the events do
+           not have (a UNION ALL whose chain side need not list the chain's columns).
+        2. Each chain row is repeated once per *probe* (offset from its time ``t``: 0, and the
+           ``t - w`` of every islands window and of every navigation ``first``; a lifetime
+           ``first`` probes before every event), the probes of :mod:`fsql.sql.running` and
+           :mod:`fsql.sql.navigation`.
+        3. Per key, in time order (events before or after probes at one instant, by the cut):
+           the frames over RANGE frames; each islands value's previous and next event (LAG and
+           LEAD per key and value), then the running counts of island starts and ends; each
+           navigated input's LAST_VALUE/FIRST_VALUE IGNORE NULLS and its time.
+        4. Per chain row, each aggregate read at its probe (FIRST_VALUE over the row's probes,
+           that probe first; islands: starts at t minus ends at t - w), and the row of probe 0
+           kept, without the link's working columns.
+
+        O((n + s p) log(n + s p)) for n events, s spine rows and p probes of a key."""
+        lookup = self.lookup
+        q, e = "__fsql_q", "__fsql_e"
+        n_keys = len(lookup.keys)
+        keys = [col(key_name(k)) for k in range(n_keys)]
+        inputs = list(dict.fromkeys(self.input_of))
+        navigation = NavigationSQL(self, self.navigated) if self.navigated else None
+        running = RunningSQL(self, self.running) if self.running else None
+        # Probe offsets: 0 (at t), then t - w of each islands window and navigation first.
+        offsets: list[int | None] = [0]
+        offsets += running.windows if running else []
+        offsets += navigation.offsets if navigation else []
+        offsets = list(dict.fromkeys(offsets))
+        bigint = data_type("BIGINT")
+
+        events = exp.select(
+            *keys, col(TS), col(CREATED),
+            aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
+            *[col(input_name(m)) for m in inputs],
+        ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
+        met = exp.Select(
+            expressions=[
+                exp.Column(this=exp.Star(), table=ident(q)),
+                *[aliased(exp.Coalesce(this=col(k.spine_column, q),
+                                       expressions=[col(key_name(n), e)]), key_name(n))
+                  for n, k in enumerate(lookup.keys)],
+                col(TS, e), col(CREATED, e), *[col(input_name(m), e) for m in inputs]],
+            from_=exp.From(this=table(chain, q)),
+            joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
+                            on=exp.EQ(this=col(RID, q), expression=col("__fsql_none", e)))])
+
+        event_side, probe_side = union_ranks(self.visibility(None))
+        side = exp.Case(ifs=[exp.If(this=is_null(col(RID)),
+                                    true=exp.Literal.number(event_side))],
+                        default=exp.Literal.number(probe_side))
+        j1 = "__fsql_j"
+        if len(offsets) == 1:
+            stream = exp.select(
+                exp.Star(), aliased(exp.Literal.number(0), "__fsql_wi"),
+                aliased(exp.Coalesce(this=col(TS), expressions=[col(T)]), "__fsql_o"),
+                aliased(side, "__fsql_side"),
+            ).from_(met.subquery(j1, copy=False), copy=False)
+        else:
+            probes = exp.Values(
+                expressions=[
+                    exp.Tuple(expressions=[
+                        exp.Literal.number(p), exp.null() if w is None else int_literal(w)])
+                    for p, w in enumerate(offsets)],
+                alias=exp.TableAlias(this=ident("__fsql_w"),
+                                     columns=[ident("__fsql_wi"), ident("__fsql_us")]))
+            # A lifetime probe (no offset) sits before every event of the key, and far enough
+            # from INT64_MIN that the frames' RANGE offsets do not overflow at it.
+            at = exp.Coalesce(this=col(TS), expressions=[
+                exp.Sub(this=col(T), expression=col("__fsql_us")), int_literal(_BEFORE_EVENTS)])
+            stream = exp.select(
+                exp.Column(this=exp.Star(), table=ident(j1)), col("__fsql_wi", "__fsql_w"),
+                aliased(at, "__fsql_o"), aliased(side, "__fsql_side"),
+            ).from_(met.subquery(j1, copy=False), copy=False).join(
+                joined(probes, None), copy=False).where(
+                exp.Or(this=exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
+                       expression=and_all([not_null(col(RID)), not_null(col(T))])),
+                copy=False)
+
+        windows: list[exp.Expr] = []
+        values: dict[int, exp.Expr] = {}
+        for j in self.framed:
+            windows.append(aliased(self.framed_aggregate(j, lookup.outputs[j]),
+                                   self.chain_name(f"a{j}")))
+        if navigation is not None:
+            windows += [w for m, d in navigation.directions()
+                        for w in navigation.navigated(m, d)]
+        if running is not None:
+            windows += running.island_gaps()
+        level = exp.select(exp.Star(), *windows).from_(
+            stream.subquery("__fsql_st", copy=False), copy=False)
+        series = running.series() if running is not None else []
+        counts: list[exp.Expr] = []
+        if series:
+            assert running is not None
+            order = exp.Order(expressions=[exp.Ordered(this=col(c), nulls_first=True)
+                                           for c in ("__fsql_o", "__fsql_side")])
+            spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                  end="CURRENT ROW")
+            counts = [
+                aliased(exp.Window(this=exp.Count(this=running.series_input(s)),
+                                   partition_by=[k.copy() for k in keys] or None,
+                                   order=order.copy(), spec=spec.copy()), s.name)
+                for s in series]
+            level = exp.select(exp.Star(), *counts).from_(
+                level.subquery("__fsql_wn", copy=False), copy=False)
+
+        def at_probe(value: exp.Expr, offset: int | None) -> exp.Expr:
+            """``value`` at the chain row's probe ``offset`` (probe 0: the row itself)."""
+            probe = offsets.index(offset)
+            if probe == 0:
+                return value
+            first = exp.Case(ifs=[exp.If(this=exp.EQ(this=col("__fsql_wi"),
+                                                     expression=exp.Literal.number(probe)),
+                                         true=exp.Literal.number(0))],
+                             default=exp.Literal.number(1))
+            return exp.Window(this=exp.FirstValue(this=value), partition_by=[col(RID)],
+                              order=exp.Order(expressions=[exp.Ordered(this=first,
+                                                                       nulls_first=True)]))
+
+        picks: list[exp.Expr] = []
+        if running is not None:
+            for j in running.islands:
+                m, window = self.input_of[j], lookup.outputs[j].window_us
+                starts = col(f"__fsql_start{m}_{'life' if window is None else window}")
+                count: exp.Expr = starts
+                if window is not None:
+                    ends = at_probe(col(f"__fsql_end{m}_{window}"), window)
+                    count = exp.Sub(this=starts, expression=ends)
+                picks.append(aliased(count, self.chain_name(f"a{j}")))
+        if navigation is not None:
+            for j in self.navigated:
+                agg = lookup.outputs[j]
+                offset = 0 if agg.function == "last" else agg.window_us
+                picks.append(aliased(at_probe(navigation.result(j), offset),
+                                     self.chain_name(f"a{j}")))
+        for j in range(len(lookup.outputs)):
+            value: exp.Expr = col(self.chain_name(f"a{j}"), SPINE)
+            if j in self.framed and lookup.outputs[j].function in ("first", "last"):
+                value = exp.Anonymous(this="struct_extract",
+                                      expressions=[value, exp.Literal.string("v")])
+            values[j] = value
+        picked = exp.select(exp.Star(), *picks).from_(
+            level.subquery("__fsql_rc", copy=False), copy=False).where(
+            not_null(col(RID)), copy=False)
+        working = [*[key_name(n) for n in range(n_keys)], TS, CREATED,
+                   *[input_name(m) for m in inputs], "__fsql_wi", "__fsql_o", "__fsql_side"]
+        working += [w.alias for w in windows + counts
+                    if w.alias not in {self.chain_name(f"a{j}") for j in self.framed}]
+        body = exp.select(exp.Column(this=exp.Star(except_=[
+            exp.Column(this=ident(name)) for name in working]))).from_(
+            picked.subquery("__fsql_pk", copy=False), copy=False)
+        if len(offsets) > 1:
+            body = body.where(exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
+                              copy=False)
+        added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
         return body, added, values
 
     # frames ----------------------------------------------------------------------------------

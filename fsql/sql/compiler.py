@@ -392,10 +392,14 @@ class PointInTimeCompiler:
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
-                if aggregation.chained:  # frames only: a link of the chain
+                if aggregation.chained or aggregation.linked:  # a link of the chain
                     ctes.append((aggregation.src, aggregation.source_cte()))
-                    body, added, values = aggregation.chain_cte(chain)
-                    chain = aggregation.cte_name("frames")
+                    if aggregation.chained:  # frames only
+                        body, added, values = aggregation.chain_cte(chain)
+                        chain = aggregation.cte_name("frames")
+                    else:  # frames, islands and navigation (BigQuery, Snowflake)
+                        body, added, values = aggregation.link_cte(chain)
+                        chain = aggregation.cte_name("link")
                     ctes.append((chain, body))
                     internal += added
                     aggregations[i] = (aggregation, [], values)

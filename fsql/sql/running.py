@@ -252,6 +252,11 @@ class RunningSQL:
 
     def islands_cte(self) -> exp.Select:
         """Each event's previous and next event time of the same key and value."""
+        return exp.select(exp.Star(), *self.island_gaps()).from_(table(self.o.src), copy=False)
+
+    def island_gaps(self) -> list[exp.Expr]:
+        """Per islands input, each event's previous and next event time of the same key and
+        value (rows with a NULL value, probes among them, form their own partition)."""
         inputs = list(dict.fromkeys(self.o.input_of[j] for j in self.islands))
         extra: list[exp.Expr] = []
         for m in inputs:
@@ -262,7 +267,7 @@ class RunningSQL:
 
             extra.append(aliased(over(exp.Lag(this=col(TS))), f"__fsql_prev{m}"))
             extra.append(aliased(over(exp.Lead(this=col(TS))), f"__fsql_next{m}"))
-        return exp.select(exp.Star(), *extra).from_(table(self.o.src), copy=False)
+        return extra
 
     def run_cte(self, events: str) -> exp.Select:
         """Events and probes in (keys, time, kind) order, with a running count per series."""
