@@ -3,8 +3,8 @@ counting through CTEs as each engine evaluates them (tests/table_reads.py: BigQu
 Snowflake evaluate a CTE at every reference; DuckDB and Postgres compute a CTE read twice
 once). Issue 11 asks for one read per base table on every dialect. The compiler chains the
 lookups (each lookup's CTE reads the previous one, carrying every spine row), so snapshot views
-and aggregation views read spine and source once (on BigQuery and Snowflake an aggregation view
-whose plans are frames, islands and navigation is one link; fsql/sql/aggregation.py link_cte);
+and aggregation views read spine and source once (on BigQuery and Snowflake every aggregation
+view is one link: fsql/sql/aggregation.py link_cte and join_link_cte);
 the cases below do not yet, on the dialects named, and are strict expected failures (an error
 the day they read once)."""
 
@@ -17,10 +17,6 @@ from tests.table_reads import base_table_reads, table_reads
 
 CASES = cases()
 
-_PLANS = ("the range join of an aggregation view (the created cutoff; count_distinct over a "
-          "possibly-float input on BigQuery, which cannot partition by a float) reads spine "
-          "rows and events in several CTEs joined back by row id, which BigQuery and Snowflake "
-          "evaluate at every reference (not chained yet)")
 _SHARED = ("two views over one source on the window strategy (BigQuery) or the ASOF "
            "(Snowflake) read their shared source CTE once each, and these engines do not "
            "stage a CTE")
@@ -37,10 +33,6 @@ _SNAPSHOT_ON_DUCKDB = (
     "two_entities", "tz_offsets", "unicode_names", "weird_identifiers")
 NOT_YET: dict[tuple[str, str], str] = {
     **{(case, "duckdb"): _STREAMED for case in _SNAPSHOT_ON_DUCKDB},
-    **{(case, "bigquery"): _PLANS
-       for case in ("aggregations", "aggregations_created_cutoff", "aggregations_exclusive",
-                    "nan_floats")},
-    ("aggregations_created_cutoff", "snowflake"): _PLANS,
     ("key_mapping", "bigquery"): _SHARED,
     ("key_mapping", "snowflake"): _SHARED,
     **{("timestamp_defaults", dialect): _MIXED

@@ -57,6 +57,7 @@ from fsql.sql.tree import (
     table,
     tie_struct,
     value_order_keys,
+    when,
 )
 from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
 
@@ -64,6 +65,7 @@ from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
 # own needs: the link drops its working columns by SELECT * EXCEPT, and reads first/last by
 # IGNORE NULLS.
 LINK_NEEDS = frozenset({"star_except", "ignore_nulls", "values_lists"})
+_LINKED_PLANS = ("frames", "islands", "navigation")
 
 
 # A linked lifetime probe's time: before every timestamp BigQuery and Snowflake hold (year 1 is
@@ -83,6 +85,11 @@ class AggregationSQL:
         self.i = i
         self.lookup = lookup
         self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
+        dialect = parent.dialect
+        # BigQuery, Snowflake: the lookup can be one link of the chain (link_cte, reading
+        # spine and events once) when its plans are frames, islands and navigation.
+        self.links = dialect.running_partitioned and dialect.capabilities >= LINK_NEEDS and \
+            all(dialect.aggregation_plans[a.function] in _LINKED_PLANS for a in lookup.outputs)
         self.plan_of = [self.plan_for(a) for a in lookup.outputs]
         self.framed = [j for j, plan in enumerate(self.plan_of) if plan == "frames"]
         self.joined = [j for j, plan in enumerate(self.plan_of) if plan == "join"]
@@ -112,10 +119,13 @@ class AggregationSQL:
         self.chained = bool(self.framed) and len(self.framed) == len(lookup.outputs)
         # Frames, islands and navigation together, where the engine partitions running
         # windows by key: one link of the chain too (link_cte), reading spine and source once.
-        dialect = parent.dialect
-        self.linked = not self.chained and dialect.running_partitioned and \
-            dialect.capabilities >= LINK_NEEDS and \
-            all(plan in ("frames", "islands", "navigation") for plan in self.plan_of)
+        linkable = not self.chained and dialect.running_partitioned and \
+            dialect.capabilities >= LINK_NEEDS
+        self.linked = linkable and all(plan in _LINKED_PLANS for plan in self.plan_of)
+        # Every aggregate on the range join (the created cutoff, light lookups): one link too
+        # (join_link_cte), joining the chain's rows to their visible events.
+        self.join_linked = linkable and bool(lookup.keys) and \
+            all(plan == "join" for plan in self.plan_of)
         nan_aware = parent.dialect.nan_sorts_lowest or parent.dialect.min_max_propagate_nan
         for agg in lookup.outputs:
             if nan_aware and agg.function in ("min", "first", "last") and agg.column and \
@@ -131,14 +141,21 @@ class AggregationSQL:
     def plan_for(self, agg: AggregateColumn) -> str:
         """The plan of one aggregate: the dialect's for its function, else the range join
         (created cutoff; light keys; islands over a possibly-float value where the engine
-        cannot partition by a float)."""
+        cannot partition by a float, unless the lookup is linked, whose islands partition by
+        the value's rank)."""
         if self.cutoff or self.lookup.light:
             return "join"
         plan = self.p.dialect.aggregation_plans[agg.function]
-        if plan == "islands" and "partition_by_float" not in self.p.dialect.capabilities and \
-                agg.input_dtype in (None, "float64"):
+        if plan == "islands" and not self.links and self.ranks_values(agg):
             return "join"
         return plan
+
+    def ranks_values(self, agg: AggregateColumn) -> bool:
+        """Whether islands of ``agg``'s values are partitioned by the value's rank rather than
+        the value (a possibly-float value where the engine cannot partition by a float; only
+        the linked islands can, link_cte)."""
+        return "partition_by_float" not in self.p.dialect.capabilities and \
+            agg.input_dtype in (None, "float64")
 
     # names -------------------------------------------------------------------------------
     @property
@@ -165,7 +182,7 @@ class AggregationSQL:
             not_null(col(k.source_column))
             for k in lookup.keys
         ]
-        if self.chained or self.linked:
+        if self.chained or self.linked or self.join_linked:
             # The link reads the chain once and prunes nothing: a second read of the spine
             # for its time range would read the spine twice (the frames, islands and probes
             # bound each row's events by themselves).
@@ -353,6 +370,18 @@ class AggregationSQL:
                        expression=and_all([not_null(col(RID)), not_null(col(T))])),
                 copy=False)
 
+        if running is not None:
+            # Islands of a value the engine cannot partition by (a float on BigQuery): by its
+            # rank among the key's values instead (peers in ORDER BY are the values DISTINCT
+            # counts as one: NaN is one value, -0.0 is 0.0).
+            ranked = list(dict.fromkeys(self.input_of[j] for j in running.islands
+                                        if self.ranks_values(lookup.outputs[j])))
+            running.value_ranks = {m: f"__fsql_vr{m}" for m in ranked}
+            stream = stream.select(*[aliased(exp.Window(
+                this=exp.DenseRank(), partition_by=[k.copy() for k in keys] or None,
+                order=exp.Order(expressions=[exp.Ordered(this=col(input_name(m)),
+                                                         nulls_first=True)])),
+                running.value_ranks[m]) for m in ranked], copy=False)
         windows: list[exp.Expr] = []
         values: dict[int, exp.Expr] = {}
         for j in self.framed:
@@ -420,7 +449,8 @@ class AggregationSQL:
             level.subquery("__fsql_rc", copy=False), copy=False).where(
             not_null(col(RID)), copy=False)
         working = [*[key_name(n) for n in range(n_keys)], TS, CREATED,
-                   *[input_name(m) for m in inputs], "__fsql_wi", "__fsql_o", "__fsql_side"]
+                   *[input_name(m) for m in inputs], "__fsql_wi", "__fsql_o", "__fsql_side",
+                   *(running.value_ranks.values() if running is not None else [])]
         working += [w.alias for w in windows + counts
                     if w.alias not in {self.chain_name(f"a{j}") for j in self.framed}]
         body = exp.select(exp.Column(this=exp.Star(except_=[
@@ -430,6 +460,67 @@ class AggregationSQL:
             body = body.where(exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
                               copy=False)
         added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
+        return body, added, values
+
+    def join_link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
+        """The range join as a link of the chain (every aggregate on the join plan; BigQuery,
+        Snowflake): each row of ``chain`` LEFT JOINed to its visible events in the longest
+        window, each aggregate a window over the row's events (``PARTITION BY`` row id: the
+        chain's columns, unknown for a table spine, need no GROUP BY), first/last the first
+        non-NULL value in the tie order, and one row kept per chain row (every row of a
+        partition holds the same values)."""
+        lookup = self.lookup
+        q, e = "__fsql_q", "__fsql_e"
+        by_row = [col(RID, SPINE)]
+
+        def over(aggregate: exp.Expr) -> exp.Expr:
+            return exp.Window(this=aggregate, partition_by=[c.copy() for c in by_row])
+
+        windows: list[exp.Expr] = []
+        for j, agg in enumerate(lookup.outputs):
+            value: exp.Expr = col(input_name(self.input_of[j]), e)
+            in_window = (
+                self.in_window(agg.window_us, e)
+                if agg.window_us is not None and agg.window_us != lookup.longest_window_us
+                else None
+            )
+            if agg.function in ("first", "last"):
+                desc = agg.function == "last"
+                keys = [col(TS, e), col(CREATED, e),
+                        *value_order_keys(value.copy(), agg.dtype, self.p.dialect)]
+                picked = value if in_window is None else when(in_window, value)
+                window: exp.Expr = exp.Window(
+                    this=exp.IgnoreNulls(this=exp.FirstValue(this=picked)),
+                    partition_by=[c.copy() for c in by_row],
+                    order=exp.Order(expressions=[exp.Ordered(this=k, desc=desc,
+                                                             nulls_first=not desc)
+                                                 for k in keys]),
+                    spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                        end="UNBOUNDED", end_side="FOLLOWING"))
+            else:
+                if in_window is not None:
+                    value = when(in_window, value)
+                window = self.finish(agg, self.aggregate(agg, value, over))
+            windows.append(aliased(window, self.chain_name(f"a{j}")))
+        one = self.chain_name("one")
+        windows.append(aliased(exp.Window(this=exp.RowNumber(),
+                                          partition_by=[c.copy() for c in by_row]), one))
+        keys = [exp.EQ(this=col(k.spine_column, SPINE), expression=col(key_name(n), e))
+                for n, k in enumerate(lookup.keys)]
+        joined_rows = exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(SPINE)), *windows],
+            from_=exp.From(this=table(chain, SPINE)),
+            joins=[exp.Join(this=table(self.src, e), side="LEFT",
+                            on=and_all([*keys, *self.visible(e)]))])
+        for column in joined_rows.find_all(exp.Column):  # the chain's rows are q
+            if column.table == SPINE:
+                column.set("table", ident(q))
+        joined_rows.args["from_"].this.set("alias", exp.TableAlias(this=ident(q)))
+        body = exp.select(exp.Column(this=exp.Star(except_=[exp.Column(this=ident(one))]))).from_(
+            joined_rows.subquery("__fsql_g", copy=False), copy=False).where(
+            exp.EQ(this=col(one), expression=exp.Literal.number(1)), copy=False)
+        added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
+        values: dict[int, exp.Expr] = {j: col(name, SPINE) for j, name in enumerate(added)}
         return body, added, values
 
     # frames ----------------------------------------------------------------------------------

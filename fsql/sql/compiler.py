@@ -392,14 +392,17 @@ class PointInTimeCompiler:
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
-                if aggregation.chained or aggregation.linked:  # a link of the chain
+                if aggregation.chained or aggregation.linked or aggregation.join_linked:
                     ctes.append((aggregation.src, aggregation.source_cte()))
                     if aggregation.chained:  # frames only
                         body, added, values = aggregation.chain_cte(chain)
                         chain = aggregation.cte_name("frames")
-                    else:  # frames, islands and navigation (BigQuery, Snowflake)
+                    elif aggregation.linked:  # frames, islands, navigation (BigQuery, Snowflake)
                         body, added, values = aggregation.link_cte(chain)
                         chain = aggregation.cte_name("link")
+                    else:  # the range join (BigQuery, Snowflake)
+                        body, added, values = aggregation.join_link_cte(chain)
+                        chain = aggregation.cte_name("joined")
                     ctes.append((chain, body))
                     internal += added
                     aggregations[i] = (aggregation, [], values)
