@@ -14,6 +14,13 @@ two here are:
   the longest window, GROUP BY the row, each aggregate over ``CASE WHEN in its window``;
   first/last keep ``ROW_NUMBER() = 1`` by (ts, created, value). Also every aggregate's plan under
   the created cutoff (visibility then depends on t twice).
+
+A view is a *link* of the query's chain (fsql/sql/compiler.py: it reads the previous CTE of the
+chain, every spine row, once and its source once) when its aggregates are all frames
+(:meth:`AggregationSQL.chain_cte`, every dialect), and on BigQuery and Snowflake always: frames,
+islands and navigation in one stream (:meth:`AggregationSQL.link_cte`), the range join as
+windows per chain row (:meth:`AggregationSQL.join_link_cte`). Otherwise its CTEs read the spine
+CTE and are joined to the chain's end by row id.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
 # IGNORE NULLS.
 LINK_NEEDS = frozenset({"star_except", "ignore_nulls", "values_lists"})
 _LINKED_PLANS = ("frames", "islands", "navigation")
+_MET_TIME = "__fsql_mt"  # a linked row's time before the probes: t, or the event's ts
 
 
 # A linked lifetime probe's time: before every timestamp BigQuery and Snowflake hold (year 1 is
@@ -295,14 +303,15 @@ class AggregationSQL:
 
         1. The chain's rows and the events meet through a FULL JOIN on a row id the events do
            not have (a UNION ALL whose chain side need not list the chain's columns).
-        2. Each chain row is repeated once per *probe* (offset from its time ``t``: 0, and the
+        2. Then each chain row is repeated once per *probe* (offset from its time ``t``: 0, and the
            ``t - w`` of every islands window and of every navigation ``first``; a lifetime
            ``first`` probes before every event), the probes of :mod:`fsql.sql.running` and
            :mod:`fsql.sql.navigation`.
-        3. Per key, in time order (events before or after probes at one instant, by the cut):
-           the frames over RANGE frames; each islands value's previous and next event (LAG and
-           LEAD per key and value), then the running counts of island starts and ends; each
-           navigated input's LAST_VALUE/FIRST_VALUE IGNORE NULLS and its time.
+        3. Per key, in time order: the frames over RANGE frames, before the probes (they read
+           the row at t only); then (events before or after probes at one instant, by the cut)
+           each islands value's previous and next event (LAG and LEAD per key and value), then
+           the running counts of island starts and ends; each navigated input's
+           LAST_VALUE/FIRST_VALUE IGNORE NULLS and its time.
         4. Per chain row, each aggregate read at its probe (FIRST_VALUE over the row's probes,
            that probe first; islands: starts at t minus ends at t - w), and the row of probe 0
            kept, without the link's working columns.
@@ -322,21 +331,57 @@ class AggregationSQL:
         offsets = list(dict.fromkeys(offsets))
         bigint = data_type("BIGINT")
 
-        events = exp.select(
-            *keys, col(TS), col(CREATED),
-            aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
-            *[col(input_name(m)) for m in inputs],
-        ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
-        met = exp.Select(
-            expressions=[
-                exp.Column(this=exp.Star(), table=ident(q)),
-                *[aliased(exp.Coalesce(this=col(k.spine_column, q),
-                                       expressions=[col(key_name(n), e)]), key_name(n))
+        # Where a row is a value (BigQuery), the chain's row crosses a UNION ALL whole, as one
+        # STRUCT, unpacked at the end (as the window strategy does, fsql/sql/compiler.py);
+        # GoogleSQL's reference evaluator runs the FULL JOIN below as a nested loop.
+        whole = "__fsql_whole" if "struct" in self.p.dialect.capabilities else None
+        met: exp.Query
+        if whole is not None:
+            event_rows = exp.select(
+                *[k.copy() for k in keys], col(TS), col(CREATED),
+                *[col(input_name(m)) for m in inputs],
+                aliased(exp.Cast(this=exp.null(), to=bigint), RID),
+                aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), T),
+                aliased(col(TS), _MET_TIME), aliased(exp.null(), whole),
+            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
+            chain_rows = exp.select(
+                *[aliased(col(k.spine_column, q), key_name(n))
                   for n, k in enumerate(lookup.keys)],
-                col(TS, e), col(CREATED, e), *[col(input_name(m), e) for m in inputs]],
-            from_=exp.From(this=table(chain, q)),
-            joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
-                            on=exp.EQ(this=col(RID, q), expression=col("__fsql_none", e)))])
+                aliased(exp.null(), TS), aliased(exp.null(), CREATED),
+                *[aliased(exp.null(), input_name(m)) for m in inputs],
+                col(RID, q), col(T, q), aliased(col(T, q), _MET_TIME), aliased(col(q), whole),
+            ).from_(table(chain, q), copy=False)
+            met = exp.union(event_rows, chain_rows, distinct=False, copy=False)
+        else:
+            events = exp.select(
+                *[k.copy() for k in keys], col(TS), col(CREATED),
+                aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
+                *[col(input_name(m)) for m in inputs],
+            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
+            met = exp.Select(
+                expressions=[
+                    exp.Column(this=exp.Star(), table=ident(q)),
+                    *[aliased(exp.Coalesce(this=col(k.spine_column, q),
+                                           expressions=[col(key_name(n), e)]), key_name(n))
+                      for n, k in enumerate(lookup.keys)],
+                    col(TS, e), col(CREATED, e), *[col(input_name(m), e) for m in inputs],
+                    aliased(exp.Coalesce(this=col(T, q), expressions=[col(TS, e)]),
+                            _MET_TIME)],
+                from_=exp.From(this=table(chain, q)),
+                joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
+                                on=exp.EQ(this=col(RID, q),
+                                          expression=col("__fsql_none", e)))])
+        # The frames read the chain row at t only: computed before the rows are repeated per
+        # probe, they sort the events and the chain's rows once.
+        frames = []
+        for j in self.framed:
+            window = self.framed_aggregate(j, lookup.outputs[j])
+            for column in window.find_all(exp.Column):
+                if column.name == "__fsql_o" and column.table == "":
+                    column.set("this", ident(_MET_TIME))
+            frames.append(aliased(window, self.chain_name(f"a{j}")))
+        met = exp.select(exp.Star(), *frames).from_(met.subquery("__fsql_m", copy=False),
+                                                    copy=False)
 
         event_side, probe_side = union_ranks(self.visibility(None))
         side = exp.Case(ifs=[exp.If(this=is_null(col(RID)),
@@ -384,9 +429,6 @@ class AggregationSQL:
                 running.value_ranks[m]) for m in ranked], copy=False)
         windows: list[exp.Expr] = []
         values: dict[int, exp.Expr] = {}
-        for j in self.framed:
-            windows.append(aliased(self.framed_aggregate(j, lookup.outputs[j]),
-                                   self.chain_name(f"a{j}")))
         if navigation is not None:
             windows += [w for m, d in navigation.directions()
                         for w in navigation.navigated(m, d)]
@@ -426,11 +468,11 @@ class AggregationSQL:
         picks: list[exp.Expr] = []
         if running is not None:
             for j in running.islands:
-                m, window = self.input_of[j], lookup.outputs[j].window_us
-                starts = col(f"__fsql_start{m}_{'life' if window is None else window}")
+                m, span = self.input_of[j], lookup.outputs[j].window_us
+                starts = col(f"__fsql_start{m}_{'life' if span is None else span}")
                 count: exp.Expr = starts
-                if window is not None:
-                    ends = at_probe(col(f"__fsql_end{m}_{window}"), window)
+                if span is not None:
+                    ends = at_probe(col(f"__fsql_end{m}_{span}"), span)
                     count = exp.Sub(this=starts, expression=ends)
                 picks.append(aliased(count, self.chain_name(f"a{j}")))
         if navigation is not None:
@@ -449,17 +491,19 @@ class AggregationSQL:
             level.subquery("__fsql_rc", copy=False), copy=False).where(
             not_null(col(RID)), copy=False)
         working = [*[key_name(n) for n in range(n_keys)], TS, CREATED,
-                   *[input_name(m) for m in inputs], "__fsql_wi", "__fsql_o", "__fsql_side",
+                   *[input_name(m) for m in inputs], _MET_TIME, "__fsql_wi", "__fsql_o",
+                   "__fsql_side",
                    *(running.value_ranks.values() if running is not None else [])]
-        working += [w.alias for w in windows + counts
-                    if w.alias not in {self.chain_name(f"a{j}") for j in self.framed}]
-        body = exp.select(exp.Column(this=exp.Star(except_=[
-            exp.Column(this=ident(name)) for name in working]))).from_(
-            picked.subquery("__fsql_pk", copy=False), copy=False)
+        working += [w.alias for w in windows + counts]
+        added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
+        kept: list[exp.Expr] = [exp.Column(this=exp.Star(), table=ident(whole)),
+                                *[col(name) for name in added]] if whole is not None else [
+            exp.Column(this=exp.Star(except_=[exp.Column(this=ident(name))
+                                              for name in working]))]
+        body = exp.select(*kept).from_(picked.subquery("__fsql_pk", copy=False), copy=False)
         if len(offsets) > 1:
             body = body.where(exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
                               copy=False)
-        added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
         return body, added, values
 
     def join_link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:

@@ -22,7 +22,7 @@ WITH __fsql_spine AS (
 ), __fsql_activity_link AS (
   SELECT
     *
-    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv1, __fsql_lo1, __fsql_fv1, __fsql_fo1, __fsql_lv2, __fsql_lo2, __fsql_prev3, __fsql_next3, __fsql_start3_7200000000, __fsql_end3_7200000000)
+    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv1, __fsql_lo1, __fsql_fv1, __fsql_fo1, __fsql_lv2, __fsql_lo2, __fsql_prev3, __fsql_next3, __fsql_start3_7200000000, __fsql_end3_7200000000)
   FROM (
     SELECT
       *,
@@ -68,51 +68,6 @@ WITH __fsql_spine AS (
       FROM (
         SELECT
           *,
-          COUNT(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p0_a0,
-          COUNT(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p0_a1,
-          SUM(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p0_a2,
-          SUM(CAST(__fsql_x2 AS DECIMAL(38, 0))) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p0_a3,
-          CAST(AVG(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS DOUBLE) AS __fsql_p0_a4,
-          MIN(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 7199999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p0_a5,
-          MAX(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p0_a6,
-          CAST(STDDEV_SAMP(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 31535999999999 PRECEDING AND CURRENT ROW
-          ) AS DOUBLE) AS __fsql_p0_a8,
-          CAST(VARIANCE(__fsql_x2) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-          ) AS DOUBLE) AS __fsql_p0_a9,
           LAST_VALUE(__fsql_x1) IGNORE NULLS OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x1 NULLS FIRST
@@ -153,28 +108,78 @@ WITH __fsql_spine AS (
             CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
           FROM (
             SELECT
-              __fsql_q.*,
-              COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-              __fsql_e.__fsql_ts,
-              __fsql_e.__fsql_c,
-              __fsql_e.__fsql_x0,
-              __fsql_e.__fsql_x1,
-              __fsql_e.__fsql_x2,
-              __fsql_e.__fsql_x3
-            FROM __fsql_spine AS __fsql_q
-            FULL JOIN (
+              *,
+              COUNT(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a0,
+              COUNT(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a1,
+              SUM(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a2,
+              SUM(CAST(__fsql_x2 AS DECIMAL(38, 0))) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 3599999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a3,
+              CAST(AVG(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS DOUBLE) AS __fsql_p0_a4,
+              MIN(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 7199999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a5,
+              MAX(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a6,
+              CAST(STDDEV_SAMP(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 31535999999999 PRECEDING AND CURRENT ROW
+              ) AS DOUBLE) AS __fsql_p0_a8,
+              CAST(VARIANCE(__fsql_x2) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS DOUBLE) AS __fsql_p0_a9
+            FROM (
               SELECT
-                __fsql_k0,
-                __fsql_ts,
-                __fsql_c,
-                CAST(NULL AS BIGINT) AS __fsql_none,
-                __fsql_x0,
-                __fsql_x1,
-                __fsql_x2,
-                __fsql_x3
-              FROM __fsql_activity_src
-            ) AS __fsql_e
-              ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                __fsql_q.*,
+                COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
+                __fsql_e.__fsql_ts,
+                __fsql_e.__fsql_c,
+                __fsql_e.__fsql_x0,
+                __fsql_e.__fsql_x1,
+                __fsql_e.__fsql_x2,
+                __fsql_e.__fsql_x3,
+                COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
+              FROM __fsql_spine AS __fsql_q
+              FULL JOIN (
+                SELECT
+                  __fsql_k0,
+                  __fsql_ts,
+                  __fsql_c,
+                  CAST(NULL AS BIGINT) AS __fsql_none,
+                  __fsql_x0,
+                  __fsql_x1,
+                  __fsql_x2,
+                  __fsql_x3
+                FROM __fsql_activity_src
+              ) AS __fsql_e
+                ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+            ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN (VALUES
             (0, 0),

@@ -19,8 +19,20 @@ WITH __fsql_spine AS (
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_activity_link AS (
   SELECT
-    *
-    EXCEPT (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_wi, __fsql_o, __fsql_side, __fsql_vr3, __fsql_lv1, __fsql_lo1, __fsql_fv1, __fsql_fo1, __fsql_lv2, __fsql_lo2, __fsql_prev3, __fsql_next3, __fsql_start3_7200000000, __fsql_end3_7200000000)
+    __fsql_whole.*,
+    __fsql_p0_a0,
+    __fsql_p0_a1,
+    __fsql_p0_a2,
+    __fsql_p0_a3,
+    __fsql_p0_a4,
+    __fsql_p0_a5,
+    __fsql_p0_a6,
+    __fsql_p0_a7,
+    __fsql_p0_a8,
+    __fsql_p0_a9,
+    __fsql_p0_a10,
+    __fsql_p0_a11,
+    __fsql_p0_a12
   FROM (
     SELECT
       *,
@@ -60,94 +72,6 @@ WITH __fsql_spine AS (
       FROM (
         SELECT
           *,
-          COUNT(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-          ) AS __fsql_p0_a0,
-          COUNT(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-          ) AS __fsql_p0_a1,
-          CASE
-            WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-            ) IS NULL
-            THEN CAST(NULL AS FLOAT64)
-            WHEN IS_NAN(
-              SUM(__fsql_x1 * 0.00048828125) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_o
-                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-              )
-            )
-            THEN SUM(__fsql_x1 * 0.00048828125) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-            )
-            WHEN ABS(
-              SUM(__fsql_x1 * 0.00048828125) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_o
-                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-              )
-            ) > 8.777798510069901e+304
-            THEN CASE
-              WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_o
-                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-              ) > 0
-              THEN CAST('inf' AS FLOAT64)
-              ELSE CAST('-inf' AS FLOAT64)
-            END
-            ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-            ) * 2048.0
-          END AS __fsql_p0_a2,
-          SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-          ) AS __fsql_p0_a3,
-          CAST(AVG(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-          ) AS FLOAT64) AS __fsql_p0_a4,
-          COALESCE(
-            MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
-            ),
-            MIN(__fsql_x1) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
-            )
-          ) AS __fsql_p0_a5,
-          MAX(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 1000000 PRECEDING AND 1 PRECEDING
-          ) AS __fsql_p0_a6,
-          CAST(STDDEV_SAMP(__fsql_x1) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 31536000000000 PRECEDING AND 1 PRECEDING
-          ) AS FLOAT64) AS __fsql_p0_a8,
-          CAST(VARIANCE(__fsql_x2) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-          ) AS FLOAT64) AS __fsql_p0_a9,
           LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
@@ -189,28 +113,124 @@ WITH __fsql_spine AS (
             DENSE_RANK() OVER (PARTITION BY __fsql_k0 ORDER BY __fsql_x3) AS __fsql_vr3
           FROM (
             SELECT
-              __fsql_q.*,
-              COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-              __fsql_e.__fsql_ts,
-              __fsql_e.__fsql_c,
-              __fsql_e.__fsql_x0,
-              __fsql_e.__fsql_x1,
-              __fsql_e.__fsql_x2,
-              __fsql_e.__fsql_x3
-            FROM __fsql_spine AS __fsql_q
-            FULL JOIN (
+              *,
+              COUNT(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a0,
+              COUNT(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a1,
+              CASE
+                WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                ) IS NULL
+                THEN CAST(NULL AS FLOAT64)
+                WHEN IS_NAN(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                  )
+                )
+                THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                )
+                WHEN ABS(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                  )
+                ) > 8.777798510069901e+304
+                THEN CASE
+                  WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                  ) > 0
+                  THEN CAST('inf' AS FLOAT64)
+                  ELSE CAST('-inf' AS FLOAT64)
+                END
+                ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                ) * 2048.0
+              END AS __fsql_p0_a2,
+              SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a3,
+              CAST(AVG(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+              ) AS FLOAT64) AS __fsql_p0_a4,
+              COALESCE(
+                MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+                ),
+                MIN(__fsql_x1) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+                )
+              ) AS __fsql_p0_a5,
+              MAX(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 1000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a6,
+              CAST(STDDEV_SAMP(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 31536000000000 PRECEDING AND 1 PRECEDING
+              ) AS FLOAT64) AS __fsql_p0_a8,
+              CAST(VARIANCE(__fsql_x2) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+              ) AS FLOAT64) AS __fsql_p0_a9
+            FROM (
               SELECT
                 __fsql_k0,
                 __fsql_ts,
                 __fsql_c,
-                CAST(NULL AS INT64) AS __fsql_none,
                 __fsql_x0,
                 __fsql_x1,
                 __fsql_x2,
-                __fsql_x3
+                __fsql_x3,
+                CAST(NULL AS INT64) AS __fsql_rid,
+                CAST(NULL AS INT64) AS __fsql_t,
+                __fsql_ts AS __fsql_mt,
+                NULL AS __fsql_whole
               FROM __fsql_activity_src
-            ) AS __fsql_e
-              ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+              UNION ALL
+              SELECT
+                __fsql_q.user_id AS __fsql_k0,
+                NULL AS __fsql_ts,
+                NULL AS __fsql_c,
+                NULL AS __fsql_x0,
+                NULL AS __fsql_x1,
+                NULL AS __fsql_x2,
+                NULL AS __fsql_x3,
+                __fsql_q.__fsql_rid,
+                __fsql_q.__fsql_t,
+                __fsql_q.__fsql_t AS __fsql_mt,
+                __fsql_q AS __fsql_whole
+              FROM __fsql_spine AS __fsql_q
+            ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN UNNEST([
             STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),

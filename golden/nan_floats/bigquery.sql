@@ -66,8 +66,14 @@ WITH __fsql_spine AS (
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_stats_link AS (
   SELECT
-    *
-    EXCEPT (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_wi, __fsql_o, __fsql_side, __fsql_vr0, __fsql_lv0, __fsql_lo0, __fsql_fv0, __fsql_fo0, __fsql_prev0, __fsql_next0, __fsql_start0_86400000000, __fsql_end0_86400000000)
+    __fsql_whole.*,
+    __fsql_p1_a0,
+    __fsql_p1_a1,
+    __fsql_p1_a2,
+    __fsql_p1_a3,
+    __fsql_p1_a4,
+    __fsql_p1_a5,
+    __fsql_p1_a6
   FROM (
     SELECT
       *,
@@ -106,69 +112,6 @@ WITH __fsql_spine AS (
       FROM (
         SELECT
           *,
-          COALESCE(
-            MIN(CASE WHEN IS_NAN(__fsql_x0) THEN NULL ELSE __fsql_x0 END) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-            ),
-            MIN(__fsql_x0) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-            )
-          ) AS __fsql_p1_a0,
-          MAX(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p1_a1,
-          CASE
-            WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-            ) IS NULL
-            THEN CAST(NULL AS FLOAT64)
-            WHEN IS_NAN(
-              SUM(__fsql_x0 * 0.00048828125) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_o
-                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-              )
-            )
-            THEN SUM(__fsql_x0 * 0.00048828125) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-            )
-            WHEN ABS(
-              SUM(__fsql_x0 * 0.00048828125) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_o
-                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-              )
-            ) > 8.777798510069901e+304
-            THEN CASE
-              WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_o
-                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-              ) > 0
-              THEN CAST('inf' AS FLOAT64)
-              ELSE CAST('-inf' AS FLOAT64)
-            END
-            ELSE SUM(__fsql_x0 * 0.00048828125) OVER (
-              PARTITION BY __fsql_k0
-              ORDER BY __fsql_o
-              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-            ) * 2048.0
-          END AS __fsql_p1_a2,
-          CAST(AVG(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS FLOAT64) AS __fsql_p1_a3,
           LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x0), __fsql_x0
@@ -200,22 +143,93 @@ WITH __fsql_spine AS (
             DENSE_RANK() OVER (PARTITION BY __fsql_k0 ORDER BY __fsql_x0) AS __fsql_vr0
           FROM (
             SELECT
-              __fsql_q.*,
-              COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-              __fsql_e.__fsql_ts,
-              __fsql_e.__fsql_c,
-              __fsql_e.__fsql_x0
-            FROM __fsql_profile_pit AS __fsql_q
-            FULL JOIN (
+              *,
+              COALESCE(
+                MIN(CASE WHEN IS_NAN(__fsql_x0) THEN NULL ELSE __fsql_x0 END) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                ),
+                MIN(__fsql_x0) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                )
+              ) AS __fsql_p1_a0,
+              MAX(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a1,
+              CASE
+                WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                ) IS NULL
+                THEN CAST(NULL AS FLOAT64)
+                WHEN IS_NAN(
+                  SUM(__fsql_x0 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                  )
+                )
+                THEN SUM(__fsql_x0 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                )
+                WHEN ABS(
+                  SUM(__fsql_x0 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                  )
+                ) > 8.777798510069901e+304
+                THEN CASE
+                  WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                  ) > 0
+                  THEN CAST('inf' AS FLOAT64)
+                  ELSE CAST('-inf' AS FLOAT64)
+                END
+                ELSE SUM(__fsql_x0 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+                ) * 2048.0
+              END AS __fsql_p1_a2,
+              CAST(AVG(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS FLOAT64) AS __fsql_p1_a3
+            FROM (
               SELECT
                 __fsql_k0,
                 __fsql_ts,
                 __fsql_c,
-                CAST(NULL AS INT64) AS __fsql_none,
-                __fsql_x0
+                __fsql_x0,
+                CAST(NULL AS INT64) AS __fsql_rid,
+                CAST(NULL AS INT64) AS __fsql_t,
+                __fsql_ts AS __fsql_mt,
+                NULL AS __fsql_whole
               FROM __fsql_stats_src
-            ) AS __fsql_e
-              ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+              UNION ALL
+              SELECT
+                __fsql_q.user_id AS __fsql_k0,
+                NULL AS __fsql_ts,
+                NULL AS __fsql_c,
+                NULL AS __fsql_x0,
+                __fsql_q.__fsql_rid,
+                __fsql_q.__fsql_t,
+                __fsql_q.__fsql_t AS __fsql_mt,
+                __fsql_q AS __fsql_whole
+              FROM __fsql_profile_pit AS __fsql_q
+            ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN UNNEST([
             STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),

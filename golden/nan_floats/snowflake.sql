@@ -45,7 +45,7 @@ WITH __fsql_spine AS (
 ), __fsql_stats_link AS (
   SELECT
     *
-    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv0, __fsql_lo0, __fsql_fv0, __fsql_fo0, __fsql_prev0, __fsql_next0, __fsql_start0_86400000000, __fsql_end0_86400000000)
+    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv0, __fsql_lo0, __fsql_fv0, __fsql_fo0, __fsql_prev0, __fsql_next0, __fsql_start0_86400000000, __fsql_end0_86400000000)
   FROM (
     SELECT
       *,
@@ -90,26 +90,6 @@ WITH __fsql_spine AS (
       FROM (
         SELECT
           *,
-          MIN(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p1_a0,
-          MAX(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p1_a1,
-          SUM(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p1_a2,
-          CAST(AVG(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o NULLS FIRST
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS DOUBLE) AS __fsql_p1_a3,
           LAST_VALUE(__fsql_x0) IGNORE NULLS OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o NULLS FIRST, __fsql_side NULLS FIRST, __fsql_c NULLS FIRST, __fsql_x0 NULLS FIRST
@@ -140,22 +120,47 @@ WITH __fsql_spine AS (
             CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
           FROM (
             SELECT
-              __fsql_q.*,
-              COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-              __fsql_e.__fsql_ts,
-              __fsql_e.__fsql_c,
-              __fsql_e.__fsql_x0
-            FROM __fsql_profile_pit AS __fsql_q
-            FULL JOIN (
+              *,
+              MIN(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a0,
+              MAX(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a1,
+              SUM(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a2,
+              CAST(AVG(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt NULLS FIRST
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS DOUBLE) AS __fsql_p1_a3
+            FROM (
               SELECT
-                __fsql_k0,
-                __fsql_ts,
-                __fsql_c,
-                CAST(NULL AS BIGINT) AS __fsql_none,
-                __fsql_x0
-              FROM __fsql_stats_src
-            ) AS __fsql_e
-              ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                __fsql_q.*,
+                COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
+                __fsql_e.__fsql_ts,
+                __fsql_e.__fsql_c,
+                __fsql_e.__fsql_x0,
+                COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
+              FROM __fsql_profile_pit AS __fsql_q
+              FULL JOIN (
+                SELECT
+                  __fsql_k0,
+                  __fsql_ts,
+                  __fsql_c,
+                  CAST(NULL AS BIGINT) AS __fsql_none,
+                  __fsql_x0
+                FROM __fsql_stats_src
+              ) AS __fsql_e
+                ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+            ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN (VALUES
             (0, 0),

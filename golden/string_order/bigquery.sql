@@ -66,8 +66,12 @@ WITH __fsql_spine AS (
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_tags_link AS (
   SELECT
-    *
-    EXCEPT (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv0, __fsql_lo0, __fsql_fv0, __fsql_fo0, __fsql_prev0, __fsql_next0, __fsql_start0_86400000000, __fsql_end0_86400000000)
+    __fsql_whole.*,
+    __fsql_p1_a0,
+    __fsql_p1_a1,
+    __fsql_p1_a2,
+    __fsql_p1_a3,
+    __fsql_p1_a4
   FROM (
     SELECT
       *,
@@ -106,16 +110,6 @@ WITH __fsql_spine AS (
       FROM (
         SELECT
           *,
-          MIN(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p1_a0,
-          MAX(__fsql_x0) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-          ) AS __fsql_p1_a1,
           LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
             PARTITION BY __fsql_k0
             ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
@@ -146,22 +140,40 @@ WITH __fsql_spine AS (
             CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
           FROM (
             SELECT
-              __fsql_q.*,
-              COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-              __fsql_e.__fsql_ts,
-              __fsql_e.__fsql_c,
-              __fsql_e.__fsql_x0
-            FROM __fsql_profile_pit AS __fsql_q
-            FULL JOIN (
+              *,
+              MIN(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a0,
+              MAX(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a1
+            FROM (
               SELECT
                 __fsql_k0,
                 __fsql_ts,
                 __fsql_c,
-                CAST(NULL AS INT64) AS __fsql_none,
-                __fsql_x0
+                __fsql_x0,
+                CAST(NULL AS INT64) AS __fsql_rid,
+                CAST(NULL AS INT64) AS __fsql_t,
+                __fsql_ts AS __fsql_mt,
+                NULL AS __fsql_whole
               FROM __fsql_tags_src
-            ) AS __fsql_e
-              ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+              UNION ALL
+              SELECT
+                __fsql_q.user_id AS __fsql_k0,
+                NULL AS __fsql_ts,
+                NULL AS __fsql_c,
+                NULL AS __fsql_x0,
+                __fsql_q.__fsql_rid,
+                __fsql_q.__fsql_t,
+                __fsql_q.__fsql_t AS __fsql_mt,
+                __fsql_q AS __fsql_whole
+              FROM __fsql_profile_pit AS __fsql_q
+            ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN UNNEST([
             STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),

@@ -66,8 +66,8 @@ WITH __fsql_spine AS (
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_visits_link AS (
   SELECT
-    *
-    EXCEPT (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv0, __fsql_lo0)
+    __fsql_whole.*,
+    __fsql_p1_a0
   FROM (
     SELECT
       *,
@@ -93,22 +93,30 @@ WITH __fsql_spine AS (
           CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
         FROM (
           SELECT
-            __fsql_q.*,
-            COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-            __fsql_e.__fsql_ts,
-            __fsql_e.__fsql_c,
-            __fsql_e.__fsql_x0
-          FROM __fsql_profile_pit AS __fsql_q
-          FULL JOIN (
+            *
+          FROM (
             SELECT
               __fsql_k0,
               __fsql_ts,
               __fsql_c,
-              CAST(NULL AS INT64) AS __fsql_none,
-              __fsql_x0
+              __fsql_x0,
+              CAST(NULL AS INT64) AS __fsql_rid,
+              CAST(NULL AS INT64) AS __fsql_t,
+              __fsql_ts AS __fsql_mt,
+              NULL AS __fsql_whole
             FROM __fsql_visits_src
-          ) AS __fsql_e
-            ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+            UNION ALL
+            SELECT
+              __fsql_q.user_id AS __fsql_k0,
+              NULL AS __fsql_ts,
+              NULL AS __fsql_c,
+              NULL AS __fsql_x0,
+              __fsql_q.__fsql_rid,
+              __fsql_q.__fsql_t,
+              __fsql_q.__fsql_t AS __fsql_mt,
+              __fsql_q AS __fsql_whole
+            FROM __fsql_profile_pit AS __fsql_q
+          ) AS __fsql_m
         ) AS __fsql_j
       ) AS __fsql_st
     ) AS __fsql_rc
