@@ -13,8 +13,10 @@ import pytest
 
 from fsql import Entity, FeatureView, Field, Source
 from fsql.errors import DefinitionError
-from fsql.monitor.freshness import offline_freshness
+from fsql.monitor.freshness import freshness_query, offline_freshness
+from fsql.online.sync import micros
 from fsql.repo import Repo
+from fsql.sql.dialect import get_dialect
 from tests.materialize_support import make_repo, t, write_sources
 from tests.test_materialize import EVENTS, SNAP
 
@@ -63,3 +65,19 @@ def test_a_bad_sla_names_the_view() -> None:
         FeatureView("v", entities=[Entity("e", join_keys=["k"])],
                     source=Source("s", path="x.parquet", timestamp_field="ts"),
                     features=[Field("f", "int64")], freshness_sla="soon")
+
+
+@pytest.mark.engine
+def test_the_bigquery_freshness_query_on_googlesql_equals_the_data(repo: Repo) -> None:
+    """What ``fsql freshness --target bigquery://`` runs, with BigQuery semantics (bqemulator
+    is DuckDB underneath): per view the greatest event and created time, in microseconds."""
+    from tests.engines.zetasql_engine import ZetaSQLEngine
+    from tests.test_backfill_warehouse import _tables
+
+    views = [repo.views["snap"], repo.views["activity"]]
+    sql = freshness_query(repo, views, get_dialect("bigquery")).sql(dialect="bigquery")
+    rows = {r[0]: r[1:] for r in ZetaSQLEngine().run(sql, _tables()).rows}
+    assert rows == {
+        "snap": (micros(max(r["ts"] for r in SNAP)),
+                 micros(max(r["created"] for r in SNAP if r["created"]))),
+        "activity": (micros(max(r["ts"] for r in EVENTS)), None)}
