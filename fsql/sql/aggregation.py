@@ -301,17 +301,18 @@ class AggregationSQL:
         stream read once, instead of CTEs that each read the spine and the events and are
         joined back by row id (both engines evaluate a CTE at every reference).
 
-        1. The chain's rows and the events meet through a FULL JOIN on a row id the events do
-           not have (a UNION ALL whose chain side need not list the chain's columns).
-        2. Then each chain row is repeated once per *probe* (offset from its time ``t``: 0, and the
+        1. The chain's rows and the events meet in one relation: a UNION ALL with the chain row
+           as one STRUCT value (BigQuery), or a FULL JOIN on a row id the events do not have
+           (a UNION ALL whose chain side need not list the chain's columns; Snowflake).
+        2. The frames over RANGE frames per key in time order (they read the row at t only).
+        3. Each chain row repeated once per *probe* (offset from its time ``t``: 0, and the
            ``t - w`` of every islands window and of every navigation ``first``; a lifetime
            ``first`` probes before every event), the probes of :mod:`fsql.sql.running` and
-           :mod:`fsql.sql.navigation`.
-        3. Per key, in time order: the frames over RANGE frames, before the probes (they read
-           the row at t only); then (events before or after probes at one instant, by the cut)
-           each islands value's previous and next event (LAG and LEAD per key and value), then
-           the running counts of island starts and ends; each navigated input's
-           LAST_VALUE/FIRST_VALUE IGNORE NULLS and its time.
+           :mod:`fsql.sql.navigation`; then per key in time order (events before or after
+           probes at one instant, by the cut) each islands value's previous and next event (LAG
+           and LEAD per key and value, or per key and the value's DENSE_RANK where the engine
+           cannot partition by a float), the running counts of island starts and ends, and each
+           navigated input's LAST_VALUE/FIRST_VALUE IGNORE NULLS and its time.
         4. Per chain row, each aggregate read at its probe (FIRST_VALUE over the row's probes,
            that probe first; islands: starts at t minus ends at t - w), and the row of probe 0
            kept, without the link's working columns.
