@@ -168,10 +168,15 @@ def test_warehouses_use_no_range_join_for_first_last(dialect: str) -> None:
     assert d.aggregation_plans["first"] == d.aggregation_plans["last"] == "navigation"
     tree = compile_plan(_scenario("inclusive").plan, d)
     ctes = {cte.alias: cte.this for cte in tree.find_all(exp.CTE)}
-    nav = ctes["__fsql_txn_nav"]
+    # BigQuery and Snowflake: a link of the chain (fsql/sql/aggregation.py link_cte).
+    nav = ctes.get("__fsql_txn_nav") or ctes["__fsql_txn_link"]
     tables = [t.name for t in nav.find_all(exp.Table)]
     assert sorted(tables) == sorted([SPINE, "__fsql_txn_src"]), tables
-    for join in nav.find_all(exp.Join):  # only the probes' VALUES list
+    for join in nav.find_all(exp.Join):  # the probes' VALUES list; the link's union
         assert not isinstance(join.this, exp.Table), join.sql(dialect=d.sqlglot)
+        on = join.args.get("on")
+        # The link's FULL JOIN on a row id the events do not have: no event matches a row.
+        assert on is None or {c.name for c in on.find_all(exp.Column)} == {
+            "__fsql_rid", "__fsql_none"}, join.sql(dialect=d.sqlglot)
     assert not any(name.startswith("__fsql_txn_rank") or name == "__fsql_txn_groups"
                    for name in ctes)

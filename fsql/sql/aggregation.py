@@ -14,6 +14,13 @@ two here are:
   the longest window, GROUP BY the row, each aggregate over ``CASE WHEN in its window``;
   first/last keep ``ROW_NUMBER() = 1`` by (ts, created, value). Also every aggregate's plan under
   the created cutoff (visibility then depends on t twice).
+
+A view is a *link* of the query's chain (fsql/sql/compiler.py: it reads the previous CTE of the
+chain, every spine row, once and its source once) when its aggregates are all frames
+(:meth:`AggregationSQL.chain_cte`, every dialect), and on BigQuery and Snowflake always: frames,
+islands and navigation in one stream (:meth:`AggregationSQL.link_cte`), the range join as
+windows per chain row (:meth:`AggregationSQL.join_link_cte`). Otherwise its CTEs read the spine
+CTE and are joined to the chain's end by row id.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from fsql.sql.tree import (
     TS,
     T,
     aliased,
+    and_all,
     col,
     exact_int64,
     ident,
@@ -56,8 +64,21 @@ from fsql.sql.tree import (
     table,
     tie_struct,
     value_order_keys,
+    when,
 )
-from fsql.sql.visibility import inside_span, not_after, range_frame
+from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
+
+# What a linked aggregation (AggregationSQL.link_cte) needs of the engine besides the plans'
+# own needs: the link drops its working columns by SELECT * EXCEPT, and reads first/last by
+# IGNORE NULLS.
+LINK_NEEDS = frozenset({"star_except", "ignore_nulls", "values_lists"})
+_LINKED_PLANS = ("frames", "islands", "navigation")
+_MET_TIME = "__fsql_mt"  # a linked row's time before the probes: t, or the event's ts
+
+
+# A linked lifetime probe's time: before every timestamp BigQuery and Snowflake hold (year 1 is
+# -6.2e16 us), and 2^62 us from INT64_MIN, so that a RANGE frame's offset cannot overflow.
+_BEFORE_EVENTS = -(2**62)
 
 
 def _a(j: int) -> str:
@@ -72,6 +93,11 @@ class AggregationSQL:
         self.i = i
         self.lookup = lookup
         self.cutoff = parent.plan.created_cutoff and lookup.source.created_column is not None
+        dialect = parent.dialect
+        # BigQuery, Snowflake: the lookup can be one link of the chain (link_cte, reading
+        # spine and events once) when its plans are frames, islands and navigation.
+        self.links = dialect.running_partitioned and dialect.capabilities >= LINK_NEEDS and \
+            all(dialect.aggregation_plans[a.function] in _LINKED_PLANS for a in lookup.outputs)
         self.plan_of = [self.plan_for(a) for a in lookup.outputs]
         self.framed = [j for j, plan in enumerate(self.plan_of) if plan == "frames"]
         self.joined = [j for j, plan in enumerate(self.plan_of) if plan == "join"]
@@ -99,6 +125,15 @@ class AggregationSQL:
         # the lookup is a link of the chain (fsql/sql/compiler.py) and reads spine and source
         # once. The other plans read spine rows and events in several CTEs joined by row id.
         self.chained = bool(self.framed) and len(self.framed) == len(lookup.outputs)
+        # Frames, islands and navigation together, where the engine partitions running
+        # windows by key: one link of the chain too (link_cte), reading spine and source once.
+        linkable = not self.chained and dialect.running_partitioned and \
+            dialect.capabilities >= LINK_NEEDS
+        self.linked = linkable and all(plan in _LINKED_PLANS for plan in self.plan_of)
+        # Every aggregate on the range join (the created cutoff, light lookups): one link too
+        # (join_link_cte), joining the chain's rows to their visible events.
+        self.join_linked = linkable and bool(lookup.keys) and \
+            all(plan == "join" for plan in self.plan_of)
         nan_aware = parent.dialect.nan_sorts_lowest or parent.dialect.min_max_propagate_nan
         for agg in lookup.outputs:
             if nan_aware and agg.function in ("min", "first", "last") and agg.column and \
@@ -114,14 +149,21 @@ class AggregationSQL:
     def plan_for(self, agg: AggregateColumn) -> str:
         """The plan of one aggregate: the dialect's for its function, else the range join
         (created cutoff; light keys; islands over a possibly-float value where the engine
-        cannot partition by a float)."""
+        cannot partition by a float, unless the lookup is linked, whose islands partition by
+        the value's rank)."""
         if self.cutoff or self.lookup.light:
             return "join"
         plan = self.p.dialect.aggregation_plans[agg.function]
-        if plan == "islands" and "partition_by_float" not in self.p.dialect.capabilities and \
-                agg.input_dtype in (None, "float64"):
+        if plan == "islands" and not self.links and self.ranks_values(agg):
             return "join"
         return plan
+
+    def ranks_values(self, agg: AggregateColumn) -> bool:
+        """Whether islands of ``agg``'s values are partitioned by the value's rank rather than
+        the value (a possibly-float value where the engine cannot partition by a float; only
+        the linked islands can, link_cte)."""
+        return "partition_by_float" not in self.p.dialect.capabilities and \
+            agg.input_dtype in (None, "float64")
 
     # names -------------------------------------------------------------------------------
     @property
@@ -148,10 +190,10 @@ class AggregationSQL:
             not_null(col(k.source_column))
             for k in lookup.keys
         ]
-        if self.chained:
-            # The frames read the chain once and prune nothing: a second read of the spine
-            # for its time range would read the spine twice (the frames bound each row's
-            # events by themselves).
+        if self.chained or self.linked or self.join_linked:
+            # The link reads the chain once and prunes nothing: a second read of the spine
+            # for its time range would read the spine twice (the frames, islands and probes
+            # bound each row's events by themselves).
             conds.append(not_null(ts.copy()))
             return exp.select(*projections).from_(relation, copy=False).where(
                 exp.and_(*conds, copy=False), copy=False)
@@ -249,6 +291,281 @@ class AggregationSQL:
         body = exp.select(exp.Star()).from_(framed.subquery("__fsql_w", copy=False),
                                             copy=False).where(not_null(col(RID)), copy=False)
         added = [*rename.values(), *[self.chain_name(f"a{j}") for j in self.framed]]
+        return body, added, values
+
+    # frames, islands and navigation, linked ------------------------------------------------
+    def link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
+        """The lookup as a link of the chain when its plans are frames, islands (count_distinct)
+        and navigation (first/last) only, on an engine that partitions running windows by key
+        (BigQuery, Snowflake): every row of ``chain`` with each aggregate added, from one
+        stream read once, instead of CTEs that each read the spine and the events and are
+        joined back by row id (both engines evaluate a CTE at every reference).
+
+        1. The chain's rows and the events meet in one relation: a UNION ALL with the chain row
+           as one STRUCT value (BigQuery), or a FULL JOIN on a row id the events do not have
+           (a UNION ALL whose chain side need not list the chain's columns; Snowflake).
+        2. The frames over RANGE frames per key in time order (they read the row at t only).
+        3. Each chain row repeated once per *probe* (offset from its time ``t``: 0, and the
+           ``t - w`` of every islands window and of every navigation ``first``; a lifetime
+           ``first`` probes before every event), the probes of :mod:`fsql.sql.running` and
+           :mod:`fsql.sql.navigation`; then per key in time order (events before or after
+           probes at one instant, by the cut) each islands value's previous and next event (LAG
+           and LEAD per key and value, or per key and the value's DENSE_RANK where the engine
+           cannot partition by a float), the running counts of island starts and ends, and each
+           navigated input's LAST_VALUE/FIRST_VALUE IGNORE NULLS and its time.
+        4. Per chain row, each aggregate read at its probe (FIRST_VALUE over the row's probes,
+           that probe first; islands: starts at t minus ends at t - w), and the row of probe 0
+           kept, without the link's working columns.
+
+        O((n + s p) log(n + s p)) for n events, s spine rows and p probes of a key."""
+        lookup = self.lookup
+        q, e = "__fsql_q", "__fsql_e"
+        n_keys = len(lookup.keys)
+        keys = [col(key_name(k)) for k in range(n_keys)]
+        inputs = list(dict.fromkeys(self.input_of))
+        navigation = NavigationSQL(self, self.navigated) if self.navigated else None
+        running = RunningSQL(self, self.running) if self.running else None
+        # Probe offsets: 0 (at t), then t - w of each islands window and navigation first.
+        offsets: list[int | None] = [0]
+        offsets += running.windows if running else []
+        offsets += navigation.offsets if navigation else []
+        offsets = list(dict.fromkeys(offsets))
+        bigint = data_type("BIGINT")
+
+        # Where a row is a value (BigQuery), the chain's row crosses a UNION ALL whole, as one
+        # STRUCT, unpacked at the end (as the window strategy does, fsql/sql/compiler.py);
+        # GoogleSQL's reference evaluator runs the FULL JOIN below as a nested loop.
+        whole = "__fsql_whole" if "struct" in self.p.dialect.capabilities else None
+        met: exp.Query
+        if whole is not None:
+            event_rows = exp.select(
+                *[k.copy() for k in keys], col(TS), col(CREATED),
+                *[col(input_name(m)) for m in inputs],
+                aliased(exp.Cast(this=exp.null(), to=bigint), RID),
+                aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), T),
+                aliased(col(TS), _MET_TIME), aliased(exp.null(), whole),
+            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
+            chain_rows = exp.select(
+                *[aliased(col(k.spine_column, q), key_name(n))
+                  for n, k in enumerate(lookup.keys)],
+                aliased(exp.null(), TS), aliased(exp.null(), CREATED),
+                *[aliased(exp.null(), input_name(m)) for m in inputs],
+                col(RID, q), col(T, q), aliased(col(T, q), _MET_TIME), aliased(col(q), whole),
+            ).from_(table(chain, q), copy=False)
+            met = exp.union(event_rows, chain_rows, distinct=False, copy=False)
+        else:
+            events = exp.select(
+                *[k.copy() for k in keys], col(TS), col(CREATED),
+                aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
+                *[col(input_name(m)) for m in inputs],
+            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
+            met = exp.Select(
+                expressions=[
+                    exp.Column(this=exp.Star(), table=ident(q)),
+                    *[aliased(exp.Coalesce(this=col(k.spine_column, q),
+                                           expressions=[col(key_name(n), e)]), key_name(n))
+                      for n, k in enumerate(lookup.keys)],
+                    col(TS, e), col(CREATED, e), *[col(input_name(m), e) for m in inputs],
+                    aliased(exp.Coalesce(this=col(T, q), expressions=[col(TS, e)]),
+                            _MET_TIME)],
+                from_=exp.From(this=table(chain, q)),
+                joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
+                                on=exp.EQ(this=col(RID, q),
+                                          expression=col("__fsql_none", e)))])
+        # The frames read the chain row at t only: computed before the rows are repeated per
+        # probe, they sort the events and the chain's rows once.
+        frames = []
+        for j in self.framed:
+            window = self.framed_aggregate(j, lookup.outputs[j])
+            for column in window.find_all(exp.Column):
+                if column.name == "__fsql_o" and column.table == "":
+                    column.set("this", ident(_MET_TIME))
+            frames.append(aliased(window, self.chain_name(f"a{j}")))
+        met = exp.select(exp.Star(), *frames).from_(met.subquery("__fsql_m", copy=False),
+                                                    copy=False)
+
+        event_side, probe_side = union_ranks(self.visibility(None))
+        side = exp.Case(ifs=[exp.If(this=is_null(col(RID)),
+                                    true=exp.Literal.number(event_side))],
+                        default=exp.Literal.number(probe_side))
+        j1 = "__fsql_j"
+        if len(offsets) == 1:
+            stream = exp.select(
+                exp.Star(), aliased(exp.Literal.number(0), "__fsql_wi"),
+                aliased(exp.Coalesce(this=col(TS), expressions=[col(T)]), "__fsql_o"),
+                aliased(side, "__fsql_side"),
+            ).from_(met.subquery(j1, copy=False), copy=False)
+        else:
+            probes = exp.Values(
+                expressions=[
+                    exp.Tuple(expressions=[
+                        exp.Literal.number(p), exp.null() if w is None else int_literal(w)])
+                    for p, w in enumerate(offsets)],
+                alias=exp.TableAlias(this=ident("__fsql_w"),
+                                     columns=[ident("__fsql_wi"), ident("__fsql_us")]))
+            # A lifetime probe (no offset) sits before every event of the key, and far enough
+            # from INT64_MIN that the frames' RANGE offsets do not overflow at it.
+            at = exp.Coalesce(this=col(TS), expressions=[
+                exp.Sub(this=col(T), expression=col("__fsql_us")), int_literal(_BEFORE_EVENTS)])
+            stream = exp.select(
+                exp.Column(this=exp.Star(), table=ident(j1)), col("__fsql_wi", "__fsql_w"),
+                aliased(at, "__fsql_o"), aliased(side, "__fsql_side"),
+            ).from_(met.subquery(j1, copy=False), copy=False).join(
+                joined(probes, None), copy=False).where(
+                exp.Or(this=exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
+                       expression=and_all([not_null(col(RID)), not_null(col(T))])),
+                copy=False)
+
+        if running is not None:
+            # Islands of a value the engine cannot partition by (a float on BigQuery): by its
+            # rank among the key's values instead (peers in ORDER BY are the values DISTINCT
+            # counts as one: NaN is one value, -0.0 is 0.0).
+            ranked = list(dict.fromkeys(self.input_of[j] for j in running.islands
+                                        if self.ranks_values(lookup.outputs[j])))
+            running.value_ranks = {m: f"__fsql_vr{m}" for m in ranked}
+            stream = stream.select(*[aliased(exp.Window(
+                this=exp.DenseRank(), partition_by=[k.copy() for k in keys] or None,
+                order=exp.Order(expressions=[exp.Ordered(this=col(input_name(m)),
+                                                         nulls_first=True)])),
+                running.value_ranks[m]) for m in ranked], copy=False)
+        windows: list[exp.Expr] = []
+        values: dict[int, exp.Expr] = {}
+        if navigation is not None:
+            windows += [w for m, d in navigation.directions()
+                        for w in navigation.navigated(m, d)]
+        if running is not None:
+            windows += running.island_gaps()
+        level = exp.select(exp.Star(), *windows).from_(
+            stream.subquery("__fsql_st", copy=False), copy=False)
+        series = running.series() if running is not None else []
+        counts: list[exp.Expr] = []
+        if series:
+            assert running is not None
+            order = exp.Order(expressions=[exp.Ordered(this=col(c), nulls_first=True)
+                                           for c in ("__fsql_o", "__fsql_side")])
+            spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                  end="CURRENT ROW")
+            counts = [
+                aliased(exp.Window(this=exp.Count(this=running.series_input(s)),
+                                   partition_by=[k.copy() for k in keys] or None,
+                                   order=order.copy(), spec=spec.copy()), s.name)
+                for s in series]
+            level = exp.select(exp.Star(), *counts).from_(
+                level.subquery("__fsql_wn", copy=False), copy=False)
+
+        def at_probe(value: exp.Expr, offset: int | None) -> exp.Expr:
+            """``value`` at the chain row's probe ``offset`` (probe 0: the row itself)."""
+            probe = offsets.index(offset)
+            if probe == 0:
+                return value
+            first = exp.Case(ifs=[exp.If(this=exp.EQ(this=col("__fsql_wi"),
+                                                     expression=exp.Literal.number(probe)),
+                                         true=exp.Literal.number(0))],
+                             default=exp.Literal.number(1))
+            return exp.Window(this=exp.FirstValue(this=value), partition_by=[col(RID)],
+                              order=exp.Order(expressions=[exp.Ordered(this=first,
+                                                                       nulls_first=True)]))
+
+        picks: list[exp.Expr] = []
+        if running is not None:
+            for j in running.islands:
+                m, span = self.input_of[j], lookup.outputs[j].window_us
+                starts = col(f"__fsql_start{m}_{'life' if span is None else span}")
+                count: exp.Expr = starts
+                if span is not None:
+                    ends = at_probe(col(f"__fsql_end{m}_{span}"), span)
+                    count = exp.Sub(this=starts, expression=ends)
+                picks.append(aliased(count, self.chain_name(f"a{j}")))
+        if navigation is not None:
+            for j in self.navigated:
+                agg = lookup.outputs[j]
+                offset = 0 if agg.function == "last" else agg.window_us
+                picks.append(aliased(at_probe(navigation.result(j), offset),
+                                     self.chain_name(f"a{j}")))
+        for j in range(len(lookup.outputs)):
+            value: exp.Expr = col(self.chain_name(f"a{j}"), SPINE)
+            if j in self.framed and lookup.outputs[j].function in ("first", "last"):
+                value = exp.Anonymous(this="struct_extract",
+                                      expressions=[value, exp.Literal.string("v")])
+            values[j] = value
+        picked = exp.select(exp.Star(), *picks).from_(
+            level.subquery("__fsql_rc", copy=False), copy=False).where(
+            not_null(col(RID)), copy=False)
+        working = [*[key_name(n) for n in range(n_keys)], TS, CREATED,
+                   *[input_name(m) for m in inputs], _MET_TIME, "__fsql_wi", "__fsql_o",
+                   "__fsql_side",
+                   *(running.value_ranks.values() if running is not None else [])]
+        working += [w.alias for w in windows + counts]
+        added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
+        kept: list[exp.Expr] = [exp.Column(this=exp.Star(), table=ident(whole)),
+                                *[col(name) for name in added]] if whole is not None else [
+            exp.Column(this=exp.Star(except_=[exp.Column(this=ident(name))
+                                              for name in working]))]
+        body = exp.select(*kept).from_(picked.subquery("__fsql_pk", copy=False), copy=False)
+        if len(offsets) > 1:
+            body = body.where(exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
+                              copy=False)
+        return body, added, values
+
+    def join_link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
+        """The range join as a link of the chain (every aggregate on the join plan; BigQuery,
+        Snowflake): each row of ``chain`` LEFT JOINed to its visible events in the longest
+        window, each aggregate a window over the row's events (``PARTITION BY`` row id: the
+        chain's columns, unknown for a table spine, need no GROUP BY), first/last the first
+        non-NULL value in the tie order, and one row kept per chain row (every row of a
+        partition holds the same values)."""
+        lookup = self.lookup
+        q, e = "__fsql_q", "__fsql_e"
+        by_row = [col(RID, SPINE)]
+
+        def over(aggregate: exp.Expr) -> exp.Expr:
+            return exp.Window(this=aggregate, partition_by=[c.copy() for c in by_row])
+
+        windows: list[exp.Expr] = []
+        for j, agg in enumerate(lookup.outputs):
+            value: exp.Expr = col(input_name(self.input_of[j]), e)
+            in_window = (
+                self.in_window(agg.window_us, e)
+                if agg.window_us is not None and agg.window_us != lookup.longest_window_us
+                else None
+            )
+            if agg.function in ("first", "last"):
+                desc = agg.function == "last"
+                keys = [col(TS, e), col(CREATED, e),
+                        *value_order_keys(value.copy(), agg.dtype, self.p.dialect)]
+                picked = value if in_window is None else when(in_window, value)
+                window: exp.Expr = exp.Window(
+                    this=exp.IgnoreNulls(this=exp.FirstValue(this=picked)),
+                    partition_by=[c.copy() for c in by_row],
+                    order=exp.Order(expressions=[exp.Ordered(this=k, desc=desc,
+                                                             nulls_first=not desc)
+                                                 for k in keys]),
+                    spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                        end="UNBOUNDED", end_side="FOLLOWING"))
+            else:
+                if in_window is not None:
+                    value = when(in_window, value)
+                window = self.finish(agg, self.aggregate(agg, value, over))
+            windows.append(aliased(window, self.chain_name(f"a{j}")))
+        one = self.chain_name("one")
+        windows.append(aliased(exp.Window(this=exp.RowNumber(),
+                                          partition_by=[c.copy() for c in by_row]), one))
+        keys = [exp.EQ(this=col(k.spine_column, SPINE), expression=col(key_name(n), e))
+                for n, k in enumerate(lookup.keys)]
+        joined_rows = exp.Select(
+            expressions=[exp.Column(this=exp.Star(), table=ident(SPINE)), *windows],
+            from_=exp.From(this=table(chain, SPINE)),
+            joins=[exp.Join(this=table(self.src, e), side="LEFT",
+                            on=and_all([*keys, *self.visible(e)]))])
+        for column in joined_rows.find_all(exp.Column):  # the chain's rows are q
+            if column.table == SPINE:
+                column.set("table", ident(q))
+        joined_rows.args["from_"].this.set("alias", exp.TableAlias(this=ident(q)))
+        body = exp.select(exp.Column(this=exp.Star(except_=[exp.Column(this=ident(one))]))).from_(
+            joined_rows.subquery("__fsql_g", copy=False), copy=False).where(
+            exp.EQ(this=col(one), expression=exp.Literal.number(1)), copy=False)
+        added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
+        values: dict[int, exp.Expr] = {j: col(name, SPINE) for j, name in enumerate(added)}
         return body, added, values
 
     # frames ----------------------------------------------------------------------------------

@@ -17,9 +17,12 @@ CTE once and returns every row it read, with the view's winner added as ``__fsql
 columns. So the spine and each source are read once per query, also on BigQuery, which
 evaluates a CTE at every reference (tests/test_base_table_reads.py), except DuckDB's
 two-phase ASOF, which streams a snapshot source twice (cheaper than staging it). Views over the same
-source rows share one source CTE. Aggregation views with running, islands, blocks, join or
-navigation plans still read the spine CTE in their own CTEs, joined to the chain's end by row
-id, and prune their events to the spine's time range.
+source rows share one source CTE. On BigQuery and Snowflake every aggregation view is a link
+(``__fsql_<v>_link``: frames, islands and navigation in one stream of chain rows, probes and
+events; ``__fsql_<v>_joined``: the range join as windows per chain row; fsql/sql/aggregation.py).
+Elsewhere, aggregation views with running, islands, blocks, join or navigation plans still read
+the spine CTE in their own CTEs, joined to the chain's end by row id, and prune their events to
+the spine's time range.
 
 The winner per spine row is computed by the dialect's strategy (dialects/<name>.toml):
 - ``asof_two_phase``: ASOF LEFT JOIN on a narrow (keys, ts) projection finds the winning event
@@ -392,10 +395,17 @@ class PointInTimeCompiler:
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
-                if aggregation.chained:  # frames only: a link of the chain
+                if aggregation.chained or aggregation.linked or aggregation.join_linked:
                     ctes.append((aggregation.src, aggregation.source_cte()))
-                    body, added, values = aggregation.chain_cte(chain)
-                    chain = aggregation.cte_name("frames")
+                    if aggregation.chained:  # frames only
+                        body, added, values = aggregation.chain_cte(chain)
+                        chain = aggregation.cte_name("frames")
+                    elif aggregation.linked:  # frames, islands, navigation (BigQuery, Snowflake)
+                        body, added, values = aggregation.link_cte(chain)
+                        chain = aggregation.cte_name("link")
+                    else:  # the range join (BigQuery, Snowflake)
+                        body, added, values = aggregation.join_link_cte(chain)
+                        chain = aggregation.cte_name("joined")
                     ctes.append((chain, body))
                     internal += added
                     aggregations[i] = (aggregation, [], values)

@@ -254,10 +254,13 @@ class NavigationSQL:
             inside = not_after(self.visible, time, t)
         return when(inside, value)
 
+    def directions(self) -> list[tuple[int, str]]:
+        """(input, "last" / "first") of every navigated input and direction."""
+        return [(m, d) for m in self.inputs for d in ("last", "first")
+                if (m, d) in {(self.o.input_of[j], self.agg(j).function) for j in self.members}]
+
     def cte(self) -> exp.Select:
-        directions = [(m, d) for m in self.inputs for d in ("last", "first")
-                      if (m, d) in {(self.o.input_of[j], self.agg(j).function)
-                                    for j in self.members}]
+        directions = self.directions()
         if self.ignore_nulls:
             picks = [p for m, d in directions for p in self.navigated(m, d)]
             navigated = exp.select(col(RID), col(_WI), col(T), *picks).from_(

@@ -128,6 +128,9 @@ class RunningSQL:
         self.ranked_input = self.o.input_of[asof[0]] if asof else None
         self.ranked = [j for j in asof if self.o.input_of[j] == self.ranked_input]
         self.asof = [j for j in asof if j not in self.ranked]
+        # Islands inputs partitioned by a column of their value's rank instead of the value
+        # (set by the linked plan, fsql/sql/aggregation.py link_cte).
+        self.value_ranks: dict[int, str] = {}
         probed = self.counted + self.islands + self.blocked + self.ranked
         self.windows: list[int | None] = list(
             dict.fromkeys(self.agg(j).window_us for j in probed)
@@ -252,17 +255,23 @@ class RunningSQL:
 
     def islands_cte(self) -> exp.Select:
         """Each event's previous and next event time of the same key and value."""
+        return exp.select(exp.Star(), *self.island_gaps()).from_(table(self.o.src), copy=False)
+
+    def island_gaps(self) -> list[exp.Expr]:
+        """Per islands input, each event's previous and next event time of the same key and
+        value (rows with a NULL value, probes among them, form their own partition)."""
         inputs = list(dict.fromkeys(self.o.input_of[j] for j in self.islands))
         extra: list[exp.Expr] = []
         for m in inputs:
             def over(func: exp.Expr, m: int = m) -> exp.Window:
+                value = col(self.value_ranks.get(m, input_name(m)))
                 return exp.Window(
-                    this=func, partition_by=[*self.keys(), col(input_name(m))],
+                    this=func, partition_by=[*self.keys(), value],
                     order=exp.Order(expressions=[exp.Ordered(this=col(TS), nulls_first=True)]))
 
             extra.append(aliased(over(exp.Lag(this=col(TS))), f"__fsql_prev{m}"))
             extra.append(aliased(over(exp.Lead(this=col(TS))), f"__fsql_next{m}"))
-        return exp.select(exp.Star(), *extra).from_(table(self.o.src), copy=False)
+        return extra
 
     def run_cte(self, events: str) -> exp.Select:
         """Events and probes in (keys, time, kind) order, with a running count per series."""

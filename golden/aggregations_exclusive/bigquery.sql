@@ -15,277 +15,273 @@ WITH __fsql_spine AS (
     qty AS __fsql_x2,
     merchant_id AS __fsql_x3
   FROM events AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND NOT UNIX_MICROS(ts) IS NULL
-), __fsql_activity_frames AS (
+    NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_activity_link AS (
   SELECT
-    __fsql_rid,
-    __fsql_a0,
-    __fsql_a1,
-    __fsql_a2,
-    __fsql_a3,
-    __fsql_a4,
-    __fsql_a5,
-    __fsql_a6,
-    __fsql_a8,
-    __fsql_a9
+    __fsql_whole.*,
+    __fsql_p0_a0,
+    __fsql_p0_a1,
+    __fsql_p0_a2,
+    __fsql_p0_a3,
+    __fsql_p0_a4,
+    __fsql_p0_a5,
+    __fsql_p0_a6,
+    __fsql_p0_a7,
+    __fsql_p0_a8,
+    __fsql_p0_a9,
+    __fsql_p0_a10,
+    __fsql_p0_a11,
+    __fsql_p0_a12
   FROM (
     SELECT
-      __fsql_rid,
-      COUNT(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-      ) AS __fsql_a0,
-      COUNT(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-      ) AS __fsql_a1,
-      CASE
-        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-        ) IS NULL
-        THEN CAST(NULL AS FLOAT64)
-        WHEN IS_NAN(
-          SUM(__fsql_x1 * 0.00048828125) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-          )
-        )
-        THEN SUM(__fsql_x1 * 0.00048828125) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-        )
-        WHEN ABS(
-          SUM(__fsql_x1 * 0.00048828125) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-          )
-        ) > 8.777798510069901e+304
-        THEN CASE
-          WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
-            PARTITION BY __fsql_k0
-            ORDER BY __fsql_o
-            RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-          ) > 0
-          THEN CAST('inf' AS FLOAT64)
-          ELSE CAST('-inf' AS FLOAT64)
-        END
-        ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-        ) * 2048.0
-      END AS __fsql_a2,
-      SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
-      ) AS __fsql_a3,
-      CAST(AVG(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-      ) AS FLOAT64) AS __fsql_a4,
-      COALESCE(
-        MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
-        ),
-        MIN(__fsql_x1) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
-        )
-      ) AS __fsql_a5,
-      MAX(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 1000000 PRECEDING AND 1 PRECEDING
-      ) AS __fsql_a6,
-      CAST(STDDEV_SAMP(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 31536000000000 PRECEDING AND 1 PRECEDING
-      ) AS FLOAT64) AS __fsql_a8,
-      CAST(VARIANCE(__fsql_x2) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-      ) AS FLOAT64) AS __fsql_a9
+      *,
+      __fsql_start3_7200000000 - FIRST_VALUE(__fsql_end3_7200000000) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END) AS __fsql_p0_a7,
+      FIRST_VALUE(CASE WHEN __fsql_fo1 < __fsql_t THEN __fsql_fv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 2 THEN 0 ELSE 1 END) AS __fsql_p0_a10,
+      CASE WHEN __fsql_lo1 >= __fsql_t - 3600000000 THEN __fsql_lv1 END AS __fsql_p0_a11,
+      __fsql_lv2 AS __fsql_p0_a12
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS INT64) AS __fsql_rid,
-        __fsql_x0,
-        __fsql_x1,
-        __fsql_x2
-      FROM __fsql_activity_src
-      UNION ALL
-      SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
-        __fsql_rid,
-        NULL AS __fsql_x0,
-        NULL AS __fsql_x1,
-        NULL AS __fsql_x2
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
-    ) AS __fsql_u
-  ) AS __fsql_w
-  WHERE
-    NOT __fsql_rid IS NULL
-), __fsql_activity_groups AS (
-  SELECT
-    __fsql_spine.__fsql_rid,
-    COUNT(
-      DISTINCT CASE
-        WHEN __fsql_e.__fsql_ts >= __fsql_spine.__fsql_t - 7200000000
-        THEN __fsql_e.__fsql_x3
-      END
-    ) AS __fsql_a7
-  FROM __fsql_spine
-  INNER JOIN __fsql_activity_src AS __fsql_e
-    ON __fsql_spine.user_id = __fsql_e.__fsql_k0
-  WHERE
-    __fsql_e.__fsql_ts < __fsql_spine.__fsql_t
-  GROUP BY
-    __fsql_spine.__fsql_rid
-), __fsql_activity_nav AS (
-  SELECT
-    __fsql_rid,
-    __fsql_a10,
-    __fsql_a11,
-    __fsql_a12
-  FROM (
-    SELECT
-      __fsql_rid,
-      __fsql_wi,
-      FIRST_VALUE(CASE WHEN __fsql_fo1 < __fsql_t THEN __fsql_fv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END) AS __fsql_a10,
-      FIRST_VALUE(CASE WHEN __fsql_lo1 >= __fsql_t - 3600000000 THEN __fsql_lv1 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a11,
-      FIRST_VALUE(__fsql_lv2) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a12
-    FROM (
-      SELECT
-        __fsql_rid,
-        __fsql_wi,
-        __fsql_t,
-        LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+        *,
+        COUNT(
+          CASE
+            WHEN NOT __fsql_x3 IS NULL
+            AND (
+              __fsql_prev3 IS NULL OR __fsql_ts - __fsql_prev3 >= 7200000000
+            )
+            THEN 1
+          END
+        ) OVER (
           PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ORDER BY __fsql_o, __fsql_side
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lv1,
-        LAST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+        ) AS __fsql_start3_7200000000,
+        COUNT(
+          CASE
+            WHEN NOT __fsql_x3 IS NULL
+            AND (
+              __fsql_next3 IS NULL OR __fsql_next3 - __fsql_ts >= 7200000000
+            )
+            THEN 1
+          END
+        ) OVER (
           PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+          ORDER BY __fsql_o, __fsql_side
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lo1,
-        FIRST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-        ) AS __fsql_fv1,
-        FIRST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
-          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-        ) AS __fsql_fo1,
-        LAST_VALUE(__fsql_x2 IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lv2,
-        LAST_VALUE(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lo2
+        ) AS __fsql_end3_7200000000
       FROM (
         SELECT
-          __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          1 AS __fsql_side,
-          __fsql_c,
-          CAST(NULL AS INT64) AS __fsql_rid,
-          CAST(NULL AS INT64) AS __fsql_wi,
-          CAST(NULL AS INT64) AS __fsql_t,
-          __fsql_x1,
-          __fsql_x2
-        FROM __fsql_activity_src
-        UNION ALL
-        SELECT
-          __fsql_spine.user_id AS __fsql_k0,
-          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
-          0 AS __fsql_side,
-          NULL AS __fsql_c,
-          __fsql_spine.__fsql_rid,
-          __fsql_w.__fsql_wi AS __fsql_wi,
-          __fsql_spine.__fsql_t,
-          NULL AS __fsql_x1,
-          NULL AS __fsql_x2
-        FROM __fsql_spine
-        CROSS JOIN UNNEST([
-          STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
-          STRUCT(1 AS __fsql_wi, 3600000000 AS __fsql_us)
-        ]) AS __fsql_w
-        WHERE
-          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_p
+          *,
+          LAST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lv1,
+          LAST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lo1,
+          FIRST_VALUE(__fsql_x1 IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+          ) AS __fsql_fv1,
+          FIRST_VALUE(CASE WHEN NOT __fsql_x1 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, IS_NAN(__fsql_x1), __fsql_x1
+            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+          ) AS __fsql_fo1,
+          LAST_VALUE(__fsql_x2 IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lv2,
+          LAST_VALUE(CASE WHEN NOT __fsql_x2 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x2
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lo2,
+          LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_vr3 ORDER BY __fsql_ts) AS __fsql_prev3,
+          LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_vr3 ORDER BY __fsql_ts) AS __fsql_next3
+        FROM (
+          SELECT
+            __fsql_j.*,
+            __fsql_w.__fsql_wi,
+            COALESCE(__fsql_ts, __fsql_t - __fsql_us, -4611686018427387904) AS __fsql_o,
+            CASE WHEN __fsql_rid IS NULL THEN 1 ELSE 0 END AS __fsql_side,
+            DENSE_RANK() OVER (PARTITION BY __fsql_k0 ORDER BY __fsql_x3) AS __fsql_vr3
+          FROM (
+            SELECT
+              *,
+              COUNT(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a0,
+              COUNT(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a1,
+              CASE
+                WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                ) IS NULL
+                THEN CAST(NULL AS FLOAT64)
+                WHEN IS_NAN(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                  )
+                )
+                THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                )
+                WHEN ABS(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                  )
+                ) > 8.777798510069901e+304
+                THEN CASE
+                  WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                  ) > 0
+                  THEN CAST('inf' AS FLOAT64)
+                  ELSE CAST('-inf' AS FLOAT64)
+                END
+                ELSE SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+                ) * 2048.0
+              END AS __fsql_p0_a2,
+              SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a3,
+              CAST(AVG(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+              ) AS FLOAT64) AS __fsql_p0_a4,
+              COALESCE(
+                MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+                ),
+                MIN(__fsql_x1) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN 7200000000 PRECEDING AND 1 PRECEDING
+                )
+              ) AS __fsql_p0_a5,
+              MAX(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 1000000 PRECEDING AND 1 PRECEDING
+              ) AS __fsql_p0_a6,
+              CAST(STDDEV_SAMP(__fsql_x1) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 31536000000000 PRECEDING AND 1 PRECEDING
+              ) AS FLOAT64) AS __fsql_p0_a8,
+              CAST(VARIANCE(__fsql_x2) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+              ) AS FLOAT64) AS __fsql_p0_a9
+            FROM (
+              SELECT
+                __fsql_k0,
+                __fsql_ts,
+                __fsql_c,
+                __fsql_x0,
+                __fsql_x1,
+                __fsql_x2,
+                __fsql_x3,
+                CAST(NULL AS INT64) AS __fsql_rid,
+                CAST(NULL AS INT64) AS __fsql_t,
+                __fsql_ts AS __fsql_mt,
+                NULL AS __fsql_whole
+              FROM __fsql_activity_src
+              UNION ALL
+              SELECT
+                __fsql_q.user_id AS __fsql_k0,
+                NULL AS __fsql_ts,
+                NULL AS __fsql_c,
+                NULL AS __fsql_x0,
+                NULL AS __fsql_x1,
+                NULL AS __fsql_x2,
+                NULL AS __fsql_x3,
+                __fsql_q.__fsql_rid,
+                __fsql_q.__fsql_t,
+                __fsql_q.__fsql_t AS __fsql_mt,
+                __fsql_q AS __fsql_whole
+              FROM __fsql_spine AS __fsql_q
+            ) AS __fsql_m
+          ) AS __fsql_j
+          CROSS JOIN UNNEST([
+            STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
+            STRUCT(1 AS __fsql_wi, 7200000000 AS __fsql_us),
+            STRUCT(2 AS __fsql_wi, 3600000000 AS __fsql_us)
+          ]) AS __fsql_w
+          WHERE
+            __fsql_wi = 0 OR NOT __fsql_rid IS NULL AND NOT __fsql_t IS NULL
+        ) AS __fsql_st
+      ) AS __fsql_wn
+    ) AS __fsql_rc
     WHERE
       NOT __fsql_rid IS NULL
-  ) AS __fsql_q
+  ) AS __fsql_pk
   WHERE
     __fsql_wi = 0
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_activity_link.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5, __fsql_p0_a6, __fsql_p0_a7, __fsql_p0_a8, __fsql_p0_a9, __fsql_p0_a10, __fsql_p0_a11, __fsql_p0_a12),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_frames.__fsql_a0, 0)
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN COALESCE(__fsql_activity_link.__fsql_p0_a0, 0)
     ELSE CAST(NULL AS INT64)
   END AS `txn_count_1h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_frames.__fsql_a1, 0)
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN COALESCE(__fsql_activity_link.__fsql_p0_a1, 0)
     ELSE CAST(NULL AS INT64)
   END AS `amount_count_1h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_frames.__fsql_a2
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a2
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_sum_1h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
     THEN COALESCE(
       CASE
-        WHEN __fsql_activity_frames.__fsql_a3 IS NULL
+        WHEN __fsql_activity_link.__fsql_p0_a3 IS NULL
         THEN CAST(NULL AS INT64)
-        WHEN __fsql_activity_frames.__fsql_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
-        THEN CAST(__fsql_activity_frames.__fsql_a3 AS INT64)
+        WHEN __fsql_activity_link.__fsql_p0_a3 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_activity_link.__fsql_p0_a3 AS INT64)
         ELSE CAST(ERROR(
           CONCAT(
             'fsql: sum activity.qty_sum_1h overflows int64 at a spine row: ',
-            CAST(__fsql_activity_frames.__fsql_a3 AS STRING),
+            CAST(__fsql_activity_link.__fsql_p0_a3 AS STRING),
             '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
           )
         ) AS INT64)
@@ -295,56 +291,59 @@ SELECT
     ELSE CAST(0 AS INT64)
   END AS `qty_sum_1h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_frames.__fsql_a4
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a4
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_avg_lifetime`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_frames.__fsql_a5
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a5
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_min_2h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_frames.__fsql_a6, CAST(-1.0 AS FLOAT64))
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN COALESCE(__fsql_activity_link.__fsql_p0_a6, CAST(-1.0 AS FLOAT64))
     ELSE CAST(-1.0 AS FLOAT64)
   END AS `amount_max_1s`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN COALESCE(__fsql_activity_groups.__fsql_a7, 0)
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN COALESCE(__fsql_activity_link.__fsql_p0_a7, 0)
     ELSE CAST(NULL AS INT64)
   END AS `merchant_id_count_distinct_2h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_frames.__fsql_a8
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a8
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_stddev_365d`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_frames.__fsql_a9
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a9
     ELSE CAST(NULL AS FLOAT64)
   END AS `qty_variance_lifetime`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_nav.__fsql_a10
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a10
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_first_1h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_nav.__fsql_a11
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a11
     ELSE CAST(NULL AS FLOAT64)
   END AS `amount_last_1h`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_activity_nav.__fsql_a12
+    WHEN NOT __fsql_activity_link.__fsql_t IS NULL
+    AND NOT __fsql_activity_link.user_id IS NULL
+    THEN __fsql_activity_link.__fsql_p0_a12
     ELSE CAST(NULL AS INT64)
   END AS `qty_last_lifetime`
-FROM __fsql_spine
-LEFT JOIN __fsql_activity_frames
-  ON __fsql_spine.__fsql_rid = __fsql_activity_frames.__fsql_rid
-LEFT JOIN __fsql_activity_groups
-  ON __fsql_spine.__fsql_rid = __fsql_activity_groups.__fsql_rid
-LEFT JOIN __fsql_activity_nav
-  ON __fsql_spine.__fsql_rid = __fsql_activity_nav.__fsql_rid
+FROM __fsql_activity_link
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_activity_link.__fsql_rid

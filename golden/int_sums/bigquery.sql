@@ -13,132 +13,108 @@ WITH __fsql_spine AS (
     val AS __fsql_x0,
     CASE WHEN user_id <> 2 THEN val END AS __fsql_x1
   FROM events AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND NOT UNIX_MICROS(ts) IS NULL
-), __fsql_sums_frames AS (
+    NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_sums_link AS (
   SELECT
-    __fsql_rid,
-    __fsql_a0,
-    __fsql_a1,
-    __fsql_a2,
-    __fsql_a3
+    __fsql_whole.*,
+    __fsql_p0_a0,
+    __fsql_p0_a1,
+    __fsql_p0_a2,
+    __fsql_p0_a3,
+    __fsql_p0_a4
   FROM (
     SELECT
-      __fsql_rid,
-      SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a0,
-      SUM(CAST(__fsql_x1 AS NUMERIC)) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1,
-      SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_a2,
-      MAX(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a3
+      *,
+      __fsql_lv0 AS __fsql_p0_a4
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS INT64) AS __fsql_rid,
-        __fsql_x0,
-        __fsql_x1
-      FROM __fsql_sums_src
-      UNION ALL
-      SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
-        __fsql_rid,
-        NULL AS __fsql_x0,
-        NULL AS __fsql_x1
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
-    ) AS __fsql_u
-  ) AS __fsql_w
-  WHERE
-    NOT __fsql_rid IS NULL
-), __fsql_sums_nav AS (
-  SELECT
-    __fsql_rid,
-    __fsql_lv0 AS __fsql_a4
-  FROM (
-    SELECT
-      __fsql_rid,
-      __fsql_wi,
-      __fsql_t,
-      LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_lv0,
-      LAST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_lo0
-    FROM (
-      SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        0 AS __fsql_side,
-        __fsql_c,
-        CAST(NULL AS INT64) AS __fsql_rid,
-        CAST(NULL AS INT64) AS __fsql_wi,
-        CAST(NULL AS INT64) AS __fsql_t,
-        __fsql_x0
-      FROM __fsql_sums_src
-      UNION ALL
-      SELECT
-        __fsql_spine.user_id AS __fsql_k0,
-        __fsql_spine.__fsql_t AS __fsql_o,
-        1 AS __fsql_side,
-        NULL AS __fsql_c,
-        __fsql_spine.__fsql_rid,
-        0 AS __fsql_wi,
-        __fsql_spine.__fsql_t,
-        NULL AS __fsql_x0
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    ) AS __fsql_u
-  ) AS __fsql_p
-  WHERE
-    NOT __fsql_rid IS NULL
+        *,
+        LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lv0,
+        LAST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_lo0
+      FROM (
+        SELECT
+          *,
+          0 AS __fsql_wi,
+          COALESCE(__fsql_ts, __fsql_t) AS __fsql_o,
+          CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
+        FROM (
+          SELECT
+            *,
+            SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
+              PARTITION BY __fsql_k0
+              ORDER BY __fsql_mt
+              RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
+            ) AS __fsql_p0_a0,
+            SUM(CAST(__fsql_x1 AS NUMERIC)) OVER (
+              PARTITION BY __fsql_k0
+              ORDER BY __fsql_mt
+              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+            ) AS __fsql_p0_a1,
+            SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
+              PARTITION BY __fsql_k0
+              ORDER BY __fsql_mt
+              RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+            ) AS __fsql_p0_a2,
+            MAX(__fsql_x0) OVER (
+              PARTITION BY __fsql_k0
+              ORDER BY __fsql_mt
+              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+            ) AS __fsql_p0_a3
+          FROM (
+            SELECT
+              __fsql_k0,
+              __fsql_ts,
+              __fsql_c,
+              __fsql_x0,
+              __fsql_x1,
+              CAST(NULL AS INT64) AS __fsql_rid,
+              CAST(NULL AS INT64) AS __fsql_t,
+              __fsql_ts AS __fsql_mt,
+              NULL AS __fsql_whole
+            FROM __fsql_sums_src
+            UNION ALL
+            SELECT
+              __fsql_q.user_id AS __fsql_k0,
+              NULL AS __fsql_ts,
+              NULL AS __fsql_c,
+              NULL AS __fsql_x0,
+              NULL AS __fsql_x1,
+              __fsql_q.__fsql_rid,
+              __fsql_q.__fsql_t,
+              __fsql_q.__fsql_t AS __fsql_mt,
+              __fsql_q AS __fsql_whole
+            FROM __fsql_spine AS __fsql_q
+          ) AS __fsql_m
+        ) AS __fsql_j
+      ) AS __fsql_st
+    ) AS __fsql_rc
+    WHERE
+      NOT __fsql_rid IS NULL
+  ) AS __fsql_pk
 )
 SELECT
-  __fsql_spine.*
-  EXCEPT (__fsql_rid, __fsql_t),
+  __fsql_sums_link.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4),
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
     THEN CASE
-      WHEN __fsql_sums_frames.__fsql_a0 IS NULL
+      WHEN __fsql_sums_link.__fsql_p0_a0 IS NULL
       THEN CAST(NULL AS INT64)
-      WHEN __fsql_sums_frames.__fsql_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
-      THEN CAST(__fsql_sums_frames.__fsql_a0 AS INT64)
+      WHEN __fsql_sums_link.__fsql_p0_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
+      THEN CAST(__fsql_sums_link.__fsql_p0_a0 AS INT64)
       ELSE CAST(ERROR(
         CONCAT(
           'fsql: sum sums.sum_1s overflows int64 at a spine row: ',
-          CAST(__fsql_sums_frames.__fsql_a0 AS STRING),
+          CAST(__fsql_sums_link.__fsql_p0_a0 AS STRING),
           '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
         )
       ) AS INT64)
@@ -146,16 +122,16 @@ SELECT
     ELSE CAST(NULL AS INT64)
   END AS `sum_1s`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+    WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
     THEN CASE
-      WHEN __fsql_sums_frames.__fsql_a1 IS NULL
+      WHEN __fsql_sums_link.__fsql_p0_a1 IS NULL
       THEN CAST(NULL AS INT64)
-      WHEN __fsql_sums_frames.__fsql_a1 BETWEEN -9223372036854775808 AND 9223372036854775807
-      THEN CAST(__fsql_sums_frames.__fsql_a1 AS INT64)
+      WHEN __fsql_sums_link.__fsql_p0_a1 BETWEEN -9223372036854775808 AND 9223372036854775807
+      THEN CAST(__fsql_sums_link.__fsql_p0_a1 AS INT64)
       ELSE CAST(ERROR(
         CONCAT(
           'fsql: sum sums.sum_1d overflows int64 at a spine row: ',
-          CAST(__fsql_sums_frames.__fsql_a1 AS STRING),
+          CAST(__fsql_sums_link.__fsql_p0_a1 AS STRING),
           '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
         )
       ) AS INT64)
@@ -163,24 +139,20 @@ SELECT
     ELSE CAST(NULL AS INT64)
   END AS `sum_1d`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN CAST(__fsql_sums_frames.__fsql_a2 AS BIGNUMERIC)
+    WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+    THEN CAST(__fsql_sums_link.__fsql_p0_a2 AS BIGNUMERIC)
     ELSE CAST(NULL AS BIGNUMERIC)
   END AS `sum_lifetime`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_sums_frames.__fsql_a3
+    WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+    THEN __fsql_sums_link.__fsql_p0_a3
     ELSE CAST(NULL AS INT64)
   END AS `max_1d`,
   CASE
-    WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-    THEN __fsql_sums_nav.__fsql_a4
+    WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+    THEN __fsql_sums_link.__fsql_p0_a4
     ELSE CAST(NULL AS INT64)
   END AS `last_val`
-FROM __fsql_spine
-LEFT JOIN __fsql_sums_frames
-  ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
-LEFT JOIN __fsql_sums_nav
-  ON __fsql_spine.__fsql_rid = __fsql_sums_nav.__fsql_rid
+FROM __fsql_sums_link
 ORDER BY
-  __fsql_spine.__fsql_rid
+  __fsql_sums_link.__fsql_rid

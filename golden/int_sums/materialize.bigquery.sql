@@ -125,169 +125,148 @@ FROM (
         ts AS __fsql_i6
       FROM events AS __fsql_s
     ) AS __fsql_s
-    CROSS JOIN (
-      SELECT
-        MIN(__fsql_t) AS __fsql_lo,
-        MAX(__fsql_t) AS __fsql_hi
-      FROM __fsql_spine
-    ) AS __fsql_b
     WHERE
-      NOT user_id IS NULL
-      AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-      AND NOT UNIX_MICROS(ts) IS NULL
-  ), __fsql_sums_frames AS (
+      NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
+  ), __fsql_sums_link AS (
     SELECT
-      __fsql_rid,
-      __fsql_a0,
-      __fsql_a1,
-      __fsql_a2,
-      __fsql_a3,
-      __fsql_a4,
-      __fsql_a7,
-      __fsql_a8,
-      __fsql_a9
+      __fsql_whole.*,
+      __fsql_p0_a0,
+      __fsql_p0_a1,
+      __fsql_p0_a2,
+      __fsql_p0_a3,
+      __fsql_p0_a4,
+      __fsql_p0_a5,
+      __fsql_p0_a6,
+      __fsql_p0_a7,
+      __fsql_p0_a8,
+      __fsql_p0_a9
     FROM (
       SELECT
-        __fsql_rid,
-        SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
-        ) AS __fsql_a0,
-        SUM(CAST(__fsql_x1 AS NUMERIC)) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-        ) AS __fsql_a1,
-        SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_a2,
-        SUM(CAST(__fsql_x3 AS NUMERIC)) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_a3,
-        MAX(__fsql_x4) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-        ) AS __fsql_a4,
-        MAX(__fsql_x6) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_a7,
-        COUNT(__fsql_x7) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_a8,
-        MAX(__fsql_x8) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_a9
+        *,
+        __fsql_lv5 AS __fsql_p0_a5,
+        __fsql_lv5 AS __fsql_p0_a6
       FROM (
         SELECT
-          __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          __fsql_c,
-          CAST(NULL AS INT64) AS __fsql_rid,
-          __fsql_x0,
-          __fsql_x1,
-          __fsql_x2,
-          __fsql_x3,
-          __fsql_x4,
-          __fsql_x6,
-          __fsql_x7,
-          __fsql_x8
-        FROM __fsql_sums_src
-        UNION ALL
-        SELECT
-          user_id AS __fsql_k0,
-          __fsql_t AS __fsql_o,
-          NULL AS __fsql_c,
-          __fsql_rid,
-          NULL AS __fsql_x0,
-          NULL AS __fsql_x1,
-          NULL AS __fsql_x2,
-          NULL AS __fsql_x3,
-          NULL AS __fsql_x4,
-          NULL AS __fsql_x6,
-          NULL AS __fsql_x7,
-          NULL AS __fsql_x8
-        FROM __fsql_spine
-        WHERE
-          NOT __fsql_t IS NULL AND NOT user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_w
-    WHERE
-      NOT __fsql_rid IS NULL
-  ), __fsql_sums_nav AS (
-    SELECT
-      __fsql_rid,
-      __fsql_lv5 AS __fsql_a5,
-      __fsql_lv5 AS __fsql_a6
-    FROM (
-      SELECT
-        __fsql_rid,
-        __fsql_wi,
-        __fsql_t,
-        LAST_VALUE(__fsql_x5 IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x5
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lv5,
-        LAST_VALUE(CASE WHEN NOT __fsql_x5 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x5
-          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lo5
-      FROM (
-        SELECT
-          __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          0 AS __fsql_side,
-          __fsql_c,
-          CAST(NULL AS INT64) AS __fsql_rid,
-          CAST(NULL AS INT64) AS __fsql_wi,
-          CAST(NULL AS INT64) AS __fsql_t,
-          __fsql_x5
-        FROM __fsql_sums_src
-        UNION ALL
-        SELECT
-          __fsql_spine.user_id AS __fsql_k0,
-          __fsql_spine.__fsql_t AS __fsql_o,
-          1 AS __fsql_side,
-          NULL AS __fsql_c,
-          __fsql_spine.__fsql_rid,
-          0 AS __fsql_wi,
-          __fsql_spine.__fsql_t,
-          NULL AS __fsql_x5
-        FROM __fsql_spine
-        WHERE
-          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_p
-    WHERE
-      NOT __fsql_rid IS NULL
+          *,
+          LAST_VALUE(__fsql_x5 IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x5
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lv5,
+          LAST_VALUE(CASE WHEN NOT __fsql_x5 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x5
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lo5
+        FROM (
+          SELECT
+            *,
+            0 AS __fsql_wi,
+            COALESCE(__fsql_ts, __fsql_t) AS __fsql_o,
+            CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
+          FROM (
+            SELECT
+              *,
+              SUM(CAST(__fsql_x0 AS NUMERIC)) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a0,
+              SUM(CAST(__fsql_x1 AS NUMERIC)) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a1,
+              SUM(CAST(__fsql_x2 AS NUMERIC)) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a2,
+              SUM(CAST(__fsql_x3 AS NUMERIC)) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a3,
+              MAX(__fsql_x4) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a4,
+              MAX(__fsql_x6) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a7,
+              COUNT(__fsql_x7) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a8,
+              MAX(__fsql_x8) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a9
+            FROM (
+              SELECT
+                __fsql_k0,
+                __fsql_ts,
+                __fsql_c,
+                __fsql_x0,
+                __fsql_x1,
+                __fsql_x2,
+                __fsql_x3,
+                __fsql_x4,
+                __fsql_x5,
+                __fsql_x6,
+                __fsql_x7,
+                __fsql_x8,
+                CAST(NULL AS INT64) AS __fsql_rid,
+                CAST(NULL AS INT64) AS __fsql_t,
+                __fsql_ts AS __fsql_mt,
+                NULL AS __fsql_whole
+              FROM __fsql_sums_src
+              UNION ALL
+              SELECT
+                __fsql_q.user_id AS __fsql_k0,
+                NULL AS __fsql_ts,
+                NULL AS __fsql_c,
+                NULL AS __fsql_x0,
+                NULL AS __fsql_x1,
+                NULL AS __fsql_x2,
+                NULL AS __fsql_x3,
+                NULL AS __fsql_x4,
+                NULL AS __fsql_x5,
+                NULL AS __fsql_x6,
+                NULL AS __fsql_x7,
+                NULL AS __fsql_x8,
+                __fsql_q.__fsql_rid,
+                __fsql_q.__fsql_t,
+                __fsql_q.__fsql_t AS __fsql_mt,
+                __fsql_q AS __fsql_whole
+              FROM __fsql_spine AS __fsql_q
+            ) AS __fsql_m
+          ) AS __fsql_j
+        ) AS __fsql_st
+      ) AS __fsql_rc
+      WHERE
+        NOT __fsql_rid IS NULL
+    ) AS __fsql_pk
   )
   SELECT
-    __fsql_spine.*
-    EXCEPT (__fsql_rid, __fsql_t),
+    __fsql_sums_link.*
+    EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5, __fsql_p0_a6, __fsql_p0_a7, __fsql_p0_a8, __fsql_p0_a9),
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
       THEN CASE
-        WHEN __fsql_sums_frames.__fsql_a0 IS NULL
+        WHEN __fsql_sums_link.__fsql_p0_a0 IS NULL
         THEN CAST(NULL AS INT64)
-        WHEN __fsql_sums_frames.__fsql_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
-        THEN CAST(__fsql_sums_frames.__fsql_a0 AS INT64)
+        WHEN __fsql_sums_link.__fsql_p0_a0 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_sums_link.__fsql_p0_a0 AS INT64)
         ELSE CAST(ERROR(
           CONCAT(
             'fsql: sum sums.sum_1s overflows int64 at a spine row: ',
-            CAST(__fsql_sums_frames.__fsql_a0 AS STRING),
+            CAST(__fsql_sums_link.__fsql_p0_a0 AS STRING),
             '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
           )
         ) AS INT64)
@@ -295,16 +274,16 @@ FROM (
       ELSE CAST(NULL AS INT64)
     END AS `sum_1s`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
       THEN CASE
-        WHEN __fsql_sums_frames.__fsql_a1 IS NULL
+        WHEN __fsql_sums_link.__fsql_p0_a1 IS NULL
         THEN CAST(NULL AS INT64)
-        WHEN __fsql_sums_frames.__fsql_a1 BETWEEN -9223372036854775808 AND 9223372036854775807
-        THEN CAST(__fsql_sums_frames.__fsql_a1 AS INT64)
+        WHEN __fsql_sums_link.__fsql_p0_a1 BETWEEN -9223372036854775808 AND 9223372036854775807
+        THEN CAST(__fsql_sums_link.__fsql_p0_a1 AS INT64)
         ELSE CAST(ERROR(
           CONCAT(
             'fsql: sum sums.sum_1d overflows int64 at a spine row: ',
-            CAST(__fsql_sums_frames.__fsql_a1 AS STRING),
+            CAST(__fsql_sums_link.__fsql_p0_a1 AS STRING),
             '; declare dtype=\'decimal(38,0)\' on the Aggregate for wider sums'
           )
         ) AS INT64)
@@ -312,50 +291,46 @@ FROM (
       ELSE CAST(NULL AS INT64)
     END AS `sum_1d`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN CAST(__fsql_sums_frames.__fsql_a2 AS BIGNUMERIC)
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN CAST(__fsql_sums_link.__fsql_p0_a2 AS BIGNUMERIC)
       ELSE CAST(NULL AS BIGNUMERIC)
     END AS `sum_lifetime`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN CAST(__fsql_sums_frames.__fsql_a3 AS BIGNUMERIC)
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN CAST(__fsql_sums_link.__fsql_p0_a3 AS BIGNUMERIC)
       ELSE CAST(NULL AS BIGNUMERIC)
     END AS `__fsql_s__sum_lifetime`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_frames.__fsql_a4
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN __fsql_sums_link.__fsql_p0_a4
       ELSE CAST(NULL AS INT64)
     END AS `max_1d`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_nav.__fsql_a5
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN __fsql_sums_link.__fsql_p0_a5
       ELSE CAST(NULL AS INT64)
     END AS `last_val`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_nav.__fsql_a6
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN __fsql_sums_link.__fsql_p0_a6
       ELSE CAST(NULL AS INT64)
     END AS `__fsql_r__last_val`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_frames.__fsql_a7
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN __fsql_sums_link.__fsql_p0_a7
       ELSE CAST(NULL AS TIMESTAMP)
     END AS `__fsql_rt__last_val`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN COALESCE(__fsql_sums_frames.__fsql_a8, 0)
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN COALESCE(__fsql_sums_link.__fsql_p0_a8, 0)
       ELSE CAST(0 AS INT64)
     END AS `__fsql_events`,
     CASE
-      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      THEN __fsql_sums_frames.__fsql_a9
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN __fsql_sums_link.__fsql_p0_a9
       ELSE CAST(NULL AS TIMESTAMP)
     END AS `__fsql_winner_ts`
-  FROM __fsql_spine
-  LEFT JOIN __fsql_sums_frames
-    ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
-  LEFT JOIN __fsql_sums_nav
-    ON __fsql_spine.__fsql_rid = __fsql_sums_nav.__fsql_rid
+  FROM __fsql_sums_link
 ) AS __fsql_p;
 MERGE INTO sums_latest AS __fsql_tgt
 USING __fsql_new AS __fsql_n

@@ -62,255 +62,177 @@ WITH __fsql_spine AS (
     UNIX_MICROS(created) AS __fsql_c,
     tag AS __fsql_x0
   FROM events AS __fsql_s
-  CROSS JOIN (
-    SELECT
-      MIN(__fsql_t) AS __fsql_lo,
-      MAX(__fsql_t) AS __fsql_hi
-    FROM __fsql_spine
-  ) AS __fsql_b
   WHERE
-    NOT user_id IS NULL
-    AND UNIX_MICROS(ts) <= __fsql_b.__fsql_hi
-    AND NOT UNIX_MICROS(ts) IS NULL
-), __fsql_tags_frames AS (
+    NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_tags_link AS (
   SELECT
-    __fsql_rid,
-    __fsql_a0,
-    __fsql_a1
+    __fsql_whole.*,
+    __fsql_p1_a0,
+    __fsql_p1_a1,
+    __fsql_p1_a2,
+    __fsql_p1_a3,
+    __fsql_p1_a4
   FROM (
     SELECT
-      __fsql_rid,
-      MIN(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a0,
-      MAX(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS __fsql_a1
+      *,
+      __fsql_start0_86400000000 - FIRST_VALUE(__fsql_end0_86400000000) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END) AS __fsql_p1_a4,
+      FIRST_VALUE(CASE WHEN __fsql_fo0 <= __fsql_t THEN __fsql_fv0 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 2 THEN 0 ELSE 1 END) AS __fsql_p1_a2,
+      __fsql_lv0 AS __fsql_p1_a3
     FROM (
       SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        __fsql_c,
-        CAST(NULL AS INT64) AS __fsql_rid,
-        __fsql_x0
-      FROM __fsql_tags_src
-      UNION ALL
-      SELECT
-        user_id AS __fsql_k0,
-        __fsql_t AS __fsql_o,
-        NULL AS __fsql_c,
-        __fsql_rid,
-        NULL AS __fsql_x0
-      FROM __fsql_spine
-      WHERE
-        NOT __fsql_t IS NULL AND NOT user_id IS NULL
-    ) AS __fsql_u
-  ) AS __fsql_w
-  WHERE
-    NOT __fsql_rid IS NULL
-), __fsql_tags_good AS (
-  SELECT
-    __fsql_rid,
-    user_id AS __fsql_k0,
-    __fsql_t
-  FROM __fsql_spine
-  WHERE
-    NOT __fsql_t IS NULL AND NOT user_id IS NULL
-), __fsql_tags_isl AS (
-  SELECT
-    *,
-    LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts) AS __fsql_prev0,
-    LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts) AS __fsql_next0
-  FROM __fsql_tags_src
-), __fsql_tags_run AS (
-  SELECT
-    __fsql_rid,
-    __fsql_wi,
-    COUNT(__fsql_start0_86400000000) OVER (
-      PARTITION BY __fsql_k0
-      ORDER BY __fsql_o, __fsql_kind
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS __fsql_start0_86400000000,
-    COUNT(__fsql_end0_86400000000) OVER (
-      PARTITION BY __fsql_k0
-      ORDER BY __fsql_o, __fsql_kind
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS __fsql_end0_86400000000
-  FROM (
-    SELECT
-      __fsql_k0,
-      __fsql_ts AS __fsql_o,
-      0 AS __fsql_kind,
-      CAST(NULL AS INT64) AS __fsql_rid,
-      CAST(NULL AS INT64) AS __fsql_wi,
-      CASE
-        WHEN NOT __fsql_x0 IS NULL
-        AND (
-          __fsql_prev0 IS NULL OR __fsql_ts - __fsql_prev0 >= 86400000000
-        )
-        THEN 1
-      END AS __fsql_start0_86400000000,
-      CASE
-        WHEN NOT __fsql_x0 IS NULL
-        AND (
-          __fsql_next0 IS NULL OR __fsql_next0 - __fsql_ts >= 86400000000
-        )
-        THEN 1
-      END AS __fsql_end0_86400000000
-    FROM __fsql_tags_isl
-    UNION ALL
-    SELECT
-      __fsql_g.__fsql_k0,
-      COALESCE(__fsql_g.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
-      1 AS __fsql_kind,
-      __fsql_g.__fsql_rid,
-      __fsql_w.__fsql_wi,
-      NULL AS __fsql_start0_86400000000,
-      NULL AS __fsql_end0_86400000000
-    FROM __fsql_tags_good AS __fsql_g
-    CROSS JOIN UNNEST([
-      STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
-      STRUCT(1 AS __fsql_wi, 86400000000 AS __fsql_us)
-    ]) AS __fsql_w
-  ) AS __fsql_u
-), __fsql_tags_cnt AS (
-  SELECT
-    __fsql_rid,
-    MAX(CASE WHEN __fsql_wi = 0 THEN __fsql_start0_86400000000 END) - MAX(CASE WHEN __fsql_wi = 1 THEN __fsql_end0_86400000000 END) AS __fsql_a4
-  FROM __fsql_tags_run
-  WHERE
-    NOT __fsql_rid IS NULL
-  GROUP BY
-    __fsql_rid
-), __fsql_tags_nav AS (
-  SELECT
-    __fsql_rid,
-    __fsql_a2,
-    __fsql_a3
-  FROM (
-    SELECT
-      __fsql_rid,
-      __fsql_wi,
-      FIRST_VALUE(CASE WHEN __fsql_fo0 <= __fsql_t THEN __fsql_fv0 END) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 1 THEN 0 ELSE 1 END) AS __fsql_a2,
-      FIRST_VALUE(__fsql_lv0) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_wi = 0 THEN 0 ELSE 1 END) AS __fsql_a3
-    FROM (
-      SELECT
-        __fsql_rid,
-        __fsql_wi,
-        __fsql_t,
-        LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
+        *,
+        COUNT(
+          CASE
+            WHEN NOT __fsql_x0 IS NULL
+            AND (
+              __fsql_prev0 IS NULL OR __fsql_ts - __fsql_prev0 >= 86400000000
+            )
+            THEN 1
+          END
+        ) OVER (
           PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+          ORDER BY __fsql_o, __fsql_side
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lv0,
-        LAST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+        ) AS __fsql_start0_86400000000,
+        COUNT(
+          CASE
+            WHEN NOT __fsql_x0 IS NULL
+            AND (
+              __fsql_next0 IS NULL OR __fsql_next0 - __fsql_ts >= 86400000000
+            )
+            THEN 1
+          END
+        ) OVER (
           PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+          ORDER BY __fsql_o, __fsql_side
           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_lo0,
-        FIRST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
-          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-        ) AS __fsql_fv0,
-        FIRST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
-          PARTITION BY __fsql_k0
-          ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
-          ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-        ) AS __fsql_fo0
+        ) AS __fsql_end0_86400000000
       FROM (
         SELECT
-          __fsql_k0,
-          __fsql_ts AS __fsql_o,
-          0 AS __fsql_side,
-          __fsql_c,
-          CAST(NULL AS INT64) AS __fsql_rid,
-          CAST(NULL AS INT64) AS __fsql_wi,
-          CAST(NULL AS INT64) AS __fsql_t,
-          __fsql_x0
-        FROM __fsql_tags_src
-        UNION ALL
-        SELECT
-          __fsql_spine.user_id AS __fsql_k0,
-          COALESCE(__fsql_spine.__fsql_t - __fsql_w.__fsql_us, -9223372036854775807) AS __fsql_o,
-          1 AS __fsql_side,
-          NULL AS __fsql_c,
-          __fsql_spine.__fsql_rid,
-          __fsql_w.__fsql_wi AS __fsql_wi,
-          __fsql_spine.__fsql_t,
-          NULL AS __fsql_x0
-        FROM __fsql_spine
-        CROSS JOIN UNNEST([
-          STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
-          STRUCT(1 AS __fsql_wi, NULL AS __fsql_us)
-        ]) AS __fsql_w
-        WHERE
-          NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
-      ) AS __fsql_u
-    ) AS __fsql_p
+          *,
+          LAST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lv0,
+          LAST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+          ) AS __fsql_lo0,
+          FIRST_VALUE(__fsql_x0 IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+          ) AS __fsql_fv0,
+          FIRST_VALUE(CASE WHEN NOT __fsql_x0 IS NULL THEN __fsql_o END IGNORE NULLS) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o, __fsql_side, __fsql_c, __fsql_x0
+            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+          ) AS __fsql_fo0,
+          LAG(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts) AS __fsql_prev0,
+          LEAD(__fsql_ts) OVER (PARTITION BY __fsql_k0, __fsql_x0 ORDER BY __fsql_ts) AS __fsql_next0
+        FROM (
+          SELECT
+            __fsql_j.*,
+            __fsql_w.__fsql_wi,
+            COALESCE(__fsql_ts, __fsql_t - __fsql_us, -4611686018427387904) AS __fsql_o,
+            CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END AS __fsql_side
+          FROM (
+            SELECT
+              *,
+              MIN(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a0,
+              MAX(__fsql_x0) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+              ) AS __fsql_p1_a1
+            FROM (
+              SELECT
+                __fsql_k0,
+                __fsql_ts,
+                __fsql_c,
+                __fsql_x0,
+                CAST(NULL AS INT64) AS __fsql_rid,
+                CAST(NULL AS INT64) AS __fsql_t,
+                __fsql_ts AS __fsql_mt,
+                NULL AS __fsql_whole
+              FROM __fsql_tags_src
+              UNION ALL
+              SELECT
+                __fsql_q.user_id AS __fsql_k0,
+                NULL AS __fsql_ts,
+                NULL AS __fsql_c,
+                NULL AS __fsql_x0,
+                __fsql_q.__fsql_rid,
+                __fsql_q.__fsql_t,
+                __fsql_q.__fsql_t AS __fsql_mt,
+                __fsql_q AS __fsql_whole
+              FROM __fsql_profile_pit AS __fsql_q
+            ) AS __fsql_m
+          ) AS __fsql_j
+          CROSS JOIN UNNEST([
+            STRUCT(0 AS __fsql_wi, 0 AS __fsql_us),
+            STRUCT(1 AS __fsql_wi, 86400000000 AS __fsql_us),
+            STRUCT(2 AS __fsql_wi, NULL AS __fsql_us)
+          ]) AS __fsql_w
+          WHERE
+            __fsql_wi = 0 OR NOT __fsql_rid IS NULL AND NOT __fsql_t IS NULL
+        ) AS __fsql_st
+      ) AS __fsql_wn
+    ) AS __fsql_rc
     WHERE
       NOT __fsql_rid IS NULL
-  ) AS __fsql_q
+  ) AS __fsql_pk
   WHERE
     __fsql_wi = 0
 )
 SELECT
-  __fsql_profile_pit.*
-  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1),
+  __fsql_tags_link.*
+  EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p1_a0, __fsql_p1_a1, __fsql_p1_a2, __fsql_p1_a3, __fsql_p1_a4),
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
-    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_p0_f0
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL
+    AND NOT __fsql_tags_link.__fsql_p0_ts IS NULL
+    AND __fsql_tags_link.__fsql_p0_ts > __fsql_tags_link.__fsql_t - 86400000000
+    THEN __fsql_tags_link.__fsql_p0_f0
     ELSE CAST(NULL AS STRING)
   END AS `tier`,
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.__fsql_p0_ts IS NULL
-    AND __fsql_profile_pit.__fsql_p0_ts > __fsql_profile_pit.__fsql_t - 86400000000
-    THEN __fsql_profile_pit.__fsql_p0_f1
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL
+    AND NOT __fsql_tags_link.__fsql_p0_ts IS NULL
+    AND __fsql_tags_link.__fsql_p0_ts > __fsql_tags_link.__fsql_t - 86400000000
+    THEN __fsql_tags_link.__fsql_p0_f1
     ELSE CAST(NULL AS INT64)
   END AS `score`,
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.user_id IS NULL
-    THEN __fsql_tags_frames.__fsql_a0
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL AND NOT __fsql_tags_link.user_id IS NULL
+    THEN __fsql_tags_link.__fsql_p1_a0
     ELSE CAST(NULL AS STRING)
   END AS `tag_min_1d`,
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.user_id IS NULL
-    THEN __fsql_tags_frames.__fsql_a1
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL AND NOT __fsql_tags_link.user_id IS NULL
+    THEN __fsql_tags_link.__fsql_p1_a1
     ELSE CAST(NULL AS STRING)
   END AS `tag_max_1d`,
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.user_id IS NULL
-    THEN __fsql_tags_nav.__fsql_a2
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL AND NOT __fsql_tags_link.user_id IS NULL
+    THEN __fsql_tags_link.__fsql_p1_a2
     ELSE CAST(NULL AS STRING)
   END AS `tag_first_lifetime`,
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.user_id IS NULL
-    THEN __fsql_tags_nav.__fsql_a3
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL AND NOT __fsql_tags_link.user_id IS NULL
+    THEN __fsql_tags_link.__fsql_p1_a3
     ELSE CAST(NULL AS STRING)
   END AS `tag_last_lifetime`,
   CASE
-    WHEN NOT __fsql_profile_pit.__fsql_t IS NULL
-    AND NOT __fsql_profile_pit.user_id IS NULL
-    THEN COALESCE(__fsql_tags_cnt.__fsql_a4, 0)
+    WHEN NOT __fsql_tags_link.__fsql_t IS NULL AND NOT __fsql_tags_link.user_id IS NULL
+    THEN COALESCE(__fsql_tags_link.__fsql_p1_a4, 0)
     ELSE CAST(NULL AS INT64)
   END AS `tag_count_distinct_1d`
-FROM __fsql_profile_pit
-LEFT JOIN __fsql_tags_frames
-  ON __fsql_profile_pit.__fsql_rid = __fsql_tags_frames.__fsql_rid
-LEFT JOIN __fsql_tags_cnt
-  ON __fsql_profile_pit.__fsql_rid = __fsql_tags_cnt.__fsql_rid
-LEFT JOIN __fsql_tags_nav
-  ON __fsql_profile_pit.__fsql_rid = __fsql_tags_nav.__fsql_rid
+FROM __fsql_tags_link
 ORDER BY
-  __fsql_profile_pit.__fsql_rid
+  __fsql_tags_link.__fsql_rid
