@@ -18,7 +18,9 @@ A run of view V ending at T1 (docs/materialization.md):
 Steps 2-6 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
 the MERGE is one atomic statement (fakesnow cannot run a MERGE inside a transaction): a crash
 after it leaves the state row unfinished, and the next run recomputes from the previous
-watermark, a superset of the keys, which the idempotent MERGE absorbs.
+watermark, a superset of the keys, which the idempotent MERGE absorbs; merged lifetime sums
+carry their own settle point per key (:mod:`fsql.materialize.lifetime`), so they are never
+counted twice.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ CREATE OR REPLACE TABLE sums_latest (
   `__fsql_s__sum_lifetime` NUMERIC(30, 0),
   `__fsql_r__last_val` INT64,
   `__fsql_rt__last_val` TIMESTAMP,
+  `__fsql_se` INT64,
   `feature_timestamp` TIMESTAMP,
   `created_timestamp` TIMESTAMP,
   `materialized_at` TIMESTAMP
@@ -74,6 +75,7 @@ SELECT
   __fsql_p.`__fsql_s__sum_lifetime` AS `__fsql_s__sum_lifetime`,
   __fsql_p.`__fsql_r__last_val` AS `__fsql_r__last_val`,
   __fsql_p.`__fsql_rt__last_val` AS `__fsql_rt__last_val`,
+  __fsql_p.`__fsql_se` AS `__fsql_se`,
   CAST(__fsql_p.`__fsql_winner_ts` AS TIMESTAMP) AS `feature_timestamp`,
   CAST(NULL AS TIMESTAMP) AS `created_timestamp`,
   CURRENT_TIMESTAMP() AS `materialized_at`,
@@ -105,7 +107,8 @@ FROM (
       __fsql_i4 AS __fsql_x5,
       __fsql_ti4 AS __fsql_x6,
       1 AS __fsql_x7,
-      ts AS __fsql_x8
+      ts AS __fsql_x8,
+      __fsql_sei AS __fsql_x9
     FROM (
       SELECT
         user_id,
@@ -122,7 +125,8 @@ FROM (
         CAST(val AS INT64) AS __fsql_i4,
         CASE WHEN NOT val IS NULL THEN ts END AS __fsql_ti4,
         1 AS __fsql_i5,
-        ts AS __fsql_i6
+        ts AS __fsql_i6,
+        1704078000000000 AS __fsql_sei
       FROM events AS __fsql_s
     ) AS __fsql_s
     CROSS JOIN (
@@ -145,7 +149,8 @@ FROM (
       __fsql_a4,
       __fsql_a7,
       __fsql_a8,
-      __fsql_a9
+      __fsql_a9,
+      __fsql_a10
     FROM (
       SELECT
         __fsql_rid,
@@ -188,7 +193,12 @@ FROM (
           PARTITION BY __fsql_k0
           ORDER BY __fsql_o
           RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_a9
+        ) AS __fsql_a9,
+        MAX(__fsql_x9) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o
+          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_a10
       FROM (
         SELECT
           __fsql_k0,
@@ -202,7 +212,8 @@ FROM (
           __fsql_x4,
           __fsql_x6,
           __fsql_x7,
-          __fsql_x8
+          __fsql_x8,
+          __fsql_x9
         FROM __fsql_sums_src
         UNION ALL
         SELECT
@@ -217,7 +228,8 @@ FROM (
           NULL AS __fsql_x4,
           NULL AS __fsql_x6,
           NULL AS __fsql_x7,
-          NULL AS __fsql_x8
+          NULL AS __fsql_x8,
+          NULL AS __fsql_x9
         FROM __fsql_spine
         WHERE
           NOT __fsql_t IS NULL AND NOT user_id IS NULL
@@ -350,7 +362,12 @@ FROM (
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
       THEN __fsql_sums_frames.__fsql_a9
       ELSE CAST(NULL AS TIMESTAMP)
-    END AS `__fsql_winner_ts`
+    END AS `__fsql_winner_ts`,
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN __fsql_sums_frames.__fsql_a10
+      ELSE CAST(NULL AS INT64)
+    END AS `__fsql_se`
   FROM __fsql_spine
   LEFT JOIN __fsql_sums_frames
     ON __fsql_spine.__fsql_rid = __fsql_sums_frames.__fsql_rid
@@ -382,6 +399,7 @@ AND (
       OR NOT __fsql_n.`__fsql_s__sum_lifetime` IS NOT DISTINCT FROM __fsql_tgt.`__fsql_s__sum_lifetime`
       OR NOT __fsql_n.`__fsql_r__last_val` IS NOT DISTINCT FROM __fsql_tgt.`__fsql_r__last_val`
       OR NOT __fsql_n.`__fsql_rt__last_val` IS NOT DISTINCT FROM __fsql_tgt.`__fsql_rt__last_val`
+      OR NOT __fsql_n.`__fsql_se` IS NOT DISTINCT FROM __fsql_tgt.`__fsql_se`
     )
   )
   OR FALSE
@@ -394,6 +412,7 @@ AND (
   `__fsql_s__sum_lifetime` = __fsql_n.`__fsql_s__sum_lifetime`,
   `__fsql_r__last_val` = __fsql_n.`__fsql_r__last_val`,
   `__fsql_rt__last_val` = __fsql_n.`__fsql_rt__last_val`,
+  `__fsql_se` = __fsql_n.`__fsql_se`,
   `feature_timestamp` = __fsql_n.`feature_timestamp`,
   `created_timestamp` = __fsql_n.`created_timestamp`,
   `materialized_at` = __fsql_n.`materialized_at`
@@ -407,6 +426,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   `__fsql_s__sum_lifetime`,
   `__fsql_r__last_val`,
   `__fsql_rt__last_val`,
+  `__fsql_se`,
   `feature_timestamp`,
   `created_timestamp`,
   `materialized_at`
@@ -420,6 +440,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n.`__fsql_s__sum_lifetime`,
   __fsql_n.`__fsql_r__last_val`,
   __fsql_n.`__fsql_rt__last_val`,
+  __fsql_n.`__fsql_se`,
   __fsql_n.`feature_timestamp`,
   __fsql_n.`created_timestamp`,
   __fsql_n.`materialized_at`
