@@ -54,10 +54,11 @@ def rows_plan(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunIn
             assert isinstance(lookup, AggregationLookup)
             lookups.append(lifetime.merged_lookup(lookup, layout, names, run, dialect, source))
             continue
-        if not run.full_refresh and layout.is_aggregation:
-            source = st.pruned_source(source, layout, dialect)  # the keys' history
-        elif not run.full_refresh:
+        if not run.full_refresh and not layout.is_aggregation:
             source = st.snapshot_candidates(source, layout, names, run, dialect)
+        else:  # the rows inside the horizon; incremental: of the recomputed keys only
+            source = st.pruned_source(source, layout, dialect, run,
+                                      keys=not run.full_refresh)
         lookups.append(replace(lookup, source=source))
     return replace(plan, lookups=tuple(lookups))
 
@@ -101,7 +102,7 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
         rows_read = st.candidate_rows(source, layout, names, run, dialect)
         steps.append(Step("read_rows", st.create_keys(rows_read, dialect, st.ROWS)))
     steps.append(Step("insert_state", st.insert_state(layout, names, run, source, dialect)))
-    keys = st.changed_keys(layout, names, run, source, dialect)
+    keys = st.changed_keys(layout, names, run, source, dialect, in_horizon_only=True)
     steps.append(Step("changed_keys", st.create_keys(keys, dialect)))
     if how.staged:
         temp = exp.Create(this=exp.Table(this=ident(st.NEW)), kind="TABLE", expression=rows,
