@@ -85,7 +85,8 @@ def t(minutes: float) -> datetime:
 
 def latest_rows(target: Path, view: str) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The latest table of ``view`` on the DuckDB file ``target``: key tuple -> row."""
-    repo_keys = ("user_id",) if view in ("activity", "plain", "averaged") else ("bank", "branch")
+    repo_keys = ("user_id",) if view in ("activity", "plain", "averaged", "spread") \
+        else ("bank", "branch")
     con = duckdb.connect(str(target), read_only=True)
     try:
         cursor = con.execute(f"SELECT * FROM {view}_latest")

@@ -17,14 +17,18 @@ lifetime aggregate:
   new hidden value adds the delta rows that are settled for this run's S;
 - min and max (idempotent): the stored value (without its default) merged with every row read;
 - first and last: the stored winner (value, event time, created time) is one more row in the
-  tie order (event time, created time NULL oldest, value), so the full-tie rule is unchanged.
+  tie order (event time, created time NULL oldest, value), so the full-tie rule is unchanged;
+- avg: a sum and a count of the settled non-NULL values (as count and sum), and the value is
+  their totals divided when the new rows are written (:func:`averaged`), not an aggregate of
+  the training-set query: so only in a view without Derived features.
 
 The state is fed to the training-set plan as extra source rows (one per key carrying the
 stored count, sum, min and max, one per first/last carrying its winner) whose inputs are NULL
 for every other aggregate, and the aggregates are rewritten to read per-aggregate input
 columns (the ``where`` filter applied when the row is read): the planner, compiler and every
-dialect's plans are unchanged. avg, stddev, variance and count_distinct over the lifetime are
-not merged: a view with one of them keeps reading the recomputed keys' whole history.
+dialect's plans are unchanged. stddev, variance and count_distinct over the lifetime are not
+merged: a view with one of them keeps reading the recomputed keys' whole history
+(docs/materialization.md says why).
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ from fsql.sql.tree import col, ident, int_literal, literal, relation_for_source,
 ADDITIVE = ("count", "sum")
 IDEMPOTENT = ("min", "max")
 BY_TIME = ("first", "last")
-MERGED = ADDITIVE + IDEMPOTENT + BY_TIME
+AVERAGE = "avg"  # a sum and a count of the non-NULL values, divided when the row is written
+MERGED = (*ADDITIVE, *IDEMPOTENT, *BY_TIME, AVERAGE)
 # The created time of a first/last winner whose created time is NULL (NULL is the oldest):
 # stored so that "no winner" (NULL) and "a winner created at NULL" stay apart.
 NULL_CREATED = datetime(1, 1, 1, tzinfo=UTC)
@@ -65,16 +70,40 @@ SETTLE_POINT = (SETTLED_END, SETTLED_MARK)
 def merges(layout: LatestTable) -> bool:
     """Whether ``layout``'s view merges its lifetime aggregates with the stored values: an
     aggregation view with at least one lifetime aggregate, all of them count, sum, min, max,
-    first or last."""
+    first, last or avg (an avg only in a view without Derived features: the average is
+    computed after the training-set query, which computes the Derived ones)."""
     if not layout.is_aggregation:
         return False
     lifetime = [f for f in layout.view.features if getattr(f, "window", None) is None]
-    return bool(lifetime) and all(getattr(f, "function", "") in MERGED for f in lifetime)
+    functions = {getattr(f, "function", "") for f in lifetime}
+    if AVERAGE in functions and layout.view.derived:
+        return False
+    return bool(lifetime) and functions <= set(MERGED)
 
 
 def settled(name: str) -> str:
     """The hidden column of a count or sum over the settled rows."""
     return f"__fsql_s__{name}"
+
+
+def counted(name: str) -> str:
+    """The hidden column of an avg's count of settled non-NULL values."""
+    return f"__fsql_n__{name}"
+
+
+def _total(name: str) -> str:
+    """An avg's sum over every row this run merges (settled state and new rows)."""
+    return f"__fsql_as__{name}"
+
+
+def _total_count(name: str) -> str:
+    """An avg's count of non-NULL values over every row this run merges."""
+    return f"__fsql_an__{name}"
+
+
+def _sum_dtype(agg: AggregateColumn) -> DType:
+    """What an avg's hidden sum holds: int64 for an int64 input (exact), else float64."""
+    return DType("int64") if agg.input_dtype == "int64" else DType("float64")
 
 
 def raw(name: str) -> str:
@@ -106,6 +135,9 @@ def state_columns(layout: LatestTable, lookup: AggregationLookup
         dtype = agg.dtype or DType("float64")
         if agg.function == "count":
             out.append((settled(agg.feature), DType("int64")))
+        elif agg.function == AVERAGE:
+            out += [(settled(agg.feature), _sum_dtype(agg)), (counted(agg.feature),
+                                                              DType("int64"))]
         elif agg.function == "sum":
             out.append((settled(agg.feature), dtype))
         else:
@@ -140,6 +172,14 @@ def _time_input(i: int) -> str:
 
 def _created_input(i: int) -> str:
     return f"__fsql_ci{i}"
+
+
+def _count_input(i: int) -> str:
+    return f"__fsql_ni{i}"
+
+
+def _count_settle_input(i: int) -> str:
+    return f"__fsql_nsi{i}"
 
 
 END_INPUT = "__fsql_sei"
@@ -291,6 +331,19 @@ def _source_rows(r: _Rows, source: SourceRef) -> exp.Select:
             columns.append(exp.alias_(_cast(_when([mine, settle.copy(), *counted],
                                                   one.copy()), "int64", dialect),
                                       _settle_input(j), copy=False))
+        elif agg.function == AVERAGE:
+            dtype = _sum_dtype(agg)
+            known = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
+            columns += [
+                exp.alias_(_cast(_when([mine, where], value), dtype, dialect), _input(j),
+                           copy=False),
+                exp.alias_(_cast(_when([mine, settle.copy(), where], value.copy()), dtype,
+                                 dialect), _settle_input(j), copy=False),
+                exp.alias_(_cast(_when([mine, where, known], int_literal(1)), "int64",
+                                 dialect), _count_input(j), copy=False),
+                exp.alias_(_cast(_when([mine, settle.copy(), where, known.copy()],
+                                       int_literal(1)), "int64", dialect),
+                           _count_settle_input(j), copy=False)]
         elif agg.function == "sum":
             columns.append(exp.alias_(_cast(_when([mine, where], value), agg.dtype, dialect),
                                       _input(j), copy=False))
@@ -372,9 +425,12 @@ def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Sel
         bulk[MARK_INPUT] = _new_mark(r)
     rows = []
     for j, agg in merged.items():
-        if agg.function in ADDITIVE:
+        if agg.function in ADDITIVE or agg.function == AVERAGE:
             bulk[_input(j)] = stored(settled(agg.feature))
             bulk[_settle_input(j)] = stored(settled(agg.feature))
+            if agg.function == AVERAGE:
+                bulk[_count_input(j)] = stored(counted(agg.feature))
+                bulk[_count_settle_input(j)] = stored(counted(agg.feature))
         elif agg.function in IDEMPOTENT:
             bulk[_input(j)] = stored(raw(agg.feature))
         else:
@@ -391,6 +447,31 @@ def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Sel
             rows.append(row(winner, exp.Not(this=exp.Is(
                 this=stored(winner_ts(agg.feature)), expression=exp.null()))))
     return [row(bulk, exp.true()), *rows]
+
+
+def averaged(lookup: AggregationLookup, dialect: Dialect, alias: str) -> dict[str, exp.Expr]:
+    """Each merged lifetime avg's value from the merged query's columns (table ``alias``):
+    the sum over its count, the default (or NULL) when no value was counted. An integer sum
+    is exact and divided once (as AVG does); a float sum adds the stored sum of the settled
+    rows to the new rows, so it may differ from a rescan in the last bits."""
+    out: dict[str, exp.Expr] = {}
+    double = dialect.type_sql(DType("float64"))
+    for _, agg in _merged(lookup):
+        if agg.function != AVERAGE:
+            continue
+        total = exp.Column(this=exp.to_identifier(_total(agg.feature), quoted=True),
+                           table=ident(alias))
+        n = exp.Column(this=exp.to_identifier(_total_count(agg.feature), quoted=True),
+                       table=ident(alias))
+        default = exp.Cast(this=exp.null(), to=double.copy()) if agg.default is None else \
+            literal(agg.default, DType("float64"), dialect)
+        out[agg.feature] = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=exp.Coalesce(this=n, expressions=[int_literal(0)]),
+                                    expression=int_literal(0)),
+                        true=exp.Div(this=exp.Cast(this=total, to=double.copy()),
+                                     expression=exp.Cast(this=n.copy(), to=double.copy())))],
+            default=default)
+    return out
 
 
 def merged_lookup(lookup: AggregationLookup, layout: LatestTable, names: st.Names,
@@ -426,6 +507,18 @@ def merged_lookup(lookup: AggregationLookup, layout: LatestTable, names: st.Name
             outputs.append(plain)
             continue
         name = agg.feature
+        if agg.function == AVERAGE:  # the feature itself: averaged(), after the query
+            summed = _sum_dtype(agg)
+            dtypes[_input(j)] = dtypes[_settle_input(j)] = summed.name
+            dtypes[_count_input(j)] = dtypes[_count_settle_input(j)] = "int64"
+            for column, output, out_dtype in (
+                    (_input(j), _total(name), summed),
+                    (_settle_input(j), settled(name), summed),
+                    (_count_input(j), _total_count(name), DType("int64")),
+                    (_count_settle_input(j), counted(name), DType("int64"))):
+                outputs.append(AggregateColumn("sum", column, None, None, output, out_dtype,
+                                               None, input_dtype=out_dtype.name))
+            continue
         if agg.function in ADDITIVE:
             dtype = DType("int64") if agg.function == "count" else agg.dtype
             in_dtype = "int64" if agg.function == "count" else agg.input_dtype

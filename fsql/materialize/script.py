@@ -69,16 +69,30 @@ def key_source(repo: Catalog, layout: LatestTable, *, local: bool) -> SourceRef:
     return absolute(layout.source, repo.root) if local else layout.source
 
 
+def _original(repo: Catalog, layout: LatestTable, dialect: Dialect) -> AggregationLookup:
+    """The training-set plan's aggregation lookup of a merging view (before the merge)."""
+    keys = tuple(k for k, _ in layout.keys)
+    (original,) = latest_rows_plan(repo, layout, SpineRef(
+        "query", "SELECT 1", AS_OF, columns=(*keys, AS_OF)), dialect=dialect.name).lookups
+    assert isinstance(original, AggregationLookup)
+    return original
+
+
 def table_layout(repo: Catalog, layout: LatestTable, dialect: Dialect) -> LatestTable:
     """The columns a run writes: ``layout``'s, plus the hidden state columns of a view whose
     lifetime aggregates merge with the stored values (data columns for the MERGE)."""
     if not lifetime.merges(layout):
         return layout
-    keys = tuple(k for k, _ in layout.keys)
-    (original,) = latest_rows_plan(repo, layout, SpineRef(
-        "query", "SELECT 1", AS_OF, columns=(*keys, AS_OF)), dialect=dialect.name).lookups
-    assert isinstance(original, AggregationLookup)
-    return lifetime.with_state(layout, original)
+    return lifetime.with_state(layout, _original(repo, layout, dialect))
+
+
+def computed_features(repo: Catalog, layout: LatestTable, dialect: Dialect
+                      ) -> dict[str, exp.Expr]:
+    """The features the new rows compute from the training-set query's columns rather than
+    read (a merging view's lifetime avgs: stored sum over stored count)."""
+    if not lifetime.merges(layout):
+        return {}
+    return lifetime.averaged(_original(repo, layout, dialect), dialect, st.PIT_ALIAS)
 
 
 def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunInfo,
@@ -89,8 +103,9 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     how = style(dialect)
     source = key_source(repo, layout, local=local)
     plan = rows_plan(repo, layout, names, run, dialect, local=local)
+    computed = computed_features(repo, layout, dialect)
     layout = table_layout(repo, layout, dialect)
-    rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect)
+    rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect, computed=computed)
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,
                                                           replace=run.full_refresh))]

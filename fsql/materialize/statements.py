@@ -52,6 +52,7 @@ TS_US = "__fsql_ts_us"
 C_US = "__fsql_c_us"
 TARGET_ALIAS = "__fsql_tgt"
 NEW_ALIAS = "__fsql_n"
+PIT_ALIAS = "__fsql_p"  # the training-set query, in the new rows' FROM
 INT64_MIN_PLUS_1 = -(2**63) + 1  # a NULL created time is the oldest
 
 STATE_COLUMNS: tuple[tuple[str, DType], ...] = (
@@ -466,13 +467,16 @@ def create_keys(keys: exp.Query, dialect: Dialect, name: str = KEYS) -> exp.Crea
 
 # -- the new rows and the MERGE ----------------------------------------------------------
 def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect, *,
-             with_time: str | None = None) -> exp.Select:
+             with_time: str | None = None,
+             computed: dict[str, exp.Expr] | None = None) -> exp.Select:
     """The latest-table rows computed by the training-set query ``pit`` (one per spine key),
     with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads;
-    ``with_time``: also the spine time, under that name (offline tables)."""
+    ``with_time``: also the spine time, under that name (offline tables); ``computed``:
+    features computed from the query's columns (table ``PIT_ALIAS``) rather than read."""
     assert isinstance(pit, exp.Query), "the compiler returns a query"
     pit.set("order", None)  # row order means nothing to a MERGE source
-    alias = "__fsql_p"
+    alias = PIT_ALIAS
+    computed = computed or {}
 
     def out(name: str) -> exp.Expr:
         return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
@@ -493,7 +497,8 @@ def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect,
         columns.append(exp.alias_(exp.Cast(this=col(AS_OF, alias),
                                            to=dialect.type_sql(TIMESTAMP)),
                                   exp.to_identifier(with_time, quoted=True), copy=False))
-    columns += [exp.alias_(out(f), exp.to_identifier(f, quoted=True), copy=False)
+    columns += [exp.alias_(computed[f].copy() if f in computed else out(f),
+                           exp.to_identifier(f, quoted=True), copy=False)
                 for f, _ in layout.features]
     columns += [
         exp.alias_(ts, exp.to_identifier(FEATURE_TIMESTAMP, quoted=True), copy=False),
