@@ -1,5 +1,5 @@
 """The ``fsql`` command: ``compile`` prints SQL and ``run`` builds a training set on DuckDB
-(or in BigQuery with ``--target``);
+(or in BigQuery or Snowflake with ``--target``);
 the other subcommands (materialize, sync, serve, dbt, golden, validate, stats, drift, skew,
 plan, ls, show, ...) are registered by the modules that implement them (``fsql --help``)."""
 
@@ -15,13 +15,13 @@ from fsql.checks import commands as checks
 from fsql.contracts import add_commands as add_contract_commands
 from fsql.dbt.cli import add_commands as add_dbt_commands
 from fsql.discovery import add_commands as add_discovery_commands
-from fsql.engines import bigquery
+from fsql.engines import bigquery, snowflake
 from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import RunSummary, run_to_file
 from fsql.errors import CompileError, FsqlError, UnsupportedError
 from fsql.materialize.cli import add_commands as add_materialize_commands
-from fsql.materialize.targets import credentials, resolve_target
+from fsql.materialize.targets import credentials, resolve_target, snowflake_connection
 from fsql.monitor.cli import add_commands as add_monitor_commands
 from fsql.online.cli import add_commands as add_online_commands
 from fsql.online.cli import after_materialize, online_consistency
@@ -85,8 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     _request_options(run)
     run.add_argument("--out", required=True, help="output .parquet or .csv file")
     run.add_argument("--target", default=None, metavar="NAME|URL",
-                     help="run in this warehouse (bigquery://project/dataset...; a local "
-                          "spine file is uploaded to a table that expires); default: DuckDB")
+                     help="run in this warehouse (bigquery://project/dataset..., "
+                          "snowflake://user@account/db/schema...; a local spine file is "
+                          "uploaded to a table that expires); default: DuckDB")
     run.add_argument("--no-progress", action="store_true", help="hide DuckDB's progress bar")
     run.add_argument("--memory-limit", default=None, metavar="SIZE",
                      help="cap DuckDB's memory, e.g. 4GB; it spills to disk past it "
@@ -159,22 +160,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_on_target(repo: Repo, args: argparse.Namespace, options: dict[str, Any]) -> RunSummary:
-    """``fsql run --target``: the training set computed in the warehouse (BigQuery)."""
+    """``fsql run --target``: the training set computed in the warehouse (BigQuery or
+    Snowflake)."""
     where = resolve_target(args.target, root=repo.root)
-    if where.scheme != "bigquery":
+    if where.scheme not in ("bigquery", "snowflake"):
         raise UnsupportedError(
-            f"Target {where.url!r}: fsql run executes in BigQuery targets (and on embedded "
-            "DuckDB without --target); print the query with fsql compile --dialect "
-            f"{where.scheme} and run it there")
-    found = credentials(where)
-    endpoint = bigquery_endpoint(where.option("api_endpoint"))
-    bq = bigquery.client(where.host, location=where.option("location"), endpoint=endpoint,
-                         credentials=found)
+            f"Target {where.url!r}: fsql run executes in BigQuery and Snowflake targets (and "
+            "on embedded DuckDB without --target)")
 
     def progress(message: str) -> None:
         if not args.no_progress and sys.stderr.isatty():
             print(message, file=sys.stderr)
 
+    if where.scheme == "snowflake":
+        con = snowflake_connection(where)
+        try:
+            return snowflake.run_to_file(repo, args.features, args.spine, args.out, con=con,
+                                         progress=progress, **options)
+        finally:
+            con.close()
+    found = credentials(where)
+    endpoint = bigquery_endpoint(where.option("api_endpoint"))
+    bq = bigquery.client(where.host, location=where.option("location"), endpoint=endpoint,
+                         credentials=found)
     return bigquery.run_to_file(repo, args.features, args.spine, args.out, bq=bq,
                                 dataset=f"{where.host}.{where.database}", progress=progress,
                                 **options)

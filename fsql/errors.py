@@ -32,6 +32,11 @@ class ExecutionError(FsqlError):
     """Running compiled SQL failed (missing file, engine error)."""
 
 
+class QueryRejectedError(ExecutionError):
+    """The warehouse refused one statement (a missing table, a type error, a syntax error):
+    a problem of that statement, unlike an endpoint that cannot be reached."""
+
+
 class StoreUnavailableError(ExecutionError):
     """The online store cannot answer as asked: unreachable, a view never synced, or synced
     from another definition. The request is fine; the store needs fixing (a server answers

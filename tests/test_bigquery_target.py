@@ -5,7 +5,6 @@ oracle."""
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +30,8 @@ from tests.materialize_support import (
     write_sources,
     write_table,
 )
+from tests.test_backfill_warehouse import GRID
+from tests.test_backfill_warehouse import _check_grid as check_grid
 from tests.test_materialize import EVENTS, SNAP
 
 pytestmark = pytest.mark.skipif(
@@ -128,19 +129,22 @@ class _Job:
     job_id, state, total_bytes_processed = "job_1", "RUNNING", 2048
 
     def __init__(self) -> None:
-        self.calls, self.cancelled = 0, False
+        self.polls, self.cancelled = 0, False
 
-    def result(self, timeout: float) -> None:
-        self.calls += 1
-        if self.calls == 1:
-            raise concurrent.futures.TimeoutError
+    def done(self, **bounds: object) -> bool:
+        assert set(bounds) == {"retry", "timeout"}  # every poll is bounded
+        self.polls += 1
+        if self.polls == 1:
+            return False
         raise KeyboardInterrupt
 
-    def cancel(self) -> None:
+    def cancel(self, **bounds: object) -> None:
         self.cancelled = True
 
 
-def test_ctrl_c_cancels_the_job_and_progress_shows_its_state() -> None:
+def test_ctrl_c_cancels_the_job_and_progress_shows_its_state(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bigquery, "POLL", 0.0)
     job, seen = _Job(), []
     with pytest.raises(KeyboardInterrupt):
         bigquery.wait(job, what="running", progress=seen.append)
@@ -218,3 +222,93 @@ def test_a_versioned_view_gets_its_pointer_view_on_bigquery(
            for q in rows]
     assert got[0] and got[0] == got[1]
     assert_latest(emulator, Repo.load(root), "snap", t(200), SNAP, tmp_path, "versioned")
+
+
+def test_consistency_on_bigquery_reads_the_warehouse_and_finds_a_planted_change(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``fsql consistency --target bigquery://...``: the latest tables written by a BigQuery
+    materialization (equal to the oracle, as checked first) agree with BigQuery's own
+    training-set query for every key; a value changed in the table is reported."""
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text()
+                        .replace('table="snap"', f'table="{emulator.project}.ds.snap"')
+                        .replace('table="events"', f'table="{emulator.project}.ds.events"'))
+    write_sources(root, SNAP, EVENTS)
+    bq = emulator.client()
+    bq.create_dataset("checked")
+    target = f"bigquery://{emulator.project}/checked?api_endpoint={emulator.endpoint}"
+    end = t(120).isoformat()
+    assert main(["materialize", "--repo", str(root), "--end", end, "--target", target]) == 0
+    capsys.readouterr()
+    for view, rows in (("snap", SNAP), ("activity", EVENTS)):
+        assert_latest(emulator, Repo.load(root), view, t(120), rows, tmp_path, "checked")
+    # By hand: every key of the source without a NULL: snap (1,'23'), (12,'3'), (2,'x'),
+    # (3,'old'), (4,'new'); with a row at t(120) under the 2h TTL: (2,'x') and (3,'old').
+    # activity: users 1, 2 and 3.
+    for view, keys in (("snap", "5 keys (2 with a row)"), ("activity", "3 keys")):
+        code = main(["consistency", "--repo", str(root), "--view", view, "--at", end,
+                     "--target", target])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert out.startswith(f"{view} at {t(120).isoformat()}: {keys}") and \
+            out.rstrip().endswith(", 0 mismatches"), out
+    bq.query(f"UPDATE `{emulator.project}.checked.snap_latest` SET score = 99.0 "
+             "WHERE bank = 2 AND branch = 'x'").result()
+    code = main(["consistency", "--repo", str(root), "--view", "snap", "--at", end,
+                 "--target", target])
+    out = capsys.readouterr().out
+    assert code == 1 and ", 1 mismatches" in out.splitlines()[0], out
+    assert "key (2, 'x') score: latest table 99.0, training set 2.0" in out  # the later row
+    missing = main(["consistency", "--repo", str(root), "--view", "snap", "--at", end,
+                    "--target", target.replace("/checked?", "/ds_none?")])
+    assert missing == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run fsql materialize --views snap first" in err, err
+
+
+def test_backfill_on_bigquery_equals_the_oracle_and_resumes(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``fsql backfill --target bigquery://...`` runs the ``--print`` script as one job: every
+    (key, grid time) equals the oracle; a run stopped after two chunks (the third chunk's rows
+    and record gone) resumes with that chunk alone; a changed definition is refused."""
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text()
+                        .replace('table="snap"', f'table="{emulator.project}.ds.snap"')
+                        .replace('table="events"', f'table="{emulator.project}.ds.events"'))
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    bq = emulator.client()
+    bq.create_dataset("filled")
+    target = f"bigquery://{emulator.project}/filled?api_endpoint={emulator.endpoint}"
+    table = f"`{emulator.project}.filled.activity_backfill`"
+    args = ["backfill", "--repo", str(root), "--view", "activity", "--start",
+            GRID[0].isoformat(), "--end", GRID[-1].isoformat(), "--every", "30m",
+            "--chunk", "4", "--target", target]
+
+    def check() -> int:
+        result = bq.query(f"SELECT * FROM {table}").result()
+        rows = result.to_arrow(create_bqstorage_client=False).to_pylist()
+        columns = list(rows[0])
+        check_grid(repo, "activity", columns, [tuple(r.values()) for r in rows], tmp_path, GRID)
+        return len(rows)
+
+    assert main(args) == 0  # 9 grid times: chunks of 4, 4 and 1
+    out = capsys.readouterr().out
+    rows = check()
+    assert f"9 grid times, 3 chunks written ({rows} rows), 0 already done" in out, out
+    bq.query(f"DELETE FROM {table} WHERE feature_time >= TIMESTAMP '{GRID[8].isoformat()}'"
+             ).result()
+    bq.query(f"DELETE FROM `{emulator.project}.filled.fsql_backfills` "
+             f"WHERE chunk_start = TIMESTAMP '{GRID[8].isoformat()}'").result()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert check() == rows
+    assert "3 chunks" not in out and "1 chunks written" in out and "2 already done" in out, out
+    assert main(args) == 0
+    assert "0 chunks written (0 rows), 3 already done" in capsys.readouterr().out
+    features.write_text(features.read_text().replace('window="3h"', 'window="4h"'))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "changed since" in err, err

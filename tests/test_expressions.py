@@ -63,6 +63,7 @@ CASES: list[str] = [
     "s1 < s2", "t1 <= t2", "day = DATE '2024-03-10'", "b1 = b2", "i1 BETWEEN k AND i2",
     "f1 NOT BETWEEN -1 AND 2.5", "k IN (0, 1, NULL)", "k NOT IN (2, 3)", "s1 IN ('a', 'é')",
     "i1 IS NULL", "d1 IS NOT NULL", "b1 AND b2", "b1 OR b2", "NOT b1", "b1 AND NOT (i1 > 0)",
+    "COALESCE(b1, FALSE) OR b2 = TRUE",
     # conditionals
     "CASE WHEN i1 > 0 THEN 'pos' WHEN i1 < 0 THEN 'neg' ELSE 'zero' END",
     "CASE k WHEN 1 THEN f1 WHEN 2 THEN i1 END", "IF(b1, i1, f1)", "IIF(b2, d1, NULL)",

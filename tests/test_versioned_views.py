@@ -7,14 +7,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import sqlglot
 from sqlglot import exp
 
+from fsql import oracle
 from fsql.cli import main
 from fsql.errors import DefinitionError
 from fsql.repo import Repo
-from tests.materialize_support import assert_contract, latest_rows, make_repo, t, write_sources
+from tests.materialize_support import (
+    assert_contract,
+    latest_rows,
+    make_repo,
+    t,
+    write_sources,
+    write_table,
+)
 from tests.test_materialize import EVENTS, SNAP
 
 V2 = '''
@@ -98,3 +108,48 @@ def test_printed_scripts_recreate_the_pointer_view(tmp_path: Path, dialect: str,
         con.close()
         repo = Repo.load(root)
         assert_contract(root / "store.duckdb", repo, "snap", t(200), SNAP, tmp_path)
+
+
+def _spine(tmp_path: Path, end_minutes: float) -> Path:
+    rows = [{"bank": r["bank"], "branch": r["branch"], "event_timestamp": t(end_minutes)}
+            for r in SNAP if r["bank"] is not None]
+    path = tmp_path / "spine.parquet"
+    write_table(path, pa.schema([("bank", pa.int64()), ("branch", pa.string()),
+                                 ("event_timestamp", pa.timestamp("us", tz="UTC"))]), rows)
+    return path
+
+
+@pytest.mark.parametrize("request_text", ["snap@1:score,snap@1:label", "snap@1"])
+def test_an_older_version_is_requested_as_view_at_n(tmp_path: Path, request_text: str) -> None:
+    root = make_repo(tmp_path / "repo", extra=V2.format(ttl="4h"))
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    spine = _spine(tmp_path, 200)
+    old = repo.get_historical_features(request_text, str(spine), arrow=True)
+    new = repo.get_historical_features(request_text.replace("@1", ""), str(spine),
+                                       arrow=True)
+    for version, frame in ((1, old), (2, new)):
+        plan = repo.plan([repo.view_versions["snap"][version]], str(spine))
+        expected = oracle.evaluate(plan, [dict(r) for r in pq.read_table(spine).to_pylist()],
+                                   {plan.lookups[0].source.name: list(SNAP)})
+        got = frame.to_pylist()
+        assert [r["label"] for r in got] == [r["label"] for r in expected], version
+        assert [r["score"] for r in got] == [r["score"] for r in expected], version
+    # the old branch ("f" at t(20)) left version 1's 2h TTL and is inside version 2's 4h one
+    olds = {r["branch"]: r["label"] for r in old.to_pylist()}
+    news = {r["branch"]: r["label"] for r in new.to_pylist()}
+    assert olds["old"] is None and news["old"] == "f"
+
+
+def test_unknown_versions_and_two_versions_in_one_request_are_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", extra=V2.format(ttl="4h"))
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    with pytest.raises(DefinitionError, match=r"'snap' has no version '3'; its versions: "
+                                              r"snap@1, snap@2"):
+        repo.resolve("snap@3:score")
+    with pytest.raises(DefinitionError, match=r"requested in versions 1 and 2 .* keep snap@1 "
+                                              r"or snap@2"):
+        repo.resolve("snap@1:score,snap:label")
+    assert main(["materialize", "--repo", str(root), "--views", "snap@1", "--end",
+                 "2024-01-01T03:20:00"]) == 2

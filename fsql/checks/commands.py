@@ -40,6 +40,10 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--no-cache", action="store_true",
                        help="print and parse every statement, even those the local cache "
                             "records as parsed")
+    check.add_argument("--target", default=None, metavar="NAME|URL",
+                       help="also dry-run each statement of the target's dialect in its "
+                            "warehouse (bigquery://project/dataset...): bytes it would "
+                            "process, or why it refuses")
 
 
 def _repo_options(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     """Run a ``golden`` or ``validate`` command; a user mistake raises an FsqlError."""
     if args.command == "validate":
         report = validate(args.repo, dialects=args.dialects, jobs=args.jobs,
-                          cache=not args.no_cache)
+                          cache=not args.no_cache, target=args.target)
+        for dry_run in report.dry_runs:
+            print(dry_run.format())
         for problem in report.problems:
             print(problem.format(), file=sys.stderr)
         print(report.summary(), file=sys.stderr if report.problems else sys.stdout)

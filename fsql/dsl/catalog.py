@@ -121,14 +121,24 @@ class Catalog:
         self.views[view.name] = versions[max(versions)]
 
     def view(self, name: str) -> FeatureView:
-        """The view called ``name``, or an error that lists the views."""
-        if name not in self.views:
-            hint = did_you_mean(name, list(self.views))
+        """The view called ``name`` (its newest version), ``name@N`` for its version N, or an
+        error that lists the views (or the view's versions)."""
+        if name in self.views:
+            return self.views[name]
+        base, at, number = name.rpartition("@")
+        if at and base in self.view_versions:
+            versions = self.view_versions[base]
+            if number.isdigit() and int(number) in versions:
+                return versions[int(number)]
             raise DefinitionError(
-                f"Unknown feature view {name!r}.{hint} Views in {self.root}: "
-                f"{', '.join(sorted(self.views)) or '(none)'}"
-            )
-        return self.views[name]
+                f"Feature view {base!r} has no version {number!r}; its versions: "
+                f"{', '.join(f'{base}@{v}' for v in sorted(versions))} (plain {base!r} is the "
+                "newest)")
+        hint = did_you_mean(name, list(self.views))
+        raise DefinitionError(
+            f"Unknown feature view {name!r}.{hint} Views in {self.root}: "
+            f"{', '.join(sorted(self.views)) or '(none)'}"
+        )
 
     def derived(self, features: str | Sequence[Any]) -> tuple[Any, ...]:
         """The Derived features of a request (listed in its service, or passed directly)."""
@@ -153,8 +163,8 @@ class Catalog:
                         f"FeatureService {service.name!r} ({service.location}): {err}"
                     ) from None
             if ":" not in features and "," not in features:
-                if features in self.views:
-                    return (self.views[features].projection(),)
+                if features in self.views or features.rpartition("@")[0] in self.views:
+                    return (self.view(features).projection(),)
                 hint = did_you_mean(
                     features, [*self.services, *self.views])
                 raise DefinitionError(
@@ -193,4 +203,20 @@ class Catalog:
                     result.append(view[[feature]])
             else:
                 raise DefinitionError(f"Cannot request {item!r} as a feature")
+        _one_version_per_view(result)
         return tuple(result)
+
+
+def _one_version_per_view(projections: Sequence[ViewProjection]) -> None:
+    """A request reads one version of each view under one name (their feature columns would
+    collide); two versions under two projection names are two views."""
+    seen: dict[str, FeatureView] = {}
+    for projection in projections:
+        other = seen.setdefault(projection.name, projection.view)
+        if other.version != projection.view.version:
+            name = projection.view.name
+            raise DefinitionError(
+                f"Feature view {name!r} is requested in versions {other.version} and "
+                f"{projection.view.version} ({other.location} and {projection.view.location}); "
+                f"a request reads one version of a view: keep {name}@{other.version} or "
+                f"{name}@{projection.view.version}")

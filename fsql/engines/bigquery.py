@@ -7,8 +7,6 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
-import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -18,22 +16,29 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from fsql.dsl.catalog import Catalog
+from fsql.engines.bigquery_calls import (
+    TIMEOUT,
+    as_execution_error,
+    failures,
+    is_client_error,
+    retry,
+)
 from fsql.engines.credentials import Credentials
 from fsql.engines.files import DuckDBFiles
-from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
-from fsql.engines.statements import describe, select_all, statement_sql, table
-from fsql.errors import CompileError, ExecutionError
+from fsql.engines.runner import SPINE_ROW_ID, RunSummary
+from fsql.engines.warehouse_run import local_spine
+from fsql.engines.warehouse_run import run_to_file as write_run
+from fsql.errors import CompileError, ExecutionError, QueryRejectedError
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import FILE_SUFFIXES, build_plan, is_file_name, is_query
+from fsql.plan.planner import build_plan, is_file_name, is_query
 from fsql.plan.schemas import Target
 from fsql.sql.compiler import compile_plan, render
 from fsql.sql.dialect import get_dialect
 
 Progress = Callable[[str], None]
+POLL = 1.0  # seconds between two looks at a running job's state
 SPINE_EXPIRES = timedelta(hours=1)  # an uploaded spine table is deleted by BigQuery after this
 _TYPES = ((pa.types.is_boolean, "BOOL"), (pa.types.is_integer, "INT64"),
           (pa.types.is_floating, "FLOAT64"), (pa.types.is_string, "STRING"),
@@ -78,33 +83,43 @@ def upload(bq: Any, table_id: str, table: pa.Table, *, expires: timedelta = SPIN
         fields.append(bigquery.SchemaField(field.name, kind))
     text = "\n".join(json.dumps({k: _json_value(v) for k, v in row.items()})
                      for row in table.to_pylist())
-    created = bq.create_table(bigquery.Table(table_id, schema=fields))
-    created.expires = datetime.now(UTC) + expires
-    bq.update_table(created, ["expires"])
-    config = bigquery.LoadJobConfig(source_format="NEWLINE_DELIMITED_JSON", schema=fields)
-    wait(bq.load_table_from_file(io.BytesIO(text.encode()), table_id, job_config=config),
-         what=f"uploading the spine to {table_id}")
+    what = f"uploading the spine to {table_id}"
+    with failures(what):
+        created = bq.create_table(bigquery.Table(table_id, schema=fields), retry=retry(),
+                                  timeout=TIMEOUT)
+        created.expires = datetime.now(UTC) + expires
+        bq.update_table(created, ["expires"], retry=retry(), timeout=TIMEOUT)
+        config = bigquery.LoadJobConfig(source_format="NEWLINE_DELIMITED_JSON", schema=fields)
+        job = bq.load_table_from_file(io.BytesIO(text.encode()), table_id, job_config=config,
+                                      timeout=TIMEOUT)
+    wait(job, what=what)
 
 
 def wait(job: Any, *, what: str, progress: Progress | None = None) -> Any:
     """The job's result; its state (and bytes processed) reported each second; Ctrl-C
-    cancels the job in BigQuery before it is raised again."""
+    cancels the job in BigQuery before it is raised again. Each call is bounded, and a
+    failed job is not restarted (``job_retry=None``: it fails the command)."""
+    bounds: dict[str, Any] = {"retry": retry()}
+    if hasattr(job, "query"):  # a QueryJob would also restart a failed job for 40 minutes
+        bounds["job_retry"] = None
     try:
-        while True:
-            try:
-                return job.result(timeout=1)
-            except concurrent.futures.TimeoutError:
-                if progress is not None:
-                    done = getattr(job, "total_bytes_processed", None)
-                    progress(f"{what}: job {job.job_id} {job.state}"
-                             + (f", {done} bytes processed" if done else ""))
+        # Poll the job's state (a small request) rather than result(timeout=1): result()
+        # hands its timeout on to every page request of the rows.
+        while not job.done(retry=retry(), timeout=TIMEOUT):
+            if progress is not None:
+                done = getattr(job, "total_bytes_processed", None)
+                progress(f"{what}: job {job.job_id} {job.state}"
+                         + (f", {done} bytes processed" if done else ""))
+            time.sleep(POLL)
+        return job.result(timeout=TIMEOUT, **bounds)
     except KeyboardInterrupt:
-        job.cancel()
+        job.cancel(retry=retry(), timeout=TIMEOUT)
         raise
+    except concurrent.futures.TimeoutError:
+        raise ExecutionError(f"BigQuery did not answer {what} within {TIMEOUT:g} s") from None
     except Exception as err:
-        if type(err).__module__.startswith(("google.", "requests")):
-            message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ExecutionError(f"BigQuery failed {what}: {message}") from None
+        if is_client_error(err):
+            raise as_execution_error(err, what) from None
         raise
 
 
@@ -113,7 +128,8 @@ def query_arrow(bq: Any, sql: str, *, dataset: str | None, progress: Progress | 
     """Run ``sql`` (unqualified tables read from ``dataset``, ``project.dataset``, if given)
     and fetch its result as Arrow."""
     rows = execute(bq, sql, dataset=dataset, what=what, progress=progress)
-    return rows.to_arrow(create_bqstorage_client=False)
+    with failures(f"fetching the result of {what}"):
+        return rows.to_arrow(create_bqstorage_client=False)
 
 
 def execute(bq: Any, sql: str, *, what: str, dataset: str | None = None,
@@ -121,33 +137,40 @@ def execute(bq: Any, sql: str, *, what: str, dataset: str | None = None,
     """Run ``sql`` (a query or a script) as one job and wait for it (Ctrl-C cancels it)."""
     from google.cloud import bigquery
 
-    job = bq.query(sql, job_config=bigquery.QueryJobConfig(default_dataset=dataset))
+    with failures(what):
+        job = bq.query(sql, job_config=bigquery.QueryJobConfig(default_dataset=dataset),
+                       retry=retry(), timeout=TIMEOUT, job_retry=None)
     return wait(job, what=what, progress=progress)
+
+
+def dry_run(bq: Any, sql: str, *, what: str, dataset: str | None = None) -> Any:
+    """A dry run of ``sql`` (``use_query_cache=False``): the finished job, whose
+    ``total_bytes_processed`` is what the query would read; BigQuery's refusal (a missing
+    table, a type error) is an ExecutionError naming ``what``."""
+    from google.cloud import bigquery
+
+    config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False,
+                                     default_dataset=dataset)
+    with failures(what):
+        job = bq.query(sql, job_config=config, retry=retry(), timeout=TIMEOUT, job_retry=None)
+    return wait_dry(job, what=what)
 
 
 def _columns_of(bq: Any, spine: str, dataset: str) -> tuple[str, ...]:
     """The columns of a table or query spine, asked of BigQuery (a dry run for a query)."""
-    from google.cloud import bigquery
-
     if is_query(spine):
-        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False,
-                                         default_dataset=dataset)
-        job = wait_dry(bq.query(spine, job_config=config), what="reading the spine query")
-        schema = job.schema
+        schema = dry_run(bq, spine, what="reading the spine query", dataset=dataset).schema
     else:
         name = spine if spine.count(".") >= 1 else f"{dataset}.{spine}"
-        try:
-            schema = bq.get_table(name).schema
-        except Exception as err:
-            raise ExecutionError(f"BigQuery cannot read the spine table {spine!r}: "
-                                 f"{str(err).strip().splitlines()[0]}") from None
+        with failures(f"reading the spine table {spine!r}"):
+            schema = bq.get_table(name, retry=retry(), timeout=TIMEOUT).schema
     return tuple(f.name for f in schema)
 
 
 def wait_dry(job: Any, *, what: str) -> Any:
     """A dry-run job (done when returned), or an ExecutionError naming ``what``."""
     if job.error_result:
-        raise ExecutionError(f"BigQuery failed {what}: {job.error_result.get('message')}")
+        raise QueryRejectedError(f"BigQuery failed {what}: {job.error_result.get('message')}")
     return job
 
 
@@ -162,15 +185,7 @@ def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, bq
     uploaded = None
     types: Mapping[str, str] | None = None
     if is_file_name(spine) and not is_query(spine):
-        con = connect()
-        try:
-            local = load_spine(con, spine, timestamp_column=spine_timestamp)
-            spine_rows = select_all(table(SPINE_INPUT))
-            types = {r[0]: str(r[1]) for r in con.execute(statement_sql(
-                describe(spine_rows))).fetchall() if r[0] != SPINE_ROW_ID}
-            rows = con.sql(statement_sql(spine_rows)).to_arrow_table()
-        finally:
-            con.close()
+        local, rows, types = local_spine(spine, timestamp_column=spine_timestamp)
         uploaded = f"{dataset}.fsql_spine_{uuid.uuid4().hex[:12]}"
         if progress is not None:
             progress(f"uploading the spine ({rows.num_rows} rows) to {uploaded}, expires in "
@@ -188,7 +203,8 @@ def training_set(repo: Catalog, features: str | Sequence[Any], spine: str, *, bq
         result = query_arrow(bq, sql, dataset=dataset, progress=progress)
     finally:
         if uploaded is not None:
-            bq.delete_table(uploaded, not_found_ok=True)
+            with failures(f"deleting the uploaded spine {uploaded}"):
+                bq.delete_table(uploaded, not_found_ok=True, retry=retry(), timeout=TIMEOUT)
     drop = [n for n in result.column_names if n == SPINE_ROW_ID]
     return (result.drop_columns(drop) if drop else result), plan.output_names
 
@@ -197,29 +213,5 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: str, out: s
                 bq: Any, dataset: str, progress: Progress | None = None,
                 **options: Any) -> RunSummary:
     """Write the training set BigQuery computes to ``out`` (.parquet or .csv) atomically."""
-    started = time.perf_counter()
-    out_path = Path(out).resolve()
-    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
-    if suffix is None:
-        raise ExecutionError(
-            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
-    result, names = training_set(repo, features, spine, bq=bq, dataset=dataset,
-                                 progress=progress, **options)
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".fsql-", suffix=suffix, dir=out_path.parent)
-        os.close(fd)
-        try:
-            if suffix == ".parquet":
-                pq.write_table(result, tmp)
-            else:
-                pacsv.write_csv(result, tmp)
-            os.replace(tmp, out_path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as err:
-        raise ExecutionError(f"Output {str(out)!r}: cannot write it: {err}") from None
-    return RunSummary(rows=result.num_rows, features=names,
-                      null_counts={n: result.column(n).null_count for n in names},
-                      seconds=time.perf_counter() - started)
+    return write_run(lambda: training_set(repo, features, spine, bq=bq, dataset=dataset,
+                                          progress=progress, **options), out)

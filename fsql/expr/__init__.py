@@ -1,2 +1,3 @@
-"""The derived-expression language: parsing and normalizing, typing, and evaluating in
-Python (its SQL translation lives in :mod:`fsql.sql.expressions`)."""
+"""The derived-expression language: one table of functions (:mod:`fsql.expr.functions`), and
+the walks that dispatch through it: parsing and normalizing, typing, and evaluating in Python
+(its SQL translation lives in :mod:`fsql.sql.expressions`)."""

@@ -7,6 +7,7 @@ path). Both follow the rules below, which every dialect's SQL honours by constru
 warehouse's native behaviour differs, fsql emits an explicit form (declared per dialect in the
 ``[expressions]`` table of ``dialects/<name>.toml``) instead of trusting the native one.
 
+>>> from fsql.expr.to_python import evaluate
 >>> e = parse_expression("amount / NULLIF(amount_avg_7d, 0)", where="Derived 'ratio'")
 >>> evaluate(e, {"amount": 5, "amount_avg_7d": 2})
 2.5
@@ -98,13 +99,9 @@ LOWER/UPPER of characters without a one-to-one case mapping follow each engine's
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import itertools
 import math
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlglot
@@ -112,14 +109,29 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from fsql.dtypes import DType, parse_dtype
-from fsql.errors import DefinitionError, ExecutionError
+from fsql.errors import DefinitionError
+from fsql.expr.core import (
+    _INT_MAX,
+    _PARTS,
+    DATE,
+    FLOAT64,
+    INPUT_DIALECT,
+    TIMESTAMP,
+    EvaluationError,
+    Expression,
+    MissingInputError,
+    _constant,
+    _fail,
+    _literal_number,
+    _temporal_literal,
+)
+from fsql.expr.functions import Function, arity_ok, check_rules, function_of
 
 __all__ = [
     "INPUT_DIALECT", "SUPPORTED", "EvaluationError", "Expression", "MissingInputError",
     "parse_expression",
 ]
 
-INPUT_DIALECT = "duckdb"
 SUPPORTED = (
     "column names, literals, + - * / %, = <> != < <= > >=, IS [NOT] NULL, [NOT] BETWEEN, "
     "[NOT] IN (literals), AND OR NOT, CASE, IF/IIF, COALESCE, NULLIF, CAST, ABS, ROUND, FLOOR, "
@@ -127,64 +139,6 @@ SUPPORTED = (
     "ISODOW FROM x), SECONDS_BETWEEN, MINUTES_BETWEEN, HOURS_BETWEEN, DAYS_BETWEEN, LENGTH, "
     "LOWER, UPPER, CONCAT, ||, SUBSTR, BUCKET"
 )
-
-INT64, FLOAT64, STRING, BOOL = DType("int64"), DType("float64"), DType("string"), DType("bool")
-TIMESTAMP, DATE = DType("timestamp"), DType("date")
-NULL = DType("null")  # the type of a bare NULL; it takes the type its context asks for
-ANY = DType("unknown")  # a column to_sql() was given no dtype for
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-_MAX_DECIMAL_SCALE = 9  # BigQuery NUMERIC's scale: decimal results with more digits are refused
-_EXP_MAX = 709.78  # exp(709.78) ~ 1.79e308, just below the largest float64
-_EXP_ZERO = -745.1332191019411  # the least x with exp(x) > 0 (5e-324); below it exp is 0.0
-_TWO_52 = 2.0**52  # floats at least this large are integers
-_FLOAT_MAX = 1.7976931348623157e308
-_SPLITTER = 134217729.0  # 2^27 + 1, Veltkamp's splitting constant for float64
-_UNITS = {"seconds_between": 1_000_000, "minutes_between": 60_000_000,
-          "hours_between": 3_600_000_000, "days_between": 86_400_000_000}
-_PARTS = ("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "ISODOW")
-_DATE_PARTS = ("YEAR", "MONTH", "DAY", "ISODOW")
-_NUMBER_PATTERNS = {  # string -> number casts accept exactly these (anything else is NULL)
-    "int64": r"^[+-]?[0-9]+$",
-    "float64": r"^[+-]?[0-9]+([.][0-9]+)?([eE][+-]?[0-9]+)?$",
-    "decimal": r"^[+-]?[0-9]+([.][0-9]{1,9})?$",  # BigQuery NUMERIC reads 9 decimals
-}
-_UTC = dt.UTC
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
-_DEC = decimal.Context(prec=80, rounding=decimal.ROUND_HALF_UP)
-
-
-class EvaluationError(ExecutionError):
-    """A value made the expression fail in Python, as the SQL fails (e.g. int64 overflow)."""
-
-
-class MissingInputError(DefinitionError, KeyError):
-    """:func:`evaluate` or :func:`result_dtype` was not given a column the expression reads."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-@dataclass(frozen=True)
-class Expression:
-    """A parsed, validated derived expression.
-
-    ``tree`` is the normalized core tree (``IF`` and simple ``CASE`` become searched ``CASE``,
-    ``CONCAT`` becomes ``||``, ``BUCKET`` its ``CASE``); ``references`` are the column names it
-    reads in first-use order; ``where`` names the definition in error messages.
-    """
-
-    text: str
-    tree: exp.Expr
-    references: tuple[str, ...]
-    where: str = ""
-
-
-def _fail(where: str, message: str) -> DefinitionError:
-    return DefinitionError(f"{where}: {message}" if where else message)
-
-
-def _missing(where: str, message: str) -> MissingInputError:
-    return MissingInputError(f"{where}: {message}" if where else message)
 
 
 def _unsupported(where: str, construct: str, hint: str = "") -> DefinitionError:
@@ -197,12 +151,6 @@ def _unsupported(where: str, construct: str, hint: str = "") -> DefinitionError:
 # Parsing: DuckDB syntax -> validated core tree
 # ------------------------------------------------------------------------------------------
 
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
-_ORDERINGS = (exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Between, exp.Least, exp.Greatest)
-_BINARY = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.EQ, exp.NEQ, exp.LT, exp.LTE,
-           exp.GT, exp.GTE, exp.And, exp.Or, exp.DPipe)
-_UNARY_FUNCS = (exp.Abs, exp.Floor, exp.Ceil, exp.Ln, exp.Exp, exp.Sqrt, exp.Length,
-                exp.Lower, exp.Upper)
 _HINTS: dict[type, tuple[str, str]] = {
     exp.IntDiv: ("integer division //", "use FLOOR(a / b) or %"),
     exp.Subquery: ("a subquery", ""), exp.Select: ("a SELECT statement", ""),
@@ -247,16 +195,10 @@ def _first_position(tree: exp.Expr, name: str) -> int:
     return -1
 
 
-def _literal_number(text: str) -> int | float | None:
-    if re.fullmatch(r"[0-9]+", text):
-        return int(text)
-    if re.fullmatch(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text):
-        return float(text)
-    return None
-
 
 class _Normalizer:
-    """Checks every node against the subset and rebuilds the core tree."""
+    """Checks every node against the subset and rebuilds the core tree: each function's
+    ``parse_<rule>`` of :data:`fsql.expr.functions.FUNCTIONS`."""
 
     def __init__(self, where: str) -> None:
         self.where = where
@@ -280,112 +222,128 @@ class _Normalizer:
             raise self.refuse(node, "unexpected extra arguments")
 
     def norm(self, node: exp.Expr) -> exp.Expr:
-        n = self.norm
         if isinstance(node, exp.Paren):
-            return n(node.this)
-        if isinstance(node, exp.Column):
-            if not isinstance(node.this, exp.Identifier) or node.table:
-                raise self.refuse(node, "reference columns by their bare name")
-            return exp.Column(this=node.this.copy())
-        if isinstance(node, exp.Literal):
-            if not node.is_string:
-                value = _literal_number(node.this)
-                if value is None or (isinstance(value, int) and value > _INT_MAX):
-                    raise _fail(self.where, f"number {node.this} is not an int64 or a float64")
-                if isinstance(value, float) and not math.isfinite(value):
-                    raise _fail(self.where, f"number {node.this} is not a finite float64")
-            return node.copy()
-        if isinstance(node, (exp.Boolean, exp.Null)):
-            return node.copy()
-        if isinstance(node, _BINARY):
-            self.only(node, "this", "expression", "typed", "safe")
-            return type(node)(this=n(node.this), expression=n(node.expression))
-        if isinstance(node, (exp.Neg, exp.Not)):
-            return type(node)(this=n(node.this))
-        if isinstance(node, exp.Is):
-            if not isinstance(node.expression, exp.Null):
-                raise self.refuse(node, "only IS [NOT] NULL")
-            return exp.Is(this=n(node.this), expression=exp.Null())
-        if isinstance(node, exp.Between):
-            if node.args.get("symmetric"):
-                raise self.refuse(node)
-            return exp.Between(this=n(node.this), low=n(node.args["low"]),
-                               high=n(node.args["high"]))
-        if isinstance(node, exp.In):
-            self.only(node, "this", "expressions")
-            items = [n(i) for i in node.expressions]
-            if not items or not all(_constant(i) for i in items):
-                raise self.refuse(node, "IN takes a list of literals")
-            return exp.In(this=n(node.this), expressions=items)
-        if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
-            return exp.Case(ifs=[exp.If(this=n(node.this), true=n(node.args["true"]))],
-                            default=n(node.args["false"]) if node.args.get("false") else None)
-        if isinstance(node, exp.Case):
-            subject = node.this
-            ifs = []
-            for branch in node.args.get("ifs") or []:
-                cond = n(branch.this)
-                if subject is not None:  # simple CASE x WHEN v: x = v never matches NULL
-                    cond = exp.EQ(this=n(subject), expression=cond)
-                ifs.append(exp.If(this=cond, true=n(branch.args["true"])))
-            default = node.args.get("default")
-            return exp.Case(ifs=ifs, default=n(default) if default is not None else None)
-        if isinstance(node, (exp.Coalesce, exp.Least, exp.Greatest)):
-            args = [node.this, *node.expressions]
-            if len(args) < 2:
-                raise self.refuse(node, "needs at least two arguments")
-            return type(node)(this=n(args[0]), expressions=[n(a) for a in args[1:]])
-        if isinstance(node, exp.Nullif):
-            return exp.Nullif(this=n(node.this), expression=n(node.expression))
-        if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast):
-            self.only(node, "this", "to")
-            target = self.dtype(node.args["to"])
-            inner = n(node.this)
-            if target in (DATE, TIMESTAMP) and isinstance(inner, exp.Literal) and inner.is_string:
-                _temporal_literal(inner.this, target, self.where)  # validated now
-            return exp.Cast(this=inner, to=_datatype(target))
-        if isinstance(node, _UNARY_FUNCS):
-            self.only(node, "this")
-            return type(node)(this=n(node.this))
-        if isinstance(node, exp.Round):
-            self.only(node, "this", "decimals")
-            digits = node.args.get("decimals")
-            n_value = _constant(digits) if digits is not None else ("int", 0)
-            if n_value is None or n_value[0] != "int" or not -15 <= n_value[1] <= 15:
-                raise _fail(self.where, "ROUND(x, n) needs n to be an integer literal in "
-                                        f"[-15, 15], got {digits.sql() if digits else ''}")
-            return exp.Round(this=n(node.this), decimals=exp.Literal.number(n_value[1]))
-        if isinstance(node, exp.Pow):
-            return exp.Pow(this=n(node.this), expression=n(node.expression))
-        if isinstance(node, exp.Extract):
-            part = node.this.name.upper()
-            if part not in _PARTS:
-                weekday = "DOW" in part or "DAYOFWEEK" in part
-                hint = "use ISODOW: 1 = Monday ... 7 = Sunday" if weekday else ""
-                raise _unsupported(self.where, f"EXTRACT({part} FROM ...)", hint)
-            return exp.Extract(this=exp.var(part), expression=n(node.expression))
-        if isinstance(node, exp.Concat):
-            parts = [n(a) for a in node.expressions]
-            if len(parts) < 2:
-                raise self.refuse(node, "needs at least two arguments")
-            out = parts[0]
-            for part_ in parts[1:]:
-                out = exp.DPipe(this=out, expression=part_)
-            return out
-        if isinstance(node, exp.Substring):
-            self.only(node, "this", "start", "length")
-            if node.args.get("start") is None:
-                raise self.refuse(node, "SUBSTR(s, start[, length])")
-            length = node.args.get("length")
-            return exp.Substring(this=n(node.this), start=n(node.args["start"]),
-                                 length=n(length) if length is not None else None)
-        if isinstance(node, exp.Anonymous):
-            name = node.name.lower()
-            if name in _UNITS and len(node.expressions) == 2:
-                return exp.Anonymous(this=name, expressions=[n(a) for a in node.expressions])
-            if name == "bucket" and len(node.expressions) >= 2:
-                return self.bucket(n(node.expressions[0]), node.expressions[1:])
-        raise self.refuse(node)
+            return self.norm(node.this)
+        f = function_of(node)
+        if f is None:
+            raise self.refuse(node)
+        if f.keys is not None:
+            self.only(node, *f.keys)
+        rule: Callable[[exp.Expr, Function], exp.Expr] = getattr(self, "parse_" + f.parse)
+        return rule(node, f)
+
+    def parse_column(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if not isinstance(node.this, exp.Identifier) or node.text("table"):
+            raise self.refuse(node, "reference columns by their bare name")
+        return exp.Column(this=node.this.copy())
+
+    def parse_literal(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if not node.is_string:
+            value = _literal_number(node.this)
+            if value is None or (isinstance(value, int) and value > _INT_MAX):
+                raise _fail(self.where, f"number {node.this} is not an int64 or a float64")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _fail(self.where, f"number {node.this} is not a finite float64")
+        return node.copy()
+
+    def parse_copy(self, node: exp.Expr, f: Function) -> exp.Expr:
+        return node.copy()
+
+    def parse_binary(self, node: exp.Expr, f: Function) -> exp.Expr:
+        return type(node)(this=self.norm(node.this), expression=self.norm(node.expression))
+
+    def parse_unary(self, node: exp.Expr, f: Function) -> exp.Expr:
+        return type(node)(this=self.norm(node.this))
+
+    def parse_is_null(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if not isinstance(node.expression, exp.Null):
+            raise self.refuse(node, "only IS [NOT] NULL")
+        return exp.Is(this=self.norm(node.this), expression=exp.Null())
+
+    def parse_between(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if node.args.get("symmetric"):
+            raise self.refuse(node)
+        return exp.Between(this=self.norm(node.this), low=self.norm(node.args["low"]),
+                           high=self.norm(node.args["high"]))
+
+    def parse_in_list(self, node: exp.Expr, f: Function) -> exp.Expr:
+        items = [self.norm(i) for i in node.expressions]
+        if not items or not all(_constant(i) for i in items):
+            raise self.refuse(node, "IN takes a list of literals")
+        return exp.In(this=self.norm(node.this), expressions=items)
+
+    def parse_if_(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if isinstance(node.parent, exp.Case):  # a CASE branch is read by parse_case
+            raise self.refuse(node)
+        n = self.norm
+        return exp.Case(ifs=[exp.If(this=n(node.this), true=n(node.args["true"]))],
+                        default=n(node.args["false"]) if node.args.get("false") else None)
+
+    def parse_case(self, node: exp.Expr, f: Function) -> exp.Expr:
+        n, subject = self.norm, node.this
+        ifs = []
+        for branch in node.args.get("ifs") or []:
+            cond = n(branch.this)
+            if subject is not None:  # simple CASE x WHEN v: x = v never matches NULL
+                cond = exp.EQ(this=n(subject), expression=cond)
+            ifs.append(exp.If(this=cond, true=n(branch.args["true"])))
+        default = node.args.get("default")
+        return exp.Case(ifs=ifs, default=n(default) if default is not None else None)
+
+    def parse_variadic(self, node: exp.Expr, f: Function) -> exp.Expr:
+        args = [node.this, *node.expressions]
+        if not arity_ok(f, len(args)):
+            raise self.refuse(node, "needs at least two arguments")
+        return type(node)(this=self.norm(args[0]), expressions=[self.norm(a) for a in args[1:]])
+
+    def parse_cast(self, node: exp.Expr, f: Function) -> exp.Expr:
+        target = self.dtype(node.args["to"])
+        inner = self.norm(node.this)
+        if target in (DATE, TIMESTAMP) and isinstance(inner, exp.Literal) and inner.is_string:
+            _temporal_literal(inner.this, target, self.where)  # validated now
+        return exp.Cast(this=inner, to=_datatype(target))
+
+    def parse_round(self, node: exp.Expr, f: Function) -> exp.Expr:
+        digits = node.args.get("decimals")
+        n_value = _constant(digits) if digits is not None else ("int", 0)
+        if n_value is None or n_value[0] != "int" or not -15 <= n_value[1] <= 15:
+            raise _fail(self.where, "ROUND(x, n) needs n to be an integer literal in "
+                                    f"[-15, 15], got {digits.sql() if digits else ''}")
+        return exp.Round(this=self.norm(node.this), decimals=exp.Literal.number(n_value[1]))
+
+    def parse_extract(self, node: exp.Expr, f: Function) -> exp.Expr:
+        part = node.this.name.upper()
+        if part not in _PARTS:
+            weekday = "DOW" in part or "DAYOFWEEK" in part
+            hint = "use ISODOW: 1 = Monday ... 7 = Sunday" if weekday else ""
+            raise _unsupported(self.where, f"EXTRACT({part} FROM ...)", hint)
+        return exp.Extract(this=exp.var(part), expression=self.norm(node.expression))
+
+    def parse_concat(self, node: exp.Expr, f: Function) -> exp.Expr:
+        parts = [self.norm(a) for a in node.expressions]
+        if not arity_ok(f, len(parts)):
+            raise self.refuse(node, "needs at least two arguments")
+        out = parts[0]
+        for part_ in parts[1:]:
+            out = exp.DPipe(this=out, expression=part_)
+        return out
+
+    def parse_substring(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if node.args.get("start") is None:
+            raise self.refuse(node, "SUBSTR(s, start[, length])")
+        length = node.args.get("length")
+        return exp.Substring(this=self.norm(node.this), start=self.norm(node.args["start"]),
+                             length=self.norm(length) if length is not None else None)
+
+    def parse_time_diff(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if not arity_ok(f, len(node.expressions)):
+            raise self.refuse(node)
+        return exp.Anonymous(this=f.call, expressions=[self.norm(a) for a in node.expressions])
+
+    def parse_bucket(self, node: exp.Expr, f: Function) -> exp.Expr:
+        if not arity_ok(f, len(node.expressions)):
+            raise self.refuse(node)
+        return self.bucket(self.norm(node.expressions[0]), node.expressions[1:])
 
     def dtype(self, node: exp.DataType) -> DType:
         t = node.this
@@ -446,58 +404,4 @@ def _datatype(dtype: DType) -> exp.DataType:
     return exp.DataType.build(name, dialect=INPUT_DIALECT)
 
 
-def _constant(node: exp.Expr | None) -> tuple[str, Any] | None:
-    """(kind, value) of a literal node of the core tree, or None when it is not a literal."""
-    if isinstance(node, exp.Neg):
-        inner = _constant(node.this)
-        return (inner[0], -inner[1]) if inner and inner[0] in ("int", "float") else None
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return ("string", node.this)
-        value = _literal_number(node.this)
-        return ("int" if isinstance(value, int) else "float", value)
-    if isinstance(node, exp.Boolean):
-        return ("bool", node.this)
-    if isinstance(node, exp.Null):
-        return ("null", None)
-    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
-        return ("cast", node.this.this)
-    return None
-
-
-def _digits(node: exp.Round) -> int:
-    """The literal n of a normalized ROUND(x, n)."""
-    value = _constant(node.args["decimals"])
-    return int(value[1]) if value else 0
-
-
-def _temporal_literal(text: str, target: DType, where: str) -> dt.date:
-    """The value of ``DATE '...'``/``TIMESTAMP '...'``; only ISO forms, read as UTC."""
-    if target == DATE and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    clock = r"([ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?"
-    if target == TIMESTAMP and re.fullmatch(r"\d{4}-\d{2}-\d{2}" + clock, text):
-        try:
-            return dt.datetime.fromisoformat(text).replace(tzinfo=_UTC)
-        except ValueError:
-            pass
-    raise _fail(where, f"{target} literal {text!r} must be 'YYYY-MM-DD'"
-                       + (" HH:MM:SS[.ffffff]' (UTC)" if target == TIMESTAMP else "'")
-                       + "; CAST from a string column to a date or timestamp is not supported")
-
-
-# Float64 helpers shared by the SQL and the Python evaluations of ROUND.
-
-def _split(a: float) -> tuple[float, float]:
-    """Veltkamp's split of a float64 into two halves of 26 bits (exact: hi + lo == a)."""
-    c = _SPLITTER * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def _round_limit(n: int) -> float:
-    """|x| from which ROUND(x, n) returns x: 2^52 for n > 0, 2^53 * 10^-n for n < 0."""
-    return _TWO_52 if n > 0 else 2.0**53 * 10.0**-n
+check_rules(_Normalizer, "parse_", "parse")

@@ -8,7 +8,7 @@ import datetime as dt
 import decimal
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -16,15 +16,11 @@ from sqlglot import exp
 
 from fsql.dtypes import DType, parse_dtype
 from fsql.errors import CompileError
-from fsql.expr.parse import (
+from fsql.expr.core import (
     _DEC,
-    _EPOCH,
-    _EXP_MAX,
-    _FLOAT_MAX,
     _INT_MAX,
     _INT_MIN,
     _NUMBER_PATTERNS,
-    _UNITS,
     _UTC,
     BOOL,
     DATE,
@@ -43,6 +39,7 @@ from fsql.expr.parse import (
     _split,
     _temporal_literal,
 )
+from fsql.expr.functions import Function, _and3, _or3, check_rules, function_of
 from fsql.expr.types import _cast_kind, _Typer
 
 # ------------------------------------------------------------------------------------------
@@ -146,30 +143,6 @@ def _convert(value: Any, target: DType) -> Any:
     return value
 
 
-def _and3(values: Iterable[bool | None]) -> bool | None:
-    seen_null = False
-    for v in values:
-        if v is False:
-            return False
-        seen_null |= v is None
-    return None if seen_null else True
-
-
-def _or3(values: Iterable[bool | None]) -> bool | None:
-    seen_null = False
-    for v in values:
-        if v is True:
-            return True
-        seen_null |= v is None
-    return None if seen_null else False
-
-
-def _micros(value: dt.date) -> int:
-    if isinstance(value, dt.datetime):
-        return (value - _EPOCH) // dt.timedelta(microseconds=1)
-    return (value - dt.date(1970, 1, 1)).days * 86_400_000_000
-
-
 def _extract(part: str, value: dt.date) -> int:
     if part == "ISODOW":
         return value.isoweekday()
@@ -234,7 +207,8 @@ def _strict(fn: Callable[..., Any], args: Sequence[Fn]) -> Fn:
 
 
 class _Py:
-    """Compiles a typed core tree into nested Python closures."""
+    """Compiles a typed core tree into nested Python closures: each function's ``py_<rule>``
+    of :data:`fsql.expr.functions.FUNCTIONS`, with the entry's ``op`` as its value function."""
 
     def __init__(self, typer: _Typer) -> None:
         self.t = typer
@@ -247,140 +221,113 @@ class _Py:
             return lambda row: _convert(inner(row), target)
         return fn
 
-    def arith(self, node: exp.Expr, ty: DType) -> Fn:
-        ops: dict[type, Callable[[Any, Any], Any]] = {
-            exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b}
-        op, what = ops[type(node)], node
+    def compile(self, node: exp.Expr) -> Fn:
+        f = function_of(node)
+        if f is None or f.python is None:
+            raise CompileError(f"internal: no Python rule for {type(node).__name__}")
+        rule: Callable[[exp.Expr, Function, DType], Fn] = getattr(self, "py_" + f.python)
+        return rule(node, f, self.t.type(node))
+
+    def args(self, node: exp.Expr) -> list[Fn]:
+        return [self(x) for x in node.iter_expressions()]
+
+    def py_column(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        name = node.name
+        return lambda row: row[name]
+
+    def py_literal(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        const = _constant(node)
+        value = const[1] if const is not None else None
+        return lambda row: value
+
+    def py_strict(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        """NULL if any argument is NULL, else ``op`` of the arguments."""
+        assert f.op is not None
+        return _strict(f.op, self.args(node))
+
+    def py_strict_int(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        """``py_strict`` whose int64 results are checked for overflow (``-x``, ABS)."""
+        op = f.op
+        assert op is not None
+        return _strict(lambda a: _check_int(op(a), node) if isinstance(a, int) else op(a),
+                       self.args(node))
+
+    def py_arith(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        """``+ - *``: int64 checked for overflow, decimals exact."""
+        op, what = f.op, node
+        assert op is not None
         if ty == INT64:
-            return _strict(lambda a, b: _check_int(op(a, b), what), [self(node.this),
-                                                                      self(node.expression)])
+            return _strict(lambda a, b: _check_int(op(a, b), what), self.args(node))
         if ty.name == "decimal":
             def dec(a: decimal.Decimal, b: decimal.Decimal) -> decimal.Decimal:
                 with decimal.localcontext(_DEC):
                     return op(a, b)
-            return _strict(dec, [self(node.this), self(node.expression)])
-        return _strict(op, [self(node.this), self(node.expression)])
+            return _strict(dec, self.args(node))
+        return _strict(op, self.args(node))
 
-    def compile(self, node: exp.Expr) -> Fn:
-        c, ty = self, self.t.type(node)
-        if isinstance(node, exp.Column):
-            name = node.name
-            return lambda row: row[name]
-        const = _constant(node)
-        if const is not None and not isinstance(node, (exp.Neg, exp.Cast)):
-            value = const[1]
+    def py_three_valued(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        """AND, OR: ``op`` of both operands' values, NULL included."""
+        combine = f.op
+        assert combine is not None
+        a, b = self.args(node)
+        return lambda row: combine([a(row), b(row)])
+
+    def py_between(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        x, lo, hi = self(node.this), self(node.args["low"]), self(node.args["high"])
+
+        def between(row: Row) -> bool | None:
+            v, a, b = x(row), lo(row), hi(row)
+            return _and3([None if v is None or a is None else v >= a,
+                          None if v is None or b is None else v <= b])
+        return between
+
+    def py_in_list(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        x, items = self(node.this), [self(i) for i in node.expressions]
+
+        def in_(row: Row) -> bool | None:
+            v = x(row)
+            return None if v is None else _or3(
+                None if (w := i(row)) is None else v == w for i in items)
+        return in_
+
+    def py_is_null(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        x = self(node.this)
+        return lambda row: x(row) is None
+
+    def py_case(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        branches = [(self(b.this), self(b.args["true"])) for b in node.args["ifs"]]
+        default = node.args.get("default")
+        otherwise = self(default) if default is not None else (lambda row: None)
+
+        def case(row: Row) -> Any:
+            for cond, value in branches:
+                if cond(row) is True:
+                    return value(row)
+            return otherwise(row)
+        return case
+
+    def py_coalesce(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        args = self.args(node)
+        return lambda row: next((v for a in args if (v := a(row)) is not None), None)
+
+    def py_nullif(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        a, b = self.args(node)
+        return lambda row: None if (v := a(row)) is not None and v == b(row) else v
+
+    def py_cast(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        if isinstance(node.this, exp.Literal) and node.this.is_string and ty in (DATE, TIMESTAMP):
+            value = _temporal_literal(node.this.this, ty, self.t.where)
             return lambda row: value
-        if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
-            return self.arith(node, ty)
-        if isinstance(node, exp.Div):
-            return _strict(lambda a, b: None if b == 0 or abs(b) < abs(a) / _FLOAT_MAX
-                           else a / b, [c(node.this), c(node.expression)])
-        if isinstance(node, exp.Mod):
-            return _strict(lambda a, b: None if b == 0 else (abs(a) % abs(b)) * (1 if a >= 0
-                                                                                else -1),
-                           [c(node.this), c(node.expression)])
-        if isinstance(node, exp.Neg):
-            return _strict(lambda a: _check_int(-a, node) if isinstance(a, int) else -a,
-                           [c(node.this)])
-        comparisons: dict[type, Callable[[Any, Any], bool]] = {
-            exp.EQ: lambda a, b: a == b, exp.NEQ: lambda a, b: a != b,
-            exp.LT: lambda a, b: a < b, exp.LTE: lambda a, b: a <= b,
-            exp.GT: lambda a, b: a > b, exp.GTE: lambda a, b: a >= b}
-        if type(node) in comparisons:
-            return _strict(comparisons[type(node)], [c(node.this), c(node.expression)])
-        if isinstance(node, exp.Between):
-            x, lo, hi = c(node.this), c(node.args["low"]), c(node.args["high"])
+        source = self.t.type(node.this)
+        return _strict(lambda v: _cast_value(v, source, ty), [self(node.this)])
 
-            def between(row: Row) -> bool | None:
-                v, a, b = x(row), lo(row), hi(row)
-                return _and3([None if v is None or a is None else v >= a,
-                              None if v is None or b is None else v <= b])
-            return between
-        if isinstance(node, exp.In):
-            x, items = c(node.this), [c(i) for i in node.expressions]
+    def py_round(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        n, source = _digits(node), self.t.type(node.this)
+        return _strict(lambda a: self.round(a, source, n), [self(node.this)])
 
-            def in_(row: Row) -> bool | None:
-                v = x(row)
-                return None if v is None else _or3(
-                    None if (w := i(row)) is None else v == w for i in items)
-            return in_
-        if isinstance(node, exp.Is):
-            x = c(node.this)
-            return lambda row: x(row) is None
-        if isinstance(node, exp.Not):
-            x = c(node.this)
-            return lambda row: None if (v := x(row)) is None else not v
-        if isinstance(node, (exp.And, exp.Or)):
-            a, b = c(node.this), c(node.expression)
-            combine = _and3 if isinstance(node, exp.And) else _or3
-            return lambda row: combine([a(row), b(row)])
-        if isinstance(node, exp.Case):
-            branches = [(c(b.this), c(b.args["true"])) for b in node.args["ifs"]]
-            default = node.args.get("default")
-            otherwise = c(default) if default is not None else (lambda row: None)
-
-            def case(row: Row) -> Any:
-                for cond, value in branches:
-                    if cond(row) is True:
-                        return value(row)
-                return otherwise(row)
-            return case
-        if isinstance(node, exp.Coalesce):
-            args = [c(node.this), *(c(x) for x in node.expressions)]
-            return lambda row: next((v for a in args if (v := a(row)) is not None), None)
-        if isinstance(node, exp.Nullif):
-            a, b = c(node.this), c(node.expression)
-            return lambda row: None if (v := a(row)) is not None and v == b(row) else v
-        if isinstance(node, (exp.Least, exp.Greatest)):
-            pick = min if isinstance(node, exp.Least) else max
-            return _strict(lambda *vs: pick(vs), [c(node.this), *(c(x) for x in node.expressions)])
-        if isinstance(node, exp.Cast):
-            if isinstance(node.this, exp.Literal) and node.this.is_string and ty in (
-                    DATE, TIMESTAMP):
-                value = _temporal_literal(node.this.this, ty, self.t.where)
-                return lambda row: value
-            source = self.t.type(node.this)
-            return _strict(lambda v: _cast_value(v, source, ty), [c(node.this)])
-        if isinstance(node, exp.Abs):
-            return _strict(lambda a: _check_int(abs(a), node) if isinstance(a, int) else abs(a),
-                           [c(node.this)])
-        if isinstance(node, (exp.Floor, exp.Ceil)):
-            mode = decimal.ROUND_FLOOR if isinstance(node, exp.Floor) else decimal.ROUND_CEILING
-            func = math.floor if isinstance(node, exp.Floor) else math.ceil
-            return _strict(lambda a: a if isinstance(a, int) else float(func(a)) if isinstance(
-                a, float) else a.to_integral_value(rounding=mode), [c(node.this)])
-        if isinstance(node, exp.Round):
-            n, source = _digits(node), self.t.type(node.this)
-            return _strict(lambda a: self.round(a, source, n), [c(node.this)])
-        if isinstance(node, exp.Ln):
-            return _strict(lambda a: math.log(a) if a > 0 else None, [c(node.this)])
-        if isinstance(node, exp.Sqrt):
-            return _strict(lambda a: math.sqrt(a) if a >= 0 else None, [c(node.this)])
-        if isinstance(node, exp.Exp):
-            return _strict(lambda a: math.exp(a) if a <= _EXP_MAX else None, [c(node.this)])
-        if isinstance(node, exp.Pow):
-            return _strict(_pow, [c(node.this), c(node.expression)])
-        if isinstance(node, exp.Extract):
-            part = node.this.name
-            return _strict(lambda v: _extract(part, v), [c(node.expression)])
-        if isinstance(node, exp.Anonymous):
-            unit = _UNITS[node.name]
-            return _strict(lambda a, b: (_micros(b) - _micros(a)) // unit,
-                           [c(x) for x in node.expressions])
-        if isinstance(node, exp.Length):
-            return _strict(len, [c(node.this)])
-        if isinstance(node, exp.Lower):
-            return _strict(str.lower, [c(node.this)])
-        if isinstance(node, exp.Upper):
-            return _strict(str.upper, [c(node.this)])
-        if isinstance(node, exp.DPipe):
-            return _strict(lambda a, b: a + b, [c(node.this), c(node.expression)])
-        if isinstance(node, exp.Substring):
-            args = [c(node.this), c(node.args["start"])]
-            if node.args.get("length") is not None:
-                args.append(c(node.args["length"]))
-            return _strict(_substr, args)
-        raise CompileError(f"internal: no Python rule for {type(node).__name__}")
+    def py_extract(self, node: exp.Expr, f: Function, ty: DType) -> Fn:
+        part = node.this.name
+        return _strict(lambda v: _extract(part, v), [self(node.expression)])
 
     @staticmethod
     def round(value: Any, source: DType, n: int) -> Any:
@@ -394,20 +341,6 @@ class _Py:
         rest = (abs(value) % k) * (1 if value >= 0 else -1)
         up = (1 if value > 0 else -1) * k if abs(rest) * 2 >= k else 0
         return _check_int(value - rest + up, f"ROUND(x, {n})")
-
-
-def _pow(x: float, y: float) -> float | None:
-    if not (x > 0 or (x == 0 and y >= 0) or (x < 0 and y == math.floor(y))):
-        return None
-    if x != 0 and y * math.log(abs(x)) > _EXP_MAX:
-        return None
-    return math.pow(x, y)
-
-
-def _substr(s: str, start: int, length: int | None = None) -> str | None:
-    if start < 1 or (length is not None and length < 0):
-        return None
-    return s[start - 1:] if length is None else s[start - 1:start - 1 + length]
 
 
 _INPUT_CHECKS: dict[str, Callable[[Any], bool]] = {  # built once: this is the serving hot path
@@ -459,6 +392,7 @@ def compile_python(expr: Expression, input_dtypes: Mapping[str, DType | str]
                    ) -> Callable[[Mapping[str, Any]], Any]:
     """Compile ``expr`` once into a function of an input mapping (the online-serving path).
 
+    >>> from fsql.expr.parse import parse_expression
     >>> f = compile_python(parse_expression("ROUND(x)", where="r"), {"x": "float64"})
     >>> f({"x": -2.5}), f({"x": None})
     (-3.0, None)
@@ -487,6 +421,7 @@ def evaluate(expr: Expression, inputs: Mapping[str, Any], *,
     MissingInputError for an input the expression reads but ``inputs`` lacks, and
     EvaluationError where the SQL raises too (int64 overflow, a value that does not fit a CAST).
 
+    >>> from fsql.expr.parse import parse_expression
     >>> evaluate(parse_expression("BUCKET(age, 18, 26, 36)", where="b"), {"age": 30})
     '26-35'
     """
@@ -504,3 +439,6 @@ def evaluate(expr: Expression, inputs: Mapping[str, Any], *,
 def _compiled(expr: Expression, dtypes: tuple[tuple[str, DType], ...]
               ) -> Callable[[Mapping[str, Any]], Any]:
     return compile_python(expr, dict(dtypes))
+
+
+check_rules(_Py, "py_", "python")

@@ -3,13 +3,13 @@ mixing of other types) and the result dtype of an expression given its inputs' d
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlglot import exp
 
 from fsql.dtypes import DType, parse_dtype
 from fsql.errors import DefinitionError
-from fsql.expr.parse import (
+from fsql.expr.core import (
     _DATE_PARTS,
     _MAX_DECIMAL_SCALE,
     ANY,
@@ -26,8 +26,9 @@ from fsql.expr.parse import (
     _digits,
     _fail,
     _missing,
-    _Normalizer,
 )
+from fsql.expr.functions import NUMERIC, Function, check_rules, function_of
+from fsql.expr.parse import _Normalizer
 
 # ------------------------------------------------------------------------------------------
 # Types
@@ -60,8 +61,16 @@ def _supertype(a: DType, b: DType) -> DType | None:
     return None
 
 
+def _sum_type(t: DType) -> DType:
+    """The type of ``a + b`` for operands of common type ``t``."""
+    if t.name == "decimal":
+        return _decimal((t.precision or 0) - (t.scale or 0) + 1, t.scale or 0)
+    return t
+
+
 class _Typer:
-    """Infers the dtype of every node of a core tree and the type each operand is used as."""
+    """Infers the dtype of every node of a core tree and the type each operand is used as:
+    each function's ``type_<rule>`` of :data:`fsql.expr.functions.FUNCTIONS`."""
 
     def __init__(self, expr: Expression, input_dtypes: Mapping[str, DType | str],
                  unknown_ok: bool = False) -> None:
@@ -102,125 +111,82 @@ class _Typer:
         return self.types[id(node)]
 
     def _infer(self, node: exp.Expr) -> DType:
-        if isinstance(node, exp.Column):
-            if node.name not in self.inputs:
-                if self.unknown_ok:
-                    return ANY
-                known = ", ".join(sorted(self.inputs)) or "none"
-                raise _missing(self.where, f"unknown input {node.name!r}; known: {known}")
-            return self.inputs[node.name]
-        const = _constant(node)
-        if const is not None and not isinstance(node, (exp.Neg, exp.Cast)):
-            return {"int": INT64, "float": FLOAT64, "string": STRING, "bool": BOOL,
-                    "null": NULL}[const[0]]
-        if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
-            a, b = (self.expect(node, x, "int64", "decimal", "float64")
-                    for x in (node.this, node.expression))
-            t = self.unify(node, [node.this, node.expression])
-            if t.name == "decimal" and isinstance(node, exp.Mul) and ANY not in (a, b):
-                (p1, s1), (p2, s2) = _as_decimal(a if a != NULL else t), _as_decimal(
-                    b if b != NULL else t)
-                if s1 + s2 > _MAX_DECIMAL_SCALE:
-                    raise self.fail(node, f"a decimal product has scale {s1 + s2} > "
-                                          f"{_MAX_DECIMAL_SCALE} (BigQuery NUMERIC); ROUND or "
-                                          "CAST an operand to fewer decimals or to float64")
-                return _decimal(p1 + p2 - s1 - s2, s1 + s2)
-            if t.name == "decimal":
-                return _decimal((t.precision or 0) - (t.scale or 0) + 1, t.scale or 0)
-            return t
-        if isinstance(node, exp.Div):
-            for x in (node.this, node.expression):
-                self.expect(node, x, "int64", "decimal", "float64")
-                self.use(x, FLOAT64)
-            return FLOAT64
-        if isinstance(node, exp.Mod):
-            for x in (node.this, node.expression):
-                self.expect(node, x, "int64")
-                self.use(x, INT64)
-            return INT64
-        if isinstance(node, exp.Neg):
-            return self.expect(node, node.this, "int64", "decimal", "float64")
-        if isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)):
-            self.unify(node, [node.this, node.expression])
-            return BOOL
-        if isinstance(node, exp.Between):
-            self.unify(node, [node.this, node.args["low"], node.args["high"]])
-            return BOOL
-        if isinstance(node, exp.In):
-            self.unify(node, [node.this, *node.expressions])
-            return BOOL
-        if isinstance(node, exp.Is):
-            self.type(node.this)
-            return BOOL
-        if isinstance(node, (exp.And, exp.Or, exp.Not)):
-            for x in node.iter_expressions():
-                self.expect(node, x, "bool")
-                self.use(x, BOOL)
-            return BOOL
-        if isinstance(node, exp.Case):
-            for branch in node.args["ifs"]:
-                self.expect(node, branch.this, "bool")
-                self.use(branch.this, BOOL)
-            results = [b.args["true"] for b in node.args["ifs"]]
-            if node.args.get("default") is not None:
-                results.append(node.args["default"])
-            return self.unify(node, results)
-        if isinstance(node, (exp.Coalesce, exp.Least, exp.Greatest)):
-            return self.unify(node, [node.this, *node.expressions])
-        if isinstance(node, exp.Nullif):
-            return self.unify(node, [node.this, node.expression])
-        if isinstance(node, exp.Cast):
-            return self._cast(node)
-        if isinstance(node, exp.Abs):
-            return self.expect(node, node.this, "int64", "decimal", "float64")
-        if isinstance(node, (exp.Floor, exp.Ceil)):
-            t = self.expect(node, node.this, "int64", "decimal", "float64")
-            return _decimal((t.precision or 0) - (t.scale or 0) + 1, 0) if t.name == "decimal" \
-                else t
-        if isinstance(node, exp.Round):
-            t = self.expect(node, node.this, "int64", "decimal", "float64")
-            n = _digits(node)
-            if t.name == "decimal" and n < (t.scale or 0):
-                return _decimal((t.precision or 0) - (t.scale or 0) + 1, max(n, 0))
-            return t
-        if isinstance(node, (exp.Ln, exp.Exp, exp.Sqrt, exp.Pow)):
-            for x in node.iter_expressions():
-                self.expect(node, x, "int64", "decimal", "float64")
-                self.use(x, FLOAT64)
-            return FLOAT64
-        if isinstance(node, exp.Extract):
-            part = node.this.name
-            t = self.expect(node, node.expression, "timestamp", "date")
-            if t == DATE and part not in _DATE_PARTS:
-                raise self.fail(node, f"a date has no {part}")
-            if t == NULL:
-                self.use(node.expression, TIMESTAMP)
-            return INT64
-        if isinstance(node, exp.Anonymous):  # the *_between functions
-            for x in node.expressions:
-                if self.expect(node, x, "timestamp", "date") == NULL:
-                    self.use(x, TIMESTAMP)
-            return INT64
-        if isinstance(node, exp.Length):
-            self.expect(node, node.this, "string")
-            self.use(node.this, STRING)
-            return INT64
-        if isinstance(node, (exp.Lower, exp.Upper, exp.DPipe)):
-            for x in node.iter_expressions():
-                self.expect(node, x, "string")
-                self.use(x, STRING)
-            return STRING
-        if isinstance(node, exp.Substring):
-            self.expect(node, node.this, "string")
-            self.use(node.this, STRING)
-            for key in ("start", "length"):
-                if node.args.get(key) is not None:
-                    self.expect(node, node.args[key], "int64")
-                    self.use(node.args[key], INT64)
-            return STRING
-        raise self.fail(node, f"internal: no type rule for {type(node).__name__}")
+        f = function_of(node)
+        if f is None or f.type is None:
+            raise self.fail(node, f"internal: no type rule for {type(node).__name__}")
+        rule: Callable[[exp.Expr, Function], DType] = getattr(self, "type_" + f.type)
+        return rule(node, f)
 
-    def _cast(self, node: exp.Cast) -> DType:
+    def type_column(self, node: exp.Expr, f: Function) -> DType:
+        if node.name not in self.inputs:
+            if self.unknown_ok:
+                return ANY
+            known = ", ".join(sorted(self.inputs)) or "none"
+            raise _missing(self.where, f"unknown input {node.name!r}; known: {known}")
+        return self.inputs[node.name]
+
+    def type_literal(self, node: exp.Expr, f: Function) -> DType:
+        const = _constant(node)
+        assert const is not None  # a Literal, Boolean or Null always is one
+        return {"int": INT64, "float": FLOAT64, "string": STRING, "bool": BOOL,
+                "null": NULL}[const[0]]
+
+    def type_fixed(self, node: exp.Expr, f: Function) -> DType:
+        """Every operand one of the signature's kinds, read as its ``use`` type."""
+        assert f.signature is not None
+        for x in node.iter_expressions():
+            self.expect(node, x, *f.signature.operands)
+            self.use(x, f.signature.use)
+        return f.signature.result
+
+    def numeric_operands(self, node: exp.Expr) -> tuple[DType, DType, DType]:
+        """The types of a binary operator's numeric operands, and their common type."""
+        a, b = (self.expect(node, x, *NUMERIC) for x in (node.this, node.expression))
+        return a, b, self.unify(node, [node.this, node.expression])
+
+    def type_arith(self, node: exp.Expr, f: Function) -> DType:
+        """``+ -``: a decimal result has one more integer digit."""
+        return _sum_type(self.numeric_operands(node)[2])
+
+    def type_product(self, node: exp.Expr, f: Function) -> DType:
+        """``*``: a decimal product is exact, decimal(p1 + p2, s1 + s2)."""
+        a, b, t = self.numeric_operands(node)
+        if t.name != "decimal" or ANY in (a, b):
+            return _sum_type(t)
+        (p1, s1), (p2, s2) = _as_decimal(a if a != NULL else t), _as_decimal(
+            b if b != NULL else t)
+        if s1 + s2 > _MAX_DECIMAL_SCALE:
+            raise self.fail(node, f"a decimal product has scale {s1 + s2} > "
+                                  f"{_MAX_DECIMAL_SCALE} (BigQuery NUMERIC); ROUND or "
+                                  "CAST an operand to fewer decimals or to float64")
+        return _decimal(p1 + p2 - s1 - s2, s1 + s2)
+
+    def type_same_numeric(self, node: exp.Expr, f: Function) -> DType:
+        return self.expect(node, node.this, *NUMERIC)
+
+    def type_compare(self, node: exp.Expr, f: Function) -> DType:
+        """Comparisons, BETWEEN and IN: the operands unify, the result is a bool."""
+        self.unify(node, list(node.iter_expressions()))
+        return BOOL
+
+    def type_is_null(self, node: exp.Expr, f: Function) -> DType:
+        self.type(node.this)
+        return BOOL
+
+    def type_case(self, node: exp.Expr, f: Function) -> DType:
+        for branch in node.args["ifs"]:
+            self.expect(node, branch.this, "bool")
+            self.use(branch.this, BOOL)
+        results = [b.args["true"] for b in node.args["ifs"]]
+        if node.args.get("default") is not None:
+            results.append(node.args["default"])
+        return self.unify(node, results)
+
+    def type_unify(self, node: exp.Expr, f: Function) -> DType:
+        """COALESCE, NULLIF, LEAST, GREATEST: the common type of the arguments."""
+        return self.unify(node, list(node.iter_expressions()))
+
+    def type_cast(self, node: exp.Expr, f: Function) -> DType:
         target = _cast_target(node)
         source = self.type(node.this)
         if isinstance(node.this, exp.Literal) and node.this.is_string and target in (
@@ -234,8 +200,45 @@ class _Typer:
             raise self.fail(node, "CAST from float64 to a decimal with scale > 15")
         return target
 
+    def type_floor_ceil(self, node: exp.Expr, f: Function) -> DType:
+        t = self.expect(node, node.this, *NUMERIC)
+        return _decimal((t.precision or 0) - (t.scale or 0) + 1, 0) if t.name == "decimal" \
+            else t
 
-def _cast_target(node: exp.Cast) -> DType:
+    def type_round(self, node: exp.Expr, f: Function) -> DType:
+        t = self.expect(node, node.this, *NUMERIC)
+        n = _digits(node)
+        if t.name == "decimal" and n < (t.scale or 0):
+            return _decimal((t.precision or 0) - (t.scale or 0) + 1, max(n, 0))
+        return t
+
+    def type_extract(self, node: exp.Expr, f: Function) -> DType:
+        part = node.this.name
+        t = self.expect(node, node.expression, "timestamp", "date")
+        if t == DATE and part not in _DATE_PARTS:
+            raise self.fail(node, f"a date has no {part}")
+        if t == NULL:
+            self.use(node.expression, TIMESTAMP)
+        return INT64
+
+    def type_time_diff(self, node: exp.Expr, f: Function) -> DType:
+        """The *_between functions."""
+        for x in node.expressions:
+            if self.expect(node, x, "timestamp", "date") == NULL:
+                self.use(x, TIMESTAMP)
+        return INT64
+
+    def type_substring(self, node: exp.Expr, f: Function) -> DType:
+        self.expect(node, node.this, "string")
+        self.use(node.this, STRING)
+        for key in ("start", "length"):
+            if node.args.get(key) is not None:
+                self.expect(node, node.args[key], "int64")
+                self.use(node.args[key], INT64)
+        return STRING
+
+
+def _cast_target(node: exp.Expr) -> DType:
     return _Normalizer("").dtype(node.args["to"])
 
 
@@ -263,6 +266,7 @@ def _cast_kind(source: DType, target: DType) -> str | None:
 def result_dtype(expr: Expression, input_dtypes: Mapping[str, DType | str]) -> DType:
     """The dtype of ``expr`` given the dtypes of the columns it reads.
 
+    >>> from fsql.expr.parse import parse_expression
     >>> result_dtype(parse_expression("a / b", where="x"), {"a": "int64", "b": "int64"})
     DType(name='float64', precision=None, scale=None)
     """
@@ -273,3 +277,4 @@ def result_dtype(expr: Expression, input_dtypes: Mapping[str, DType | str]) -> D
     return t
 
 
+check_rules(_Typer, "type_", "type")

@@ -10,9 +10,11 @@ from typing import Any
 from fsql.dsl.catalog import Catalog
 from fsql.errors import CompileError
 from fsql.materialize.backfill import backfill
+from fsql.materialize.backfill_bigquery import backfill_in_bigquery
 from fsql.materialize.backfill_script import print_backfill
 from fsql.materialize.consistency import check_consistency
 from fsql.materialize.run import materialize, print_script
+from fsql.materialize.targets import resolve_target
 
 
 def add_commands(commands: Any) -> None:
@@ -56,8 +58,8 @@ def add_commands(commands: Any) -> None:
                           "latest table")
     back = commands.add_parser(
         "backfill", help="write a view's offline feature table: per key and grid time, the "
-                         "training-set value (DuckDB targets; chunked, resumable), or print a "
-                         "warehouse script")
+                         "training-set value (DuckDB and BigQuery targets; chunked, resumable), "
+                         "or print a warehouse script")
     back.add_argument("--repo", default=".", help="feature repository directory (default: .)")
     back.add_argument("--view", required=True, help="the view to backfill")
     back.add_argument("--start", required=True, metavar="T0", help="first grid time")
@@ -99,9 +101,10 @@ def run_command(repo: Catalog, args: argparse.Namespace) -> int:
             if sys.stderr.isatty():
                 print(message, file=sys.stderr)
 
-        done = backfill(repo, view=args.view, start=args.start, end=args.end,
-                          every=args.every, target=args.target, service=args.service,
-                          chunk=args.chunk, progress=note)
+        where = resolve_target(args.target, root=repo.root)
+        run = backfill_in_bigquery if where.scheme == "bigquery" else backfill
+        done = run(repo, view=args.view, start=args.start, end=args.end, every=args.every,
+                   target=args.target, service=args.service, chunk=args.chunk, progress=note)
         print(done.format())
         return 0
     if args.print_script:

@@ -1,5 +1,6 @@
 """``fsql consistency``: every key of a latest table against the training-set query for a
-spine of (every key of the source, T1), run by the local runner (not by the MERGE path)."""
+spine of (every key of the source, T1), run by the local runner (not by the MERGE path); on a
+BigQuery target, the latest table and the training-set query are both read from BigQuery."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ import pandas as pd
 from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
+from fsql.engines import bigquery
+from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.runner import run_training_set
-from fsql.errors import ExecutionError
+from fsql.errors import ExecutionError, QueryRejectedError
 from fsql.materialize import statements as st
-from fsql.materialize.layout import STATE_TABLE
+from fsql.materialize.layout import STATE_TABLE, LatestTable
 from fsql.materialize.run import connect_target, layout_for, select_views
 from fsql.materialize.script import absolute
-from fsql.materialize.targets import executable, parse_end, resolve_target
+from fsql.materialize.targets import Target, credentials, executable, parse_end, resolve_target
+from fsql.plan.nodes import Cut
 from fsql.sql.dialect import get_dialect
 
 SPINE_TIME = "event_timestamp"
@@ -82,7 +86,10 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
     else:
         chosen, cut = select_views(repo, views=[view])
     t1 = parse_end(at)
-    where = executable(resolve_target(target, root=repo.root))
+    where = resolve_target(target, root=repo.root)
+    if where.scheme == "bigquery":
+        return _compare(view, t1, *_read_bigquery(repo, where, view, cut, t1))
+    executable(where)
     layout = layout_for(repo, repo.view(view), cut, where.prefix)
     names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
     dialect = get_dialect("duckdb")
@@ -108,12 +115,22 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
     finally:
         con.close()
     spine = spine.sort_values(keys, kind="stable").reset_index(drop=True)
-    features = [f for f, _ in layout.features]
     # Arrow, not pandas: a NULL and a NaN stay apart.
     training = run_training_set(repo, [layout.view], spine, spine_timestamp=SPINE_TIME,
                                   cut=cut, arrow=True).to_pylist() if len(spine) else []
     stored = {tuple(r[k] for k in keys): r for r in table.to_pylist()}
     absent = _absent_reading(repo, layout, spine, earliest[0], cut) if len(spine) else {}
+    return _compare(view, t1, layout, training, stored, absent)
+
+
+def _compare(view: str, t1: datetime, layout: LatestTable, training: list[dict[str, Any]],
+             stored: dict[tuple[Any, ...], dict[str, Any]], absent: dict[str, Any]
+             ) -> ConsistencyResult:
+    """Each key's training-set row (one per key of the source) against its stored row, or
+    against ``absent`` (nothing visible) when the table has none; stored keys the source
+    does not have are mismatches too."""
+    keys = [k for k, _ in layout.keys]
+    features = [f for f, _ in layout.features]
     mismatches = []
     for record in training:
         key = tuple(record[k] for k in keys)
@@ -121,10 +138,55 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
         for name in features:
             if not same_value(plain_value(have[name]), plain_value(record[name])):
                 mismatches.append((key, name, plain_value(have[name]), plain_value(record[name])))
-    extra = set(stored) - {tuple(r[k] for k in keys) for r in spine.to_dict("records")}
+    extra = set(stored) - {tuple(r[k] for k in keys) for r in training}
     for key in sorted(extra, key=repr):
         mismatches.append((key, "(row)", "present", "key not in the source"))
-    return ConsistencyResult(view, t1, len(spine), len(stored), mismatches)
+    return ConsistencyResult(view, t1, len(training), len(stored), mismatches)
+
+
+def _read_bigquery(repo: Catalog, where: Target, view: str, cut: Cut, t1: datetime
+                   ) -> tuple[LatestTable, list[dict[str, Any]],
+                              dict[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
+    """In BigQuery: the training-set rows of (every key of the source, ``t1``), the latest
+    table's rows by key, and what a key reads before the source's first event."""
+    bq = bigquery.client(where.host, location=where.option("location"),
+                         endpoint=bigquery_endpoint(where.option("api_endpoint")),
+                         credentials=credentials(where))
+    dataset = f"{where.host}.{where.database}"
+    layout = layout_for(repo, repo.view(view), cut, where.prefix, dialect="bigquery")
+    names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+    dialect = get_dialect("bigquery")
+    assert layout.source is not None
+    run = st.RunInfo("consistency", t1, t1, full_refresh=True)
+    every_key = st.changed_keys(layout, names, run, layout.source, dialect).subquery("k")
+    keys = [k for k, _ in layout.keys]
+
+    def spine(micros: int) -> str:  # every key at one time, a query BigQuery runs in place
+        at = exp.func("TIMESTAMP_MICROS", exp.Literal.number(micros))
+        return exp.select(*keys, exp.alias_(at, SPINE_TIME)).from_(every_key.copy()).sql(
+            dialect="bigquery")
+
+    try:
+        stored_rows = bigquery.query_arrow(
+            bq, exp.select(exp.Star()).from_(exp.to_table(names.latest)).sql(dialect="bigquery"),
+            dataset=None, what=f"reading {names.latest}").to_pylist()
+    except QueryRejectedError as err:
+        raise ExecutionError(f"Target {where.url!r} has no readable latest table {names.latest}"
+                             f" ({err}); run fsql materialize --views {view} first") from None
+    stored = {tuple(r[k] for k in keys): r for r in stored_rows}
+    t1_us = (t1 - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    training = bigquery.training_set(repo, [layout.view], spine(t1_us), bq=bq, dataset=dataset,
+                                     spine_timestamp=SPINE_TIME, cut=cut)[0].to_pylist()
+    if not training:
+        return layout, [], stored, {}
+    relation, ts, _ = st.relation_for_source(dialect, layout.source)
+    first = bigquery.query_arrow(bq, exp.select(exp.alias_(exp.Min(this=ts), "first_us"))
+                                 .from_(relation).sql(dialect="bigquery"), dataset=dataset,
+                                 what="reading the source's first event time").to_pylist()
+    probe = spine(int(first[0]["first_us"]) - 86_400_000_000) + " LIMIT 1"
+    absent = bigquery.training_set(repo, [layout.view], probe, bq=bq, dataset=dataset,
+                                   spine_timestamp=SPINE_TIME, cut=cut)[0].to_pylist()[0]
+    return layout, training, stored, absent
 
 
 def _absent_reading(repo: Catalog, layout: Any, spine: pd.DataFrame, earliest_us: int,

@@ -1,6 +1,7 @@
 """Run materializations on a DuckDB target: every view of a run in one transaction, so a run
 completes or leaves every latest table and the state table as they were; on a BigQuery target,
-each view's warehouse script as one job (its own transaction)."""
+each view's warehouse script as one job (its own transaction); on a Snowflake target, each
+view's printed statements one by one on one session."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
-from fsql.engines import bigquery
+from fsql.engines import bigquery, snowflake
 from fsql.engines.credentials import bigquery_endpoint
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
 from fsql.materialize import statements as st
@@ -31,7 +32,14 @@ from fsql.materialize.layout import (
 )
 from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, view_steps
-from fsql.materialize.targets import Target, credentials, executable, parse_end, resolve_target
+from fsql.materialize.targets import (
+    Target,
+    credentials,
+    executable,
+    parse_end,
+    resolve_target,
+    snowflake_connection,
+)
 from fsql.plan.nodes import Cut, SpineRef
 from fsql.sql.compiler import render
 from fsql.sql.dialect import get_dialect
@@ -97,7 +105,16 @@ def select_views(repo: Catalog, *, views: Sequence[str] | str | None = None,
         views = [v.strip() for v in views.split(",") if v.strip()]
     if views is None:
         return [v for v in repo.views.values() if v.join_keys], "inclusive"
-    return [repo.view(name) for name in views], "inclusive"
+    chosen = [repo.view(name) for name in views]
+    for view in chosen:
+        newest = repo.views[view.name]
+        if view is not newest:
+            raise CompileError(
+                f"FeatureView {view.name!r} version {view.version} ({view.location}): fsql "
+                f"materialize keeps the newest version's latest table fresh (version "
+                f"{newest.version}, {newest.location}); an older version's table is kept for "
+                f"reading, not refreshed. Materialize {view.name!r}")
+    return chosen, "inclusive"
 
 
 def layout_for(repo: Catalog, view: FeatureView, cut: Cut, prefix: str = "", *,
@@ -179,6 +196,12 @@ def materialize(repo: Catalog, *, views: Sequence[str] | str | None = None,
                              endpoint=bigquery_endpoint(where.option("api_endpoint")),
                              credentials=found)
         return _run_bigquery(repo, bq, where, chosen, cut, t1, full_refresh, progress)
+    if where.scheme == "snowflake":
+        con = snowflake_connection(where)
+        try:
+            return _run_snowflake(repo, con, where, chosen, cut, t1, full_refresh, progress)
+        finally:
+            con.close()
     executable(where)
     layouts = [layout_for(repo, v, cut, where.prefix) for v in chosen]
     con = connect_target(where)
@@ -270,6 +293,84 @@ def _run_bigquery(repo: Catalog, bq: Any, where: Target, chosen: list[FeatureVie
         results.append(ViewRun(view.name, names.latest, 0, 0, 0, time.perf_counter() - clock,
                                t1, created, counted=False))
     return MaterializeReport(where.url, tuple(results))
+
+
+def _run_snowflake(repo: Catalog, con: Any, where: Target, chosen: list[FeatureView], cut: Cut,
+                   t1: datetime, full_refresh: bool, progress: Callable[[str], None] | None
+                   ) -> MaterializeReport:
+    """Each view's run on Snowflake: exactly the statements ``--print`` shows, one at a time
+    on one session (no explicit transaction: the Snowflake merge style's one atomic MERGE,
+    with the definition check and the never-regress guard inside the SQL); the rows written
+    are the MERGE's own counts, the watermark is read back from the run's state row."""
+    started = datetime.now(UTC)
+    dialect = get_dialect("snowflake")
+    results = []
+    for view in chosen:
+        clock = time.perf_counter()
+        layout = layout_for(repo, view, cut, where.prefix, dialect="snowflake")
+        names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+        run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
+        steps = [(step.name, render_step(step, "snowflake"))
+                 for step in view_steps(repo, layout, names, run, "snowflake")]
+        if view.version >= 2:  # as --print: the pointer view over the newest version
+            pointer = where.qualified(pointer_name(view, where.prefix))
+            steps.append(("pointer", render(pointer_view(pointer, names.latest), dialect)
+                          .rstrip() + ";"))
+        if progress:
+            progress(f"{view.name}: computing rows as of {t1.isoformat()}")
+        counts = (0, 0, 0)
+        for name, sql in steps:
+            cursor = snowflake.execute(con, sql, what=f"materializing view {view.name!r} "
+                                       f"(step {name})", progress=progress)
+            if name == "merge":
+                counts = _merge_counts(cursor)
+        results.append(_snowflake_result(con, view, layout, names, run, counts,
+                                         time.perf_counter() - clock))
+    return MaterializeReport(where.url, tuple(results))
+
+
+def _snowflake_result(con: Any, view: FeatureView, layout: LatestTable, names: st.Names,
+                      run: st.RunInfo, counts: tuple[int, int, int], seconds: float
+                      ) -> ViewRun:
+    """The run's report from the state table: its watermark, or, when a finished run of the
+    same definition went further than this one's end, what DuckDB runs say (the guard in
+    the statements kept the table as it was)."""
+    dialect = get_dialect("snowflake")
+    state = exp.to_table(names.state)
+    mine = exp.select("created_watermark_us").from_(state).where(
+        exp.EQ(this=exp.column("run_id"), expression=exp.Literal.string(run.run_id)))
+    found = snowflake.execute(con, render(mine, dialect), what=f"reading the state of view "
+                              f"{view.name!r}").fetchall()
+    if not found:
+        raise ExecutionError(f"Materializing view {view.name!r}: the run left no row in "
+                             f"{names.state}")
+    furthest = exp.select(exp.Max(this=exp.column("end_time_us"))).from_(state).where(
+        exp.and_(exp.EQ(this=exp.column("view_name"),
+                        expression=exp.Literal.string(layout.state_name)),
+                 exp.EQ(this=exp.column("definition_hash"),
+                        expression=exp.Literal.string(layout.definition_hash)),
+                 exp.Not(this=exp.Is(this=exp.column("finished_at"), expression=exp.null()))))
+    ((end_us,),) = snowflake.execute(con, render(furthest, dialect), what="reading the "
+                                     f"state of view {view.name!r}").fetchall()
+    if not run.full_refresh and end_us is not None and int(end_us) > run.end_us:
+        older = datetime.fromtimestamp(int(end_us) / 1e6, UTC).isoformat()
+        return ViewRun(view.name, names.latest, *counts, seconds, run.end, None,
+                       skipped=f"--end {run.end.isoformat()} is older than the table's "
+                               f"{older}; a run never goes back in time")
+    wm = found[0][0]
+    created = None if wm is None else datetime.fromtimestamp(0, UTC) + timedelta(
+        microseconds=int(wm))
+    return ViewRun(view.name, names.latest, *counts, seconds, run.end, created)
+
+
+def _merge_counts(cursor: Any) -> tuple[int, int, int]:
+    """(inserted, updated, deleted) from a Snowflake MERGE's result row, whose columns are
+    ``number of rows inserted`` and so on, one per kind of clause the MERGE has.
+    https://docs.snowflake.com/en/sql-reference/sql/merge#output"""
+    row = cursor.fetchone() or ()
+    found = {d.name.lower(): int(v or 0) for d, v in zip(cursor.description, row, strict=False)}
+    return tuple(found.get(f"number of rows {kind}", 0)  # type: ignore[return-value]
+                 for kind in ("inserted", "updated", "deleted"))
 
 
 def _point(con: duckdb.DuckDBPyConnection, where: Target, layout: LatestTable) -> None:

@@ -10,10 +10,12 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from fsql.engines import snowflake
 from fsql.engines.credentials import (
     Credentials,
     bigquery_credentials,
@@ -183,12 +185,22 @@ def credentials(target: Target) -> Credentials:
     return Credentials("none (a DuckDB file)")
 
 
+def snowflake_connection(target: Target) -> Any:
+    """A snowflake-connector-python connection to a Snowflake target (its credentials
+    first: missing ones are a CredentialsError naming the variable or file to set)."""
+    found = credentials(target)
+    return snowflake.connection(target.host, database=target.database,
+                                schema=target.schema.split(".")[-1],
+                                options=dict(target.options), credentials=found)
+
+
 def executable(target: Target) -> Target:
-    """``target``, if this machine can execute a run there (DuckDB), else an error naming the
+    """``target``, if fsql executes this run there itself (DuckDB), else an error naming the
     fix (print the script with ``--dialect D --print`` and run it in the warehouse)."""
     if target.scheme != "duckdb":
         raise UnsupportedError(
-            f"Target {target.url!r}: fsql executes materializations on DuckDB targets only; "
+            f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize and run "
+            "also on BigQuery and Snowflake ones, consistency and backfill on BigQuery ones); "
             f"print the {target.scheme} script with --dialect {target.scheme} --print and run "
             "it in the warehouse")
     return target

@@ -13,14 +13,11 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.errors import CompileError
-from fsql.expr.parse import (
-    _BINARY,
-    _COMPARISONS,
+from fsql.expr.core import (
     _EXP_MAX,
     _EXP_ZERO,
     _FLOAT_MAX,
     _NUMBER_PATTERNS,
-    _ORDERINGS,
     _SPLITTER,
     _UNITS,
     ANY,
@@ -39,6 +36,7 @@ from fsql.expr.parse import (
     _split,
     _temporal_literal,
 )
+from fsql.expr.functions import Function, check_rules, function_of
 from fsql.expr.types import _cast_kind, _Typer
 from fsql.sql.dialect import Dialect, paren
 
@@ -113,162 +111,205 @@ class _Sql:
         return _paren(out)
 
     def lower(self, node: exp.Expr) -> exp.Expr:
-        c, ty = self, self.t.type(node)
-        if isinstance(node, exp.Column):
-            return self.resolve(node.name)
-        const = _constant(node)
-        if const is not None and not isinstance(node, (exp.Neg, exp.Cast)):
-            if const[0] == "float":
-                return self.cast(_lit(const[1]), FLOAT64)
-            if const[0] == "int" and self.spec["integer_literal_cast"]:
-                # DuckDB types 5 as INTEGER (32-bit): 2000000000 * 3 would overflow.
-                # https://duckdb.org/docs/stable/sql/data_types/literal_types
-                return self.cast(node.copy(), INT64)
-            return node.copy()
-        if isinstance(node, exp.Div):
-            # `/` is float64 everywhere and x / 0 is NULL: BigQuery raises on 0 and Snowflake
-            # both raises and returns NUMBER with its own scale, so both operands become float64
-            # and the divisor goes through NULLIF.
-            # https://cloud.google.com/bigquery/docs/reference/standard-sql/operators
-            # https://docs.snowflake.com/en/sql-reference/operators-arithmetic
-            # A divisor so small that the quotient would overflow counts as 0 too (BigQuery
-            # raises "double overflow", the others return inf).
-            # (Only a float64 divisor can be that small: |int64| <= 9.2e18, |decimal| >= 1e-38.)
-            a, b = c.float_of(node.this), c.float_of(node.expression)
-            divisor = b
-            if self.t.type(node.expression) in (FLOAT64, ANY):
-                fits: exp.Expr = exp.GTE(this=exp.Abs(this=b.copy()), expression=exp.Div(
-                    this=exp.Abs(this=a.copy()), expression=self.cast(_lit(_FLOAT_MAX), FLOAT64)))
-                if self.spec["float_underflow_raises"]:
-                    # Below 2^-50, |a| / MAX would underflow (Postgres raises) and no nonzero
-                    # divisor is smaller than it: the quotient fits.
-                    fits = _case((exp.LT(this=exp.Abs(this=a.copy()), expression=self.cast(
-                        _lit(2.0**-50), FLOAT64)), exp.true()), default=fits)
-                divisor = _case((fits, b.copy()))
-            return exp.Div(this=a, expression=exp.Nullif(this=divisor,
-                                                         expression=exp.Literal.number(0)))
-        if isinstance(node, exp.Mod):  # BigQuery MOD raises on 0; DuckDB 2 raises too
-            return exp.Mod(this=c(node.this), expression=exp.Nullif(
-                this=c(node.expression), expression=exp.Literal.number(0)))
-        if isinstance(node, exp.Mul) and ty.name == "decimal" and self.spec[
-                "decimal_product_widen"]:
-            # DuckDB computes DECIMAL(18,2) * DECIMAL(18,2) as DECIMAL(18,4) and overflows past
-            # 1e14: widen one decimal operand to 38 digits first.
-            # https://duckdb.org/docs/stable/sql/data_types/numeric#fixed-point-decimals
-            a, b = node.this, node.expression
-            if self.t.type(a).name != "decimal":
-                a, b = b, a
-            wide = DType("decimal", 38, self.t.type(a).scale)
-            return exp.Mul(this=_paren(self.cast(c(a), wide)), expression=c(b))
-        if isinstance(node, _COMPARISONS) and self.spec["nan_compares_greatest"] and FLOAT64 in (
-                self.t.type(node.this), self.t.type(node.expression)):
-            # Comparisons with NaN follow IEEE 754, as in Python and BigQuery: false, and
-            # true for <>. DuckDB and Snowflake order NaN above every number and equal to
-            # itself, so a NaN operand is decided explicitly (a NULL operand stays NULL).
-            # https://duckdb.org/docs/stable/sql/data_types/numeric#floating-point-types
-            a, b = c(node.this), c(node.expression)
-            pairs = [(x, operand) for x, operand in ((a, node.this), (b, node.expression))
-                     if _constant(operand) is None]  # a number literal is neither NULL nor NaN
-            nan = exp.or_(*[self.d.is_nan(x) for x, operand in pairs
-                            if self.t.type(operand) == FLOAT64])
-            null = exp.or_(*[exp.Is(this=x.copy(), expression=exp.null()) for x, _ in pairs])
-            return _case((null, exp.null()), (nan, exp.Boolean(this=isinstance(node, exp.NEQ))),
-                         default=type(node)(this=a, expression=b))
-        if isinstance(node, _ORDERINGS) and STRING in (self.t.type(x) for x in
-                                                     node.iter_expressions()):
-            return self.lower_string_ordering(node)
-        if isinstance(node, (*_BINARY, exp.Neg, exp.Not, exp.Is, exp.Abs, exp.Length,
-                             exp.Lower, exp.Upper)):
-            return type(node)(**{k: c(v) if isinstance(v, exp.Expr) else v
-                                 for k, v in node.args.items()})
-        if isinstance(node, exp.Between):
-            return exp.Between(this=c(node.this), low=c(node.args["low"]),
-                               high=c(node.args["high"]))
-        if isinstance(node, exp.In):
-            return exp.In(this=c(node.this), expressions=[c(x) for x in node.expressions])
-        if isinstance(node, exp.Case):
-            default = node.args.get("default")
-            return _case(*((c(b.this), c(b.args["true"])) for b in node.args["ifs"]),
-                         default=c(default) if default is not None else None)
-        if isinstance(node, (exp.Coalesce, exp.Nullif)):
-            return type(node)(this=c(node.this), **(
-                {"expressions": [c(x) for x in node.expressions]}
-                if isinstance(node, exp.Coalesce) else {"expression": c(node.expression)}))
-        if isinstance(node, (exp.Least, exp.Greatest)):
-            # NULL if any argument is NULL (BigQuery and Snowflake natively; DuckDB ignores
-            # NULLs), so the NULL check is explicit and the inner call sees no NULL.
-            # https://docs.snowflake.com/en/sql-reference/functions/least
-            # https://duckdb.org/docs/stable/sql/functions/numeric#leastx1-x2-
-            args = [c(node.this), *(c(x) for x in node.expressions)]
-            inner = type(node)(this=args[0], expressions=args[1:],
-                               ignore_nulls=self.spec["least_greatest_ignore_nulls"])
-            any_null = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
-            return _case((any_null, exp.Null()), default=inner)
-        if isinstance(node, exp.Cast):
-            return self.lower_cast(node, ty)
-        if isinstance(node, (exp.Floor, exp.Ceil)):
-            # BigQuery's FLOOR(INT64) is a FLOAT64: integers are returned as they are.
-            self.known(node.this, f"{node.sql_name()}()")
-            return c(node.this) if ty == INT64 else type(node)(this=c(node.this))
-        if isinstance(node, exp.Round):
-            return self.lower_round(c(node.this), self.known(node.this, "ROUND()"),
-                                    _digits(node))
-        if isinstance(node, (exp.Ln, exp.Sqrt, exp.Exp)):
-            # The guard sits in the argument, so no engine evaluates LN(0), SQRT(-1) or an
-            # overflowing EXP (BigQuery raises, DuckDB returns -inf/NaN/inf).
-            x = c.float_of(node.this)
-            zero = exp.Literal.number(0)
-            ok = {exp.Ln: exp.GT(this=x, expression=zero), exp.Sqrt: exp.GTE(
-                this=x, expression=zero), exp.Exp: exp.LTE(this=x, expression=_lit(_EXP_MAX))}
-            out = type(node)(this=_case((ok[type(node)], x.copy())))
-            if isinstance(node, exp.Exp) and self.spec["float_underflow_raises"]:
-                # Postgres raises where exp() underflows to 0 (EXP(-800) in a sigmoid).
-                return _case((exp.LT(this=x.copy(), expression=_lit(_EXP_ZERO)),
-                              self.cast(_lit(0.0), FLOAT64)), default=out)
-            return out
-        if isinstance(node, exp.Pow):
-            x, y = c.float_of(node.this), c.float_of(node.expression)
-            return exp.Pow(this=_case((self.pow_ok(x, y), x.copy())), expression=y.copy())
-        if isinstance(node, exp.Extract):
-            part, arg = node.this.name, node.expression
-            kind = "date" if self.known(arg, "EXTRACT") == DATE else "timestamp"
-            if part == "ISODOW":
-                return _template(self.d, f"isodow_{kind}", x=c(arg))
-            return _template(self.d, f"extract_{kind}", part=part, x=c(arg))
-        if isinstance(node, exp.Anonymous):
-            return self.lower_between(node)
-        if isinstance(node, exp.Substring):
-            # 1-based; start < 1 or length < 0 give NULL (the warehouses disagree on them, and
-            # BigQuery raises on a negative length), guarded inside the arguments.
-            zero = exp.Literal.number(0)
-            start = c(node.args["start"])
-            parts: dict[str, exp.Expr] = {"this": c(node.this), "start": _case(
-                (exp.GTE(this=start, expression=exp.Literal.number(1)), start.copy()))}
-            if node.args.get("length") is not None:
-                length = c(node.args["length"])
-                parts["length"] = _case((exp.GTE(this=length, expression=zero), length.copy()))
-            for key in ("start", "length"):  # Postgres: substr(text, integer, integer)
-                if key in parts:
-                    parts[key] = self.d.wrap("substr_argument", parts[key])
-            return exp.Substring(**parts)
-        raise CompileError(f"internal: no SQL rule for {type(node).__name__}")
+        f = function_of(node)
+        if f is None or f.sql is None:
+            raise CompileError(f"internal: no SQL rule for {type(node).__name__}")
+        rule: Callable[[exp.Expr, Function, DType], exp.Expr] = getattr(self, "sql_" + f.sql)
+        return rule(node, f, self.t.type(node))
 
-    def lower_string_ordering(self, node: exp.Expr) -> exp.Expr:
-        """A comparison, BETWEEN or LEAST/GREATEST of strings, ordered by code point: each
-        operand goes through the dialect's ``string_order`` (Postgres: COLLATE "C")."""
-        if isinstance(node, (exp.Least, exp.Greatest)):
-            # Least/Greatest: through the NULL-checking rule below, with ordered operands.
-            args = [self(node.this), *(self(x) for x in node.expressions)]
-            inner = type(node)(this=self.d.wrap("string_order", args[0]),
-                               expressions=[self.d.wrap("string_order", a) for a in args[1:]],
-                               ignore_nulls=self.spec["least_greatest_ignore_nulls"])
-            any_null = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
-            return _case((any_null, exp.Null()), default=inner)
-        if isinstance(node, exp.Between):  # the operand's collation orders both bounds
-            return exp.Between(this=self.d.wrap("string_order", self(node.this)),
-                               low=self(node.args["low"]), high=self(node.args["high"]))
+    def strings(self, node: exp.Expr) -> bool:
+        """Whether an operand of ``node`` is a string (ordered by code point, see below)."""
+        return STRING in (self.t.type(x) for x in node.iter_expressions())
+
+    def sql_column(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        return self.resolve(node.name)
+
+    def sql_literal(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        const = _constant(node)
+        if const is not None and const[0] == "float":
+            return self.cast(_lit(const[1]), FLOAT64)
+        if const is not None and const[0] == "int" and self.spec["integer_literal_cast"]:
+            # DuckDB types 5 as INTEGER (32-bit): 2000000000 * 3 would overflow.
+            # https://duckdb.org/docs/stable/sql/data_types/literal_types
+            return self.cast(node.copy(), INT64)
+        return node.copy()
+
+    def sql_same(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        """The same node over the lowered operands (the native form is the rule)."""
+        return type(node)(**{k: self(v) if isinstance(v, exp.Expr) else v
+                             for k, v in node.args.items()})
+
+    def sql_div(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        # `/` is float64 everywhere and x / 0 is NULL: BigQuery raises on 0 and Snowflake
+        # both raises and returns NUMBER with its own scale, so both operands become float64
+        # and the divisor goes through NULLIF.
+        # https://cloud.google.com/bigquery/docs/reference/standard-sql/operators
+        # https://docs.snowflake.com/en/sql-reference/operators-arithmetic
+        # A divisor so small that the quotient would overflow counts as 0 too (BigQuery
+        # raises "double overflow", the others return inf).
+        # (Only a float64 divisor can be that small: |int64| <= 9.2e18, |decimal| >= 1e-38.)
+        a, b = self.float_of(node.this), self.float_of(node.expression)
+        divisor = b
+        if self.t.type(node.expression) in (FLOAT64, ANY):
+            fits: exp.Expr = exp.GTE(this=exp.Abs(this=b.copy()), expression=exp.Div(
+                this=exp.Abs(this=a.copy()), expression=self.cast(_lit(_FLOAT_MAX), FLOAT64)))
+            if self.spec["float_underflow_raises"]:
+                # Below 2^-50, |a| / MAX would underflow (Postgres raises) and no nonzero
+                # divisor is smaller than it: the quotient fits.
+                fits = _case((exp.LT(this=exp.Abs(this=a.copy()), expression=self.cast(
+                    _lit(2.0**-50), FLOAT64)), exp.true()), default=fits)
+            divisor = _case((fits, b.copy()))
+        return exp.Div(this=a, expression=exp.Nullif(this=divisor,
+                                                     expression=exp.Literal.number(0)))
+
+    def sql_mod(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        # BigQuery MOD raises on 0; DuckDB 2 raises too
+        return exp.Mod(this=self(node.this), expression=exp.Nullif(
+            this=self(node.expression), expression=exp.Literal.number(0)))
+
+    def sql_mul(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        if ty.name != "decimal" or not self.spec["decimal_product_widen"]:
+            return self.sql_same(node, f, ty)
+        # DuckDB computes DECIMAL(18,2) * DECIMAL(18,2) as DECIMAL(18,4) and overflows past
+        # 1e14: widen one decimal operand to 38 digits first.
+        # https://duckdb.org/docs/stable/sql/data_types/numeric#fixed-point-decimals
+        a, b = node.this, node.expression
+        if self.t.type(a).name != "decimal":
+            a, b = b, a
+        wide = DType("decimal", 38, self.t.type(a).scale)
+        return exp.Mul(this=_paren(self.cast(self(a), wide)), expression=self(b))
+
+    def nan_compared(self, node: exp.Expr) -> exp.Expr | None:
+        """A comparison with a float64 operand where NaN does not compare as in IEEE 754."""
+        if not self.spec["nan_compares_greatest"] or FLOAT64 not in (
+                self.t.type(node.this), self.t.type(node.expression)):
+            return None
+        # Comparisons with NaN follow IEEE 754, as in Python and BigQuery: false, and
+        # true for <>. DuckDB and Snowflake order NaN above every number and equal to
+        # itself, so a NaN operand is decided explicitly (a NULL operand stays NULL).
+        # https://duckdb.org/docs/stable/sql/data_types/numeric#floating-point-types
+        a, b = self(node.this), self(node.expression)
+        pairs = [(x, operand) for x, operand in ((a, node.this), (b, node.expression))
+                 if _constant(operand) is None]  # a number literal is neither NULL nor NaN
+        nan = exp.or_(*[self.d.is_nan(x) for x, operand in pairs
+                        if self.t.type(operand) == FLOAT64])
+        null = exp.or_(*[exp.Is(this=x.copy(), expression=exp.null()) for x, _ in pairs])
+        return _case((null, exp.null()), (nan, exp.Boolean(this=type(node) is exp.NEQ)),
+                     default=type(node)(this=a, expression=b))
+
+    def sql_equality(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        """``=`` and ``<>``."""
+        return self.nan_compared(node) or self.sql_same(node, f, ty)
+
+    def sql_ordering(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        """``< <= > >=``; strings ordered by code point: each operand goes through the
+        dialect's ``string_order`` (Postgres: COLLATE "C")."""
+        nan = self.nan_compared(node)
+        if nan is not None:
+            return nan
+        if not self.strings(node):
+            return self.sql_same(node, f, ty)
         return type(node)(this=self.d.wrap("string_order", self(node.this)),
                           expression=self.d.wrap("string_order", self(node.expression)))
+
+    def sql_between(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        x = self(node.this)
+        if self.strings(node):  # the operand's collation orders both bounds
+            x = self.d.wrap("string_order", x)
+        return exp.Between(this=x, low=self(node.args["low"]), high=self(node.args["high"]))
+
+    def sql_in_list(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        return exp.In(this=self(node.this), expressions=[self(x) for x in node.expressions])
+
+    def sql_case(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        default = node.args.get("default")
+        return _case(*((self(b.this), self(b.args["true"])) for b in node.args["ifs"]),
+                     default=self(default) if default is not None else None)
+
+    def sql_coalesce(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        return exp.Coalesce(this=self(node.this), expressions=[self(x) for x in node.expressions])
+
+    def sql_nullif(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        return exp.Nullif(this=self(node.this), expression=self(node.expression))
+
+    def sql_least_greatest(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        # NULL if any argument is NULL (BigQuery and Snowflake natively; DuckDB ignores
+        # NULLs), so the NULL check is explicit and the inner call sees no NULL. Strings are
+        # ordered by code point (``string_order``).
+        # https://docs.snowflake.com/en/sql-reference/functions/least
+        # https://duckdb.org/docs/stable/sql/functions/numeric#leastx1-x2-
+        args = [self(node.this), *(self(x) for x in node.expressions)]
+        ordered = [self.d.wrap("string_order", a) for a in args] if self.strings(node) else args
+        inner = type(node)(this=ordered[0], expressions=ordered[1:],
+                           ignore_nulls=self.spec["least_greatest_ignore_nulls"])
+        any_null = exp.or_(*(exp.Is(this=a.copy(), expression=exp.Null()) for a in args))
+        return _case((any_null, exp.Null()), default=inner)
+
+    def sql_cast(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        return self.lower_cast(cast(exp.Cast, node), ty)
+
+    def sql_floor_ceil(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        # BigQuery's FLOOR(INT64) is a FLOAT64: integers are returned as they are.
+        self.known(node.this, f"{cast(exp.Func, node).sql_name()}()")
+        return self(node.this) if ty == INT64 else type(node)(this=self(node.this))
+
+    def sql_round(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        return self.lower_round(self(node.this), self.known(node.this, "ROUND()"),
+                                _digits(node))
+
+    def sql_guarded_math(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        # The guard sits in the argument, so no engine evaluates LN(0), SQRT(-1) or an
+        # overflowing EXP (BigQuery raises, DuckDB returns -inf/NaN/inf).
+        x = self.float_of(node.this)
+        zero = exp.Literal.number(0)
+        ok: dict[type[exp.Expr], exp.Expr] = {
+            exp.Ln: exp.GT(this=x, expression=zero), exp.Sqrt: exp.GTE(this=x, expression=zero),
+            exp.Exp: exp.LTE(this=x, expression=_lit(_EXP_MAX))}
+        out = type(node)(this=_case((ok[type(node)], x.copy())))
+        if type(node) is exp.Exp and self.spec["float_underflow_raises"]:
+            # Postgres raises where exp() underflows to 0 (EXP(-800) in a sigmoid).
+            return _case((exp.LT(this=x.copy(), expression=_lit(_EXP_ZERO)),
+                          self.cast(_lit(0.0), FLOAT64)), default=out)
+        return out
+
+    def sql_pow(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        x, y = self.float_of(node.this), self.float_of(node.expression)
+        return exp.Pow(this=_case((self.pow_ok(x, y), x.copy())), expression=y.copy())
+
+    def sql_extract(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        part, arg = node.this.name, node.expression
+        kind = "date" if self.known(arg, "EXTRACT") == DATE else "timestamp"
+        if part == "ISODOW":
+            return _template(self.d, f"isodow_{kind}", x=self(arg))
+        return _template(self.d, f"extract_{kind}", part=part, x=self(arg))
+
+    def sql_time_diff(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        """floor((micros(b) - micros(a)) / unit) with exact integer arithmetic."""
+        a, b = node.expressions
+        micros = [self.d.epoch_micros_sql(self(x), "date" if self.known(
+            x, f"{node.name.upper()}()") == DATE else "timestamp") for x in (a, b)]
+        diff = exp.Paren(this=exp.Sub(this=_paren(micros[1]), expression=_paren(micros[0])))
+        unit = exp.Literal.number(_UNITS[node.name])
+        trunc = _template(self.d, "int_div_trunc", x=diff, y=unit)
+        negative_rest = exp.LT(this=exp.Mod(this=diff.copy(), expression=unit.copy()),
+                               expression=exp.Literal.number(0))
+        return exp.Sub(this=_paren(trunc), expression=_case(
+            (negative_rest, exp.Literal.number(1)), default=exp.Literal.number(0)))
+
+    def sql_substring(self, node: exp.Expr, f: Function, ty: DType) -> exp.Expr:
+        # 1-based; start < 1 or length < 0 give NULL (the warehouses disagree on them, and
+        # BigQuery raises on a negative length), guarded inside the arguments.
+        zero = exp.Literal.number(0)
+        start = self(node.args["start"])
+        parts: dict[str, exp.Expr] = {"this": self(node.this), "start": _case(
+            (exp.GTE(this=start, expression=exp.Literal.number(1)), start.copy()))}
+        if node.args.get("length") is not None:
+            length = self(node.args["length"])
+            parts["length"] = _case((exp.GTE(this=length, expression=zero), length.copy()))
+        for key in ("start", "length"):  # Postgres: substr(text, integer, integer)
+            if key in parts:
+                parts[key] = self.d.wrap("substr_argument", parts[key])
+        return exp.Substring(**parts)
 
     def pow_ok(self, x: exp.Expr, y: exp.Expr) -> exp.Expr:
         """The domain of POWER: no 0 ** negative, no negative ** fraction, no overflow."""
@@ -443,19 +484,6 @@ class _Sql:
             return _template(self.d, key, x=x)
         return self.cast(x, target)  # plain, null, widening rescale
 
-    def lower_between(self, node: exp.Anonymous) -> exp.Expr:
-        """floor((micros(b) - micros(a)) / unit) with exact integer arithmetic."""
-        a, b = node.expressions
-        micros = [self.d.epoch_micros_sql(self(x), "date" if self.known(
-            x, f"{node.name.upper()}()") == DATE else "timestamp") for x in (a, b)]
-        diff = exp.Paren(this=exp.Sub(this=_paren(micros[1]), expression=_paren(micros[0])))
-        unit = exp.Literal.number(_UNITS[node.name])
-        trunc = _template(self.d, "int_div_trunc", x=diff, y=unit)
-        negative_rest = exp.LT(this=exp.Mod(this=diff.copy(), expression=unit.copy()),
-                               expression=exp.Literal.number(0))
-        return exp.Sub(this=_paren(trunc), expression=_case(
-            (negative_rest, exp.Literal.number(1)), default=exp.Literal.number(0)))
-
 
 def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expr], *,
            input_dtypes: Mapping[str, DType | str] | None = None) -> exp.Expr:
@@ -468,6 +496,7 @@ def to_sql(expr: Expression, dialect: Dialect, resolve: Callable[[str], exp.Expr
     CompileError instead of guessing. Given dtypes also catch type errors and widen DuckDB's
     decimal products, so pass every dtype you know.
 
+    >>> from fsql.expr.parse import parse_expression
     >>> from fsql.sql.dialect import get_dialect
     >>> e = parse_expression("a / b", where="x")
     >>> to_sql(e, get_dialect("bigquery"), exp.column, input_dtypes={"a": "int64", "b": "int64"}
@@ -493,3 +522,4 @@ def _tidy(node: exp.Expr) -> exp.Expr:
     return node
 
 
+check_rules(_Sql, "sql_", "sql")
