@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fsql import oracle
-from fsql.materialize.lifetime import SETTLE_POINT
+from fsql.materialize.layout import SETTLE_POINT
 from fsql.repo import Repo
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)

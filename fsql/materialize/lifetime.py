@@ -40,7 +40,13 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.materialize import statements as st
-from fsql.materialize.layout import FEATURE_TIMESTAMP, TIMESTAMP, LatestTable
+from fsql.materialize.layout import (
+    FEATURE_TIMESTAMP,
+    SETTLED_END,
+    SETTLED_MARK,
+    TIMESTAMP,
+    LatestTable,
+)
 from fsql.plan.nodes import AggregateColumn, AggregationLookup, SourceRef
 from fsql.sql.dialect import Dialect
 from fsql.sql.expressions import to_sql
@@ -61,10 +67,7 @@ NEW_WATERMARK = "__fsql_wn"
 # its own stored point, never by the state table's last finished run, so that a run whose
 # MERGE landed but whose state row was never finished (Snowflake: the MERGE is outside a
 # transaction) leaves sums that the next run reads consistently.
-SETTLED_END = "__fsql_se"
-SETTLED_MARK = "__fsql_sw"
 STORED = "__fsql_sk"  # the latest table, joined to the source rows of an incremental run
-SETTLE_POINT = (SETTLED_END, SETTLED_MARK)
 
 
 def merges(layout: LatestTable) -> bool:

@@ -35,6 +35,7 @@ from fsql.materialize.layout import (
     CREATED_TIMESTAMP,
     FEATURE_TIMESTAMP,
     MATERIALIZED_AT,
+    SETTLE_POINT,
     TIMESTAMP,
     LatestTable,
 )
@@ -560,7 +561,7 @@ def conditions(layout: LatestTable, run: RunInfo, dialect: Dialect, *,
         left = exp.LTE(this=old_ts.copy(), expression=int_literal(
             run.end_us - layout.horizon_us))
     differs = exp.or_(*[exp.Not(this=exp.NullSafeEQ(this=_new(f), expression=_old(f)))
-                        for f, _ in layout.features], copy=False)
+                        for f, _ in layout.features if f not in SETTLE_POINT], copy=False)
     newer = exp.or_(
         exp.GT(this=_new(TS_US), expression=old_ts.copy()),
         exp.and_(exp.EQ(this=_new(TS_US), expression=old_ts.copy()),

@@ -240,7 +240,6 @@ AND (
       NOT __fsql_n."x_sum_1d" IS NOT DISTINCT FROM __fsql_tgt."x_sum_1d"
       OR NOT __fsql_n."x_sum" IS NOT DISTINCT FROM __fsql_tgt."x_sum"
       OR NOT __fsql_n."__fsql_s__x_sum" IS NOT DISTINCT FROM __fsql_tgt."__fsql_s__x_sum"
-      OR NOT __fsql_n."__fsql_se" IS NOT DISTINCT FROM __fsql_tgt."__fsql_se"
     )
   )
   OR FALSE

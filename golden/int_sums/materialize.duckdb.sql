@@ -516,7 +516,6 @@ AND (
       OR NOT __fsql_n."__fsql_s__sum_lifetime" IS NOT DISTINCT FROM __fsql_tgt."__fsql_s__sum_lifetime"
       OR NOT __fsql_n."__fsql_r__last_val" IS NOT DISTINCT FROM __fsql_tgt."__fsql_r__last_val"
       OR NOT __fsql_n."__fsql_rt__last_val" IS NOT DISTINCT FROM __fsql_tgt."__fsql_rt__last_val"
-      OR NOT __fsql_n."__fsql_se" IS NOT DISTINCT FROM __fsql_tgt."__fsql_se"
     )
   )
   OR FALSE
