@@ -15,13 +15,11 @@ from fsql.checks import commands as checks
 from fsql.contracts import add_commands as add_contract_commands
 from fsql.dbt.cli import add_commands as add_dbt_commands
 from fsql.discovery import add_commands as add_discovery_commands
-from fsql.engines import bigquery, snowflake
-from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import RunSummary, run_to_file
-from fsql.errors import CompileError, FsqlError, UnsupportedError
+from fsql.errors import CompileError, FsqlError
 from fsql.materialize.cli import add_commands as add_materialize_commands
-from fsql.materialize.targets import credentials, resolve_target, snowflake_connection
+from fsql.materialize.target_run import warehouse_run_to_file
 from fsql.monitor.cli import add_commands as add_monitor_commands
 from fsql.online.cli import add_commands as add_online_commands
 from fsql.online.cli import after_materialize, online_consistency
@@ -162,30 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_on_target(repo: Repo, args: argparse.Namespace, options: dict[str, Any]) -> RunSummary:
     """``fsql run --target``: the training set computed in the warehouse (BigQuery or
     Snowflake)."""
-    where = resolve_target(args.target, root=repo.root)
-    if where.scheme not in ("bigquery", "snowflake"):
-        raise UnsupportedError(
-            f"Target {where.url!r}: fsql run executes in BigQuery and Snowflake targets (and "
-            "on embedded DuckDB without --target)")
 
     def progress(message: str) -> None:
         if not args.no_progress and sys.stderr.isatty():
             print(message, file=sys.stderr)
 
-    if where.scheme == "snowflake":
-        con = snowflake_connection(where)
-        try:
-            return snowflake.run_to_file(repo, args.features, args.spine, args.out, con=con,
-                                         progress=progress, **options)
-        finally:
-            con.close()
-    found = credentials(where)
-    endpoint = bigquery_endpoint(where.option("api_endpoint"))
-    bq = bigquery.client(where.host, location=where.option("location"), endpoint=endpoint,
-                         credentials=found)
-    return bigquery.run_to_file(repo, args.features, args.spine, args.out, bq=bq,
-                                dataset=f"{where.host}.{where.database}", progress=progress,
-                                **options)
+    return warehouse_run_to_file(repo, args.features, args.spine, args.out, target=args.target,
+                                 progress=progress, **options)
 
 
 if __name__ == "__main__":

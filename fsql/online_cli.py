@@ -35,7 +35,8 @@ def add_commands(commands: Any) -> None:
                             "event and created time and last materialization, the lag against "
                             "its freshness_sla (else its TTL)")
     fresh.add_argument("--target", default=None, metavar="NAME|URL",
-                       help="with --offline: where the latest tables are")
+                       help="where the latest tables are (implies --offline; a bigquery:// "
+                            "target runs both queries in BigQuery)")
     fresh.add_argument("--at", default=None, metavar="T",
                        help="the time to measure ages at (default: now; formats as "
                             "materialize --end)")
@@ -45,7 +46,7 @@ def add_commands(commands: Any) -> None:
 
 def run(repo: Repo, args: argparse.Namespace) -> int:
     """Run ``serve`` or ``freshness`` on a loaded repository."""
-    if args.command == "freshness" and args.offline:
+    if args.command == "freshness" and (args.offline or args.target is not None):
         now = parse_end(args.at) if args.at else None
         offline = offline_freshness(repo, _views(args.views), target=args.target, now=now)
         for item in offline:

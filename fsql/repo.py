@@ -3,6 +3,7 @@ requests made of them (plan, compile, run on embedded DuckDB)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from fsql.engines.files import DuckDBFiles
 from fsql.engines.runner import run_training_set
 from fsql.errors import CompileError, DefinitionError
 from fsql.materialize.run import materialize
+from fsql.materialize.target_run import warehouse_training_set
 from fsql.online.server import OnlineServer
 from fsql.online.serving import OnlineResponse
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
@@ -99,18 +101,33 @@ class Repo(Catalog):
         return render_plan(self.plan(features, spine, dialect=name, env=env, **options), target)
 
     def get_historical_features(self, features: str | Sequence[Any], spine: Any, *,
-                                arrow: bool = False, **options: Any) -> Any:
+                                arrow: bool = False, target: str | None = None,
+                                **options: Any) -> Any:
         """Run the request on embedded DuckDB; ``spine`` is a DataFrame, Arrow table, a
         .parquet/.csv file or a SELECT query (run on DuckDB, relative paths from the
         repository root). Options as :meth:`plan` (``env``, ``cut``, ``full_names``...),
         plus ``memory_limit="4GB"``.
+
+        With ``target`` (a ``bigquery://`` or ``snowflake://`` URL or a ``[targets.NAME]``
+        profile) the warehouse computes it, as ``fsql run --target`` does: a DataFrame, Arrow
+        table or file spine is uploaded to a table that expires (the result in its order), a
+        table name or SELECT query is run in place (docs/targets.md); ``progress=True``
+        prints each query's state to stderr.
 
         Returns a pandas DataFrame (an Arrow table with ``arrow=True``) in the spine's order.
 
         >>> Repo.load("examples/fraud").get_historical_features(  # doctest: +SKIP
         ...     "fraud_detection", "examples/fraud/data/transactions.parquet")
         """
-
+        if target is not None:
+            if options.pop("memory_limit", None) is not None:
+                raise CompileError("get_historical_features: memory_limit limits embedded "
+                                   f"DuckDB; the {target!r} warehouse computes this request "
+                                   "(drop memory_limit or target)")
+            shown = _print_to_stderr if options.pop("progress", False) else None
+            table, _ = warehouse_training_set(self, features, spine, target=target,
+                                              progress=shown, **options)
+            return table if arrow else table.to_pandas()
         return run_training_set(self, features, spine, arrow=arrow, **options)
 
     def materialize(self, views: Sequence[str] | str | None = None, *,
@@ -145,3 +162,8 @@ class Repo(Catalog):
         with OnlineServer(self, online) as server:
             return server.get_online_features(features, entity_rows, at=at,
                                               full_names=full_names)
+
+
+def _print_to_stderr(message: str) -> None:
+    """One progress line on stderr."""
+    print(message, file=sys.stderr)

@@ -13,8 +13,10 @@ import pytest
 
 from fsql import Entity, FeatureView, Field, Source
 from fsql.errors import DefinitionError
-from fsql.monitor.freshness import offline_freshness
+from fsql.monitor.freshness import freshness_query, offline_freshness
+from fsql.online.sync import micros
 from fsql.repo import Repo
+from fsql.sql.dialect import get_dialect
 from tests.materialize_support import make_repo, t, write_sources
 from tests.test_materialize import EVENTS, SNAP
 
@@ -43,8 +45,19 @@ def test_newest_times_lags_and_the_last_materialization(repo: Repo) -> None:
     assert activity.limit is None and not activity.stale  # no TTL, no SLA: never by age
     assert recent.newest_created is None  # the source has no created timestamp
     assert recent.lag == timedelta(minutes=60) and recent.stale  # SLA 30m
+    assert snap.lags == {"event": timedelta(minutes=110), "created": timedelta(minutes=110),
+                         "materialized": timedelta(minutes=60)}
     later = {f.view: f for f in offline_freshness(repo, ["snap"], now=t(300))}
-    assert later["snap"].stale
+    assert later["snap"].stale and later["snap"].late == ["event", "created"]  # run: 100 min
+    assert "STALE (event, created over the limit)" in later["snap"].format()
+
+
+def test_a_materialization_behind_its_source_is_stale(repo: Repo) -> None:
+    repo.materialize(views=["snap"], end=t(100))  # before the newest event, t(150)
+    (snap,) = offline_freshness(repo, ["snap"], now=t(260))
+    assert snap.lag == timedelta(minutes=110)  # the source is fresh (2h TTL)...
+    assert snap.late == ["materialized"] and snap.stale  # ...its latest table is not: 160 min
+    assert snap.format().startswith("snap: STALE (materialized over the limit), limit 2:00:00")
 
 
 def test_the_cli_exits_1_when_stale_and_2_on_an_unknown_view(repo: Repo) -> None:
@@ -63,3 +76,19 @@ def test_a_bad_sla_names_the_view() -> None:
         FeatureView("v", entities=[Entity("e", join_keys=["k"])],
                     source=Source("s", path="x.parquet", timestamp_field="ts"),
                     features=[Field("f", "int64")], freshness_sla="soon")
+
+
+@pytest.mark.engine
+def test_the_bigquery_freshness_query_on_googlesql_equals_the_data(repo: Repo) -> None:
+    """What ``fsql freshness --target bigquery://`` runs, with BigQuery semantics (bqemulator
+    is DuckDB underneath): per view the greatest event and created time, in microseconds."""
+    from tests.engines.zetasql_engine import ZetaSQLEngine
+    from tests.test_backfill_warehouse import _tables
+
+    views = [repo.views["snap"], repo.views["activity"]]
+    sql = freshness_query(repo, views, get_dialect("bigquery")).sql(dialect="bigquery")
+    rows = {r[0]: r[1:] for r in ZetaSQLEngine().run(sql, _tables()).rows}
+    assert rows == {
+        "snap": (micros(max(r["ts"] for r in SNAP)),
+                 micros(max(r["created"] for r in SNAP if r["created"]))),
+        "activity": (micros(max(r["ts"] for r in EVENTS)), None)}

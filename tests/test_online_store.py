@@ -114,6 +114,20 @@ def test_an_older_row_never_replaces_a_newer_one(store: OnlineStore) -> None:
     assert stored == _row(1, 10, 3, "same time, created later")
 
 
+def test_a_restating_sync_replaces_a_tied_row_with_other_values(store: OnlineStore) -> None:
+    """A sync of a later run: an aggregation's windows moved on without a new event, so its
+    row has the same times and other values; it replaces the stored row, an equal one does
+    not count as written, and an older row still never wins."""
+    assert store.write("v", [_row(1, 10, 3, "window full"), _row(2, 10, None, "b")]) == 2
+    assert store.write("v", [_row(1, 10, 3, "window empty")]) == 0  # a push: the first stays
+    assert store.write("v", [_row(1, 10, 3, "window empty"), _row(2, 10, None, "b")],
+                       restate=True) == 1
+    assert store.write("v", [_row(1, 9, 3, "older")], restate=True) == 0
+    assert [r.payload if r else None for r in store.read("v", [_row(1, 0, None).key])] == \
+        ["window empty"]
+    assert store.write("v", [_row(2, 10, None, "b2")], restate=True) == 1  # the single-row path
+
+
 def test_reads_keep_the_order_and_mark_absent_keys(store: OnlineStore) -> None:
     store.write("v", [_row(k, 100 + k, None) for k in range(5)])
     keys = [_row(k, 0, None).key for k in (3, 9, 0, 3)]

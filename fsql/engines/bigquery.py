@@ -9,7 +9,7 @@ import io
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -95,13 +95,16 @@ def upload(bq: Any, table_id: str, table: pa.Table, *, expires: timedelta = SPIN
     wait(job, what=what)
 
 
-def wait(job: Any, *, what: str, progress: Progress | None = None) -> Any:
+def wait(job: Any, *, what: str, progress: Progress | None = None,
+         page_size: int | None = None) -> Any:
     """The job's result; its state (and bytes processed) reported each second; Ctrl-C
     cancels the job in BigQuery before it is raised again. Each call is bounded, and a
     failed job is not restarted (``job_retry=None``: it fails the command)."""
     bounds: dict[str, Any] = {"retry": retry()}
     if hasattr(job, "query"):  # a QueryJob would also restart a failed job for 40 minutes
         bounds["job_retry"] = None
+    if page_size is not None:
+        bounds["page_size"] = page_size
     try:
         # Poll the job's state (a small request) rather than result(timeout=1): result()
         # hands its timeout on to every page request of the rows.
@@ -133,14 +136,24 @@ def query_arrow(bq: Any, sql: str, *, dataset: str | None, progress: Progress | 
 
 
 def execute(bq: Any, sql: str, *, what: str, dataset: str | None = None,
-            progress: Progress | None = None) -> Any:
-    """Run ``sql`` (a query or a script) as one job and wait for it (Ctrl-C cancels it)."""
+            progress: Progress | None = None, page_size: int | None = None) -> Any:
+    """Run ``sql`` (a query or a script) as one job and wait for it (Ctrl-C cancels it); its
+    rows come in pages of ``page_size`` (default: BigQuery's)."""
     from google.cloud import bigquery
 
     with failures(what):
         job = bq.query(sql, job_config=bigquery.QueryJobConfig(default_dataset=dataset),
                        retry=retry(), timeout=TIMEOUT, job_retry=None)
-    return wait(job, what=what, progress=progress)
+    return wait(job, what=what, progress=progress, page_size=page_size)
+
+
+def query_batches(bq: Any, sql: str, *, what: str, page_size: int = 50_000
+                  ) -> Iterator[pa.RecordBatch]:
+    """Run ``sql`` and yield its rows as Arrow record batches, one page of at most
+    ``page_size`` rows fetched at a time (the whole result is never held in memory)."""
+    rows = execute(bq, sql, what=what, page_size=page_size)
+    with failures(f"fetching the rows of {what}"):
+        yield from rows.to_arrow_iterable(bqstorage_client=None, timeout=TIMEOUT)
 
 
 def dry_run(bq: Any, sql: str, *, what: str, dataset: str | None = None) -> Any:

@@ -60,12 +60,7 @@ def backfill_in_bigquery(repo: Catalog, *, view: str, start: str | datetime,
     bigquery.execute(bq, script, what=f"backfilling view {view!r} (chunks written so far are "
                      "kept; run again to resume)", progress=progress)
     after = _recorded(bq, state, layout, step, name)
-    chunks = [(times[i], times[min(i + chunk, len(times)) - 1])
-              for i in range(0, len(times), chunk)]
-    written = [c for c in chunks if c not in before and c in after]
-    return BackfillReport(view, name, len(times), len(written),
-                          sum(1 for c in chunks if c in before),
-                          sum(after[c] for c in written), time.perf_counter() - started)
+    return report(view, name, times, chunk, before, after, time.perf_counter() - started)
 
 
 def _recorded(bq: Any, state: str, layout: LatestTable, step: timedelta,
@@ -83,6 +78,15 @@ def _recorded(bq: Any, state: str, layout: LatestTable, step: timedelta,
         if "not found" in str(err).lower():
             return {}
         raise
+    return recorded_chunks(rows, layout, step, name)
+
+
+def recorded_chunks(rows: list[dict[str, Any]], layout: LatestTable, step: timedelta,
+                    name: str) -> dict[Chunk, int]:
+    """The chunks (first, last grid time) and their rows among ``fsql_backfills`` rows of the
+    view (``definition_hash``, ``chunk_start``, ``chunk_end``, ``every_us``,
+    ``rows_written``) for this grid step; a row of another definition of the view is a
+    DefinitionError (its table has other columns or values)."""
     other = sorted({r["definition_hash"] for r in rows} - {layout.definition_hash})
     if other:
         raise DefinitionError(
@@ -91,7 +95,18 @@ def _recorded(bq: Any, state: str, layout: LatestTable, step: timedelta,
             "and its rows of fsql_backfills, or write to another target")
     every_us = step // timedelta(microseconds=1)
     return {(_utc(r["chunk_start"]), _utc(r["chunk_end"])): int(r["rows_written"])
-            for r in rows if r["every_us"] == every_us}
+            for r in rows if int(r["every_us"]) == every_us}
+
+
+def report(view: str, name: str, times: list[datetime], chunk: int, before: dict[Chunk, int],
+           after: dict[Chunk, int], seconds: float) -> BackfillReport:
+    """The figures of a warehouse backfill from the chunks recorded before and after it."""
+    chunks = [(times[i], times[min(i + chunk, len(times)) - 1])
+              for i in range(0, len(times), chunk)]
+    written = [c for c in chunks if c not in before and c in after]
+    return BackfillReport(view, name, len(times), len(written),
+                          sum(1 for c in chunks if c in before),
+                          sum(after[c] for c in written), seconds)
 
 
 def _utc(value: datetime) -> datetime:

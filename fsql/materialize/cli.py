@@ -12,6 +12,7 @@ from fsql.errors import CompileError
 from fsql.materialize.backfill import backfill
 from fsql.materialize.backfill_bigquery import backfill_in_bigquery
 from fsql.materialize.backfill_script import print_backfill
+from fsql.materialize.backfill_snowflake import backfill_in_snowflake
 from fsql.materialize.consistency import check_consistency
 from fsql.materialize.run import materialize, print_script
 from fsql.materialize.targets import resolve_target
@@ -102,7 +103,8 @@ def run_command(repo: Catalog, args: argparse.Namespace) -> int:
                 print(message, file=sys.stderr)
 
         where = resolve_target(args.target, root=repo.root)
-        run = backfill_in_bigquery if where.scheme == "bigquery" else backfill
+        run = {"bigquery": backfill_in_bigquery,
+               "snowflake": backfill_in_snowflake}.get(where.scheme, backfill)
         done = run(repo, view=args.view, start=args.start, end=args.end, every=args.every,
                    target=args.target, service=args.service, chunk=args.chunk, progress=note)
         print(done.format())

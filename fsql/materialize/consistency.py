@@ -1,6 +1,7 @@
 """``fsql consistency``: every key of a latest table against the training-set query for a
 spine of (every key of the source, T1), run by the local runner (not by the MERGE path); on a
-BigQuery target, the latest table and the training-set query are both read from BigQuery."""
+BigQuery or Snowflake target, the latest table and the training-set query are both read from
+that warehouse (google-cloud-bigquery, snowflake-connector-python)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,25 @@ import pandas as pd
 from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
-from fsql.engines import bigquery
+from fsql.engines import bigquery, snowflake
 from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.runner import run_training_set
 from fsql.errors import ExecutionError, QueryRejectedError
 from fsql.materialize import statements as st
-from fsql.materialize.layout import STATE_TABLE, LatestTable
+from fsql.materialize.layout import STATE_TABLE, TIMESTAMP, LatestTable
 from fsql.materialize.run import connect_target, layout_for, select_views
 from fsql.materialize.script import absolute
-from fsql.materialize.targets import Target, credentials, executable, parse_end, resolve_target
+from fsql.materialize.targets import (
+    Target,
+    credentials,
+    executable,
+    parse_end,
+    resolve_target,
+    snowflake_connection,
+)
 from fsql.plan.nodes import Cut
 from fsql.sql.dialect import get_dialect
+from fsql.sql.tree import literal
 
 SPINE_TIME = "event_timestamp"
 
@@ -89,6 +98,12 @@ def check_consistency(repo: Catalog, *, view: str, at: str | datetime, target: s
     where = resolve_target(target, root=repo.root)
     if where.scheme == "bigquery":
         return _compare(view, t1, *_read_bigquery(repo, where, view, cut, t1))
+    if where.scheme == "snowflake":
+        con = snowflake_connection(where)
+        try:
+            return _compare(view, t1, *_read_snowflake(repo, con, where, view, cut, t1))
+        finally:
+            con.close()
     executable(where)
     layout = layout_for(repo, repo.view(view), cut, where.prefix)
     names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
@@ -186,6 +201,51 @@ def _read_bigquery(repo: Catalog, where: Target, view: str, cut: Cut, t1: dateti
     probe = spine(int(first[0]["first_us"]) - 86_400_000_000) + " LIMIT 1"
     absent = bigquery.training_set(repo, [layout.view], probe, bq=bq, dataset=dataset,
                                    spine_timestamp=SPINE_TIME, cut=cut)[0].to_pylist()[0]
+    return layout, training, stored, absent
+
+
+def _read_snowflake(repo: Catalog, con: Any, where: Target, view: str, cut: Cut, t1: datetime
+                    ) -> tuple[LatestTable, list[dict[str, Any]],
+                               dict[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
+    """In Snowflake (one session): the training-set rows of (every key of the source,
+    ``t1``), a query spine run in place, the latest table's rows by key, and what a key
+    reads before the source's first event."""
+    dialect = get_dialect("snowflake")
+    layout = layout_for(repo, repo.view(view), cut, where.prefix, dialect="snowflake")
+    names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+    assert layout.source is not None
+    run = st.RunInfo("consistency", t1, t1, full_refresh=True)
+    every_key = st.changed_keys(layout, names, run, layout.source, dialect).subquery("k")
+    keys = [k for k, _ in layout.keys]
+
+    def spine(at: datetime) -> str:  # every key at one time, a query Snowflake runs in place
+        return exp.select(*keys, exp.alias_(literal(at, TIMESTAMP, dialect), SPINE_TIME)
+                          ).from_(every_key.copy()).sql(dialect="snowflake")
+
+    try:
+        table = snowflake.query_arrow(
+            con, exp.select(exp.Star()).from_(exp.to_table(names.latest)).sql(
+                dialect="snowflake"), what=f"reading {names.latest}")
+    except QueryRejectedError as err:
+        raise ExecutionError(f"Target {where.url!r} has no readable latest table {names.latest}"
+                             f" ({err}); run fsql materialize --views {view} first") from None
+    # Snowflake upper-cases unquoted names: read them as the definitions spell them.
+    spelled = {n.upper(): n for n in (*keys, *(f for f, _ in layout.features))}
+    stored_rows = [{spelled.get(k, k): v for k, v in r.items()} for r in table.to_pylist()]
+    stored = {tuple(r[k] for k in keys): r for r in stored_rows}
+    training = snowflake.training_set(repo, [layout.view], spine(t1), con=con,
+                                      spine_timestamp=SPINE_TIME, cut=cut)[0].to_pylist()
+    if not training:
+        return layout, [], stored, {}
+    relation, ts, _ = st.relation_for_source(dialect, layout.source)
+    first = snowflake.query_arrow(con, exp.select(exp.alias_(exp.Min(this=ts), "first_us"))
+                                  .from_(relation).sql(dialect="snowflake"),
+                                  what="reading the source's first event time").to_pylist()
+    (first_us,) = first[0].values()
+    before = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(first_us),
+                                                          days=-1)
+    absent = snowflake.training_set(repo, [layout.view], spine(before) + " LIMIT 1", con=con,
+                                    spine_timestamp=SPINE_TIME, cut=cut)[0].to_pylist()[0]
     return layout, training, stored, absent
 
 

@@ -199,8 +199,8 @@ def executable(target: Target) -> Target:
     fix (print the script with ``--dialect D --print`` and run it in the warehouse)."""
     if target.scheme != "duckdb":
         raise UnsupportedError(
-            f"Target {target.url!r}: fsql executes this on DuckDB targets (materialize and run "
-            "also on BigQuery and Snowflake ones, consistency and backfill on BigQuery ones); "
+            f"Target {target.url!r}: fsql executes this on DuckDB targets (run, materialize, "
+            "sync, freshness, consistency and backfill also on BigQuery and Snowflake ones); "
             f"print the {target.scheme} script with --dialect {target.scheme} --print and run "
             "it in the warehouse")
     return target

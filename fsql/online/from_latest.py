@@ -1,23 +1,21 @@
-"""Sync latest tables (fsql materialize's DuckDB target) into the online store: per view, the
-rows of ``<view>_latest`` as of its last run, with the view's layout and definition hash."""
+"""Sync latest tables (fsql materialize's DuckDB, BigQuery or Snowflake target) into the
+online store: per view, the rows of ``<view>_latest`` as of its last run, with the view's
+layout and definition hash. Each target scheme has its reader
+(:mod:`fsql.online.latest_readers`); the sync itself is the same."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-
-import duckdb
-from sqlglot import exp
+from collections.abc import Callable, Sequence
 
 from fsql.dsl.catalog import Catalog
 from fsql.errors import DefinitionError, ExecutionError
-from fsql.materialize import statements as st
-from fsql.materialize.layout import CREATED_TIMESTAMP, FEATURE_TIMESTAMP, STATE_TABLE, LatestTable
-from fsql.materialize.run import connect_target, last_run, layout_for, select_views
-from fsql.materialize.targets import executable, resolve_target
+from fsql.materialize.layout import LatestTable
+from fsql.materialize.run import layout_for, select_views
+from fsql.materialize.targets import resolve_target
 from fsql.online.config import online_url
+from fsql.online.latest_readers import open_reader
 from fsql.online.stores import ViewState, open_store
-from fsql.online.sync import LatestRow, SyncResult, sync_view
+from fsql.online.sync import SyncResult, sync_view
 
 
 def view_state(layout: LatestTable, as_of: int) -> ViewState:
@@ -33,30 +31,34 @@ def sync(catalog: Catalog, *, views: Sequence[str] | str | None = None,
          full_refresh: bool = False,
          progress: Callable[[str], None] | None = None) -> list[SyncResult]:
     """Copy the latest tables of ``views`` (or of ``service``'s, default: every view with
-    entities) from ``target`` into the online store ``online`` (default: fsql.toml's)."""
+    entities) from ``target`` (a DuckDB file, a BigQuery dataset or a Snowflake schema) into
+    the online store ``online`` (default: fsql.toml's)."""
     chosen, cut = select_views(catalog, views=views, service=service)
-    where = executable(resolve_target(target, root=catalog.root))
-    layouts = [layout_for(catalog, view, cut, where.prefix) for view in chosen]
+    where = resolve_target(target, root=catalog.root)
+    layouts = [layout_for(catalog, view, cut, where.prefix, dialect=where.scheme)
+               for view in chosen]
     store = open_store(online_url(catalog, online), root=catalog.root)
-    con = connect_target(where)
     results = []
     try:
-        for layout in layouts:
-            names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
-            state = _state(con, names, layout)
-            rows = _rows(con, where.qualified(layout.name), layout)
-            result = sync_view(store, layout.view.name, state, rows, full_refresh=full_refresh)
-            results.append(result)
-            if progress is not None:
-                progress(result.format())
+        reader = open_reader(where, layouts)
+        try:
+            for layout in layouts:
+                state = checked_state(layout, reader.last_run(layout))
+                result = sync_view(store, layout.view.name, state, reader.rows(layout),
+                                   full_refresh=full_refresh)
+                results.append(result)
+                if progress is not None:
+                    progress(result.format())
+        finally:
+            reader.close()
     finally:
-        con.close()
         store.close()
     return results
 
 
-def _state(con: duckdb.DuckDBPyConnection, names: st.Names, layout: LatestTable) -> ViewState:
-    run = last_run(con, names, layout.state_name)
+def checked_state(layout: LatestTable, run: tuple[int, str] | None) -> ViewState:
+    """The online state of a sync of ``layout`` from its last ``run``: none, or one of another
+    definition, is an error naming the materialization to run first."""
     name = layout.view.name
     if run is None:
         raise ExecutionError(f"Feature view {name!r} has no latest table on this target: run "
@@ -67,18 +69,3 @@ def _state(con: duckdb.DuckDBPyConnection, names: st.Names, layout: LatestTable)
             f"The latest table of feature view {name!r} was materialized from another "
             f"definition; run fsql materialize --views {name} --full-refresh first")
     return view_state(layout, end_us)
-
-
-def _rows(con: duckdb.DuckDBPyConnection, table: str, layout: LatestTable
-          ) -> Iterator[LatestRow]:
-    keys = [k for k, _ in layout.keys]
-    features = [f for f, _ in layout.features]
-    columns = [*keys, FEATURE_TIMESTAMP, CREATED_TIMESTAMP, *features]
-    query = exp.select(*[exp.column(c, quoted=True) for c in columns]).from_(
-        exp.to_table(table)).sql(dialect="duckdb")
-    result = con.execute(query)
-    n = len(keys)
-    while batch := result.fetchmany(10_000):
-        for row in batch:
-            values: tuple[Any, ...] = row
-            yield values[:n], values[n], values[n + 1], values[n + 2:]

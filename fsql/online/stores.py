@@ -84,8 +84,10 @@ class OnlineStore(Protocol):
 
     url: str
 
-    def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
-        """Store each row unless the stored one is as new; return how many were written."""
+    def write(self, view: str, rows: Sequence[OnlineRow], *, restate: bool = False) -> int:
+        """Store each row unless the stored one is as new (``restate``: a row tied on times
+        but with other values replaces it too: a sync of a later run, whose aggregation
+        windows moved on without a new event); return how many were written."""
         ...
 
     def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:
@@ -165,16 +167,19 @@ class SQLiteStore:
         """A transaction around a whole sync: it commits on success, else rolls back."""
         return _SQLiteTransaction(self._con)
 
-    def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
-        """Conditional upsert: the new row wins only if its (feature, created) time is greater."""
+    def write(self, view: str, rows: Sequence[OnlineRow], *, restate: bool = False) -> int:
+        """Conditional upsert: the new row wins only if its (feature, created) time is greater
+        (``restate``: or equal, with another payload)."""
         before = self._con.total_changes
+        new = f"(excluded.feature_ts, coalesce(excluded.created_ts, {_OLDEST}))"
+        old = f"(fsql_online.feature_ts, coalesce(fsql_online.created_ts, {_OLDEST}))"
+        tie = f" OR ({new} = {old} AND excluded.payload IS NOT fsql_online.payload)" \
+            if restate else ""
         self._con.executemany(
             "INSERT INTO fsql_online (view, key, feature_ts, created_ts, payload) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (view, key) DO UPDATE SET "
             "feature_ts = excluded.feature_ts, created_ts = excluded.created_ts, "
-            "payload = excluded.payload WHERE (excluded.feature_ts, "
-            f"coalesce(excluded.created_ts, {_OLDEST})) > (fsql_online.feature_ts, "
-            f"coalesce(fsql_online.created_ts, {_OLDEST}))",
+            f"payload = excluded.payload WHERE {new} > {old}{tie}",
             [(view, *r) for r in rows])
         return self._con.total_changes - before
 
@@ -262,7 +267,8 @@ class _SQLiteTransaction:
 
 
 # Compare-and-set in one round trip: a stored value is "<feature_ts>|<created_ts>|<payload>"
-# (created "" when NULL); the new value wins only when its (feature, created) time is greater.
+# (created "" when NULL); the new value wins only when its (feature, created) time is greater
+# (ARGV[4] "1", a restating sync: or equal, with other values).
 # Microsecond times (about 1.7e15) are exact in Lua's doubles (below 2^53).
 _CAS = """
 local cur = redis.call('GET', KEYS[1])
@@ -272,13 +278,15 @@ if cur then
   local ts = tonumber(string.sub(cur, 1, a - 1))
   local cr = tonumber(string.sub(cur, a + 1, b - 1)) or -1e300
   local nts, ncr = tonumber(ARGV[2]), tonumber(ARGV[3]) or -1e300
-  if not (nts > ts or (nts == ts and ncr > cr)) then return 0 end
+  local tie = ARGV[4] == '1' and nts == ts and ncr == cr and ARGV[1] ~= cur
+  if not (nts > ts or (nts == ts and ncr > cr) or tie) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
 # The same compare-and-set for a batch of keys in one script call (KEYS[i]; ARGV holds value,
-# feature time, created time per key): a sync sends one command per batch, not one per key.
+# feature time, created time per key; the last ARGV the restate flag): a sync sends one
+# command per batch, not one per key.
 # Each key is decided on its own, as above; the script runs atomically.
 _CAS_MANY = """
 local written = 0
@@ -292,7 +300,8 @@ for i = 1, #KEYS do
     local b = string.find(cur, '|', a + 1, true)
     local ts = tonumber(string.sub(cur, 1, a - 1))
     local cr = tonumber(string.sub(cur, a + 1, b - 1)) or -1e300
-    newer = nts > ts or (nts == ts and ncr > cr)
+    newer = nts > ts or (nts == ts and ncr > cr) or
+      (ARGV[#ARGV] == '1' and nts == ts and ncr == cr and value ~= cur)
   end
   if newer then
     redis.call('SET', KEYS[i], value)
@@ -343,14 +352,15 @@ class RedisStore:
     def _prefix(self, view: str) -> bytes:
         return b"fsql:1:" + view.encode("utf-8") + b"\x00"
 
-    def write(self, view: str, rows: Sequence[OnlineRow]) -> int:
+    def write(self, view: str, rows: Sequence[OnlineRow], *, restate: bool = False) -> int:
         """Compare-and-set every row: batches of keys per script call, pipelined."""
+        flag = "1" if restate else "0"
         if len(rows) == 1:
             row = rows[0]
             created = "" if row.created_ts is None else str(row.created_ts)
             try:
                 return int(self._cas(keys=[self._key(view, row.key)], args=[
-                    f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created]))
+                    f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created, flag]))
             except self._redis.RedisError as err:
                 raise StoreUnavailableError(f"Online store {self.url!r}: {err}") from None
         pipe = self._r.pipeline(transaction=False)
@@ -362,7 +372,7 @@ class RedisStore:
                 created = "" if row.created_ts is None else str(row.created_ts)
                 keys.append(prefix + row.key)
                 args += [f"{row.feature_ts}|{created}|{row.payload}", row.feature_ts, created]
-            self._cas_many(keys=keys, args=args, client=pipe)
+            self._cas_many(keys=keys, args=[*args, flag], client=pipe)
         return sum(int(x) for x in self._execute(pipe))
 
     def delete(self, view: str, keys: Sequence[bytes], *, not_after: int) -> int:

@@ -69,18 +69,23 @@ def sync_view(store: OnlineStore, view: str, state: ViewState, rows: Iterable[La
     key_dtypes = [parse_dtype(t, where=f"view {view!r} key") for _, t in state.keys]
     dtypes = [parse_dtype(t, where=f"view {view!r} feature") for _, t in state.features]
     as_of = max(state.as_of, stored.as_of) if stored and not full_refresh else state.as_of
+    # A run as of a later T1 restates rows tied on times: an aggregation's windows move on
+    # without a new event (its feature time is the key's last event time).
+    restate = stored is None or full_refresh or state.as_of >= stored.as_of
     if isinstance(store, SQLiteStore):
         with store.transaction():
-            result = _sync(store, view, state, rows, key_dtypes, dtypes, full_refresh, as_of)
+            result = _sync(store, view, state, rows, key_dtypes, dtypes, full_refresh, as_of,
+                           restate)
     else:
-        result = _sync(store, view, state, rows, key_dtypes, dtypes, full_refresh, as_of)
+        result = _sync(store, view, state, rows, key_dtypes, dtypes, full_refresh, as_of,
+                       restate)
     written, deleted, keys = result
     return SyncResult(view, keys, written, deleted, time.perf_counter() - started, as_of)
 
 
 def _sync(store: OnlineStore, view: str, state: ViewState, rows: Iterable[LatestRow],
           key_dtypes: list[Any], dtypes: list[Any], full_refresh: bool,
-          as_of: int) -> tuple[int, int, int]:
+          as_of: int, restate: bool) -> tuple[int, int, int]:
     if full_refresh:
         store.clear(view)
     before = set(store.keys(view))
@@ -96,9 +101,9 @@ def _sync(store: OnlineStore, view: str, state: ViewState, rows: Iterable[Latest
                                None if created_ts is None else micros(created_ts),
                                encode_row(values)))
         if len(batch) >= _BATCH:
-            written += store.write(view, batch)
+            written += store.write(view, batch, restate=restate)
             batch = []
-    written += store.write(view, batch)
+    written += store.write(view, batch, restate=restate)
     gone = [k for k in before if k not in seen]
     deleted = store.delete(view, gone, not_after=as_of) if gone else 0
     store.set_state(view, ViewState(state.definition_hash, as_of, state.keys, state.features,
