@@ -1,9 +1,12 @@
 """Materialization on DuckDB: a full run of the two snapshot views of ``bench/features``
 against a hand-written ``CREATE TABLE AS`` of the same latest rows, then an incremental run
 after appending 1% new rows (half of them late: an old event time, a new created time), and
-DuckDB's ``MERGE INTO`` against ``INSERT ... ON CONFLICT`` + ``DELETE`` for the same upsert.
+DuckDB's ``MERGE INTO`` against ``INSERT ... ON CONFLICT`` + ``DELETE`` for the same upsert;
+then the same full and incremental runs of the Zipf aggregation view ``txn`` of
+``bench/agg_features`` (24 windowed aggregates, 10m to 30d, over 1M / 10M events).
 
     python bench/generate.py --sizes 100k,1m          # 1M / 10M rows per view, ~100k keys
+    python bench/generate_events.py --shapes zipf --sizes small,full
     python bench/materialize.py --sizes 100k,1m [--check]
 
 Every measurement is one subprocess (wall time and peak RSS from ``os.wait4``). ``--check``
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -39,6 +43,10 @@ VIEWS = {  # view: (file stem, key, features, ttl days)
     "merchant_stats": ("view_b", "merchant_id", ["b_rating", "b_txn_count", "b_country",
                                                  "b_is_online", "b_risk"], 7),
 }
+
+
+AGG_DATA = {"100k": "zipf-small", "1m": "zipf-full"}  # the aggregation data of each size
+AGG_VIEW = ("txn", "events", "user_id", 30)  # view, file stem, key, longest window (days)
 
 
 def _iso(us: int) -> str:
@@ -110,10 +118,15 @@ def handwritten_ctas(repo: Path, view: str, out: Path) -> str:
            f"AND epoch_us(event_ts) <= {END_US} AND epoch_us(event_ts) > {END_US - ttl * DAY_US} "
            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {order}) = 1")
     return textwrap.dedent(f"""
+        import time
         import duckdb
+        started = time.perf_counter()
         con = duckdb.connect({str(out)!r})
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         con.execute({sql!r})
+        con.close()
+        print(time.perf_counter() - started)
     """)
 
 
@@ -148,9 +161,77 @@ print(time.perf_counter() - started)
 """
 
 
-def fsql(repo: Path, store: str, end_us: int, *extra: str) -> list[str]:
+def fsql(repo: Path, store: str, end_us: int, *extra: str, views: str = ",".join(VIEWS)
+         ) -> list[str]:
     return [sys.executable, "-m", "fsql.cli", "materialize", "--repo", str(repo), "--views",
-            ",".join(VIEWS), "--end", _iso(end_us), "--target", f"duckdb:///{store}", *extra]
+            views, "--end", _iso(end_us), "--target", f"duckdb:///{store}", *extra]
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return a == b
+
+
+def differing_rows(repo: Path, view: str, left: str, right: str) -> int:
+    """Keys of ``view``'s latest table whose rows differ between two stores (floats to 1e-9
+    relative: sums add the rows in another order; ``materialized_at`` and a merging view's
+    settle point aside: they say when a key was last written), plus keys in one only."""
+    def rows(store: str) -> tuple[list[str], dict[object, tuple[object, ...]]]:
+        con = duckdb.connect(str(repo / store), read_only=True)
+        cursor = con.execute(f"SELECT * FROM {view}_latest")
+        names = [d[0] for d in cursor.description]
+        return names, {r[0] if len(keys) == 1 else tuple(r[:len(keys)]): r
+                       for r in cursor.fetchall()}
+
+    keys = [VIEWS[view][1]] if view in VIEWS else [AGG_VIEW[2]]
+    names, a = rows(left)
+    _, b = rows(right)
+    skip = {"materialized_at", "__fsql_se", "__fsql_sw"}
+    wanted = [i for i, n in enumerate(names) if n not in skip]
+    return len(set(a) ^ set(b)) + sum(
+        1 for k in set(a) & set(b) if not all(_same(a[k][i], b[k][i]) for i in wanted))
+
+
+def reports(output: str) -> list[str]:
+    """``fsql materialize``'s per-view lines (not DuckDB's progress bar)."""
+    return [line for line in output.splitlines() if " -> " in line]
+
+
+def run_aggregation(size: str, data_root: Path, work_root: Path, check: bool
+                    ) -> list[dict[str, object]]:
+    """The Zipf aggregation view: a full run, +1% rows (half late), an incremental run."""
+    view, stem, key, window_days = AGG_VIEW
+    data = data_root / "agg" / AGG_DATA[size]
+    work = work_root / f"agg-{size}"
+    if work.exists():
+        shutil.rmtree(work)
+    repo = work / "repo"
+    (repo / "src").mkdir(parents=True)
+    shutil.copy(data / f"{stem}.parquet", repo / "src" / f"{stem}.parquet")
+    text = (HERE / "agg_features" / "features.py").read_text()
+    (repo / "features.py").write_text(text.replace(
+        'DATA = os.environ.get("FSQL_AGG_DATA", "../data/agg/uniform-small")', 'DATA = "src"'))
+    n_rows = pq.read_metadata(repo / "src" / f"{stem}.parquet").num_rows
+    rows: list[dict[str, object]] = []
+    wall, rss, out = measure(fsql(repo, "full.duckdb", END_US, "--full-refresh", views=view))
+    full_s = view_seconds(out)[view]
+    rows.append({"size": AGG_DATA[size], "step": f"full {view}", "wall_s": wall, "rss_gib": rss,
+                 f"{view}_s": full_s, "rows_per_s": n_rows / full_s})
+    added = append_one_percent(repo, stem, key, window_days, seed=7)
+    shutil.copy(repo / "full.duckdb", repo / "inc.duckdb")
+    wall_inc, rss_inc, out_inc = measure(fsql(repo, "inc.duckdb", END_US + HOUR_US, views=view))
+    inc_s = view_seconds(out_inc)[view]
+    rows.append({"size": AGG_DATA[size], "step": f"incremental 1% {view}", "wall_s": wall_inc,
+                 "rss_gib": rss_inc, f"{view}_s": inc_s, "rows_added": added,
+                 "vs_full": inc_s / full_s, "report": reports(out_inc)})
+    if check:
+        measure(fsql(repo, "check.duckdb", END_US + HOUR_US, "--full-refresh", views=view))
+        rows.append({"size": AGG_DATA[size], "step": f"check incremental == full refresh {view}",
+                     "differing_rows": differing_rows(repo, view, "inc.duckdb", "check.duckdb")})
+    return rows
 
 
 def view_seconds(output: str) -> dict[str, float]:
@@ -176,10 +257,13 @@ def run_size(size: str, data_root: Path, work_root: Path, check: bool) -> list[d
                  **{f"{v}_s": s for v, s in per_view.items()}})
     for view in VIEWS:
         script = handwritten_ctas(repo, view, work / f"hw_{view}.duckdb")
-        wall_hw, rss_hw, _ = measure([sys.executable, "-c", script])
+        # in-process seconds (connect, CTAS, close), as fsql's per-view seconds are: the
+        # subprocess's wall time adds Python's and DuckDB's start-up
+        wall_hw, rss_hw, out_hw = measure([sys.executable, "-c", script])
         rows.append({"size": size, "step": f"hand-written CTAS {view}", "wall_s": wall_hw,
-                     "rss_gib": rss_hw, "fsql_view_s": per_view[view],
-                     "ratio": per_view[view] / wall_hw})
+                     "in_process_s": float(out_hw), "rss_gib": rss_hw,
+                     "fsql_view_s": per_view[view],
+                     "ratio": per_view[view] / float(out_hw)})
     added = {view: append_one_percent(repo, stem, key, ttl, seed=i)
              for i, (view, (stem, key, _, ttl)) in enumerate(VIEWS.items())}
     shutil.copy(repo / "full.duckdb", repo / "inc.duckdb")
@@ -187,7 +271,7 @@ def run_size(size: str, data_root: Path, work_root: Path, check: bool) -> list[d
     rows.append({"size": size, "step": "incremental 1% (2 views)", "wall_s": wall_inc,
                  "rss_gib": rss_inc, **{f"{v}_s": s for v, s in view_seconds(out_inc).items()},
                  "rows_added": sum(added.values()), "vs_full": wall_inc / wall,
-                 "report": out_inc.strip().splitlines()[1:]})
+                 "report": reports(out_inc)})
     for method in ("merge", "on_conflict"):
         for share in (0.01, 1.0):
             target = work / f"upsert_{method}.duckdb"
@@ -198,17 +282,9 @@ def run_size(size: str, data_root: Path, work_root: Path, check: bool) -> list[d
     if check:
         measure(fsql(repo, "check.duckdb", END_US + HOUR_US, "--full-refresh"))
         for view in VIEWS:
-            cols = "* EXCLUDE (materialized_at)"
-            con = duckdb.connect()
-            con.execute(f"ATTACH '{repo / 'inc.duckdb'}' AS inc (READ_ONLY)")
-            con.execute(f"ATTACH '{repo / 'check.duckdb'}' AS chk (READ_ONLY)")
-            diff = con.execute(
-                f"SELECT count(*) FROM ((SELECT {cols} FROM inc.{view}_latest EXCEPT ALL "
-                f"SELECT {cols} FROM chk.{view}_latest) UNION ALL (SELECT {cols} FROM "
-                f"chk.{view}_latest EXCEPT ALL SELECT {cols} FROM inc.{view}_latest))"
-            ).fetchall()[0][0]
             rows.append({"size": size, "step": f"check incremental == full refresh {view}",
-                         "differing_rows": diff})
+                         "differing_rows": differing_rows(repo, view, "inc.duckdb",
+                                                          "check.duckdb")})
     rows.append({"size": size, "step": "source rows per view", "rows": rows_per_view})
     return rows
 
@@ -219,10 +295,18 @@ def main() -> None:
     parser.add_argument("--data", default=str(HERE / "data"))
     parser.add_argument("--work", default="/tmp/fsql_materialize_bench")
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--only", choices=("snapshot", "aggregation"),
+                        help="run only the snapshot views or only the aggregation view")
     args = parser.parse_args()
+    print(json.dumps({"load_average": os.getloadavg()}), flush=True)
     for size in args.sizes.split(","):
-        for row in run_size(size, Path(args.data), Path(args.work), args.check):
-            print(json.dumps(row, default=str), flush=True)
+        runs = [run_size, run_aggregation]
+        if args.only:
+            runs = [run_size if args.only == "snapshot" else run_aggregation]
+        for run in runs:
+            for row in run(size, Path(args.data), Path(args.work), args.check):
+                print(json.dumps(row, default=str), flush=True)
+    print(json.dumps({"load_average": os.getloadavg()}), flush=True)
 
 
 if __name__ == "__main__":

@@ -207,12 +207,6 @@ def test_printed_runs_read_everything_the_previous_state_does_not_cover(
     _run_duckdb(case, *scripts)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug: a run that stopped after its MERGE (Snowflake: the MERGE is outside a "
-    "transaction) stored settled sums for its own end; the next run reads the delta since "
-    "the previous *finished* run, older, and adds the stored settled sums, so the rows "
-    "settled between the two ends count twice (the settle point must be stored with the "
-    "state, or the MERGE and the state UPDATE made atomic)"))
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_printed_run_after_a_crash_after_the_merge_of_a_later_run(case: GoldenCase) -> None:
     for first, crashed in ((timedelta(hours=2, minutes=30), timedelta(hours=1, minutes=30)),

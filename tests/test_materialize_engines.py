@@ -26,7 +26,16 @@ TABLES = {"snap": [("bank", "int64"), ("branch", "string"), ("ts", "timestamp"),
                    ("created", "timestamp"), ("score", "float64"), ("n", "int64"),
                    ("label", "string")],
           "events": [("user_id", "int64"), ("ts", "timestamp"), ("amount", "float64")]}
-KEYS = {"snap": ("bank", "branch"), "activity": ("user_id",)}
+KEYS = {"snap": ("bank", "branch"), "activity": ("user_id",), "averaged": ("user_id",)}
+# a lifetime avg, merged from the stored sum and count (fsql/materialize/lifetime.py)
+AVERAGED = '''
+averaged = FeatureView("averaged", entities=[user], source=events, late_arrival="1h",
+                       features=[
+    Aggregate("amount", "avg", name="amount_avg"),
+    Aggregate("amount", "avg", name="amount_avg_big", where="amount > 1", default=-1.0),
+    Aggregate("*", "count", window="2h", name="cnt_2h"),
+])
+'''
 
 
 def _tables(snap: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[str, TableData]:
@@ -43,13 +52,14 @@ def repo(tmp_path: Path) -> Repo:
     return Repo.load(root)
 
 
-def _statements(repo: Repo, dialect: str, end: datetime, *, full: bool = False) -> list[str]:
+def _statements(repo: Repo, dialect: str, end: datetime, *, full: bool = False,
+                views: tuple[str, ...] = ("snap", "activity")) -> list[str]:
     from fsql.materialize import statements as st
     from fsql.materialize.run import layout_for
     from fsql.materialize.script import render_step, view_steps
 
     out = []
-    for name in ("snap", "activity"):
+    for name in views:
         layout = layout_for(repo, repo.views[name], "inclusive", dialect=dialect)
         names = st.Names(layout.name, "fsql_materializations")
         run = st.RunInfo(uuid.uuid4().hex, end, datetime(2030, 1, 1, tzinfo=UTC),
@@ -120,13 +130,37 @@ def test_snowflake_runs_on_fakesnow_equal_oracle(repo: Repo, tmp_path: Path) -> 
     assert all(r[2] is not None for r in state)
 
 
+def test_snowflake_merged_lifetime_avg_on_fakesnow_equals_oracle(tmp_path: Path) -> None:
+    """Two Snowflake runs of a view with lifetime avgs: the second merges the stored sums and
+    counts with the new rows only, and equals the oracle."""
+    from fsql.materialize.lifetime import merges
+    from fsql.materialize.run import layout_for
+    from tests.engines.fakesnow_engine import load_statements
+    from tests.engines.fakesnow_rewrite import rewrite_for_fakesnow
+
+    root = make_repo(tmp_path / "repo", extra=AVERAGED)
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    assert merges(layout_for(repo, repo.views["averaged"], "inclusive"))
+    early = [r for r in EVENTS if r["ts"] <= t(40)]
+    first = _statements(repo, "snowflake", t(40), views=("averaged",))
+    second = _statements(repo, "snowflake", t(200), views=("averaged",))
+    setup = [*load_statements(_tables(SNAP, early)), *(rewrite_for_fakesnow(s) for s in first),
+             "DELETE FROM snap", "DELETE FROM events",  # the sources grow: refill them
+             *(s for s in load_statements(_tables(SNAP, EVENTS)) if s.startswith("INSERT")),
+             *(rewrite_for_fakesnow(s) for s in second)]
+    columns, rows = _fakesnow(setup, "SELECT * FROM averaged_latest")
+    assert "__fsql_n__amount_avg" in columns
+    _check_rows(repo, "averaged", columns, rows, t(200), EVENTS, tmp_path)
+
+
 def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData], *,
               full: bool) -> Any:
     """The keys a run recomputes and then the new rows (the MERGE's source), both evaluated
     on GoogleSQL: the second reads the first's result as table ``__fsql_keys``."""
     from fsql.materialize import statements as st
     from fsql.materialize.run import layout_for
-    from fsql.materialize.script import key_source, rows_plan, table_layout
+    from fsql.materialize.script import computed_features, key_source, rows_plan, table_layout
     from tests.engines.zetasql_engine import ZetaSQLEngine
 
     dialect = get_dialect("bigquery")
@@ -146,13 +180,18 @@ def _new_rows(repo: Repo, view: str, end: datetime, tables: dict[str, TableData]
     key_types = [(c, types[c]) for c in keys.columns]
     plan = rows_plan(repo, layout, names, run, dialect, local=False)
     written = table_layout(repo, layout, dialect)  # with a merging view's state columns
-    sql = render(st.new_rows(compile_plan(plan, dialect), written, run, dialect), dialect)
+    sql = render(st.new_rows(compile_plan(plan, dialect), written, run, dialect,
+                             computed=computed_features(repo, layout, dialect)), dialect)
     return engine.run(sql, {**tables, st.KEYS: TableData(key_types, keys.rows)})
 
 
-@pytest.mark.parametrize("view", ["snap", "activity"])
+@pytest.mark.parametrize("view", ["snap", "activity", "averaged"])
 def test_bigquery_new_rows_on_googlesql_equal_oracle(repo: Repo, tmp_path: Path,
                                                      view: str) -> None:
+    if view == "averaged":
+        root = make_repo(tmp_path / "repo_avg", extra=AVERAGED)
+        write_sources(root, SNAP, EVENTS)
+        repo = Repo.load(root)
     result = _new_rows(repo, view, t(200), _tables(SNAP, EVENTS), full=True)
     present = [r for r in result.rows
                if not dict(zip(result.columns, r, strict=True))["__fsql_absent"]]

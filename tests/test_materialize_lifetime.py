@@ -41,12 +41,24 @@ ledger = FeatureView("ledger", entities=[account], source=snap_source, late_arri
     Aggregate("*", "count", window="2h", name="rows_2h"),
     Derived("rows_x2", "rows_life * 2 + n_count"),
 ])
-averaged = FeatureView("averaged", entities=[user], source=events, features=[
+averaged = FeatureView("averaged", entities=[user], source=events, late_arrival="1h",
+                       features=[
     Aggregate("amount", "avg", name="amount_avg"),
     Aggregate("*", "count", name="n_life"),
 ])
+tallied = FeatureView("tallied", entities=[account], source=snap_source, late_arrival="30m",
+                      features=[
+    Aggregate("n", "avg", name="n_avg", default=-1.0),
+    Aggregate("score", "avg", name="score_avg", where="n >= 2"),
+    Aggregate("*", "count", window="1h", name="rows_1h"),
+])
+spread = FeatureView("spread", entities=[user], source=events, features=[
+    Aggregate("amount", "stddev", name="amount_sd"),
+    Aggregate("*", "count", name="n_life"),
+])
 '''
-VIEWS = ("ledger", "activity")
+# each view and the rows it reads: 0 the snapshot source's, 1 the events'
+VIEWS = {"ledger": 0, "activity": 1, "averaged": 1, "tallied": 0}
 
 
 GRID = list(range(0, 301, 15))
@@ -88,8 +100,9 @@ def test_merged_runs_equal_the_oracle_and_a_full_refresh(snap: list[dict[str, An
                        _arrived(events, point, snapshot=False))
             write_sources(root, *arrived)
             repo.materialize(views=list(VIEWS), end=t(point), target="duckdb:///split.duckdb")
-            for view, rows in zip(VIEWS, arrived, strict=True):
-                assert_contract(root / "split.duckdb", repo, view, t(point), rows, Path(tmp))
+            for view, rows in VIEWS.items():
+                assert_contract(root / "split.duckdb", repo, view, t(point), arrived[rows],
+                                Path(tmp))
         repo.materialize(views=list(VIEWS), end=t(end), target="duckdb:///full.duckdb",
                          full_refresh=True)
         assert_stores_equal(root / "split.duckdb", root / "full.duckdb", VIEWS)
@@ -124,20 +137,50 @@ def test_settled_history_is_not_read_again(tmp_path: Path) -> None:
 
 
 def test_views_that_cannot_merge_rescan_and_have_no_state(tmp_path: Path) -> None:
-    """A lifetime avg (or stddev, variance, count_distinct) is not merged: the view keeps
-    reading the recomputed keys' history, and its latest table has no hidden columns."""
+    """A lifetime stddev (or variance, count_distinct) is not merged: the view keeps reading
+    the recomputed keys' history, and its latest table has no hidden columns."""
     root = make_repo(tmp_path / "repo", extra=LEDGER)
     events = [{"user_id": 1, "ts": t(m), "amount": float(m)} for m in (0, 50, 100)]
     write_sources(root, [], events)
     repo = Repo.load(root)
-    assert not merges(layout_for(repo, repo.views["averaged"], "inclusive"))
+    assert not merges(layout_for(repo, repo.views["spread"], "inclusive"))
     assert merges(layout_for(repo, repo.views["ledger"], "inclusive"))
-    repo.materialize(views=["averaged"], end=t(100))
+    assert merges(layout_for(repo, repo.views["averaged"], "inclusive"))
+    repo.materialize(views=["spread"], end=t(100))
     more = [*events, {"user_id": 1, "ts": t(110), "amount": 3.0}]
     write_sources(root, [], more)
-    repo.materialize(views=["averaged"], end=t(120))
+    repo.materialize(views=["spread"], end=t(120))
     con = duckdb.connect(str(root / "fsql_store.duckdb"), read_only=True)
-    columns = [r[0] for r in con.execute("DESCRIBE averaged_latest").fetchall()]
+    columns = [r[0] for r in con.execute("DESCRIBE spread_latest").fetchall()]
     con.close()
     assert not [c for c in columns if c.startswith("__fsql")]
-    assert_contract(root / "fsql_store.duckdb", repo, "averaged", t(120), more, tmp_path)
+    assert_contract(root / "fsql_store.duckdb", repo, "spread", t(120), more, tmp_path)
+
+
+def test_a_lifetime_avg_is_merged_from_the_stored_sum_and_count(tmp_path: Path) -> None:
+    """A lifetime avg keeps the sum and the count of its settled values: once rows are
+    settled, a later run does not read them (dropped from the source, the average keeps
+    them); integer sums stay exact (a sum beyond 2**53, where a float64 sum would round)."""
+    root = make_repo(tmp_path / "repo", extra=LEDGER)
+    big = 2**53
+    old = [{"bank": 1, "branch": "3", "ts": t(m), "created": t(m), "score": 1.0,
+            "n": big + 1, "label": "x"} for m in (0, 10)]
+    keep = {"bank": 1, "branch": "3", "ts": t(90), "created": t(90), "score": None, "n": None,
+            "label": "k"}
+    write_sources(root, [*old, keep], [])
+    repo = Repo.load(root)
+    repo.materialize(views=["tallied"], end=t(100))
+    new = {"bank": 1, "branch": "3", "ts": t(110), "created": t(110), "score": 4.0, "n": 1,
+           "label": "z"}
+    write_sources(root, [keep, new], [])  # the settled rows are gone from the source
+    repo.materialize(views=["tallied"], end=t(200))
+    (row,) = latest_rows(root / "fsql_store.duckdb", "tallied").values()
+    # the settled values: the two old rows (the new one is created after the watermark
+    # minus the allowance); 2**54 + 2 is no float64, so the sum is exact
+    assert row["__fsql_s__n_avg"] == 2 * (big + 1) and float(2 * (big + 1)) != 2 * (big + 1)
+    assert row["__fsql_n__n_avg"] == 2
+    exact = (2 * (big + 1) + 1) / 3  # Python divides the exact integer sum
+    assert abs(row["n_avg"] - exact) <= 1e-15 * exact  # the double division rounds once more
+    assert row["score_avg"] == 1.0  # only the rows with n >= 2: the two old ones
+    assert_contract(root / "fsql_store.duckdb", repo, "tallied", t(200), [*old, keep, new],
+                    tmp_path)

@@ -23,6 +23,12 @@ CREATED_TIMESTAMP = "created_timestamp"
 MATERIALIZED_AT = "materialized_at"
 SYSTEM_COLUMNS = (FEATURE_TIMESTAMP, CREATED_TIMESTAMP, MATERIALIZED_AT)
 STATE_TABLE = "fsql_materializations"
+# A merging view's settle point per key (fsql/materialize/lifetime.py): the end and created
+# watermark of the run that computed its hidden sums. Not a value: a MERGE does not rewrite a
+# row for it alone (the stored sums and their stored point stay a consistent pair).
+SETTLED_END = "__fsql_se"
+SETTLED_MARK = "__fsql_sw"
+SETTLE_POINT = (SETTLED_END, SETTLED_MARK)
 TIMESTAMP = DType("timestamp")
 
 

@@ -3,25 +3,32 @@ aggregates"): an incremental run of an aggregation view reads, for the keys it r
 only the rows that can be new since the previous run plus the rows its finite windows need,
 and combines them with hidden state columns of the latest table.
 
-The rows are split by the previous finished run P (end P, created watermark W, late-arrival
-allowance L) into *settled* rows, S_P = {(created IS NULL or created < W - L) and ts < P - L},
-which every run after P is assumed to have seen (rows land in created order give or take L,
-or without a created time with an event time after P - L: the rule by which runs find late
-rows), and the rest, the *delta*: created >= W - L or ts >= P - L. Per lifetime aggregate:
+The rows of a key are split by the settle point stored with its sums (the run P that wrote
+them: end P, created watermark W; late-arrival allowance L) into *settled* rows,
+S_P = {(created IS NULL or created < W - L) and ts < P - L}, which every run after P is
+assumed to have seen (rows land in created order give or take L, or without a created time
+with an event time after P - L: the rule by which runs find late rows), and the rest, the
+*delta*: created >= W - L or ts >= P - L. The point is stored per key, by the same MERGE as
+the sums, so that a run whose state row was never finished leaves consistent sums. Per
+lifetime aggregate:
 
 - count and sum (additive): a hidden column holds the aggregate over the key's settled rows
   only; the value at T1 is that plus the aggregate over the delta rows visible at T1, and the
   new hidden value adds the delta rows that are settled for this run's S;
 - min and max (idempotent): the stored value (without its default) merged with every row read;
 - first and last: the stored winner (value, event time, created time) is one more row in the
-  tie order (event time, created time NULL oldest, value), so the full-tie rule is unchanged.
+  tie order (event time, created time NULL oldest, value), so the full-tie rule is unchanged;
+- avg: a sum and a count of the settled non-NULL values (as count and sum), and the value is
+  their totals divided when the new rows are written (:func:`averaged`), not an aggregate of
+  the training-set query: so only in a view without Derived features.
 
 The state is fed to the training-set plan as extra source rows (one per key carrying the
 stored count, sum, min and max, one per first/last carrying its winner) whose inputs are NULL
 for every other aggregate, and the aggregates are rewritten to read per-aggregate input
 columns (the ``where`` filter applied when the row is read): the planner, compiler and every
-dialect's plans are unchanged. avg, stddev, variance and count_distinct over the lifetime are
-not merged: a view with one of them keeps reading the recomputed keys' whole history.
+dialect's plans are unchanged. stddev, variance and count_distinct over the lifetime are not
+merged: a view with one of them keeps reading the recomputed keys' whole history
+(docs/materialization.md says why).
 """
 
 from __future__ import annotations
@@ -33,7 +40,13 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.materialize import statements as st
-from fsql.materialize.layout import FEATURE_TIMESTAMP, TIMESTAMP, LatestTable
+from fsql.materialize.layout import (
+    FEATURE_TIMESTAMP,
+    SETTLED_END,
+    SETTLED_MARK,
+    TIMESTAMP,
+    LatestTable,
+)
 from fsql.plan.nodes import AggregateColumn, AggregationLookup, SourceRef
 from fsql.sql.dialect import Dialect
 from fsql.sql.expressions import to_sql
@@ -42,27 +55,58 @@ from fsql.sql.tree import col, ident, int_literal, literal, relation_for_source,
 ADDITIVE = ("count", "sum")
 IDEMPOTENT = ("min", "max")
 BY_TIME = ("first", "last")
-MERGED = ADDITIVE + IDEMPOTENT + BY_TIME
+AVERAGE = "avg"  # a sum and a count of the non-NULL values, divided when the row is written
+MERGED = (*ADDITIVE, *IDEMPOTENT, *BY_TIME, AVERAGE)
 # The created time of a first/last winner whose created time is NULL (NULL is the oldest):
 # stored so that "no winner" (NULL) and "a winner created at NULL" stay apart.
 NULL_CREATED = datetime(1, 1, 1, tzinfo=UTC)
 BOUNDS = "__fsql_mb"
 NEW_WATERMARK = "__fsql_wn"
+# Each key's settle point, stored with its hidden sums: the end (micros) and the created
+# watermark of the run that computed them. A key's rows are split into settled and new by
+# its own stored point, never by the state table's last finished run, so that a run whose
+# MERGE landed but whose state row was never finished (Snowflake: the MERGE is outside a
+# transaction) leaves sums that the next run reads consistently.
+STORED = "__fsql_sk"  # the latest table, joined to the source rows of an incremental run
 
 
 def merges(layout: LatestTable) -> bool:
     """Whether ``layout``'s view merges its lifetime aggregates with the stored values: an
     aggregation view with at least one lifetime aggregate, all of them count, sum, min, max,
-    first or last."""
+    first, last or avg (an avg only in a view without Derived features: the average is
+    computed after the training-set query, which computes the Derived ones)."""
     if not layout.is_aggregation:
         return False
     lifetime = [f for f in layout.view.features if getattr(f, "window", None) is None]
-    return bool(lifetime) and all(getattr(f, "function", "") in MERGED for f in lifetime)
+    functions = {getattr(f, "function", "") for f in lifetime}
+    if AVERAGE in functions and layout.view.derived:
+        return False
+    return bool(lifetime) and functions <= set(MERGED)
 
 
 def settled(name: str) -> str:
     """The hidden column of a count or sum over the settled rows."""
     return f"__fsql_s__{name}"
+
+
+def counted(name: str) -> str:
+    """The hidden column of an avg's count of settled non-NULL values."""
+    return f"__fsql_n__{name}"
+
+
+def _total(name: str) -> str:
+    """An avg's sum over every row this run merges (settled state and new rows)."""
+    return f"__fsql_as__{name}"
+
+
+def _total_count(name: str) -> str:
+    """An avg's count of non-NULL values over every row this run merges."""
+    return f"__fsql_an__{name}"
+
+
+def _sum_dtype(agg: AggregateColumn) -> DType:
+    """What an avg's hidden sum holds: int64 for an int64 input (exact), else float64."""
+    return DType("int64") if agg.input_dtype == "int64" else DType("float64")
 
 
 def raw(name: str) -> str:
@@ -94,6 +138,9 @@ def state_columns(layout: LatestTable, lookup: AggregationLookup
         dtype = agg.dtype or DType("float64")
         if agg.function == "count":
             out.append((settled(agg.feature), DType("int64")))
+        elif agg.function == AVERAGE:
+            out += [(settled(agg.feature), _sum_dtype(agg)), (counted(agg.feature),
+                                                              DType("int64"))]
         elif agg.function == "sum":
             out.append((settled(agg.feature), dtype))
         else:
@@ -102,6 +149,9 @@ def state_columns(layout: LatestTable, lookup: AggregationLookup
             out.append((winner_ts(agg.feature), TIMESTAMP))
             if has_created:
                 out.append((winner_created(agg.feature), TIMESTAMP))
+    out.append((SETTLED_END, DType("int64")))
+    if has_created:
+        out.append((SETTLED_MARK, DType("int64")))
     return tuple(out)
 
 
@@ -125,6 +175,18 @@ def _time_input(i: int) -> str:
 
 def _created_input(i: int) -> str:
     return f"__fsql_ci{i}"
+
+
+def _count_input(i: int) -> str:
+    return f"__fsql_ni{i}"
+
+
+def _count_settle_input(i: int) -> str:
+    return f"__fsql_nsi{i}"
+
+
+END_INPUT = "__fsql_sei"
+MARK_INPUT = "__fsql_swi"
 
 
 @dataclass(frozen=True)
@@ -187,6 +249,34 @@ def _delta(r: _Rows, ts: exp.Expr, created: exp.Expr) -> exp.Expr | None:
                                   copy=False))
 
 
+def _key_delta(r: _Rows, ts: exp.Expr, created: exp.Expr) -> exp.Expr | None:
+    """A source row is not settled at its key's stored settle point (table ``STORED``, left
+    joined; no stored row: every row is new). None on a full run. Every such row is also a
+    row of :func:`_delta` (a key's point is never older than the previous finished run's,
+    or no row landed in between: the landing rule), which is what the scan reads."""
+    if r.run.full_refresh:
+        return None
+    late = int_literal(r.layout.late_us)
+    end = st.quoted(SETTLED_END, STORED)
+    by_time: exp.Expr = exp.or_(
+        exp.Is(this=end.copy(), expression=exp.null()),
+        exp.GTE(this=ts.copy(), expression=exp.Sub(this=end, expression=late)), copy=False)
+    if r.lookup.source.created_column is not None:
+        mark = exp.Coalesce(this=exp.Sub(this=st.quoted(SETTLED_MARK, STORED),
+                                         expression=late.copy()),
+                            expressions=[int_literal(st.INT64_MIN_PLUS_1)])
+        by_time = exp.or_(by_time, exp.GTE(this=created.copy(), expression=mark), copy=False)
+    return exp.Paren(this=by_time)
+
+
+def _new_mark(r: _Rows) -> exp.Expr:
+    """This run's created watermark (its state row's), as a scalar subquery."""
+    return exp.select(exp.Max(this=col("created_watermark_us"))).from_(
+        table_ref(r.names.state, r.dialect), copy=False).where(
+        exp.EQ(this=col("run_id"), expression=exp.Literal.string(r.run.run_id)),
+        copy=False).subquery(copy=False)
+
+
 def _settles(r: _Rows, ts: exp.Expr, created: exp.Expr) -> exp.Expr:
     """A source row is settled for this run: created before its new watermark minus L (or
     NULL) and event time before T1 - L."""
@@ -203,10 +293,7 @@ def _bounds(r: _Rows) -> exp.Expr:
     """A one-row relation with this run's created watermark (its state row, written before
     the new rows), cross joined: one scalar read, not one per source row. The greatest of
     the run id's rows: a printed script run twice writes two state rows with one run id."""
-    mark = exp.select(exp.Max(this=col("created_watermark_us"))).from_(
-        table_ref(r.names.state, r.dialect), copy=False).where(
-        exp.EQ(this=col("run_id"), expression=exp.Literal.string(r.run.run_id)), copy=False)
-    return exp.select(exp.alias_(mark.subquery(copy=False), NEW_WATERMARK, copy=False)
+    return exp.select(exp.alias_(_new_mark(r), NEW_WATERMARK, copy=False)
                       ).subquery(BOUNDS, copy=False)
 
 
@@ -226,6 +313,7 @@ def _source_rows(r: _Rows, source: SourceRef) -> exp.Select:
     lookup, dialect = r.lookup, r.dialect
     relation, ts, created = relation_for_source(dialect, source)
     delta = _delta(r, ts, created)
+    mine = _key_delta(r, ts, created)
     settle = _settles(r, ts, created)
     merged = dict(_merged(lookup))
     columns: list[exp.Expr] = [col(k.source_column) for k in lookup.keys]
@@ -241,15 +329,28 @@ def _source_rows(r: _Rows, source: SourceRef) -> exp.Select:
             counted = [where] if agg.column is None else \
                 [where, exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))]
             one = int_literal(1)
-            columns.append(exp.alias_(_cast(_when([delta, *counted], one), "int64", dialect),
+            columns.append(exp.alias_(_cast(_when([mine, *counted], one), "int64", dialect),
                                       _input(j), copy=False))
-            columns.append(exp.alias_(_cast(_when([delta, settle.copy(), *counted],
+            columns.append(exp.alias_(_cast(_when([mine, settle.copy(), *counted],
                                                   one.copy()), "int64", dialect),
                                       _settle_input(j), copy=False))
+        elif agg.function == AVERAGE:
+            dtype = _sum_dtype(agg)
+            known = exp.Not(this=exp.Is(this=value.copy(), expression=exp.null()))
+            columns += [
+                exp.alias_(_cast(_when([mine, where], value), dtype, dialect), _input(j),
+                           copy=False),
+                exp.alias_(_cast(_when([mine, settle.copy(), where], value.copy()), dtype,
+                                 dialect), _settle_input(j), copy=False),
+                exp.alias_(_cast(_when([mine, where, known], int_literal(1)), "int64",
+                                 dialect), _count_input(j), copy=False),
+                exp.alias_(_cast(_when([mine, settle.copy(), where, known.copy()],
+                                       int_literal(1)), "int64", dialect),
+                           _count_settle_input(j), copy=False)]
         elif agg.function == "sum":
-            columns.append(exp.alias_(_cast(_when([delta, where], value), agg.dtype, dialect),
+            columns.append(exp.alias_(_cast(_when([mine, where], value), agg.dtype, dialect),
                                       _input(j), copy=False))
-            columns.append(exp.alias_(_cast(_when([delta, settle.copy(), where], value.copy()),
+            columns.append(exp.alias_(_cast(_when([mine, settle.copy(), where], value.copy()),
                                             agg.dtype, dialect), _settle_input(j), copy=False))
         else:
             columns.append(exp.alias_(_cast(_when([where], value), agg.dtype, dialect),
@@ -266,12 +367,29 @@ def _source_rows(r: _Rows, source: SourceRef) -> exp.Select:
                 columns.append(exp.alias_(exp.Case(ifs=[exp.If(this=known.copy(),
                                                                true=stamp)]),
                                           _created_input(j), copy=False))
+    columns.append(exp.alias_(int_literal(r.run.end_us), END_INPUT, copy=False))
+    if source.created_column:
+        columns.append(exp.alias_(col(NEW_WATERMARK, BOUNDS), MARK_INPUT, copy=False))
     select = exp.select(*columns).from_(relation, copy=False)
     if source.created_column:
         select = select.join(_bounds(r), join_type="CROSS", copy=False)
     if r.run.full_refresh:
         return select
     column_of = {k: col(r.layout.view.source.column_for(k), "__fsql_s") for k, _ in r.layout.keys}
+    # the stored settle points under names no source column has (unqualified source
+    # columns stay unambiguous)
+    stored_keys = [f"__fsql_sk{i}" for i in range(len(r.layout.keys))]
+    points = [SETTLED_END, *([SETTLED_MARK] if source.created_column else [])]
+    stored = exp.select(*[exp.alias_(st.quoted(k), ident(n), copy=False)
+                          for (k, _), n in zip(r.layout.keys, stored_keys, strict=True)],
+                        *[st.quoted(p) for p in points]).from_(
+        table_ref(r.names.latest, dialect), copy=False)
+    select = select.join(stored.subquery(STORED, copy=False), join_type="LEFT",
+                         on=exp.and_(*[exp.EQ(this=col(n, STORED),
+                                              expression=column_of[k].copy())
+                                       for (k, _), n in zip(r.layout.keys, stored_keys,
+                                                            strict=True)], copy=False),
+                         copy=False)
     finite = [a.window_us for a in lookup.outputs if a.window_us is not None]
     wanted: exp.Expr = delta if delta is not None else exp.true()
     if finite:
@@ -284,8 +402,9 @@ def _source_rows(r: _Rows, source: SourceRef) -> exp.Select:
 def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Select]:
     """The stored state of the recomputed keys as source rows: one row per key (count, sum,
     min, max; event time the stored feature_timestamp, the latest event seen), one per
-    first/last winner. No rows without a previous finished run: a stored row then belongs to
-    no finished run (a run that failed after its MERGE) and every source row is read."""
+    first/last winner. A stored row is read whether or not the run that wrote it finished
+    (a run that stopped after its MERGE): its sums are over the rows settled at its own
+    stored point, which is how :func:`_key_delta` splits the rows read."""
     lookup, dialect = r.lookup, r.dialect
     ts_type = DType(source.timestamp_dtype)
     merged = dict(_merged(lookup))
@@ -299,20 +418,22 @@ def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Sel
                               for c in columns])
         column_of = {k: stored(k) for k, _ in r.layout.keys}
         return select.from_(table_ref(r.names.latest, dialect, alias=alias), copy=False).where(
-            exp.and_(_keys_match(r, column_of), after.copy(), where, copy=False), copy=False)
-
-    after = exp.Not(this=exp.Is(this=st.previous("end_time_us", r.layout, r.names, dialect,
-                                                 r.run), expression=exp.null()))
+            exp.and_(_keys_match(r, column_of), where, copy=False), copy=False)
 
     keys = {k.source_column: stored(layout_key) for k, (layout_key, _) in
             zip(lookup.keys, r.layout.keys, strict=True)}
     bulk: dict[str, exp.Expr] = {**keys, source.timestamp_column: _cast(
-        stored(FEATURE_TIMESTAMP), ts_type, dialect)}
+        stored(FEATURE_TIMESTAMP), ts_type, dialect), END_INPUT: int_literal(r.run.end_us)}
+    if source.created_column:
+        bulk[MARK_INPUT] = _new_mark(r)
     rows = []
     for j, agg in merged.items():
-        if agg.function in ADDITIVE:
+        if agg.function in ADDITIVE or agg.function == AVERAGE:
             bulk[_input(j)] = stored(settled(agg.feature))
             bulk[_settle_input(j)] = stored(settled(agg.feature))
+            if agg.function == AVERAGE:
+                bulk[_count_input(j)] = stored(counted(agg.feature))
+                bulk[_count_settle_input(j)] = stored(counted(agg.feature))
         elif agg.function in IDEMPOTENT:
             bulk[_input(j)] = stored(raw(agg.feature))
         else:
@@ -329,6 +450,31 @@ def _state_rows(r: _Rows, source: SourceRef, columns: list[str]) -> list[exp.Sel
             rows.append(row(winner, exp.Not(this=exp.Is(
                 this=stored(winner_ts(agg.feature)), expression=exp.null()))))
     return [row(bulk, exp.true()), *rows]
+
+
+def averaged(lookup: AggregationLookup, dialect: Dialect, alias: str) -> dict[str, exp.Expr]:
+    """Each merged lifetime avg's value from the merged query's columns (table ``alias``):
+    the sum over its count, the default (or NULL) when no value was counted. An integer sum
+    is exact and divided once (as AVG does); a float sum adds the stored sum of the settled
+    rows to the new rows, so it may differ from a rescan in the last bits."""
+    out: dict[str, exp.Expr] = {}
+    double = dialect.type_sql(DType("float64"))
+    for _, agg in _merged(lookup):
+        if agg.function != AVERAGE:
+            continue
+        total = exp.Column(this=exp.to_identifier(_total(agg.feature), quoted=True),
+                           table=ident(alias))
+        n = exp.Column(this=exp.to_identifier(_total_count(agg.feature), quoted=True),
+                       table=ident(alias))
+        default = exp.Cast(this=exp.null(), to=double.copy()) if agg.default is None else \
+            literal(agg.default, DType("float64"), dialect)
+        out[agg.feature] = exp.Case(
+            ifs=[exp.If(this=exp.GT(this=exp.Coalesce(this=n, expressions=[int_literal(0)]),
+                                    expression=int_literal(0)),
+                        true=exp.Div(this=exp.Cast(this=total, to=double.copy()),
+                                     expression=exp.Cast(this=n.copy(), to=double.copy())))],
+            default=default)
+    return out
 
 
 def merged_lookup(lookup: AggregationLookup, layout: LatestTable, names: st.Names,
@@ -364,6 +510,18 @@ def merged_lookup(lookup: AggregationLookup, layout: LatestTable, names: st.Name
             outputs.append(plain)
             continue
         name = agg.feature
+        if agg.function == AVERAGE:  # the feature itself: averaged(), after the query
+            summed = _sum_dtype(agg)
+            dtypes[_input(j)] = dtypes[_settle_input(j)] = summed.name
+            dtypes[_count_input(j)] = dtypes[_count_settle_input(j)] = "int64"
+            for column, output, out_dtype in (
+                    (_input(j), _total(name), summed),
+                    (_settle_input(j), settled(name), summed),
+                    (_count_input(j), _total_count(name), DType("int64")),
+                    (_count_settle_input(j), counted(name), DType("int64"))):
+                outputs.append(AggregateColumn("sum", column, None, None, output, out_dtype,
+                                               None, input_dtype=out_dtype.name))
+            continue
         if agg.function in ADDITIVE:
             dtype = DType("int64") if agg.function == "count" else agg.dtype
             in_dtype = "int64" if agg.function == "count" else agg.input_dtype
@@ -387,6 +545,13 @@ def merged_lookup(lookup: AggregationLookup, layout: LatestTable, names: st.Name
                                                winner_created(name), TIMESTAMP, None,
                                                input_dtype="timestamp"))
                 dtypes[_created_input(j)] = "timestamp"
+    points = [(END_INPUT, SETTLED_END)]
+    if source.created_column:
+        points.append((MARK_INPUT, SETTLED_MARK))
+    for column, name in points:  # the same on every row: this run's settle point
+        outputs.append(AggregateColumn("max", column, None, None, name, DType("int64"), None,
+                                       input_dtype="int64"))
+        dtypes[column] = "int64"
     text = query.sql(dialect=dialect.sqlglot)
     new_source = replace(source, kind="query", ref=text, query_dialect=dialect.sqlglot,
                          csv_types=())

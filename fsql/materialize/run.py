@@ -31,7 +31,7 @@ from fsql.materialize.layout import (
     pointer_view,
 )
 from fsql.materialize.pit import AS_OF, training_plan
-from fsql.materialize.script import Step, render_step, view_steps
+from fsql.materialize.script import Step, render_step, table_layout, view_steps
 from fsql.materialize.targets import (
     Target,
     credentials,
@@ -418,7 +418,9 @@ def _run_view(repo: Catalog, con: duckdb.DuckDBPyConnection, layout: LatestTable
             hook(view, step.name)
         con.execute(render_step(step, "duckdb"))
         if step.name == "new_rows":
-            counts = _counts(con, layout, names, run)
+            # the columns the MERGE compares: the hidden state's too
+            counts = _counts(con, table_layout(repo, layout, get_dialect("duckdb")), names,
+                             run)
     watermark = exp.select("created_watermark_us").from_(exp.to_table(names.state)).where(
         exp.EQ(this=exp.column("run_id"), expression=exp.Placeholder()))
     (wm,) = con.execute(watermark.sql(dialect="duckdb"), [run.run_id]).fetchall()

@@ -54,10 +54,11 @@ def rows_plan(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunIn
             assert isinstance(lookup, AggregationLookup)
             lookups.append(lifetime.merged_lookup(lookup, layout, names, run, dialect, source))
             continue
-        if not run.full_refresh and layout.is_aggregation:
-            source = st.pruned_source(source, layout, dialect)  # the keys' history
-        elif not run.full_refresh:
+        if not run.full_refresh and not layout.is_aggregation:
             source = st.snapshot_candidates(source, layout, names, run, dialect)
+        else:  # the rows inside the horizon; incremental: of the recomputed keys only
+            source = st.pruned_source(source, layout, dialect, run,
+                                      keys=not run.full_refresh)
         lookups.append(replace(lookup, source=source))
     return replace(plan, lookups=tuple(lookups))
 
@@ -68,16 +69,30 @@ def key_source(repo: Catalog, layout: LatestTable, *, local: bool) -> SourceRef:
     return absolute(layout.source, repo.root) if local else layout.source
 
 
+def _original(repo: Catalog, layout: LatestTable, dialect: Dialect) -> AggregationLookup:
+    """The training-set plan's aggregation lookup of a merging view (before the merge)."""
+    keys = tuple(k for k, _ in layout.keys)
+    (original,) = latest_rows_plan(repo, layout, SpineRef(
+        "query", "SELECT 1", AS_OF, columns=(*keys, AS_OF)), dialect=dialect.name).lookups
+    assert isinstance(original, AggregationLookup)
+    return original
+
+
 def table_layout(repo: Catalog, layout: LatestTable, dialect: Dialect) -> LatestTable:
     """The columns a run writes: ``layout``'s, plus the hidden state columns of a view whose
     lifetime aggregates merge with the stored values (data columns for the MERGE)."""
     if not lifetime.merges(layout):
         return layout
-    keys = tuple(k for k, _ in layout.keys)
-    (original,) = latest_rows_plan(repo, layout, SpineRef(
-        "query", "SELECT 1", AS_OF, columns=(*keys, AS_OF)), dialect=dialect.name).lookups
-    assert isinstance(original, AggregationLookup)
-    return lifetime.with_state(layout, original)
+    return lifetime.with_state(layout, _original(repo, layout, dialect))
+
+
+def computed_features(repo: Catalog, layout: LatestTable, dialect: Dialect
+                      ) -> dict[str, exp.Expr]:
+    """The features the new rows compute from the training-set query's columns rather than
+    read (a merging view's lifetime avgs: stored sum over stored count)."""
+    if not lifetime.merges(layout):
+        return {}
+    return lifetime.averaged(_original(repo, layout, dialect), dialect, st.PIT_ALIAS)
 
 
 def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunInfo,
@@ -88,8 +103,9 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     how = style(dialect)
     source = key_source(repo, layout, local=local)
     plan = rows_plan(repo, layout, names, run, dialect, local=local)
+    computed = computed_features(repo, layout, dialect)
     layout = table_layout(repo, layout, dialect)
-    rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect)
+    rows = st.new_rows(compile_plan(plan, dialect), layout, run, dialect, computed=computed)
     steps = [Step("create_state", st.create_state_table(names, dialect)),
              Step("create_latest", st.create_latest_table(layout, names, dialect,
                                                           replace=run.full_refresh))]
@@ -101,7 +117,7 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
         rows_read = st.candidate_rows(source, layout, names, run, dialect)
         steps.append(Step("read_rows", st.create_keys(rows_read, dialect, st.ROWS)))
     steps.append(Step("insert_state", st.insert_state(layout, names, run, source, dialect)))
-    keys = st.changed_keys(layout, names, run, source, dialect)
+    keys = st.changed_keys(layout, names, run, source, dialect, in_horizon_only=True)
     steps.append(Step("changed_keys", st.create_keys(keys, dialect)))
     if how.staged:
         temp = exp.Create(this=exp.Table(this=ident(st.NEW)), kind="TABLE", expression=rows,

@@ -18,7 +18,9 @@ A run of view V ending at T1 (docs/materialization.md):
 Steps 2-6 run in one transaction where the dialect has them (DuckDB, BigQuery). On Snowflake
 the MERGE is one atomic statement (fakesnow cannot run a MERGE inside a transaction): a crash
 after it leaves the state row unfinished, and the next run recomputes from the previous
-watermark, a superset of the keys, which the idempotent MERGE absorbs.
+watermark, a superset of the keys, which the idempotent MERGE absorbs; merged lifetime sums
+carry their own settle point per key (:mod:`fsql.materialize.lifetime`), so they are never
+counted twice.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from fsql.materialize.layout import (
     CREATED_TIMESTAMP,
     FEATURE_TIMESTAMP,
     MATERIALIZED_AT,
+    SETTLE_POINT,
     TIMESTAMP,
     LatestTable,
 )
@@ -50,6 +53,7 @@ TS_US = "__fsql_ts_us"
 C_US = "__fsql_c_us"
 TARGET_ALIAS = "__fsql_tgt"
 NEW_ALIAS = "__fsql_n"
+PIT_ALIAS = "__fsql_p"  # the training-set query, in the new rows' FROM
 INT64_MIN_PLUS_1 = -(2**63) + 1  # a NULL created time is the oldest
 
 STATE_COLUMNS: tuple[tuple[str, DType], ...] = (
@@ -362,7 +366,7 @@ def snapshot_candidates(source: SourceRef, layout: LatestTable, names: Names, ru
 
 
 def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: SourceRef,
-                 dialect: Dialect) -> exp.Query:
+                 dialect: Dialect, *, in_horizon_only: bool = False) -> exp.Query:
     """The keys a run recomputes (named as the view's join keys): every key of the source on
     a full run, else the keys whose value at T1 can differ from the previous finished run's:
 
@@ -373,7 +377,9 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
     - a stored snapshot row leaving the TTL: feature_timestamp <= T1 - ttl.
 
     Every bound is widened to include both ends: recomputing one key too many is harmless
-    (the MERGE is idempotent), missing one is not."""
+    (the MERGE is idempotent), missing one is not. ``in_horizon_only`` (a full run into an
+    empty table): only the keys with a row inside the horizon at T1, the others have nothing
+    visible and get no row."""
     relation, _, _ = relation_for_source(dialect, source)
     view = layout.view
     key_columns = [view.source.column_for(k) for k, _ in layout.keys]
@@ -389,8 +395,11 @@ def changed_keys(layout: LatestTable, names: Names, run: RunInfo, source: Source
     aliases = [exp.alias_(col(c), k, copy=False)
                for c, (k, _) in zip(key_columns, layout.keys, strict=True)]
     if run.full_refresh:
+        _, ts, _ = relation_for_source(dialect, source)
+        horizon = in_horizon(ts, layout, run) if in_horizon_only else None
         keys: exp.Query = exp.select(*aliases).from_(relation, copy=False).where(
-            exp.and_(*conds, copy=False), copy=False)
+            exp.and_(*conds, *([horizon] if horizon is not None else []), copy=False),
+            copy=False)
     else:  # the rows the run read (candidate_rows), not the source again
         keys = exp.select(*aliases).from_(exp.Table(this=ident(ROWS)), copy=False)
     if union_expiring is not None:
@@ -408,20 +417,43 @@ def spine(layout: LatestTable, run: RunInfo, dialect: Dialect) -> exp.Select:
         exp.Table(this=ident(KEYS)), copy=False)
 
 
-def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect) -> SourceRef:
-    """``source`` restricted to the rows of the keys in table ``KEYS``: an incremental run
-    reads the history of the keys it recomputes only (a semi-join; the training-set plan is
-    otherwise unchanged)."""
-    relation, _, _ = relation_for_source(dialect, source)
-    inner = "__fsql_kk"
-    match = exp.and_(*[exp.EQ(this=col(k, inner),
-                              expression=col(layout.view.source.column_for(k), "__fsql_s"))
-                       for k, _ in layout.keys], copy=False)
-    exists = exp.Exists(this=exp.select(exp.Literal.number(1)).from_(
-        exp.Table(this=ident(KEYS), alias=exp.TableAlias(this=ident(inner))), copy=False
-    ).where(match, copy=False))
+def in_horizon(ts: exp.Expr, layout: LatestTable, run: RunInfo) -> exp.Expr | None:
+    """A source row's event time is inside the view's horizon at T1, both ends included:
+    [T1 - horizon, T1] (a superset of what any cut sees at T1), or None when the horizon is
+    unbounded (no TTL, a lifetime aggregate). No row outside it changes a value at T1: a
+    snapshot view's winner is inside the TTL, every window of an aggregation view inside the
+    longest one. Constant bounds, so that a file scan skips row groups by their statistics."""
+    if layout.horizon_us is None:
+        return None
+    return exp.and_(
+        exp.GTE(this=ts.copy(), expression=int_literal(run.end_us - layout.horizon_us)),
+        exp.LTE(this=ts.copy(), expression=int_literal(run.end_us)), copy=False)
+
+
+def pruned_source(source: SourceRef, layout: LatestTable, dialect: Dialect,
+                  run: RunInfo | None = None, *, keys: bool = True) -> SourceRef:
+    """``source`` restricted, when ``run`` is given, to the rows inside the view's horizon at
+    its T1 (:func:`in_horizon`) and, with ``keys``, to the rows of the keys in table
+    ``KEYS``: an incremental run reads the history of the keys it recomputes only (a
+    semi-join; the training-set plan is otherwise unchanged). ``source`` itself when neither
+    restricts anything."""
+    relation, ts, _ = relation_for_source(dialect, source)
+    conds: list[exp.Expr] = []
+    if keys:
+        inner = "__fsql_kk"
+        match = exp.and_(*[exp.EQ(this=col(k, inner),
+                                  expression=col(layout.view.source.column_for(k), "__fsql_s"))
+                           for k, _ in layout.keys], copy=False)
+        conds.append(exp.Exists(this=exp.select(exp.Literal.number(1)).from_(
+            exp.Table(this=ident(KEYS), alias=exp.TableAlias(this=ident(inner))), copy=False
+        ).where(match, copy=False)))
+    horizon = None if run is None else in_horizon(ts, layout, run)
+    if horizon is not None:
+        conds.insert(0, horizon)
+    if not conds:
+        return source
     query = exp.select(exp.Column(this=exp.Star(), table=ident("__fsql_s"))).from_(
-        relation, copy=False).where(exists, copy=False)
+        relation, copy=False).where(exp.and_(*conds, copy=False), copy=False)
     return replace(source, kind="query", ref=query.sql(dialect=dialect.sqlglot),
                    query_dialect=dialect.sqlglot, csv_types=())
 
@@ -436,13 +468,16 @@ def create_keys(keys: exp.Query, dialect: Dialect, name: str = KEYS) -> exp.Crea
 
 # -- the new rows and the MERGE ----------------------------------------------------------
 def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect, *,
-             with_time: str | None = None) -> exp.Select:
+             with_time: str | None = None,
+             computed: dict[str, exp.Expr] | None = None) -> exp.Select:
     """The latest-table rows computed by the training-set query ``pit`` (one per spine key),
     with the times and the ``ABSENT`` flag (nothing visible at T1) the MERGE reads;
-    ``with_time``: also the spine time, under that name (offline tables)."""
+    ``with_time``: also the spine time, under that name (offline tables); ``computed``:
+    features computed from the query's columns (table ``PIT_ALIAS``) rather than read."""
     assert isinstance(pit, exp.Query), "the compiler returns a query"
     pit.set("order", None)  # row order means nothing to a MERGE source
-    alias = "__fsql_p"
+    alias = PIT_ALIAS
+    computed = computed or {}
 
     def out(name: str) -> exp.Expr:
         return exp.Column(this=exp.to_identifier(name, quoted=True), table=ident(alias))
@@ -463,7 +498,8 @@ def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect,
         columns.append(exp.alias_(exp.Cast(this=col(AS_OF, alias),
                                            to=dialect.type_sql(TIMESTAMP)),
                                   exp.to_identifier(with_time, quoted=True), copy=False))
-    columns += [exp.alias_(out(f), exp.to_identifier(f, quoted=True), copy=False)
+    columns += [exp.alias_(computed[f].copy() if f in computed else out(f),
+                           exp.to_identifier(f, quoted=True), copy=False)
                 for f, _ in layout.features]
     columns += [
         exp.alias_(ts, exp.to_identifier(FEATURE_TIMESTAMP, quoted=True), copy=False),
@@ -525,7 +561,7 @@ def conditions(layout: LatestTable, run: RunInfo, dialect: Dialect, *,
         left = exp.LTE(this=old_ts.copy(), expression=int_literal(
             run.end_us - layout.horizon_us))
     differs = exp.or_(*[exp.Not(this=exp.NullSafeEQ(this=_new(f), expression=_old(f)))
-                        for f, _ in layout.features], copy=False)
+                        for f, _ in layout.features if f not in SETTLE_POINT], copy=False)
     newer = exp.or_(
         exp.GT(this=_new(TS_US), expression=old_ts.copy()),
         exp.and_(exp.EQ(this=_new(TS_US), expression=old_ts.copy()),

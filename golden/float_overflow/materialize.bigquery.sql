@@ -19,6 +19,7 @@ CREATE OR REPLACE TABLE sums_latest (
   `x_sum_1d` FLOAT64,
   `x_sum` FLOAT64,
   `__fsql_s__x_sum` FLOAT64,
+  `__fsql_se` INT64,
   `feature_timestamp` TIMESTAMP,
   `created_timestamp` TIMESTAMP,
   `materialized_at` TIMESTAMP
@@ -64,6 +65,7 @@ SELECT
   __fsql_p.`x_sum_1d` AS `x_sum_1d`,
   __fsql_p.`x_sum` AS `x_sum`,
   __fsql_p.`__fsql_s__x_sum` AS `__fsql_s__x_sum`,
+  __fsql_p.`__fsql_se` AS `__fsql_se`,
   CAST(__fsql_p.`__fsql_winner_ts` AS TIMESTAMP) AS `feature_timestamp`,
   CAST(NULL AS TIMESTAMP) AS `created_timestamp`,
   CURRENT_TIMESTAMP() AS `materialized_at`,
@@ -91,7 +93,8 @@ FROM (
       __fsql_i1 AS __fsql_x1,
       __fsql_si1 AS __fsql_x2,
       1 AS __fsql_x3,
-      ts AS __fsql_x4
+      ts AS __fsql_x4,
+      __fsql_sei AS __fsql_x5
     FROM (
       SELECT
         user_id,
@@ -102,7 +105,8 @@ FROM (
           UNIX_MICROS(ts) < 1704103200000000
         ) THEN x END AS FLOAT64) AS __fsql_si1,
         1 AS __fsql_i2,
-        ts AS __fsql_i3
+        ts AS __fsql_i3,
+        1704103200000000 AS __fsql_sei
       FROM events AS __fsql_s
     ) AS __fsql_s
     WHERE
@@ -245,7 +249,12 @@ FROM (
           PARTITION BY __fsql_p0_k0
           ORDER BY __fsql_p0_o
           RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS __fsql_p0_a4
+        ) AS __fsql_p0_a4,
+        MAX(__fsql_p0_x5) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o
+          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS __fsql_p0_a5
       FROM (
         SELECT
           __fsql_q.*,
@@ -256,7 +265,8 @@ FROM (
           __fsql_e.__fsql_x1 AS __fsql_p0_x1,
           __fsql_e.__fsql_x2 AS __fsql_p0_x2,
           __fsql_e.__fsql_x3 AS __fsql_p0_x3,
-          __fsql_e.__fsql_x4 AS __fsql_p0_x4
+          __fsql_e.__fsql_x4 AS __fsql_p0_x4,
+          __fsql_e.__fsql_x5 AS __fsql_p0_x5
         FROM __fsql_spine AS __fsql_q
         FULL JOIN (
           SELECT
@@ -268,7 +278,8 @@ FROM (
             __fsql_x1,
             __fsql_x2,
             __fsql_x3,
-            __fsql_x4
+            __fsql_x4,
+            __fsql_x5
           FROM __fsql_sums_src
         ) AS __fsql_e
           ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
@@ -279,7 +290,7 @@ FROM (
   )
   SELECT
     __fsql_sums_frames.*
-    EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_k0, __fsql_p0_o, __fsql_p0_c, __fsql_p0_x0, __fsql_p0_x1, __fsql_p0_x2, __fsql_p0_x3, __fsql_p0_x4, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4),
+    EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_k0, __fsql_p0_o, __fsql_p0_c, __fsql_p0_x0, __fsql_p0_x1, __fsql_p0_x2, __fsql_p0_x3, __fsql_p0_x4, __fsql_p0_x5, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5),
     CASE
       WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
       AND NOT __fsql_sums_frames.user_id IS NULL
@@ -309,7 +320,13 @@ FROM (
       AND NOT __fsql_sums_frames.user_id IS NULL
       THEN __fsql_sums_frames.__fsql_p0_a4
       ELSE CAST(NULL AS TIMESTAMP)
-    END AS `__fsql_winner_ts`
+    END AS `__fsql_winner_ts`,
+    CASE
+      WHEN NOT __fsql_sums_frames.__fsql_t IS NULL
+      AND NOT __fsql_sums_frames.user_id IS NULL
+      THEN __fsql_sums_frames.__fsql_p0_a5
+      ELSE CAST(NULL AS INT64)
+    END AS `__fsql_se`
   FROM __fsql_sums_frames
 ) AS __fsql_p;
 MERGE INTO sums_latest AS __fsql_tgt
@@ -339,6 +356,7 @@ AND (
   `x_sum_1d` = __fsql_n.`x_sum_1d`,
   `x_sum` = __fsql_n.`x_sum`,
   `__fsql_s__x_sum` = __fsql_n.`__fsql_s__x_sum`,
+  `__fsql_se` = __fsql_n.`__fsql_se`,
   `feature_timestamp` = __fsql_n.`feature_timestamp`,
   `created_timestamp` = __fsql_n.`created_timestamp`,
   `materialized_at` = __fsql_n.`materialized_at`
@@ -347,6 +365,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   `x_sum_1d`,
   `x_sum`,
   `__fsql_s__x_sum`,
+  `__fsql_se`,
   `feature_timestamp`,
   `created_timestamp`,
   `materialized_at`
@@ -355,6 +374,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n.`x_sum_1d`,
   __fsql_n.`x_sum`,
   __fsql_n.`__fsql_s__x_sum`,
+  __fsql_n.`__fsql_se`,
   __fsql_n.`feature_timestamp`,
   __fsql_n.`created_timestamp`,
   __fsql_n.`materialized_at`

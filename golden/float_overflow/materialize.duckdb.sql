@@ -19,6 +19,7 @@ CREATE OR REPLACE TABLE sums_latest (
   "x_sum_1d" DOUBLE,
   "x_sum" DOUBLE,
   "__fsql_s__x_sum" DOUBLE,
+  "__fsql_se" BIGINT,
   "feature_timestamp" TIMESTAMP,
   "created_timestamp" TIMESTAMP,
   "materialized_at" TIMESTAMP,
@@ -64,6 +65,7 @@ SELECT
   __fsql_p."x_sum_1d" AS "x_sum_1d",
   __fsql_p."x_sum" AS "x_sum",
   __fsql_p."__fsql_s__x_sum" AS "__fsql_s__x_sum",
+  __fsql_p."__fsql_se" AS "__fsql_se",
   CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMP) AS "feature_timestamp",
   CAST(NULL AS TIMESTAMP) AS "created_timestamp",
   CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS "materialized_at",
@@ -91,7 +93,8 @@ FROM (
       __fsql_i1 AS __fsql_x1,
       __fsql_si1 AS __fsql_x2,
       1 AS __fsql_x3,
-      ts AS __fsql_x4
+      ts AS __fsql_x4,
+      __fsql_sei AS __fsql_x5
     FROM (
       SELECT
         user_id,
@@ -102,7 +105,8 @@ FROM (
           EPOCH_US(ts) < 1704103200000000
         ) THEN x END AS DOUBLE) AS __fsql_si1,
         1 AS __fsql_i2,
-        ts AS __fsql_i3
+        ts AS __fsql_i3,
+        1704103200000000 AS __fsql_sei
       FROM events AS __fsql_s
     ) AS __fsql_s
     CROSS JOIN (
@@ -134,7 +138,8 @@ FROM (
       __fsql_val0,
       __fsql_val1,
       __fsql_val2,
-      __fsql_val4
+      __fsql_val4,
+      __fsql_val5
     FROM (
       SELECT
         __fsql_k0,
@@ -146,7 +151,8 @@ FROM (
         __fsql_x0 AS __fsql_val0,
         __fsql_x1 AS __fsql_val1,
         __fsql_x2 AS __fsql_val2,
-        __fsql_x4 AS __fsql_val4
+        __fsql_x4 AS __fsql_val4,
+        __fsql_x5 AS __fsql_val5
       FROM __fsql_sums_src
       UNION ALL
       SELECT
@@ -159,7 +165,8 @@ FROM (
         NULL AS __fsql_val0,
         NULL AS __fsql_val1,
         NULL AS __fsql_val2,
-        NULL AS __fsql_val4
+        NULL AS __fsql_val4,
+        NULL AS __fsql_val5
       FROM __fsql_sums_good AS __fsql_g
       CROSS JOIN (VALUES
         (0, 0),
@@ -185,7 +192,8 @@ FROM (
       __fsql_val0 AS __fsql_sum0,
       __fsql_val1 AS __fsql_sum1,
       __fsql_val2 AS __fsql_sum2,
-      __fsql_val4 AS __fsql_max4
+      __fsql_val4 AS __fsql_max4,
+      __fsql_val5 AS __fsql_max5
     FROM __fsql_sums_run
     WHERE
       __fsql_rid IS NULL
@@ -198,7 +206,8 @@ FROM (
       SUM(__fsql_sum0) AS __fsql_sum0,
       SUM(__fsql_sum1) AS __fsql_sum1,
       SUM(__fsql_sum2) AS __fsql_sum2,
-      MAX(__fsql_max4) AS __fsql_max4
+      MAX(__fsql_max4) AS __fsql_max4,
+      MAX(__fsql_max5) AS __fsql_max5
     FROM __fsql_sums_blocks
     WHERE
       __fsql_l < 39
@@ -294,7 +303,8 @@ FROM (
       SUM(CASE WHEN __fsql_q.__fsql_wi = 2 THEN __fsql_blk.__fsql_sum0 END) AS __fsql_a0,
       SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum1 END) AS __fsql_a1,
       SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum2 END) AS __fsql_a2,
-      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max4 END) AS __fsql_a4
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max4 END) AS __fsql_a4,
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max5 END) AS __fsql_a5
     FROM __fsql_sums_cover AS __fsql_q
     JOIN __fsql_sums_blocks AS __fsql_blk
       ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
@@ -329,7 +339,12 @@ FROM (
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
       THEN __fsql_sums_bk.__fsql_a4
       ELSE CAST(NULL AS TIMESTAMP)
-    END AS "__fsql_winner_ts"
+    END AS "__fsql_winner_ts",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN __fsql_sums_bk.__fsql_a5
+      ELSE CAST(NULL AS BIGINT)
+    END AS "__fsql_se"
   FROM __fsql_spine
   LEFT JOIN __fsql_sums_cnt
     ON __fsql_spine.__fsql_rid = __fsql_sums_cnt.__fsql_rid
@@ -363,6 +378,7 @@ AND (
   "x_sum_1d" = __fsql_n."x_sum_1d",
   "x_sum" = __fsql_n."x_sum",
   "__fsql_s__x_sum" = __fsql_n."__fsql_s__x_sum",
+  "__fsql_se" = __fsql_n."__fsql_se",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -371,6 +387,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "x_sum_1d",
   "x_sum",
   "__fsql_s__x_sum",
+  "__fsql_se",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -379,6 +396,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."x_sum_1d",
   __fsql_n."x_sum",
   __fsql_n."__fsql_s__x_sum",
+  __fsql_n."__fsql_se",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"

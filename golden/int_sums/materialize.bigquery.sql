@@ -24,6 +24,7 @@ CREATE OR REPLACE TABLE sums_latest (
   `__fsql_s__sum_lifetime` NUMERIC(30, 0),
   `__fsql_r__last_val` INT64,
   `__fsql_rt__last_val` TIMESTAMP,
+  `__fsql_se` INT64,
   `feature_timestamp` TIMESTAMP,
   `created_timestamp` TIMESTAMP,
   `materialized_at` TIMESTAMP
@@ -74,6 +75,7 @@ SELECT
   __fsql_p.`__fsql_s__sum_lifetime` AS `__fsql_s__sum_lifetime`,
   __fsql_p.`__fsql_r__last_val` AS `__fsql_r__last_val`,
   __fsql_p.`__fsql_rt__last_val` AS `__fsql_rt__last_val`,
+  __fsql_p.`__fsql_se` AS `__fsql_se`,
   CAST(__fsql_p.`__fsql_winner_ts` AS TIMESTAMP) AS `feature_timestamp`,
   CAST(NULL AS TIMESTAMP) AS `created_timestamp`,
   CURRENT_TIMESTAMP() AS `materialized_at`,
@@ -105,7 +107,8 @@ FROM (
       __fsql_i4 AS __fsql_x5,
       __fsql_ti4 AS __fsql_x6,
       1 AS __fsql_x7,
-      ts AS __fsql_x8
+      ts AS __fsql_x8,
+      __fsql_sei AS __fsql_x9
     FROM (
       SELECT
         user_id,
@@ -122,7 +125,8 @@ FROM (
         CAST(val AS INT64) AS __fsql_i4,
         CASE WHEN NOT val IS NULL THEN ts END AS __fsql_ti4,
         1 AS __fsql_i5,
-        ts AS __fsql_i6
+        ts AS __fsql_i6,
+        1704078000000000 AS __fsql_sei
       FROM events AS __fsql_s
     ) AS __fsql_s
     WHERE
@@ -139,7 +143,8 @@ FROM (
       __fsql_p0_a6,
       __fsql_p0_a7,
       __fsql_p0_a8,
-      __fsql_p0_a9
+      __fsql_p0_a9,
+      __fsql_p0_a10
     FROM (
       SELECT
         *,
@@ -206,7 +211,12 @@ FROM (
                 PARTITION BY __fsql_k0
                 ORDER BY __fsql_mt
                 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-              ) AS __fsql_p0_a9
+              ) AS __fsql_p0_a9,
+              MAX(__fsql_x9) OVER (
+                PARTITION BY __fsql_k0
+                ORDER BY __fsql_mt
+                RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+              ) AS __fsql_p0_a10
             FROM (
               SELECT
                 __fsql_k0,
@@ -221,6 +231,7 @@ FROM (
                 __fsql_x6,
                 __fsql_x7,
                 __fsql_x8,
+                __fsql_x9,
                 CAST(NULL AS INT64) AS __fsql_rid,
                 CAST(NULL AS INT64) AS __fsql_t,
                 __fsql_ts AS __fsql_mt,
@@ -240,6 +251,7 @@ FROM (
                 NULL AS __fsql_x6,
                 NULL AS __fsql_x7,
                 NULL AS __fsql_x8,
+                NULL AS __fsql_x9,
                 __fsql_q.__fsql_rid,
                 __fsql_q.__fsql_t,
                 __fsql_q.__fsql_t AS __fsql_mt,
@@ -255,7 +267,7 @@ FROM (
   )
   SELECT
     __fsql_sums_link.*
-    EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5, __fsql_p0_a6, __fsql_p0_a7, __fsql_p0_a8, __fsql_p0_a9),
+    EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5, __fsql_p0_a6, __fsql_p0_a7, __fsql_p0_a8, __fsql_p0_a9, __fsql_p0_a10),
     CASE
       WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
       THEN CASE
@@ -329,7 +341,12 @@ FROM (
       WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
       THEN __fsql_sums_link.__fsql_p0_a9
       ELSE CAST(NULL AS TIMESTAMP)
-    END AS `__fsql_winner_ts`
+    END AS `__fsql_winner_ts`,
+    CASE
+      WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+      THEN __fsql_sums_link.__fsql_p0_a10
+      ELSE CAST(NULL AS INT64)
+    END AS `__fsql_se`
   FROM __fsql_sums_link
 ) AS __fsql_p;
 MERGE INTO sums_latest AS __fsql_tgt
@@ -369,6 +386,7 @@ AND (
   `__fsql_s__sum_lifetime` = __fsql_n.`__fsql_s__sum_lifetime`,
   `__fsql_r__last_val` = __fsql_n.`__fsql_r__last_val`,
   `__fsql_rt__last_val` = __fsql_n.`__fsql_rt__last_val`,
+  `__fsql_se` = __fsql_n.`__fsql_se`,
   `feature_timestamp` = __fsql_n.`feature_timestamp`,
   `created_timestamp` = __fsql_n.`created_timestamp`,
   `materialized_at` = __fsql_n.`materialized_at`
@@ -382,6 +400,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   `__fsql_s__sum_lifetime`,
   `__fsql_r__last_val`,
   `__fsql_rt__last_val`,
+  `__fsql_se`,
   `feature_timestamp`,
   `created_timestamp`,
   `materialized_at`
@@ -395,6 +414,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n.`__fsql_s__sum_lifetime`,
   __fsql_n.`__fsql_r__last_val`,
   __fsql_n.`__fsql_rt__last_val`,
+  __fsql_n.`__fsql_se`,
   __fsql_n.`feature_timestamp`,
   __fsql_n.`created_timestamp`,
   __fsql_n.`materialized_at`

@@ -24,6 +24,7 @@ CREATE OR REPLACE TABLE sums_latest (
   "__fsql_s__sum_lifetime" DECIMAL(30, 0),
   "__fsql_r__last_val" BIGINT,
   "__fsql_rt__last_val" TIMESTAMP,
+  "__fsql_se" BIGINT,
   "feature_timestamp" TIMESTAMP,
   "created_timestamp" TIMESTAMP,
   "materialized_at" TIMESTAMP,
@@ -74,6 +75,7 @@ SELECT
   __fsql_p."__fsql_s__sum_lifetime" AS "__fsql_s__sum_lifetime",
   __fsql_p."__fsql_r__last_val" AS "__fsql_r__last_val",
   __fsql_p."__fsql_rt__last_val" AS "__fsql_rt__last_val",
+  __fsql_p."__fsql_se" AS "__fsql_se",
   CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMP) AS "feature_timestamp",
   CAST(NULL AS TIMESTAMP) AS "created_timestamp",
   CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP) AS "materialized_at",
@@ -105,7 +107,8 @@ FROM (
       __fsql_i4 AS __fsql_x5,
       __fsql_ti4 AS __fsql_x6,
       1 AS __fsql_x7,
-      ts AS __fsql_x8
+      ts AS __fsql_x8,
+      __fsql_sei AS __fsql_x9
     FROM (
       SELECT
         user_id,
@@ -122,7 +125,8 @@ FROM (
         CAST(val AS BIGINT) AS __fsql_i4,
         CASE WHEN NOT val IS NULL THEN ts END AS __fsql_ti4,
         1 AS __fsql_i5,
-        ts AS __fsql_i6
+        ts AS __fsql_i6,
+        1704078000000000 AS __fsql_sei
       FROM events AS __fsql_s
     ) AS __fsql_s
     CROSS JOIN (
@@ -162,6 +166,7 @@ FROM (
       __fsql_val4,
       __fsql_val6,
       __fsql_val8,
+      __fsql_val9,
       __fsql_rankv
     FROM (
       SELECT
@@ -179,6 +184,7 @@ FROM (
         __fsql_x4 AS __fsql_val4,
         __fsql_x6 AS __fsql_val6,
         __fsql_x8 AS __fsql_val8,
+        __fsql_x9 AS __fsql_val9,
         __fsql_c,
         __fsql_x5 AS __fsql_rankv
       FROM __fsql_sums_src
@@ -198,6 +204,7 @@ FROM (
         NULL AS __fsql_val4,
         NULL AS __fsql_val6,
         NULL AS __fsql_val8,
+        NULL AS __fsql_val9,
         NULL AS __fsql_c,
         NULL AS __fsql_rankv
       FROM __fsql_sums_good AS __fsql_g
@@ -234,7 +241,8 @@ FROM (
       CAST(__fsql_val3 AS INT128) AS __fsql_sum3,
       __fsql_val4 AS __fsql_max4,
       __fsql_val6 AS __fsql_max6,
-      __fsql_val8 AS __fsql_max8
+      __fsql_val8 AS __fsql_max8,
+      __fsql_val9 AS __fsql_max9
     FROM __fsql_sums_run
     WHERE
       __fsql_rid IS NULL
@@ -250,7 +258,8 @@ FROM (
       SUM(__fsql_sum3) AS __fsql_sum3,
       MAX(__fsql_max4) AS __fsql_max4,
       MAX(__fsql_max6) AS __fsql_max6,
-      MAX(__fsql_max8) AS __fsql_max8
+      MAX(__fsql_max8) AS __fsql_max8,
+      MAX(__fsql_max9) AS __fsql_max9
     FROM __fsql_sums_blocks
     WHERE
       __fsql_l < 39
@@ -358,7 +367,8 @@ FROM (
       SUM(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_sum3 END) AS __fsql_a3,
       MAX(CASE WHEN __fsql_q.__fsql_wi = 3 THEN __fsql_blk.__fsql_max4 END) AS __fsql_a4,
       MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max6 END) AS __fsql_a7,
-      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max8 END) AS __fsql_a9
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max8 END) AS __fsql_a9,
+      MAX(CASE WHEN __fsql_q.__fsql_wi = 1 THEN __fsql_blk.__fsql_max9 END) AS __fsql_a10
     FROM __fsql_sums_cover AS __fsql_q
     JOIN __fsql_sums_blocks AS __fsql_blk
       ON __fsql_blk.__fsql_l = __fsql_q.__fsql_l
@@ -467,7 +477,12 @@ FROM (
       WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
       THEN __fsql_sums_bk.__fsql_a9
       ELSE CAST(NULL AS TIMESTAMP)
-    END AS "__fsql_winner_ts"
+    END AS "__fsql_winner_ts",
+    CASE
+      WHEN NOT __fsql_spine.__fsql_t IS NULL AND NOT __fsql_spine.user_id IS NULL
+      THEN __fsql_sums_bk.__fsql_a10
+      ELSE CAST(NULL AS BIGINT)
+    END AS "__fsql_se"
   FROM __fsql_spine
   LEFT JOIN __fsql_sums_cnt
     ON __fsql_spine.__fsql_rid = __fsql_sums_cnt.__fsql_rid
@@ -513,6 +528,7 @@ AND (
   "__fsql_s__sum_lifetime" = __fsql_n."__fsql_s__sum_lifetime",
   "__fsql_r__last_val" = __fsql_n."__fsql_r__last_val",
   "__fsql_rt__last_val" = __fsql_n."__fsql_rt__last_val",
+  "__fsql_se" = __fsql_n."__fsql_se",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -526,6 +542,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "__fsql_s__sum_lifetime",
   "__fsql_r__last_val",
   "__fsql_rt__last_val",
+  "__fsql_se",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -539,6 +556,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."__fsql_s__sum_lifetime",
   __fsql_n."__fsql_r__last_val",
   __fsql_n."__fsql_rt__last_val",
+  __fsql_n."__fsql_se",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"

@@ -24,6 +24,7 @@ CREATE OR REPLACE TABLE sums_latest (
   "__fsql_s__sum_lifetime" DECIMAL(30, 0),
   "__fsql_r__last_val" DECIMAL(38, 0),
   "__fsql_rt__last_val" TIMESTAMPNTZ,
+  "__fsql_se" DECIMAL(38, 0),
   "feature_timestamp" TIMESTAMPNTZ,
   "created_timestamp" TIMESTAMPNTZ,
   "materialized_at" TIMESTAMPNTZ
@@ -74,6 +75,7 @@ USING (
     __fsql_p."__fsql_s__sum_lifetime" AS "__fsql_s__sum_lifetime",
     __fsql_p."__fsql_r__last_val" AS "__fsql_r__last_val",
     __fsql_p."__fsql_rt__last_val" AS "__fsql_rt__last_val",
+    __fsql_p."__fsql_se" AS "__fsql_se",
     CAST(__fsql_p."__fsql_winner_ts" AS TIMESTAMPNTZ) AS "feature_timestamp",
     CAST(NULL AS TIMESTAMPNTZ) AS "created_timestamp",
     CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS "materialized_at",
@@ -105,7 +107,8 @@ USING (
         __fsql_i4 AS __fsql_x5,
         __fsql_ti4 AS __fsql_x6,
         1 AS __fsql_x7,
-        ts AS __fsql_x8
+        ts AS __fsql_x8,
+        __fsql_sei AS __fsql_x9
       FROM (
         SELECT
           user_id,
@@ -122,7 +125,8 @@ USING (
           CAST(val AS DECIMAL(38, 0)) AS __fsql_i4,
           CASE WHEN NOT val IS NULL THEN ts END AS __fsql_ti4,
           1 AS __fsql_i5,
-          ts AS __fsql_i6
+          ts AS __fsql_i6,
+          1704078000000000 AS __fsql_sei
         FROM events AS __fsql_s
       ) AS __fsql_s
       WHERE
@@ -130,7 +134,7 @@ USING (
     ), __fsql_sums_link AS (
       SELECT
         *
-        EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_x4, __fsql_x5, __fsql_x6, __fsql_x7, __fsql_x8, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv5, __fsql_lo5)
+        EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_x4, __fsql_x5, __fsql_x6, __fsql_x7, __fsql_x8, __fsql_x9, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv5, __fsql_lo5)
       FROM (
         SELECT
           *,
@@ -197,7 +201,12 @@ USING (
                   PARTITION BY __fsql_k0
                   ORDER BY __fsql_mt NULLS FIRST
                   RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-                ) AS __fsql_p0_a9
+                ) AS __fsql_p0_a9,
+                MAX(__fsql_x9) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt NULLS FIRST
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                ) AS __fsql_p0_a10
               FROM (
                 SELECT
                   __fsql_q.*,
@@ -213,6 +222,7 @@ USING (
                   __fsql_e.__fsql_x6,
                   __fsql_e.__fsql_x7,
                   __fsql_e.__fsql_x8,
+                  __fsql_e.__fsql_x9,
                   COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
                 FROM __fsql_spine AS __fsql_q
                 FULL JOIN (
@@ -229,7 +239,8 @@ USING (
                     __fsql_x5,
                     __fsql_x6,
                     __fsql_x7,
-                    __fsql_x8
+                    __fsql_x8,
+                    __fsql_x9
                   FROM __fsql_sums_src
                 ) AS __fsql_e
                   ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
@@ -243,7 +254,7 @@ USING (
     )
     SELECT
       __fsql_sums_link.*
-      EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5, __fsql_p0_a6, __fsql_p0_a7, __fsql_p0_a8, __fsql_p0_a9),
+      EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_a0, __fsql_p0_a1, __fsql_p0_a2, __fsql_p0_a3, __fsql_p0_a4, __fsql_p0_a5, __fsql_p0_a6, __fsql_p0_a7, __fsql_p0_a8, __fsql_p0_a9, __fsql_p0_a10),
       CASE
         WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
         THEN CASE
@@ -317,7 +328,12 @@ USING (
         WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
         THEN __fsql_sums_link.__fsql_p0_a9
         ELSE CAST(NULL AS TIMESTAMPNTZ)
-      END AS "__fsql_winner_ts"
+      END AS "__fsql_winner_ts",
+      CASE
+        WHEN NOT __fsql_sums_link.__fsql_t IS NULL AND NOT __fsql_sums_link.user_id IS NULL
+        THEN __fsql_sums_link.__fsql_p0_a10
+        ELSE CAST(NULL AS DECIMAL(38, 0))
+      END AS "__fsql_se"
     FROM __fsql_sums_link
   ) AS __fsql_p
 ) AS __fsql_n
@@ -356,6 +372,7 @@ AND (
   "__fsql_s__sum_lifetime" = __fsql_n."__fsql_s__sum_lifetime",
   "__fsql_r__last_val" = __fsql_n."__fsql_r__last_val",
   "__fsql_rt__last_val" = __fsql_n."__fsql_rt__last_val",
+  "__fsql_se" = __fsql_n."__fsql_se",
   "feature_timestamp" = __fsql_n."feature_timestamp",
   "created_timestamp" = __fsql_n."created_timestamp",
   "materialized_at" = __fsql_n."materialized_at"
@@ -369,6 +386,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   "__fsql_s__sum_lifetime",
   "__fsql_r__last_val",
   "__fsql_rt__last_val",
+  "__fsql_se",
   "feature_timestamp",
   "created_timestamp",
   "materialized_at"
@@ -382,6 +400,7 @@ WHEN NOT MATCHED AND NOT __fsql_n.__fsql_absent THEN INSERT (
   __fsql_n."__fsql_s__sum_lifetime",
   __fsql_n."__fsql_r__last_val",
   __fsql_n."__fsql_rt__last_val",
+  __fsql_n."__fsql_se",
   __fsql_n."feature_timestamp",
   __fsql_n."created_timestamp",
   __fsql_n."materialized_at"
