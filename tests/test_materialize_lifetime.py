@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fsql.errors import DefinitionError
 from fsql.materialize.lifetime import merges
 from fsql.materialize.run import layout_for
 from fsql.repo import Repo
@@ -184,3 +186,34 @@ def test_a_lifetime_avg_is_merged_from_the_stored_sum_and_count(tmp_path: Path) 
     assert row["score_avg"] == 1.0  # only the rows with n >= 2: the two old ones
     assert_contract(root / "fsql_store.duckdb", repo, "tallied", t(200), [*old, keep, new],
                     tmp_path)
+
+
+def test_a_table_written_without_the_hidden_columns_is_refused_then_rebuilt(
+        tmp_path: Path) -> None:
+    """A latest table from an older fsql (no settle point, no avg state) is refused before
+    anything runs, naming the column and --full-refresh; the rebuild equals the oracle."""
+    root = make_repo(tmp_path / "repo", extra=LEDGER)
+    rows = [{"bank": 1, "branch": "3", "ts": t(m), "created": t(m), "score": float(m), "n": 2,
+             "label": f"l{m}"} for m in (0, 10, 90)]
+    write_sources(root, rows, [])
+    repo = Repo.load(root)
+    repo.materialize(views=["ledger"], end=t(100))
+    store = root / "fsql_store.duckdb"
+    hidden = [c for c, _ in layout_for(repo, repo.views["ledger"], "inclusive").columns
+              if c.startswith("__fsql")]
+    con = duckdb.connect(str(store))
+    found = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'ledger_latest'"
+        " AND column_name LIKE '\\_\\_fsql%' ESCAPE '\\'").fetchall()]
+    dropped = sorted(set(found) - set(hidden))[0]  # a column the table layout adds
+    con.execute(f'ALTER TABLE ledger_latest DROP COLUMN "{dropped}"')
+    before = con.execute("SELECT * FROM ledger_latest ORDER BY ALL").fetchall()
+    con.close()
+    with pytest.raises(DefinitionError, match=rf"ledger_latest has no column '{dropped}'.*"
+                                              r"--full-refresh"):
+        repo.materialize(views=["ledger"], end=t(200))
+    con = duckdb.connect(str(store), read_only=True)
+    assert con.execute("SELECT * FROM ledger_latest ORDER BY ALL").fetchall() == before
+    con.close()
+    repo.materialize(views=["ledger"], end=t(200), full_refresh=True)
+    assert_contract(store, repo, "ledger", t(200), rows, tmp_path)

@@ -232,6 +232,8 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
                 f"latest table {names.latest} was written (definition hash "
                 f"{prev.definition_hash} -> {layout.definition_hash}); rebuild it with "
                 "--full-refresh (full_refresh=True): rows of two definitions are never mixed")
+        if prev.table_exists and not full_refresh:
+            _check_columns(con, repo, layout, names)
         full = full_refresh or not prev.table_exists or prev.end_us is None
         # Read here, inside no transaction yet, but nothing else writes the state table of
         # this target while the run holds DuckDB's write lock (one writer per file).
@@ -261,6 +263,24 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
                 f"{str(err).strip().splitlines()[0]}") from None
         raise
     return MaterializeReport(where.url, tuple(results))
+
+
+def _check_columns(con: duckdb.DuckDBPyConnection, repo: Catalog, layout: LatestTable,
+                   names: st.Names) -> None:
+    """Refuse an existing latest table without a column this run writes (written by an older
+    fsql, or by hand): a MERGE into it would fail half-way with the engine's binder error."""
+    expected = [c for c, _ in table_layout(repo, layout, get_dialect("duckdb")).columns]
+    schema, _, table = names.latest.rpartition(".")
+    query = ("SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+             + (" AND table_schema = ?" if schema else ""))
+    found = {r[0] for r in con.execute(query, [table, schema] if schema else [table]).fetchall()}
+    missing = [c for c in expected if c not in found]
+    if missing:
+        raise DefinitionError(
+            f"FeatureView {layout.view.name!r} ({layout.view.location}): its latest table "
+            f"{names.latest} has no column {', '.join(repr(c) for c in missing[:3])}"
+            f"{' ...' if len(missing) > 3 else ''} (written by an older fsql or by hand); "
+            "rebuild it with --full-refresh (full_refresh=True); nothing was changed")
 
 
 def _run_bigquery(repo: Catalog, bq: Any, where: Target, chosen: list[FeatureView], cut: Cut,
