@@ -453,6 +453,17 @@ def _parquet_schema(spine: str | Path) -> pa.Schema | None:
         return None
 
 
+def output_file(out: str | Path) -> tuple[Path, str]:
+    """Where a training set is written (absolute) and its suffix (.parquet or .csv); another
+    name is an ExecutionError, raised before anything runs."""
+    out_path = Path(out).resolve()
+    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
+    if suffix is None:
+        raise ExecutionError(
+            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
+    return out_path, suffix
+
+
 def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: Any, out: str | Path,
                 *, progress: bool = False, memory_limit: str | None = None,
                 **options: Any) -> RunSummary:
@@ -461,11 +472,7 @@ def run_to_file(repo: Catalog, features: str | Sequence[Any], spine: Any, out: s
     ``spine`` is what :func:`training_set_sql` takes (a path, a query, a DataFrame...).
     """
     started = time.perf_counter()
-    out_path = Path(out).resolve()
-    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
-    if suffix is None:
-        raise ExecutionError(
-            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
+    out_path, suffix = output_file(out)
     fmt = "parquet" if suffix == ".parquet" else "csv"
     con = connect(progress=progress, memory_limit=memory_limit)
     query, plan = _training_set(repo, features, con, spine, **options)

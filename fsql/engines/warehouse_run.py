@@ -14,11 +14,17 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from fsql.engines.runner import SPINE_INPUT, SPINE_ROW_ID, RunSummary, connect, load_spine
+from fsql.engines.runner import (
+    SPINE_INPUT,
+    SPINE_ROW_ID,
+    RunSummary,
+    connect,
+    load_spine,
+    output_file,
+)
 from fsql.engines.statements import describe, select_all, statement_sql, table
 from fsql.errors import ExecutionError
 from fsql.plan.nodes import SpineRef
-from fsql.plan.planner import FILE_SUFFIXES
 
 
 def local_spine(spine: str, *, timestamp_column: str
@@ -43,11 +49,7 @@ def run_to_file(compute: Callable[[], tuple[pa.Table, tuple[str, ...]]], out: st
     """Write the training set ``compute()`` returns (the table and its feature names) to
     ``out`` (.parquet or .csv) atomically; the name is checked before anything runs."""
     started = time.perf_counter()
-    out_path = Path(out).resolve()
-    suffix = next((s for s in FILE_SUFFIXES if out_path.name.lower().endswith(s)), None)
-    if suffix is None:
-        raise ExecutionError(
-            f"Output {str(out)!r}: use a file name ending in {', '.join(FILE_SUFFIXES)}")
+    out_path, suffix = output_file(out)
     result, names = compute()
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from fsql.materialize.backfill_script import backfill_steps
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.run import layout_for
 from fsql.materialize.script import render_step
-from fsql.materialize.targets import credentials, resolve_target
+from fsql.materialize.targets import Target, credentials, resolve_target
 
 Chunk = tuple[datetime, datetime]
 
@@ -39,15 +39,9 @@ def backfill_in_bigquery(repo: Catalog, *, view: str, start: str | datetime,
     ...                      start="2024-06-01", end="2024-06-08", every="1d",
     ...                      target="bigquery://project/dataset")
     """
-    where = resolve_target(target, root=repo.root)
-    if where.scheme != "bigquery":
-        raise UnsupportedError(f"Target {where.url!r} is not a BigQuery target; run "
-                               "fsql backfill without naming it bigquery://...")
-    cut, step, times = backfill_grid(repo, view=view, start=start, end=end, every=every,
-                                     service=service, chunk=chunk)
-    layout = layout_for(repo, repo.view(view), cut, where.prefix, dialect="bigquery")
-    name = where.qualified(table_name(layout, where.prefix))
-    state = where.qualified(STATE)
+    where, step, times, layout, name, state = prepare(
+        repo, "bigquery", view=view, start=start, end=end, every=every, target=target,
+        service=service, chunk=chunk)
     bq = bigquery.client(where.host, location=where.option("location"),
                          endpoint=bigquery_endpoint(where.option("api_endpoint")),
                          credentials=credentials(where))
@@ -61,6 +55,26 @@ def backfill_in_bigquery(repo: Catalog, *, view: str, start: str | datetime,
                      "kept; run again to resume)", progress=progress)
     after = _recorded(bq, state, layout, step, name)
     return report(view, name, times, chunk, before, after, time.perf_counter() - started)
+
+
+def prepare(repo: Catalog, scheme: str, *, view: str, start: str | datetime,
+            end: str | datetime, every: str | timedelta, target: str | None,
+            service: str | None, chunk: int
+            ) -> tuple[Target, timedelta, list[datetime], LatestTable, str, str]:
+    """A warehouse backfill's target (of ``scheme``: else an error), grid step and times,
+    the view's layout and the qualified names of its backfill table and state table."""
+    where = resolve_target(target, root=repo.root)
+    if where.scheme != scheme:
+        raise UnsupportedError(f"Target {where.url!r} is not a {WAREHOUSES[scheme]} target; "
+                               f"run fsql backfill without naming it {scheme}://...")
+    cut, step, times = backfill_grid(repo, view=view, start=start, end=end, every=every,
+                                     service=service, chunk=chunk)
+    layout = layout_for(repo, repo.view(view), cut, where.prefix, dialect=scheme)
+    return (where, step, times, layout, where.qualified(table_name(layout, where.prefix)),
+            where.qualified(STATE))
+
+
+WAREHOUSES = {"bigquery": "BigQuery", "snowflake": "Snowflake"}
 
 
 def _recorded(bq: Any, state: str, layout: LatestTable, step: timedelta,

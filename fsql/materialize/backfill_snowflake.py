@@ -16,14 +16,13 @@ from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.engines import snowflake
-from fsql.errors import ExecutionError, QueryRejectedError, UnsupportedError
-from fsql.materialize.backfill import STATE, BackfillReport, backfill_grid, table_name
-from fsql.materialize.backfill_bigquery import Chunk, recorded_chunks, report
+from fsql.errors import ExecutionError, QueryRejectedError
+from fsql.materialize.backfill import BackfillReport
+from fsql.materialize.backfill_bigquery import Chunk, prepare, recorded_chunks, report
 from fsql.materialize.backfill_script import backfill_steps
 from fsql.materialize.layout import LatestTable
-from fsql.materialize.run import layout_for
 from fsql.materialize.script import render_step
-from fsql.materialize.targets import resolve_target, snowflake_connection
+from fsql.materialize.targets import snowflake_connection
 
 
 def backfill_in_snowflake(repo: Catalog, *, view: str, start: str | datetime,
@@ -40,15 +39,9 @@ def backfill_in_snowflake(repo: Catalog, *, view: str, start: str | datetime,
     ...                       start="2024-06-01", end="2024-06-08", every="1d",
     ...                       target="snowflake://me@account/db/schema?warehouse=WH")
     """
-    where = resolve_target(target, root=repo.root)
-    if where.scheme != "snowflake":
-        raise UnsupportedError(f"Target {where.url!r} is not a Snowflake target; run "
-                               "fsql backfill without naming it snowflake://...")
-    cut, step, times = backfill_grid(repo, view=view, start=start, end=end, every=every,
-                                     service=service, chunk=chunk)
-    layout = layout_for(repo, repo.view(view), cut, where.prefix, dialect="snowflake")
-    name = where.qualified(table_name(layout, where.prefix))
-    state = where.qualified(STATE)
+    where, step, times, layout, name, state = prepare(
+        repo, "snowflake", view=view, start=start, end=end, every=every, target=target,
+        service=service, chunk=chunk)
     steps = backfill_steps(repo, layout, name, state, times, step, chunk, "snowflake")
     con = snowflake_connection(where)
     try:
