@@ -508,12 +508,8 @@ def script_run_id(definition_hash: str, names: st.Names, end: datetime, full_ref
 
 def utc_now(dialect: str) -> exp.Expr:
     """The warehouse's current time as a UTC timestamp of the latest table's type (never the
-    session's time zone)."""
-    if dialect == "bigquery":
-        return exp.CurrentTimestamp()  # a BigQuery TIMESTAMP is an instant
-    return exp.Cast(this=exp.AtTimeZone(this=exp.CurrentTimestamp(),
-                                        zone=exp.Literal.string("UTC")),
-                    to=get_dialect(dialect).type_sql(TIMESTAMP))
+    session's time zone): the dialect's ``utc_now`` template."""
+    return get_dialect(dialect).template("utc_now")
 
 
 def last_run(con: duckdb.DuckDBPyConnection, names: st.Names, view: str
