@@ -19,17 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fsql.engines import bigquery, snowflake
-from fsql.engines.credentials import Credentials, bigquery_endpoint
+from fsql.engines.credentials import Credentials
 from fsql.errors import UnsupportedError
-from fsql.materialize.targets import Target, credentials
+from fsql.materialize.targets import Target, bigquery_client, credentials
 
 Ask = Callable[[str, str], int | None]  # (SQL, what it is for errors: "view 'v'") -> bytes
 
 
 def _bigquery(target: Target, found: Credentials) -> Ask:
-    bq = bigquery.client(target.host, location=target.option("location"),
-                         endpoint=bigquery_endpoint(target.option("api_endpoint")),
-                         credentials=found)
+    bq = bigquery_client(target, found)
     dataset = f"{target.host}.{target.database}"
 
     def ask(sql: str, what: str) -> int | None:

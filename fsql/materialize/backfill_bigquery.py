@@ -14,14 +14,13 @@ from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.engines import bigquery
-from fsql.engines.credentials import bigquery_endpoint
 from fsql.errors import DefinitionError, QueryRejectedError, UnsupportedError
 from fsql.materialize.backfill import STATE, BackfillReport, backfill_grid, table_name
 from fsql.materialize.backfill_script import backfill_steps
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.run import layout_for
 from fsql.materialize.script import render_step
-from fsql.materialize.targets import Target, credentials, resolve_target
+from fsql.materialize.targets import Target, bigquery_client, resolve_target
 
 Chunk = tuple[datetime, datetime]
 
@@ -42,9 +41,7 @@ def backfill_in_bigquery(repo: Catalog, *, view: str, start: str | datetime,
     where, step, times, layout, name, state = prepare(
         repo, "bigquery", view=view, start=start, end=end, every=every, target=target,
         service=service, chunk=chunk)
-    bq = bigquery.client(where.host, location=where.option("location"),
-                         endpoint=bigquery_endpoint(where.option("api_endpoint")),
-                         credentials=credentials(where))
+    bq = bigquery_client(where)
     started = time.perf_counter()
     before = _recorded(bq, state, layout, step, name)
     script = "\n".join(render_step(s, "bigquery") for s in

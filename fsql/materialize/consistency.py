@@ -16,7 +16,6 @@ from sqlglot import exp
 
 from fsql.dsl.catalog import Catalog
 from fsql.engines import bigquery, snowflake
-from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.runner import run_training_set
 from fsql.errors import ExecutionError, QueryRejectedError
 from fsql.materialize import statements as st
@@ -25,7 +24,7 @@ from fsql.materialize.run import connect_target, layout_for, select_views
 from fsql.materialize.script import absolute
 from fsql.materialize.targets import (
     Target,
-    credentials,
+    bigquery_client,
     executable,
     parse_end,
     resolve_target,
@@ -164,9 +163,7 @@ def _read_bigquery(repo: Catalog, where: Target, view: str, cut: Cut, t1: dateti
                               dict[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
     """In BigQuery: the training-set rows of (every key of the source, ``t1``), the latest
     table's rows by key, and what a key reads before the source's first event."""
-    bq = bigquery.client(where.host, location=where.option("location"),
-                         endpoint=bigquery_endpoint(where.option("api_endpoint")),
-                         credentials=credentials(where))
+    bq = bigquery_client(where)
     dataset = f"{where.host}.{where.database}"
     layout = layout_for(repo, repo.view(view), cut, where.prefix, dialect="bigquery")
     names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))

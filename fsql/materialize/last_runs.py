@@ -16,10 +16,9 @@ from typing import Any
 from sqlglot import exp
 
 from fsql.engines import bigquery, snowflake
-from fsql.engines.credentials import bigquery_endpoint
 from fsql.errors import QueryRejectedError
 from fsql.materialize.layout import STATE_TABLE, LatestTable
-from fsql.materialize.targets import Target, credentials
+from fsql.materialize.targets import Target
 from fsql.sql.compiler import finalize, render
 from fsql.sql.dialect import get_dialect
 
@@ -53,14 +52,6 @@ def last_runs_query(state: str, views: Sequence[str]) -> exp.Select:
             .join(exp.to_table("last_run").as_("l"), on=on)
             .group_by(_col(VIEW, "f"), _col(HASH, "f"))
             .with_("finished", as_=finished).with_("last_run", as_=last))
-
-
-def client_of(where: Target) -> Any:
-    """The google-cloud-bigquery client of a BigQuery target (its credentials found first)."""
-    found = credentials(where)
-    return bigquery.client(where.host, location=where.option("location"),
-                           endpoint=bigquery_endpoint(where.option("api_endpoint")),
-                           credentials=found)
 
 
 def last_runs(bq: Any, where: Target, layouts: Sequence[LatestTable]

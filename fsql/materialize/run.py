@@ -19,7 +19,6 @@ from sqlglot import exp
 from fsql.dsl.catalog import Catalog
 from fsql.dsl.definitions import FeatureView
 from fsql.engines import bigquery, snowflake
-from fsql.engines.credentials import bigquery_endpoint
 from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_mean
 from fsql.materialize import statements as st
 from fsql.materialize.layout import (
@@ -34,6 +33,7 @@ from fsql.materialize.pit import AS_OF, training_plan
 from fsql.materialize.script import Step, render_step, table_layout, view_steps
 from fsql.materialize.targets import (
     Target,
+    bigquery_client,
     credentials,
     executable,
     parse_end,
@@ -199,9 +199,7 @@ def materialize(repo: Catalog, *, views: Sequence[str] | str | None = None,
     where = resolve_target(target, root=repo.root)
     found = credentials(where)  # missing credentials first: the fix a user needs anyway
     if where.scheme == "bigquery":
-        bq = bigquery.client(where.host, location=where.option("location"),
-                             endpoint=bigquery_endpoint(where.option("api_endpoint")),
-                             credentials=found)
+        bq = bigquery_client(where, found)
         return _run_bigquery(repo, bq, where, chosen, cut, t1, full_refresh, progress)
     if where.scheme == "snowflake":
         con = snowflake_connection(where)

@@ -16,11 +16,14 @@ import pyarrow.parquet as pq
 
 from fsql.dsl.catalog import Catalog
 from fsql.engines import bigquery, snowflake
-from fsql.engines.credentials import bigquery_endpoint
 from fsql.engines.runner import RunSummary
 from fsql.engines.warehouse_run import run_to_file as write_run
 from fsql.errors import CompileError, UnsupportedError
-from fsql.materialize.targets import credentials, resolve_target, snowflake_connection
+from fsql.materialize.targets import (
+    bigquery_client,
+    resolve_target,
+    snowflake_connection,
+)
 
 Progress = Callable[[str], None]
 WAREHOUSES = ("bigquery", "snowflake")
@@ -60,9 +63,7 @@ def warehouse_training_set(repo: Catalog, features: str | Sequence[Any], spine: 
                                               progress=progress, **options)
             finally:
                 con.close()
-        bq = bigquery.client(where.host, location=where.option("location"),
-                             endpoint=bigquery_endpoint(where.option("api_endpoint")),
-                             credentials=credentials(where))
+        bq = bigquery_client(where)
         return bigquery.training_set(repo, features, spine, bq=bq,
                                      dataset=f"{where.host}.{where.database}",
                                      progress=progress, **options)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from fsql.engines import snowflake
+from fsql.engines import bigquery, snowflake
 from fsql.engines.credentials import (
     Credentials,
     bigquery_credentials,
@@ -183,6 +183,14 @@ def credentials(target: Target) -> Credentials:
     if target.scheme == "snowflake":
         return snowflake_credentials(target.url, target.user, target.option("connection"))
     return Credentials("none (a DuckDB file)")
+
+
+def bigquery_client(target: Target, found: Credentials | None = None) -> Any:
+    """A google-cloud-bigquery client of a BigQuery target (its credentials first, unless
+    ``found``: missing ones are a CredentialsError naming the variable or file to set)."""
+    return bigquery.client(target.host, location=target.option("location"),
+                           endpoint=bigquery_endpoint(target.option("api_endpoint")),
+                           credentials=found if found is not None else credentials(target))
 
 
 def snowflake_connection(target: Target) -> Any:

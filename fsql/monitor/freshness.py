@@ -21,7 +21,12 @@ from fsql.materialize import statements as st
 from fsql.materialize.layout import STATE_TABLE, LatestTable
 from fsql.materialize.run import connect_target, last_run, layout_for
 from fsql.materialize.script import absolute
-from fsql.materialize.targets import Target, resolve_target, snowflake_connection
+from fsql.materialize.targets import (
+    Target,
+    bigquery_client,
+    resolve_target,
+    snowflake_connection,
+)
 from fsql.sql.compiler import finalize, render
 from fsql.sql.dialect import Dialect, get_dialect
 from fsql.sql.tree import aliased, relation_for_source
@@ -159,7 +164,7 @@ def _bigquery_figures(catalog: Catalog, chosen: Sequence[FeatureView], where: Ta
                       ) -> Figures:
     """Both queries in BigQuery: the freshness query over the sources' tables, and every
     view's last run from the state table."""
-    bq = last_runs.client_of(where)
+    bq = bigquery_client(where)
     try:
         query = freshness_query(catalog, chosen, get_dialect("bigquery"))
         # No temporary table here: unqualified source tables are read from the target's dataset.

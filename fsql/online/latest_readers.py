@@ -14,7 +14,7 @@ from fsql.materialize import last_runs
 from fsql.materialize import statements as st
 from fsql.materialize.layout import CREATED_TIMESTAMP, FEATURE_TIMESTAMP, STATE_TABLE, LatestTable
 from fsql.materialize.run import connect_target, last_run
-from fsql.materialize.targets import Target, snowflake_connection
+from fsql.materialize.targets import Target, bigquery_client, snowflake_connection
 from fsql.online import bigquery_latest, snowflake_latest
 from fsql.online.sync import LatestRow
 
@@ -71,7 +71,7 @@ class BigQueryReader:
 
     def __init__(self, where: Target, layouts: Sequence[LatestTable]) -> None:
         self.where = where
-        self.bq = last_runs.client_of(where)
+        self.bq = bigquery_client(where)
         try:
             self.runs = last_runs.last_runs(self.bq, where, layouts)
         except BaseException:
