@@ -17,6 +17,7 @@ from fsql.engines import bigquery
 from fsql.errors import DefinitionError, QueryRejectedError, UnsupportedError
 from fsql.materialize.backfill import STATE, BackfillReport, backfill_grid, table_name
 from fsql.materialize.backfill_script import backfill_steps
+from fsql.materialize.last_runs import no_such_table
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.run import layout_for
 from fsql.materialize.script import render_step
@@ -86,7 +87,7 @@ def _recorded(bq: Any, state: str, layout: LatestTable, step: timedelta,
         rows = bigquery.query_arrow(bq, read.sql(dialect="bigquery"), dataset=None,
                                     what=f"reading {state}").to_pylist()
     except QueryRejectedError as err:
-        if "not found" in str(err).lower():
+        if no_such_table(err):  # no backfill recorded on this target yet
             return {}
         raise
     return recorded_chunks(rows, layout, step, name)

@@ -20,6 +20,7 @@ from fsql.errors import ExecutionError, QueryRejectedError
 from fsql.materialize.backfill import BackfillReport
 from fsql.materialize.backfill_bigquery import Chunk, prepare, recorded_chunks, report
 from fsql.materialize.backfill_script import backfill_steps
+from fsql.materialize.last_runs import no_such_table
 from fsql.materialize.layout import LatestTable
 from fsql.materialize.script import render_step
 from fsql.materialize.targets import snowflake_connection
@@ -82,7 +83,7 @@ def _recorded(con: Any, state: str, layout: LatestTable, step: timedelta,
     try:
         cursor = snowflake.execute(con, read.sql(dialect="snowflake"), what=f"reading {state}")
     except QueryRejectedError as err:
-        if "does not exist" in str(err).lower():
+        if no_such_table(err):  # no backfill recorded on this target yet
             return {}
         raise
     # by position: fakesnow's server gives a result fetched by query id no description
