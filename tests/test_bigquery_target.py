@@ -339,3 +339,40 @@ def test_get_historical_features_on_bigquery_equals_the_oracle(
         assert [r["cnt_life"] for r in got] == [7, 1, 2, 2, 0, 1]  # by hand, from EVENTS
     frame = repo.get_historical_features("svc", arg, target=target)
     assert len(frame) == len(SPINE) and list(frame.columns) == list(got[0])
+
+
+def test_a_latest_table_without_a_column_is_refused_before_anything_runs(
+        emulator: BigQueryEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A BigQuery latest table missing a column the run writes (an older fsql's, or edited by
+    hand) is refused, from the table's metadata, before any view's script runs, naming the
+    view, the column and --full-refresh; the rebuild equals the oracle."""
+    from google.cloud import bigquery as bq_lib
+
+    root = make_repo(tmp_path / "repo")
+    features = root / "features.py"
+    features.write_text(features.read_text()
+                        .replace('table="snap"', f'table="{emulator.project}.ds.snap"')
+                        .replace('table="events"', f'table="{emulator.project}.ds.events"'))
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    bq = emulator.client()
+    bq.create_dataset("legacy")
+    target = f"bigquery://{emulator.project}/legacy?api_endpoint={emulator.endpoint}"
+    repo.materialize(end=t(120), target=target)
+    name = f"{emulator.project}.legacy.activity_latest"
+    schema = [f for f in bq.get_table(name).schema if f.name != "cnt_1h"]
+    bq.delete_table(name)
+    bq.create_table(bq_lib.Table(name, schema=schema))
+    state = f"SELECT COUNT(*) AS n FROM `{emulator.project}.legacy.fsql_materializations`"
+    runs = next(iter(bq.query(state).result()))["n"]
+    code = main(["materialize", "--repo", str(root), "--end", t(200).isoformat(),
+                 "--target", target])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'activity'" in err and "activity_latest has no column 'cnt_1h'" in err
+    assert "--full-refresh" in err and len(err.strip().splitlines()) == 1
+    assert next(iter(bq.query(state).result()))["n"] == runs  # no view's script ran
+    assert_latest(emulator, repo, "snap", t(120), SNAP, tmp_path, "legacy")
+    repo.materialize(end=t(200), target=target, full_refresh=True)
+    for view, rows in (("snap", SNAP), ("activity", EVENTS)):
+        assert_latest(emulator, repo, view, t(200), rows, tmp_path, "legacy")

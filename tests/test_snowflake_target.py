@@ -620,3 +620,34 @@ def test_a_failed_run_reports_its_own_error_and_drops_the_upload(
         assert exists("fsql_spine_probe")  # the probe sees a temporary table
     finally:
         con.close()
+
+
+def test_a_latest_table_without_a_column_is_refused_before_anything_runs(
+        sf: Fixture, password: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    """A Snowflake latest table missing a column the run writes (an older fsql's, or edited by
+    hand) is refused before the first statement of any view, naming the view, the column and
+    --full-refresh; tables and state are as they were; the rebuild equals DuckDB's."""
+    sf.load({"DB.LEG.snap": table_data(SNAP_SCHEMA, SNAP),
+             "DB.LEG.events": table_data(EVENT_SCHEMA, EVENTS)})
+    root = make_repo(tmp_path / "repo")
+    write_sources(root, SNAP, EVENTS)
+    repo = Repo.load(root)
+    target = sf.url.replace("/DB/SC?", "/DB/LEG?")
+    repo.materialize(end=t(120), target=target)
+    sf.con.cursor().execute('ALTER TABLE DB.LEG.activity_latest DROP COLUMN "cnt_1h"')
+    state = "SELECT COUNT(*) AS n FROM DB.LEG.fsql_materializations"
+    before = ([sf.rows(state)[0]["n"]] +
+              [sorted(map(str, sf.rows(f"SELECT * FROM DB.LEG.{v}_latest"))) for v in KEYS])
+    code = main(["materialize", "--repo", str(root), "--end", t(200).isoformat(),
+                 "--target", target])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'activity'" in err and "activity_latest has no column 'cnt_1h'" in err
+    assert "--full-refresh" in err and len(err.strip().splitlines()) == 1
+    after = ([sf.rows(state)[0]["n"]] +
+             [sorted(map(str, sf.rows(f"SELECT * FROM DB.LEG.{v}_latest"))) for v in KEYS])
+    assert after == before  # not even the first view (snap) ran
+    repo.materialize(end=t(200), target=target, full_refresh=True)
+    repo.materialize(end=t(200), target="duckdb:///store.duckdb", full_refresh=True)
+    assert_same_latest(sf, "LEG", root / "store.duckdb")

@@ -180,6 +180,19 @@ def _columns_of(bq: Any, spine: str, dataset: str) -> tuple[str, ...]:
     return tuple(f.name for f in schema)
 
 
+def table_columns(bq: Any, name: str) -> tuple[str, ...] | None:
+    """The column names of table ``name`` (``project.dataset.table`` or
+    ``dataset.table``), from its metadata (nothing is billed); None when it does not exist."""
+    from google.api_core.exceptions import NotFound  # an extra
+
+    with failures(f"reading the columns of {name}"):
+        try:
+            table = bq.get_table(name, retry=retry(), timeout=TIMEOUT)
+        except NotFound:
+            return None
+    return tuple(f.name for f in table.schema)
+
+
 def wait_dry(job: Any, *, what: str) -> Any:
     """A dry-run job (done when returned), or an ExecutionError naming ``what``."""
     if job.error_result:

@@ -313,6 +313,19 @@ def _columns_of(con: Any, spine: str) -> tuple[str, ...]:
     return tuple(_unquoted(d.name) for d in described or ())
 
 
+def table_columns(con: Any, name: str) -> tuple[str, ...] | None:
+    """The column names of table ``name`` as Snowflake stores them (nothing runs: the
+    connector's ``describe``); None when it does not exist."""
+    sql = _sql(exp.select(exp.Star()).from_(table_ref(name, get_dialect("snowflake"))))
+    try:
+        described = con.cursor().describe(sql)
+    except _connector().errors.Error as err:
+        if "does not exist" in str(err).lower():
+            return None
+        raise _failed(err, f"reading the columns of {name}") from None
+    return tuple(d.name for d in described or ())
+
+
 def _unquoted(name: str) -> str:
     """A column name as fsql's definitions write it: Snowflake stores an unquoted identifier
     upper-cased and resolves it case-insensitively, so ``USER_ID`` is read as ``user_id``

@@ -265,14 +265,25 @@ def _run(repo: Catalog, con: duckdb.DuckDBPyConnection, where: Target,
 
 def _check_columns(con: duckdb.DuckDBPyConnection, repo: Catalog, layout: LatestTable,
                    names: st.Names) -> None:
-    """Refuse an existing latest table without a column this run writes (written by an older
-    fsql, or by hand): a MERGE into it would fail half-way with the engine's binder error."""
-    expected = [c for c, _ in table_layout(repo, layout, get_dialect("duckdb")).columns]
+    """Refuse an existing DuckDB latest table without a column this run writes."""
     schema, _, table = names.latest.rpartition(".")
     query = ("SELECT column_name FROM information_schema.columns WHERE table_name = ?"
              + (" AND table_schema = ?" if schema else ""))
-    found = {r[0] for r in con.execute(query, [table, schema] if schema else [table]).fetchall()}
-    missing = [c for c in expected if c not in found]
+    found = [r[0] for r in con.execute(query, [table, schema] if schema else [table]).fetchall()]
+    refuse_missing_columns(repo, layout, names, "duckdb", found)
+
+
+def refuse_missing_columns(repo: Catalog, layout: LatestTable, names: st.Names,
+                           dialect: str, found: Sequence[str] | None) -> None:
+    """Refuse a latest table (its columns ``found``; None: it does not exist yet) without a
+    column this run writes (written by an older fsql, or by hand): a MERGE into it would fail
+    half-way with the engine's binder error. A name the warehouse stores upper-cased
+    (Snowflake's unquoted identifiers) counts as present."""
+    if found is None:
+        return
+    present = set(found) | {name.lower() for name in found if name.isupper()}
+    expected = [c for c, _ in table_layout(repo, layout, get_dialect(dialect)).columns]
+    missing = [c for c in expected if c not in present]
     if missing:
         raise DefinitionError(
             f"FeatureView {layout.view.name!r} ({layout.view.location}): its latest table "
@@ -289,10 +300,10 @@ def _run_bigquery(repo: Catalog, bq: Any, where: Target, chosen: list[FeatureVie
     with no default dataset; then its state row is read back."""
     started = datetime.now(UTC)
     results = []
-    for view in chosen:
+    planned = _warehouse_layouts(repo, where, chosen, cut, "bigquery", full_refresh,
+                                 lambda name: bigquery.table_columns(bq, name))
+    for view, layout, names in planned:
         clock = time.perf_counter()
-        layout = layout_for(repo, view, cut, where.prefix, dialect="bigquery")
-        names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
         run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
         steps = [render_step(step, "bigquery")
                  for step in view_steps(repo, layout, names, run, "bigquery")]
@@ -330,10 +341,10 @@ def _run_snowflake(repo: Catalog, con: Any, where: Target, chosen: list[FeatureV
     started = datetime.now(UTC)
     dialect = get_dialect("snowflake")
     results = []
-    for view in chosen:
+    planned = _warehouse_layouts(repo, where, chosen, cut, "snowflake", full_refresh,
+                                 lambda name: snowflake.table_columns(con, name))
+    for view, layout, names in planned:
         clock = time.perf_counter()
-        layout = layout_for(repo, view, cut, where.prefix, dialect="snowflake")
-        names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
         run = st.RunInfo(uuid.uuid4().hex, t1, started, full_refresh=full_refresh)
         steps = [(step.name, render_step(step, "snowflake"))
                  for step in view_steps(repo, layout, names, run, "snowflake")]
@@ -352,6 +363,23 @@ def _run_snowflake(repo: Catalog, con: Any, where: Target, chosen: list[FeatureV
         results.append(_snowflake_result(con, view, layout, names, run, counts,
                                          time.perf_counter() - clock))
     return MaterializeReport(where.url, tuple(results))
+
+
+def _warehouse_layouts(repo: Catalog, where: Target, chosen: list[FeatureView], cut: Cut,
+                       dialect: str, full_refresh: bool,
+                       columns_of: Callable[[str], Sequence[str] | None]
+                       ) -> list[tuple[FeatureView, LatestTable, st.Names]]:
+    """Each view's layout and table names on a warehouse, every existing latest table checked
+    for the columns its run writes before the first view runs (``--full-refresh`` replaces
+    the tables, so nothing is checked then)."""
+    planned = []
+    for view in chosen:
+        layout = layout_for(repo, view, cut, where.prefix, dialect=dialect)
+        names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
+        if not full_refresh:
+            refuse_missing_columns(repo, layout, names, dialect, columns_of(names.latest))
+        planned.append((view, layout, names))
+    return planned
 
 
 def _snowflake_result(con: Any, view: FeatureView, layout: LatestTable, names: st.Names,
