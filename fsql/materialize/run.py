@@ -23,7 +23,6 @@ from fsql.errors import CompileError, DefinitionError, ExecutionError, did_you_m
 from fsql.materialize import statements as st
 from fsql.materialize.layout import (
     STATE_TABLE,
-    TIMESTAMP,
     LatestTable,
     latest_table,
     pointer_name,
@@ -43,7 +42,6 @@ from fsql.materialize.targets import (
 from fsql.plan.nodes import Cut, PointInTimePlan, SpineRef
 from fsql.sql.compiler import render
 from fsql.sql.dialect import get_dialect
-from fsql.sql.tree import literal
 
 Hook = Callable[[str, str], None]  # (view, step name) -> None, called before each statement
 
@@ -495,21 +493,17 @@ def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | No
     t1 = parse_end(end)
     where = resolve_target(target, root=repo.root) if target else Target(dialect, dialect)
     sql_dialect = get_dialect(dialect)
-    marker = literal(_CLOCK, TIMESTAMP, sql_dialect)
     now = utc_now(dialect)
     parts = [f"-- fsql materialization as of {t1.isoformat()} | dialect {dialect}"]
     for view in chosen:
         layout = layout_for(repo, view, cut, where.prefix, dialect=dialect)
         names = st.Names(where.qualified(layout.name), where.qualified(STATE_TABLE))
         run = st.RunInfo(script_run_id(layout.definition_hash, names, t1, full_refresh), t1,
-                         _CLOCK, full_refresh=full_refresh)
+                         _CLOCK, full_refresh=full_refresh, clock=now)
         parts.append(f"-- view {view.name} -> {names.latest} (definition {layout.definition_hash})")
         for step in view_steps(repo, layout, names, run, dialect):
-            # A copy with the clock put in (nodes of the marker's type compared only: equality
-            # of two trees compares their whole subtrees), which the generator may then rewrite.
-            tree = step.tree.transform(
-                lambda n: now.copy() if type(n) is type(marker) and n == marker else n)
-            parts.append(render_step(Step(step.name, tree), dialect, copy=False))
+            # Fresh trees that nothing else reads: the generator may rewrite them in place.
+            parts.append(render_step(step, dialect, copy=False))
         if view.version >= 2:  # a version 1 base table of that name: rename it first
             pointer = where.qualified(pointer_name(view, where.prefix))
             parts.append(f"-- {pointer}: the newest version of {view.name} (rename a version 1 "
@@ -519,7 +513,8 @@ def print_script(repo: Catalog, *, dialect: str, views: Sequence[str] | str | No
     return "\n".join(parts) + "\n"
 
 
-# A stand-in for the start time of a printed run, replaced by utc_now() in its statements.
+# The start time of a printed run where its statements need a datetime (they write its
+# clock, utc_now(), instead).
 _CLOCK = datetime(1111, 11, 11, 11, 11, 11, 111111, tzinfo=UTC)
 
 

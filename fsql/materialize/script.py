@@ -128,8 +128,7 @@ def view_steps(repo: Catalog, layout: LatestTable, names: st.Names, run: st.RunI
     else:
         using = rows
     steps.append(Step("merge", st.merge(layout, names, run, using, dialect)))
-    steps.append(Step("finish_state", st.finish_state(names, run, dialect,
-                                                      finished_at=run.started_at)))
+    steps.append(Step("finish_state", st.finish_state(names, run, dialect)))
     if how.drop_temporary:
         steps += [Step(f"drop_{name}", exp.Drop(tables=[exp.Table(this=ident(name))],
                                                  kind="TABLE", exists=True))

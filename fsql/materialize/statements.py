@@ -87,6 +87,15 @@ class RunInfo:
     # the changed-rows filter into the source scan. None: scalar subqueries on the state
     # table (printed scripts).
     known_previous: tuple[int | None, int | None] | None = None
+    # What the statements write for the time the run started (``materialized_at``, the state
+    # row's ``started_at`` and, for a printed script, ``finished_at``): the warehouse's clock
+    # of a printed script (a dialect's ``utc_now``, copied into each place). None: the
+    # literal ``started_at``.
+    clock: exp.Expr | None = None
+
+    def started(self, dialect: Dialect) -> exp.Expr:
+        """The run's start time as an expression of the latest table's timestamp type."""
+        return self.clock.copy() if self.clock is not None else _ts(self.started_at, dialect)
 
     @property
     def end_us(self) -> int:
@@ -206,7 +215,7 @@ def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: Source
         created_watermark(source, dialect, layout=layout, names=names, run=run),
         exp.Boolean(this=run.full_refresh),
         *[exp.Cast(this=exp.null(), to=dialect.type_sql(DType("int64"))) for _ in range(3)],
-        _ts(run.started_at, dialect),
+        run.started(dialect),
         exp.Cast(this=exp.null(), to=dialect.type_sql(TIMESTAMP)),
     ]
     select = exp.select(*values)
@@ -215,10 +224,13 @@ def insert_state(layout: LatestTable, names: Names, run: RunInfo, source: Source
                       expression=select)
 
 
-def finish_state(names: Names, run: RunInfo, dialect: Dialect, *, finished_at: datetime,
+def finish_state(names: Names, run: RunInfo, dialect: Dialect, *,
+                 finished_at: datetime | None = None,
                  counts: tuple[int, int, int] | None = None) -> exp.Update:
-    """Mark the run's state row finished (with its row counts when they are known)."""
-    sets: list[exp.Expr] = [exp.EQ(this=col("finished_at"), expression=_ts(finished_at, dialect))]
+    """Mark the run's state row finished (with its row counts when they are known), at
+    ``finished_at`` (None: when the run started, :meth:`RunInfo.started`)."""
+    done = run.started(dialect) if finished_at is None else _ts(finished_at, dialect)
+    sets: list[exp.Expr] = [exp.EQ(this=col("finished_at"), expression=done)]
     if counts is not None:
         for column, value in zip(("rows_inserted", "rows_updated", "rows_deleted"), counts,
                                  strict=True):
@@ -504,7 +516,7 @@ def new_rows(pit: exp.Expr, layout: LatestTable, run: RunInfo, dialect: Dialect,
     columns += [
         exp.alias_(ts, exp.to_identifier(FEATURE_TIMESTAMP, quoted=True), copy=False),
         exp.alias_(created, exp.to_identifier(CREATED_TIMESTAMP, quoted=True), copy=False),
-        exp.alias_(_ts(run.started_at, dialect), exp.to_identifier(MATERIALIZED_AT, quoted=True),
+        exp.alias_(run.started(dialect), exp.to_identifier(MATERIALIZED_AT, quoted=True),
                    copy=False),
         exp.alias_(absent, ABSENT, copy=False),
         exp.alias_(dialect.epoch_micros_sql(ts.copy(), "timestamp"), TS_US, copy=False),

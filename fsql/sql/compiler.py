@@ -57,6 +57,7 @@ from fsql.plan.nodes import (
     SpineRef,
     Visibility,
 )
+from fsql.sql import generation
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
@@ -656,8 +657,8 @@ def render(tree: exp.Expr, dialect: Dialect, *, copy: bool = True) -> str:
     rewrite ``tree`` in place instead of copying it whole first: for a tree nothing else will
     read (a fresh :func:`compile_plan`)."""
     try:
-        return tree.sql(dialect=dialect.sqlglot, pretty=True, copy=copy,
-                        unsupported_level=ErrorLevel.RAISE) + "\n"
+        return generation.sql(tree, dialect.sqlglot, pretty=True, copy=copy,
+                              unsupported_level=ErrorLevel.RAISE) + "\n"
     except SqlglotUnsupported as err:
         raise UnsupportedError(f"{dialect.name} cannot express part of this query: {err}; "
                                "this is a bug in fsql's dialect settings, please report it"
