@@ -29,8 +29,9 @@ def add_commands(commands: Any) -> None:
         action.add_argument("--out", required=True, metavar="DIR",
                             help="the golden directory (<dialect>/training/<service>.sql, "
                                  "<dialect>/materialize/<view>.sql, <dialect>/dbt/<file>)")
-        action.add_argument("--jobs", type=int, default=1, metavar="N",
-                            help="compile in N processes (default: 1)")
+        action.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="print the files in N processes (default: one per CPU from "
+                                 f"{golden.PARALLEL_FROM} files up, else 1)")
         action.add_argument("--no-cache", action="store_true",
                             help="compile every file, even those whose inputs match the local "
                                  "cache ($FSQL_CACHE_DIR, default ~/.cache/fsql/golden)")

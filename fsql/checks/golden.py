@@ -14,6 +14,8 @@ deleted.
 from __future__ import annotations
 
 import difflib
+import gc
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,11 +60,11 @@ Repository = Repo | str | Path
 
 
 def render(repo: Repository, *, dialects: Sequence[str] | str | None = None,
-           jobs: int = 1) -> dict[str, str]:
+           jobs: int | None = None) -> dict[str, str]:
     """Every golden file fsql generates now: relative path -> text, sorted by path.
 
     ``dialects`` defaults to ``[golden] dialects`` of ``fsql.toml``, else every dialect;
-    ``jobs`` > 1 compiles in that many processes (each loads the repository).
+    ``jobs`` > 1 prints the files in that many processes (:func:`default_jobs` when None).
 
     >>> render("examples/fraud", dialects="duckdb")  # doctest: +SKIP
     {'duckdb/training/fraud_detection.sql': '-- fsql ...'}
@@ -85,7 +87,7 @@ def compare(expected: Mapping[str, str], out: str | Path, *, dialects: Iterable[
 
 
 def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
-          jobs: int = 1, cache: bool = True) -> Changes:
+          jobs: int | None = None, cache: bool = True) -> Changes:
     """How the golden directory ``out`` differs from what fsql generates now; changes
     nothing. ``changes.clean`` is the verdict. ``cache=False`` compiles every file even when
     its inputs match the local cache (:mod:`fsql.checks.cache`)."""
@@ -93,15 +95,15 @@ def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | 
 
 
 def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
-           jobs: int = 1, cache: bool = True) -> Changes:
+           jobs: int | None = None, cache: bool = True) -> Changes:
     """Write what fsql generates now under ``out`` (only files whose text changed) and delete
     fsql's files that are no longer generated; returns what changed (as :func:`check` would
     have reported it). Files that are not fsql's make it fail before anything is written."""
     return _run(repo, out, dialects, jobs, cache, write=True)
 
 
-def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None, jobs: int,
-         cache: bool, *, write: bool) -> Changes:
+def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None,
+         jobs: int | None, cache: bool, *, write: bool) -> Changes:
     loaded = _load(repo)
     settings = _settings(loaded)
     names = _dialects(settings, dialects)
@@ -143,7 +145,7 @@ def _compare(expected: Mapping[str, str], root: Path, committed: set[str],
 
 
 def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
-              committed: Mapping[str, Path], jobs: int,
+              committed: Mapping[str, Path], jobs: int | None,
               store: TextCache) -> tuple[dict[str, str], set[str]]:
     """The texts of the golden files, sorted by path, but for those whose key the cache says
     produced the committed text (returned as the second value)."""
@@ -161,15 +163,8 @@ def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
                     same.add(path)
                 else:
                     todo.append((name, dialect, item, prepared))
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(min(jobs, len(todo)), initializer=_worker_load,
-                                 initargs=(str(repo.root),)) as pool:
-            work = [(name, dialect, item) for name, dialect, item, _ in todo]
-            texts = list(pool.map(_worker_render, work,
-                                  chunksize=max(1, len(work) // (4 * jobs))))
-    else:
-        texts = [_rendered(prepared, KINDS[name].path(dialect, item))
-                 for name, dialect, item, prepared in todo]
+    texts = _render_all([(KINDS[name].path(dialect, item), prepared)
+                         for name, dialect, item, prepared in todo], jobs)
     files = {}
     for (name, dialect, item, prepared), text in zip(todo, texts, strict=True):
         store.put(prepared.key, digest(text))
@@ -266,19 +261,50 @@ def _remove_empty_parents(path: Path, root: Path) -> None:
         parent = parent.parent
 
 
-_worker: tuple[Repo, GoldenSettings] | None = None
+# Files above which golden update and check print in one process per CPU by default.
+PARALLEL_FROM = 64
 
 
-def _worker_load(root: str) -> None:
-    global _worker
-    repo = Repo.load(root)
-    _worker = (repo, read_settings(repo.root))
+def default_jobs(files: int) -> int:
+    """How many processes print ``files`` golden files when no ``jobs`` is given: one per CPU
+    this process may run on from :data:`PARALLEL_FROM` files up (a process costs a fork and
+    little else), else 1."""
+    if files < PARALLEL_FROM:
+        return 1
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-def _worker_render(task: tuple[str, str, str]) -> str:
-    assert _worker is not None
-    kind, dialect, item = task
-    return _rendered(_prepare_one(*_worker, kind, dialect, item), KINDS[kind].path(dialect, item))
+# The prepared files of the running _render_all, which its forked workers inherit.
+_FORKED: list[tuple[str, Prepared]] = []
+
+
+def _render_all(todo: list[tuple[str, Prepared]], jobs: int | None) -> list[str]:
+    """The texts of ``todo`` ((path, prepared file) pairs), in order. In ``jobs`` > 1
+    processes, forked once this process has prepared (loaded and planned) everything, so
+    that a worker prints files the parent prepared instead of loading the repository again;
+    where processes cannot be forked (Windows, and macOS' default), in this one."""
+    count = default_jobs(len(todo)) if jobs is None else jobs
+    count = min(count, len(todo))
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_rendered(prepared, path) for path, prepared in todo]
+    global _FORKED
+    _FORKED = todo
+    # Objects that exist now are never collected by a worker's cyclic collector: it would
+    # scan (and so copy, page by page) the whole inherited heap of the parent for nothing.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_forked_render, range(len(todo)),
+                                 chunksize=max(1, len(todo) // (16 * count))))
+    finally:
+        _FORKED = []
+        gc.unfreeze()
+
+
+def _forked_render(index: int) -> str:
+    path, prepared = _FORKED[index]
+    return _rendered(prepared, path)
 
 
 def _prepare_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str,
