@@ -28,6 +28,7 @@ from fsql.checks.outputs import KINDS, Prepared
 from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
 from fsql.errors import CheckError, FsqlError, UnsupportedError
 from fsql.repo import Repo
+from fsql.sql.compiler import collector_paused
 from fsql.sql.dialect import available
 
 
@@ -275,7 +276,7 @@ def default_jobs(files: int) -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-# The prepared files of the running _render_all, which its forked workers inherit.
+# The prepared files of the running _render_all (which forked workers inherit).
 _FORKED: list[tuple[str, Prepared]] = []
 
 
@@ -286,14 +287,17 @@ def _render_all(todo: list[tuple[str, Prepared]], jobs: int | None) -> list[str]
     where processes cannot be forked (Windows, and macOS' default), in this one."""
     count = default_jobs(len(todo)) if jobs is None else jobs
     count = min(count, len(todo))
-    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_rendered(prepared, path) for path, prepared in todo]
+    if count > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        count = 1
     global _FORKED
     _FORKED = todo
-    # Objects that exist now are never collected by a worker's cyclic collector: it would
-    # scan (and so copy, page by page) the whole inherited heap of the parent for nothing.
+    # What exists now (the repository, its plans, the prepared files) outlives the printing:
+    # the cyclic collector, which runs often while sqlglot trees are built and dropped, then
+    # does not rescan it each time (nor, in a worker, copy the inherited heap page by page).
     gc.freeze()
     try:
+        if count <= 1:
+            return [_forked_render(i) for i in range(len(todo))]
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_forked_render, range(len(todo)),
                                  chunksize=max(1, len(todo) // (16 * count))))
@@ -304,7 +308,8 @@ def _render_all(todo: list[tuple[str, Prepared]], jobs: int | None) -> list[str]
 
 def _forked_render(index: int) -> str:
     path, prepared = _FORKED[index]
-    return _rendered(prepared, path)
+    with collector_paused():  # one collection after the file (its trees are garbage then)
+        return _rendered(prepared, path)
 
 
 def _prepare_one(repo: Repo, settings: GoldenSettings, kind: str, dialect: str,

@@ -612,7 +612,7 @@ def finalize(tree: exp.Expr, dialect: Dialect) -> exp.Expr:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while one tree is built or printed.
 
     Every sqlglot node points to its parent, so each one is tracked by the collector, and
@@ -646,7 +646,7 @@ def _discard(tree: exp.Expr) -> None:
 
 def compile_plan(plan: PointInTimePlan, dialect: Dialect) -> exp.Expr:
     """The sqlglot tree of ``plan`` for ``dialect``."""
-    with _collector_paused():
+    with collector_paused():
         return finalize(PointInTimeCompiler(plan, dialect).build(), dialect)
 
 
@@ -691,7 +691,7 @@ def header(plan: PointInTimePlan, dialect: Dialect) -> str:
 
 def render_plan(plan: PointInTimePlan, dialect: Dialect) -> str:
     """The SQL text of ``plan`` for ``dialect``: the header comment, then the query."""
-    with _collector_paused():
+    with collector_paused():
         tree = compile_plan(plan, dialect)
         text = header(plan, dialect) + render(tree, dialect, copy=False)
         _discard(tree)
