@@ -5,13 +5,15 @@ one in five an aggregation view; services of 10 views), with ``[golden] spine =
 "proj.ds.spine"`` added to its fsql.toml, at ``--sizes`` views (default 50 and 500, i.e. 5
 and 50 services; the 50- and 200-view services of bench/compile.py are left out unless
 ``--big-services``). Per size, wall seconds (``time.perf_counter``, in this process, the
-repository loaded by each call) of:
+repository loaded by each call) and CPU seconds (this process and its workers: on a loaded
+machine the wall time says more about the other processes) of:
 
 - ``update`` into an empty directory (every file compiled and written; the local cache of
-  fsql/checks/cache.py cold, in a temporary ``FSQL_CACHE_DIR``);
+  fsql/checks/cache.py cold, in a temporary ``FSQL_CACHE_DIR``), in one process and in
+  ``--jobs`` processes (default 2; forked once the parent has prepared every file);
 - ``check`` of the up-to-date directory with that cache (a developer's machine, a
-  pre-commit hook) and without it (a fresh CI machine: every file compiled), the latter also
-  in ``--jobs`` processes (default 2; each worker loads the repository, within the time);
+  pre-commit hook) and without it (a fresh CI machine: every file compiled), the latter in
+  one process and in ``--jobs`` processes;
 - ``check`` after one view's definition changed (the diff of every file that reads it);
 - with ``--validate``, ``fsql validate`` (every view alone and every service per dialect,
   compiled and parsed back) in ``--jobs`` processes, then again in one process with the
@@ -25,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -59,11 +63,17 @@ def write_repository(root: Path, n_views: int, big_services: bool,
     return len(services)
 
 
-def timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    """(seconds, result) of ``run()``."""
-    start = time.perf_counter()
+def timed(run: Callable[[], Any]) -> tuple[str, Any]:
+    """("wall seconds (CPU seconds)", result) of ``run()``; CPU: this process and the
+    workers it waited for."""
+    start, cpu = time.perf_counter(), _cpu()
     result = run()
-    return time.perf_counter() - start, result
+    return f"{time.perf_counter() - start:.2f} ({_cpu() - cpu:.2f})", result
+
+
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
@@ -75,34 +85,42 @@ def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
         root.mkdir()
         os.environ["FSQL_CACHE_DIR"] = str(Path(tmp) / "cache")  # cold at the start
         n_services = write_repository(root, size, big, kinds)
-        took, changes = timed(lambda: golden.update(root, out, dialects=dialects))
+        took, changes = timed(lambda: golden.update(root, out, dialects=dialects, jobs=1))
         files = len(changes.added)
-        rows.append((f"update, empty directory, cold cache ({files} files)", f"{took:.2f}"))
+        rows.append((f"update, empty directory, cold cache ({files} files), 1 process", took))
+        if jobs > 1:
+            shutil.rmtree(out)
+            shutil.rmtree(Path(tmp) / "cache", ignore_errors=True)
+            took, changes = timed(lambda: golden.update(root, out, dialects=dialects,
+                                                        jobs=jobs))
+            assert len(changes.added) == files, changes.summary()
+            rows.append((f"update, empty directory, cold cache, {jobs} processes", took))
         took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
         assert changes.clean, changes.summary()
-        rows.append(("check, up to date (local cache)", f"{took:.2f}"))
-        took, changes = timed(lambda: golden.check(root, out, dialects=dialects, cache=False))
+        rows.append(("check, up to date (local cache)", took))
+        took, changes = timed(lambda: golden.check(root, out, dialects=dialects, cache=False,
+                                                   jobs=1))
         assert changes.clean, changes.summary()
-        rows.append(("check, up to date, no cache (a fresh CI machine)", f"{took:.2f}"))
+        rows.append(("check, up to date, no cache (a fresh CI machine), 1 process", took))
         if jobs > 1:
             took, changes = timed(lambda: golden.check(root, out, dialects=dialects, jobs=jobs,
                                                        cache=False))
             assert changes.clean, changes.summary()
-            rows.append((f"check, up to date, no cache, {jobs} processes", f"{took:.2f}"))
+            rows.append((f"check, up to date, no cache, {jobs} processes", took))
         views = root / "views_00.py"
         views.write_text(views.read_text().replace('ttl="7d"', 'ttl="8d"', 1))
         took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
         rows.append((f"check, one view changed ({len(changes.changed)} files differ, local "
-                     "cache)", f"{took:.2f}"))
+                     "cache)", took))
         if run_validate:
             took, report = timed(lambda: validate(root, dialects=dialects, jobs=jobs))
             assert not report.problems, report.problems[0].format()
             rows.append((f"validate, cold cache ({report.statements} statements compiled and "
-                         f"parsed, {jobs} processes)", f"{took:.2f}"))
+                         f"parsed, {jobs} processes)", took))
             took, report = timed(lambda: validate(root, dialects=dialects))
             assert not report.problems, report.problems[0].format()
             rows.append(("validate again (local cache: every request planned, none printed)",
-                         f"{took:.2f}"))
+                         took))
     print(f"{size} views, {n_services} services, {len(dialects)} dialects, kinds "
           f"{', '.join(kinds)}", flush=True)
     return rows
@@ -115,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dialects", default="duckdb,bigquery,snowflake,postgres",
                         help="comma-separated dialects (default: all four)")
     parser.add_argument("--jobs", type=int, default=2,
-                        help="also check in this many processes (default: 2; 1: skip)")
+                        help="also update and check in this many processes (default: 2; 1: "
+                             "skip)")
     parser.add_argument("--validate", action="store_true",
                         help="also time fsql validate (every view and service, per dialect)")
     parser.add_argument("--kinds", default="training,materialize,dbt",
@@ -131,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                              args.validate, args.kinds.split(","))]
     load = os.getloadavg()
     print(f"\nload average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} CPUs)\n")
-    print("| views | measurement | seconds |\n|---|---|---|")
+    print("| views | measurement | wall seconds (CPU seconds) |\n|---|---|---|")
     for size, what, value in table:
         print(f"| {size} | {what} | {value} |")
     return 0

@@ -78,7 +78,9 @@ def _idle_selects(tree: exp.Expr, triggers: tuple[type[exp.Expr], ...]
     """The ``SELECT``\\ s of ``tree`` with no node of ``triggers`` below them, by id (the
     values keep them alive, so that no node built while printing can take one's id)."""
     idle: dict[int, exp.Expr] = {}
-    for node in tree.walk():  # breadth first: a node's ancestors come before it
+    stack = [tree]
+    while stack:  # depth first, parents before children (tree.walk() is slower)
+        node = stack.pop()
         if type(node) is exp.Select:
             idle[id(node)] = node
         elif isinstance(node, triggers):
@@ -86,6 +88,11 @@ def _idle_selects(tree: exp.Expr, triggers: tuple[type[exp.Expr], ...]
             while parent is not None:
                 idle.pop(id(parent), None)
                 parent = parent.parent
+        for value in node.args.values():
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, exp.Expr))
+            elif isinstance(value, exp.Expr):
+                stack.append(value)
     return idle
 
 
