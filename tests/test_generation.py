@@ -55,7 +55,10 @@ def test_the_faster_generator_is_used_where_it_skips_work() -> None:
         assert chain is not None
         names = {generation._name(r) for r in chain[0]}
         assert set(generation.IDLE_WITHOUT) & names
-    assert generation._fast("duckdb") is None  # nothing of its chain is skipped
+    for dialect in DIALECTS:  # identifiers remembered
+        found = generation._fast(dialect)
+        assert found is not None and "identifier_sql" in vars(found.cls)
+    assert not generation._fast("duckdb").triggers  # nothing of its chain is skipped
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -107,6 +110,10 @@ TRIGGERING = [
                  "DATE '2020-01-05')) AS n, (SELECT MAX(a) FROM t) AS m"),
     ("duckdb", "SELECT UNNEST(xs) AS x, (SELECT 1) AS one FROM t"),
     ("duckdb", "SELECT a FROM (VALUES (1), (2)) AS v(a)"),
+    # identifiers: reserved words, digits, quotes inside, the same name quoted and not
+    ("duckdb", 'SELECT "select", "1a", "a""b", "A", A, a, "order" AS "group" FROM "t" AS t'),
+    ("bigquery", "SELECT `select`, `1a`, `a-b`, `dual` FROM `p.d.t` AS dual"),
+    ("snowflake", 'SELECT "dual", dual, "Mixed", mixed FROM dual'),
 ]
 
 
@@ -118,6 +125,9 @@ def test_trees_with_kept_rewrites_print_as_sqlglot_prints_them(read: str, text: 
     for pretty in (False, True):
         assert generation.sql(tree, dialect, pretty=pretty) == tree.sql(dialect=dialect,
                                                                         pretty=pretty)
+    for identify in (False, True):  # identify set: sqlglot's own identifier_sql
+        assert generation.sql(tree, dialect, identify=identify) == tree.sql(
+            dialect=dialect, identify=identify)
     expected = tree.sql(dialect=dialect)
     assert generation.sql(tree, dialect, copy=False) == expected  # rewrites it in place
 

@@ -12,7 +12,9 @@ BigQuery or Snowflake query (bench/README.md, golden check).
 out the rewrites of :data:`IDLE_WITHOUT`, each of which returns its input unchanged when the
 ``SELECT`` has no node of the listed types below it (one walk of the tree finds those that
 do); a ``SELECT`` with one below it, or one that the generator builds while printing (not
-part of the tree passed in), goes through sqlglot's whole chain. Rewrites that are not listed (or
+part of the tree passed in), goes through sqlglot's whole chain. And it remembers the text
+of each identifier (name, quoted or not) where that is all the text depends on: a query
+names the same columns hundreds of times. Rewrites that are not listed (or
 a sqlglot whose chain cannot be read) are kept: the output is byte-identical to
 ``tree.sql(dialect=...)`` (tests/test_generation.py compares them on every golden).
 
@@ -52,10 +54,10 @@ IDLE_WITHOUT: dict[str, tuple[type[exp.Expr], ...]] = {
 
 
 def sql(tree: exp.Expr, dialect: str, *, pretty: bool = False, copy: bool = True,
-        unsupported_level: ErrorLevel = ErrorLevel.WARN) -> str:
-    """``tree.sql(dialect=dialect, pretty=pretty, copy=copy, unsupported_level=...)``, the
-    same text, faster for the ``SELECT``\\ s without the nodes of :data:`IDLE_WITHOUT` below
-    them. ``copy=False`` lets the generator rewrite ``tree`` in place (as sqlglot's does).
+        identify: bool | str = False, unsupported_level: ErrorLevel = ErrorLevel.WARN) -> str:
+    """``tree.sql(dialect=dialect, pretty=..., copy=..., identify=..., unsupported_level=...)``:
+    the same text, with less work (the module's docstring says which). ``copy=False`` lets the
+    generator rewrite ``tree`` in place (as sqlglot's does).
 
     >>> from sqlglot import parse_one
     >>> sql(parse_one("SELECT 1 AS x"), "snowflake", pretty=True)
@@ -64,12 +66,14 @@ def sql(tree: exp.Expr, dialect: str, *, pretty: bool = False, copy: bool = True
     found = _fast(dialect)
     if found is None:
         return SqlglotDialect.get_or_raise(dialect).generate(
-            tree, copy=copy, pretty=pretty, unsupported_level=unsupported_level)
-    generator = found.cls(pretty=pretty, unsupported_level=unsupported_level,
-                          dialect=found.dialect)
+            tree, copy=copy, pretty=pretty, identify=identify,
+            unsupported_level=unsupported_level)
+    generator = found.cls(pretty=pretty, identify=identify,
+                          unsupported_level=unsupported_level, dialect=found.dialect)
     if copy:
         tree = tree.copy()
-    setattr(generator, "fsql_idle", _idle_selects(tree, found.triggers))  # noqa: B010 (a slot)
+    idle = _idle_selects(tree, found.triggers) if found.triggers else {}
+    setattr(generator, "fsql_idle", idle)  # noqa: B010 (a slot)
     return generator.generate(tree, copy=False)
 
 
@@ -108,33 +112,64 @@ class _Fast:
 
 @cache
 def _fast(dialect: str) -> _Fast | None:
-    """The faster generator of ``dialect``, or None when it would skip nothing (or sqlglot's
-    SELECT chain is not a :func:`sqlglot.transforms.preprocess` this module can read)."""
+    """The faster generator of ``dialect``, or None when it would save nothing (sqlglot's
+    SELECT chain holds nothing to skip or is not a :func:`sqlglot.transforms.preprocess`
+    this module can read, and identifiers cannot be cached)."""
     instance = SqlglotDialect.get_or_raise(dialect)
     base = instance.generator_class
+    body: dict[str, Any] = {"__slots__": ("fsql_idle",)}
+    triggers: tuple[type[exp.Expr], ...] = ()
     full = base.TRANSFORMS.get(exp.Select)
     chain = _chain(full) if full is not None else None
-    if chain is None:
-        return None
-    rewrites, then = chain
-    kept = [r for r in rewrites if _name(r) not in IDLE_WITHOUT]
-    if len(kept) == len(rewrites):
-        return None
-    triggers = tuple(dict.fromkeys(t for r in rewrites for t in IDLE_WITHOUT.get(_name(r), ())))
-    reduced = _preprocess(kept, then)
-    assert full is not None
+    if chain is not None and any(_name(r) in IDLE_WITHOUT for r in chain[0]):
+        rewrites, then = chain
+        triggers = tuple(dict.fromkeys(t for r in rewrites
+                                       for t in IDLE_WITHOUT.get(_name(r), ())))
+        reduced = _preprocess([r for r in rewrites if _name(r) not in IDLE_WITHOUT], then)
+        assert full is not None
 
-    def select_sql(self: Any, expression: exp.Expr) -> str:
-        if id(expression) in self.fsql_idle:
-            return reduced(self, expression)
-        return full(self, expression)  # a trigger below it, or built while printing
+        def select_sql(self: Any, expression: exp.Expr) -> str:
+            if id(expression) in self.fsql_idle:
+                return reduced(self, expression)
+            return full(self, expression)  # a trigger below it, or built while printing
 
-    cls = type(f"Fsql{base.__name__}", (base,), {
-        "__slots__": ("fsql_idle",),
-        "__doc__": f"{base.__name__} without the SELECT rewrites that change nothing here.",
-        "TRANSFORMS": {**base.TRANSFORMS, exp.Select: select_sql},
-    })
-    return _Fast(instance, cls, triggers)
+        body["TRANSFORMS"] = {**base.TRANSFORMS, exp.Select: select_sql}
+    if base.identifier_sql is Generator.identifier_sql and \
+            _qualname(type(instance).can_quote) in QUOTING_BY_FLAG:
+        body["identifier_sql"] = _cached_identifier_sql({})
+    if len(body) == 1:
+        return None
+    body["__doc__"] = f"{base.__name__}, printing the same text with less work."
+    return _Fast(instance, type(f"Fsql{base.__name__}", (base,), body), triggers)
+
+
+# Dialect.can_quote methods that, unless the generator's ``identify`` is set, quote exactly
+# the identifiers whose ``quoted`` flag is set (read from sqlglot 30's sources).
+QUOTING_BY_FLAG = frozenset({"Dialect.can_quote", "Snowflake.can_quote"})
+
+
+def _cached_identifier_sql(texts: dict[tuple[str, bool, bool], str]
+                           ) -> Callable[[Any, exp.Identifier], str]:
+    """sqlglot's ``identifier_sql``, remembered by (name, quoted, pretty) while neither
+    ``identify`` nor ``normalize`` is set: then its text depends on nothing else (a name
+    recurs hundreds of times in a query)."""
+
+    def identifier_sql(self: Any, expression: exp.Identifier) -> str:
+        if self.identify or self.normalize or not isinstance(expression.this, str):
+            return Generator.identifier_sql(self, expression)
+        key = (expression.this, bool(expression.quoted), bool(self.pretty))
+        text = texts.get(key)
+        if text is None:
+            if len(texts) > 100_000:
+                texts.clear()
+            text = texts[key] = Generator.identifier_sql(self, expression)
+        return text
+
+    return identifier_sql
+
+
+def _qualname(function: Any) -> str:
+    return getattr(function, "__qualname__", "")
 
 
 def _chain(handler: Callable[..., str]) -> tuple[list[Rewrite], Any] | None:
