@@ -77,6 +77,7 @@ from fsql.sql.tree import (
     joined,
     key_name,
     literal,
+    nodes_of,
     relation_for_source,
     src_cte_name,
     table,
@@ -445,11 +446,8 @@ class PointInTimeCompiler:
                 columns += aggregation.columns(values)
             else:
                 columns += self.feature_columns(i, lookup)
-        for join in joins:  # aggregations are joined to the chain's last CTE on the row id
-            for column in join.find_all(exp.Column):
-                if column.table == SPINE:
-                    column.set("table", ident(chain))
-        for column in (c for out in columns for c in out.find_all(exp.Column)):
+        # aggregations are joined to the chain's last CTE on the row id
+        for column in (c for part in (*joins, *columns) for c in nodes_of(part, exp.Column)):
             if column.table == SPINE:
                 column.set("table", ident(chain))
         hidden = [ident(RID), ident(T)] + (
@@ -600,7 +598,7 @@ def finalize(tree: exp.Expr, dialect: Dialect) -> exp.Expr:
     if not dialect.reserved_words:
         return tree
     reserved = [
-        node for node in tree.find_all(exp.Identifier)
+        node for node in nodes_of(tree, exp.Identifier)
         if not node.quoted and node.name.lower() in dialect.reserved_words
     ]
     for node in reserved:

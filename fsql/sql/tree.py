@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlglot
 from sqlglot import exp
@@ -28,6 +28,7 @@ _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 CREATED_NULL = INT64_MIN + 1  # a NULL created time is the oldest in the tie order
+Node = TypeVar("Node", bound=exp.Expr)
 
 
 def ident(name: str) -> exp.Identifier:
@@ -63,6 +64,24 @@ def tie_struct(ts: exp.Expr, created: exp.Expr,
               "v": value}
     return exp.Struct(expressions=[
         exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in fields.items()])
+
+
+def nodes_of(tree: exp.Expr, kind: type[Node]) -> list[Node]:
+    """The nodes of ``kind`` in ``tree`` (``tree`` included), found before any is changed:
+    what ``list(tree.find_all(kind))`` finds, without its generator's cost per node (a
+    tree's walk was a tenth of compiling it)."""
+    found: list[Node] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kind):
+            found.append(node)
+        for value in node.args.values():
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, exp.Expr))
+            elif isinstance(value, exp.Expr):
+                stack.append(value)
+    return found
 
 
 def key_name(i: int) -> str:
