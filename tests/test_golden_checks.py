@@ -289,9 +289,27 @@ def test_out_is_a_file(repo: Path, tmp_path: Path) -> None:
 
 
 def test_jobs_give_the_same_files(repo: Path, tmp_path: Path) -> None:
-    golden.update(repo, tmp_path / "one", cache=False)
+    golden.update(repo, tmp_path / "one", cache=False, jobs=1)
     golden.update(repo, tmp_path / "two", jobs=2, cache=False)
     assert files_under(tmp_path / "one") == files_under(tmp_path / "two")
+
+
+def test_processes_by_default_from_64_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert golden.default_jobs(golden.PARALLEL_FROM - 1) == 1
+    assert golden.default_jobs(golden.PARALLEL_FROM) == 3
+
+
+def test_a_worker_error_names_its_file(repo: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from fsql.checks import outputs
+
+    def failing(*args: object, **kwargs: object) -> str:
+        raise DefinitionError("no such thing")
+
+    monkeypatch.setattr(outputs, "print_script", failing)  # forked workers inherit it
+    with pytest.raises(DefinitionError, match=r"^\w+/materialize/\w+\.sql: no such thing$"):
+        golden.update(repo, tmp_path / "g", jobs=2, cache=False)
 
 
 def test_cli_subprocess(repo: Path, tmp_path: Path) -> None:
