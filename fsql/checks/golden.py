@@ -284,7 +284,7 @@ def _render_all(todo: list[tuple[str, Prepared]], jobs: int | None) -> list[str]
     """The texts of ``todo`` ((path, prepared file) pairs), in order. In ``jobs`` > 1
     processes, forked once this process has prepared (loaded and planned) everything, so
     that a worker prints files the parent prepared instead of loading the repository again;
-    where processes cannot be forked (Windows, and macOS' default), in this one."""
+    where processes cannot be forked (Windows), in this one."""
     count = default_jobs(len(todo)) if jobs is None else jobs
     count = min(count, len(todo))
     if count > 1 and "fork" not in multiprocessing.get_all_start_methods():
@@ -294,7 +294,10 @@ def _render_all(todo: list[tuple[str, Prepared]], jobs: int | None) -> list[str]
     # What exists now (the repository, its plans, the prepared files) outlives the printing:
     # the cyclic collector, which runs often while sqlglot trees are built and dropped, then
     # does not rescan it each time (nor, in a worker, copy the inherited heap page by page).
-    gc.freeze()
+    # (Unless the caller froze objects itself: unfreezing afterwards would undo that.)
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     try:
         if count <= 1:
             return [_forked_render(i) for i in range(len(todo))]
@@ -303,7 +306,8 @@ def _render_all(todo: list[tuple[str, Prepared]], jobs: int | None) -> list[str]
                                  chunksize=max(1, len(todo) // (16 * count))))
     finally:
         _FORKED = []
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def _forked_render(index: int) -> str:
