@@ -32,8 +32,9 @@ def add_commands(commands: Any) -> None:
         action.add_argument("--jobs", type=int, default=1, metavar="N",
                             help="compile in N processes (default: 1)")
         action.add_argument("--no-cache", action="store_true",
-                            help="compile every file, even those whose inputs match the local "
-                                 "cache ($FSQL_CACHE_DIR, default ~/.cache/fsql/golden)")
+                            help="compile every file, even those whose inputs match the golden "
+                                 "directory's record (.fsql-golden.json) or the local cache "
+                                 "($FSQL_CACHE_DIR, default ~/.cache/fsql/golden)")
     check = commands.add_parser(
         "validate", help="load, type-check and compile every service and view per dialect")
     _repo_options(check)
