@@ -664,6 +664,9 @@ class AggregationSQL:
         if agg.function == "sum" and self.is_float(agg) and \
                 self.p.dialect.float_overflow_raises:
             return self.ieee_float_sum(value, over)
+        if agg.function == "avg" and self.is_float(agg) and (
+                self.p.dialect.avg_of_infinity_is_nan or self.p.dialect.float_overflow_raises):
+            return self.ieee_float_avg(value, over)
         if agg.function in ("min", "max") and self.is_string(agg):
             value = self.p.dialect.string_order(value)  # by code point (Postgres: COLLATE "C")
         if agg.function == "min" and self.p.dialect.min_max_propagate_nan and self.is_float(agg):
@@ -672,6 +675,30 @@ class AggregationSQL:
             return exp.Coalesce(this=over(exp.Min(this=not_nan)),
                                 expressions=[over(exp.Min(this=value))])
         return over(aggregate_function(agg, value))
+
+    def ieee_float_avg(self, value: exp.Expr,
+                       over: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+        """A float average by IEEE 754 where the engine's AVG is not (a running mean gives NaN
+        over an infinity and finite values) or its sum raises past float64: the sum of
+        x * 2^-11 (exact scaling; it cannot leave float64 for finite inputs), which is NaN
+        or +/-inf when an input makes it so, else divided by the count and scaled back (the
+        mean of finite values always fits)."""
+        dialect, dtype = self.p.dialect, DType("float64")
+        scale = 2.0**11
+        scaled = over(exp.Sum(this=exp.Mul(this=paren(value.copy()),
+                                           expression=exp.Literal.number(repr(1 / scale)))))
+        count = over(exp.Count(this=value))
+        infinite = exp.EQ(this=exp.Abs(this=scaled.copy()),
+                          expression=literal(math.inf, dtype, dialect))
+        divided = exp.Div(this=exp.Cast(this=scaled.copy(), to=dialect.type_sql(dtype)),
+                          expression=exp.Nullif(this=count, expression=exp.Literal.number(0)))
+        mean = exp.Mul(this=paren(divided), expression=exp.Literal.number(repr(scale)))
+        return exp.Case(ifs=[
+            exp.If(this=is_null(scaled.copy()), true=exp.Cast(this=exp.null(),
+                                                              to=dialect.type_sql(dtype))),
+            exp.If(this=dialect.is_nan(scaled.copy()), true=scaled.copy()),
+            exp.If(this=infinite, true=scaled)],
+            default=mean)
 
     def ieee_float_sum(self, value: exp.Expr,
                        over: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:

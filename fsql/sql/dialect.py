@@ -69,6 +69,7 @@ class Dialect:
     nan_sorts_lowest: bool
     min_max_propagate_nan: bool
     float_overflow_raises: bool
+    avg_of_infinity_is_nan: bool
     capabilities: frozenset[str]
     epoch_micros: dict[str, str]
     types: dict[str, str]
@@ -193,6 +194,7 @@ def load_dialect(text: str, *, where: str) -> Dialect:
         nan_sorts_lowest=settings["nan_sorts_lowest"],
         min_max_propagate_nan=settings["min_max_propagate_nan"],
         float_overflow_raises=settings["float_overflow_raises"],
+        avg_of_infinity_is_nan=settings["avg_of_infinity_is_nan"],
         capabilities=capabilities,
         epoch_micros=dict(settings["epoch_micros"]),
         types=dict(settings["types"]),

@@ -170,11 +170,52 @@ WITH __fsql_spine AS (
                 ORDER BY __fsql_mt
                 RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
               ) AS __fsql_p0_a3,
-              CAST(AVG(__fsql_x1) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_mt
-                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-              ) AS FLOAT64) AS __fsql_p0_a4,
+              CAST(CASE
+                WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                ) IS NULL
+                THEN CAST(NULL AS FLOAT64)
+                WHEN IS_NAN(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                  )
+                )
+                THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                )
+                WHEN ABS(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                  )
+                ) = CAST('inf' AS FLOAT64)
+                THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                )
+                ELSE (
+                  CAST(SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                  ) AS FLOAT64) / NULLIF(
+                    COUNT(__fsql_x1) OVER (
+                      PARTITION BY __fsql_k0
+                      ORDER BY __fsql_mt
+                      RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                    ),
+                    0
+                  )
+                ) * 2048.0
+              END AS FLOAT64) AS __fsql_p0_a4,
               COALESCE(
                 MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
                   PARTITION BY __fsql_k0
