@@ -20,7 +20,14 @@ from sqlglot import exp
 
 from fsql.dtypes import DType
 from fsql.monitor.run import _feature
-from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
+from fsql.monitor.stats import (
+    CATEGORICAL,
+    NUMERIC,
+    StatsColumn,
+    stats_query,
+    stats_sql,
+    top_query,
+)
 from fsql.sql.dialect import get_dialect
 from tests.engines import TableData
 from tests.engines.duckdb_engine import DuckDBEngine
@@ -104,8 +111,7 @@ def _check(dialect: str, rows: list[list[Any]],
     table = TableData([(c.name, str(c.dtype)) for c in columns], rows)
     engine = ENGINES[dialect]()
     relation = exp.to_table("t")
-    result = engine.run(stats_query(relation, columns, target).sql(dialect=target.sqlglot),
-                        {"t": table})
+    result = engine.run(stats_sql(relation, columns, target), {"t": table})
     values = {c.lower(): v for c, v in zip(result.columns, result.rows[0], strict=True)}
     for i, column in enumerate(columns):
         top = []
@@ -148,6 +154,24 @@ NAMED = [StatsColumn(n, c.dtype) for n, c in zip(["c", "v", "cum", "b", "n"], CO
                                      pytest.param("snowflake", marks=pytest.mark.engine)])
 def test_features_named_like_the_query_aliases(dialect: str) -> None:
     _check(dialect, _rows(40, 11), NAMED)
+
+
+# Names that are the templates' placeholders, quotes of either dialect, a query alias.
+ODD = [StatsColumn(n, DType(*t)) for n, t in [
+    ("x", ("float64",)), ("c", ("int64",)), ('a"b`c', ("string",)), ("v", ("bool",)),
+    ("c0_mean", ("float64",)), ("987654321", ("int64",)), ("__fsql_table", ("decimal", 10, 2)),
+    ("__fsql_column", ("float64",))]]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "bigquery", "snowflake", "postgres"])
+@pytest.mark.parametrize("relation", [exp.to_table("t"), exp.to_table("db.s.t"),
+                                      exp.paren(exp.select("*").from_("t")).as_("q")])
+def test_the_text_of_the_statistics_is_the_query_tree_rendered(dialect: str,
+                                                              relation: exp.Expr) -> None:
+    """stats_sql (what fsql runs, from templates) is stats_query's text, to the character."""
+    target = get_dialect(dialect)
+    assert stats_sql(relation, ODD, target) == \
+        stats_query(relation, ODD, target).sql(dialect=target.sqlglot)
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", pytest.param("bigquery", marks=pytest.mark.engine),

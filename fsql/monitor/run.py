@@ -20,7 +20,14 @@ from fsql.engines.files import first_line
 from fsql.engines.runner import connect, feature_dtypes, training_table
 from fsql.errors import ExecutionError
 from fsql.monitor.drift import bins_query, numeric_bin_counts
-from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
+from fsql.monitor.stats import (
+    CATEGORICAL,
+    NUMERIC,
+    StatsColumn,
+    stats_query,
+    stats_sql,
+    top_query,
+)
 from fsql.sql.dialect import Dialect, get_dialect
 
 FORMAT = 1
@@ -105,7 +112,7 @@ def compute(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
     in the PSI bins of its own deciles and top values (what a baseline records)."""
     dialect = get_dialect("duckdb")
     try:
-        cursor = con.execute(stats_query(relation, columns, dialect).sql(dialect="duckdb"))
+        cursor = con.execute(stats_sql(relation, columns, dialect))
         names = [d[0] for d in cursor.description]
         (row,) = cursor.fetchall()
         values = dict(zip(names, row, strict=True))
