@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.monitor.run import _feature
+from fsql.engines.runner import connect
+from fsql.errors import ExecutionError
+from fsql.monitor.run import FeatureStats, _feature, compute
+from fsql.monitor.side_by_side import threads_of
 from fsql.monitor.stats import (
     CATEGORICAL,
     NUMERIC,
@@ -118,18 +122,52 @@ def _check(dialect: str, rows: list[list[Any]],
         if column.dtype.name in CATEGORICAL:
             top = engine.run(top_query(relation, column, target).sql(dialect=target.sqlglot),
                              {"t": table}).rows
-        got = _feature(i, column, values, [tuple(r) for r in top])
-        want = _reference(rows, i, column)
-        want["bins"] = _reference_bins(rows, i, column, got.deciles)
-        for name, expected in want.items():
-            actual = getattr(got, name)
-            if isinstance(expected, list):
-                assert len(actual) == len(expected), (dialect, column.name, name)
-                assert all(_close(a, e) if not isinstance(e, list) else a == e
-                           for a, e in zip(actual, expected, strict=True)), \
-                    (dialect, column.name, name, actual, expected)
-            else:
-                assert _close(actual, expected), (dialect, column.name, name, actual, expected)
+        _compare(dialect, rows, i, column, _feature(i, column, values, [tuple(r) for r in top]))
+
+
+def _compare(where: str, rows: list[list[Any]], i: int, column: StatsColumn,
+             got: FeatureStats) -> None:
+    want = _reference(rows, i, column)
+    want["bins"] = _reference_bins(rows, i, column, got.deciles)
+    for name, expected in want.items():
+        actual = getattr(got, name)
+        if isinstance(expected, list):
+            assert len(actual) == len(expected), (where, column.name, name)
+            assert all(_close(a, e) if not isinstance(e, list) else a == e
+                       for a, e in zip(actual, expected, strict=True)), \
+                (where, column.name, name, actual, expected)
+        else:
+            assert _close(actual, expected), (where, column.name, name, actual, expected)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["table", "frame", "query"])
+def test_computed_statistics_equal_numpy_on_every_path(kind: str, threads: int) -> None:
+    """compute() on DuckDB: a catalog table's features one query each, side by side on
+    ``threads`` cursors (the setting restored after); a registered frame's (other cursors do
+    not see it) and a subquery's in one query."""
+    rows = _rows(300, 21)
+    con = connect()
+    con.execute(f"SET threads = {threads}")
+    frame = pa.table({c.name: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
+    con.register("frame", frame)
+    con.execute("CREATE TABLE t AS SELECT * FROM frame")
+    relation = {"table": exp.to_table("t"), "frame": exp.to_table("frame"),
+                "query": exp.paren(exp.select("*").from_("t")).as_("q")}[kind]
+    report = compute(con, relation, COLUMNS, label=kind)
+    for i, column in enumerate(COLUMNS):
+        _compare(kind, rows, i, column, report.features[i])
+    assert threads_of(con) == threads
+
+
+def test_a_failing_feature_query_is_one_execution_error() -> None:
+    con = connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE t AS SELECT 1.5 AS x, 'a' AS y")
+    with pytest.raises(ExecutionError, match="DuckDB failed"):
+        compute(con, exp.to_table("t"), [StatsColumn("x", DType("float64")),
+                                         StatsColumn("nope", DType("int64"))], label="t")
+    assert threads_of(con) == 2
 
 
 @pytest.mark.parametrize("size, seed", [(200, 1), (1, 2), (0, 3), (13, 4)])

@@ -20,6 +20,7 @@ from fsql.engines.files import first_line
 from fsql.engines.runner import connect, feature_dtypes, training_table
 from fsql.errors import ExecutionError
 from fsql.monitor.drift import bins_query, numeric_bin_counts
+from fsql.monitor.side_by_side import run_side_by_side, shared, threads_of
 from fsql.monitor.stats import (
     CATEGORICAL,
     NUMERIC,
@@ -111,17 +112,29 @@ def compute(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
     """Run the statistics of ``columns`` of ``relation`` on ``con`` (DuckDB), with the counts
     in the PSI bins of its own deciles and top values (what a baseline records)."""
     dialect = get_dialect("duckdb")
+    tops = [c for c in columns if c.dtype.name in CATEGORICAL]
+    top_sql = [top_query(relation, c, dialect).sql(dialect="duckdb") for c in tops]
     try:
-        cursor = con.execute(stats_sql(relation, columns, dialect))
-        names = [d[0] for d in cursor.description]
-        (row,) = cursor.fetchall()
-        values = dict(zip(names, row, strict=True))
-        tops = {c.name: con.execute(top_query(relation, c, dialect).sql(dialect="duckdb"))
-                .fetchall() for c in columns if c.dtype.name in CATEGORICAL}
+        workers = threads_of(con)
+        if workers > 1 and len(columns) > 1 and isinstance(relation, exp.Table) \
+                and shared(con, relation):
+            # one query per feature, side by side (fsql.monitor.side_by_side)
+            found = run_side_by_side(con, [stats_sql(relation, [c], dialect) for c in columns]
+                                     + top_sql, workers)
+            rows = [(0, dict(zip(names, row, strict=True)))
+                    for names, (row,) in found[:len(columns)]]
+            top_rows = [r for _, r in found[len(columns):]]
+        else:
+            cursor = con.execute(stats_sql(relation, columns, dialect))
+            names = [d[0] for d in cursor.description]
+            (row,) = cursor.fetchall()
+            rows = [(i, dict(zip(names, row, strict=True))) for i in range(len(columns))]
+            top_rows = [con.execute(q).fetchall() for q in top_sql]
     except duckdb.Error as err:
         raise ExecutionError(f"Statistics of {label}: DuckDB failed: {first_line(err)}") from None
-    return StatsReport(label, "duckdb", [_feature(i, c, values, tops.get(c.name, []))
-                                         for i, c in enumerate(columns)])
+    top = {c.name: r for c, r in zip(tops, top_rows, strict=True)}
+    return StatsReport(label, "duckdb", [_feature(i, c, values, top.get(c.name, []))
+                                         for (i, values), c in zip(rows, columns, strict=True)])
 
 
 def bin_counts(con: duckdb.DuckDBPyConnection, relation: exp.Expr, column: StatsColumn,
