@@ -141,11 +141,12 @@ def _compare(where: str, rows: list[list[Any]], i: int, column: StatsColumn,
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-@pytest.mark.parametrize("kind", ["table", "frame", "query"])
+@pytest.mark.parametrize("kind", ["table", "frame", "unshared frame", "query"])
 def test_computed_statistics_equal_numpy_on_every_path(kind: str, threads: int) -> None:
-    """compute() on DuckDB: a catalog table's features one query each, side by side on
-    ``threads`` cursors (the setting restored after); a registered frame's (other cursors do
-    not see it) and a subquery's in one query."""
+    """compute() on DuckDB: a catalog table's or a frame's features (given the frames, which
+    every cursor registers) one query each, side by side on ``threads`` cursors (the setting
+    restored after); a frame not given (other cursors do not see it) and a subquery's in one
+    query."""
     rows = _rows(300, 21)
     con = connect()
     con.execute(f"SET threads = {threads}")
@@ -153,8 +154,10 @@ def test_computed_statistics_equal_numpy_on_every_path(kind: str, threads: int) 
     con.register("frame", frame)
     con.execute("CREATE TABLE t AS SELECT * FROM frame")
     relation = {"table": exp.to_table("t"), "frame": exp.to_table("frame"),
+                "unshared frame": exp.to_table("frame"),
                 "query": exp.paren(exp.select("*").from_("t")).as_("q")}[kind]
-    report = compute(con, relation, COLUMNS, label=kind)
+    report = compute(con, relation, COLUMNS, label=kind,
+                     frames={"frame": frame} if kind == "frame" else None)
     for i, column in enumerate(COLUMNS):
         _compare(kind, rows, i, column, report.features[i])
     assert threads_of(con) == threads

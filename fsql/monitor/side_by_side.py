@@ -8,7 +8,7 @@ thread do the same work with less CPU (bench/README.md "Monitoring")."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -25,10 +25,23 @@ def threads_of(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 1
 
 
-def shared(con: duckdb.DuckDBPyConnection, table: exp.Table) -> bool:
-    """Whether another cursor of ``con``'s database sees ``table`` (a catalog table does; a
-    registered frame or a temporary table is the connection's own)."""
+Frames = Mapping[str, Any]  # name -> an Arrow table (or what DuckDB registers), per cursor
+
+
+def _cursor(con: duckdb.DuckDBPyConnection, frames: Frames | None
+            ) -> duckdb.DuckDBPyConnection:
     cursor = con.cursor()
+    for name, frame in (frames or {}).items():
+        cursor.register(name, frame)
+    return cursor
+
+
+def shared(con: duckdb.DuckDBPyConnection, table: exp.Table,
+           frames: Frames | None = None) -> bool:
+    """Whether another cursor of ``con``'s database, with ``frames`` registered, sees
+    ``table`` (a catalog table does; a registered frame or a temporary table is the
+    connection's own)."""
+    cursor = _cursor(con, frames)
     try:
         cursor.execute(exp.select(exp.Literal.number(1)).from_(table.copy(), copy=False)
                        .limit(0, copy=False).sql(dialect="duckdb")).fetchall()
@@ -40,10 +53,11 @@ def shared(con: duckdb.DuckDBPyConnection, table: exp.Table) -> bool:
 
 
 def run_side_by_side(con: duckdb.DuckDBPyConnection, queries: Sequence[str],
-                     workers: int) -> list[Result]:
+                     workers: int, frames: Frames | None = None) -> list[Result]:
     """Each query's column names and rows, in order: ``workers`` cursors of ``con``'s
-    database take the queries one at a time, with DuckDB's ``threads`` at 1 meanwhile (the
-    setting is the database's; restored after). The first failure is raised once all stop."""
+    database, each with ``frames`` registered, take the queries one at a time, with DuckDB's
+    ``threads`` at 1 meanwhile (the setting is the database's; restored after). The first
+    failure is raised once all stop."""
     results: list[Result | None] = [None] * len(queries)
     failures: list[BaseException] = []
     pending = list(reversed(range(len(queries))))
@@ -68,7 +82,7 @@ def run_side_by_side(con: duckdb.DuckDBPyConnection, queries: Sequence[str],
     before = threads_of(con)
     con.execute(statement_sql(set_option("threads")), [1])
     try:
-        pool = [threading.Thread(target=work, args=(con.cursor(),)) for _ in range(workers)]
+        pool = [threading.Thread(target=work, args=(_cursor(con, frames),)) for _ in range(workers)]
         for thread in pool:
             thread.start()
         for thread in pool:
