@@ -36,7 +36,7 @@ NOT_YET: dict[tuple[str, str], str] = {
     ("key_mapping", "bigquery"): _SHARED,
     ("key_mapping", "snowflake"): _SHARED,
     **{("timestamp_defaults", dialect): _MIXED
-       for dialect in ("bigquery", "snowflake", "postgres")},
+       for dialect in ("bigquery", "snowflake")},
 }
 
 

@@ -60,6 +60,7 @@ from fsql.plan.nodes import (
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
+from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
     CREATED,
     RID,
@@ -385,6 +386,7 @@ class PointInTimeCompiler:
         internal: list[str] = []
         streamed: set[str] = set()
         source_bodies: dict[exp.Expr, str] = {}  # by structure: one hash per source
+        sources: set[str] = set()  # the source CTEs' names
         aggregations: dict[int, tuple[AggregationSQL, list[exp.Join], dict[int, exp.Expr]]] = {}
         builders = {
             "window": self.window_cte,
@@ -395,6 +397,7 @@ class PointInTimeCompiler:
         for i, lookup in enumerate(self.plan.lookups):
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
+                sources.add(aggregation.src)
                 if aggregation.chained or aggregation.linked or aggregation.join_linked:
                     ctes.append((aggregation.src, aggregation.source_cte()))
                     if aggregation.chained:  # frames only
@@ -424,6 +427,7 @@ class PointInTimeCompiler:
             if shared is None:
                 shared = source_bodies[source] = src_cte_name(lookup.name)
                 ctes.append((shared, source))
+                sources.add(shared)
             self.sources[lookup.name] = shared
             if self.strategy(lookup) == "asof_two_phase":
                 # Read twice (narrow, then whole rows): streamed both times. Staging it once
@@ -435,6 +439,8 @@ class PointInTimeCompiler:
             ctes.append((chain, body))
             internal += self.chain_columns(i, lookup)
         self.chain = chain
+        if self.dialect.stage_shared_tables:  # Postgres: a table read by two source CTEs
+            ctes = stage_shared_tables(ctes, sources, materialized)
         joins: list[exp.Join] = []
         columns: list[exp.Expr] = []
         for i, lookup in enumerate(self.plan.lookups):
