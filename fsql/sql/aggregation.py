@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
@@ -74,6 +74,8 @@ from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
 LINK_NEEDS = frozenset({"star_except", "ignore_nulls", "values_lists"})
 _LINKED_PLANS = ("frames", "islands", "navigation")
 _MET_TIME = "__fsql_mt"  # a linked row's time before the probes: t, or the event's ts
+# The earliest and latest chain time of a linked row's key (AggregationSQL.pruned).
+_KEY_LOW, _KEY_HIGH = "__fsql_klo", "__fsql_khi"
 
 
 # A linked lifetime probe's time: before every timestamp BigQuery and Snowflake hold (year 1 is
@@ -372,6 +374,7 @@ class AggregationSQL:
                 joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
                                 on=exp.EQ(this=col(RID, q),
                                           expression=col("__fsql_none", e)))])
+        met = self.pruned(met, keys)
         # The frames read the chain row at t only: computed before the rows are repeated per
         # probe, they sort the events and the chain's rows once.
         frames = []
@@ -493,7 +496,7 @@ class AggregationSQL:
             not_null(col(RID)), copy=False)
         working = [*[key_name(n) for n in range(n_keys)], TS, CREATED,
                    *[input_name(m) for m in inputs], _MET_TIME, "__fsql_wi", "__fsql_o",
-                   "__fsql_side",
+                   "__fsql_side", _KEY_LOW, _KEY_HIGH,
                    *(running.value_ranks.values() if running is not None else [])]
         working += [w.alias for w in windows + counts]
         added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
@@ -506,6 +509,32 @@ class AggregationSQL:
             body = body.where(exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
                               copy=False)
         return body, added, values
+
+    def pruned(self, met: exp.Query, keys: Sequence[exp.Expr]) -> exp.Select:
+        """The link's stream ``met`` without the events no chain row of their key can see:
+        those after the key's latest chain time, or before its earliest chain time minus the
+        longest window (no lower bound for a lifetime aggregate), and every event of a key no
+        chain row has. The bounds are windows over the stream the link builds anyway (MIN/MAX
+        of the chain rows' t per key), so the spine is not read again, and the dropped events
+        are outside every chain row's window: each aggregate's result is unchanged, and the
+        frames, islands and probes sort only the events that matter (the spine often covers a
+        short time range of a long history)."""
+        by_key = [k.copy() for k in keys] or None
+        ranged = exp.select(
+            exp.Star(),
+            aliased(exp.Window(this=exp.Min(this=col(T)), partition_by=by_key), _KEY_LOW),
+            aliased(exp.Window(this=exp.Max(this=col(T)),
+                               partition_by=[k.copy() for k in keys] or None), _KEY_HIGH),
+        ).from_(met.subquery("__fsql_r", copy=False), copy=False)
+        seen: list[exp.Expr] = [exp.LTE(this=col(TS), expression=col(_KEY_HIGH))]
+        longest = self.lookup.longest_window_us
+        if longest is not None:
+            seen.append(exp.GTE(this=col(TS), expression=exp.Sub(
+                this=col(_KEY_LOW), expression=int_literal(longest))))
+        return exp.select(exp.Star()).from_(ranged.subquery("__fsql_rp", copy=False),
+                                            copy=False).where(
+            exp.Or(this=not_null(col(RID)), expression=exp.paren(and_all(seen), copy=False)),
+            copy=False)
 
     def join_link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
         """The range join as a link of the chain (every aggregate on the join plan; BigQuery,
