@@ -33,8 +33,6 @@ _SNAPSHOT_ON_DUCKDB = (
     "two_entities", "tz_offsets", "unicode_names", "weird_identifiers")
 NOT_YET: dict[tuple[str, str], str] = {
     **{(case, "duckdb"): _STREAMED for case in _SNAPSHOT_ON_DUCKDB},
-    ("key_mapping", "bigquery"): _SHARED,
-    ("key_mapping", "snowflake"): _SHARED,
     **{("timestamp_defaults", dialect): _MIXED
        for dialect in ("bigquery", "snowflake")},
 }

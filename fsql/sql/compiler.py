@@ -60,6 +60,7 @@ from fsql.plan.nodes import (
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
+from fsql.sql.shared import SHARED_NEEDS, SHARED_STRATEGIES, shared_step
 from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
     CREATED,
@@ -370,6 +371,27 @@ class PointInTimeCompiler:
             exp.EQ(this=col(carried(i, "rank"), ranked), expression=exp.Literal.number(1)),
             copy=False)
 
+    def shared_groups(self, snapshots: dict[int, Lookup],
+                      bodies: dict[int, exp.Select]) -> dict[int, list[int]]:
+        """Snapshot lookups that share a source CTE and take one step of the chain
+        (fsql/sql/shared.py): the first lookup's index -> every member's index, each later
+        member -> ``[]``. Only where the engine evaluates a CTE at every reference (no
+        ``materialized_cte``: BigQuery, Snowflake) and the strategy never partitions by row
+        id; elsewhere each lookup takes its own step, reading the staged source CTE."""
+        if "materialized_cte" in self.dialect.capabilities or \
+                not self.dialect.capabilities >= SHARED_NEEDS:
+            return {}
+        by_source: dict[exp.Expr, list[int]] = {}
+        for i, body in bodies.items():
+            if self.strategy(snapshots[i]) in SHARED_STRATEGIES:
+                by_source.setdefault(body, []).append(i)
+        groups: dict[int, list[int]] = {}
+        for members in by_source.values():
+            if len(members) > 1:
+                groups[members[0]] = members
+                groups.update({n: [] for n in members[1:]})
+        return groups
+
     def chain_columns(self, i: int, lookup: Lookup) -> list[str]:
         """The columns lookup ``i``'s CTE adds to the chain."""
         names = [carried(i, "ts"), *[carried(i, f"f{n}") for n in range(len(lookup.tie_columns))]]
@@ -394,7 +416,13 @@ class PointInTimeCompiler:
             "asof_two_phase": self.two_phase_cte,
             "asof_dedup": self.asof_cte,
         }
+        snapshots = {i: lookup for i, lookup in enumerate(self.plan.lookups)
+                     if not isinstance(lookup, AggregationLookup)}
+        bodies = {i: self.source_cte(lookup) for i, lookup in snapshots.items()}
+        groups = self.shared_groups(snapshots, bodies)
         for i, lookup in enumerate(self.plan.lookups):
+            if groups.get(i) == []:
+                continue  # taken in one step with an earlier lookup over the same source
             if isinstance(lookup, AggregationLookup):
                 aggregation = AggregationSQL(self, i, lookup)
                 sources.add(aggregation.src)
@@ -419,7 +447,7 @@ class PointInTimeCompiler:
                 materialized |= aggregation.materialized
                 recursive = recursive or aggregation.recursive
                 continue
-            source = self.source_cte(lookup)
+            source = bodies[i]
             # Views over the same source rows (one view under two names, key maps) share one
             # source CTE: the table is read once (staged, where the engine stages a CTE read
             # twice).
@@ -434,6 +462,15 @@ class PointInTimeCompiler:
                 # took 2.3x the time and 1.8x the memory at 1M spine rows x 10M source rows
                 # (bench/README.md, "Base-table reads").
                 streamed.add(shared)
+            if groups.get(i):  # lookups over this source CTE in one step (BigQuery, Snowflake)
+                members = [(n, snapshots[n]) for n in groups[i]]
+                for n, member in members:
+                    self.sources[member.name] = shared
+                    internal += self.chain_columns(n, member)
+                step, chain = shared_step(members, chain, builders[self.strategy(lookup)],
+                                          self.chain_columns)
+                ctes += step
+                continue
             body = builders[self.strategy(lookup)](i, lookup, chain)
             chain = view_cte_name(lookup.name)
             ctes.append((chain, body))
