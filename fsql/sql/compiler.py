@@ -60,6 +60,7 @@ from fsql.plan.nodes import (
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
+from fsql.sql.linked_snapshots import joins_link
 from fsql.sql.shared import SHARED_NEEDS, SHARED_STRATEGIES, shared_step
 from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
@@ -371,6 +372,22 @@ class PointInTimeCompiler:
             exp.EQ(this=col(carried(i, "rank"), ranked), expression=exp.Literal.number(1)),
             copy=False)
 
+    def snapshots_in_links(self, snapshots: dict[int, Lookup],
+                           aggregations: dict[int, AggregationSQL]) -> dict[int, int]:
+        """Snapshot lookups computed in the link of an aggregation view over the same source
+        and keys (BigQuery, Snowflake; fsql/sql/linked_snapshots.py): snapshot index ->
+        aggregation index. Sets each aggregation's ``snapshots``."""
+        out: dict[int, int] = {}
+        for i, lookup in snapshots.items():
+            if self.strategy(lookup) not in SHARED_STRATEGIES:
+                continue
+            for j, aggregation in aggregations.items():
+                if aggregation.linked and joins_link(lookup, aggregation.lookup):
+                    aggregation.snapshots.append((i, lookup))
+                    out[i] = j
+                    break
+        return out
+
     def shared_groups(self, snapshots: dict[int, Lookup],
                       bodies: dict[int, exp.Select]) -> dict[int, list[int]]:
         """Snapshot lookups that share a source CTE and take one step of the chain
@@ -418,13 +435,18 @@ class PointInTimeCompiler:
         }
         snapshots = {i: lookup for i, lookup in enumerate(self.plan.lookups)
                      if not isinstance(lookup, AggregationLookup)}
+        linked = {i: AggregationSQL(self, i, lookup) for i, lookup in enumerate(self.plan.lookups)
+                  if isinstance(lookup, AggregationLookup)}
+        in_links = self.snapshots_in_links(snapshots, linked)
+        for i in in_links:
+            internal += self.chain_columns(i, snapshots.pop(i))
         bodies = {i: self.source_cte(lookup) for i, lookup in snapshots.items()}
         groups = self.shared_groups(snapshots, bodies)
         for i, lookup in enumerate(self.plan.lookups):
-            if groups.get(i) == []:
+            if groups.get(i) == [] or i in in_links:
                 continue  # taken in one step with an earlier lookup over the same source
             if isinstance(lookup, AggregationLookup):
-                aggregation = AggregationSQL(self, i, lookup)
+                aggregation = linked[i]
                 sources.add(aggregation.src)
                 if aggregation.chained or aggregation.linked or aggregation.join_linked:
                     ctes.append((aggregation.src, aggregation.source_cte()))

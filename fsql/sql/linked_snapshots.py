@@ -1,0 +1,99 @@
+"""Snapshot lookups computed inside an aggregation view's link (BigQuery, Snowflake).
+
+A snapshot view and an aggregation view over one source, with the same keys, would read the
+source twice on an engine that evaluates a CTE at every reference: once in the snapshot's step
+of the chain, once in the aggregation's link (fsql/sql/aggregation.py ``link_cte``). Instead,
+the aggregation's source CTE also carries the snapshot's tie columns (``__fsql_p<i>_v<n>``),
+and the link, which already streams the key's events and chain rows in time order, finds each
+chain row's winner there:
+
+- ``__fsql_p<i>_g``: per key, the running count of events in the snapshot's order (time, events
+  before or after the chain rows of one instant by the cut, then the tie order): a chain row's
+  count is the number of events it can see, so the last of them, the winner, is the event that
+  starts the row's group;
+- the winner's ts and tie columns: FIRST_VALUE over the key's group, its event first (a chain
+  row before every event of its key has a group without an event: NULLs, nothing found).
+
+The TTL is checked where the features are read (fsql/sql/compiler.py ``feature_columns``), so
+it does not change the winner; the link's pruning of events keeps every event inside a
+snapshot's TTL of a chain row (AggregationSQL.pruning_span).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from fsql.plan.nodes import AggregationLookup, Lookup, Visibility
+from fsql.sql.dialect import Dialect
+from fsql.sql.tree import CREATED, RID, aliased, col, is_null, value_order_keys
+from fsql.sql.visibility import union_ranks
+
+
+def carried(i: int, part: str) -> str:
+    """A column lookup ``i`` adds to the chain (as fsql/sql/compiler.py names them)."""
+    return f"__fsql_p{i}_{part}"
+
+
+def value_name(i: int, n: int) -> str:
+    """Snapshot lookup ``i``'s tie column ``n`` in the aggregation's source CTE."""
+    return carried(i, f"v{n}")
+
+
+def joins_link(snapshot: Lookup, aggregation: AggregationLookup) -> bool:
+    """Whether ``snapshot`` can be computed in ``aggregation``'s link: the same source and the
+    same keys (source and spine columns)."""
+    return snapshot.source == aggregation.source and snapshot.keys == aggregation.keys
+
+
+def source_columns(snapshots: Sequence[tuple[int, Lookup]]) -> list[exp.Expr]:
+    """The projections the aggregation's source CTE adds for ``snapshots``."""
+    return [aliased(col(c), value_name(i, n))
+            for i, lookup in snapshots for n, c in enumerate(lookup.tie_columns)]
+
+
+def stream_columns(snapshots: Sequence[tuple[int, Lookup]]) -> list[str]:
+    """The names of the source columns of ``snapshots`` in the link's stream."""
+    return [value_name(i, n) for i, lookup in snapshots for n in range(len(lookup.tie_columns))]
+
+
+def winner_levels(snapshots: Sequence[tuple[int, Lookup]], keys: Sequence[exp.Expr],
+                  time: str, visibility: Visibility, dialect: Dialect,
+                  ts: str) -> tuple[list[exp.Expr], list[exp.Expr], list[str]]:
+    """Two levels of window columns over the link's stream (``time``: a row's instant, ``ts``
+    the event time, NULL on chain rows): the groups, then the winners read from them; and
+    the working columns (the groups) the link drops at its end."""
+    event_side, chain_side = union_ranks(visibility)
+    side = exp.Case(ifs=[exp.If(this=is_null(col(RID)), true=exp.Literal.number(event_side))],
+                    default=exp.Literal.number(chain_side))
+    groups: list[exp.Expr] = []
+    winners: list[exp.Expr] = []
+    working: list[str] = []
+    spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                          end="CURRENT ROW")
+    event_first = exp.Order(expressions=[exp.Ordered(this=exp.Case(
+        ifs=[exp.If(this=is_null(col(RID)), true=exp.Literal.number(0))],
+        default=exp.Literal.number(1)), nulls_first=True)])
+    for i, lookup in snapshots:
+        order: list[exp.Ordered] = [exp.Ordered(this=col(time), nulls_first=True),
+                                    exp.Ordered(this=side.copy(), nulls_first=True)]
+        tie: list[exp.Expr] = [col(CREATED)]
+        for n, dtype in enumerate(lookup.tie_dtypes or [None] * len(lookup.tie_columns)):
+            tie += value_order_keys(col(value_name(i, n)), dtype, dialect)
+        order += [exp.Ordered(this=k, nulls_first=True) for k in tie]
+        group = carried(i, "g")
+        groups.append(aliased(exp.Window(
+            this=exp.Count(this=exp.Case(ifs=[exp.If(this=is_null(col(RID)),
+                                                     true=exp.Literal.number(1))])),
+            partition_by=[k.copy() for k in keys] or None, order=exp.Order(expressions=order),
+            spec=spec.copy()), group))
+        working.append(group)
+        by_group = [*[k.copy() for k in keys], col(group)]
+        parts = [(ts, carried(i, "ts"))] + [
+            (value_name(i, n), carried(i, f"f{n}")) for n in range(len(lookup.tie_columns))]
+        winners += [aliased(exp.Window(this=exp.FirstValue(this=col(source)),
+                                       partition_by=[c.copy() for c in by_group],
+                                       order=event_first.copy()), name)
+                    for source, name in parts]
+    return groups, winners, working
