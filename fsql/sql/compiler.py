@@ -17,9 +17,15 @@ CTE once and returns every row it read, with the view's winner added as ``__fsql
 columns. So the spine and each source are read once per query, also on BigQuery, which
 evaluates a CTE at every reference (tests/test_base_table_reads.py), except DuckDB's
 two-phase ASOF, which streams a snapshot source twice (cheaper than staging it). Views over the same
-source rows share one source CTE. On BigQuery and Snowflake every aggregation view is a link
-(``__fsql_<v>_link``: frames, islands and navigation in one stream of chain rows, probes and
-events; ``__fsql_<v>_joined``: the range join as windows per chain row; fsql/sql/aggregation.py).
+source rows share one source CTE; on BigQuery and Snowflake, which evaluate a CTE at every
+reference, snapshot lookups sharing a source CTE take one step of the chain
+(fsql/sql/shared.py), and a snapshot lookup over the same source and keys as a linked
+aggregation view is computed in its link (fsql/sql/linked_snapshots.py); on Postgres a table
+that several source CTEs read is staged once as a MATERIALIZED CTE (fsql/sql/staging.py).
+On BigQuery and Snowflake every aggregation view is a link (``__fsql_<v>_link``: frames,
+islands and navigation in one stream of chain rows, probes and events, each key's events cut
+to the key's chain time range first; ``__fsql_<v>_joined``: the range join as windows per chain
+row; fsql/sql/aggregation.py).
 Elsewhere, aggregation views with running, islands, blocks, join or navigation plans still read
 the spine CTE in their own CTEs, joined to the chain's end by row id, and prune their events to
 the spine's time range.
