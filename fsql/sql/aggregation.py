@@ -539,7 +539,7 @@ class AggregationSQL:
             exp.Star(),
             aliased(exp.Window(this=exp.Min(this=col(T)), partition_by=by_key), _KEY_LOW),
             aliased(exp.Window(this=exp.Max(this=col(T)),
-                               partition_by=[k.copy() for k in keys] or None), _KEY_HIGH),
+                               partition_by=[k.copy() for k in by_key or []] or None), _KEY_HIGH),
         ).from_(met.subquery("__fsql_r", copy=False), copy=False)
         seen: list[exp.Expr] = [exp.LTE(this=col(TS), expression=col(_KEY_HIGH))]
         longest = self.pruning_span()

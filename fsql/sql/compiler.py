@@ -58,15 +58,17 @@ from fsql.errors import UnsupportedError
 from fsql.plan.nodes import (
     AggregationLookup,
     DerivedColumn,
+    KeyPair,
     Lookup,
     PointInTimePlan,
+    SourceRef,
     SpineRef,
     Visibility,
 )
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
-from fsql.sql.linked_snapshots import joins_link
+from fsql.sql.linked_snapshots import link_key
 from fsql.sql.shared import SHARED_NEEDS, SHARED_STRATEGIES, shared_step
 from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
@@ -383,15 +385,16 @@ class PointInTimeCompiler:
         """Snapshot lookups computed in the link of an aggregation view over the same source
         and keys (BigQuery, Snowflake; fsql/sql/linked_snapshots.py): snapshot index ->
         aggregation index. Sets each aggregation's ``snapshots``."""
+        links: dict[tuple[SourceRef, tuple[KeyPair, ...]], int] = {}
+        for j, aggregation in aggregations.items():
+            if aggregation.linked:
+                links.setdefault(link_key(aggregation.lookup), j)
         out: dict[int, int] = {}
         for i, lookup in snapshots.items():
-            if self.strategy(lookup) not in SHARED_STRATEGIES:
-                continue
-            for j, aggregation in aggregations.items():
-                if aggregation.linked and joins_link(lookup, aggregation.lookup):
-                    aggregation.snapshots.append((i, lookup))
-                    out[i] = j
-                    break
+            j = links.get(link_key(lookup), -1)
+            if j >= 0 and self.strategy(lookup) in SHARED_STRATEGIES:
+                aggregations[j].snapshots.append((i, lookup))
+                out[i] = j
         return out
 
     def shared_groups(self, snapshots: dict[int, Lookup],

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from fsql.plan.nodes import AggregationLookup, Lookup, Visibility
+from fsql.plan.nodes import AggregationLookup, KeyPair, Lookup, SourceRef, Visibility
 from fsql.sql.dialect import Dialect
 from fsql.sql.tree import CREATED, RID, aliased, col, is_null, value_order_keys
 from fsql.sql.visibility import union_ranks
@@ -41,10 +41,10 @@ def value_name(i: int, n: int) -> str:
     return carried(i, f"v{n}")
 
 
-def joins_link(snapshot: Lookup, aggregation: AggregationLookup) -> bool:
-    """Whether ``snapshot`` can be computed in ``aggregation``'s link: the same source and the
-    same keys (source and spine columns)."""
-    return snapshot.source == aggregation.source and snapshot.keys == aggregation.keys
+def link_key(lookup: Lookup | AggregationLookup) -> tuple[SourceRef, tuple[KeyPair, ...]]:
+    """A snapshot lookup can be computed in a linked aggregation's link when both have this
+    key: the same source and the same keys (source and spine columns)."""
+    return lookup.source, lookup.keys
 
 
 def source_columns(snapshots: Sequence[tuple[int, Lookup]]) -> list[exp.Expr]:
