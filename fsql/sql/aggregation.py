@@ -38,7 +38,12 @@ from fsql.plan.nodes import AggregateColumn, AggregationLookup, Lookup, Visibili
 from fsql.sql.context import QueryContext
 from fsql.sql.dialect import data_type, paren
 from fsql.sql.expressions import to_sql
-from fsql.sql.linked_snapshots import source_columns, stream_columns, winner_levels
+from fsql.sql.linked_snapshots import (
+    chain_and_events,
+    source_columns,
+    stream_columns,
+    winner_levels,
+)
 from fsql.sql.navigation import NavigationSQL
 from fsql.sql.running import RunningSQL
 from fsql.sql.tree import (
@@ -326,7 +331,6 @@ class AggregationSQL:
 
         O((n + s p) log(n + s p)) for n events, s spine rows and p probes of a key."""
         lookup = self.lookup
-        q, e = "__fsql_q", "__fsql_e"
         n_keys = len(lookup.keys)
         keys = [col(key_name(k)) for k in range(n_keys)]
         inputs = list(dict.fromkeys(self.input_of))
@@ -337,51 +341,15 @@ class AggregationSQL:
         offsets += running.windows if running else []
         offsets += navigation.offsets if navigation else []
         offsets = list(dict.fromkeys(offsets))
-        bigint = data_type("BIGINT")
         snapshot_columns = stream_columns(self.snapshots)
 
         # Where a row is a value (BigQuery), the chain's row crosses a UNION ALL whole, as one
         # STRUCT, unpacked at the end (as the window strategy does, fsql/sql/compiler.py);
         # GoogleSQL's reference evaluator runs the FULL JOIN below as a nested loop.
         whole = "__fsql_whole" if "struct" in self.p.dialect.capabilities else None
-        met: exp.Query
-        if whole is not None:
-            event_rows = exp.select(
-                *[k.copy() for k in keys], col(TS), col(CREATED),
-                *[col(input_name(m)) for m in inputs], *[col(c) for c in snapshot_columns],
-                aliased(exp.Cast(this=exp.null(), to=bigint), RID),
-                aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), T),
-                aliased(col(TS), _MET_TIME), aliased(exp.null(), whole),
-            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
-            chain_rows = exp.select(
-                *[aliased(col(k.spine_column, q), key_name(n))
-                  for n, k in enumerate(lookup.keys)],
-                aliased(exp.null(), TS), aliased(exp.null(), CREATED),
-                *[aliased(exp.null(), input_name(m)) for m in inputs],
-                *[aliased(exp.null(), c) for c in snapshot_columns],
-                col(RID, q), col(T, q), aliased(col(T, q), _MET_TIME), aliased(col(q), whole),
-            ).from_(table(chain, q), copy=False)
-            met = exp.union(event_rows, chain_rows, distinct=False, copy=False)
-        else:
-            events = exp.select(
-                *[k.copy() for k in keys], col(TS), col(CREATED),
-                aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
-                *[col(input_name(m)) for m in inputs], *[col(c) for c in snapshot_columns],
-            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
-            met = exp.Select(
-                expressions=[
-                    exp.Column(this=exp.Star(), table=ident(q)),
-                    *[aliased(exp.Coalesce(this=col(k.spine_column, q),
-                                           expressions=[col(key_name(n), e)]), key_name(n))
-                      for n, k in enumerate(lookup.keys)],
-                    col(TS, e), col(CREATED, e), *[col(input_name(m), e) for m in inputs],
-                    *[col(c, e) for c in snapshot_columns],
-                    aliased(exp.Coalesce(this=col(T, q), expressions=[col(TS, e)]),
-                            _MET_TIME)],
-                from_=exp.From(this=table(chain, q)),
-                joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
-                                on=exp.EQ(this=col(RID, q),
-                                          expression=col("__fsql_none", e)))])
+        met = chain_and_events(chain, self.src, lookup.keys,
+                               [*[input_name(m) for m in inputs], *snapshot_columns], whole,
+                               _MET_TIME)
         met = self.pruned(met, keys)
         groups, winners, grouped = winner_levels(self.snapshots, keys, _MET_TIME,
                                                  self.visibility(None), self.p.dialect, TS)

@@ -26,8 +26,20 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from fsql.plan.nodes import AggregationLookup, KeyPair, Lookup, SourceRef, Visibility
-from fsql.sql.dialect import Dialect
-from fsql.sql.tree import CREATED, RID, aliased, col, is_null, value_order_keys
+from fsql.sql.dialect import Dialect, data_type
+from fsql.sql.tree import (
+    CREATED,
+    RID,
+    TS,
+    T,
+    aliased,
+    col,
+    ident,
+    is_null,
+    key_name,
+    table,
+    value_order_keys,
+)
 from fsql.sql.visibility import union_ranks
 
 
@@ -56,6 +68,49 @@ def source_columns(snapshots: Sequence[tuple[int, Lookup]]) -> list[exp.Expr]:
 def stream_columns(snapshots: Sequence[tuple[int, Lookup]]) -> list[str]:
     """The names of the source columns of ``snapshots`` in the link's stream."""
     return [value_name(i, n) for i, lookup in snapshots for n in range(len(lookup.tie_columns))]
+
+
+def chain_and_events(chain: str, src: str, keys: Sequence[KeyPair], columns: Sequence[str],
+                     whole: str | None, time: str) -> exp.Query:
+    """The events of the source CTE ``src`` (keys, ts, created, ``columns``) and the rows of
+    the chain's CTE ``chain`` in one relation, each row's instant in ``time`` (t, or the
+    event's ts), the row id NULL on events. Where a row is a value (``whole``: BigQuery), a
+    UNION ALL with the chain row as one STRUCT value, unpacked at the end; else a FULL JOIN on
+    a row id the events do not have (a UNION ALL whose chain side need not list the chain's
+    columns, unknown for a table spine; Snowflake)."""
+    q, e = "__fsql_q", "__fsql_e"
+    bigint = data_type("BIGINT")
+    source = [col(key_name(n)) for n in range(len(keys))]
+    if whole is not None:
+        event_rows = exp.select(
+            *source, col(TS), col(CREATED), *[col(c) for c in columns],
+            aliased(exp.Cast(this=exp.null(), to=bigint), RID),
+            aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), T),
+            aliased(col(TS), time), aliased(exp.null(), whole),
+        ).from_(exp.Table(this=exp.to_identifier(src)), copy=False)
+        chain_rows = exp.select(
+            *[aliased(col(k.spine_column, q), key_name(n)) for n, k in enumerate(keys)],
+            aliased(exp.null(), TS), aliased(exp.null(), CREATED),
+            *[aliased(exp.null(), c) for c in columns],
+            col(RID, q), col(T, q), aliased(col(T, q), time), aliased(col(q), whole),
+        ).from_(table(chain, q), copy=False)
+        return exp.union(event_rows, chain_rows, distinct=False, copy=False)
+    events = exp.select(
+        *source, col(TS), col(CREATED),
+        aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
+        *[col(c) for c in columns],
+    ).from_(exp.Table(this=exp.to_identifier(src)), copy=False)
+    return exp.Select(
+        expressions=[
+            exp.Column(this=exp.Star(), table=ident(q)),
+            *[aliased(exp.Coalesce(this=col(k.spine_column, q),
+                                   expressions=[col(key_name(n), e)]), key_name(n))
+              for n, k in enumerate(keys)],
+            col(TS, e), col(CREATED, e), *[col(c, e) for c in columns],
+            aliased(exp.Coalesce(this=col(T, q), expressions=[col(TS, e)]), time)],
+        from_=exp.From(this=table(chain, q)),
+        joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
+                        on=exp.EQ(this=col(RID, q), expression=col("__fsql_none", e)))])
 
 
 def winner_levels(snapshots: Sequence[tuple[int, Lookup]], keys: Sequence[exp.Expr],
