@@ -68,7 +68,7 @@ from fsql.plan.nodes import (
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
-from fsql.sql.linked_snapshots import link_key
+from fsql.sql.linked_snapshots import link_key, snapshot_link, source_columns
 from fsql.sql.shared import SHARED_NEEDS, SHARED_STRATEGIES, shared_step
 from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
@@ -87,6 +87,7 @@ from fsql.sql.tree import (
     joined,
     key_name,
     literal,
+    lookup_cte_name,
     relation_for_source,
     src_cte_name,
     table,
@@ -397,6 +398,34 @@ class PointInTimeCompiler:
                 out[i] = j
         return out
 
+    def snapshot_links(self, snapshots: dict[int, Lookup]) -> dict[int, list[int]]:
+        """Snapshot lookups over one source and keys that take one snapshot link of the chain
+        (fsql/sql/linked_snapshots.py ``snapshot_link``), on an engine that evaluates a CTE at
+        every reference (BigQuery, Snowflake): the first lookup's index -> every member's."""
+        if "materialized_cte" in self.dialect.capabilities or \
+                not self.dialect.capabilities >= SHARED_NEEDS:
+            return {}
+        by_key: dict[tuple[SourceRef, tuple[KeyPair, ...]], list[int]] = {}
+        for i, lookup in snapshots.items():
+            if self.strategy(lookup) in SHARED_STRATEGIES:
+                by_key.setdefault(link_key(lookup), []).append(i)
+        return {members[0]: members for members in by_key.values() if len(members) > 1}
+
+    def link_source_cte(self, group: list[tuple[int, Lookup]]) -> exp.Select:
+        """The source rows of a snapshot link: keys, ts, created and every lookup's tie
+        columns; rows with a NULL key or time dropped."""
+        lookup = group[0][1]
+        relation, ts, created = relation_for_source(self.dialect, lookup.source)
+        projections = [aliased(col(k.source_column), key_name(i))
+                       for i, k in enumerate(lookup.keys)]
+        projections += [aliased(ts, TS), aliased(created, CREATED), *source_columns(group)]
+        conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(k.source_column),
+                                                     expression=exp.null()))
+                                 for k in lookup.keys]
+        conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
+        return exp.select(*projections).from_(relation, copy=False).where(
+            and_all(conds), copy=False)
+
     def shared_groups(self, snapshots: dict[int, Lookup],
                       bodies: dict[int, exp.Select]) -> dict[int, list[int]]:
         """Snapshot lookups that share a source CTE and take one step of the chain
@@ -446,14 +475,33 @@ class PointInTimeCompiler:
                      if not isinstance(lookup, AggregationLookup)}
         linked = {i: AggregationSQL(self, i, lookup) for i, lookup in enumerate(self.plan.lookups)
                   if isinstance(lookup, AggregationLookup)}
+        # BigQuery, Snowflake: snapshot lookups over one source read it once, in an aggregation
+        # view's link (same keys), in one shared step (one source CTE: a view under several
+        # names, key maps) or in a snapshot link (same keys, other fields).
         in_links = self.snapshots_in_links(snapshots, linked)
-        for i in in_links:
-            internal += self.chain_columns(i, snapshots.pop(i))
-        bodies = {i: self.source_cte(lookup) for i, lookup in snapshots.items()}
-        groups = self.shared_groups(snapshots, bodies)
+        free = {i: lookup for i, lookup in snapshots.items() if i not in in_links}
+        bodies = {i: self.source_cte(lookup) for i, lookup in free.items()}
+        groups = self.shared_groups(free, bodies)
+        snapshot_links = self.snapshot_links(
+            {i: lookup for i, lookup in free.items() if i not in groups})
+        in_snapshot_links = {n for members in snapshot_links.values() for n in members}
+        taken = {*in_links, *(in_snapshot_links - set(snapshot_links)),
+                 *(n for n, members in groups.items() if not members)}
+        for i in [*in_links, *in_snapshot_links]:
+            internal += self.chain_columns(i, snapshots[i])
         for i, lookup in enumerate(self.plan.lookups):
-            if groups.get(i) == [] or i in in_links:
-                continue  # taken in one step with an earlier lookup over the same source
+            if i in taken:
+                continue  # computed with another lookup over the same source
+            if i in snapshot_links:
+                members = [(n, snapshots[n]) for n in snapshot_links[i]]
+                src = src_cte_name(lookup.name)
+                ctes.append((src, self.link_source_cte(members)))
+                whole = "__fsql_whole" if "struct" in self.dialect.capabilities else None
+                body = snapshot_link(members, chain, src, whole, self.ttl(members[0][1]),
+                                     self.dialect)
+                chain = lookup_cte_name(lookup.name, "snaps")
+                ctes.append((chain, body))
+                continue
             if isinstance(lookup, AggregationLookup):
                 aggregation = linked[i]
                 sources.add(aggregation.src)

@@ -1,4 +1,5 @@
-"""Snapshot lookups computed inside an aggregation view's link (BigQuery, Snowflake).
+"""Snapshot lookups computed inside an aggregation view's link, or in a link of their own
+(BigQuery, Snowflake).
 
 A snapshot view and an aggregation view over one source, with the same keys, would read the
 source twice on an engine that evaluates a CTE at every reference: once in the snapshot's step
@@ -16,7 +17,9 @@ chain row's winner there:
 
 The TTL is checked where the features are read (fsql/sql/compiler.py ``feature_columns``), so
 it does not change the winner; the link's pruning of events keeps every event inside a
-snapshot's TTL of a chain row (AggregationSQL.pruning_span).
+snapshot's TTL of a chain row (AggregationSQL.pruning_span). Snapshot lookups over one source
+and keys but with other fields (so other source CTEs and tie orders) and no aggregation view
+beside them take a link without aggregates (:func:`snapshot_link`).
 """
 
 from __future__ import annotations
@@ -152,3 +155,29 @@ def winner_levels(snapshots: Sequence[tuple[int, Lookup]], keys: Sequence[exp.Ex
                                        order=event_first.copy()), name)
                     for source, name in parts]
     return groups, winners, working
+
+
+_TIME = "__fsql_mt"  # a row's instant in a snapshot link: t, or the event's ts
+
+
+def snapshot_link(group: Sequence[tuple[int, Lookup]], chain: str, src: str,
+                  whole: str | None, visibility: Visibility, dialect: Dialect) -> exp.Select:
+    """Snapshot lookups over one source and keys, whatever their fields and TTLs, as one link
+    of the chain without aggregates: the chain's rows and the source CTE ``src`` (which holds
+    every lookup's tie columns, :func:`source_columns`) meet once, and each lookup's winner is
+    found by :func:`winner_levels` (its own tie order). Returns every chain row with each
+    lookup's ts and tie columns added."""
+    keys = [col(key_name(k)) for k in range(len(group[0][1].keys))]
+    columns = stream_columns(group)
+    met: exp.Query = chain_and_events(chain, src, group[0][1].keys, columns, whole, _TIME)
+    groups, winners, grouped = winner_levels(group, keys, _TIME, visibility, dialect, TS)
+    for found, alias in ((groups, "__fsql_sg"), (winners, "__fsql_sw")):
+        met = exp.select(exp.Star(), *found).from_(met.subquery(alias, copy=False), copy=False)
+    if whole is not None:
+        kept: list[exp.Expr] = [exp.Column(this=exp.Star(), table=ident(whole)),
+                                *[col(w.alias) for w in winners]]
+    else:
+        working = [*[k.name for k in keys], TS, CREATED, *columns, _TIME, *grouped]
+        kept = [exp.Star(except_=[exp.Column(this=ident(c)) for c in working])]
+    return exp.select(*kept).from_(met.subquery("__fsql_sl", copy=False), copy=False).where(
+        exp.Not(this=is_null(col(RID))), copy=False)
