@@ -157,19 +157,8 @@ class PointInTimeCompiler:
         dropped. Not pruned to the spine's time range by a second read of the spine: the
         lookup's join or window is what bounds the rows each spine row sees (and reading the
         spine once per query is worth more on a warehouse that does not stage CTEs)."""
-        relation, ts, created = relation_for_source(self.dialect, lookup.source)
-        projections = [
-            aliased(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
-        ]
-        projections += [aliased(ts, TS), aliased(created, CREATED)]
-        projections += [aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
-        conds: list[exp.Expr] = [
-            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
-            for k in lookup.keys
-        ]
-        conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
-        select = exp.select(*projections).from_(relation, copy=False).where(
-            and_all(conds), copy=False)
+        select = self.source_rows(lookup, [
+            aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)])
         if self.strategy(lookup) == "asof_dedup":
             # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
             # then has no ties left to pick arbitrarily.
@@ -411,17 +400,18 @@ class PointInTimeCompiler:
                 by_key.setdefault(link_key(lookup), []).append(i)
         return {members[0]: members for members in by_key.values() if len(members) > 1}
 
-    def link_source_cte(self, group: list[tuple[int, Lookup]]) -> exp.Select:
-        """The source rows of a snapshot link: keys, ts, created and every lookup's tie
-        columns; rows with a NULL key or time dropped."""
-        lookup = group[0][1]
+    def source_rows(self, lookup: Lookup, columns: list[exp.Expr]) -> exp.Select:
+        """Keys, ts, created and ``columns`` of the lookup's source; rows with a NULL key or
+        time dropped."""
         relation, ts, created = relation_for_source(self.dialect, lookup.source)
-        projections = [aliased(col(k.source_column), key_name(i))
-                       for i, k in enumerate(lookup.keys)]
-        projections += [aliased(ts, TS), aliased(created, CREATED), *source_columns(group)]
-        conds: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(k.source_column),
-                                                     expression=exp.null()))
-                                 for k in lookup.keys]
+        projections = [
+            aliased(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
+        ]
+        projections += [aliased(ts, TS), aliased(created, CREATED), *columns]
+        conds: list[exp.Expr] = [
+            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
+            for k in lookup.keys
+        ]
         conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
         return exp.select(*projections).from_(relation, copy=False).where(
             and_all(conds), copy=False)
@@ -495,7 +485,8 @@ class PointInTimeCompiler:
             if i in snapshot_links:
                 members = [(n, snapshots[n]) for n in snapshot_links[i]]
                 src = src_cte_name(lookup.name)
-                ctes.append((src, self.link_source_cte(members)))
+                # Every member's tie columns (linked_snapshots.source_columns).
+                ctes.append((src, self.source_rows(members[0][1], source_columns(members))))
                 whole = "__fsql_whole" if "struct" in self.dialect.capabilities else None
                 body = snapshot_link(members, chain, src, whole, self.ttl(members[0][1]),
                                      self.dialect)
