@@ -42,6 +42,7 @@ from fsql.sql.linked_snapshots import (
     chain_and_events,
     source_columns,
     stream_columns,
+    whole_row,
     winner_levels,
 )
 from fsql.sql.navigation import NavigationSQL
@@ -346,7 +347,7 @@ class AggregationSQL:
         # Where a row is a value (BigQuery), the chain's row crosses a UNION ALL whole, as one
         # STRUCT, unpacked at the end (as the window strategy does, fsql/sql/compiler.py);
         # GoogleSQL's reference evaluator runs the FULL JOIN below as a nested loop.
-        whole = "__fsql_whole" if "struct" in self.p.dialect.capabilities else None
+        whole = whole_row(self.p.dialect)
         met = chain_and_events(chain, self.src, lookup.keys,
                                [*[input_name(m) for m in inputs], *snapshot_columns], whole,
                                _MET_TIME)

@@ -68,7 +68,7 @@ from fsql.plan.nodes import (
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
-from fsql.sql.linked_snapshots import link_key, snapshot_link, source_columns
+from fsql.sql.linked_snapshots import link_key, snapshot_link, source_columns, whole_row
 from fsql.sql.shared import SHARED_NEEDS, SHARED_STRATEGIES, shared_step
 from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
@@ -487,9 +487,8 @@ class PointInTimeCompiler:
                 src = src_cte_name(lookup.name)
                 # Every member's tie columns (linked_snapshots.source_columns).
                 ctes.append((src, self.source_rows(members[0][1], source_columns(members))))
-                whole = "__fsql_whole" if "struct" in self.dialect.capabilities else None
-                body = snapshot_link(members, chain, src, whole, self.ttl(members[0][1]),
-                                     self.dialect)
+                body = snapshot_link(members, chain, src, whole_row(self.dialect),
+                                     self.ttl(members[0][1]), self.dialect)
                 chain = lookup_cte_name(lookup.name, "snaps")
                 ctes.append((chain, body))
                 continue

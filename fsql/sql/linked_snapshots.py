@@ -73,6 +73,12 @@ def stream_columns(snapshots: Sequence[tuple[int, Lookup]]) -> list[str]:
     return [value_name(i, n) for i, lookup in snapshots for n in range(len(lookup.tie_columns))]
 
 
+def whole_row(dialect: Dialect) -> str | None:
+    """The column a chain row crosses a link's UNION ALL in, as one STRUCT value, where the
+    engine has STRUCT values (BigQuery); None: the link meets the events by a FULL JOIN."""
+    return "__fsql_whole" if "struct" in dialect.capabilities else None
+
+
 def chain_and_events(chain: str, src: str, keys: Sequence[KeyPair], columns: Sequence[str],
                      whole: str | None, time: str) -> exp.Query:
     """The events of the source CTE ``src`` (keys, ts, created, ``columns``) and the rows of
