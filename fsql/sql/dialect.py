@@ -64,6 +64,7 @@ class Dialect:
     join_first_last: Literal["row_number", "arg_max"]
     running_partitioned: bool
     materialize_ctes: bool
+    stage_shared_tables: bool
     # Floats: fsql's rule is that NaN is the greatest value (above +inf) in every ordering
     # and in MIN/MAX; these say where the engine differs, so that fsql writes the rule out.
     nan_sorts_lowest: bool
@@ -191,6 +192,7 @@ def load_dialect(text: str, *, where: str) -> Dialect:
                                 {"row_number": frozenset(), "arg_max": frozenset()}, where),
         running_partitioned=settings["running_partitioned"],
         materialize_ctes=settings["materialize_ctes"],
+        stage_shared_tables=settings["stage_shared_tables"],
         nan_sorts_lowest=settings["nan_sorts_lowest"],
         min_max_propagate_nan=settings["min_max_propagate_nan"],
         float_overflow_raises=settings["float_overflow_raises"],
@@ -256,6 +258,8 @@ def _check_capabilities(dialect: Dialect, where: str) -> None:
         needs.append(("join_first_last = 'arg_max'", frozenset({"arg_max", "struct_ordering"})))
     if dialect.materialize_ctes:
         needs.append(("materialize_ctes = true", frozenset({"materialized_cte"})))
+    if dialect.stage_shared_tables:
+        needs.append(("stage_shared_tables = true", frozenset({"materialized_cte"})))
     for what, required in needs:
         missing = sorted(required - dialect.capabilities)
         if missing:
