@@ -12,9 +12,12 @@ machine the wall time says more about the other processes) of:
   fsql/checks/cache.py cold, in a temporary ``FSQL_CACHE_DIR``), in one process and in
   ``--jobs`` processes (default 2; forked once the parent has prepared every file);
 - ``check`` of the up-to-date directory with that cache (a developer's machine, a
-  pre-commit hook) and without it (a fresh CI machine: every file compiled), the latter in
-  one process and in ``--jobs`` processes;
-- ``check`` after one view's definition changed (the diff of every file that reads it);
+  pre-commit hook), with the directory's record only (a fresh CI machine of a repository
+  whose golden files and ``.fsql-golden.json`` are committed: fsql/checks/record.py), and
+  with neither (``cache=False``: every file compiled, as after an fsql upgrade), the latter
+  in one process and in ``--jobs`` processes;
+- ``check`` after one view's definition changed (the diff of every file that reads it), with
+  the local cache and with the record only;
 - with ``--validate``, ``fsql validate`` (every view alone and every service per dialect,
   compiled and parsed back) in ``--jobs`` processes, then again in one process with the
   local cache filled.
@@ -76,6 +79,16 @@ def _cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
+def record_only(run: Callable[[], Any]) -> Any:
+    """``run()`` with the local cache off (the golden directory's record still read)."""
+    cache = os.environ["FSQL_CACHE_DIR"]
+    os.environ["FSQL_CACHE_DIR"] = "off"
+    try:
+        return run()
+    finally:
+        os.environ["FSQL_CACHE_DIR"] = cache
+
+
 def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
             run_validate: bool, kinds: Sequence[str]) -> list[tuple[str, str]]:
     """The rows of one size: (measurement, figure)."""
@@ -98,17 +111,26 @@ def measure(size: int, dialects: Sequence[str], jobs: int, big: bool,
         took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
         assert changes.clean, changes.summary()
         rows.append(("check, up to date (local cache)", took))
+        took, changes = timed(lambda: record_only(lambda: golden.check(root, out,
+                                                                      dialects=dialects)))
+        assert changes.clean, changes.summary()
+        rows.append(("check, up to date, record only (a fresh CI machine)", took))
         took, changes = timed(lambda: golden.check(root, out, dialects=dialects, cache=False,
                                                    jobs=1))
         assert changes.clean, changes.summary()
-        rows.append(("check, up to date, no cache (a fresh CI machine), 1 process", took))
+        rows.append(("check, up to date, no record or cache (every file compiled), 1 process",
+                     took))
         if jobs > 1:
             took, changes = timed(lambda: golden.check(root, out, dialects=dialects, jobs=jobs,
                                                        cache=False))
             assert changes.clean, changes.summary()
-            rows.append((f"check, up to date, no cache, {jobs} processes", took))
+            rows.append((f"check, up to date, no record or cache, {jobs} processes", took))
         views = root / "views_00.py"
         views.write_text(views.read_text().replace('ttl="7d"', 'ttl="8d"', 1))
+        took, changes = timed(lambda: record_only(lambda: golden.check(root, out,
+                                                                      dialects=dialects)))
+        rows.append((f"check, one view changed ({len(changes.changed)} files differ, record "
+                     "only)", took))
         took, changes = timed(lambda: golden.check(root, out, dialects=dialects))
         rows.append((f"check, one view changed ({len(changes.changed)} files differ, local "
                      "cache)", took))

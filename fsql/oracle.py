@@ -208,9 +208,10 @@ def _apply(function: str, values: list[Any], events: list[tuple[int, int | None,
     if function == "sum":
         return sum(values[1:], values[0])  # IEEE 754 for floats: NaN, inf propagate
     if function == "avg":
-        if not finite:
-            return math.fsum(values) / len(values) if not any(map(_is_nan, values)) and len(
-                {math.copysign(1, v) for v in values if math.isinf(v)}) == 1 else math.nan
+        if not finite:  # IEEE 754: NaN propagates, inf + -inf is NaN, inf + x is inf
+            signs = {math.copysign(1, v) for v in values if math.isinf(v)}
+            return math.nan if any(map(_is_nan, values)) or len(signs) != 1 else \
+                math.copysign(math.inf, signs.pop())
         mean = sum(Fraction(v) for v in values) / len(values)
         try:
             return float(mean)

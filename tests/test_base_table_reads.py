@@ -1,12 +1,15 @@
-"""How often each golden's query reads each base table (the spine's and every source's),
-counting through CTEs as each engine evaluates them (tests/table_reads.py: BigQuery and
-Snowflake evaluate a CTE at every reference; DuckDB and Postgres compute a CTE read twice
-once). Issue 11 asks for one read per base table on every dialect. The compiler chains the
-lookups (each lookup's CTE reads the previous one, carrying every spine row), so snapshot views
-and aggregation views read spine and source once (on BigQuery and Snowflake every aggregation
-view is one link: fsql/sql/aggregation.py link_cte and join_link_cte);
-the cases below do not yet, on the dialects named, and are strict expected failures (an error
-the day they read once)."""
+"""How often each golden's query reads each base table (the spine's and every source's), counting
+through CTEs as each engine evaluates them (tests/table_reads.py: BigQuery and Snowflake
+evaluate a CTE at every reference; DuckDB and Postgres compute a CTE read twice once). Issue 11
+asks for one read per base table on every dialect. The compiler chains the lookups (each
+lookup's CTE reads the previous one, carrying every spine row), so snapshot views and
+aggregation views read spine and source once (on BigQuery and Snowflake every aggregation view
+is one link: fsql/sql/aggregation.py link_cte and join_link_cte). Views over one source read it
+once too: on BigQuery and Snowflake snapshot lookups sharing a source CTE take one step
+(fsql/sql/shared.py) and a snapshot lookup beside an aggregation view over the same source and
+keys is computed in its link (fsql/sql/linked_snapshots.py); on Postgres a table that several
+source CTEs read is staged once (fsql/sql/staging.py). The cases below do not yet, on the
+dialects named, and are strict expected failures (an error the day they read once)."""
 
 from __future__ import annotations
 
@@ -17,11 +20,6 @@ from tests.table_reads import base_table_reads, table_reads
 
 CASES = cases()
 
-_SHARED = ("two views over one source on the window strategy (BigQuery) or the ASOF "
-           "(Snowflake) read their shared source CTE once each, and these engines do not "
-           "stage a CTE")
-_MIXED = ("a snapshot view and an aggregation view over one source read it through two "
-          "different CTEs")
 _STREAMED = ("DuckDB's two-phase ASOF reads a snapshot view's source twice, streamed (NOT "
              "MATERIALIZED): staging it once took 2.3x the time and 1.8x the memory at 1M "
              "spine rows x 10M source rows (bench/README.md)")
@@ -33,10 +31,6 @@ _SNAPSHOT_ON_DUCKDB = (
     "two_entities", "tz_offsets", "unicode_names", "weird_identifiers")
 NOT_YET: dict[tuple[str, str], str] = {
     **{(case, "duckdb"): _STREAMED for case in _SNAPSHOT_ON_DUCKDB},
-    ("key_mapping", "bigquery"): _SHARED,
-    ("key_mapping", "snowflake"): _SHARED,
-    **{("timestamp_defaults", dialect): _MIXED
-       for dialect in ("bigquery", "snowflake", "postgres")},
 }
 
 

@@ -6,7 +6,9 @@ with one line. The materialization scripts and dbt models equal what ``fsql mate
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from fsql.checks import golden
+from fsql.checks.outputs import Prepared
+from fsql.checks.record import NAME as RECORD
 from fsql.cli import main
 from fsql.errors import CheckError, DefinitionError
 
@@ -87,8 +91,21 @@ def repo(tmp_path: Path) -> Path:
 
 
 def files_under(out: Path) -> dict[str, bytes]:
+    """The golden files under ``out`` (not the record, tested on its own below)."""
     return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file()}
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != RECORD}
+
+
+def compiled_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The golden files compiled from here on (appended to as they are rendered)."""
+    done: list[str] = []
+    render = golden._rendered
+
+    def counting(prepared: Prepared, path: str) -> str:
+        done.append(path)
+        return render(prepared, path)
+    monkeypatch.setattr(golden, "_rendered", counting)
+    return done
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -467,3 +484,73 @@ def test_versioned_view_files(repo: Path, tmp_path: Path,
     printed = capsys.readouterr().out
     assert "risk_v2_latest" in printed and "CREATE OR REPLACE VIEW risk_latest" in printed
     assert (out / "duckdb/materialize/risk.sql").read_text() == printed
+
+
+def test_a_fresh_machine_compiles_only_what_the_record_does_not_vouch_for(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    # Another checkout (another absolute path) on a machine with no local cache.
+    moved, moved_out = tmp_path / "elsewhere" / "repo", tmp_path / "elsewhere" / "golden"
+    shutil.copytree(repo, moved)
+    shutil.copytree(out, moved_out)
+    monkeypatch.setenv("FSQL_CACHE_DIR", "off")
+    compiled = compiled_paths(monkeypatch)
+    changes = golden.check(moved, moved_out)
+    assert changes.clean and changes.unchanged == len(expected_files()) and compiled == []
+    edit(moved / "views.py", 'ttl="7d"', 'ttl="8d"')
+    changes = golden.check(moved, moved_out)
+    risk = {f"{d}/training/{s}.sql" for d in DIALECTS for s in ("scoring",)} | {
+        f"{d}/{f}" for d in SCRIPT_DIALECTS
+        for f in ("materialize/risk.sql", "dbt/risk_latest.sql", "dbt/schema.yml")}
+    assert set(changes.changed) == risk and set(compiled) == risk
+    compiled.clear()
+    assert not golden.update(moved, moved_out).clean and set(compiled) == risk
+    compiled.clear()
+    assert golden.check(moved, moved_out).clean and compiled == []
+    # --no-cache compiles everything, and finds the same.
+    assert golden.check(moved, moved_out, cache=False).clean
+    assert sorted(compiled) == expected_files()
+
+
+def test_the_record_never_hides_a_hand_edit(repo: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out)
+    monkeypatch.setenv("FSQL_CACHE_DIR", "off")
+    target = out / "duckdb/materialize/activity.sql"
+    target.write_text(target.read_text().replace("MERGE", "-- MERGE", 1))
+    compiled = compiled_paths(monkeypatch)
+    changes = golden.check(repo, out)
+    assert changes.changed == ("duckdb/materialize/activity.sql",)
+    assert compiled == ["duckdb/materialize/activity.sql"]
+
+
+def test_the_record_is_deterministic_and_follows_removed_files(repo: Path,
+                                                               tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    golden.update(repo, first)
+    golden.update(repo, second, cache=False)
+    record = (first / RECORD).read_text()
+    assert record == (second / RECORD).read_text()
+    names = json.loads(record)["files"]
+    assert sorted(names) == expected_files()
+    edit(repo / "services.py", 'scoring = FeatureService("scoring", features=[risk, activity])',
+         "")
+    changes = golden.update(repo, first)
+    assert set(changes.removed) == {f"{d}/training/scoring.sql" for d in DIALECTS}
+    assert sorted(json.loads((first / RECORD).read_text())["files"]) == sorted(
+        files_under(first))
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"format": "other", "files": {}}',
+                                  '{"format": "fsql golden record 1", "files": {"x": 1}}'])
+def test_a_broken_record_exits_2(repo: Path, tmp_path: Path, text: str,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "golden"
+    golden.update(repo, out, dialects="duckdb")
+    (out / RECORD).write_text(text)
+    assert main(["golden", "check", "--repo", str(repo), "--out", str(out),
+                 "--dialects", "duckdb"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and RECORD in err and "fsql golden update" in err

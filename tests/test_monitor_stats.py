@@ -15,12 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from sqlglot import exp
 
 from fsql.dtypes import DType
-from fsql.monitor.run import _feature
-from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
+from fsql.engines.runner import connect
+from fsql.errors import ExecutionError
+from fsql.monitor.run import FeatureStats, _feature, compute
+from fsql.monitor.side_by_side import threads_of
+from fsql.monitor.stats import (
+    CATEGORICAL,
+    NUMERIC,
+    StatsColumn,
+    stats_query,
+    stats_sql,
+    top_query,
+)
 from fsql.sql.dialect import get_dialect
 from tests.engines import TableData
 from tests.engines.duckdb_engine import DuckDBEngine
@@ -104,26 +115,62 @@ def _check(dialect: str, rows: list[list[Any]],
     table = TableData([(c.name, str(c.dtype)) for c in columns], rows)
     engine = ENGINES[dialect]()
     relation = exp.to_table("t")
-    result = engine.run(stats_query(relation, columns, target).sql(dialect=target.sqlglot),
-                        {"t": table})
+    result = engine.run(stats_sql(relation, columns, target), {"t": table})
     values = {c.lower(): v for c, v in zip(result.columns, result.rows[0], strict=True)}
     for i, column in enumerate(columns):
         top = []
         if column.dtype.name in CATEGORICAL:
             top = engine.run(top_query(relation, column, target).sql(dialect=target.sqlglot),
                              {"t": table}).rows
-        got = _feature(i, column, values, [tuple(r) for r in top])
-        want = _reference(rows, i, column)
-        want["bins"] = _reference_bins(rows, i, column, got.deciles)
-        for name, expected in want.items():
-            actual = getattr(got, name)
-            if isinstance(expected, list):
-                assert len(actual) == len(expected), (dialect, column.name, name)
-                assert all(_close(a, e) if not isinstance(e, list) else a == e
-                           for a, e in zip(actual, expected, strict=True)), \
-                    (dialect, column.name, name, actual, expected)
-            else:
-                assert _close(actual, expected), (dialect, column.name, name, actual, expected)
+        _compare(dialect, rows, i, column, _feature(i, column, values, [tuple(r) for r in top]))
+
+
+def _compare(where: str, rows: list[list[Any]], i: int, column: StatsColumn,
+             got: FeatureStats) -> None:
+    want = _reference(rows, i, column)
+    want["bins"] = _reference_bins(rows, i, column, got.deciles)
+    for name, expected in want.items():
+        actual = getattr(got, name)
+        if isinstance(expected, list):
+            assert len(actual) == len(expected), (where, column.name, name)
+            assert all(_close(a, e) if not isinstance(e, list) else a == e
+                       for a, e in zip(actual, expected, strict=True)), \
+                (where, column.name, name, actual, expected)
+        else:
+            assert _close(actual, expected), (where, column.name, name, actual, expected)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["table", "frame", "unshared frame", "query"])
+def test_computed_statistics_equal_numpy_on_every_path(kind: str, threads: int) -> None:
+    """compute() on DuckDB: a catalog table's or a frame's features (given the frames, which
+    every cursor registers) one query each, side by side on ``threads`` cursors (the setting
+    restored after); a frame not given (other cursors do not see it) and a subquery's in one
+    query."""
+    rows = _rows(300, 21)
+    con = connect()
+    con.execute(f"SET threads = {threads}")
+    frame = pa.table({c.name: [r[i] for r in rows] for i, c in enumerate(COLUMNS)})
+    con.register("frame", frame)
+    con.execute("CREATE TABLE t AS SELECT * FROM frame")
+    relation = {"table": exp.to_table("t"), "frame": exp.to_table("frame"),
+                "unshared frame": exp.to_table("frame"),
+                "query": exp.paren(exp.select("*").from_("t")).as_("q")}[kind]
+    report = compute(con, relation, COLUMNS, label=kind,
+                     frames={"frame": frame} if kind == "frame" else None)
+    for i, column in enumerate(COLUMNS):
+        _compare(kind, rows, i, column, report.features[i])
+    assert threads_of(con) == threads
+
+
+def test_a_failing_feature_query_is_one_execution_error() -> None:
+    con = connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE t AS SELECT 1.5 AS x, 'a' AS y")
+    with pytest.raises(ExecutionError, match="DuckDB failed"):
+        compute(con, exp.to_table("t"), [StatsColumn("x", DType("float64")),
+                                         StatsColumn("nope", DType("int64"))], label="t")
+    assert threads_of(con) == 2
 
 
 @pytest.mark.parametrize("size, seed", [(200, 1), (1, 2), (0, 3), (13, 4)])
@@ -148,6 +195,24 @@ NAMED = [StatsColumn(n, c.dtype) for n, c in zip(["c", "v", "cum", "b", "n"], CO
                                      pytest.param("snowflake", marks=pytest.mark.engine)])
 def test_features_named_like_the_query_aliases(dialect: str) -> None:
     _check(dialect, _rows(40, 11), NAMED)
+
+
+# Names that are the templates' placeholders, quotes of either dialect, a query alias.
+ODD = [StatsColumn(n, DType(*t)) for n, t in [
+    ("x", ("float64",)), ("c", ("int64",)), ('a"b`c', ("string",)), ("v", ("bool",)),
+    ("c0_mean", ("float64",)), ("987654321", ("int64",)), ("__fsql_table", ("decimal", 10, 2)),
+    ("__fsql_column", ("float64",))]]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "bigquery", "snowflake", "postgres"])
+@pytest.mark.parametrize("relation", [exp.to_table("t"), exp.to_table("db.s.t"),
+                                      exp.paren(exp.select("*").from_("t")).as_("q")])
+def test_the_text_of_the_statistics_is_the_query_tree_rendered(dialect: str,
+                                                              relation: exp.Expr) -> None:
+    """stats_sql (what fsql runs, from templates) is stats_query's text, to the character."""
+    target = get_dialect(dialect)
+    assert stats_sql(relation, ODD, target) == \
+        stats_query(relation, ODD, target).sql(dialect=target.sqlglot)
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", pytest.param("bigquery", marks=pytest.mark.engine),

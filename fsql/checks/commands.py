@@ -33,8 +33,9 @@ def add_commands(commands: Any) -> None:
                             help="print the files in N processes (default: one per CPU from "
                                  f"{golden.PARALLEL_FROM} files up, else 1)")
         action.add_argument("--no-cache", action="store_true",
-                            help="compile every file, even those whose inputs match the local "
-                                 "cache ($FSQL_CACHE_DIR, default ~/.cache/fsql/golden)")
+                            help="compile every file, even those whose inputs match the golden "
+                                 "directory's record (.fsql-golden.json) or the local cache "
+                                 "($FSQL_CACHE_DIR, default ~/.cache/fsql/golden)")
     check = commands.add_parser(
         "validate", help="load, type-check and compile every service and view per dialect")
     _repo_options(check)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from fsql.checks.cache import TextCache, default_directory, digest
 from fsql.checks.outputs import KINDS, Prepared
+from fsql.checks.record import Record, key_digest, text_digest
 from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
 from fsql.errors import CheckError, FsqlError, UnsupportedError
 from fsql.repo import Repo
@@ -72,8 +73,8 @@ def render(repo: Repository, *, dialects: Sequence[str] | str | None = None,
     """
     loaded = _load(repo)
     settings = _settings(loaded)
-    texts, _ = _generate(loaded, settings, _dialects(settings, dialects), {}, jobs,
-                         TextCache(None))
+    texts, _, _ = _generate(loaded, settings, _dialects(settings, dialects), {}, jobs,
+                            TextCache(None), Record(Path(".")))
     return texts
 
 
@@ -90,16 +91,19 @@ def compare(expected: Mapping[str, str], out: str | Path, *, dialects: Iterable[
 def check(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
           jobs: int | None = None, cache: bool = True) -> Changes:
     """How the golden directory ``out`` differs from what fsql generates now; changes
-    nothing. ``changes.clean`` is the verdict. ``cache=False`` compiles every file even when
-    its inputs match the local cache (:mod:`fsql.checks.cache`)."""
+    nothing. ``changes.clean`` is the verdict. A committed file whose inputs match the
+    directory's record (:mod:`fsql.checks.record`) or the local cache
+    (:mod:`fsql.checks.cache`) is not compiled again; ``cache=False`` compiles every file."""
     return _run(repo, out, dialects, jobs, cache, write=False)
 
 
 def update(repo: Repository, out: str | Path, *, dialects: Sequence[str] | str | None = None,
            jobs: int | None = None, cache: bool = True) -> Changes:
-    """Write what fsql generates now under ``out`` (only files whose text changed) and delete
-    fsql's files that are no longer generated; returns what changed (as :func:`check` would
-    have reported it). Files that are not fsql's make it fail before anything is written."""
+    """Write what fsql generates now under ``out`` (only files whose text changed), delete
+    fsql's files that are no longer generated and bring the directory's record
+    (``.fsql-golden.json``, commit it with the files) up to date; returns what changed (as
+    :func:`check` would have reported it). Files that are not fsql's make it fail before
+    anything is written."""
     return _run(repo, out, dialects, jobs, cache, write=True)
 
 
@@ -112,8 +116,9 @@ def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None
     _check_out(root)
     committed = _golden_files(root, set(names), settings.kinds)
     store = TextCache(default_directory() if cache else None)
-    texts, same = _generate(loaded, settings, names, {p: root / p for p in committed}, jobs,
-                            store)
+    record = Record.load(root)
+    texts, same, keys = _generate(loaded, settings, names, {p: root / p for p in committed},
+                                  jobs, store, record if cache else Record(record.path))
     changes = _compare(texts, root, committed, same)
     if write:
         for path in (*changes.changed, *changes.added):
@@ -121,6 +126,12 @@ def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None
         for path in changes.removed:
             (root / path).unlink()
             _remove_empty_parents(root / path, root)
+        for path in changes.removed:
+            record.files.pop(path, None)
+        for path, key in keys.items():
+            text = texts[path] if path in texts else _read(root / path)
+            record.files[path] = (key, text_digest(text))
+        record.save()
     return changes
 
 
@@ -146,21 +157,23 @@ def _compare(expected: Mapping[str, str], root: Path, committed: set[str],
 
 
 def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
-              committed: Mapping[str, Path], jobs: int | None,
-              store: TextCache) -> tuple[dict[str, str], set[str]]:
-    """The texts of the golden files, sorted by path, but for those whose key the cache says
-    produced the committed text (returned as the second value)."""
+              committed: Mapping[str, Path], jobs: int | None, store: TextCache,
+              record: Record) -> tuple[dict[str, str], set[str], dict[str, str]]:
+    """The texts of the golden files, sorted by path, but for those whose key the record
+    or the cache says produced the committed text (returned as the second value); the
+    third value is every file's key digest (:func:`~fsql.checks.record.key_digest`)."""
     todo: list[tuple[str, str, str, Prepared]] = []
     same: set[str] = set()
+    keys: dict[str, str] = {}
     for name in settings.kinds:
         kind = KINDS[name]
         for dialect in (d for d in dialects if kind.writes(d)):
             for item in kind.items(repo):
                 path = kind.path(dialect, item)
                 prepared = _prepare_one(repo, settings, name, dialect, item)
-                known = store.get(prepared.key)
-                if known is not None and path in committed and known == digest(
-                        _read(committed[path])):
+                keys[path] = key_digest(prepared.key, repo.root)
+                if path in committed and _known(path, keys[path], prepared.key,
+                                                _read(committed[path]), store, record):
                     same.add(path)
                 else:
                     todo.append((name, dialect, item, prepared))
@@ -170,7 +183,17 @@ def _generate(repo: Repo, settings: GoldenSettings, dialects: Sequence[str],
     for (name, dialect, item, prepared), text in zip(todo, texts, strict=True):
         store.put(prepared.key, digest(text))
         files[KINDS[name].path(dialect, item)] = text
-    return dict(sorted(files.items())), same
+    return dict(sorted(files.items())), same, keys
+
+
+def _known(path: str, key_digest: str, key: str, committed: str, store: TextCache,
+           record: Record) -> bool:
+    """Whether the committed text of ``path`` is what its key produced, by the golden
+    directory's record or the local cache."""
+    if record.holds(path, key_digest, committed):
+        return True
+    known = store.get(key)
+    return known is not None and known == digest(committed)
 
 
 def unified_diff(path: str, old: str | None, new: str | None) -> str:

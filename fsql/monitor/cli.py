@@ -218,7 +218,7 @@ def run_skew(repo: Repo, args: argparse.Namespace) -> int:
                 pairs.append((StatsColumn(out.output_name, dtype), latest,
                               StatsColumn(out.feature, dtype)))
         result = skew(con, exp.to_table(_TRAINING), pairs, thresholds(repo),
-                      label=f"{args.service!r}")
+                      label=f"{args.service!r}", frames={_TRAINING: table})
     finally:
         con.close()
     sys.stdout.write(result.to_json() if args.json else result.table())
@@ -244,7 +244,8 @@ def _online_skew(repo: Repo, args: argparse.Namespace, table: Any, plan: Any,
         con.register(_TRAINING, table)
         con.register(_ONLINE, served)
         result = skew(con, exp.to_table(_TRAINING), pairs, thresholds(repo),
-                      label=f"{args.service!r} against the online store")
+                      label=f"{args.service!r} against the online store",
+                      frames={_TRAINING: table, _ONLINE: served})
     finally:
         con.close()
     sys.stdout.write(result.to_json() if args.json else result.table())

@@ -19,6 +19,7 @@ from fsql.engines.files import first_line
 from fsql.errors import DefinitionError, ExecutionError
 from fsql.monitor.drift import current_query, ks_pvalue, ks_query, numeric_bin_counts, psi
 from fsql.monitor.run import FORMAT, FeatureStats, bin_counts, compute
+from fsql.monitor.side_by_side import Frames
 from fsql.monitor.stats import NUMERIC, StatsColumn
 from fsql.sql.dialect import get_dialect
 
@@ -154,12 +155,14 @@ def drift(con: duckdb.DuckDBPyConnection, relation: exp.Expr, baseline: Sequence
 
 def skew(con: duckdb.DuckDBPyConnection, training: exp.Expr, pairs: Sequence[tuple[
         StatsColumn, exp.Expr, StatsColumn]], limits: dict[str, float], *,
-         label: str) -> Comparison:
+         label: str, frames: Frames | None = None) -> Comparison:
     """Each training-set column against its latest-table column: PSI over the training
-    set's bins and, for numbers, the exact two-sample KS statistic and its p-value."""
+    set's bins and, for numbers, the exact two-sample KS statistic and its p-value
+    (``frames``: what is registered on ``con``, as ``compute`` takes it)."""
     metrics: list[Metric] = []
     dialect = get_dialect("duckdb")
-    bases = compute(con, training, [p[0] for p in pairs], label="the training set").features
+    bases = compute(con, training, [p[0] for p in pairs], label="the training set",
+                    frames=frames).features
     for (train_col, latest, latest_col), base in zip(pairs, bases, strict=True):
         counts = bin_counts(con, latest, latest_col, base, label="the latest table")
         if base.bins and counts:

@@ -20,7 +20,15 @@ from fsql.engines.files import first_line
 from fsql.engines.runner import connect, feature_dtypes, training_table
 from fsql.errors import ExecutionError
 from fsql.monitor.drift import bins_query, numeric_bin_counts
-from fsql.monitor.stats import CATEGORICAL, NUMERIC, StatsColumn, stats_query, top_query
+from fsql.monitor.side_by_side import Frames, run_side_by_side, shared, threads_of
+from fsql.monitor.stats import (
+    CATEGORICAL,
+    NUMERIC,
+    StatsColumn,
+    stats_query,
+    stats_sql,
+    top_query,
+)
 from fsql.sql.dialect import Dialect, get_dialect
 
 FORMAT = 1
@@ -100,21 +108,36 @@ def _plain(value: Any) -> Any:
 
 
 def compute(con: duckdb.DuckDBPyConnection, relation: exp.Expr,
-            columns: Sequence[StatsColumn], *, label: str) -> StatsReport:
+            columns: Sequence[StatsColumn], *, label: str,
+            frames: Frames | None = None) -> StatsReport:
     """Run the statistics of ``columns`` of ``relation`` on ``con`` (DuckDB), with the counts
-    in the PSI bins of its own deciles and top values (what a baseline records)."""
+    in the PSI bins of its own deciles and top values (what a baseline records). ``frames``:
+    what is registered on ``con`` (name -> Arrow table), registered on the other cursors too,
+    so that a frame's features are computed side by side as a table's are."""
     dialect = get_dialect("duckdb")
+    tops = [c for c in columns if c.dtype.name in CATEGORICAL]
+    top_sql = [top_query(relation, c, dialect).sql(dialect="duckdb") for c in tops]
     try:
-        cursor = con.execute(stats_query(relation, columns, dialect).sql(dialect="duckdb"))
-        names = [d[0] for d in cursor.description]
-        (row,) = cursor.fetchall()
-        values = dict(zip(names, row, strict=True))
-        tops = {c.name: con.execute(top_query(relation, c, dialect).sql(dialect="duckdb"))
-                .fetchall() for c in columns if c.dtype.name in CATEGORICAL}
+        workers = threads_of(con)
+        if workers > 1 and len(columns) > 1 and isinstance(relation, exp.Table) \
+                and shared(con, relation, frames):
+            # one query per feature, side by side (fsql.monitor.side_by_side)
+            found = run_side_by_side(con, [stats_sql(relation, [c], dialect) for c in columns]
+                                     + top_sql, workers, frames)
+            rows = [(0, dict(zip(names, row, strict=True)))
+                    for names, (row,) in found[:len(columns)]]
+            top_rows = [r for _, r in found[len(columns):]]
+        else:
+            cursor = con.execute(stats_sql(relation, columns, dialect))
+            names = [d[0] for d in cursor.description]
+            (row,) = cursor.fetchall()
+            rows = [(i, dict(zip(names, row, strict=True))) for i in range(len(columns))]
+            top_rows = [con.execute(q).fetchall() for q in top_sql]
     except duckdb.Error as err:
         raise ExecutionError(f"Statistics of {label}: DuckDB failed: {first_line(err)}") from None
-    return StatsReport(label, "duckdb", [_feature(i, c, values, tops.get(c.name, []))
-                                         for i, c in enumerate(columns)])
+    top = {c.name: r for c, r in zip(tops, top_rows, strict=True)}
+    return StatsReport(label, "duckdb", [_feature(i, c, values, top.get(c.name, []))
+                                         for (i, values), c in zip(rows, columns, strict=True)])
 
 
 def bin_counts(con: duckdb.DuckDBPyConnection, relation: exp.Expr, column: StatsColumn,
@@ -178,7 +201,7 @@ def table_stats(table: pa.Table, columns: Sequence[StatsColumn], *, label: str) 
     con = connect()
     try:
         con.register(_FRAME, table)
-        return compute(con, exp.to_table(_FRAME), columns, label=label)
+        return compute(con, exp.to_table(_FRAME), columns, label=label, frames={_FRAME: table})
     finally:
         con.close()
 

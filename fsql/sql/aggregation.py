@@ -27,17 +27,24 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
 from fsql.dsl.functions import COUNTS
 from fsql.dtypes import DType
 from fsql.errors import UnsupportedError
-from fsql.plan.nodes import AggregateColumn, AggregationLookup, Visibility
+from fsql.plan.nodes import AggregateColumn, AggregationLookup, Lookup, Visibility
 from fsql.sql.context import QueryContext
 from fsql.sql.dialect import data_type, paren
 from fsql.sql.expressions import to_sql
+from fsql.sql.linked_snapshots import (
+    chain_and_events,
+    source_columns,
+    stream_columns,
+    whole_row,
+    winner_levels,
+)
 from fsql.sql.navigation import NavigationSQL
 from fsql.sql.running import RunningSQL
 from fsql.sql.tree import (
@@ -74,6 +81,8 @@ from fsql.sql.visibility import inside_span, not_after, range_frame, union_ranks
 LINK_NEEDS = frozenset({"star_except", "ignore_nulls", "values_lists"})
 _LINKED_PLANS = ("frames", "islands", "navigation")
 _MET_TIME = "__fsql_mt"  # a linked row's time before the probes: t, or the event's ts
+# The earliest and latest chain time of a linked row's key (AggregationSQL.pruned).
+_KEY_LOW, _KEY_HIGH = "__fsql_klo", "__fsql_khi"
 
 
 # A linked lifetime probe's time: before every timestamp BigQuery and Snowflake hold (year 1 is
@@ -121,6 +130,9 @@ class AggregationSQL:
         self.input_of = [self.inputs.index(key) for key in inputs]
         self.materialized: set[str] = set()
         self.recursive = False
+        # Snapshot lookups over the same source and keys computed in this link (set by the
+        # compiler before the CTEs are built; fsql/sql/linked_snapshots.py).
+        self.snapshots: list[tuple[int, Lookup]] = []
         # Only frames: one union of events and the chain's rows computes every aggregate, so
         # the lookup is a link of the chain (fsql/sql/compiler.py) and reads spine and source
         # once. The other plans read spine rows and events in several CTEs joined by row id.
@@ -186,6 +198,7 @@ class AggregationSQL:
         for m in dict.fromkeys(self.input_of):
             agg = lookup.outputs[self.input_of.index(m)]
             projections.append(aliased(self.input_value(agg), input_name(m)))
+        projections += source_columns(self.snapshots)
         conds: list[exp.Expr] = [
             not_null(col(k.source_column))
             for k in lookup.keys
@@ -319,7 +332,6 @@ class AggregationSQL:
 
         O((n + s p) log(n + s p)) for n events, s spine rows and p probes of a key."""
         lookup = self.lookup
-        q, e = "__fsql_q", "__fsql_e"
         n_keys = len(lookup.keys)
         keys = [col(key_name(k)) for k in range(n_keys)]
         inputs = list(dict.fromkeys(self.input_of))
@@ -330,48 +342,22 @@ class AggregationSQL:
         offsets += running.windows if running else []
         offsets += navigation.offsets if navigation else []
         offsets = list(dict.fromkeys(offsets))
-        bigint = data_type("BIGINT")
+        snapshot_columns = stream_columns(self.snapshots)
 
         # Where a row is a value (BigQuery), the chain's row crosses a UNION ALL whole, as one
         # STRUCT, unpacked at the end (as the window strategy does, fsql/sql/compiler.py);
         # GoogleSQL's reference evaluator runs the FULL JOIN below as a nested loop.
-        whole = "__fsql_whole" if "struct" in self.p.dialect.capabilities else None
-        met: exp.Query
-        if whole is not None:
-            event_rows = exp.select(
-                *[k.copy() for k in keys], col(TS), col(CREATED),
-                *[col(input_name(m)) for m in inputs],
-                aliased(exp.Cast(this=exp.null(), to=bigint), RID),
-                aliased(exp.Cast(this=exp.null(), to=data_type("BIGINT")), T),
-                aliased(col(TS), _MET_TIME), aliased(exp.null(), whole),
-            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
-            chain_rows = exp.select(
-                *[aliased(col(k.spine_column, q), key_name(n))
-                  for n, k in enumerate(lookup.keys)],
-                aliased(exp.null(), TS), aliased(exp.null(), CREATED),
-                *[aliased(exp.null(), input_name(m)) for m in inputs],
-                col(RID, q), col(T, q), aliased(col(T, q), _MET_TIME), aliased(col(q), whole),
-            ).from_(table(chain, q), copy=False)
-            met = exp.union(event_rows, chain_rows, distinct=False, copy=False)
-        else:
-            events = exp.select(
-                *[k.copy() for k in keys], col(TS), col(CREATED),
-                aliased(exp.Cast(this=exp.null(), to=bigint), "__fsql_none"),
-                *[col(input_name(m)) for m in inputs],
-            ).from_(exp.Table(this=exp.to_identifier(self.src)), copy=False)
-            met = exp.Select(
-                expressions=[
-                    exp.Column(this=exp.Star(), table=ident(q)),
-                    *[aliased(exp.Coalesce(this=col(k.spine_column, q),
-                                           expressions=[col(key_name(n), e)]), key_name(n))
-                      for n, k in enumerate(lookup.keys)],
-                    col(TS, e), col(CREATED, e), *[col(input_name(m), e) for m in inputs],
-                    aliased(exp.Coalesce(this=col(T, q), expressions=[col(TS, e)]),
-                            _MET_TIME)],
-                from_=exp.From(this=table(chain, q)),
-                joins=[exp.Join(this=events.subquery(e, copy=False), side="FULL",
-                                on=exp.EQ(this=col(RID, q),
-                                          expression=col("__fsql_none", e)))])
+        whole = whole_row(self.p.dialect)
+        met = chain_and_events(chain, self.src, lookup.keys,
+                               [*[input_name(m) for m in inputs], *snapshot_columns], whole,
+                               _MET_TIME)
+        met = self.pruned(met, keys)
+        groups, winners, grouped = winner_levels(self.snapshots, keys, _MET_TIME,
+                                                 self.visibility(None), self.p.dialect, TS)
+        for found, alias in ((groups, "__fsql_sg"), (winners, "__fsql_sw")):
+            if found:
+                met = exp.select(exp.Star(), *found).from_(met.subquery(alias, copy=False),
+                                                           copy=False)
         # The frames read the chain row at t only: computed before the rows are repeated per
         # probe, they sort the events and the chain's rows once.
         frames = []
@@ -493,12 +479,13 @@ class AggregationSQL:
             not_null(col(RID)), copy=False)
         working = [*[key_name(n) for n in range(n_keys)], TS, CREATED,
                    *[input_name(m) for m in inputs], _MET_TIME, "__fsql_wi", "__fsql_o",
-                   "__fsql_side",
+                   "__fsql_side", _KEY_LOW, _KEY_HIGH, *snapshot_columns, *grouped,
                    *(running.value_ranks.values() if running is not None else [])]
         working += [w.alias for w in windows + counts]
         added = [self.chain_name(f"a{j}") for j in range(len(lookup.outputs))]
         kept: list[exp.Expr] = [exp.Column(this=exp.Star(), table=ident(whole)),
-                                *[col(name) for name in added]] if whole is not None else [
+                                *[col(name) for name in added],
+                                *[col(w.alias) for w in winners]] if whole is not None else [
             exp.Column(this=exp.Star(except_=[exp.Column(this=ident(name))
                                               for name in working]))]
         body = exp.select(*kept).from_(picked.subquery("__fsql_pk", copy=False), copy=False)
@@ -506,6 +493,39 @@ class AggregationSQL:
             body = body.where(exp.EQ(this=col("__fsql_wi"), expression=exp.Literal.number(0)),
                               copy=False)
         return body, added, values
+
+    def pruned(self, met: exp.Query, keys: Sequence[exp.Expr]) -> exp.Select:
+        """The link's stream ``met`` without the events no chain row of their key can see:
+        those after the key's latest chain time, or before its earliest chain time minus the
+        longest window (no lower bound for a lifetime aggregate), and every event of a key no
+        chain row has. The bounds are windows over the stream the link builds anyway (MIN/MAX
+        of the chain rows' t per key), so the spine is not read again, and the dropped events
+        are outside every chain row's window: each aggregate's result is unchanged, and the
+        frames, islands and probes sort only the events that matter (the spine often covers a
+        short time range of a long history)."""
+        by_key = [k.copy() for k in keys] or None
+        ranged = exp.select(
+            exp.Star(),
+            aliased(exp.Window(this=exp.Min(this=col(T)), partition_by=by_key), _KEY_LOW),
+            aliased(exp.Window(this=exp.Max(this=col(T)),
+                               partition_by=[k.copy() for k in by_key or []] or None), _KEY_HIGH),
+        ).from_(met.subquery("__fsql_r", copy=False), copy=False)
+        seen: list[exp.Expr] = [exp.LTE(this=col(TS), expression=col(_KEY_HIGH))]
+        longest = self.pruning_span()
+        if longest is not None:
+            seen.append(exp.GTE(this=col(TS), expression=exp.Sub(
+                this=col(_KEY_LOW), expression=int_literal(longest))))
+        return exp.select(exp.Star()).from_(ranged.subquery("__fsql_rp", copy=False),
+                                            copy=False).where(
+            exp.Or(this=not_null(col(RID)), expression=exp.paren(and_all(seen), copy=False)),
+            copy=False)
+
+    def pruning_span(self) -> int | None:
+        """How long before a key's earliest chain time the link keeps its events: the longest
+        window, or the longest TTL of a snapshot lookup computed in the link (None: all)."""
+        spans = [self.lookup.longest_window_us, *[lk.ttl_us for _, lk in self.snapshots]]
+        return None if any(span is None for span in spans) else max(
+            span for span in spans if span is not None)
 
     def join_link_cte(self, chain: str) -> tuple[exp.Select, list[str], dict[int, exp.Expr]]:
         """The range join as a link of the chain (every aggregate on the join plan; BigQuery,
@@ -664,6 +684,9 @@ class AggregationSQL:
         if agg.function == "sum" and self.is_float(agg) and \
                 self.p.dialect.float_overflow_raises:
             return self.ieee_float_sum(value, over)
+        if agg.function == "avg" and self.is_float(agg) and (
+                self.p.dialect.avg_of_infinity_is_nan or self.p.dialect.float_overflow_raises):
+            return self.ieee_float_avg(value, over)
         if agg.function in ("min", "max") and self.is_string(agg):
             value = self.p.dialect.string_order(value)  # by code point (Postgres: COLLATE "C")
         if agg.function == "min" and self.p.dialect.min_max_propagate_nan and self.is_float(agg):
@@ -672,6 +695,30 @@ class AggregationSQL:
             return exp.Coalesce(this=over(exp.Min(this=not_nan)),
                                 expressions=[over(exp.Min(this=value))])
         return over(aggregate_function(agg, value))
+
+    def ieee_float_avg(self, value: exp.Expr,
+                       over: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+        """A float average by IEEE 754 where the engine's AVG is not (a running mean gives NaN
+        over an infinity and finite values) or its sum raises past float64: the sum of
+        x * 2^-11 (exact scaling; it cannot leave float64 for finite inputs), which is NaN
+        or +/-inf when an input makes it so, else divided by the count and scaled back (the
+        mean of finite values always fits)."""
+        dialect, dtype = self.p.dialect, DType("float64")
+        scale = 2.0**11
+        scaled = over(exp.Sum(this=exp.Mul(this=paren(value.copy()),
+                                           expression=exp.Literal.number(repr(1 / scale)))))
+        count = over(exp.Count(this=value))
+        infinite = exp.EQ(this=exp.Abs(this=scaled.copy()),
+                          expression=literal(math.inf, dtype, dialect))
+        divided = exp.Div(this=exp.Cast(this=scaled.copy(), to=dialect.type_sql(dtype)),
+                          expression=exp.Nullif(this=count, expression=exp.Literal.number(0)))
+        mean = exp.Mul(this=paren(divided), expression=exp.Literal.number(repr(scale)))
+        return exp.Case(ifs=[
+            exp.If(this=is_null(scaled.copy()), true=exp.Cast(this=exp.null(),
+                                                              to=dialect.type_sql(dtype))),
+            exp.If(this=dialect.is_nan(scaled.copy()), true=scaled.copy()),
+            exp.If(this=infinite, true=scaled)],
+            default=mean)
 
     def ieee_float_sum(self, value: exp.Expr,
                        over: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:

@@ -17,9 +17,15 @@ CTE once and returns every row it read, with the view's winner added as ``__fsql
 columns. So the spine and each source are read once per query, also on BigQuery, which
 evaluates a CTE at every reference (tests/test_base_table_reads.py), except DuckDB's
 two-phase ASOF, which streams a snapshot source twice (cheaper than staging it). Views over the same
-source rows share one source CTE. On BigQuery and Snowflake every aggregation view is a link
-(``__fsql_<v>_link``: frames, islands and navigation in one stream of chain rows, probes and
-events; ``__fsql_<v>_joined``: the range join as windows per chain row; fsql/sql/aggregation.py).
+source rows share one source CTE; on BigQuery and Snowflake, which evaluate a CTE at every
+reference, snapshot lookups sharing a source CTE take one step of the chain
+(fsql/sql/shared.py), and a snapshot lookup over the same source and keys as a linked
+aggregation view is computed in its link (fsql/sql/linked_snapshots.py); on Postgres a table
+that several source CTEs read is staged once as a MATERIALIZED CTE (fsql/sql/staging.py).
+On BigQuery and Snowflake every aggregation view is a link (``__fsql_<v>_link``: frames,
+islands and navigation in one stream of chain rows, probes and events, each key's events cut
+to the key's chain time range first; ``__fsql_<v>_joined``: the range join as windows per chain
+row; fsql/sql/aggregation.py).
 Elsewhere, aggregation views with running, islands, blocks, join or navigation plans still read
 the spine CTE in their own CTEs, joined to the chain's end by row id, and prune their events to
 the spine's time range.
@@ -52,8 +58,10 @@ from fsql.errors import UnsupportedError
 from fsql.plan.nodes import (
     AggregationLookup,
     DerivedColumn,
+    KeyPair,
     Lookup,
     PointInTimePlan,
+    SourceRef,
     SpineRef,
     Visibility,
 )
@@ -61,6 +69,9 @@ from fsql.sql import generation
 from fsql.sql.aggregation import AggregationSQL
 from fsql.sql.dialect import Dialect, SnapshotStrategy
 from fsql.sql.expressions import to_sql
+from fsql.sql.linked_snapshots import link_key, snapshot_link, source_columns, whole_row
+from fsql.sql.shared import SHARED_NEEDS, SHARED_STRATEGIES, shared_step
+from fsql.sql.staging import stage_shared_tables
 from fsql.sql.tree import (
     CREATED,
     RID,
@@ -77,6 +88,7 @@ from fsql.sql.tree import (
     joined,
     key_name,
     literal,
+    lookup_cte_name,
     nodes_of,
     relation_for_source,
     src_cte_name,
@@ -147,19 +159,8 @@ class PointInTimeCompiler:
         dropped. Not pruned to the spine's time range by a second read of the spine: the
         lookup's join or window is what bounds the rows each spine row sees (and reading the
         spine once per query is worth more on a warehouse that does not stage CTEs)."""
-        relation, ts, created = relation_for_source(self.dialect, lookup.source)
-        projections = [
-            aliased(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
-        ]
-        projections += [aliased(ts, TS), aliased(created, CREATED)]
-        projections += [aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)]
-        conds: list[exp.Expr] = [
-            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
-            for k in lookup.keys
-        ]
-        conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
-        select = exp.select(*projections).from_(relation, copy=False).where(
-            and_all(conds), copy=False)
+        select = self.source_rows(lookup, [
+            aliased(col(c), feat_name(i)) for i, c in enumerate(lookup.tie_columns)])
         if self.strategy(lookup) == "asof_dedup":
             # One row per (key, ts): the greatest by the tie order. An ASOF match on ts alone
             # then has no ties left to pick arbitrarily.
@@ -371,6 +372,73 @@ class PointInTimeCompiler:
             exp.EQ(this=col(carried(i, "rank"), ranked), expression=exp.Literal.number(1)),
             copy=False)
 
+    def snapshots_in_links(self, snapshots: dict[int, Lookup],
+                           aggregations: dict[int, AggregationSQL]) -> dict[int, int]:
+        """Snapshot lookups computed in the link of an aggregation view over the same source
+        and keys (BigQuery, Snowflake; fsql/sql/linked_snapshots.py): snapshot index ->
+        aggregation index. Sets each aggregation's ``snapshots``."""
+        links: dict[tuple[SourceRef, tuple[KeyPair, ...]], int] = {}
+        for j, aggregation in aggregations.items():
+            if aggregation.linked:
+                links.setdefault(link_key(aggregation.lookup), j)
+        out: dict[int, int] = {}
+        for i, lookup in snapshots.items():
+            j = links.get(link_key(lookup), -1)
+            if j >= 0 and self.strategy(lookup) in SHARED_STRATEGIES:
+                aggregations[j].snapshots.append((i, lookup))
+                out[i] = j
+        return out
+
+    def snapshot_links(self, snapshots: dict[int, Lookup]) -> dict[int, list[int]]:
+        """Snapshot lookups over one source and keys that take one snapshot link of the chain
+        (fsql/sql/linked_snapshots.py ``snapshot_link``), on an engine that evaluates a CTE at
+        every reference (BigQuery, Snowflake): the first lookup's index -> every member's."""
+        if "materialized_cte" in self.dialect.capabilities or \
+                not self.dialect.capabilities >= SHARED_NEEDS:
+            return {}
+        by_key: dict[tuple[SourceRef, tuple[KeyPair, ...]], list[int]] = {}
+        for i, lookup in snapshots.items():
+            if self.strategy(lookup) in SHARED_STRATEGIES:
+                by_key.setdefault(link_key(lookup), []).append(i)
+        return {members[0]: members for members in by_key.values() if len(members) > 1}
+
+    def source_rows(self, lookup: Lookup, columns: list[exp.Expr]) -> exp.Select:
+        """Keys, ts, created and ``columns`` of the lookup's source; rows with a NULL key or
+        time dropped."""
+        relation, ts, created = relation_for_source(self.dialect, lookup.source)
+        projections = [
+            aliased(col(k.source_column), key_name(i)) for i, k in enumerate(lookup.keys)
+        ]
+        projections += [aliased(ts, TS), aliased(created, CREATED), *columns]
+        conds: list[exp.Expr] = [
+            exp.Not(this=exp.Is(this=col(k.source_column), expression=exp.null()))
+            for k in lookup.keys
+        ]
+        conds.append(exp.Not(this=exp.Is(this=ts.copy(), expression=exp.null())))
+        return exp.select(*projections).from_(relation, copy=False).where(
+            and_all(conds), copy=False)
+
+    def shared_groups(self, snapshots: dict[int, Lookup],
+                      bodies: dict[int, exp.Select]) -> dict[int, list[int]]:
+        """Snapshot lookups that share a source CTE and take one step of the chain
+        (fsql/sql/shared.py): the first lookup's index -> every member's index, each later
+        member -> ``[]``. Only where the engine evaluates a CTE at every reference (no
+        ``materialized_cte``: BigQuery, Snowflake) and the strategy never partitions by row
+        id; elsewhere each lookup takes its own step, reading the staged source CTE."""
+        if "materialized_cte" in self.dialect.capabilities or \
+                not self.dialect.capabilities >= SHARED_NEEDS:
+            return {}
+        by_source: dict[exp.Expr, list[int]] = {}
+        for i, body in bodies.items():
+            if self.strategy(snapshots[i]) in SHARED_STRATEGIES:
+                by_source.setdefault(body, []).append(i)
+        groups: dict[int, list[int]] = {}
+        for members in by_source.values():
+            if len(members) > 1:
+                groups[members[0]] = members
+                groups.update({n: [] for n in members[1:]})
+        return groups
+
     def chain_columns(self, i: int, lookup: Lookup) -> list[str]:
         """The columns lookup ``i``'s CTE adds to the chain."""
         names = [carried(i, "ts"), *[carried(i, f"f{n}") for n in range(len(lookup.tie_columns))]]
@@ -387,6 +455,7 @@ class PointInTimeCompiler:
         internal: list[str] = []
         streamed: set[str] = set()
         source_bodies: dict[exp.Expr, str] = {}  # by structure: one hash per source
+        sources: set[str] = set()  # the source CTEs' names
         aggregations: dict[int, tuple[AggregationSQL, list[exp.Join], dict[int, exp.Expr]]] = {}
         builders = {
             "window": self.window_cte,
@@ -394,9 +463,40 @@ class PointInTimeCompiler:
             "asof_two_phase": self.two_phase_cte,
             "asof_dedup": self.asof_cte,
         }
+        snapshots = {i: lookup for i, lookup in enumerate(self.plan.lookups)
+                     if not isinstance(lookup, AggregationLookup)}
+        linked = {i: AggregationSQL(self, i, lookup) for i, lookup in enumerate(self.plan.lookups)
+                  if isinstance(lookup, AggregationLookup)}
+        # BigQuery, Snowflake: snapshot lookups over one source read it once, in an aggregation
+        # view's link (same keys), in one shared step (one source CTE: a view under several
+        # names, key maps) or in a snapshot link (same keys, other fields).
+        in_links = self.snapshots_in_links(snapshots, linked)
+        free = {i: lookup for i, lookup in snapshots.items() if i not in in_links}
+        bodies = {i: self.source_cte(lookup) for i, lookup in free.items()}
+        groups = self.shared_groups(free, bodies)
+        snapshot_links = self.snapshot_links(
+            {i: lookup for i, lookup in free.items() if i not in groups})
+        in_snapshot_links = {n for members in snapshot_links.values() for n in members}
+        taken = {*in_links, *(in_snapshot_links - set(snapshot_links)),
+                 *(n for n, members in groups.items() if not members)}
+        for i in [*in_links, *in_snapshot_links]:
+            internal += self.chain_columns(i, snapshots[i])
         for i, lookup in enumerate(self.plan.lookups):
+            if i in taken:
+                continue  # computed with another lookup over the same source
+            if i in snapshot_links:
+                members = [(n, snapshots[n]) for n in snapshot_links[i]]
+                src = src_cte_name(lookup.name)
+                # Every member's tie columns (linked_snapshots.source_columns).
+                ctes.append((src, self.source_rows(members[0][1], source_columns(members))))
+                body = snapshot_link(members, chain, src, whole_row(self.dialect),
+                                     self.ttl(members[0][1]), self.dialect)
+                chain = lookup_cte_name(lookup.name, "snaps")
+                ctes.append((chain, body))
+                continue
             if isinstance(lookup, AggregationLookup):
-                aggregation = AggregationSQL(self, i, lookup)
+                aggregation = linked[i]
+                sources.add(aggregation.src)
                 if aggregation.chained or aggregation.linked or aggregation.join_linked:
                     ctes.append((aggregation.src, aggregation.source_cte()))
                     if aggregation.chained:  # frames only
@@ -418,7 +518,7 @@ class PointInTimeCompiler:
                 materialized |= aggregation.materialized
                 recursive = recursive or aggregation.recursive
                 continue
-            source = self.source_cte(lookup)
+            source = bodies[i]
             # Views over the same source rows (one view under two names, key maps) share one
             # source CTE: the table is read once (staged, where the engine stages a CTE read
             # twice).
@@ -426,17 +526,29 @@ class PointInTimeCompiler:
             if shared is None:
                 shared = source_bodies[source] = src_cte_name(lookup.name)
                 ctes.append((shared, source))
+                sources.add(shared)
             self.sources[lookup.name] = shared
             if self.strategy(lookup) == "asof_two_phase":
                 # Read twice (narrow, then whole rows): streamed both times. Staging it once
                 # took 2.3x the time and 1.8x the memory at 1M spine rows x 10M source rows
                 # (bench/README.md, "Base-table reads").
                 streamed.add(shared)
+            if groups.get(i):  # lookups over this source CTE in one step (BigQuery, Snowflake)
+                members = [(n, snapshots[n]) for n in groups[i]]
+                for n, member in members:
+                    self.sources[member.name] = shared
+                    internal += self.chain_columns(n, member)
+                step, chain = shared_step(members, chain, builders[self.strategy(lookup)],
+                                          self.chain_columns)
+                ctes += step
+                continue
             body = builders[self.strategy(lookup)](i, lookup, chain)
             chain = view_cte_name(lookup.name)
             ctes.append((chain, body))
             internal += self.chain_columns(i, lookup)
         self.chain = chain
+        if self.dialect.stage_shared_tables:  # Postgres: a table read by two source CTEs
+            ctes = stage_shared_tables(ctes, sources, materialized)
         joins: list[exp.Join] = []
         columns: list[exp.Expr] = []
         for i, lookup in enumerate(self.plan.lookups):

@@ -64,11 +64,13 @@ class Dialect:
     join_first_last: Literal["row_number", "arg_max"]
     running_partitioned: bool
     materialize_ctes: bool
+    stage_shared_tables: bool
     # Floats: fsql's rule is that NaN is the greatest value (above +inf) in every ordering
     # and in MIN/MAX; these say where the engine differs, so that fsql writes the rule out.
     nan_sorts_lowest: bool
     min_max_propagate_nan: bool
     float_overflow_raises: bool
+    avg_of_infinity_is_nan: bool
     capabilities: frozenset[str]
     epoch_micros: dict[str, str]
     types: dict[str, str]
@@ -190,9 +192,11 @@ def load_dialect(text: str, *, where: str) -> Dialect:
                                 {"row_number": frozenset(), "arg_max": frozenset()}, where),
         running_partitioned=settings["running_partitioned"],
         materialize_ctes=settings["materialize_ctes"],
+        stage_shared_tables=settings["stage_shared_tables"],
         nan_sorts_lowest=settings["nan_sorts_lowest"],
         min_max_propagate_nan=settings["min_max_propagate_nan"],
         float_overflow_raises=settings["float_overflow_raises"],
+        avg_of_infinity_is_nan=settings["avg_of_infinity_is_nan"],
         capabilities=capabilities,
         epoch_micros=dict(settings["epoch_micros"]),
         types=dict(settings["types"]),
@@ -254,6 +258,8 @@ def _check_capabilities(dialect: Dialect, where: str) -> None:
         needs.append(("join_first_last = 'arg_max'", frozenset({"arg_max", "struct_ordering"})))
     if dialect.materialize_ctes:
         needs.append(("materialize_ctes = true", frozenset({"materialized_cte"})))
+    if dialect.stage_shared_tables:
+        needs.append(("stage_shared_tables = true", frozenset({"materialized_cte"})))
     for what, required in needs:
         missing = sorted(required - dialect.capabilities)
         if missing:

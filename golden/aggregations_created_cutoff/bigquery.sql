@@ -89,7 +89,17 @@ WITH __fsql_spine AS (
           THEN __fsql_e.__fsql_x2
         END AS NUMERIC)
       ) OVER (PARTITION BY __fsql_q.__fsql_rid) AS __fsql_p0_a3,
-      CAST(AVG(__fsql_e.__fsql_x1) OVER (PARTITION BY __fsql_q.__fsql_rid) AS FLOAT64) AS __fsql_p0_a4,
+      CAST(CASE
+        WHEN SUM(__fsql_e.__fsql_x1 * 0.00048828125) OVER (PARTITION BY __fsql_q.__fsql_rid) IS NULL
+        THEN CAST(NULL AS FLOAT64)
+        WHEN IS_NAN(SUM(__fsql_e.__fsql_x1 * 0.00048828125) OVER (PARTITION BY __fsql_q.__fsql_rid))
+        THEN SUM(__fsql_e.__fsql_x1 * 0.00048828125) OVER (PARTITION BY __fsql_q.__fsql_rid)
+        WHEN ABS(SUM(__fsql_e.__fsql_x1 * 0.00048828125) OVER (PARTITION BY __fsql_q.__fsql_rid)) = CAST('inf' AS FLOAT64)
+        THEN SUM(__fsql_e.__fsql_x1 * 0.00048828125) OVER (PARTITION BY __fsql_q.__fsql_rid)
+        ELSE (
+          CAST(SUM(__fsql_e.__fsql_x1 * 0.00048828125) OVER (PARTITION BY __fsql_q.__fsql_rid) AS FLOAT64) / NULLIF(COUNT(__fsql_e.__fsql_x1) OVER (PARTITION BY __fsql_q.__fsql_rid), 0)
+        ) * 2048.0
+      END AS FLOAT64) AS __fsql_p0_a4,
       COALESCE(
         MIN(
           CASE

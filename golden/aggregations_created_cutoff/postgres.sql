@@ -93,7 +93,17 @@ WITH __fsql_spine AS (
         THEN __fsql_e.__fsql_x2
       END AS DECIMAL)
     ) AS __fsql_a3,
-    CAST(AVG(__fsql_e.__fsql_x1) AS DOUBLE PRECISION) AS __fsql_a4,
+    CAST(CASE
+      WHEN SUM(__fsql_e.__fsql_x1 * 0.00048828125) IS NULL
+      THEN CAST(NULL AS DOUBLE PRECISION)
+      WHEN SUM(__fsql_e.__fsql_x1 * 0.00048828125) = CAST('NaN' AS DOUBLE PRECISION)
+      THEN SUM(__fsql_e.__fsql_x1 * 0.00048828125)
+      WHEN ABS(SUM(__fsql_e.__fsql_x1 * 0.00048828125)) = CAST('inf' AS DOUBLE PRECISION)
+      THEN SUM(__fsql_e.__fsql_x1 * 0.00048828125)
+      ELSE (
+        CAST(SUM(__fsql_e.__fsql_x1 * 0.00048828125) AS DOUBLE PRECISION) / NULLIF(COUNT(__fsql_e.__fsql_x1), 0)
+      ) * 2048.0
+    END AS DOUBLE PRECISION) AS __fsql_a4,
     MIN(
       CASE
         WHEN __fsql_e.__fsql_ts > __fsql_spine.__fsql_t - 7200000000

@@ -170,11 +170,52 @@ WITH __fsql_spine AS (
                 ORDER BY __fsql_mt
                 RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
               ) AS __fsql_p0_a3,
-              CAST(AVG(__fsql_x1) OVER (
-                PARTITION BY __fsql_k0
-                ORDER BY __fsql_mt
-                RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-              ) AS FLOAT64) AS __fsql_p0_a4,
+              CAST(CASE
+                WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                ) IS NULL
+                THEN CAST(NULL AS FLOAT64)
+                WHEN IS_NAN(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                  )
+                )
+                THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                )
+                WHEN ABS(
+                  SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                  )
+                ) = CAST('inf' AS FLOAT64)
+                THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                )
+                ELSE (
+                  CAST(SUM(__fsql_x1 * 0.00048828125) OVER (
+                    PARTITION BY __fsql_k0
+                    ORDER BY __fsql_mt
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                  ) AS FLOAT64) / NULLIF(
+                    COUNT(__fsql_x1) OVER (
+                      PARTITION BY __fsql_k0
+                      ORDER BY __fsql_mt
+                      RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                    ),
+                    0
+                  )
+                ) * 2048.0
+              END AS FLOAT64) AS __fsql_p0_a4,
               COALESCE(
                 MIN(CASE WHEN IS_NAN(__fsql_x1) THEN NULL ELSE __fsql_x1 END) OVER (
                   PARTITION BY __fsql_k0
@@ -204,32 +245,46 @@ WITH __fsql_spine AS (
               ) AS FLOAT64) AS __fsql_p0_a9
             FROM (
               SELECT
-                __fsql_k0,
-                __fsql_ts,
-                __fsql_c,
-                __fsql_x0,
-                __fsql_x1,
-                __fsql_x2,
-                __fsql_x3,
-                CAST(NULL AS INT64) AS __fsql_rid,
-                CAST(NULL AS INT64) AS __fsql_t,
-                __fsql_ts AS __fsql_mt,
-                NULL AS __fsql_whole
-              FROM __fsql_activity_src
-              UNION ALL
-              SELECT
-                __fsql_q.user_id AS __fsql_k0,
-                NULL AS __fsql_ts,
-                NULL AS __fsql_c,
-                NULL AS __fsql_x0,
-                NULL AS __fsql_x1,
-                NULL AS __fsql_x2,
-                NULL AS __fsql_x3,
-                __fsql_q.__fsql_rid,
-                __fsql_q.__fsql_t,
-                __fsql_q.__fsql_t AS __fsql_mt,
-                __fsql_q AS __fsql_whole
-              FROM __fsql_spine AS __fsql_q
+                *
+              FROM (
+                SELECT
+                  *,
+                  MIN(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_klo,
+                  MAX(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_khi
+                FROM (
+                  SELECT
+                    __fsql_k0,
+                    __fsql_ts,
+                    __fsql_c,
+                    __fsql_x0,
+                    __fsql_x1,
+                    __fsql_x2,
+                    __fsql_x3,
+                    CAST(NULL AS INT64) AS __fsql_rid,
+                    CAST(NULL AS INT64) AS __fsql_t,
+                    __fsql_ts AS __fsql_mt,
+                    NULL AS __fsql_whole
+                  FROM __fsql_activity_src
+                  UNION ALL
+                  SELECT
+                    __fsql_q.user_id AS __fsql_k0,
+                    NULL AS __fsql_ts,
+                    NULL AS __fsql_c,
+                    NULL AS __fsql_x0,
+                    NULL AS __fsql_x1,
+                    NULL AS __fsql_x2,
+                    NULL AS __fsql_x3,
+                    __fsql_q.__fsql_rid,
+                    __fsql_q.__fsql_t,
+                    __fsql_q.__fsql_t AS __fsql_mt,
+                    __fsql_q AS __fsql_whole
+                  FROM __fsql_spine AS __fsql_q
+                ) AS __fsql_r
+              ) AS __fsql_rp
+              WHERE
+                NOT __fsql_rid IS NULL OR (
+                  __fsql_ts <= __fsql_khi
+                )
             ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN UNNEST([

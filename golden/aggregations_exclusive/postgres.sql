@@ -96,11 +96,50 @@ WITH __fsql_spine AS (
         ORDER BY __fsql_o NULLS FIRST
         RANGE BETWEEN 3600000000 PRECEDING AND 1 PRECEDING
       ) AS __fsql_a3,
-      CAST(AVG(__fsql_x1) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-      ) AS DOUBLE PRECISION) AS __fsql_a4,
+      CAST(CASE
+        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) IS NULL
+        THEN CAST(NULL AS DOUBLE PRECISION)
+        WHEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) = CAST('NaN' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        )
+        WHEN ABS(
+          SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+          )
+        ) = CAST('inf' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_x1 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        )
+        ELSE (
+          CAST(SUM(__fsql_x1 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+          ) AS DOUBLE PRECISION) / NULLIF(
+            COUNT(__fsql_x1) OVER (
+              PARTITION BY __fsql_k0
+              ORDER BY __fsql_o NULLS FIRST
+              RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ),
+            0
+          )
+        ) * 2048.0
+      END AS DOUBLE PRECISION) AS __fsql_a4,
       MIN(__fsql_x1) OVER (
         PARTITION BY __fsql_k0
         ORDER BY __fsql_o NULLS FIRST

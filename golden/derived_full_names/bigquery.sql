@@ -22,11 +22,52 @@ WITH __fsql_spine AS (
   FROM (
     SELECT
       __fsql_j.*,
-      CAST(AVG(__fsql_p0_x0) OVER (
-        PARTITION BY __fsql_p0_k0
-        ORDER BY __fsql_p0_o
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS FLOAT64) AS __fsql_p0_a0,
+      CAST(CASE
+        WHEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) IS NULL
+        THEN CAST(NULL AS FLOAT64)
+        WHEN IS_NAN(
+          SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        )
+        THEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        WHEN ABS(
+          SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        ) = CAST('inf' AS FLOAT64)
+        THEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        ELSE (
+          CAST(SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          ) AS FLOAT64) / NULLIF(
+            COUNT(__fsql_p0_x0) OVER (
+              PARTITION BY __fsql_p0_k0
+              ORDER BY __fsql_p0_o
+              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+            ),
+            0
+          )
+        ) * 2048.0
+      END AS FLOAT64) AS __fsql_p0_a0,
       CASE
         WHEN SUM(__fsql_p0_x1 * 0.00048828125) OVER (
           PARTITION BY __fsql_p0_k0

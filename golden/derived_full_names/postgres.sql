@@ -25,11 +25,50 @@ WITH __fsql_spine AS (
   FROM (
     SELECT
       __fsql_j.*,
-      CAST(AVG(__fsql_p0_x0) OVER (
-        PARTITION BY __fsql_p0_k0
-        ORDER BY __fsql_p0_o NULLS FIRST
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS DOUBLE PRECISION) AS __fsql_p0_a0,
+      CAST(CASE
+        WHEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) IS NULL
+        THEN CAST(NULL AS DOUBLE PRECISION)
+        WHEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) = CAST('NaN' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        WHEN ABS(
+          SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        ) = CAST('inf' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_p0_k0
+          ORDER BY __fsql_p0_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        ELSE (
+          CAST(SUM(__fsql_p0_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_p0_k0
+            ORDER BY __fsql_p0_o NULLS FIRST
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          ) AS DOUBLE PRECISION) / NULLIF(
+            COUNT(__fsql_p0_x0) OVER (
+              PARTITION BY __fsql_p0_k0
+              ORDER BY __fsql_p0_o NULLS FIRST
+              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+            ),
+            0
+          )
+        ) * 2048.0
+      END AS DOUBLE PRECISION) AS __fsql_p0_a0,
       CASE
         WHEN SUM(__fsql_p0_x1 * 0.00048828125) OVER (
           PARTITION BY __fsql_p0_k0

@@ -71,28 +71,42 @@ WITH __fsql_spine AS (
             ) AS __fsql_p0_a3
           FROM (
             SELECT
-              __fsql_k0,
-              __fsql_ts,
-              __fsql_c,
-              __fsql_x0,
-              __fsql_x1,
-              CAST(NULL AS INT64) AS __fsql_rid,
-              CAST(NULL AS INT64) AS __fsql_t,
-              __fsql_ts AS __fsql_mt,
-              NULL AS __fsql_whole
-            FROM __fsql_sums_src
-            UNION ALL
-            SELECT
-              __fsql_q.user_id AS __fsql_k0,
-              NULL AS __fsql_ts,
-              NULL AS __fsql_c,
-              NULL AS __fsql_x0,
-              NULL AS __fsql_x1,
-              __fsql_q.__fsql_rid,
-              __fsql_q.__fsql_t,
-              __fsql_q.__fsql_t AS __fsql_mt,
-              __fsql_q AS __fsql_whole
-            FROM __fsql_spine AS __fsql_q
+              *
+            FROM (
+              SELECT
+                *,
+                MIN(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_klo,
+                MAX(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_khi
+              FROM (
+                SELECT
+                  __fsql_k0,
+                  __fsql_ts,
+                  __fsql_c,
+                  __fsql_x0,
+                  __fsql_x1,
+                  CAST(NULL AS INT64) AS __fsql_rid,
+                  CAST(NULL AS INT64) AS __fsql_t,
+                  __fsql_ts AS __fsql_mt,
+                  NULL AS __fsql_whole
+                FROM __fsql_sums_src
+                UNION ALL
+                SELECT
+                  __fsql_q.user_id AS __fsql_k0,
+                  NULL AS __fsql_ts,
+                  NULL AS __fsql_c,
+                  NULL AS __fsql_x0,
+                  NULL AS __fsql_x1,
+                  __fsql_q.__fsql_rid,
+                  __fsql_q.__fsql_t,
+                  __fsql_q.__fsql_t AS __fsql_mt,
+                  __fsql_q AS __fsql_whole
+                FROM __fsql_spine AS __fsql_q
+              ) AS __fsql_r
+            ) AS __fsql_rp
+            WHERE
+              NOT __fsql_rid IS NULL OR (
+                __fsql_ts <= __fsql_khi
+              )
           ) AS __fsql_m
         ) AS __fsql_j
       ) AS __fsql_st

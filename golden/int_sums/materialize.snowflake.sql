@@ -134,7 +134,7 @@ USING (
     ), __fsql_sums_link AS (
       SELECT
         *
-        EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_x4, __fsql_x5, __fsql_x6, __fsql_x7, __fsql_x8, __fsql_x9, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv5, __fsql_lo5)
+        EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_x1, __fsql_x2, __fsql_x3, __fsql_x4, __fsql_x5, __fsql_x6, __fsql_x7, __fsql_x8, __fsql_x9, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_klo, __fsql_khi, __fsql_lv5, __fsql_lo5)
       FROM (
         SELECT
           *,
@@ -209,41 +209,55 @@ USING (
                 ) AS __fsql_p0_a10
               FROM (
                 SELECT
-                  __fsql_q.*,
-                  COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-                  __fsql_e.__fsql_ts,
-                  __fsql_e.__fsql_c,
-                  __fsql_e.__fsql_x0,
-                  __fsql_e.__fsql_x1,
-                  __fsql_e.__fsql_x2,
-                  __fsql_e.__fsql_x3,
-                  __fsql_e.__fsql_x4,
-                  __fsql_e.__fsql_x5,
-                  __fsql_e.__fsql_x6,
-                  __fsql_e.__fsql_x7,
-                  __fsql_e.__fsql_x8,
-                  __fsql_e.__fsql_x9,
-                  COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
-                FROM __fsql_spine AS __fsql_q
-                FULL JOIN (
+                  *
+                FROM (
                   SELECT
-                    __fsql_k0,
-                    __fsql_ts,
-                    __fsql_c,
-                    CAST(NULL AS BIGINT) AS __fsql_none,
-                    __fsql_x0,
-                    __fsql_x1,
-                    __fsql_x2,
-                    __fsql_x3,
-                    __fsql_x4,
-                    __fsql_x5,
-                    __fsql_x6,
-                    __fsql_x7,
-                    __fsql_x8,
-                    __fsql_x9
-                  FROM __fsql_sums_src
-                ) AS __fsql_e
-                  ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                    *,
+                    MIN(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_klo,
+                    MAX(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_khi
+                  FROM (
+                    SELECT
+                      __fsql_q.*,
+                      COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
+                      __fsql_e.__fsql_ts,
+                      __fsql_e.__fsql_c,
+                      __fsql_e.__fsql_x0,
+                      __fsql_e.__fsql_x1,
+                      __fsql_e.__fsql_x2,
+                      __fsql_e.__fsql_x3,
+                      __fsql_e.__fsql_x4,
+                      __fsql_e.__fsql_x5,
+                      __fsql_e.__fsql_x6,
+                      __fsql_e.__fsql_x7,
+                      __fsql_e.__fsql_x8,
+                      __fsql_e.__fsql_x9,
+                      COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
+                    FROM __fsql_spine AS __fsql_q
+                    FULL JOIN (
+                      SELECT
+                        __fsql_k0,
+                        __fsql_ts,
+                        __fsql_c,
+                        CAST(NULL AS BIGINT) AS __fsql_none,
+                        __fsql_x0,
+                        __fsql_x1,
+                        __fsql_x2,
+                        __fsql_x3,
+                        __fsql_x4,
+                        __fsql_x5,
+                        __fsql_x6,
+                        __fsql_x7,
+                        __fsql_x8,
+                        __fsql_x9
+                      FROM __fsql_sums_src
+                    ) AS __fsql_e
+                      ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                  ) AS __fsql_r
+                ) AS __fsql_rp
+                WHERE
+                  NOT __fsql_rid IS NULL OR (
+                    __fsql_ts <= __fsql_khi
+                  )
               ) AS __fsql_m
             ) AS __fsql_j
           ) AS __fsql_st

@@ -15,6 +15,18 @@ WITH __fsql_spine AS (
   FROM weather AS __fsql_s
   WHERE
     NOT location_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
+), __fsql_origin_probes AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_l.__fsql_lk,
+    CASE
+      WHEN __fsql_l.__fsql_lk = 0
+      THEN __fsql_q.origin_id
+      WHEN __fsql_l.__fsql_lk = 1
+      THEN __fsql_q.destination_id
+    END AS __fsql_mk0
+  FROM __fsql_spine AS __fsql_q
+  CROSS JOIN UNNEST([STRUCT(0 AS __fsql_lk), STRUCT(1 AS __fsql_lk)]) AS __fsql_l
 ), __fsql_origin_pit AS (
   SELECT
     __fsql_whole.*,
@@ -42,7 +54,7 @@ WITH __fsql_spine AS (
       FROM __fsql_origin_src
       UNION ALL
       SELECT
-        __fsql_q.origin_id AS __fsql_k0,
+        __fsql_q.__fsql_mk0 AS __fsql_k0,
         __fsql_q.__fsql_t AS __fsql_o,
         1 AS __fsql_side,
         NULL AS __fsql_c,
@@ -50,76 +62,50 @@ WITH __fsql_spine AS (
         NULL AS __fsql_f1,
         __fsql_q AS __fsql_whole,
         NULL AS __fsql_row
-      FROM __fsql_spine AS __fsql_q
+      FROM __fsql_origin_probes AS __fsql_q
     ) AS __fsql_u
   ) AS __fsql_x
   WHERE
     NOT __fsql_x.__fsql_whole IS NULL
-), __fsql_destination_pit AS (
+), __fsql_origin_spread AS (
   SELECT
-    __fsql_whole.*,
-    __fsql_x.__fsql_w.ts AS __fsql_p1_ts,
-    __fsql_x.__fsql_w.v0 AS __fsql_p1_f0,
-    __fsql_x.__fsql_w.v1 AS __fsql_p1_f1
+    *
+    EXCEPT (__fsql_lk, __fsql_mk0)
   FROM (
     SELECT
-      __fsql_whole,
-      LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, IS_NAN(__fsql_f0) ASC, __fsql_f0 ASC, __fsql_f1 ASC
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_w
-    FROM (
-      SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        0 AS __fsql_side,
-        __fsql_c,
-        __fsql_f0,
-        __fsql_f1,
-        NULL AS __fsql_whole,
-        STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_origin_src
-      UNION ALL
-      SELECT
-        __fsql_q.destination_id AS __fsql_k0,
-        __fsql_q.__fsql_t AS __fsql_o,
-        1 AS __fsql_side,
-        NULL AS __fsql_c,
-        NULL AS __fsql_f0,
-        NULL AS __fsql_f1,
-        __fsql_q AS __fsql_whole,
-        NULL AS __fsql_row
-      FROM __fsql_origin_pit AS __fsql_q
-    ) AS __fsql_u
-  ) AS __fsql_x
+      *,
+      FIRST_VALUE(__fsql_p0_ts) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_lk = 1 THEN 0 ELSE 1 END) AS __fsql_p1_ts,
+      FIRST_VALUE(__fsql_p0_f0) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_lk = 1 THEN 0 ELSE 1 END) AS __fsql_p1_f0,
+      FIRST_VALUE(__fsql_p0_f1) OVER (PARTITION BY __fsql_rid ORDER BY CASE WHEN __fsql_lk = 1 THEN 0 ELSE 1 END) AS __fsql_p1_f1
+    FROM __fsql_origin_pit AS __fsql_sp
+  ) AS __fsql_sq
   WHERE
-    NOT __fsql_x.__fsql_whole IS NULL
+    __fsql_lk = 0
 )
 SELECT
-  __fsql_destination_pit.*
+  __fsql_origin_spread.*
   EXCEPT (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p1_ts, __fsql_p1_f0, __fsql_p1_f1),
   CASE
-    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
-    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_p0_f0
+    WHEN NOT __fsql_origin_spread.__fsql_t IS NULL
+    AND NOT __fsql_origin_spread.__fsql_p0_ts IS NULL
+    AND __fsql_origin_spread.__fsql_p0_ts > __fsql_origin_spread.__fsql_t - 10800000000
+    THEN __fsql_origin_spread.__fsql_p0_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `origin__temp_c`,
   CASE
-    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
-    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_p0_f1
+    WHEN NOT __fsql_origin_spread.__fsql_t IS NULL
+    AND NOT __fsql_origin_spread.__fsql_p0_ts IS NULL
+    AND __fsql_origin_spread.__fsql_p0_ts > __fsql_origin_spread.__fsql_t - 10800000000
+    THEN __fsql_origin_spread.__fsql_p0_f1
     ELSE CAST(NULL AS BOOL)
   END AS `origin__rain`,
   CASE
-    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_p1_ts IS NULL
-    AND __fsql_destination_pit.__fsql_p1_ts > __fsql_destination_pit.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_p1_f0
+    WHEN NOT __fsql_origin_spread.__fsql_t IS NULL
+    AND NOT __fsql_origin_spread.__fsql_p1_ts IS NULL
+    AND __fsql_origin_spread.__fsql_p1_ts > __fsql_origin_spread.__fsql_t - 10800000000
+    THEN __fsql_origin_spread.__fsql_p1_f0
     ELSE CAST(NULL AS FLOAT64)
   END AS `destination__temp_c`
-FROM __fsql_destination_pit
+FROM __fsql_origin_spread
 ORDER BY
-  __fsql_destination_pit.__fsql_rid
+  __fsql_origin_spread.__fsql_rid

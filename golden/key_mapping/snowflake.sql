@@ -26,49 +26,77 @@ WITH __fsql_spine AS (
       PARTITION BY __fsql_k0, __fsql_ts
       ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
     ) = 1
+), __fsql_origin_probes AS (
+  SELECT
+    __fsql_q.*,
+    __fsql_l.__fsql_lk,
+    CASE
+      WHEN __fsql_l.__fsql_lk = 0
+      THEN __fsql_q.origin_id
+      WHEN __fsql_l.__fsql_lk = 1
+      THEN __fsql_q.destination_id
+    END AS __fsql_mk0
+  FROM __fsql_spine AS __fsql_q
+  CROSS JOIN (VALUES
+    (0),
+    (1)) AS __fsql_l(__fsql_lk)
 ), __fsql_origin_pit AS (
   SELECT
     __fsql_q.*,
     __fsql_e.__fsql_ts AS __fsql_p0_ts,
     __fsql_e.__fsql_f0 AS __fsql_p0_f0,
     __fsql_e.__fsql_f1 AS __fsql_p0_f1
-  FROM __fsql_spine AS __fsql_q
+  FROM __fsql_origin_probes AS __fsql_q
   ASOF JOIN __fsql_origin_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
-    ON __fsql_q.origin_id = __fsql_e.__fsql_k0
-), __fsql_destination_pit AS (
+    ON __fsql_q.__fsql_mk0 = __fsql_e.__fsql_k0
+), __fsql_origin_spread AS (
   SELECT
-    __fsql_q.*,
-    __fsql_e.__fsql_ts AS __fsql_p1_ts,
-    __fsql_e.__fsql_f0 AS __fsql_p1_f0,
-    __fsql_e.__fsql_f1 AS __fsql_p1_f1
-  FROM __fsql_origin_pit AS __fsql_q
-  ASOF JOIN __fsql_origin_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
-    ON __fsql_q.destination_id = __fsql_e.__fsql_k0
+    *
+    EXCLUDE (__fsql_lk, __fsql_mk0)
+  FROM (
+    SELECT
+      *,
+      FIRST_VALUE(__fsql_p0_ts) OVER (
+        PARTITION BY __fsql_rid
+        ORDER BY CASE WHEN __fsql_lk = 1 THEN 0 ELSE 1 END NULLS FIRST
+      ) AS __fsql_p1_ts,
+      FIRST_VALUE(__fsql_p0_f0) OVER (
+        PARTITION BY __fsql_rid
+        ORDER BY CASE WHEN __fsql_lk = 1 THEN 0 ELSE 1 END NULLS FIRST
+      ) AS __fsql_p1_f0,
+      FIRST_VALUE(__fsql_p0_f1) OVER (
+        PARTITION BY __fsql_rid
+        ORDER BY CASE WHEN __fsql_lk = 1 THEN 0 ELSE 1 END NULLS FIRST
+      ) AS __fsql_p1_f1
+    FROM __fsql_origin_pit AS __fsql_sp
+  ) AS __fsql_sq
+  WHERE
+    __fsql_lk = 0
 )
 SELECT
-  __fsql_destination_pit.*
+  __fsql_origin_spread.*
   EXCLUDE (__fsql_rid, __fsql_t, __fsql_p0_ts, __fsql_p0_f0, __fsql_p0_f1, __fsql_p1_ts, __fsql_p1_f0, __fsql_p1_f1),
   CASE
-    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
-    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_p0_f0
+    WHEN NOT __fsql_origin_spread.__fsql_t IS NULL
+    AND NOT __fsql_origin_spread.__fsql_p0_ts IS NULL
+    AND __fsql_origin_spread.__fsql_p0_ts > __fsql_origin_spread.__fsql_t - 10800000000
+    THEN __fsql_origin_spread.__fsql_p0_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "origin__temp_c",
   CASE
-    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_p0_ts IS NULL
-    AND __fsql_destination_pit.__fsql_p0_ts > __fsql_destination_pit.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_p0_f1
+    WHEN NOT __fsql_origin_spread.__fsql_t IS NULL
+    AND NOT __fsql_origin_spread.__fsql_p0_ts IS NULL
+    AND __fsql_origin_spread.__fsql_p0_ts > __fsql_origin_spread.__fsql_t - 10800000000
+    THEN __fsql_origin_spread.__fsql_p0_f1
     ELSE CAST(NULL AS BOOLEAN)
   END AS "origin__rain",
   CASE
-    WHEN NOT __fsql_destination_pit.__fsql_t IS NULL
-    AND NOT __fsql_destination_pit.__fsql_p1_ts IS NULL
-    AND __fsql_destination_pit.__fsql_p1_ts > __fsql_destination_pit.__fsql_t - 10800000000
-    THEN __fsql_destination_pit.__fsql_p1_f0
+    WHEN NOT __fsql_origin_spread.__fsql_t IS NULL
+    AND NOT __fsql_origin_spread.__fsql_p1_ts IS NULL
+    AND __fsql_origin_spread.__fsql_p1_ts > __fsql_origin_spread.__fsql_t - 10800000000
+    THEN __fsql_origin_spread.__fsql_p1_f0
     ELSE CAST(NULL AS DOUBLE)
   END AS "destination__temp_c"
-FROM __fsql_destination_pit
+FROM __fsql_origin_spread
 ORDER BY
-  __fsql_destination_pit.__fsql_rid NULLS FIRST
+  __fsql_origin_spread.__fsql_rid NULLS FIRST

@@ -113,11 +113,50 @@ WITH __fsql_spine AS (
           RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
         ) * 2048.0
       END AS __fsql_a2,
-      CAST(AVG(__fsql_x0) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o NULLS FIRST
-        RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
-      ) AS DOUBLE PRECISION) AS __fsql_a3
+      CAST(CASE
+        WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) IS NULL
+        THEN CAST(NULL AS DOUBLE PRECISION)
+        WHEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        ) = CAST('NaN' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        WHEN ABS(
+          SUM(__fsql_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          )
+        ) = CAST('inf' AS DOUBLE PRECISION)
+        THEN SUM(__fsql_x0 * 0.00048828125) OVER (
+          PARTITION BY __fsql_k0
+          ORDER BY __fsql_o NULLS FIRST
+          RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+        )
+        ELSE (
+          CAST(SUM(__fsql_x0 * 0.00048828125) OVER (
+            PARTITION BY __fsql_k0
+            ORDER BY __fsql_o NULLS FIRST
+            RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+          ) AS DOUBLE PRECISION) / NULLIF(
+            COUNT(__fsql_x0) OVER (
+              PARTITION BY __fsql_k0
+              ORDER BY __fsql_o NULLS FIRST
+              RANGE BETWEEN 86399999999 PRECEDING AND CURRENT ROW
+            ),
+            0
+          )
+        ) * 2048.0
+      END AS DOUBLE PRECISION) AS __fsql_a3
     FROM (
       SELECT
         __fsql_k0,

@@ -45,7 +45,7 @@ WITH __fsql_spine AS (
 ), __fsql_tags_link AS (
   SELECT
     *
-    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv0, __fsql_lo0, __fsql_fv0, __fsql_fo0, __fsql_prev0, __fsql_next0, __fsql_start0_86400000000, __fsql_end0_86400000000)
+    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_klo, __fsql_khi, __fsql_lv0, __fsql_lo0, __fsql_fv0, __fsql_fo0, __fsql_prev0, __fsql_next0, __fsql_start0_86400000000, __fsql_end0_86400000000)
   FROM (
     SELECT
       *,
@@ -133,23 +133,37 @@ WITH __fsql_spine AS (
               ) AS __fsql_p1_a1
             FROM (
               SELECT
-                __fsql_q.*,
-                COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-                __fsql_e.__fsql_ts,
-                __fsql_e.__fsql_c,
-                __fsql_e.__fsql_x0,
-                COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
-              FROM __fsql_profile_pit AS __fsql_q
-              FULL JOIN (
+                *
+              FROM (
                 SELECT
-                  __fsql_k0,
-                  __fsql_ts,
-                  __fsql_c,
-                  CAST(NULL AS BIGINT) AS __fsql_none,
-                  __fsql_x0
-                FROM __fsql_tags_src
-              ) AS __fsql_e
-                ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                  *,
+                  MIN(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_klo,
+                  MAX(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_khi
+                FROM (
+                  SELECT
+                    __fsql_q.*,
+                    COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
+                    __fsql_e.__fsql_ts,
+                    __fsql_e.__fsql_c,
+                    __fsql_e.__fsql_x0,
+                    COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
+                  FROM __fsql_profile_pit AS __fsql_q
+                  FULL JOIN (
+                    SELECT
+                      __fsql_k0,
+                      __fsql_ts,
+                      __fsql_c,
+                      CAST(NULL AS BIGINT) AS __fsql_none,
+                      __fsql_x0
+                    FROM __fsql_tags_src
+                  ) AS __fsql_e
+                    ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                ) AS __fsql_r
+              ) AS __fsql_rp
+              WHERE
+                NOT __fsql_rid IS NULL OR (
+                  __fsql_ts <= __fsql_khi
+                )
             ) AS __fsql_m
           ) AS __fsql_j
           CROSS JOIN (VALUES

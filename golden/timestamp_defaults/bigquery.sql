@@ -5,69 +5,24 @@ WITH __fsql_spine AS (
     ROW_NUMBER() OVER (ORDER BY spine_id, user_id, event_timestamp) AS __fsql_rid,
     UNIX_MICROS(event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_profile_src AS (
-  SELECT
-    user_id AS __fsql_k0,
-    UNIX_MICROS(ts) AS __fsql_ts,
-    CAST(NULL AS INT64) AS __fsql_c,
-    seen_at AS __fsql_f0,
-    born AS __fsql_f1
-  FROM profiles AS __fsql_s
-  WHERE
-    NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
-), __fsql_profile_pit AS (
-  SELECT
-    __fsql_whole.*,
-    __fsql_x.__fsql_w.ts AS __fsql_p0_ts,
-    __fsql_x.__fsql_w.v0 AS __fsql_p0_f0,
-    __fsql_x.__fsql_w.v1 AS __fsql_p0_f1
-  FROM (
-    SELECT
-      __fsql_whole,
-      LAST_VALUE(__fsql_row IGNORE NULLS) OVER (
-        PARTITION BY __fsql_k0
-        ORDER BY __fsql_o, __fsql_side, __fsql_c ASC, __fsql_f0 ASC, __fsql_f1 ASC
-        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-      ) AS __fsql_w
-    FROM (
-      SELECT
-        __fsql_k0,
-        __fsql_ts AS __fsql_o,
-        0 AS __fsql_side,
-        __fsql_c,
-        __fsql_f0,
-        __fsql_f1,
-        NULL AS __fsql_whole,
-        STRUCT(__fsql_ts AS ts, __fsql_f0 AS v0, __fsql_f1 AS v1) AS __fsql_row
-      FROM __fsql_profile_src
-      UNION ALL
-      SELECT
-        __fsql_q.user_id AS __fsql_k0,
-        __fsql_q.__fsql_t AS __fsql_o,
-        1 AS __fsql_side,
-        NULL AS __fsql_c,
-        NULL AS __fsql_f0,
-        NULL AS __fsql_f1,
-        __fsql_q AS __fsql_whole,
-        NULL AS __fsql_row
-      FROM __fsql_spine AS __fsql_q
-    ) AS __fsql_u
-  ) AS __fsql_x
-  WHERE
-    NOT __fsql_x.__fsql_whole IS NULL
 ), __fsql_visits_src AS (
   SELECT
     user_id AS __fsql_k0,
     UNIX_MICROS(ts) AS __fsql_ts,
     CAST(NULL AS INT64) AS __fsql_c,
-    seen_at AS __fsql_x0
+    seen_at AS __fsql_x0,
+    seen_at AS __fsql_p0_v0,
+    born AS __fsql_p0_v1
   FROM profiles AS __fsql_s
   WHERE
     NOT user_id IS NULL AND NOT UNIX_MICROS(ts) IS NULL
 ), __fsql_visits_link AS (
   SELECT
     __fsql_whole.*,
-    __fsql_p1_a0
+    __fsql_p1_a0,
+    __fsql_p0_ts,
+    __fsql_p0_f0,
+    __fsql_p0_f1
   FROM (
     SELECT
       *,
@@ -96,26 +51,70 @@ WITH __fsql_spine AS (
             *
           FROM (
             SELECT
-              __fsql_k0,
-              __fsql_ts,
-              __fsql_c,
-              __fsql_x0,
-              CAST(NULL AS INT64) AS __fsql_rid,
-              CAST(NULL AS INT64) AS __fsql_t,
-              __fsql_ts AS __fsql_mt,
-              NULL AS __fsql_whole
-            FROM __fsql_visits_src
-            UNION ALL
-            SELECT
-              __fsql_q.user_id AS __fsql_k0,
-              NULL AS __fsql_ts,
-              NULL AS __fsql_c,
-              NULL AS __fsql_x0,
-              __fsql_q.__fsql_rid,
-              __fsql_q.__fsql_t,
-              __fsql_q.__fsql_t AS __fsql_mt,
-              __fsql_q AS __fsql_whole
-            FROM __fsql_profile_pit AS __fsql_q
+              *,
+              FIRST_VALUE(__fsql_ts) OVER (
+                PARTITION BY __fsql_k0, __fsql_p0_g
+                ORDER BY CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END
+              ) AS __fsql_p0_ts,
+              FIRST_VALUE(__fsql_p0_v0) OVER (
+                PARTITION BY __fsql_k0, __fsql_p0_g
+                ORDER BY CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END
+              ) AS __fsql_p0_f0,
+              FIRST_VALUE(__fsql_p0_v1) OVER (
+                PARTITION BY __fsql_k0, __fsql_p0_g
+                ORDER BY CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END
+              ) AS __fsql_p0_f1
+            FROM (
+              SELECT
+                *,
+                COUNT(CASE WHEN __fsql_rid IS NULL THEN 1 END) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt, CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END, __fsql_c, __fsql_p0_v0, __fsql_p0_v1
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                ) AS __fsql_p0_g
+              FROM (
+                SELECT
+                  *
+                FROM (
+                  SELECT
+                    *,
+                    MIN(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_klo,
+                    MAX(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_khi
+                  FROM (
+                    SELECT
+                      __fsql_k0,
+                      __fsql_ts,
+                      __fsql_c,
+                      __fsql_x0,
+                      __fsql_p0_v0,
+                      __fsql_p0_v1,
+                      CAST(NULL AS INT64) AS __fsql_rid,
+                      CAST(NULL AS INT64) AS __fsql_t,
+                      __fsql_ts AS __fsql_mt,
+                      NULL AS __fsql_whole
+                    FROM __fsql_visits_src
+                    UNION ALL
+                    SELECT
+                      __fsql_q.user_id AS __fsql_k0,
+                      NULL AS __fsql_ts,
+                      NULL AS __fsql_c,
+                      NULL AS __fsql_x0,
+                      NULL AS __fsql_p0_v0,
+                      NULL AS __fsql_p0_v1,
+                      __fsql_q.__fsql_rid,
+                      __fsql_q.__fsql_t,
+                      __fsql_q.__fsql_t AS __fsql_mt,
+                      __fsql_q AS __fsql_whole
+                    FROM __fsql_spine AS __fsql_q
+                  ) AS __fsql_r
+                ) AS __fsql_rp
+                WHERE
+                  NOT __fsql_rid IS NULL
+                  OR (
+                    __fsql_ts <= __fsql_khi AND __fsql_ts >= __fsql_klo - 86400000000
+                  )
+              ) AS __fsql_sg
+            ) AS __fsql_sw
           ) AS __fsql_m
         ) AS __fsql_j
       ) AS __fsql_st

@@ -5,6 +5,13 @@ WITH __fsql_spine AS (
     ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
     CAST(EXTRACT(EPOCH FROM event_timestamp) * 1000000 AS BIGINT) AS __fsql_t
   FROM spine
+), __fsql_profile_base AS MATERIALIZED (
+  SELECT
+    user_id,
+    seen_at,
+    born,
+    ts
+  FROM profiles
 ), __fsql_profile_src AS (
   SELECT
     user_id AS __fsql_k0,
@@ -12,7 +19,7 @@ WITH __fsql_spine AS (
     CAST(NULL AS BIGINT) AS __fsql_c,
     seen_at AS __fsql_f0,
     born AS __fsql_f1
-  FROM profiles AS __fsql_s
+  FROM __fsql_profile_base AS __fsql_s
   WHERE
     NOT user_id IS NULL
     AND NOT CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) IS NULL
@@ -43,7 +50,7 @@ WITH __fsql_spine AS (
     CAST(EXTRACT(EPOCH FROM ts) * 1000000 AS BIGINT) AS __fsql_ts,
     CAST(NULL AS BIGINT) AS __fsql_c,
     seen_at AS __fsql_x0
-  FROM profiles AS __fsql_s
+  FROM __fsql_profile_base AS __fsql_s
   CROSS JOIN (
     SELECT
       MIN(__fsql_t) AS __fsql_lo,

@@ -5,47 +5,21 @@ WITH __fsql_spine AS (
     ROW_NUMBER() OVER (ORDER BY spine_id NULLS FIRST, user_id NULLS FIRST, event_timestamp NULLS FIRST) AS __fsql_rid,
     DATE_PART(EPOCH_MICROSECOND, event_timestamp) AS __fsql_t
   FROM spine
-), __fsql_profile_src AS (
-  SELECT
-    *
-  FROM (
-    SELECT
-      user_id AS __fsql_k0,
-      DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
-      CAST(NULL AS BIGINT) AS __fsql_c,
-      seen_at AS __fsql_f0,
-      born AS __fsql_f1
-    FROM profiles AS __fsql_s
-    WHERE
-      NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
-  ) AS __fsql_d
-  QUALIFY
-    ROW_NUMBER() OVER (
-      PARTITION BY __fsql_k0, __fsql_ts
-      ORDER BY __fsql_c DESC NULLS LAST, __fsql_f0 DESC NULLS LAST, __fsql_f1 DESC NULLS LAST
-    ) = 1
-), __fsql_profile_pit AS (
-  SELECT
-    __fsql_q.*,
-    __fsql_e.__fsql_ts AS __fsql_p0_ts,
-    __fsql_e.__fsql_f0 AS __fsql_p0_f0,
-    __fsql_e.__fsql_f1 AS __fsql_p0_f1
-  FROM __fsql_spine AS __fsql_q
-  ASOF JOIN __fsql_profile_src AS __fsql_e MATCH_CONDITION (__fsql_q.__fsql_t >= __fsql_e.__fsql_ts)
-    ON __fsql_q.user_id = __fsql_e.__fsql_k0
 ), __fsql_visits_src AS (
   SELECT
     user_id AS __fsql_k0,
     DATE_PART(EPOCH_MICROSECOND, ts) AS __fsql_ts,
     CAST(NULL AS BIGINT) AS __fsql_c,
-    seen_at AS __fsql_x0
+    seen_at AS __fsql_x0,
+    seen_at AS __fsql_p0_v0,
+    born AS __fsql_p0_v1
   FROM profiles AS __fsql_s
   WHERE
     NOT user_id IS NULL AND NOT DATE_PART(EPOCH_MICROSECOND, ts) IS NULL
 ), __fsql_visits_link AS (
   SELECT
     *
-    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_lv0, __fsql_lo0)
+    EXCLUDE (__fsql_k0, __fsql_ts, __fsql_c, __fsql_x0, __fsql_mt, __fsql_wi, __fsql_o, __fsql_side, __fsql_klo, __fsql_khi, __fsql_p0_v0, __fsql_p0_v1, __fsql_p0_g, __fsql_lv0, __fsql_lo0)
   FROM (
     SELECT
       *,
@@ -74,23 +48,67 @@ WITH __fsql_spine AS (
             *
           FROM (
             SELECT
-              __fsql_q.*,
-              COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
-              __fsql_e.__fsql_ts,
-              __fsql_e.__fsql_c,
-              __fsql_e.__fsql_x0,
-              COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
-            FROM __fsql_profile_pit AS __fsql_q
-            FULL JOIN (
+              *,
+              FIRST_VALUE(__fsql_ts) OVER (
+                PARTITION BY __fsql_k0, __fsql_p0_g
+                ORDER BY CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END NULLS FIRST
+              ) AS __fsql_p0_ts,
+              FIRST_VALUE(__fsql_p0_v0) OVER (
+                PARTITION BY __fsql_k0, __fsql_p0_g
+                ORDER BY CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END NULLS FIRST
+              ) AS __fsql_p0_f0,
+              FIRST_VALUE(__fsql_p0_v1) OVER (
+                PARTITION BY __fsql_k0, __fsql_p0_g
+                ORDER BY CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END NULLS FIRST
+              ) AS __fsql_p0_f1
+            FROM (
               SELECT
-                __fsql_k0,
-                __fsql_ts,
-                __fsql_c,
-                CAST(NULL AS BIGINT) AS __fsql_none,
-                __fsql_x0
-              FROM __fsql_visits_src
-            ) AS __fsql_e
-              ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                *,
+                COUNT(CASE WHEN __fsql_rid IS NULL THEN 1 END) OVER (
+                  PARTITION BY __fsql_k0
+                  ORDER BY __fsql_mt NULLS FIRST, CASE WHEN __fsql_rid IS NULL THEN 0 ELSE 1 END NULLS FIRST, __fsql_c NULLS FIRST, __fsql_p0_v0 NULLS FIRST, __fsql_p0_v1 NULLS FIRST
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                ) AS __fsql_p0_g
+              FROM (
+                SELECT
+                  *
+                FROM (
+                  SELECT
+                    *,
+                    MIN(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_klo,
+                    MAX(__fsql_t) OVER (PARTITION BY __fsql_k0) AS __fsql_khi
+                  FROM (
+                    SELECT
+                      __fsql_q.*,
+                      COALESCE(__fsql_q.user_id, __fsql_e.__fsql_k0) AS __fsql_k0,
+                      __fsql_e.__fsql_ts,
+                      __fsql_e.__fsql_c,
+                      __fsql_e.__fsql_x0,
+                      __fsql_e.__fsql_p0_v0,
+                      __fsql_e.__fsql_p0_v1,
+                      COALESCE(__fsql_q.__fsql_t, __fsql_e.__fsql_ts) AS __fsql_mt
+                    FROM __fsql_spine AS __fsql_q
+                    FULL JOIN (
+                      SELECT
+                        __fsql_k0,
+                        __fsql_ts,
+                        __fsql_c,
+                        CAST(NULL AS BIGINT) AS __fsql_none,
+                        __fsql_x0,
+                        __fsql_p0_v0,
+                        __fsql_p0_v1
+                      FROM __fsql_visits_src
+                    ) AS __fsql_e
+                      ON __fsql_q.__fsql_rid = __fsql_e.__fsql_none
+                  ) AS __fsql_r
+                ) AS __fsql_rp
+                WHERE
+                  NOT __fsql_rid IS NULL
+                  OR (
+                    __fsql_ts <= __fsql_khi AND __fsql_ts >= __fsql_klo - 86400000000
+                  )
+              ) AS __fsql_sg
+            ) AS __fsql_sw
           ) AS __fsql_m
         ) AS __fsql_j
       ) AS __fsql_st
