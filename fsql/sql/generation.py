@@ -34,6 +34,8 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ErrorLevel
 from sqlglot.generator import Generator
 
+from fsql.sql.tree import nodes_of
+
 Rewrite = Callable[[exp.Expr], exp.Expr]
 
 # sqlglot's SELECT rewrites (module.qualname) that return their input unchanged unless the
@@ -82,9 +84,7 @@ def _idle_selects(tree: exp.Expr, triggers: tuple[type[exp.Expr], ...]
     """The ``SELECT``\\ s of ``tree`` with no node of ``triggers`` below them, by id (the
     values keep them alive, so that no node built while printing can take one's id)."""
     idle: dict[int, exp.Expr] = {}
-    stack = [tree]
-    while stack:  # depth first, parents before children (tree.walk() is slower)
-        node = stack.pop()
+    for node in nodes_of(tree, exp.Expr):  # parents before children
         if type(node) is exp.Select:
             idle[id(node)] = node
         elif isinstance(node, triggers):
@@ -92,11 +92,6 @@ def _idle_selects(tree: exp.Expr, triggers: tuple[type[exp.Expr], ...]
             while parent is not None:
                 idle.pop(id(parent), None)
                 parent = parent.parent
-        for value in node.args.values():
-            if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, exp.Expr))
-            elif isinstance(value, exp.Expr):
-                stack.append(value)
     return idle
 
 
