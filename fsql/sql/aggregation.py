@@ -704,15 +704,13 @@ class AggregationSQL:
         or +/-inf when an input makes it so, else divided by the count and scaled back (the
         mean of finite values always fits)."""
         dialect, dtype = self.p.dialect, DType("float64")
-        scale = 2.0**11
-        scaled = over(exp.Sum(this=exp.Mul(this=paren(value.copy()),
-                                           expression=exp.Literal.number(repr(1 / scale)))))
+        scaled = over(scaled_sum(value.copy()))
         count = over(exp.Count(this=value))
         infinite = exp.EQ(this=exp.Abs(this=scaled.copy()),
                           expression=literal(math.inf, dtype, dialect))
         divided = exp.Div(this=exp.Cast(this=scaled.copy(), to=dialect.type_sql(dtype)),
                           expression=exp.Nullif(this=count, expression=exp.Literal.number(0)))
-        mean = exp.Mul(this=paren(divided), expression=exp.Literal.number(repr(scale)))
+        mean = exp.Mul(this=paren(divided), expression=exp.Literal.number(repr(SUM_SCALE)))
         return exp.Case(ifs=[
             exp.If(this=is_null(scaled.copy()), true=exp.Cast(this=exp.null(),
                                                               to=dialect.type_sql(dtype))),
@@ -727,10 +725,8 @@ class AggregationSQL:
         unscaled ones do, for inputs above 2e-305) is scaled back only when the result fits,
         else +/-inf; NaN stays NaN."""
         dialect, dtype = self.p.dialect, DType("float64")
-        scale = 2.0**11
-        limit = exp.Literal.number(repr(sys.float_info.max / scale))
-        scaled = over(exp.Sum(this=exp.Mul(this=paren(value),
-                                           expression=exp.Literal.number(repr(1 / scale)))))
+        limit = exp.Literal.number(repr(sys.float_info.max / SUM_SCALE))
+        scaled = over(scaled_sum(value))
         infinite = exp.Case(ifs=[exp.If(this=exp.GT(this=scaled.copy(),
                                                     expression=exp.Literal.number(0)),
                                         true=literal(math.inf, dtype, dialect))],
@@ -741,7 +737,7 @@ class AggregationSQL:
             exp.If(this=dialect.is_nan(scaled.copy()), true=scaled.copy()),
             exp.If(this=exp.GT(this=exp.Abs(this=scaled.copy()), expression=limit),
                    true=infinite)],
-            default=exp.Mul(this=scaled, expression=exp.Literal.number(repr(scale))))
+            default=exp.Mul(this=scaled, expression=exp.Literal.number(repr(SUM_SCALE))))
 
     @staticmethod
     def input_dtype(agg: AggregateColumn) -> str | None:
@@ -967,6 +963,16 @@ class AggregationSQL:
             return exp.null()
         dtype = agg.dtype or DType("float64")
         return literal(agg.default, dtype, self.p.dialect)
+
+
+SUM_SCALE = 2.0**11  # float sums where the engine raises past float64: sum x / SUM_SCALE
+
+
+def scaled_sum(value: exp.Expr) -> exp.Expr:
+    """SUM(x * 2^-11): scaling by a power of two is exact, so the partial sums round as the
+    unscaled ones do (for inputs above 2e-305), and finite inputs cannot leave float64."""
+    return exp.Sum(this=exp.Mul(this=paren(value),
+                                expression=exp.Literal.number(repr(1 / SUM_SCALE))))
 
 
 def aggregate_function(agg: AggregateColumn, value: exp.Expr) -> exp.Expr:
