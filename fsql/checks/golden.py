@@ -17,7 +17,6 @@ import difflib
 import gc
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from fsql.checks.cache import TextCache, default_directory, digest
 from fsql.checks.outputs import KINDS, Prepared
-from fsql.checks.record import Record, key_digest, text_digest
+from fsql.checks.record import Record, key_digest, text_digest, write_file
 from fsql.checks.settings import GoldenSettings, parse_dialects, read_settings
 from fsql.errors import CheckError, FsqlError, UnsupportedError
 from fsql.repo import Repo
@@ -122,7 +121,7 @@ def _run(repo: Repository, out: str | Path, dialects: Sequence[str] | str | None
     changes = _compare(texts, root, committed, same)
     if write:
         for path in (*changes.changed, *changes.added):
-            _write(root / path, texts[path])
+            write_file(root / path, texts[path])
         for path in changes.removed:
             (root / path).unlink()
             _remove_empty_parents(root / path, root)
@@ -260,19 +259,6 @@ def _golden_files(root: Path, dialects: set[str], kinds: Sequence[str]) -> set[s
 
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fsql-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

@@ -79,7 +79,7 @@ class Record:
         return self.files.get(name) == (key, text_digest(text))
 
     def save(self) -> None:
-        """Write the record atomically (nothing when it holds no file and none existed)."""
+        """Write the record (atomically; nothing when it holds no file and none existed)."""
         if not self.files and not self.path.exists():
             return
         lines = ",\n".join(f"  {json.dumps(name)}: \"{key} {text}\""
@@ -87,13 +87,18 @@ class Record:
         body = f'{{\n "format": "{FORMAT}",\n "files": {{\n{lines}\n }}\n}}\n'
         if self.path.exists() and self.path.read_text(encoding="utf-8") == body:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".fsql-",
-                                             suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(body)
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_file(self.path, body)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write ``text`` atomically (a reader never sees half a file): the golden files and the
+    record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fsql-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
